@@ -1,0 +1,29 @@
+"""Roster: the register of people who need help to evacuate (避難行動要支援者名簿)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import PROJECT_DIR, flask_settings, load_file
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from config.toml (or ROSTER_CONFIG), the environment and test overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_DIR / "templates"),
+        instance_path=str(PROJECT_DIR / "instance"),
+    )
+    app.config.from_mapping(flask_settings(load_file(), Path(app.instance_path)))
+    if test_config:
+        app.config.from_mapping(test_config)
+    from . import cli, i18n, security, web
+
+    security.register(app)
+    i18n.register(app)
+    web.register(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,1 @@
+"""Administration: user accounts and partner organisations."""

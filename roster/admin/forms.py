@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from ..auth.forms import NewPasswordMixin
+from ..consent.forms import CheckboxesField
+from ..labels import choices
+from ..models import PartnerCategory, Role
+from ..registrants.forms import REQUIRED, strip
+
+USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,60}$")
+
+
+class UserForm(NewPasswordMixin, FlaskForm):
+    username = StringField(
+        _l("User name"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=60)]
+    )
+    display_name = StringField(
+        _l("Display name"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=100)]
+    )
+    role = SelectField(_l("Role"), validators=[DataRequired(REQUIRED)])
+    organisation_id = SelectField(_l("Partner organisation"), coerce=int)
+
+    def __init__(self, *args: object, organisations: list[tuple[int, str]], **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.role.choices = choices(Role)
+        self.organisation_id.choices = [(0, "—")] + organisations
+
+    def validate_username(self, field: Field) -> None:
+        if not USERNAME.match(field.data or ""):
+            raise ValidationError(_l("Use 3–60 letters, digits, dots, hyphens or underscores."))
+
+    def validate_organisation_id(self, field: Field) -> None:
+        if self.role.data == Role.PARTNER and not field.data:
+            raise ValidationError(_l("A partner user belongs to a partner organisation."))
+        if self.role.data != Role.PARTNER and field.data:
+            raise ValidationError(_l("Only partner users belong to an organisation."))
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    pass
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField(
+        _l("Name"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=120)]
+    )
+    category = SelectField(_l("Category"), validators=[DataRequired(REQUIRED)])
+    districts: SelectMultipleField = CheckboxesField(_l("Districts served"), coerce=int)
+
+    def __init__(self, *args: object, district_choices: list[tuple[int, str]], **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.category.choices = choices(PartnerCategory)
+        self.districts.choices = district_choices

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import permissions
+from ..decorators import require
+from ..extensions import db
+from ..models import Organisation, PartnerCategory, Role, User
+from ..registrants.queries import districts
+from .forms import OrganisationForm, ResetPasswordForm, UserForm
+from .operations import (
+    DuplicateNameError,
+    create_organisation,
+    create_user,
+    reset_password,
+    set_active,
+)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _organisations() -> list[Organisation]:
+    return list(db.session.scalars(select(Organisation).order_by(Organisation.name)))
+
+
+@bp.get("/users")
+@require(permissions.can_manage_users)
+def users() -> ResponseReturnValue:
+    """Every account, its role and whether it is active."""
+    rows = db.session.scalars(select(User).order_by(User.role, User.username)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@require(permissions.can_manage_users)
+def new_user() -> ResponseReturnValue:
+    """Create an account with a temporary password the user must change."""
+    form = UserForm(organisations=[(o.id, o.name) for o in _organisations()])
+    if form.validate_on_submit():
+        try:
+            create_user(
+                db.session,
+                username=form.username.data or "",
+                display_name=form.display_name.data or "",
+                role=Role(form.role.data),
+                password=form.new_password.data or "",
+                organisation=db.session.get(Organisation, form.organisation_id.data)
+                if form.organisation_id.data
+                else None,
+                actor=current_user,
+            )
+        except DuplicateNameError:
+            form.username.errors = [_("This user name is taken.")]
+        else:
+            db.session.commit()
+            flash(
+                _("The account was created. Give the user the temporary password in person."),
+                "info",
+            )
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form), 422 if form.errors else 200
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@require(permissions.can_manage_users)
+def reset(user_id: int) -> ResponseReturnValue:
+    """Set a temporary password; the user's sessions end and they must choose a new one."""
+    user = _user_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        reset_password(db.session, user, form.new_password.data or "", current_user)
+        db.session.commit()
+        flash(_("The password was reset."), "info")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/reset.html", form=form, user=user), 422 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>/active/<int:active>")
+@require(permissions.can_manage_users)
+def activate(user_id: int, active: int) -> ResponseReturnValue:
+    """Deactivate or reactivate an account. Admins cannot lock themselves out."""
+    user = _user_or_404(user_id)
+    if user.id == current_user.id:
+        flash(_("You cannot deactivate your own account."), "error")
+    else:
+        set_active(db.session, user, bool(active), current_user)
+        db.session.commit()
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@require(permissions.can_manage_users)
+def organisations() -> ResponseReturnValue:
+    """Partner organisations and the districts they serve; add one below the list."""
+    form = OrganisationForm(district_choices=[(d.id, d.name) for d in districts(db.session)])
+    if form.validate_on_submit():
+        try:
+            create_organisation(
+                db.session,
+                name=form.name.data or "",
+                category=PartnerCategory(form.category.data),
+                district_ids=form.districts.data or [],
+                actor=current_user,
+            )
+        except DuplicateNameError:
+            form.name.errors = [_("An organisation with this name exists.")]
+        else:
+            db.session.commit()
+            flash(_("The organisation was added."), "info")
+            return redirect(url_for("admin.organisations"))
+    return render_template(
+        "admin/organisations.html", form=form, organisations=_organisations()
+    ), 422 if form.errors else 200

@@ -1,0 +1,170 @@
+"""The OpenAPI description, written out by hand: small, and reviewed with the access rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import CareLevel, ConsentState, Household, Mobility, RegistrantStatus, Sex, Source
+from ..registrants.queries import NEEDS
+
+
+def _enum(cls: type) -> dict[str, Any]:
+    return {"type": "string", "enum": [m.value for m in cls]}
+
+
+REGISTRANT = {
+    "type": "object",
+    "description": "Only the fields the caller's role and agreements allow are present.",
+    "properties": {
+        "id": {"type": "integer"},
+        "resident_no": {"type": "string", "description": "宛名番号"},
+        "name": {"type": "string", "description": "氏名"},
+        "name_kana": {"type": "string", "description": "ふりがな (katakana)"},
+        "birth_date": {"type": "string", "format": "date"},
+        "sex": _enum(Sex),
+        "address": {"type": "string"},
+        "postal_code": {"type": ["string", "null"]},
+        "phone": {"type": ["string", "null"]},
+        "mobile_phone": {"type": ["string", "null"]},
+        "fax": {"type": ["string", "null"]},
+        "email": {"type": ["string", "null"]},
+        "support_reason": {"type": "string", "description": "避難支援等を必要とする事由"},
+        "district": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "code": {"type": "string"},
+                "name": {"type": "string"},
+            },
+        },
+        "latitude": {"type": ["number", "null"]},
+        "longitude": {"type": ["number", "null"]},
+        "location_approximate": {"type": "boolean"},
+        "household": _enum(Household),
+        "mobility": _enum(Mobility),
+        "devices": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["ventilator", "oxygen", "suction", "dialysis"]},
+        },
+        "device_other": {"type": ["string", "null"]},
+        "communication": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["hearing", "visual", "language", "cognitive"]},
+        },
+        "language_note": {"type": ["string", "null"]},
+        "care_level": _enum(CareLevel),
+        "disability_certificate": {"type": ["string", "null"]},
+        "emergency_contacts": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "relation": {"type": "string"},
+                    "phone": {"type": "string"},
+                },
+            },
+        },
+        "status": _enum(RegistrantStatus),
+        "source": _enum(Source),
+        "last_verified_on": {"type": ["string", "null"], "format": "date"},
+        "consent_state": _enum(ConsentState),
+        "version": {"type": "integer"},
+    },
+}
+
+ERROR = {"type": "object", "properties": {"error": {"type": "string"}}}
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _responses(ok: dict[str, Any], *codes: int) -> dict[str, Any]:
+    described = {
+        400: "Bad parameters",
+        401: "Not signed in",
+        403: "Role may not read the register",
+        404: "Not found, or not visible to the caller",
+    }
+    out: dict[str, Any] = {
+        "200": {"description": "OK", "content": {"application/json": {"schema": ok}}}
+    }
+    for code in codes:
+        out[str(code)] = {
+            "description": described[code],
+            "content": {"application/json": {"schema": ERROR}},
+        }
+    return out
+
+
+def spec() -> dict[str, Any]:
+    page_schema = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Registrant"}},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "pages": {"type": "integer"},
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Roster API",
+            "version": "1",
+            "description": "Read-only access to the register of people who need help to "
+            "evacuate. Session cookie authentication. Every call is "
+            "audited.",
+        },
+        "components": {
+            "schemas": {"Registrant": REGISTRANT, "Error": ERROR},
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+        },
+        "security": [{"session": []}],
+        "paths": {
+            "/api/v1/registrants": {
+                "get": {
+                    "summary": "List the registrants the caller may see",
+                    "parameters": [
+                        _query(
+                            "page", {"type": "integer", "minimum": 1, "default": 1}, "Page number"
+                        ),
+                        _query(
+                            "per_page",
+                            {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
+                            "Rows per page",
+                        ),
+                        _query("district", {"type": "integer"}, "District ID"),
+                        _query("consent", _enum(ConsentState), "Consent state (staff only)"),
+                        _query("need", {"type": "string", "enum": list(NEEDS)}, "A need"),
+                        _query("status", _enum(RegistrantStatus), "Status (staff only)"),
+                    ],
+                    "responses": _responses(page_schema, 400, 401, 403, 404),
+                }
+            },
+            "/api/v1/registrants/{id}": {
+                "get": {
+                    "summary": "One registrant",
+                    "parameters": [
+                        {
+                            "name": "id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "responses": _responses(
+                        {"$ref": "#/components/schemas/Registrant"}, 401, 403, 404
+                    ),
+                }
+            },
+        },
+    }

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from .. import permissions
+from ..audit.operations import record_event
+from ..extensions import db
+from ..models import Registrant, RegistrantStatus
+from ..registrants.projection import project, to_json
+from ..registrants.queries import RegisterFilter, register_page
+from .openapi import spec
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def error(status: int, message: str) -> ResponseReturnValue:
+    return jsonify(error=message), status
+
+
+def _int_arg(name: str, default: int) -> int | None:
+    value = request.args.get(name, str(default))
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/registrants")
+def registrants() -> ResponseReturnValue:
+    """A page of the registrants the caller may see, with only the fields they may see.
+
+    Name search is not offered here: a search term would have to travel in the URL.
+    """
+    if not permissions.can_view_register(current_user):
+        return error(403, "forbidden")
+    page, per_page = _int_arg("page", 1), _int_arg("per_page", 100)
+    limit = current_app.config["API_MAX_PER_PAGE"]
+    if page is None or page < 1 or per_page is None or not 1 <= per_page <= limit:
+        return error(400, f"page must be >= 1 and per_page between 1 and {limit}")
+    flt = RegisterFilter(
+        district_id=request.args.get("district", type=int),
+        consent=request.args.get("consent", ""),
+        need=request.args.get("need", ""),
+        status=request.args.get("status", RegistrantStatus.ACTIVE.value),
+    )
+    result = register_page(db.session, current_user, flt, page, per_page)
+    if page > result.pages and result.total:
+        return error(404, "no such page")
+    fields = permissions.visible_fields(current_user)
+    record_event(
+        db.session,
+        "api.list",
+        actor=current_user,
+        object_type="registrant",
+        detail={"ids": [r.id for r in result.rows], "total": result.total, "page": page},
+    )
+    db.session.commit()
+    return jsonify(
+        items=[to_json(project(r, fields)) for r in result.rows],
+        total=result.total,
+        page=result.page,
+        per_page=per_page,
+        pages=result.pages,
+    )
+
+
+@bp.get("/registrants/<int:registrant_id>")
+def registrant(registrant_id: int) -> ResponseReturnValue:
+    """One registrant, if the caller may see them; 404 otherwise, as for an unknown ID."""
+    if not permissions.can_view_register(current_user):
+        return error(403, "forbidden")
+    if not permissions.can_view_registrant(db.session, current_user, registrant_id):
+        return error(404, "not found")
+    person = db.session.get(Registrant, registrant_id)
+    if person is None:
+        return error(404, "not found")
+    record_event(
+        db.session,
+        "api.view",
+        actor=current_user,
+        object_type="registrant",
+        object_id=registrant_id,
+    )
+    db.session.commit()
+    return jsonify(to_json(project(person, permissions.visible_fields(current_user))))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(spec())

@@ -1,0 +1,1 @@
+"""The audit trail: writing events, verifying the chain, and the admin view."""

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
+
+from .. import permissions
+from ..decorators import require
+from ..extensions import db
+from ..models import AuditEvent
+from ..registrants.queries import Page
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+
+PER_PAGE = 100
+
+
+@bp.get("/")
+@require(permissions.can_view_audit)
+def index() -> ResponseReturnValue:
+    """The audit trail, newest first, filterable by action and user name."""
+    action = request.args.get("action", "")
+    actor = request.args.get("actor", "")
+    where = []
+    if action:
+        where.append(AuditEvent.action == action)
+    if actor:
+        where.append(AuditEvent.actor_name == actor)
+    total = db.session.scalar(select(func.count(AuditEvent.id)).where(*where)) or 0
+    page = max(1, request.args.get("page", 1, type=int))
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(*where)
+        .order_by(AuditEvent.seq.desc())
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    return render_template(
+        "audit/index.html",
+        events=events,
+        total=total,
+        page_obj=Page(list(events), total, page, PER_PAGE),
+        actions=list(actions),
+        action=action,
+        actor=actor,
+    )

@@ -1,0 +1,1 @@
+"""Signing in and out, changing one's password, choosing the language."""

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import db
+from ..passwords import verify_password
+from .forms import ChangePasswordForm, LoginForm
+from .operations import authenticate, log_out, set_password
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """Sign in. A new session is started so no earlier session data carries over."""
+    if current_user.is_authenticated:
+        return redirect(url_for("registrants.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.username.data or "", form.password.data or "")
+        db.session.commit()
+        if user is not None:
+            locale = session.get("locale")
+            session.clear()
+            if locale:
+                session["locale"] = locale
+            session.permanent = True
+            login_user(user)
+            return redirect(url_for("registrants.home"))
+        flash(_("The user name or password is wrong."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """Sign out everywhere: the token in every copy of the cookie stops working."""
+    log_out(db.session, current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password() -> ResponseReturnValue:
+    """Change one's own password; other sessions end and this one continues."""
+    form = ChangePasswordForm()
+    user = current_user._get_current_object()
+    if form.validate_on_submit():
+        if not verify_password(user.password_hash, form.current_password.data or ""):
+            form.current_password.errors = [_("The current password is wrong.")]
+        else:
+            set_password(db.session, user, form.new_password.data or "", actor=user)
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password has been changed."), "info")
+            return redirect(url_for("registrants.home"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.post("/locale")
+def set_locale() -> ResponseReturnValue:
+    """Switch the UI language for this browser, and for the user if signed in."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LOCALES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    target = request.form.get("next", "")
+    # Only paths on this site, never an outside address.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("auth.login")
+    return redirect(target)

@@ -1,0 +1,180 @@
+"""The `roster` command: Flask's CLI group plus the register's own commands."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import func, select
+
+from .config import PROJECT_DIR
+from .extensions import db
+from .models import Organisation, Registrant, Role, User
+
+
+def alembic_config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
+    config.set_main_option("sqlalchemy.url", current_app.config["DATABASE_URL"])
+    return config
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Bring the schema up to REVISION (default: the newest)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Take the schema back to REVISION."""
+    from alembic import command
+
+    command.downgrade(alembic_config(), revision)
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database."""
+    from alembic import command
+
+    command.current(alembic_config())
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--name", "display_name", help="Display name (default: the user name).")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--organisation", help="Partner organisation name, for partner users.")
+@click.option(
+    "--password",
+    envvar="ROSTER_NEW_PASSWORD",
+    help="Password; asked for when not given (or set ROSTER_NEW_PASSWORD).",
+)
+def create_user_command(
+    username: str,
+    display_name: str | None,
+    role: str,
+    organisation: str | None,
+    password: str | None,
+) -> None:
+    """Create a user account."""
+    from .admin.operations import DuplicateNameError, create_user
+
+    org = None
+    if organisation:
+        org = db.session.scalar(select(Organisation).where(Organisation.name == organisation))
+        if org is None:
+            raise click.UsageError(f"no organisation named {organisation!r}")
+    if (role == Role.PARTNER) != (org is not None):
+        raise click.UsageError("partner users need --organisation; other roles take none")
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Again: "):
+            raise click.UsageError("the passwords differ")
+    if len(password) < current_app.config["MIN_PASSWORD_LENGTH"]:
+        raise click.UsageError(
+            f"use at least {current_app.config['MIN_PASSWORD_LENGTH']} characters"
+        )
+    try:
+        create_user(
+            db.session,
+            username=username,
+            display_name=display_name or username,
+            role=Role(role),
+            password=password,
+            organisation=org,
+        )
+    except DuplicateNameError as exc:
+        raise click.UsageError(f"user {username!r} exists") from exc
+    db.session.commit()
+    click.echo(f"created {role} user {username}")
+
+
+@click.command("verify-audit")
+def verify_audit_command() -> None:
+    """Check the audit hash chain; exit 1 naming the first bad event."""
+    from .audit.operations import verify_chain
+
+    report = verify_chain(db.session)
+    if report.ok:
+        click.echo(f"audit chain intact: {report.checked} events")
+        return
+    click.echo(
+        f"audit chain broken at event {report.first_bad_seq}: {report.reason} "
+        f"({report.checked} events verified before it)",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@click.command("demo")
+@click.option(
+    "--registrants",
+    "count",
+    type=click.IntRange(1, 500_000),
+    default=None,
+    help="Fictional registrants to create (config demo.registrants, 3000).",
+)
+@click.option("--seed", type=int, default=None, help="Random seed (config demo.seed).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has registrants.")
+def demo_command(count: int | None, seed: int | None, if_empty: bool) -> None:
+    """Load the demo municipality 西東京市 with fictional registrants and demo logins."""
+    from .demo import DemoError, load_demo
+    from .passwords import hash_password
+
+    if if_empty and db.session.scalar(select(func.count(Registrant.id))):
+        click.echo("the database already has registrants; demo not loaded")
+        return
+    try:
+        summary = load_demo(
+            db.session,
+            registrants=count or current_app.config["DEMO_REGISTRANTS"],
+            seed=current_app.config["DEMO_SEED"] if seed is None else seed,
+            password_hash=hash_password(current_app.config["DEMO_PASSWORD"]),
+            progress=True,
+        )
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()))
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(verify_audit_command)
+    app.cli.add_command(demo_command)
+
+
+def make_app() -> Flask:
+    from . import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=make_app, add_version_option=False)
+def main() -> None:
+    """Roster: the register of people who need help to evacuate."""
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(user name, role) of the demo accounts, for the start-up banner."""
+    return [
+        (u.username, u.role.value)
+        for u in db.session.scalars(select(User).where(User.is_demo.is_(True)).order_by(User.id))
+    ]

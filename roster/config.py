@@ -1,0 +1,89 @@
+"""Settings: config.toml, then the environment, then a test's overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_DIR / "config.toml"
+
+CONSENT_RULES = ("opt_in", "presumed_after_no_reply", "opt_out")
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+def load_file(path: Path | None = None) -> dict[str, Any]:
+    """Read the TOML file named by ROSTER_CONFIG, or the project's config.toml."""
+    path = path or Path(os.environ.get("ROSTER_CONFIG", DEFAULT_CONFIG))
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"configuration file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def database_url(raw: dict[str, Any]) -> str:
+    """The database URL, with a relative SQLite path anchored at the project directory."""
+    url = os.environ.get("ROSTER_DATABASE_URL") or raw.get("database", {}).get("url", "")
+    if not url:
+        raise ConfigError("database.url is empty and ROSTER_DATABASE_URL is not set")
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        path = PROJECT_DIR / url[len(prefix) :]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = prefix + str(path)
+    return url
+
+
+def secret_key(raw: dict[str, Any], instance_dir: Path) -> str:
+    """The signing key: environment, then file setting, then a key kept in the instance folder."""
+    key = os.environ.get("ROSTER_SECRET_KEY") or raw.get("security", {}).get("secret_key", "")
+    if key:
+        return str(key)
+    key_file = instance_dir / "secret_key"
+    if not key_file.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
+    """Translate the TOML sections into the flat keys Flask and its extensions read."""
+    security = raw.get("security", {})
+    i18n = raw.get("i18n", {})
+    rule = raw.get("consent", {}).get("rule", "opt_in")
+    if rule not in CONSENT_RULES:
+        raise ConfigError(f"consent.rule must be one of {', '.join(CONSENT_RULES)}, not {rule!r}")
+    locales = list(i18n.get("locales", ["ja", "en"]))
+    return {
+        "SECRET_KEY": secret_key(raw, instance_dir),
+        "DATABASE_URL": database_url(raw),
+        "DATABASE_ECHO": bool(raw.get("database", {}).get("echo", False)),
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(security.get("session_minutes", 480))),
+        "SESSION_COOKIE_SECURE": bool(security.get("secure_cookies", False)),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        "MIN_PASSWORD_LENGTH": int(security.get("min_password_length", 10)),
+        "BABEL_DEFAULT_LOCALE": locales[0],
+        "BABEL_DEFAULT_TIMEZONE": i18n.get("timezone", "Asia/Tokyo"),
+        "LOCALES": locales,
+        "CONSENT_RULE": rule,
+        "PRESUMED_AFTER_DAYS": int(raw.get("consent", {}).get("presumed_after_days", 30)),
+        "PAGE_SIZE": int(raw.get("register", {}).get("page_size", 50)),
+        "API_MAX_PER_PAGE": int(raw.get("register", {}).get("api_max_per_page", 500)),
+        "DEMO_PASSWORD": os.environ.get("ROSTER_DEMO_PASSWORD")
+        or raw.get("demo", {}).get("password", "demo"),
+        "DEMO_REGISTRANTS": int(raw.get("demo", {}).get("registrants", 3000)),
+        "DEMO_SEED": int(raw.get("demo", {}).get("seed", 1)),
+    }

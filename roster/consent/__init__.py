@@ -1,0 +1,1 @@
+"""Consent history: recording answers and deriving the current state from them."""

@@ -1,0 +1,109 @@
+"""Consent verbs. Records are only ever added; the registrant's cached state follows them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..audit.operations import record_event
+from ..models import (
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentRecord,
+    ConsentScope,
+    ConsentState,
+    PartnerCategory,
+    Registrant,
+    User,
+)
+from .rules import latest
+
+
+@dataclass(frozen=True)
+class ConsentAnswer:
+    """What staff record from a form, a visit or a call."""
+
+    purpose: ConsentPurpose
+    state: ConsentState
+    method: ConsentMethod
+    decided_on: date
+    scope: frozenset[PartnerCategory] = frozenset()
+    form_version: str | None = None
+    proxy_name: str | None = None
+    proxy_relation: str | None = None
+    note: str | None = None
+
+
+def record_consent(
+    session: Session, registrant: Registrant, answer: ConsentAnswer, actor: User
+) -> ConsentRecord:
+    """Append a consent record, refresh the registrant's current state, and audit it."""
+    record = ConsentRecord(
+        registrant_id=registrant.id,
+        purpose=answer.purpose,
+        state=answer.state,
+        method=answer.method,
+        decided_on=answer.decided_on,
+        form_version=answer.form_version,
+        proxy_name=answer.proxy_name,
+        proxy_relation=answer.proxy_relation,
+        note=answer.note,
+        recorded_by=actor,
+        scope_rows=[ConsentScope(category=c) for c in sorted(answer.scope)],
+    )
+    session.add(record)
+    session.flush()
+    if answer.purpose is ConsentPurpose.REGISTER_SHARING:
+        refresh_current_consent(session, registrant)
+    record_event(
+        session,
+        "consent.record",
+        actor=actor,
+        object_type="registrant",
+        object_id=registrant.id,
+        detail={"consent_record": record.id, "purpose": answer.purpose, "state": answer.state},
+    )
+    return record
+
+
+def history(session: Session, registrant: Registrant) -> list[ConsentRecord]:
+    """Every consent record of the registrant, newest decision first."""
+    rows = session.scalars(
+        select(ConsentRecord).where(ConsentRecord.registrant_id == registrant.id)
+    ).all()
+    return sorted(rows, key=lambda r: (r.decided_on, r.id), reverse=True)
+
+
+def current_by_purpose(records: Iterable[ConsentRecord]) -> dict[ConsentPurpose, ConsentRecord]:
+    """The record in force for each purpose that has any."""
+    by_purpose: dict[ConsentPurpose, list[ConsentRecord]] = {}
+    for record in records:
+        by_purpose.setdefault(record.purpose, []).append(record)
+    return {p: r for p, rs in by_purpose.items() if (r := latest(rs)) is not None}
+
+
+def refresh_current_consent(session: Session, registrant: Registrant) -> None:
+    """Derive the register-sharing state from the records and store it on the registrant.
+
+    A Core UPDATE keeps the registrant's optimistic-lock version unchanged, so recording
+    consent never turns someone's open edit form stale.
+    """
+    records = session.scalars(
+        select(ConsentRecord).where(
+            ConsentRecord.registrant_id == registrant.id,
+            ConsentRecord.purpose == ConsentPurpose.REGISTER_SHARING,
+        )
+    ).all()
+    record = latest(records)
+    state = record.state if record else ConsentState.UNCONFIRMED
+    session.execute(
+        update(Registrant)
+        .where(Registrant.id == registrant.id)
+        .values(consent_state=state, current_consent_id=record.id if record else None)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(registrant, ["consent_state", "current_consent_id"])

@@ -1,0 +1,45 @@
+"""What the consent history means: the current state, and whether it lets a partner see someone.
+
+The ordinance rule (config consent.rule) decides how states translate into sharing:
+opt_in shares only on 同意; presumed_after_no_reply also on 推定同意; opt_out on anything but
+an explicit refusal or withdrawal. A 同意 always binds to its scope of partner categories.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+
+from ..models import ConsentRecord, ConsentScope, ConsentState, PartnerCategory, Registrant
+
+
+def latest(records: Iterable[ConsentRecord]) -> ConsentRecord | None:
+    """The record in force: the latest decision date, and of equal dates the last recorded."""
+    return max(records, key=lambda r: (r.decided_on, r.id), default=None)
+
+
+def current_state(records: Iterable[ConsentRecord]) -> ConsentState:
+    record = latest(records)
+    return record.state if record else ConsentState.UNCONFIRMED
+
+
+def sharing_states(rule: str) -> tuple[ConsentState, ...]:
+    """States that share with every category regardless of scope, under the given rule."""
+    if rule == "presumed_after_no_reply":
+        return (ConsentState.PRESUMED,)
+    if rule == "opt_out":
+        return (ConsentState.UNCONFIRMED, ConsentState.PRESUMED)
+    return ()
+
+
+def register_sharing_allows(category: PartnerCategory | None, rule: str) -> ColumnElement[bool]:
+    """SQL condition on Registrant: its consent lets a partner of this category see it."""
+    if category is None:
+        return false()
+    in_scope = Registrant.current_consent_id.in_(
+        select(ConsentScope.consent_record_id).where(ConsentScope.category == category)
+    )
+    consented = and_(Registrant.consent_state == ConsentState.CONSENTED, in_scope)
+    unscoped = sharing_states(rule)
+    return or_(consented, Registrant.consent_state.in_(unscoped)) if unscoped else consented

@@ -1,0 +1,48 @@
+"""Languages: Japanese by default, English on request, chosen per user or per browser session."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, session
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+from .eras import wareki
+from .extensions import babel
+from .labels import label, need_label, sort_label
+
+
+def select_locale() -> str:
+    locales = current_app.config["LOCALES"]
+    if current_user and current_user.is_authenticated and current_user.locale in locales:
+        return str(current_user.locale)
+    chosen = session.get("locale")
+    return chosen if chosen in locales else locales[0]
+
+
+def show_date(day: date | None, with_era: bool = False) -> str:
+    """2026年11月22日 / Nov 22, 2026; with the era (令和8年11月22日) on detail pages."""
+    if day is None:
+        return ""
+    text = format_date(day, "medium")
+    return f"{text}（{wareki(day)}）" if with_era and wareki(day) else text
+
+
+def show_datetime(moment: datetime | None) -> str:
+    return "" if moment is None else format_datetime(moment, "yyyy-MM-dd HH:mm")
+
+
+def register(app: Flask) -> None:
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(app.root_path + "/translations"),
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.filters.update(
+        date=show_date, datetime=show_datetime, label=label, need_label=need_label
+    )
+    app.jinja_env.globals.update(
+        current_locale=select_locale, need_label=need_label, sort_label=sort_label
+    )

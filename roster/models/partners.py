@@ -1,0 +1,61 @@
+"""Partner organisations (避難支援等関係者). Agreements come with their own module."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, enum_column
+from .municipality import District
+
+
+class PartnerCategory(enum.StrEnum):
+    """The kinds of 避難支援等関係者. Consent scopes name the first six."""
+
+    MINSEI_IIN = "minsei_iin"  #: 民生委員・児童委員
+    JICHIKAI = "jichikai"  #: 自治会・町会
+    JISHU_BOSAI = "jishu_bosai"  #: 自主防災組織
+    SHAKYO = "shakyo"  #: 社会福祉協議会
+    FIRE = "fire"  #: 消防
+    POLICE = "police"  #: 警察
+    WELFARE_PROVIDER = "welfare_provider"  #: 福祉事業所
+    OTHER = "other"  #: その他
+
+
+#: The categories a consent may name in its scope, in the order forms show them.
+CONSENT_SCOPE_CATEGORIES = (
+    PartnerCategory.MINSEI_IIN,
+    PartnerCategory.JICHIKAI,
+    PartnerCategory.JISHU_BOSAI,
+    PartnerCategory.SHAKYO,
+    PartnerCategory.FIRE,
+    PartnerCategory.POLICE,
+)
+
+organisation_districts = Table(
+    "organisation_districts",
+    Base.metadata,
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("district_id", ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Organisation(Base):
+    """A partner organisation whose users may see the people they are entitled to."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Name as written, e.g. 西東京市民生委員協議会 第1地区.
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    #: What kind of partner this is; consent scopes are matched against it.
+    category: Mapped[PartnerCategory] = mapped_column(enum_column(PartnerCategory))
+    #: The districts the organisation serves; its users see registrants only there.
+    districts: Mapped[list[District]] = relationship(
+        secondary=organisation_districts, order_by=District.code
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name} ({self.category})>"

@@ -1,0 +1,175 @@
+"""Registrants (避難行動要支援者) and their emergency contacts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, enum_column, search_key_type, utcnow
+from .consent import ConsentRecord, ConsentState
+from .municipality import District
+
+
+class Sex(enum.StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+    OTHER = "other"
+
+
+class Household(enum.StrEnum):
+    ALONE = "alone"  #: 独居
+    ELDERLY_ONLY = "elderly_only"  #: 高齢者のみ世帯
+    WITH_OTHERS = "with_others"  #: 同居
+
+
+class Mobility(enum.StrEnum):
+    INDEPENDENT = "independent"  #: 独歩
+    CANE_WALKER = "cane_walker"  #: 杖・歩行器
+    WHEELCHAIR = "wheelchair"  #: 車椅子
+    BEDRIDDEN = "bedridden"  #: 寝たきり
+
+
+class CareLevel(enum.StrEnum):
+    NONE = "none"  #: 非該当・未申請
+    SUPPORT_1 = "support_1"  #: 要支援1
+    SUPPORT_2 = "support_2"  #: 要支援2
+    CARE_1 = "care_1"  #: 要介護1
+    CARE_2 = "care_2"
+    CARE_3 = "care_3"
+    CARE_4 = "care_4"
+    CARE_5 = "care_5"  #: 要介護5
+
+
+class RegistrantStatus(enum.StrEnum):
+    ACTIVE = "active"  #: 在籍
+    MOVED_OUT = "moved_out"  #: 転出
+    DECEASED = "deceased"  #: 死亡
+    INSTITUTIONALISED = "institutionalised"  #: 施設入所
+
+
+class Source(enum.StrEnum):
+    ELIGIBLE_LIST = "eligible_list"  #: 名簿対象者 from the source systems
+    SELF_APPLIED = "self_applied"  #: 手上げ
+    RECOMMENDED = "recommended"  #: 関係者推薦
+
+
+#: Boolean need columns, in the order forms and filters show them.
+DEVICE_FIELDS = ("device_ventilator", "device_oxygen", "device_suction", "device_dialysis")
+COMMUNICATION_FIELDS = ("comm_hearing", "comm_visual", "comm_language", "comm_cognitive")
+
+
+class Registrant(Base):
+    """One person on the register. The first block is the legal items of 49-10."""
+
+    __tablename__ = "registrants"
+    __table_args__ = (
+        Index("ix_registrants_district_kana", "district_id", "kana_key"),
+        Index("ix_registrants_status_kana", "status", "kana_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 宛名番号: the person's ID in the municipality's resident systems.
+    resident_no: Mapped[str] = mapped_column(String(20), unique=True)
+    #: 氏名, family name first, as written.
+    name: Mapped[str] = mapped_column(String(100))
+    #: ふりがな in full-width katakana, family and given name separated by a space.
+    name_kana: Mapped[str] = mapped_column(String(100))
+    #: 生年月日.
+    birth_date: Mapped[date] = mapped_column(Date, index=True)
+    #: 性別.
+    sex: Mapped[Sex] = mapped_column(enum_column(Sex))
+    #: 住所又は居所, in full, including the municipality.
+    address: Mapped[str] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(8))
+    #: 電話番号その他の連絡先.
+    phone: Mapped[str | None] = mapped_column(String(20))
+    mobile_phone: Mapped[str | None] = mapped_column(String(20))
+    fax: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(120))
+    #: 避難支援等を必要とする事由, in the staff's words.
+    support_reason: Mapped[str] = mapped_column(Text)
+
+    #: 地区/町丁目.
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    district: Mapped[District] = relationship(lazy="joined")
+    #: Home location (WGS84). Approximate when derived from the district, not the address.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    location_approximate: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    household: Mapped[Household] = mapped_column(enum_column(Household), index=True)
+    mobility: Mapped[Mobility] = mapped_column(enum_column(Mobility), index=True)
+    #: 在宅人工呼吸器, 酸素, 吸引器, 透析; anything else goes in device_other.
+    device_ventilator: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    device_oxygen: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    device_suction: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    device_dialysis: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    device_other: Mapped[str | None] = mapped_column(String(100))
+    #: Communication needs: 聴覚, 視覚, 言語/外国語, 知的・認知.
+    comm_hearing: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    comm_visual: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    comm_language: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    comm_cognitive: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    #: The language spoken, when comm_language is set.
+    language_note: Mapped[str | None] = mapped_column(String(60))
+    #: 要介護度.
+    care_level: Mapped[CareLevel] = mapped_column(enum_column(CareLevel), index=True)
+    #: 障害者手帳, as written on it (e.g. 身体1級, 療育A, 精神2級); empty when none.
+    disability_certificate: Mapped[str | None] = mapped_column(String(40))
+
+    status: Mapped[RegistrantStatus] = mapped_column(enum_column(RegistrantStatus), index=True)
+    source: Mapped[Source] = mapped_column(enum_column(Source))
+    #: When staff last confirmed the entry with the person or a source system.
+    last_verified_on: Mapped[date | None] = mapped_column(Date, index=True)
+
+    #: Copy of the current register-sharing consent state, written only by record_consent()
+    #: in the transaction that appends the record, so lists can filter on it with an index.
+    consent_state: Mapped[ConsentState] = mapped_column(enum_column(ConsentState), index=True)
+    #: The record the state above was derived from.
+    current_consent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consent_records.id", use_alter=True)
+    )
+    current_consent: Mapped[ConsentRecord | None] = relationship(
+        foreign_keys=[current_consent_id], post_update=True
+    )
+
+    # Search keys: normalised copies of name, kana and address, compared by prefix.
+    name_key: Mapped[str] = mapped_column(search_key_type(100), index=True)
+    kana_key: Mapped[str] = mapped_column(search_key_type(100), index=True)
+    address_key: Mapped[str] = mapped_column(search_key_type(200), index=True)
+
+    #: Optimistic lock: a save built on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    emergency_contacts: Mapped[list[EmergencyContact]] = relationship(
+        back_populates="registrant",
+        cascade="all, delete-orphan",
+        order_by="EmergencyContact.position",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Registrant {self.id}>"
+
+
+class EmergencyContact(Base):
+    """Someone to call about the registrant: family, a care manager, a neighbour."""
+
+    __tablename__ = "emergency_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registrant_id: Mapped[int] = mapped_column(
+        ForeignKey("registrants.id", ondelete="CASCADE"), index=True
+    )
+    registrant: Mapped[Registrant] = relationship(back_populates="emergency_contacts")
+    #: 1 is called first.
+    position: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(String(100))
+    relation: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str] = mapped_column(String(20))

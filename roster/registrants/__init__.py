@@ -1,0 +1,1 @@
+"""The register: list, search, detail, create and edit."""

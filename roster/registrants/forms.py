@@ -1,0 +1,255 @@
+"""The registrant form: every field validated with a message that says what to fix."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    FieldList,
+    FloatField,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from ..labels import choices
+from ..models import CareLevel, Household, Mobility, RegistrantStatus, Sex, Source
+from ..text import clean, is_katakana_reading, nfkc, to_katakana
+
+PHONE = re.compile(r"^0\d{1,4}-?\d{1,4}-?\d{3,4}$")
+POSTAL = re.compile(r"^\d{3}-?\d{4}$")
+
+
+def strip(value: str | None) -> str | None:
+    return clean(value) if isinstance(value, str) else value
+
+
+def katakana(value: str | None) -> str | None:
+    return to_katakana(clean(value)) if isinstance(value, str) else value
+
+
+def phone_number(_form: Form, field: Field) -> None:
+    if field.data and not PHONE.match(nfkc(field.data)):
+        raise ValidationError(_l("Write a Japanese phone number, e.g. 042-123-4567."))
+
+
+def kana_only(_form: Form, field: Field) -> None:
+    if field.data and not is_katakana_reading(field.data):
+        raise ValidationError(_l("Write the reading in kana only."))
+
+
+def digits_only(_form: Form, field: Field) -> None:
+    if field.data and not nfkc(field.data).isdigit():
+        raise ValidationError(_l("Use digits only."))
+
+
+def postal(_form: Form, field: Field) -> None:
+    if field.data and not POSTAL.match(nfkc(field.data)):
+        raise ValidationError(_l("Write the postal code as 123-4567."))
+
+
+def not_in_future(_form: Form, field: Field) -> None:
+    if field.data and field.data > date.today():
+        raise ValidationError(_l("This date is in the future."))
+
+
+def after_1900(_form: Form, field: Field) -> None:
+    if field.data and field.data.year < 1900:
+        raise ValidationError(_l("Check the year: it is before 1900."))
+
+
+REQUIRED = _l("This field is required.")
+
+
+class ContactForm(Form):
+    """One emergency contact; a row left blank is ignored."""
+
+    name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=100)])
+    relation = StringField(_l("Relation"), filters=[strip], validators=[Optional(), Length(max=40)])
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), phone_number])
+
+    def validate_name(self, field: Field) -> None:
+        if (self.relation.data or self.phone.data) and not field.data:
+            raise ValidationError(_l("Give the contact's name."))
+
+    def validate_phone(self, field: Field) -> None:
+        if self.name.data and not field.data:
+            raise ValidationError(_l("Give the contact's phone number."))
+
+
+class RegistrantForm(FlaskForm):
+    resident_no = StringField(
+        _l("Resident ID"),
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), Length(max=20), digits_only],
+    )
+    name = StringField(
+        _l("Name"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=100)]
+    )
+    name_kana = StringField(
+        _l("Reading (kana)"),
+        filters=[katakana],
+        validators=[DataRequired(REQUIRED), Length(max=100), kana_only],
+    )
+    birth_date = DateField(
+        _l("Date of birth"),
+        validators=[InputRequired(REQUIRED), not_in_future, after_1900],
+    )
+    sex = SelectField(_l("Sex"), choices=[], validators=[DataRequired(REQUIRED)])
+    postal_code = StringField(_l("Postal code"), filters=[strip], validators=[Optional(), postal])
+    address = StringField(
+        _l("Address"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=200)]
+    )
+    district_id = SelectField(
+        _l("District"), coerce=int, choices=[], validators=[DataRequired(REQUIRED)]
+    )
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), phone_number])
+    mobile_phone = StringField(
+        _l("Mobile phone"), filters=[strip], validators=[Optional(), phone_number]
+    )
+    fax = StringField(_l("Fax"), filters=[strip], validators=[Optional(), phone_number])
+    email = StringField(
+        _l("Email"),
+        filters=[strip],
+        validators=[Optional(), Email(_l("Write a valid email address.")), Length(max=120)],
+    )
+    support_reason = TextAreaField(
+        _l("Why support is needed"),
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), Length(max=2000)],
+    )
+    latitude = FloatField(
+        _l("Latitude"),
+        validators=[Optional(), NumberRange(20, 46, _l("Latitude in Japan is 20–46."))],
+    )
+    longitude = FloatField(
+        _l("Longitude"),
+        validators=[Optional(), NumberRange(122, 154, _l("Longitude in Japan is 122–154."))],
+    )
+    household = SelectField(_l("Household"), choices=[], validators=[DataRequired(REQUIRED)])
+    mobility = SelectField(_l("Mobility"), choices=[], validators=[DataRequired(REQUIRED)])
+    device_ventilator = BooleanField(_l("Home ventilator"))
+    device_oxygen = BooleanField(_l("Oxygen"))
+    device_suction = BooleanField(_l("Suction device"))
+    device_dialysis = BooleanField(_l("Dialysis"))
+    device_other = StringField(
+        _l("Other medical device"), filters=[strip], validators=[Optional(), Length(max=100)]
+    )
+    comm_hearing = BooleanField(_l("Hearing"))
+    comm_visual = BooleanField(_l("Sight"))
+    comm_language = BooleanField(_l("Language / foreign language"))
+    comm_cognitive = BooleanField(_l("Intellectual / cognitive"))
+    language_note = StringField(
+        _l("Language spoken"), filters=[strip], validators=[Optional(), Length(max=60)]
+    )
+    care_level = SelectField(_l("Care level"), choices=[], validators=[DataRequired(REQUIRED)])
+    disability_certificate = StringField(
+        _l("Disability certificate"), filters=[strip], validators=[Optional(), Length(max=40)]
+    )
+    emergency_contacts = FieldList(FormField(ContactForm), min_entries=3, max_entries=5)
+    status = SelectField(_l("Status"), choices=[], validators=[DataRequired(REQUIRED)])
+    source = SelectField(_l("Source"), choices=[], validators=[DataRequired(REQUIRED)])
+    last_verified_on = DateField(_l("Last verified"), validators=[Optional(), not_in_future])
+    version = HiddenField()
+
+    def __init__(self, *args: object, district_choices: list[tuple[int, str]], **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.district_id.choices = [(0, "—")] + district_choices
+        for name, enum_cls in (
+            ("sex", Sex),
+            ("household", Household),
+            ("mobility", Mobility),
+            ("care_level", CareLevel),
+            ("status", RegistrantStatus),
+            ("source", Source),
+        ):
+            getattr(self, name).choices = choices(enum_cls)
+
+    def validate_longitude(self, field: Field) -> None:
+        if (field.data is None) != (self.latitude.data is None):
+            raise ValidationError(_l("Give both latitude and longitude, or neither."))
+
+    def validate_language_note(self, field: Field) -> None:
+        if self.comm_language.data and not field.data:
+            raise ValidationError(_l("Say which language the person speaks."))
+
+
+#: Form fields copied onto the model as they are.
+PLAIN_FIELDS = (
+    "resident_no",
+    "name",
+    "name_kana",
+    "birth_date",
+    "postal_code",
+    "address",
+    "district_id",
+    "phone",
+    "mobile_phone",
+    "fax",
+    "email",
+    "support_reason",
+    "latitude",
+    "longitude",
+    "device_ventilator",
+    "device_oxygen",
+    "device_suction",
+    "device_dialysis",
+    "device_other",
+    "comm_hearing",
+    "comm_visual",
+    "comm_language",
+    "comm_cognitive",
+    "language_note",
+    "disability_certificate",
+    "last_verified_on",
+)
+ENUM_FIELDS = {
+    "sex": Sex,
+    "household": Household,
+    "mobility": Mobility,
+    "care_level": CareLevel,
+    "status": RegistrantStatus,
+    "source": Source,
+}
+
+
+def registrant_data(form: RegistrantForm) -> dict[str, object]:
+    """The validated form as model attributes; blank text becomes None."""
+    data: dict[str, object] = {
+        name: (getattr(form, name).data or None)
+        if isinstance(getattr(form, name).data, str)
+        else getattr(form, name).data
+        for name in PLAIN_FIELDS
+    }
+    data["resident_no"] = nfkc(form.resident_no.data or "")
+    for name in ("phone", "mobile_phone", "fax", "postal_code"):
+        data[name] = nfkc(str(data[name])) if data[name] else None
+    data.update({name: cls(getattr(form, name).data) for name, cls in ENUM_FIELDS.items()})
+    data["emergency_contacts"] = [
+        {
+            "name": c.form.name.data,
+            "relation": c.form.relation.data or "",
+            "phone": nfkc(c.form.phone.data or ""),
+        }
+        for c in form.emergency_contacts
+        if c.form.name.data
+    ]
+    return data

@@ -1,0 +1,112 @@
+"""Register verbs: create and update, with search keys, location and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit.operations import record_event
+from ..models import ConsentState, District, EmergencyContact, Registrant, User
+from ..text import address_key, search_key
+
+
+class StaleEditError(Exception):
+    """The form was built on an older version of the record than the one stored."""
+
+
+class DuplicateResidentNoError(Exception):
+    """Another registrant already has this resident ID."""
+
+
+def _apply(session: Session, registrant: Registrant, data: dict[str, Any], city: str) -> None:
+    contacts = data.pop("emergency_contacts", [])
+    for name, value in data.items():
+        setattr(registrant, name, value)
+    registrant.name_key = search_key(registrant.name)
+    registrant.kana_key = search_key(registrant.name_kana)
+    registrant.address_key = address_key(registrant.address, city)
+    _place(session, registrant)
+    _replace_contacts(registrant, contacts)
+
+
+def _place(session: Session, registrant: Registrant) -> None:
+    """Without coordinates of their own, a person is placed at the district point, approximate."""
+    if registrant.latitude is not None and registrant.longitude is not None:
+        registrant.location_approximate = False
+        return
+    district = session.get(District, registrant.district_id)
+    registrant.latitude = district.latitude if district else None
+    registrant.longitude = district.longitude if district else None
+    registrant.location_approximate = True
+
+
+def _replace_contacts(registrant: Registrant, contacts: list[dict[str, str]]) -> None:
+    current = [(c.name, c.relation, c.phone) for c in registrant.emergency_contacts]
+    wanted = [(c["name"], c["relation"], c["phone"]) for c in contacts]
+    if current != wanted:
+        registrant.emergency_contacts = [
+            EmergencyContact(position=i, name=n, relation=r, phone=p)
+            for i, (n, r, p) in enumerate(wanted, start=1)
+        ]
+
+
+def _check_unique(session: Session, resident_no: str, exclude_id: int | None = None) -> None:
+    query = select(Registrant.id).where(Registrant.resident_no == resident_no)
+    if exclude_id is not None:
+        query = query.where(Registrant.id != exclude_id)
+    if session.scalar(query) is not None:
+        raise DuplicateResidentNoError(resident_no)
+
+
+def create_registrant(session: Session, data: dict[str, Any], actor: User, city: str) -> Registrant:
+    """Add a person to the register, with consent not yet confirmed."""
+    _check_unique(session, data["resident_no"])
+    registrant = Registrant(consent_state=ConsentState.UNCONFIRMED)
+    _apply(session, registrant, dict(data), city)
+    session.add(registrant)
+    session.flush()
+    record_event(
+        session, "registrant.create", actor=actor, object_type="registrant", object_id=registrant.id
+    )
+    return registrant
+
+
+def update_registrant(
+    session: Session,
+    registrant: Registrant,
+    data: dict[str, Any],
+    expected_version: int,
+    actor: User,
+    city: str,
+) -> list[str]:
+    """Save an edit made on version expected_version; refuse it if the record moved on."""
+    if registrant.version != expected_version:
+        raise StaleEditError(registrant.id)
+    _check_unique(session, data["resident_no"], exclude_id=registrant.id)
+    before = snapshot(registrant)
+    _apply(session, registrant, dict(data), city)
+    changed = sorted(k for k, v in snapshot(registrant).items() if before.get(k) != v)
+    if changed:
+        session.flush()
+        record_event(
+            session,
+            "registrant.update",
+            actor=actor,
+            object_type="registrant",
+            object_id=registrant.id,
+            detail={"fields": changed},
+        )
+    return changed
+
+
+def snapshot(registrant: Registrant) -> dict[str, Any]:
+    """Column values and contacts, to tell which fields an edit changed (names only are logged)."""
+    values = {c.key: getattr(registrant, c.key) for c in Registrant.__table__.columns}
+    for derived in ("version", "updated_at", "name_key", "kana_key", "address_key"):
+        values.pop(derived, None)
+    values["emergency_contacts"] = [
+        (c.name, c.relation, c.phone) for c in registrant.emergency_contacts
+    ]
+    return values

@@ -1,0 +1,229 @@
+"""Register pages. Views parse the request, call a query or an operation, and render."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import permissions
+from ..audit.operations import record_event
+from ..consent.operations import current_by_purpose, history
+from ..decorators import require
+from ..extensions import db
+from ..models import ConsentPurpose, ConsentState, Registrant, RegistrantStatus, Role
+from ..web import municipality
+from .forms import RegistrantForm, registrant_data
+from .operations import (
+    DuplicateResidentNoError,
+    StaleEditError,
+    create_registrant,
+    update_registrant,
+)
+from .projection import project
+from .queries import NEEDS, RegisterFilter, districts, register_page, sort_options
+
+bp = Blueprint("registrants", __name__)
+
+#: The most recent searches kept per browser session, so a search term never enters a URL.
+SEARCHES_KEPT = 5
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    """Send each role to where its work starts."""
+    if current_user.role is Role.ADMIN:
+        return redirect(url_for("admin.users"))
+    return redirect(url_for("registrants.index"))
+
+
+def _filter_from_request() -> RegisterFilter:
+    args = request.args
+    return RegisterFilter(
+        q=session.get("searches", {}).get(args.get("f", ""), ""),
+        district_id=args.get("district", type=int),
+        consent=args.get("consent", ""),
+        need=args.get("need", ""),
+        status=args.get("status", RegistrantStatus.ACTIVE.value),
+        sort=args.get("sort", ""),
+        descending=args.get("dir") == "desc",
+    )
+
+
+def _remember_search(q: str) -> str:
+    """Keep the search term in the signed session and return an opaque key for the URL."""
+    if not q:
+        return ""
+    searches: dict[str, str] = dict(session.get("searches", {}))
+    key = secrets.token_urlsafe(6)
+    searches[key] = q[:100]
+    session["searches"] = dict(list(searches.items())[-SEARCHES_KEPT:])
+    return key
+
+
+@bp.route("/registrants/", methods=["GET", "POST"])
+@require(permissions.can_view_register)
+def index() -> ResponseReturnValue:
+    """The register list: filter, search, sort and page through the people one may see."""
+    if request.method == "POST":
+        # A POST only turns the search box into a key; it changes nothing stored.
+        form = request.form
+        args = {k: form.get(k) for k in ("district", "consent", "need", "status", "sort", "dir")}
+        args["f"] = _remember_search(form.get("q", "").strip())
+        return redirect(url_for("registrants.index", **{k: v for k, v in args.items() if v}))
+    flt = _filter_from_request()
+    page = register_page(
+        db.session,
+        current_user,
+        flt,
+        request.args.get("page", 1, type=int),
+        current_app.config["PAGE_SIZE"],
+    )
+    fields = permissions.visible_fields(current_user)
+    rows = [project(r, fields) for r in page.rows]
+    record_event(
+        db.session,
+        "registrant.list",
+        actor=current_user,
+        object_type="registrant",
+        detail={"ids": [r.id for r in page.rows], "total": page.total, "page": page.page},
+    )
+    db.session.commit()
+    return render_template(
+        "registrants/list.html",
+        rows=rows,
+        page=page,
+        flt=flt,
+        fields=fields,
+        districts=districts(db.session),
+        needs=[n for n, (f, _c) in NEEDS.items() if f in fields],
+        sorts=sort_options(current_user),
+        consent_states=list(ConsentState),
+        statuses=list(RegistrantStatus),
+        args=request.args,
+    )
+
+
+def _visible_or_404(registrant_id: int) -> Registrant:
+    """The registrant, if this user may see them; otherwise the same 404 as a missing ID."""
+    if not permissions.can_view_registrant(db.session, current_user, registrant_id):
+        abort(404)
+    registrant = db.session.get(Registrant, registrant_id)
+    if registrant is None:
+        abort(404)
+    return registrant
+
+
+@bp.get("/registrants/<int:registrant_id>")
+@require(permissions.can_view_register)
+def detail(registrant_id: int) -> ResponseReturnValue:
+    """One person's page, with the fields this user may see and, for staff, the consent history."""
+    registrant = _visible_or_404(registrant_id)
+    fields = permissions.visible_fields(current_user)
+    records = (
+        history(db.session, registrant)
+        if permissions.can_view_consent_history(current_user)
+        else []
+    )
+    record_event(
+        db.session,
+        "registrant.view",
+        actor=current_user,
+        object_type="registrant",
+        object_id=registrant.id,
+    )
+    db.session.commit()
+    return render_template(
+        "registrants/detail.html",
+        r=project(registrant, fields),
+        fields=fields,
+        records=records,
+        current=current_by_purpose(records),
+        current_purposes=list(ConsentPurpose),
+        unconfirmed=ConsentState.UNCONFIRMED,
+    )
+
+
+def _form(obj: Any = None) -> RegistrantForm:
+    choices = [(d.id, d.name) for d in districts(db.session)]
+    return RegistrantForm(obj=obj, district_choices=choices)
+
+
+def _city() -> str:
+    city = municipality()
+    return f"{city.prefecture}{city.name}" if city else ""
+
+
+@bp.route("/registrants/new", methods=["GET", "POST"])
+@require(permissions.can_edit_registrants)
+def create() -> ResponseReturnValue:
+    """Add a person (手上げ, a recommendation, or by hand from the source systems)."""
+    form = _form()
+    if form.validate_on_submit():
+        try:
+            registrant = create_registrant(db.session, registrant_data(form), current_user, _city())
+        except DuplicateResidentNoError:
+            form.resident_no.errors = [_("Another registrant already has this resident ID.")]
+        else:
+            db.session.commit()
+            flash(_("The registrant was added."), "info")
+            return redirect(url_for("registrants.detail", registrant_id=registrant.id))
+    return render_template("registrants/form.html", form=form, registrant=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/registrants/<int:registrant_id>/edit", methods=["GET", "POST"])
+@require(permissions.can_edit_registrants)
+def edit(registrant_id: int) -> ResponseReturnValue:
+    """Edit a person. A save built on an outdated page is refused with 409, changing nothing."""
+    registrant = _visible_or_404(registrant_id)
+    form = _form(obj=registrant if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = str(registrant.version)
+    if form.validate_on_submit():
+        try:
+            changed = update_registrant(
+                db.session,
+                registrant,
+                registrant_data(form),
+                int(form.version.data or 0),
+                current_user,
+                _city(),
+            )
+            db.session.commit()
+        except (StaleEditError, StaleDataError):
+            db.session.rollback()
+            flash(
+                _(
+                    "Someone else saved this person after you opened the form. Nothing was "
+                    "saved: reload the page to see their changes, then make yours again."
+                ),
+                "error",
+            )
+            return render_template(
+                "registrants/form.html", form=form, registrant=registrant, conflict=True
+            ), 409
+        except DuplicateResidentNoError:
+            form.resident_no.errors = [_("Another registrant already has this resident ID.")]
+        else:
+            flash(_("Saved.") if changed else _("Nothing was changed."), "info")
+            return redirect(url_for("registrants.detail", registrant_id=registrant.id))
+    return render_template("registrants/form.html", form=form, registrant=registrant), (
+        422 if form.errors else 200
+    )

@@ -1,0 +1,73 @@
+"""Blueprints and what every template can see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+from sqlalchemy import select
+
+from . import permissions
+from .extensions import db
+from .models import Municipality
+
+
+def register(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
+    from .api.views import bp as api_bp
+    from .audit.views import bp as audit_bp
+    from .auth.views import bp as auth_bp
+    from .consent.views import bp as consent_bp
+    from .health import bp as health_bp
+    from .registrants.views import bp as registrants_bp
+
+    for bp in (health_bp, auth_bp, registrants_bp, consent_bp, admin_bp, audit_bp, api_bp):
+        app.register_blueprint(bp)
+    app.context_processor(template_globals)
+    register_errors(app)
+
+
+def municipality() -> Municipality | None:
+    """The municipality row, read once per request."""
+    if "municipality" not in g:
+        g.municipality = db.session.scalar(select(Municipality).limit(1))
+    return g.municipality  # type: ignore[no-any-return]
+
+
+def template_globals() -> dict[str, Any]:
+    return {"municipality": municipality(), "perm": permissions}
+
+
+def register_errors(app: Flask) -> None:
+    """Plain pages (or JSON under /api/) that say what happened and change nothing."""
+    from flask import jsonify, render_template, request
+    from flask_babel import lazy_gettext as _l
+    from flask_wtf.csrf import CSRFError
+
+    messages = {
+        400: (_l("Bad request"), _l("The request could not be understood.")),
+        403: (_l("Not allowed"), _l("Your role does not allow this page.")),
+        404: (_l("Not found"), _l("There is no such page, or you may not see it.")),
+        405: (_l("Not allowed"), _l("This address does not accept that method.")),
+        500: (
+            _l("Something went wrong"),
+            _l("The error was recorded. Nothing was saved; please try again."),
+        ),
+    }
+    csrf_message = _l(
+        "The form expired or did not come from this site. Reload the page and try again; "
+        "nothing was saved."
+    )
+
+    def handle(exc: Any) -> Any:
+        code = getattr(exc, "code", 500) or 500
+        title, message = messages.get(code, messages[500])
+        if isinstance(exc, CSRFError):
+            message = csrf_message
+        if request.path.startswith("/api/"):
+            return jsonify(error=str(title)), code
+        return render_template("errors/error.html", title=title, message=message), code
+
+    for code in messages:
+        app.register_error_handler(code, handle)
+    app.register_error_handler(CSRFError, handle)

@@ -1,0 +1,122 @@
+"""Fixtures: one migrated database per run, and a transaction rolled back after each test.
+
+Set ROSTER_TEST_DATABASE_URL to run the suite on PostgreSQL; SQLite is the default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from roster import create_app
+from roster.cli import alembic_config
+from roster.extensions import db as database
+from roster.extensions import make_engine
+
+from .factories import Factory
+
+TEST_PASSWORD = "correct horse battery"
+
+
+def _fresh_database(url: str) -> None:
+    """An empty schema for this run: PostgreSQL's public schema is dropped and re-created."""
+    if url.startswith("postgresql"):
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("ROSTER_TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'roster-test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app on a database brought up to date by the migrations themselves."""
+    _fresh_database(database_url)
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "ARGON2_FAST": True,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        command.upgrade(alembic_config(), "head")
+    yield app
+    if database.engine is not None:
+        database.engine.dispose()
+
+
+@pytest.fixture()
+def db(app: Flask) -> Iterator[Session]:
+    """The request-scoped session, bound to a connection whose transaction is rolled back."""
+    assert database.engine is not None
+    connection = database.engine.connect()
+    transaction = connection.begin()
+    database.session.remove()
+    database.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    with app.app_context():
+        yield database.session
+        database.session.remove()
+    transaction.rollback()
+    connection.close()
+    database.session.configure(bind=database.engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture()
+def factory(db: Session) -> Factory:
+    return Factory(db, TEST_PASSWORD)
+
+
+@pytest.fixture()
+def client(app: Flask, db: Session) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask, db: Session) -> Any:
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, username: str, password: str = TEST_PASSWORD) -> Any:
+        return self.client.post("/login", data={"username": username, "password": password})
+
+    def logout(self) -> Any:
+        return self.client.post("/logout")
+
+
+@pytest.fixture()
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+@pytest.fixture()
+def world(factory: Factory) -> dict[str, Any]:
+    """A small municipality: two districts, a partner organisation, one user per role."""
+    return factory.world()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    Path(__file__).parent.joinpath("artifacts").mkdir(exist_ok=True)
