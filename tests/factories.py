@@ -72,7 +72,7 @@ class Factory:
     def registrant(self, district: District, **overrides: Any) -> Registrant:
         n = next(_serial)
         values: dict[str, Any] = dict(
-            resident_no=f"{9000000000 + n}", name=f"試験 太郎{n}", name_kana=f"シケン タロウ{n}",
+            resident_no=f"{9000000000 + n}", name=f"試験 太郎{n}", name_kana="シケン タロウ",
             birth_date=date(1940, 4, 1), sex=Sex.MALE,
             address=f"{CITY}テスト町1-{n}-1", phone="042-000-0000", support_reason="車椅子使用",
             district=district, latitude=35.72, longitude=139.55, location_approximate=False,

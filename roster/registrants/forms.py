@@ -86,13 +86,16 @@ class ContactForm(Form):
     relation = StringField(_l("Relation"), filters=[strip], validators=[Optional(), Length(max=40)])
     phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), phone_number])
 
-    def validate_name(self, field: Field) -> None:
-        if (self.relation.data or self.phone.data) and not field.data:
-            raise ValidationError(_l("Give the contact's name."))
-
-    def validate_phone(self, field: Field) -> None:
-        if self.name.data and not field.data:
-            raise ValidationError(_l("Give the contact's phone number."))
+    def validate(self, extra_validators: object = None) -> bool:
+        """A contact needs a name and a phone; a row with neither is simply left out."""
+        ok = super().validate(extra_validators)  # type: ignore[arg-type]
+        if (self.relation.data or self.phone.data) and not self.name.data:
+            self.name.errors = [*self.name.errors, _l("Give the contact's name.")]
+            ok = False
+        if self.name.data and not self.phone.data:
+            self.phone.errors = [*self.phone.errors, _l("Give the contact's phone number.")]
+            ok = False
+        return ok
 
 
 class RegistrantForm(FlaskForm):
@@ -183,9 +186,14 @@ class RegistrantForm(FlaskForm):
         ):
             getattr(self, name).choices = choices(enum_cls)
 
-    def validate_longitude(self, field: Field) -> None:
-        if (field.data is None) != (self.latitude.data is None):
-            raise ValidationError(_l("Give both latitude and longitude, or neither."))
+    def validate(self, extra_validators: object = None) -> bool:
+        """Field checks, then the pair check that Optional() fields would skip."""
+        ok = super().validate(extra_validators)  # type: ignore[arg-type]
+        if (self.latitude.data is None) != (self.longitude.data is None):
+            missing = self.longitude if self.longitude.data is None else self.latitude
+            missing.errors = [*missing.errors, _l("Give both latitude and longitude, or neither.")]
+            return False
+        return ok
 
     def validate_language_note(self, field: Field) -> None:
         if self.comm_language.data and not field.data:
