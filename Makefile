@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -q -f -d roster/translations
+	$(BIN)/pybabel compile -f -d roster/translations
 
 run: install
 	$(BIN)/roster db upgrade

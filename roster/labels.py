@@ -39,7 +39,7 @@ LABELS: dict[enum.Enum, object] = {
     CareLevel.CARE_3: _l("Care level 3"),
     CareLevel.CARE_4: _l("Care level 4"),
     CareLevel.CARE_5: _l("Care level 5"),
-    RegistrantStatus.ACTIVE: _l("Active"),
+    RegistrantStatus.ACTIVE: _l("On the register"),
     RegistrantStatus.MOVED_OUT: _l("Moved out"),
     RegistrantStatus.DECEASED: _l("Deceased"),
     RegistrantStatus.INSTITUTIONALISED: _l("Moved into a care facility"),

@@ -12,6 +12,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
@@ -77,6 +78,7 @@ def set_locale() -> ResponseReturnValue:
     locale = request.form.get("locale", "")
     if locale in current_app.config["LOCALES"]:
         session["locale"] = locale
+        refresh()
         if current_user.is_authenticated:
             current_user.locale = locale
             db.session.commit()
