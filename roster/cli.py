@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 
 import click
@@ -139,19 +140,36 @@ def demo_command(count: int | None, seed: int | None, if_empty: bool) -> None:
 
     if if_empty and db.session.scalar(select(func.count(Registrant.id))):
         click.echo("the database already has registrants; demo not loaded")
+    else:
+        try:
+            summary = load_demo(
+                db.session,
+                registrants=count or current_app.config["DEMO_REGISTRANTS"],
+                seed=current_app.config["DEMO_SEED"] if seed is None else seed,
+                password_hash=hash_password(current_app.config["DEMO_PASSWORD"]),
+                progress=True,
+            )
+        except DemoError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()))
+    print_demo_logins()
+
+
+def print_demo_logins() -> None:
+    """Name the demo logins, if this is a demo database."""
+    logins = demo_logins()
+    if not logins:
         return
-    try:
-        summary = load_demo(
-            db.session,
-            registrants=count or current_app.config["DEMO_REGISTRANTS"],
-            seed=current_app.config["DEMO_SEED"] if seed is None else seed,
-            password_hash=hash_password(current_app.config["DEMO_PASSWORD"]),
-            progress=True,
-        )
-    except DemoError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db.session.commit()
-    click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()))
+    password = (
+        "$ROSTER_DEMO_PASSWORD"
+        if os.environ.get("ROSTER_DEMO_PASSWORD")
+        else current_app.config["DEMO_PASSWORD"]
+    )
+    click.echo("")
+    click.echo("  Demo logins (password: " + password + "):")
+    for username, role in logins:
+        click.echo(f"    {username:<8} {role}")
 
 
 def register(app: Flask) -> None:
@@ -178,3 +196,7 @@ def demo_logins() -> list[tuple[str, str]]:
         (u.username, u.role.value)
         for u in db.session.scalars(select(User).where(User.is_demo.is_(True)).order_by(User.id))
     ]
+
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from .eras import wareki
 from .extensions import babel
-from .labels import label, need_label, sort_label
+from .labels import label, need_label, scope_labels, sort_label
 
 
 def select_locale() -> str:
@@ -41,7 +41,11 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.filters.update(
-        date=show_date, datetime=show_datetime, label=label, need_label=need_label
+        date=show_date,
+        datetime=show_datetime,
+        label=label,
+        need_label=need_label,
+        scope_labels=scope_labels,
     )
     app.jinja_env.globals.update(
         current_locale=select_locale, need_label=need_label, sort_label=sort_label

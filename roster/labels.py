@@ -119,3 +119,11 @@ def label(value: object) -> str:
 def choices(enum_cls: type[enum.Enum]) -> list[tuple[str, str]]:
     """(value, label) pairs for a select field, in declaration order."""
     return [(m.value, label(m)) for m in enum_cls]
+
+
+def scope_labels(scope: object) -> str:
+    """A consent scope's categories in the order forms list them, as one line."""
+    from .models import CONSENT_SCOPE_CATEGORIES
+
+    chosen = set(scope or [])  # type: ignore[call-overload]
+    return "、".join(label(c) for c in CONSENT_SCOPE_CATEGORIES if c in chosen)

@@ -21,7 +21,8 @@ from roster.models import (
 
 
 def records_of(db, registrant):
-    return db.scalars(select(ConsentRecord).where(ConsentRecord.registrant_id == registrant.id)).all()
+    query = select(ConsentRecord).where(ConsentRecord.registrant_id == registrant.id)
+    return db.scalars(query).all()
 
 
 def test_a_consent_record_cannot_be_updated_through_the_orm(db, world):

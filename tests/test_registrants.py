@@ -105,7 +105,8 @@ def test_filters_combine_and_sorting_and_paging_work(client, auth, factory, worl
     auth.login("t_staff")
     district = world["districts"][1]
     for i in range(7):
-        factory.registrant(district, name_kana=f"ア{'イウエオカキク'[i]} タロウ", device_ventilator=False)
+        kana = f"ア{'イウエオカキク'[i]} タロウ"
+        factory.registrant(district, name_kana=kana, device_ventilator=False)
     base = f"/registrants/?district={district.id}&sort=kana"
     page = client.get(base).get_data(as_text=True)
     assert count_on(page) == 8

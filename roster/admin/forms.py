@@ -48,7 +48,9 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
 
 class OrganisationForm(FlaskForm):
     name = StringField(
-        _l("Organisation name"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=120)]
+        _l("Organisation name"),
+        filters=[strip],
+        validators=[DataRequired(REQUIRED), Length(max=120)],
     )
     category = SelectField(_l("Category"), validators=[DataRequired(REQUIRED)])
     districts: SelectMultipleField = CheckboxesField(_l("Districts served"), coerce=int)

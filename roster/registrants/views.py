@@ -209,13 +209,6 @@ def edit(registrant_id: int) -> ResponseReturnValue:
             db.session.commit()
         except (StaleEditError, StaleDataError):
             db.session.rollback()
-            flash(
-                _(
-                    "Someone else saved this person after you opened the form. Nothing was "
-                    "saved: reload the page to see their changes, then make yours again."
-                ),
-                "error",
-            )
             return render_template(
                 "registrants/form.html", form=form, registrant=registrant, conflict=True
             ), 409

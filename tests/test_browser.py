@@ -1,0 +1,174 @@
+"""End to end in headless Chromium: the demo served as `make run` serves it, used as people do.
+
+Needs Debian's chromium and the playwright package. Without them the tests skip and say what
+is missing; with ROSTER_REQUIRE_BROWSER=1 (set by .ci/run) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _missing() -> str | None:
+    if CHROMIUM is None:
+        return "Debian's chromium (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright Python package (pip install playwright)"
+    return None
+
+
+def _require_browser() -> None:
+    missing = _missing()
+    if missing is None:
+        return
+    if os.environ.get("ROSTER_REQUIRE_BROWSER"):
+        pytest.fail(f"browser tests are required here but {missing} is missing")
+    pytest.skip(f"browser tests need {missing}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A demo database and the app serving it, in a separate process, as `make run` does."""
+    _require_browser()
+    env = dict(os.environ)
+    env.pop("ROSTER_TEST_DATABASE_URL", None)
+    env["ROSTER_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
+    env["ROSTER_SECRET_KEY"] = "browser-test"
+    roster = [sys.executable, "-m", "roster.cli"]
+    subprocess.run([*roster, "db", "upgrade"], env=env, check=True, cwd=ROOT)
+    subprocess.run([*roster, "demo", "--registrants", "400", "--seed", "7"], env=env, check=True,
+                   cwd=ROOT, capture_output=True)
+    port = _free_port()
+    proc = subprocess.Popen([*roster, "run", "--port", str(port)], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=1)  # noqa: S310 - local test server
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def browser(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def sign_in(browser: object, server: str, username: str) -> object:
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ja-JP")
+    page = context.new_page()
+    page.goto(server + "/login")
+    page.fill("#username", username)
+    page.fill("#password", "demo")
+    page.click("button.primary")
+    return page
+
+
+def shot(page: object, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_staff_find_a_person_and_record_their_consent(browser, server):
+    page = sign_in(browser, server, "staff")
+    assert "名簿" in page.title()
+    assert page.locator(".demo-banner").is_visible()
+    shot(page, "01-staff-register")
+    first_name = page.locator("table.register tbody tr td:nth-child(2) a").first.inner_text()
+    page.fill("input[name=q]", first_name.split()[0])
+    page.click("form.filters button.primary")
+    assert first_name.split()[0] not in page.url
+    page.click(f"text={first_name}")
+    shot(page, "02-staff-detail")
+    assert "昭和" in page.content() or "平成" in page.content() or "大正" in page.content()
+    page.click("a[href$='/consent/new']")
+    page.select_option("#purpose", "register_sharing")
+    page.select_option("#state", "consented")
+    page.select_option("#method", "visit")
+    page.fill("#decided_on", "2026-11-01")
+    page.check("input[name=scope][value=minsei_iin]")
+    page.check("input[name=scope][value=fire]")
+    page.fill("#proxy_name", "試験 一郎")
+    page.fill("#proxy_relation", "長男")
+    shot(page, "03-consent-form")
+    page.click("button.primary")
+    assert "同意の記録を追加しました" in page.content()
+    history = page.locator("table.history tbody tr").first.inner_text()
+    assert "試験 一郎" in history
+    shot(page, "04-consent-history")
+
+
+def test_a_stale_edit_is_refused_in_the_browser(browser, server):
+    page = sign_in(browser, server, "staff")
+    page.click("table.register tbody tr td:first-child a >> nth=0")
+    edit_url = page.url + "/edit"
+    other = page.context.new_page()
+    page.goto(edit_url)
+    other.goto(edit_url)
+    other.fill("#phone", "042-400-0001")
+    other.click("form.record button.primary")
+    page.fill("#phone", "042-400-0002")
+    with page.expect_response(lambda r: r.request.method == "POST") as response:
+        page.click("form.record button.primary")
+    assert response.value.status == 409
+    shot(page, "05-stale-edit-409")
+    assert page.locator(".error-summary").is_visible()
+
+
+def test_partner_and_planner_see_only_what_they_may(browser, server):
+    partner = sign_in(browser, server, "partner")
+    shot(partner, "06-partner-register")
+    assert partner.locator("p.notice").is_visible()
+    headers = partner.locator("table.register thead").inner_text()
+    assert "同意" not in headers and "宛名番号" not in headers
+    planner = sign_in(browser, server, "planner")
+    shot(planner, "07-planner-register")
+    assert planner.locator("input[name=q]").count() == 0
+    assert "氏名" not in planner.locator("table.register thead").inner_text()
+
+
+def test_the_header_switches_to_english(browser, server):
+    page = sign_in(browser, server, "admin")
+    page.click("button[name=locale][value=en]")
+    assert "Users" in page.content() and "Sign out" in page.content()
+    shot(page, "08-admin-users-en")
+    page.goto(server + "/admin/audit/")
+    shot(page, "09-audit-en")
+    assert "registrant.view" in page.content() or "login" in page.content()

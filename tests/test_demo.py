@@ -1,0 +1,476 @@
+"""The demo municipality 西東京市: real shelters and towns, fictional people.
+
+These tests build their own in-memory SQLite databases and need no app or conftest fixture.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import Transformer
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from geo import (
+    DATA_DIR,
+    HAZARD_COLUMNS,
+    city_area,
+    random_points_near,
+    read_gsi_shelters,
+    town_of,
+    town_points,
+)
+from roster.consent.rules import latest, register_sharing_allows
+from roster.demo import DemoError, load_demo
+from roster.demo.names import FAMILY_NAMES, FOREIGN_NAMES, GIVEN_NAMES
+from roster.demo.places import TOWNS_BY_NAME
+from roster.extensions import make_engine
+from roster.models import (
+    HAZARDS,
+    Base,
+    ConsentPurpose,
+    ConsentRecord,
+    ConsentState,
+    District,
+    EmergencyContact,
+    Municipality,
+    Organisation,
+    PartnerCategory,
+    Registrant,
+    Role,
+    Shelter,
+    User,
+)
+from roster.models.consent import consent_record_scopes
+from roster.text import address_key, is_katakana_reading, search_key
+
+TODAY = date(2026, 1, 15)
+PEOPLE = 300
+EVACUATION = DATA_DIR / "nishitokyo_132292_evacuation.geojson"
+EMERGENCY = DATA_DIR / "nishitokyo_132292_emergency.geojson"
+
+
+class LoadedDemo(NamedTuple):
+    session: Session
+    summary: dict[str, Any]
+
+
+def _empty_engine() -> Engine:
+    engine = make_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def _load(engine: Engine, people: int, seed: int = 1) -> dict[str, Any]:
+    with Session(engine) as session:
+        summary = load_demo(
+            session, registrants=people, seed=seed, password_hash="not-a-hash", today=TODAY
+        )
+        session.commit()
+    return summary
+
+
+@pytest.fixture(scope="module")
+def demo_shelters() -> gpd.GeoDataFrame:
+    return read_gsi_shelters(EVACUATION, EMERGENCY)
+
+
+@pytest.fixture(scope="module")
+def demo_loaded() -> Iterator[LoadedDemo]:
+    engine = _empty_engine()
+    summary = _load(engine, PEOPLE)
+    with Session(engine) as session:
+        yield LoadedDemo(session, summary)
+    engine.dispose()
+
+
+@pytest.fixture()
+def demo_session(demo_loaded: LoadedDemo) -> Session:
+    return demo_loaded.session
+
+
+# geo: shelters, towns and points
+
+
+def test_geo_hazard_keys_match_the_model() -> None:
+    assert tuple(HAZARD_COLUMNS) == HAZARDS
+
+
+def test_listings_of_one_place_are_merged(demo_shelters: gpd.GeoDataFrame) -> None:
+    assert len(demo_shelters) == 78  # 61 shelters + 49 sites, 32 of them the same place
+    assert demo_shelters["source_id"].is_unique
+    school = demo_shelters.set_index("name").loc["中原小学校"]
+    assert school["source_id"] == "E1322900002111"
+    assert school["is_emergency_site"] and school["is_evacuation_shelter"]
+    assert school["hazards"] == ["flood", "landslide", "earthquake"]
+
+
+def test_listings_at_the_same_point_are_one_place_despite_a_renamed_school(
+    demo_shelters: gpd.GeoDataFrame,
+) -> None:
+    # GSI lists 田無工科高等学校 as a shelter and 田無工業高等学校 as a site, at one point.
+    rows = demo_shelters[demo_shelters["address"] == "東京都西東京市向台町1-9-1"]
+    assert rows["name"].tolist() == ["東京都立田無工科高等学校"]
+    assert bool(rows["is_emergency_site"].iloc[0]) and bool(rows["is_evacuation_shelter"].iloc[0])
+
+
+def test_welfare_shelters_are_recognised(demo_shelters: gpd.GeoDataFrame) -> None:
+    welfare = demo_shelters[demo_shelters["is_welfare_shelter"]]
+    assert len(welfare) == 28
+    assert all(source_id.endswith("121") for source_id in welfare["source_id"])
+    assert welfare["accepts"].notna().all()
+    assert demo_shelters.loc[~demo_shelters["is_welfare_shelter"], "accepts"].isna().all()
+
+
+def test_emergency_sites_alone_carry_hazards(demo_shelters: gpd.GeoDataFrame) -> None:
+    for row in demo_shelters.itertuples():
+        assert bool(row.hazards) <= bool(row.is_emergency_site)
+        assert list(row.hazards) == [key for key in HAZARDS if key in row.hazards]
+
+
+@pytest.mark.parametrize(
+    ("address", "town"),
+    [
+        ("東京都西東京市ひばりが丘2-3-5", "ひばりが丘"),
+        ("東京都西東京市田無町４－５－２１", "田無町"),
+        ("西東京市東伏見1", "東伏見"),
+        ("東京都西東京市ひばりが丘北三丁目5番", "ひばりが丘北"),
+        ("東京都 西東京市 泉町", "泉町"),
+    ],
+)
+def test_town_is_the_text_before_the_block_number(address: str, town: str) -> None:
+    assert town_of(address) == town
+
+
+def test_every_shelter_town_is_a_known_town(demo_shelters: gpd.GeoDataFrame) -> None:
+    assert set(town_points(demo_shelters)) <= set(TOWNS_BY_NAME)
+    assert len(town_points(demo_shelters)) == 21
+
+
+def test_random_points_stay_near_their_centre_and_inside_the_area(
+    demo_shelters: gpd.GeoDataFrame,
+) -> None:
+    area = city_area(demo_shelters)
+    lon, lat = town_points(demo_shelters)["北町"]  # near the edge of the city
+    points = random_points_near(lon, lat, 5000, np.random.default_rng(3), 700.0, area)
+    assert points.shape == (5000, 2)
+    assert shapely.contains_xy(area, points[:, 0], points[:, 1]).all()
+    to_metric = Transformer.from_crs("EPSG:4326", "EPSG:6677", always_xy=True)
+    x, y = to_metric.transform(points[:, 0], points[:, 1])
+    cx, cy = to_metric.transform(lon, lat)
+    assert np.hypot(x - cx, y - cy).max() <= 700.0 + 1e-6
+
+
+def test_points_far_outside_the_area_are_refused(demo_shelters: gpd.GeoDataFrame) -> None:
+    area = city_area(demo_shelters)
+    with pytest.raises(ValueError, match="could not place"):
+        random_points_near(139.76, 35.68, 10, np.random.default_rng(1), 500.0, area)
+
+
+# Names
+
+
+def test_names_have_katakana_readings() -> None:
+    lists = [FAMILY_NAMES, *GIVEN_NAMES.values()]
+    lists += [names for language in FOREIGN_NAMES.values() for names in language]
+    for names in lists:
+        for written, reading in names:
+            assert written and is_katakana_reading(reading), (written, reading)
+
+
+def test_there_are_enough_names_for_variety() -> None:
+    assert len(set(FAMILY_NAMES)) >= 150
+    for sex in ("female", "male"):
+        given = {name for (s, _), names in GIVEN_NAMES.items() if s == sex for name in names}
+        assert len(given) >= 140, sex
+
+
+# The loaded demo
+
+
+def test_demo_creates_a_demo_city_with_its_towns_as_districts(demo_session: Session) -> None:
+    city = demo_session.scalars(select(Municipality)).one()
+    assert (city.code, city.name, city.prefecture, city.is_demo) == (
+        "132292", "西東京市", "東京都", True
+    )
+    districts = demo_session.scalars(select(District).order_by(District.code)).all()
+    assert len(districts) == 22
+    assert [d.code for d in districts] == [f"132292-{n:03d}" for n in range(1, 23)]
+    assert [d.name_kana for d in districts] == sorted(d.name_kana for d in districts)
+    by_name = {d.name: d for d in districts}
+    assert by_name["田無町"].name_kana == "タナシチョウ"
+    north, south = by_name["ひばりが丘北"], by_name["ひばりが丘"]
+    assert north.latitude is not None and south.latitude is not None
+    assert 0.004 < north.latitude - south.latitude < 0.007  # about 600 m
+
+
+def test_demo_shelters_keep_their_source_and_hazards(demo_session: Session) -> None:
+    shelters = demo_session.scalars(select(Shelter)).all()
+    assert len(shelters) == 78
+    assert sum(s.is_welfare_shelter for s in shelters) == 28
+    assert {s.source for s in shelters} == {
+        "国土地理院 指定緊急避難場所・指定避難所データ (2025-10-27)"
+    }
+    school = next(s for s in shelters if s.name == "中原小学校")
+    assert school.hazards == "flood,landslide,earthquake"
+
+
+def test_demo_accounts_have_their_roles_and_the_partner_its_organisation(
+    demo_session: Session,
+) -> None:
+    users = {u.username: u for u in demo_session.scalars(select(User))}
+    assert {name: u.role for name, u in users.items()} == {
+        "admin": Role.ADMIN, "staff": Role.STAFF, "partner": Role.PARTNER,
+        "planner": Role.PLANNER,
+    }
+    assert all(u.is_demo and u.password_hash == "not-a-hash" for u in users.values())
+    assert users["partner"].display_name == "民生委員（デモ）"
+    organisation = users["partner"].organisation
+    assert organisation is not None
+    assert organisation.name == "西東京市民生委員児童委員協議会 第1地区"
+    assert organisation.category is PartnerCategory.MINSEI_IIN
+    assert 6 <= len(organisation.districts) <= 8  # about a third of 22
+
+
+def test_every_kind_of_partner_serves_some_districts(demo_session: Session) -> None:
+    organisations = demo_session.scalars(select(Organisation)).all()
+    categories = {o.category for o in organisations}
+    assert {PartnerCategory.JICHIKAI, PartnerCategory.FIRE, PartnerCategory.SHAKYO} <= categories
+    assert all(o.districts for o in organisations)
+
+
+def test_summary_counts_what_was_loaded(demo_loaded: LoadedDemo) -> None:
+    summary, session = demo_loaded.summary, demo_loaded.session
+    assert summary["registrants"] == PEOPLE
+    assert session.scalar(select(func.count()).select_from(Registrant)) == PEOPLE
+    assert summary["emergency_contacts"] == session.scalar(
+        select(func.count()).select_from(EmergencyContact)
+    )
+    assert summary["consent_records"] == session.scalar(
+        select(func.count()).select_from(ConsentRecord)
+    )
+    assert sum(summary["consent_states"].values()) == PEOPLE
+    assert (summary["shelters"], summary["welfare_shelters"]) == (78, 28)
+
+
+def test_every_registrant_lies_inside_the_city_area(
+    demo_session: Session, demo_shelters: gpd.GeoDataFrame
+) -> None:
+    area = city_area(demo_shelters)
+    rows = demo_session.execute(select(Registrant.longitude, Registrant.latitude)).all()
+    lon = np.array([r.longitude for r in rows])
+    lat = np.array([r.latitude for r in rows])
+    assert shapely.contains_xy(area, lon, lat).all()
+
+
+def test_approximate_locations_are_the_district_points(demo_session: Session) -> None:
+    people = demo_session.scalars(select(Registrant)).all()
+    approximate = [p for p in people if p.location_approximate]
+    assert 0.08 < len(approximate) / len(people) < 0.25
+    for person in approximate:
+        assert (person.longitude, person.latitude) == (
+            person.district.longitude, person.district.latitude
+        )
+
+
+def test_registrants_live_at_addresses_of_their_district(demo_session: Session) -> None:
+    for person in demo_session.scalars(select(Registrant)):
+        town = TOWNS_BY_NAME[person.district.name]
+        assert person.address.startswith(f"東京都西東京市{town.name}")
+        assert town_of(person.address) == town.name
+        assert person.postal_code == town.postal_code
+
+
+def test_registrants_carry_search_keys_and_unique_resident_numbers(
+    demo_session: Session,
+) -> None:
+    people = demo_session.scalars(select(Registrant)).all()
+    assert len({p.resident_no for p in people}) == len(people)
+    for person in people:
+        assert re.fullmatch(r"\d{10}", person.resident_no)
+        assert person.name_key == search_key(person.name)
+        assert person.kana_key == search_key(person.name_kana)
+        assert person.address_key == address_key(person.address, "東京都西東京市")
+        assert person.version == 1
+
+
+def test_names_are_family_space_given_with_a_katakana_reading(demo_session: Session) -> None:
+    for person in demo_session.scalars(select(Registrant)):
+        family, given = person.name.split(" ", 1)
+        assert family and given
+        assert len(person.name_kana.split(" ")) >= 2
+        assert is_katakana_reading(person.name_kana)
+
+
+def test_most_registrants_are_elderly_and_all_are_five_or_older(demo_session: Session) -> None:
+    births = demo_session.scalars(select(Registrant.birth_date)).all()
+    ages = [TODAY.year - b.year - ((TODAY.month, TODAY.day) < (b.month, b.day)) for b in births]
+    assert min(ages) >= 5 and max(ages) <= 100
+    assert 0.7 < sum(age >= 65 for age in ages) / len(ages) < 0.9
+
+
+def test_phone_numbers_look_japanese(demo_session: Session) -> None:
+    pattern = re.compile(r"0\d{1,4}-\d{1,4}-\d{4}")
+    for person in demo_session.scalars(select(Registrant)):
+        for number in (person.phone, person.mobile_phone):
+            assert number is None or pattern.fullmatch(number)
+        for contact in person.emergency_contacts:
+            assert pattern.fullmatch(contact.phone) and contact.relation
+
+
+def test_support_reasons_are_japanese_sentences(demo_session: Session) -> None:
+    for reason in demo_session.scalars(select(Registrant.support_reason)):
+        assert reason.endswith("。") and "。" in reason[:-1]
+
+
+def test_needs_follow_realistic_shares(demo_session: Session) -> None:
+    people = demo_session.scalars(select(Registrant)).all()
+
+    def share(flag: Any) -> float:
+        return sum(1 for p in people if flag(p)) / len(people)
+
+    assert 0.25 < share(lambda p: p.mobility.value == "independent") < 0.45
+    assert 0.05 < share(lambda p: p.mobility.value == "bedridden") < 0.16
+    assert 0.25 < share(lambda p: p.household.value == "alone") < 0.45
+    assert 0.15 < share(lambda p: p.disability_certificate is not None) < 0.35
+    assert 0.85 < share(lambda p: p.status.value == "active") <= 1.0
+    assert all(p.language_note for p in people if p.comm_language)
+
+
+def test_cached_consent_state_matches_the_history(demo_session: Session) -> None:
+    records: dict[int, list[ConsentRecord]] = {}
+    for record in demo_session.scalars(
+        select(ConsentRecord).where(ConsentRecord.purpose == ConsentPurpose.REGISTER_SHARING)
+    ):
+        records.setdefault(record.registrant_id, []).append(record)
+    for person in demo_session.scalars(select(Registrant)):
+        current = latest(records.get(person.id, []))
+        if current is None:
+            assert person.consent_state is ConsentState.UNCONFIRMED
+            assert person.current_consent_id is None
+        else:
+            assert person.consent_state is current.state
+            assert person.current_consent_id == current.id
+
+
+def test_consent_states_have_realistic_shares(demo_loaded: LoadedDemo) -> None:
+    shares = {k: v / PEOPLE for k, v in demo_loaded.summary["consent_states"].items()}
+    assert 0.3 < shares["unconfirmed"] < 0.55
+    assert 0.3 < shares["consented"] < 0.55
+    assert 0.04 < shares["refused"] < 0.18
+    assert 0.01 < shares["withdrawn"] < 0.1
+    assert shares["presumed"] == 0  # the default ordinance rule is opt_in
+
+
+def test_withdrawals_follow_an_earlier_consent(demo_session: Session) -> None:
+    withdrawn = demo_session.scalars(
+        select(Registrant).where(Registrant.consent_state == ConsentState.WITHDRAWN)
+    ).all()
+    assert withdrawn
+    for person in withdrawn:
+        history = sorted(
+            demo_session.scalars(
+                select(ConsentRecord).where(
+                    ConsentRecord.registrant_id == person.id,
+                    ConsentRecord.purpose == ConsentPurpose.REGISTER_SHARING,
+                )
+            ),
+            key=lambda r: (r.decided_on, r.id),
+        )
+        assert [r.state for r in history[-2:]] == [ConsentState.CONSENTED, ConsentState.WITHDRAWN]
+
+
+def test_consent_records_are_complete(demo_session: Session) -> None:
+    staff = demo_session.scalars(select(User).where(User.username == "staff")).one()
+    records = demo_session.scalars(select(ConsentRecord)).all()
+    assert {r.recorded_by_id for r in records} == {staff.id}
+    for record in records:
+        assert record.decided_on <= TODAY
+        if record.state is ConsentState.CONSENTED and record.purpose != "plan_making":
+            assert record.scope, record
+        else:
+            assert not record.scope
+        if record.method.value == "mail":
+            assert record.form_version and record.form_version.startswith("ja-")
+        assert (record.proxy_name is None) == (record.proxy_relation is None)
+    assert any(r.purpose is ConsentPurpose.PLAN_MAKING for r in records)
+    assert any(r.proxy_relation for r in records)
+
+
+def test_sharing_rule_finds_people_who_consented_to_the_category(demo_session: Session) -> None:
+    allowed = set(
+        demo_session.scalars(
+            select(Registrant.id).where(
+                register_sharing_allows(PartnerCategory.MINSEI_IIN, "opt_in")
+            )
+        )
+    )
+    in_scope = set(
+        demo_session.scalars(
+            select(Registrant.id)
+            .join(
+                consent_record_scopes,
+                consent_record_scopes.c.consent_record_id == Registrant.current_consent_id,
+            )
+            .where(
+                Registrant.consent_state == ConsentState.CONSENTED,
+                consent_record_scopes.c.category == PartnerCategory.MINSEI_IIN,
+            )
+        )
+    )
+    assert allowed == in_scope and allowed
+
+
+def test_demo_is_deterministic_for_a_seed() -> None:
+    def dump(seed: int) -> list[list[Any]]:
+        engine = _empty_engine()
+        _load(engine, 120, seed)
+        with engine.connect() as conn:
+            tables = [
+                Registrant.__table__, EmergencyContact.__table__, ConsentRecord.__table__,
+                consent_record_scopes,
+            ]
+            result = [list(conn.execute(select(table)).all()) for table in tables]
+        engine.dispose()
+        return result
+
+    first = dump(7)
+    assert first == dump(7)
+    assert first[0] != dump(8)[0]
+
+
+def test_demo_refuses_a_database_with_real_data() -> None:
+    engine = _empty_engine()
+    with Session(engine) as session:
+        session.add(
+            User(username="tanaka", display_name="田中", role=Role.STAFF, password_hash="h")
+        )
+        session.commit()
+        with pytest.raises(DemoError, match="not demo accounts"):
+            load_demo(session, registrants=10, password_hash="x", today=TODAY)
+    engine.dispose()
+
+
+def test_demo_refuses_a_real_municipality() -> None:
+    engine = _empty_engine()
+    with Session(engine) as session:
+        session.add(Municipality(code="132101", name="小金井市", prefecture="東京都"))
+        session.commit()
+        with pytest.raises(DemoError, match="小金井市"):
+            load_demo(session, registrants=10, password_hash="x", today=TODAY)
+    engine.dispose()
+
+
+def test_demo_refuses_to_load_twice() -> None:
+    engine = _empty_engine()
+    _load(engine, 5)
+    with pytest.raises(DemoError, match="already loaded"):
+        _load(engine, 5)
+    engine.dispose()
