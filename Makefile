@@ -34,7 +34,7 @@ lint: install
 	$(BIN)/mypy roster geo
 
 bench: install
-	$(BIN)/python bench/register_list.py
+	$(BIN)/python bench/register_list.py --write
 
 clean:
 	rm -rf $(VENV) instance/roster.db* .pytest_cache

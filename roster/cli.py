@@ -12,7 +12,7 @@ from flask.cli import FlaskGroup
 from sqlalchemy import func, select
 
 from .config import PROJECT_DIR
-from .extensions import db
+from .extensions import db, refresh_statistics
 from .models import Organisation, Registrant, Role, User
 
 
@@ -54,6 +54,14 @@ def db_current() -> None:
     from alembic import command
 
     command.current(alembic_config())
+
+
+@db_group.command("analyze")
+def db_analyze() -> None:
+    """Refresh the query planner's statistics (after large imports)."""
+    refresh_statistics(db.session)
+    db.session.commit()
+    click.echo("statistics refreshed")
 
 
 @click.command("create-user")
@@ -151,6 +159,8 @@ def demo_command(count: int | None, seed: int | None, if_empty: bool) -> None:
             )
         except DemoError as exc:
             raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        refresh_statistics(db.session)
         db.session.commit()
         click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()))
     print_demo_logins()

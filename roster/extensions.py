@@ -8,7 +8,7 @@ from flask import Flask
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 
@@ -50,6 +50,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def refresh_statistics(session: Session) -> None:
+    """Let the query planner see the tables as they are now: run after bulk loads."""
+    session.execute(text("ANALYZE"))
 
 
 db = Database()

@@ -48,6 +48,10 @@ def require_login() -> Response | None:
     if not current_user.is_authenticated:
         return unauthorized()
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        if request.path.startswith("/api/"):
+            response = jsonify(error="password change required")
+            response.status_code = 403
+            return response
         return redirect(url_for("auth.change_password"))  # type: ignore[return-value]
     return None
 

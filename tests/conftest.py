@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -37,6 +37,21 @@ def _fresh_database(url: str) -> None:
         engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request starts as a real one does: an empty `g`, the database read afresh.
+
+    The db fixture keeps one app context open for the whole test, and Flask reuses it for
+    test requests, so without this `g` (and Flask-Login's cached user) would carry over.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        for name in list(g):
+            g.pop(name)
+        database.session.flush()
+        database.session.expire_all()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("ROSTER_TEST_DATABASE_URL")
@@ -58,6 +73,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "WTF_CSRF_ENABLED": False,
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         command.upgrade(alembic_config(), "head")
     yield app

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 18:20:22.262872
+Create Date: 2026-11-22 18:33:45.517968
 """
 
 from __future__ import annotations
@@ -125,26 +125,23 @@ def upgrade() -> None:
     sa.UniqueConstraint('resident_no', name=op.f('uq_registrants_resident_no'))
     )
     with op.batch_alter_table('registrants', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_registrants_address_key'), ['address_key'], unique=False)
+        batch_op.create_index('ix_registrants_address_key_status', ['address_key', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_birth_date'), ['birth_date'], unique=False)
-        batch_op.create_index(batch_op.f('ix_registrants_care_level'), ['care_level'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_comm_cognitive'), ['comm_cognitive'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_comm_hearing'), ['comm_hearing'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_comm_language'), ['comm_language'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_comm_visual'), ['comm_visual'], unique=False)
-        batch_op.create_index(batch_op.f('ix_registrants_consent_state'), ['consent_state'], unique=False)
+        batch_op.create_index('ix_registrants_consent_district', ['consent_state', 'district_id', 'status', 'current_consent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_device_dialysis'), ['device_dialysis'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_device_oxygen'), ['device_oxygen'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_device_suction'), ['device_suction'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_device_ventilator'), ['device_ventilator'], unique=False)
-        batch_op.create_index(batch_op.f('ix_registrants_district_id'), ['district_id'], unique=False)
         batch_op.create_index('ix_registrants_district_kana', ['district_id', 'kana_key'], unique=False)
-        batch_op.create_index(batch_op.f('ix_registrants_household'), ['household'], unique=False)
-        batch_op.create_index(batch_op.f('ix_registrants_kana_key'), ['kana_key'], unique=False)
+        batch_op.create_index('ix_registrants_household_consent', ['household', 'consent_state', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_last_verified_on'), ['last_verified_on'], unique=False)
-        batch_op.create_index(batch_op.f('ix_registrants_mobility'), ['mobility'], unique=False)
-        batch_op.create_index(batch_op.f('ix_registrants_name_key'), ['name_key'], unique=False)
-        batch_op.create_index(batch_op.f('ix_registrants_status'), ['status'], unique=False)
+        batch_op.create_index('ix_registrants_mobility_consent', ['mobility', 'consent_state', 'status'], unique=False)
+        batch_op.create_index('ix_registrants_name_key_status', ['name_key', 'status'], unique=False)
+        batch_op.create_index('ix_registrants_resident_no_status', ['resident_no', 'status'], unique=False)
         batch_op.create_index('ix_registrants_status_kana', ['status', 'kana_key'], unique=False)
 
     op.create_table('users',
@@ -271,26 +268,23 @@ def downgrade() -> None:
     op.drop_table('users')
     with op.batch_alter_table('registrants', schema=None) as batch_op:
         batch_op.drop_index('ix_registrants_status_kana')
-        batch_op.drop_index(batch_op.f('ix_registrants_status'))
-        batch_op.drop_index(batch_op.f('ix_registrants_name_key'))
-        batch_op.drop_index(batch_op.f('ix_registrants_mobility'))
+        batch_op.drop_index('ix_registrants_resident_no_status')
+        batch_op.drop_index('ix_registrants_name_key_status')
+        batch_op.drop_index('ix_registrants_mobility_consent')
         batch_op.drop_index(batch_op.f('ix_registrants_last_verified_on'))
-        batch_op.drop_index(batch_op.f('ix_registrants_kana_key'))
-        batch_op.drop_index(batch_op.f('ix_registrants_household'))
+        batch_op.drop_index('ix_registrants_household_consent')
         batch_op.drop_index('ix_registrants_district_kana')
-        batch_op.drop_index(batch_op.f('ix_registrants_district_id'))
         batch_op.drop_index(batch_op.f('ix_registrants_device_ventilator'))
         batch_op.drop_index(batch_op.f('ix_registrants_device_suction'))
         batch_op.drop_index(batch_op.f('ix_registrants_device_oxygen'))
         batch_op.drop_index(batch_op.f('ix_registrants_device_dialysis'))
-        batch_op.drop_index(batch_op.f('ix_registrants_consent_state'))
+        batch_op.drop_index('ix_registrants_consent_district')
         batch_op.drop_index(batch_op.f('ix_registrants_comm_visual'))
         batch_op.drop_index(batch_op.f('ix_registrants_comm_language'))
         batch_op.drop_index(batch_op.f('ix_registrants_comm_hearing'))
         batch_op.drop_index(batch_op.f('ix_registrants_comm_cognitive'))
-        batch_op.drop_index(batch_op.f('ix_registrants_care_level'))
         batch_op.drop_index(batch_op.f('ix_registrants_birth_date'))
-        batch_op.drop_index(batch_op.f('ix_registrants_address_key'))
+        batch_op.drop_index('ix_registrants_address_key_status')
 
     op.drop_table('registrants')
     op.drop_table('organisation_districts')

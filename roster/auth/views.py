@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     current_app,
@@ -21,6 +23,10 @@ from .forms import ChangePasswordForm, LoginForm
 from .operations import authenticate, log_out, set_password
 
 bp = Blueprint("auth", __name__)
+
+#: A path on this site: one leading slash, then no slash or backslash, and nothing a browser
+#: or Werkzeug would strip or reinterpret (whitespace, control characters, backslashes).
+LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\\\x00-\x1f\x7f]*")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -69,7 +75,7 @@ def change_password() -> ResponseReturnValue:
             login_user(user)
             flash(_("Your password has been changed."), "info")
             return redirect(url_for("registrants.home"))
-    return render_template("auth/password.html", form=form)
+    return render_template("auth/password.html", form=form), 422 if form.errors else 200
 
 
 @bp.post("/locale")
@@ -83,7 +89,6 @@ def set_locale() -> ResponseReturnValue:
             current_user.locale = locale
             db.session.commit()
     target = request.form.get("next", "")
-    # Only paths on this site, never an outside address.
-    if not target.startswith("/") or target.startswith("//"):
+    if not LOCAL_PATH.fullmatch(target):
         target = url_for("auth.login")
     return redirect(target)

@@ -37,8 +37,14 @@ def register_sharing_allows(category: PartnerCategory | None, rule: str) -> Colu
     """SQL condition on Registrant: its consent lets a partner of this category see it."""
     if category is None:
         return false()
-    in_scope = Registrant.current_consent_id.in_(
-        select(ConsentScope.consent_record_id).where(ConsentScope.category == category)
+    # Correlated EXISTS: one primary-key probe per candidate row, not a list of every record.
+    in_scope = (
+        select(ConsentScope.consent_record_id)
+        .where(
+            ConsentScope.consent_record_id == Registrant.current_consent_id,
+            ConsentScope.category == category,
+        )
+        .exists()
     )
     consented = and_(Registrant.consent_state == ConsentState.CONSENTED, in_scope)
     unscoped = sharing_states(rule)

@@ -1,0 +1,153 @@
+"""Register list and search timings at a small and a large register, in one run.
+
+    python bench/register_list.py [--small 2000] [--large 200000] [--rounds 5] [--write]
+
+Each size gets its own SQLite database, built by the migrations and `roster demo` in a child
+process whose peak RSS is recorded. Requests go through the whole app in-process (routing,
+access rule, query, template, audit write and commit): the figure is server time per request.
+Sizes are measured in alternating rounds so machine noise falls on both alike; the result is
+the median per scenario and the ratio large / small. --write replaces docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from roster import create_app  # noqa: E402
+from roster.extensions import db  # noqa: E402
+
+REQUESTS_PER_ROUND = 6
+TARGET_RATIO = 2.0
+
+
+def build(size: int, workdir: Path) -> tuple[str, float, int]:
+    """A migrated demo database of `size` people: its URL, load seconds and peak RSS (kB)."""
+    url = f"sqlite:///{workdir / f'bench-{size}.db'}"
+    env = {**os.environ, "ROSTER_DATABASE_URL": url}
+    cli = [sys.executable, "-m", "roster.cli"]
+    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, cwd=ROOT)
+    started = time.perf_counter()
+    child = subprocess.Popen([*cli, "demo", "--registrants", str(size), "--seed", "1"], env=env,
+                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(child.pid, 0)
+    if status != 0:
+        raise SystemExit(f"roster demo failed for {size}")
+    return url, time.perf_counter() - started, usage.ru_maxrss
+
+
+def scenarios(app: Any) -> dict[str, tuple[str, str]]:
+    """name -> (user, path). Searches are stored first, as the search box does."""
+    return {
+        "list, first page": ("staff", "/registrants/"),
+        "list, page 20": ("staff", "/registrants/?page=20"),
+        "filter: district": ("staff", "/registrants/?district=5"),
+        "filter: need + consent": ("staff", "/registrants/?need=wheelchair&consent=consented"),
+        "search: family name": ("staff", "search:佐藤"),
+        "search: kana": ("staff", "search:さとう"),
+        "search: address": ("staff", "search:田無町2"),
+        "sort: date of birth, desc": ("staff", "/registrants/?sort=birth_date&dir=desc"),
+        "partner list": ("partner", "/registrants/"),
+        "API, 100 per page": ("staff", "/api/v1/registrants?per_page=100"),
+    }
+
+
+def signed_in(app: Any, username: str) -> Any:
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": "demo"})
+    assert response.status_code == 302, f"login {username} failed"
+    return client
+
+
+def resolve(client: Any, path: str) -> str:
+    if not path.startswith("search:"):
+        return path
+    response = client.post("/registrants/", data={"q": path.removeprefix("search:")})
+    return str(response.headers["Location"])
+
+
+def measure_round(url: str, timings: dict[str, list[float]]) -> None:
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
+    clients = {u: signed_in(app, u) for u in ("staff", "partner")}
+    for name, (user, path) in scenarios(app).items():
+        client = clients[user]
+        target = resolve(client, path)
+        client.get(target)  # warm the page cache for this query
+        for _ in range(REQUESTS_PER_ROUND):
+            started = time.perf_counter()
+            response = client.get(target)
+            timings[name].append(time.perf_counter() - started)
+            assert response.status_code == 200, (name, response.status_code)
+    db.session.remove()
+    if db.engine is not None:
+        db.engine.dispose()
+
+
+def report(sizes: tuple[int, int], loads: dict[int, tuple[float, int]],
+           results: dict[int, dict[str, list[float]]], rounds: int) -> str:
+    small, large = sizes
+    lines = [
+        "# Performance",
+        "",
+        f"Measured {date.today().isoformat()} by `bench/register_list.py` on {platform.machine()}"
+        f", {os.cpu_count()} cores, Python {platform.python_version()}, SQLite.",
+        f"Server time per request through the whole app (access rule, query, template, audit "
+        f"write), median of {rounds} alternating rounds × {REQUESTS_PER_ROUND} requests.",
+        f"Target: the {large:,}-registrant case within {TARGET_RATIO:g}× the {small:,} case.",
+        "",
+        f"| scenario | {small:,} (ms) | {large:,} (ms) | ratio | within {TARGET_RATIO:g}× |",
+        "|---|---:|---:|---:|:---:|",
+    ]
+    for name in results[small]:
+        a = statistics.median(results[small][name]) * 1000
+        b = statistics.median(results[large][name]) * 1000
+        ok = "yes" if b / a <= TARGET_RATIO else "**no**"
+        lines.append(f"| {name} | {a:.1f} | {b:.1f} | {b / a:.2f} | {ok} |")
+    lines += [
+        "",
+        "Loading the demo (`roster demo`, a child process; peak RSS from the kernel):",
+        "",
+        "| registrants | load time (s) | peak RSS (MB) | target |",
+        "|---:|---:|---:|---|",
+    ]
+    for size, (seconds, rss_kb) in loads.items():
+        lines.append(f"| {size:,} | {seconds:.1f} | {rss_kb / 1024:.0f} | under 1,024 MB |")
+    lines += ["", "Re-run: `make bench` (or the command above with `--write`).", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", type=int, default=2000)
+    parser.add_argument("--large", type=int, default=200_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--write", action="store_true", help="write docs/performance.md")
+    args = parser.parse_args()
+    sizes = (args.small, args.large)
+    with tempfile.TemporaryDirectory(prefix="roster-bench-") as tmp:
+        built = {size: build(size, Path(tmp)) for size in sizes}
+        results: dict[int, dict[str, list[float]]] = {s: defaultdict(list) for s in sizes}
+        for _ in range(args.rounds):
+            for size in sizes:
+                measure_round(built[size][0], results[size])
+        text = report(sizes, {s: built[s][1:] for s in sizes}, results, args.rounds)
+    print(text)
+    if args.write:
+        (ROOT / "docs" / "performance.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,752 @@
+"""Who may reach what: every route for every role, and what the register shows each of them.
+
+The policy lives in roster/permissions.py; these tests state it again from the outside, as
+the answers a browser or an API client gets, so a change to the rule shows up here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from roster.models import AuditEvent, ConsentState, PartnerCategory, RegistrantStatus, Role
+
+from .conftest import AuthActions, IsolatedClient
+
+# conftest's client (IsolatedClient) serves each request with a fresh `g`, as production does.
+
+
+def new_client(app: Flask) -> IsolatedClient:
+    return app.test_client()  # type: ignore[return-value]
+
+
+ROLES = ("anon", "admin", "staff", "partner", "planner")
+USERNAMES = {
+    "admin": "t_admin",
+    "staff": "t_staff",
+    "partner": "t_partner",
+    "planner": "t_planner",
+}
+
+
+def sign_in(auth: AuthActions, role: str) -> None:
+    if role == "anon":
+        return
+    response = auth.login(USERNAMES[role])
+    assert response.status_code == 302, f"{role} could not sign in"
+    assert response.headers["Location"] == "/"
+
+
+@pytest.fixture()
+def place(world: dict[str, Any], factory: Any) -> dict[str, Any]:
+    """The world plus a user account for the admin pages to act on."""
+    return {**world, "target": factory.user(Role.STAFF, "t_target")}
+
+
+# ---------------------------------------------------------------------------------------------
+# The route × role matrix.
+# ---------------------------------------------------------------------------------------------
+
+LOGIN = (302, "/login")  #: sent to the sign-in page
+HOME = (302, "/")
+REGISTER = (302, "/registrants/")
+USERS = (302, "/admin/users")
+
+#: rule -> the URL requested for it. Registrant routes use the *refusing* person (in the
+#: partner's district, but not consenting), so the partner column shows the 404 policy.
+URLS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "/healthz": lambda w: "/healthz",
+    "/login": lambda w: "/login",
+    "/logout": lambda w: "/logout",
+    "/account/password": lambda w: "/account/password",
+    "/locale": lambda w: "/locale",
+    "/": lambda w: "/",
+    "/registrants/": lambda w: "/registrants/",
+    "/registrants/<int:registrant_id>": lambda w: f"/registrants/{w['refusing'].id}",
+    "/registrants/new": lambda w: "/registrants/new",
+    "/registrants/<int:registrant_id>/edit": lambda w: f"/registrants/{w['refusing'].id}/edit",
+    "/registrants/<int:registrant_id>/consent/new": (
+        lambda w: f"/registrants/{w['refusing'].id}/consent/new"
+    ),
+    "/admin/users": lambda w: "/admin/users",
+    "/admin/users/new": lambda w: "/admin/users/new",
+    "/admin/users/<int:user_id>/password": lambda w: f"/admin/users/{w['target'].id}/password",
+    "/admin/users/<int:user_id>/active/<int:active>": (
+        lambda w: f"/admin/users/{w['target'].id}/active/1"
+    ),
+    "/admin/organisations": lambda w: "/admin/organisations",
+    "/admin/audit/": lambda w: "/admin/audit/",
+    "/api/v1/registrants": lambda w: "/api/v1/registrants",
+    "/api/v1/registrants/<int:registrant_id>": lambda w: f"/api/v1/registrants/{w['refusing'].id}",
+    "/api/v1/openapi.json": lambda w: "/api/v1/openapi.json",
+}
+
+Expected = int | tuple[int, str]
+#: (rule, role) -> what a GET (a POST for POST-only routes) answers.
+ACCESS: dict[tuple[str, str], Expected] = {}
+#: (rule, role) -> what an empty POST answers, for routes that take both GET and POST.
+SUBMIT: dict[tuple[str, str], Expected] = {}
+
+
+def policy(
+    table: dict[tuple[str, str], Expected],
+    rule: str,
+    anon: Expected,
+    admin: Expected,
+    staff: Expected,
+    partner: Expected,
+    planner: Expected,
+) -> None:
+    for role, expected in zip(ROLES, (anon, admin, staff, partner, planner), strict=True):
+        table[(rule, role)] = expected
+
+
+# fmt: off
+#      rule                                              logged out  admin  staff  partner planner
+policy(ACCESS, "/healthz",                                    200,   200,   200,   200,   200)
+policy(ACCESS, "/login",                                      200,   HOME,  HOME,  HOME,  HOME)
+policy(ACCESS, "/logout",                                     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
+policy(ACCESS, "/account/password",                           LOGIN, 200,   200,   200,   200)
+policy(ACCESS, "/locale",                                     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
+policy(ACCESS, "/",                                           LOGIN, USERS, REGISTER, REGISTER, REGISTER)  # noqa: E501
+policy(ACCESS, "/registrants/",                               LOGIN, 403,   200,   200,   200)
+policy(ACCESS, "/registrants/<int:registrant_id>",            LOGIN, 403,   200,   404,   200)
+policy(ACCESS, "/registrants/new",                            LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/registrants/<int:registrant_id>/edit",       LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/registrants/<int:registrant_id>/consent/new", LOGIN, 403,  200,   403,   403)
+policy(ACCESS, "/admin/users",                                LOGIN, 200,   403,   403,   403)
+policy(ACCESS, "/admin/users/new",                            LOGIN, 200,   403,   403,   403)
+policy(ACCESS, "/admin/users/<int:user_id>/password",         LOGIN, 200,   403,   403,   403)
+policy(ACCESS, "/admin/users/<int:user_id>/active/<int:active>", LOGIN, USERS, 403, 403,  403)
+policy(ACCESS, "/admin/organisations",                        LOGIN, 200,   403,   403,   403)
+policy(ACCESS, "/admin/audit/",                               LOGIN, 200,   403,   403,   403)
+policy(ACCESS, "/api/v1/registrants",                         401,   403,   200,   200,   200)
+policy(ACCESS, "/api/v1/registrants/<int:registrant_id>",     401,   403,   200,   404,   200)
+policy(ACCESS, "/api/v1/openapi.json",                        401,   200,   200,   200,   200)
+
+# An empty form: a role that may not open a form may not submit it either (403); one that
+# may gets the form back with its errors (422), and nothing is saved.
+policy(SUBMIT, "/login",                                      200,   HOME,  HOME,  HOME,  HOME)
+policy(SUBMIT, "/account/password",                           LOGIN, 422,   422,   422,   422)
+policy(SUBMIT, "/registrants/",                               LOGIN, 403,   REGISTER, REGISTER, REGISTER)  # noqa: E501
+policy(SUBMIT, "/registrants/new",                            LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/registrants/<int:registrant_id>/edit",       LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/registrants/<int:registrant_id>/consent/new", LOGIN, 403,  422,   403,   403)
+policy(SUBMIT, "/admin/users/new",                            LOGIN, 422,   403,   403,   403)
+policy(SUBMIT, "/admin/users/<int:user_id>/password",         LOGIN, 422,   403,   403,   403)
+policy(SUBMIT, "/admin/organisations",                        LOGIN, 422,   403,   403,   403)
+# fmt: on
+
+
+def app_rules(app: Flask) -> dict[str, set[str]]:
+    """Every rule of the app except static files, with the methods it answers."""
+    return {
+        rule.rule: set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+    }
+
+
+def test_the_matrix_lists_every_route_of_the_app_and_every_role(app: Flask) -> None:
+    rules = app_rules(app)
+    assert set(URLS) == set(rules), "a route was added or removed: state its policy here"
+    assert {rule for rule, _role in ACCESS} == set(rules)
+    for rule in rules:
+        for role in ROLES:
+            assert (rule, role) in ACCESS, (rule, role)
+    forms = {rule for rule, methods in rules.items() if methods == {"GET", "POST"}}
+    assert {rule for rule, _role in SUBMIT} == forms, "state who may submit every form"
+    assert {role for _rule, role in SUBMIT} == set(ROLES)
+
+
+def _check(response: Any, expected: Expected, rule: str, role: str) -> None:
+    status, location = expected if isinstance(expected, tuple) else (expected, None)
+    assert response.status_code == status, (rule, role, response.get_data(as_text=True)[:300])
+    if location is not None:
+        assert response.headers["Location"] == location, (rule, role)
+    if rule.startswith("/api/"):
+        assert response.is_json, (rule, role)
+
+
+@pytest.mark.parametrize(("rule", "role"), sorted(ACCESS))
+def test_each_role_gets_exactly_what_the_matrix_says(
+    app: Flask, client: IsolatedClient, auth: AuthActions, place: dict[str, Any],
+    rule: str, role: str,
+) -> None:
+    sign_in(auth, role)
+    url = URLS[rule](place)
+    post_only = app_rules(app)[rule] == {"POST"}
+    response = client.post(url) if post_only else client.get(url)
+    _check(response, ACCESS[(rule, role)], rule, role)
+
+
+@pytest.mark.parametrize(("rule", "role"), sorted(SUBMIT))
+def test_each_role_may_submit_only_the_forms_it_may_open(
+    client: IsolatedClient, auth: AuthActions, place: dict[str, Any], rule: str, role: str,
+) -> None:
+    sign_in(auth, role)
+    response = client.post(URLS[rule](place), data={})
+    _check(response, SUBMIT[(rule, role)], rule, role)
+
+
+def test_a_partner_opens_the_consenting_person_but_no_one_else(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "partner")
+    assert client.get(f"/registrants/{world['consenting'].id}").status_code == 200
+    for who in ("refusing", "unasked", "elsewhere"):
+        assert client.get(f"/registrants/{world[who].id}").status_code == 404, who
+
+
+def test_a_hidden_person_and_a_missing_id_give_the_same_answer(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "partner")
+    hidden = client.get(f"/registrants/{world['refusing'].id}")
+    missing = client.get("/registrants/999999")
+    assert hidden.status_code == missing.status_code == 404
+    # The pages differ only in the address they were asked for (the language switch's "next").
+    hidden_html = hidden.get_data(as_text=True)
+    missing_html = missing.get_data(as_text=True)
+    assert hidden_html.replace(f"/registrants/{world['refusing'].id}", "/registrants/999999") == (
+        missing_html
+    )
+    hidden = client.get(f"/api/v1/registrants/{world['refusing'].id}")
+    missing = client.get("/api/v1/registrants/999999")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.get_json() == missing.get_json()
+
+
+def test_a_request_without_a_cookie_is_anonymous_even_after_another_client_signed_in(
+    app: Flask, db: Any, world: dict[str, Any]
+) -> None:
+    """The isolated client answers as production does: no cookie, no register."""
+    signed_in, stranger = new_client(app), new_client(app)
+    AuthActions(signed_in).login("t_staff")
+    assert signed_in.get("/registrants/").status_code == 200
+    response = stranger.get("/registrants/")
+    assert (response.status_code, response.headers.get("Location")) == LOGIN
+
+
+def test_the_stock_client_fixture_does_not_carry_a_user_into_another_clients_request(
+    app: Flask, db: Any, world: dict[str, Any]
+) -> None:
+    signed_in, stranger = app.test_client(), app.test_client()
+    AuthActions(signed_in).login("t_staff")
+    response = stranger.get("/registrants/")
+    assert (response.status_code, response.headers.get("Location")) == LOGIN
+
+
+# ---------------------------------------------------------------------------------------------
+# The API returns only what the user may see.
+# ---------------------------------------------------------------------------------------------
+
+PLACE_KEYS = {"id", "district", "latitude", "longitude", "location_approximate"}
+NEEDS_KEYS = {"household", "mobility"}
+LEGAL_KEYS = {
+    "name", "name_kana", "birth_date", "sex", "address", "phone", "mobile_phone", "fax",
+    "email", "support_reason",
+}
+PARTNER_KEYS = PLACE_KEYS | LEGAL_KEYS | NEEDS_KEYS
+PLANNER_KEYS = PLACE_KEYS | NEEDS_KEYS | {"devices", "device_other", "care_level", "status"}
+STAFF_KEYS = PARTNER_KEYS | {
+    "resident_no", "postal_code", "devices", "device_other", "communication", "language_note",
+    "care_level", "disability_certificate", "emergency_contacts", "status", "source",
+    "last_verified_on", "consent_state", "version",
+}
+IDENTIFYING = {"name", "name_kana", "address", "phone", "mobile_phone", "birth_date",
+               "resident_no", "email", "fax", "postal_code", "emergency_contacts"}
+
+
+def everyone(world: dict[str, Any]) -> list[Any]:
+    return [world[k] for k in ("consenting", "refusing", "unasked", "elsewhere")]
+
+
+def test_the_partner_api_lists_only_the_consenting_person_in_its_district(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "partner")
+    body = client.get("/api/v1/registrants").get_json()
+    assert [item["id"] for item in body["items"]] == [world["consenting"].id]
+    assert body["total"] == 1
+    assert body["pages"] == 1
+
+
+def test_the_partner_api_gives_exactly_the_partner_fields(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "partner")
+    item = client.get("/api/v1/registrants").get_json()["items"][0]
+    assert set(item) == PARTNER_KEYS
+    for secret in ("disability_certificate", "devices", "care_level", "resident_no",
+                   "emergency_contacts", "consent_state", "communication"):
+        assert secret not in item
+    one = client.get(f"/api/v1/registrants/{world['consenting'].id}").get_json()
+    assert one == item
+    assert one["name"] == world["consenting"].name
+
+
+def test_the_partner_api_answers_404_for_everyone_outside_its_view(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "partner")
+    assert client.get(f"/api/v1/registrants/{world['consenting'].id}").status_code == 200
+    for who in ("refusing", "unasked", "elsewhere"):
+        response = client.get(f"/api/v1/registrants/{world[who].id}")
+        assert response.status_code == 404, who
+        assert response.get_json() == {"error": "not found"}
+
+
+def test_the_planner_api_carries_no_names_addresses_phones_or_birth_dates(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "planner")
+    body = client.get("/api/v1/registrants").get_json()
+    assert sorted(i["id"] for i in body["items"]) == sorted(p.id for p in everyone(world))
+    one = client.get(f"/api/v1/registrants/{world['refusing'].id}").get_json()
+    for item in [*body["items"], one]:
+        assert set(item) == PLANNER_KEYS
+        assert not IDENTIFYING & set(item)
+    text = json.dumps(body, ensure_ascii=False) + json.dumps(one, ensure_ascii=False)
+    for person in everyone(world):
+        for value in (person.name, person.name_kana, person.address, person.resident_no):
+            assert value not in text
+
+
+def test_the_staff_api_gives_every_person_and_every_field(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "staff")
+    body = client.get("/api/v1/registrants").get_json()
+    assert sorted(i["id"] for i in body["items"]) == sorted(p.id for p in everyone(world))
+    assert body["total"] == 4
+    for item in body["items"]:
+        assert set(item) == STAFF_KEYS
+    one = client.get(f"/api/v1/registrants/{world['refusing'].id}").get_json()
+    assert set(one) == STAFF_KEYS
+    assert one["disability_certificate"] == world["refusing"].disability_certificate
+    assert one["resident_no"] == world["refusing"].resident_no
+
+
+def test_the_api_pages_one_row_at_a_time_through_the_whole_register(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "staff")
+    first = client.get("/api/v1/registrants?per_page=1").get_json()
+    assert first["total"] == 4
+    assert first["pages"] == first["total"]
+    assert first["per_page"] == 1 and first["page"] == 1 and len(first["items"]) == 1
+    seen = []
+    for page in range(1, first["pages"] + 1):
+        body = client.get(f"/api/v1/registrants?per_page=1&page={page}").get_json()
+        assert body["page"] == page
+        seen += [item["id"] for item in body["items"]]
+    assert sorted(seen) == sorted(p.id for p in everyone(world))
+
+
+def test_the_api_answers_404_for_a_page_beyond_the_end(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "staff")
+    response = client.get("/api/v1/registrants?per_page=1&page=5")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "no such page"}
+
+
+@pytest.mark.parametrize(
+    "query", ["per_page=501", "per_page=0", "per_page=-1", "per_page=x", "page=0", "page=-2",
+              "page=one"],
+)
+def test_the_api_refuses_bad_paging_with_400(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any], query: str
+) -> None:
+    sign_in(auth, "staff")
+    response = client.get(f"/api/v1/registrants?{query}")
+    assert response.status_code == 400
+    assert "per_page between 1 and 500" in response.get_json()["error"]
+
+
+def test_the_api_accepts_the_largest_page_size(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "staff")
+    response = client.get("/api/v1/registrants?per_page=500")
+    assert response.status_code == 200
+    assert response.get_json()["per_page"] == 500
+
+
+def test_the_openapi_description_is_openapi_3_1_for_a_signed_in_user(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    assert client.get("/api/v1/openapi.json").status_code == 401
+    sign_in(auth, "partner")
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    doc = response.get_json()
+    assert doc["openapi"].startswith("3.1")
+    assert {"title", "version"} <= set(doc["info"])
+    assert set(doc["paths"]) == {"/api/v1/registrants", "/api/v1/registrants/{id}"}
+    for path, item in doc["paths"].items():
+        assert set(item) == {"get"}, path
+        assert "200" in item["get"]["responses"] and "401" in item["get"]["responses"]
+    registrant = doc["components"]["schemas"]["Registrant"]
+    assert set(registrant["properties"]) == STAFF_KEYS
+    assert doc["security"] == [{"session": []}]
+    assert doc["components"]["securitySchemes"]["session"]["in"] == "cookie"
+    # Every reference resolves.
+    text = json.dumps(doc)
+    for ref in {part.split('"')[0] for part in text.split('"$ref": "')[1:]}:
+        node: Any = doc
+        for key in ref.removeprefix("#/").split("/"):
+            node = node[key]
+
+
+# ---------------------------------------------------------------------------------------------
+# Partner visibility follows the ordinance rule (consent.rule) and the consent history.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def consent_rule(app: Flask) -> Any:
+    """Set app.config["CONSENT_RULE"] for one test; the original comes back afterwards."""
+    original = app.config["CONSENT_RULE"]
+
+    def set_rule(rule: str) -> None:
+        app.config["CONSENT_RULE"] = rule
+
+    try:
+        yield set_rule
+    finally:
+        app.config["CONSENT_RULE"] = original
+
+
+def partner_view(client: IsolatedClient) -> set[int]:
+    """The IDs the partner's API list shows."""
+    return {item["id"] for item in client.get("/api/v1/registrants").get_json()["items"]}
+
+
+def partner_sees(client: IsolatedClient, person: Any) -> bool:
+    listed = person.id in partner_view(client)
+    api = client.get(f"/api/v1/registrants/{person.id}").status_code
+    page = client.get(f"/registrants/{person.id}").status_code
+    assert {api, page} <= {200, 404}
+    assert listed == (api == 200) == (page == 200), "the list, API and page disagree"
+    return listed
+
+
+def test_under_opt_in_the_partner_sees_only_explicit_consent(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any], consent_rule: Any
+) -> None:
+    consent_rule("opt_in")
+    sign_in(auth, "partner")
+    assert partner_sees(client, world["consenting"])
+    assert not partner_sees(client, world["unasked"])
+    assert not partner_sees(client, world["refusing"])
+
+
+def test_under_opt_out_the_unasked_become_visible_but_not_the_refusing(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any], consent_rule: Any
+) -> None:
+    consent_rule("opt_out")
+    sign_in(auth, "partner")
+    assert partner_sees(client, world["unasked"])
+    assert partner_sees(client, world["consenting"])
+    assert not partner_sees(client, world["refusing"])
+    assert not partner_sees(client, world["elsewhere"])
+    assert partner_view(client) == {world["consenting"].id, world["unasked"].id}
+
+
+def test_under_opt_out_a_withdrawal_still_hides_the_person(
+    client: IsolatedClient, auth: AuthActions, factory: Any, world: dict[str, Any],
+    consent_rule: Any,
+) -> None:
+    from datetime import date
+
+    consent_rule("opt_out")
+    factory.consent(world["unasked"], ConsentState.WITHDRAWN, world["users"]["staff"],
+                    scope=set(), on=date(2025, 6, 1))
+    sign_in(auth, "partner")
+    assert not partner_sees(client, world["unasked"])
+
+
+def test_under_presumed_after_no_reply_a_presumed_record_makes_the_person_visible(
+    client: IsolatedClient, auth: AuthActions, factory: Any, world: dict[str, Any],
+    consent_rule: Any,
+) -> None:
+    consent_rule("presumed_after_no_reply")
+    sign_in(auth, "partner")
+    assert not partner_sees(client, world["unasked"]), "no reply yet is not consent"
+    factory.consent(world["unasked"], ConsentState.PRESUMED, world["users"]["staff"], scope=set())
+    assert partner_sees(client, world["unasked"])
+    assert not partner_sees(client, world["refusing"])
+
+
+def test_under_opt_in_a_presumed_record_shares_nothing(
+    client: IsolatedClient, auth: AuthActions, factory: Any, world: dict[str, Any],
+    consent_rule: Any,
+) -> None:
+    consent_rule("opt_in")
+    factory.consent(world["unasked"], ConsentState.PRESUMED, world["users"]["staff"], scope=set())
+    sign_in(auth, "partner")
+    assert not partner_sees(client, world["unasked"])
+
+
+def test_a_consent_whose_scope_lacks_the_partners_category_hides_the_person(
+    client: IsolatedClient, auth: AuthActions, factory: Any, world: dict[str, Any],
+    consent_rule: Any,
+) -> None:
+    consent_rule("opt_in")
+    factory.consent(world["unasked"], ConsentState.CONSENTED, world["users"]["staff"],
+                    scope={PartnerCategory.JICHIKAI, PartnerCategory.FIRE})
+    sign_in(auth, "partner")
+    assert not partner_sees(client, world["unasked"])
+    factory.consent(world["unasked"], ConsentState.CONSENTED, world["users"]["staff"],
+                    scope={PartnerCategory.JICHIKAI, PartnerCategory.MINSEI_IIN})
+    assert partner_sees(client, world["unasked"])
+
+
+def test_a_withdrawn_consent_hides_the_person_again(
+    client: IsolatedClient, auth: AuthActions, factory: Any, world: dict[str, Any],
+    consent_rule: Any,
+) -> None:
+    from datetime import date
+
+    consent_rule("opt_in")
+    sign_in(auth, "partner")
+    assert partner_sees(client, world["consenting"])
+    factory.consent(world["consenting"], ConsentState.WITHDRAWN, world["users"]["staff"],
+                    scope=set(), on=date(2025, 9, 1))
+    assert not partner_sees(client, world["consenting"])
+
+
+@pytest.mark.parametrize("status", [RegistrantStatus.MOVED_OUT, RegistrantStatus.DECEASED])
+def test_a_person_who_moved_out_or_died_is_hidden_even_with_consent(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any],
+    consent_rule: Any, status: RegistrantStatus,
+) -> None:
+    consent_rule("opt_in")
+    world["consenting"].status = status
+    db.flush()
+    sign_in(auth, "partner")
+    assert not partner_sees(client, world["consenting"])
+    assert partner_view(client) == set()
+
+
+# ---------------------------------------------------------------------------------------------
+# A planner cannot find out whether a named person is on the register.
+# ---------------------------------------------------------------------------------------------
+
+
+def last_list_event(db: Any) -> dict[str, Any]:
+    event = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "registrant.list")
+        .order_by(AuditEvent.seq.desc()).limit(1)
+    ).one()
+    return json.loads(event.detail)  # type: ignore[no-any-return]
+
+
+def count_text(html: str) -> str:
+    return html.split('<p class="count">', 1)[1].split("</p>", 1)[0]
+
+
+def search(client: IsolatedClient, q: str) -> Any:
+    response = client.post("/registrants/", data={"q": q})
+    assert response.status_code == 302
+    return client.get(response.headers["Location"])
+
+
+def test_a_planners_name_search_is_ignored(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "planner")
+    unfiltered = client.get("/registrants/")
+    everyone_total = last_list_event(db)["total"]
+    assert everyone_total == 4
+    for q in (world["consenting"].name, world["refusing"].name_kana, "no such name",
+              world["elsewhere"].address, world["unasked"].resident_no):
+        searched = search(client, q)
+        assert searched.status_code == 200
+        assert last_list_event(db)["total"] == everyone_total, q
+        assert count_text(searched.get_data(as_text=True)) == count_text(
+            unfiltered.get_data(as_text=True)
+        )
+
+
+def test_a_staff_name_search_does_filter_so_the_planner_test_means_something(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "staff")
+    page = search(client, world["consenting"].name).get_data(as_text=True)
+    assert last_list_event(db)["total"] == 1
+    assert world["consenting"].name in page
+    assert world["refusing"].name not in page
+
+
+def test_the_planners_list_and_detail_pages_show_no_names_or_addresses(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "planner")
+    pages = [client.get("/registrants/")]
+    pages += [client.get(f"/registrants/{p.id}") for p in everyone(world)]
+    for response in pages:
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        for person in everyone(world):
+            for value in (person.name, person.name_kana, person.address, person.resident_no,
+                          person.phone):
+                assert value not in html, (response.request.path, value)
+    assert 'name="q"' not in pages[0].get_data(as_text=True), "no search box is offered"
+
+
+def test_the_planners_list_order_does_not_follow_the_names(
+    client: IsolatedClient, auth: AuthActions, factory: Any, world: dict[str, Any]
+) -> None:
+    """Within a district the rows come in an order that says nothing about who they are."""
+    district = world["districts"][1]
+    later = factory.registrant(district, name="安藤 一", name_kana="アンドウ ハジメ")
+    assert later.id > world["elsewhere"].id
+    sign_in(auth, "planner")
+    ids = [i["id"] for i in client.get("/api/v1/registrants").get_json()["items"]]
+    in_b = [i for i in ids if i in (world["elsewhere"].id, later.id)]
+    assert in_b == [world["elsewhere"].id, later.id]
+
+
+# ---------------------------------------------------------------------------------------------
+# Every view of a registrant is audited, without personal data in the trail.
+# ---------------------------------------------------------------------------------------------
+
+
+def events(db: Any, action: str) -> list[AuditEvent]:
+    return list(
+        db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))
+    )
+
+
+def assert_no_personal_data(event: AuditEvent, world: dict[str, Any]) -> None:
+    for person in everyone(world):
+        for value in (person.name, person.name_kana, person.address, person.phone,
+                      person.resident_no, person.disability_certificate):
+            assert value not in event.detail, (event.action, value)
+            assert value not in (event.object_id or "")
+        family, given = person.name.split(" ")
+        assert family not in event.detail and given not in event.detail
+
+
+@pytest.mark.parametrize("role", ["staff", "partner", "planner"])
+def test_every_view_of_a_registrant_is_audited_naming_the_user(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any], role: str
+) -> None:
+    sign_in(auth, role)
+    user = world["users"][role]
+    person = world["consenting"]
+    calls = {
+        "registrant.list": "/registrants/",
+        "registrant.view": f"/registrants/{person.id}",
+        "api.list": "/api/v1/registrants",
+        "api.view": f"/api/v1/registrants/{person.id}",
+    }
+    for action, url in calls.items():
+        before = len(events(db, action))
+        assert client.get(url).status_code == 200, url
+        new = events(db, action)[before:]
+        assert len(new) == 1, action
+        event = new[0]
+        assert (event.actor_id, event.actor_name) == (user.id, user.username), action
+        assert event.object_type == "registrant"
+        assert_no_personal_data(event, world)
+        if action.endswith(".view"):
+            assert event.object_id == str(person.id)
+        else:
+            assert person.id in json.loads(event.detail)["ids"]
+
+
+def test_a_list_event_names_exactly_the_rows_shown(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "partner")
+    client.get("/registrants/")
+    assert last_list_event(db)["ids"] == [world["consenting"].id]
+    client.get("/api/v1/registrants")
+    detail = json.loads(events(db, "api.list")[-1].detail)
+    assert detail["ids"] == [world["consenting"].id] and detail["total"] == 1
+
+
+def test_a_search_is_audited_without_the_search_term(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "staff")
+    search(client, world["refusing"].name)
+    event = events(db, "registrant.list")[-1]
+    assert json.loads(event.detail)["ids"] == [world["refusing"].id]
+    assert_no_personal_data(event, world)
+
+
+def test_a_refused_view_is_not_recorded_as_a_view(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "partner")
+    client.get(f"/registrants/{world['refusing'].id}")
+    client.get(f"/api/v1/registrants/{world['refusing'].id}")
+    seen = [e.object_id for e in events(db, "registrant.view") + events(db, "api.view")]
+    assert str(world["refusing"].id) not in seen
+
+
+# ---------------------------------------------------------------------------------------------
+# Search terms never travel in a URL.
+# ---------------------------------------------------------------------------------------------
+
+
+def url_forms(text: str) -> set[str]:
+    return {text, quote(text), quote_plus(text), quote(text, safe=""), quote(text).lower()}
+
+
+@pytest.mark.parametrize("role", ["staff", "partner"])
+def test_a_search_term_never_appears_in_the_redirect_or_the_page_links(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any], role: str
+) -> None:
+    sign_in(auth, role)
+    person = world["consenting"]
+    q = person.name
+    response = client.post(
+        "/registrants/", data={"q": q, "district": str(world["districts"][0].id), "dir": "desc"}
+    )
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/registrants/?")
+    assert "q=" not in location
+    parts = {q, *q.split(" "), person.name_kana, "試験"}
+    for part in parts:
+        for form in url_forms(part):
+            assert form not in location, part
+    page = client.get(location)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert q in html, "the search worked"
+    hrefs = [chunk.split('"', 1)[0] for chunk in html.split('href="')[1:]]
+    hrefs += [chunk.split('"', 1)[0] for chunk in html.split('action="')[1:]]
+    hrefs += [chunk.split('"', 1)[0] for chunk in html.split('name="next" value="')[1:]]
+    for href in hrefs:
+        for part in parts:
+            for form in url_forms(part):
+                assert form not in href, (href, part)
+
+
+def test_a_search_key_from_another_browser_finds_nothing(
+    app: Flask, client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "staff")
+    location = client.post("/registrants/", data={"q": world["refusing"].name}).headers[
+        "Location"
+    ]
+    other = new_client(app)
+    AuthActions(other).login("t_staff")
+    other.get(location)
+    assert last_list_event(db)["total"] == 4, "the key means nothing outside its session"
+

@@ -1,0 +1,729 @@
+"""Signing in and out, sessions that end when they should, CSRF, passwords and headers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from sqlalchemy import func, select
+
+from roster.models import (
+    AuditEvent,
+    ConsentRecord,
+    Organisation,
+    Registrant,
+    Role,
+    User,
+)
+from roster.passwords import hash_password, verify_password
+
+from .conftest import TEST_PASSWORD, AuthActions, IsolatedClient
+from .test_access import URLS, new_client, sign_in
+
+NEW_PASSWORD = "a much better passphrase"
+WRONG_LOGIN = "The user name or password is wrong."
+
+
+@pytest.fixture()
+def csrf_on(app: Flask) -> Any:
+    """CSRF protection as in production, for one test."""
+    original = app.config["WTF_CSRF_ENABLED"]
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = original
+
+
+def english(client: IsolatedClient) -> None:
+    """Show messages in English, whatever translations are installed."""
+    assert client.post("/locale", data={"locale": "en"}).status_code == 302
+
+
+def session_cookie(client: IsolatedClient) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def with_cookie(app: Flask, value: str) -> IsolatedClient:
+    """A different browser carrying a copy of someone's session cookie."""
+    other = new_client(app)
+    other.set_cookie("session", value)
+    return other
+
+
+def goes_to_login(response: Any) -> bool:
+    return response.status_code == 302 and response.headers["Location"] == "/login"
+
+
+def events(db: Any, action: str) -> list[AuditEvent]:
+    return list(
+        db.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq))
+    )
+
+
+def token(response: Any) -> str:
+    """The CSRF token a page carries in its forms."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sessions end when they should.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_cookie_copied_before_logout_gets_the_login_page_not_data(
+    app: Flask, client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "staff")
+    copied = session_cookie(client)
+    assert with_cookie(app, copied).get("/registrants/").status_code == 200, "the copy works"
+    auth.logout()
+    thief = with_cookie(app, copied)
+    assert goes_to_login(thief.get("/registrants/"))
+    response = thief.get(f"/api/v1/registrants/{world['consenting'].id}")
+    assert response.status_code == 401
+    assert world["consenting"].name not in response.get_data(as_text=True)
+
+
+def test_logging_out_ends_every_other_session_of_the_user(
+    app: Flask, client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "staff")
+    elsewhere = new_client(app)
+    sign_in(AuthActions(elsewhere), "staff")
+    assert elsewhere.get("/registrants/").status_code == 200
+    auth.logout()
+    assert goes_to_login(elsewhere.get("/registrants/"))
+    assert goes_to_login(client.get("/registrants/"))
+
+
+def test_a_password_change_kills_the_old_cookie_but_keeps_the_changing_session(
+    app: Flask, client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "staff")
+    copied = session_cookie(client)
+    assert with_cookie(app, copied).get("/registrants/").status_code == 200
+    response = client.post("/account/password", data={
+        "current_password": TEST_PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+    })
+    assert response.status_code == 302
+    assert goes_to_login(with_cookie(app, copied).get("/registrants/"))
+    assert client.get("/registrants/").status_code == 200
+    assert events(db, "password.change")[-1].actor_id == world["users"]["staff"].id
+    # The new password works and the old one no longer does.
+    assert goes_to_login(client.post("/logout"))
+    assert auth.login("t_staff", TEST_PASSWORD).status_code == 200
+    assert auth.login("t_staff", NEW_PASSWORD).status_code == 302
+
+
+def test_deactivating_a_user_ends_their_sessions_and_stops_their_login(
+    app: Flask, client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    staff = world["users"]["staff"]
+    sign_in(auth, "staff")
+    assert client.get("/registrants/").status_code == 200
+    admin = new_client(app)
+    sign_in(AuthActions(admin), "admin")
+    response = admin.post(f"/admin/users/{staff.id}/active/0")
+    assert (response.status_code, response.headers["Location"]) == (302, "/admin/users")
+    assert goes_to_login(client.get("/registrants/"))
+    assert client.get("/api/v1/registrants").status_code == 401
+    english(client)
+    attempt = auth.login("t_staff")
+    assert attempt.status_code == 200
+    assert WRONG_LOGIN in attempt.get_data(as_text=True)
+    assert goes_to_login(client.get("/registrants/"))
+    deactivation = events(db, "user.deactivate")[-1]
+    assert (deactivation.actor_id, deactivation.object_id) == (
+        world["users"]["admin"].id, str(staff.id)
+    )
+    assert events(db, "login.failed")[-1].actor_name == "t_staff"
+
+
+def test_a_session_ends_as_soon_as_the_account_is_inactive_even_with_the_same_token(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    """The user loader checks the flag itself, not only the token that deactivation replaces."""
+    staff = world["users"]["staff"]
+    sign_in(auth, "staff")
+    token_before = staff.session_token
+    staff.is_active_account = False
+    db.flush()
+    assert staff.session_token == token_before
+    assert goes_to_login(client.get("/registrants/"))
+
+
+def test_a_reactivated_user_can_sign_in_again(
+    app: Flask, client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    staff = world["users"]["staff"]
+    sign_in(auth, "admin")
+    client.post(f"/admin/users/{staff.id}/active/0")
+    client.post(f"/admin/users/{staff.id}/active/1")
+    other = new_client(app)
+    sign_in(AuthActions(other), "staff")
+    assert other.get("/registrants/").status_code == 200
+
+
+def test_an_admin_cannot_deactivate_their_own_account(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "admin")
+    client.post(f"/admin/users/{world['users']['admin'].id}/active/0")
+    assert client.get("/admin/users").status_code == 200
+    assert world["users"]["admin"].is_active_account
+
+
+# ---------------------------------------------------------------------------------------------
+# Logins are audited and failures say nothing specific.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("t_staff", "wrong password!"), ("nobody_here", TEST_PASSWORD), ("t_staff", ""),
+     ("T_STAFF", TEST_PASSWORD)],
+    ids=["wrong-password", "unknown-user", "empty-password", "wrong-case"],
+)
+def test_a_failed_login_is_audited_and_gets_a_generic_message(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any],
+    username: str, password: str,
+) -> None:
+    english(client)
+    before = len(events(db, "login.failed"))
+    response = auth.login(username, password)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert goes_to_login(client.get("/registrants/"))
+    if password:
+        assert WRONG_LOGIN in html
+        failed = events(db, "login.failed")[before:]
+        assert len(failed) == 1
+        assert failed[0].actor_id is None
+        assert failed[0].actor_name == username
+        assert password not in failed[0].detail
+    for telling in ("unknown user", "no such user", "does not exist", "deactivated"):
+        assert telling not in html.lower()
+
+
+def test_the_failure_page_is_the_same_for_an_unknown_user_and_a_wrong_password(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    english(client)
+    unknown = auth.login("nobody_here", "some password").get_data(as_text=True)
+    wrong = auth.login("t_staff", "some password").get_data(as_text=True)
+    strip = re.compile(r'value="[^"]*"')
+    assert strip.sub("", unknown) == strip.sub("", wrong)
+
+
+def test_login_and_logout_are_audited_naming_the_user(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    staff = world["users"]["staff"]
+    sign_in(auth, "staff")
+    login = events(db, "login")[-1]
+    assert (login.actor_id, login.actor_name) == (staff.id, "t_staff")
+    assert staff.last_login_at is not None
+    assert goes_to_login(auth.logout())
+    logout = events(db, "logout")[-1]
+    assert (logout.actor_id, logout.actor_name) == (staff.id, "t_staff")
+    assert logout.seq > login.seq
+    assert not events(db, "login.failed")
+
+
+# ---------------------------------------------------------------------------------------------
+# An account made by an admin must choose its own password first.
+# ---------------------------------------------------------------------------------------------
+
+
+TEMPORARY = "temporary password 1"
+
+
+def admin_creates(client: IsolatedClient, auth: AuthActions, username: str = "newcomer") -> None:
+    sign_in(auth, "admin")
+    response = client.post("/admin/users/new", data={
+        "username": username, "display_name": "新人 職員", "role": "staff",
+        "organisation_id": "0", "new_password": TEMPORARY, "confirm": TEMPORARY,
+    })
+    assert (response.status_code, response.headers.get("Location")) == (302, "/admin/users")
+    auth.logout()
+
+
+def test_an_admin_created_user_is_sent_to_change_their_password_from_every_page(
+    app: Flask, client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any],
+    factory: Any,
+) -> None:
+    admin_creates(client, auth)
+    newcomer = db.scalars(select(User).where(User.username == "newcomer")).one()
+    assert newcomer.must_change_password
+    assert auth.login("newcomer", TEMPORARY).status_code == 302
+    place = {**world, "target": factory.user(Role.STAFF, "t_target")}
+    change = (302, "/account/password")
+    rules = {rule.rule: rule.methods or set() for rule in app.url_map.iter_rules()}
+    allowed = {"/healthz", "/login", "/locale", "/logout", "/account/password"}
+    for rule, url in URLS.items():
+        if rule in allowed:
+            continue
+        url = url(place)
+        expected = (403, None) if rule.startswith("/api/") else change
+        if "GET" in rules[rule]:
+            response = client.get(url)
+            assert (response.status_code, response.headers.get("Location")) == expected, rule
+        if "POST" in rules[rule]:
+            response = client.post(url, data={})
+            assert (response.status_code, response.headers.get("Location")) == expected, rule
+    assert client.get("/account/password").status_code == 200
+    response = client.get("/", follow_redirects=True)
+    assert response.request.path == "/account/password"
+    response = client.post("/account/password", data={
+        "current_password": TEMPORARY, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+    })
+    assert response.status_code == 302
+    assert not newcomer.must_change_password
+    assert client.get("/registrants/").status_code == 200
+
+
+def test_a_password_reset_by_an_admin_ends_the_users_sessions_and_forces_a_change(
+    app: Flask, client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    staff = world["users"]["staff"]
+    sign_in(auth, "staff")
+    admin = new_client(app)
+    sign_in(AuthActions(admin), "admin")
+    response = admin.post(f"/admin/users/{staff.id}/password", data={
+        "new_password": TEMPORARY, "confirm": TEMPORARY,
+    })
+    assert response.status_code == 302
+    assert goes_to_login(client.get("/registrants/"))
+    assert auth.login("t_staff", TEMPORARY).status_code == 302
+    response = client.get("/registrants/")
+    assert (response.status_code, response.headers["Location"]) == (302, "/account/password")
+    reset = events(db, "password.reset")[-1]
+    assert (reset.actor_id, reset.object_id) == (world["users"]["admin"].id, str(staff.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# Changing one's password.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "message"),
+    [
+        ("not my password", NEW_PASSWORD, NEW_PASSWORD, "The current password is wrong."),
+        (TEST_PASSWORD, "short", "short", "Use at least 10 characters."),
+        (TEST_PASSWORD, "123456789", "123456789", "Use at least 10 characters."),
+        (TEST_PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "The passwords differ."),
+        ("", NEW_PASSWORD, NEW_PASSWORD, "This field is required."),
+    ],
+    ids=["wrong-current", "too-short", "one-short", "mismatch", "no-current"],
+)
+def test_a_bad_password_change_is_refused_with_a_message_and_changes_nothing(
+    app: Flask, client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any],
+    current: str, new: str, confirm: str, message: str,
+) -> None:
+    assert app.config["MIN_PASSWORD_LENGTH"] == 10
+    staff = world["users"]["staff"]
+    english(client)
+    sign_in(auth, "staff")
+    copied = session_cookie(client)
+    old_hash, old_token = staff.password_hash, staff.session_token
+    response = client.post("/account/password", data={
+        "current_password": current, "new_password": new, "confirm": confirm,
+    })
+    assert response.status_code in (200, 422)
+    assert message in response.get_data(as_text=True)
+    db.expire_all()
+    assert (staff.password_hash, staff.session_token) == (old_hash, old_token)
+    assert not events(db, "password.change")
+    assert with_cookie(app, copied).get("/registrants/").status_code == 200
+    assert client.get("/registrants/").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------
+# CSRF: a POST without the token is refused and changes nothing.
+# ---------------------------------------------------------------------------------------------
+
+
+def person_form(person: Registrant | None, district_id: int) -> dict[str, str]:
+    """A complete, valid registrant form: a new person, or an edit of `person`."""
+    data = {
+        "resident_no": "8800000001", "name": "山田 花子", "name_kana": "ヤマダ ハナコ",
+        "birth_date": "1938-03-02", "sex": "female", "address": "東京都テスト市テスト町A2-3-4",
+        "district_id": str(district_id), "phone": "042-111-2222", "support_reason": "独居",
+        "household": "alone", "mobility": "cane_walker", "care_level": "care_2",
+        "status": "active", "source": "self_applied",
+    }
+    if person is not None:
+        data.update(resident_no=person.resident_no, name="変更 後子", version=str(person.version))
+    return data
+
+
+def _changed_locale(db: Any, w: dict[str, Any]) -> bool:
+    return w["users"]["staff"].locale == "en"
+
+
+#: rule -> (who posts, the form, whether the change happened). Every POST route is listed.
+CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
+    "/login": (
+        "anon",
+        lambda w: {"username": "t_staff", "password": TEST_PASSWORD},
+        lambda db, w: bool(events(db, "login")),
+    ),
+    "/logout": (
+        "staff",
+        lambda w: {},
+        lambda db, w: bool(events(db, "logout")),
+    ),
+    "/account/password": (
+        "staff",
+        lambda w: {"current_password": TEST_PASSWORD, "new_password": NEW_PASSWORD,
+                   "confirm": NEW_PASSWORD},
+        lambda db, w: verify_password(w["users"]["staff"].password_hash, NEW_PASSWORD),
+    ),
+    "/locale": ("staff", lambda w: {"locale": "en", "next": "/registrants/"}, _changed_locale),
+    "/registrants/": (
+        "staff",
+        lambda w: {"q": w["refusing"].name},
+        lambda db, w: False,  # a search changes nothing stored; only the 400 is checked
+    ),
+    "/registrants/new": (
+        "staff",
+        lambda w: person_form(None, w["districts"][0].id),
+        lambda db, w: db.scalar(
+            select(func.count(Registrant.id)).where(Registrant.resident_no == "8800000001")
+        ) == 1,
+    ),
+    "/registrants/<int:registrant_id>/edit": (
+        "staff",
+        lambda w: person_form(w["refusing"], w["districts"][0].id),
+        lambda db, w: w["refusing"].name == "変更 後子",
+    ),
+    "/registrants/<int:registrant_id>/consent/new": (
+        "staff",
+        lambda w: {"purpose": "register_sharing", "state": "consented", "method": "visit",
+                   "decided_on": "2025-06-01", "scope": ["minsei_iin"]},
+        lambda db, w: db.scalar(
+            select(func.count(ConsentRecord.id))
+            .where(ConsentRecord.registrant_id == w["refusing"].id)
+        ) == 2,
+    ),
+    "/admin/users/new": (
+        "admin",
+        lambda w: {"username": "csrf_victim", "display_name": "x", "role": "staff",
+                   "organisation_id": "0", "new_password": TEMPORARY, "confirm": TEMPORARY},
+        lambda db, w: db.scalar(select(User.id).where(User.username == "csrf_victim"))
+        is not None,
+    ),
+    "/admin/users/<int:user_id>/password": (
+        "admin",
+        lambda w: {"new_password": TEMPORARY, "confirm": TEMPORARY},
+        lambda db, w: verify_password(w["target"].password_hash, TEMPORARY),
+    ),
+    "/admin/users/<int:user_id>/active/<int:active>": (
+        "admin",
+        lambda w: {},
+        lambda db, w: not w["target"].is_active_account,
+    ),
+    "/admin/organisations": (
+        "admin",
+        lambda w: {"name": "CSRF自治会", "category": "jichikai",
+                   "districts": [str(w["districts"][0].id)]},
+        lambda db, w: db.scalar(select(Organisation.id).where(Organisation.name == "CSRF自治会"))
+        is not None,
+    ),
+}
+
+
+def csrf_url(rule: str, place: dict[str, Any]) -> str:
+    if rule == "/admin/users/<int:user_id>/active/<int:active>":
+        return f"/admin/users/{place['target'].id}/active/0"
+    return URLS[rule](place)
+
+
+@pytest.fixture()
+def place(world: dict[str, Any], factory: Any) -> dict[str, Any]:
+    return {**world, "target": factory.user(Role.STAFF, "t_target")}
+
+
+def test_the_csrf_cases_cover_every_post_route(app: Flask) -> None:
+    posts = {r.rule for r in app.url_map.iter_rules() if "POST" in (r.methods or ())}
+    assert posts == set(CSRF_CASES), "a POST route was added: add its CSRF case here"
+
+
+@pytest.mark.parametrize("rule", sorted(CSRF_CASES))
+def test_a_post_without_a_csrf_token_is_refused_with_400_and_changes_nothing(
+    app: Flask, client: IsolatedClient, auth: AuthActions, db: Any, place: dict[str, Any],
+    csrf_on: None, rule: str,
+) -> None:
+    role, form, changed = CSRF_CASES[rule]
+    app.config["WTF_CSRF_ENABLED"] = False
+    sign_in(auth, role)
+    app.config["WTF_CSRF_ENABLED"] = True
+    before = len(list(db.scalars(select(AuditEvent.id))))
+    response = client.post(csrf_url(rule, place), data=form(place))
+    assert response.status_code == 400
+    db.expire_all()
+    assert not changed(db, place)
+    if role != "anon":
+        assert client.get("/account/password").status_code == 200, "still signed in"
+    else:
+        assert goes_to_login(client.get("/registrants/"))
+    assert len(list(db.scalars(select(AuditEvent.id)))) == before, "nothing was audited"
+
+
+@pytest.mark.parametrize("rule", sorted(CSRF_CASES))
+def test_the_same_post_with_the_pages_csrf_token_goes_through(
+    app: Flask, client: IsolatedClient, auth: AuthActions, db: Any, place: dict[str, Any],
+    csrf_on: None, rule: str,
+) -> None:
+    """The control for the test above: it is the missing token, not the form, that fails."""
+    role, form, changed = CSRF_CASES[rule]
+    data = form(place)
+    if role == "anon":
+        data["csrf_token"] = token(client.get("/login"))
+    else:
+        app.config["WTF_CSRF_ENABLED"] = False
+        sign_in(auth, role)
+        app.config["WTF_CSRF_ENABLED"] = True
+        data["csrf_token"] = token(client.get("/account/password"))
+    response = client.post(csrf_url(rule, place), data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.expire_all()
+    if rule != "/registrants/":
+        assert changed(db, place)
+
+
+def test_a_token_from_another_session_is_refused(
+    app: Flask, client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any],
+    csrf_on: None,
+) -> None:
+    foreign = token(new_client(app).get("/login"))
+    app.config["WTF_CSRF_ENABLED"] = False
+    sign_in(auth, "staff")
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post("/logout", data={"csrf_token": foreign})
+    assert response.status_code == 400
+    assert client.get("/registrants/").status_code == 200
+
+
+# ---------------------------------------------------------------------------------------------
+# Password storage.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_passwords_are_stored_as_argon2id_hashes_by_every_path(
+    app: Flask, client: IsolatedClient, auth: AuthActions, runner: Any, db: Any,
+    world: dict[str, Any],
+) -> None:
+    admin_creates(client, auth, "made_by_admin")
+    result = runner.invoke(args=["create-user", "made_by_cli", "--role", "planner",
+                                 "--password", TEMPORARY])
+    assert result.exit_code == 0, result.output
+    sign_in(auth, "staff")
+    client.post("/account/password", data={
+        "current_password": TEST_PASSWORD, "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
+    })
+    db.expire_all()
+    for username, password in (("made_by_admin", TEMPORARY), ("made_by_cli", TEMPORARY),
+                               ("t_staff", NEW_PASSWORD)):
+        stored = db.scalars(select(User.password_hash).where(User.username == username)).one()
+        assert stored.startswith("$argon2id$"), username
+        assert password not in stored
+        assert verify_password(stored, password)
+        assert PasswordHasher().verify(stored, password)
+
+
+def test_outside_tests_the_hash_uses_argon2ids_default_cost() -> None:
+    """Without the test app's ARGON2_FAST there is no app context here: the real parameters."""
+    stored = hash_password(TEMPORARY)
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert verify_password(stored, TEMPORARY)
+    assert not verify_password(stored, TEMPORARY + "x")
+    assert not verify_password("not a hash", TEMPORARY)
+
+
+# ---------------------------------------------------------------------------------------------
+# The create-user command.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_flask_create_user_creates_a_user_who_can_sign_in(
+    client: IsolatedClient, auth: AuthActions, runner: Any, db: Any, world: dict[str, Any]
+) -> None:
+    result = runner.invoke(args=["create-user", "cli_staff", "--name", "窓口 職員", "--role",
+                                 "staff", "--password", TEMPORARY])
+    assert result.exit_code == 0, result.output
+    assert "created staff user cli_staff" in result.output
+    user = db.scalars(select(User).where(User.username == "cli_staff")).one()
+    assert (user.role, user.display_name, user.organisation) == (Role.STAFF, "窓口 職員", None)
+    assert not user.must_change_password
+    assert events(db, "user.create")[-1].object_id == str(user.id)
+    assert auth.login("cli_staff", TEMPORARY).status_code == 302
+    assert client.get("/registrants/").status_code == 200
+
+
+def test_flask_create_user_gives_a_partner_its_organisation(
+    runner: Any, db: Any, world: dict[str, Any]
+) -> None:
+    org = world["organisation"]
+    result = runner.invoke(args=["create-user", "cli_partner", "--role", "partner",
+                                 "--organisation", org.name, "--password", TEMPORARY])
+    assert result.exit_code == 0, result.output
+    user = db.scalars(select(User).where(User.username == "cli_partner")).one()
+    assert user.organisation_id == org.id
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "partner"], "partner users need --organisation"),
+        (["--role", "staff", "--organisation", "__ORG__"], "other roles take none"),
+        (["--role", "partner", "--organisation", "存在しない団体"], "no organisation named"),
+        (["--role", "staff", "--password", "short"], "use at least 10 characters"),
+        (["--role", "boss"], "Invalid value for '--role'"),
+    ],
+    ids=["partner-without-organisation", "staff-with-organisation", "unknown-organisation",
+         "short-password", "unknown-role"],
+)
+def test_flask_create_user_refuses_a_bad_request_with_a_usage_error(
+    runner: Any, db: Any, world: dict[str, Any], args: list[str], message: str
+) -> None:
+    args = [world["organisation"].name if a == "__ORG__" else a for a in args]
+    if "--password" not in args:
+        args += ["--password", TEMPORARY]
+    result = runner.invoke(args=["create-user", "cli_user", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert db.scalar(select(User.id).where(User.username == "cli_user")) is None
+
+
+def test_flask_create_user_refuses_a_taken_name(
+    runner: Any, db: Any, world: dict[str, Any]
+) -> None:
+    result = runner.invoke(args=["create-user", "t_staff", "--role", "planner",
+                                 "--password", TEMPORARY])
+    assert result.exit_code == 2
+    assert "exists" in result.output
+    assert db.scalars(select(User).where(User.username == "t_staff")).one().role is Role.STAFF
+
+
+# ---------------------------------------------------------------------------------------------
+# Response headers.
+# ---------------------------------------------------------------------------------------------
+
+ALLOWED_SOURCES = {"'self'", "'none'", "data:"}
+
+
+def assert_safe_headers(response: Any, where: str) -> None:
+    csp = response.headers.get("Content-Security-Policy", "")
+    directives = {}
+    for part in filter(None, (p.strip() for p in csp.split(";"))):
+        name, *sources = part.split()
+        directives[name] = sources
+        for source in sources:
+            assert source in ALLOWED_SOURCES, (where, name, source)
+    assert directives.get("default-src") == ["'self'"], where
+    assert directives.get("frame-ancestors") == ["'none'"], where
+    assert directives.get("object-src") == ["'none'"], where
+    assert "script-src" in directives and "form-action" in directives and "base-uri" in directives
+    assert not re.search(r"https?:|//|\*|unsafe", csp), where
+    assert response.headers.get("X-Frame-Options") == "DENY", where
+    assert "no-store" in response.headers.get("Cache-Control", ""), where
+    assert response.headers.get("X-Content-Type-Options") == "nosniff", where
+    assert response.headers.get("Referrer-Policy") == "no-referrer", where
+
+
+@pytest.mark.parametrize("role", ["anon", "staff", "admin"])
+def test_every_kind_of_response_carries_the_security_headers(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any], role: str
+) -> None:
+    sign_in(auth, role)
+    person = world["consenting"].id
+    urls = ["/login", "/healthz", "/", "/registrants/", f"/registrants/{person}",
+            "/registrants/999999", "/api/v1/registrants", f"/api/v1/registrants/{person}",
+            "/api/v1/openapi.json", "/admin/users", "/no/such/page", "/account/password"]
+    statuses = set()
+    for url in urls:
+        response = client.get(url)
+        statuses.add(response.status_code)
+        assert_safe_headers(response, f"{role} {url} {response.status_code}")
+    response = client.post("/registrants/", data={"q": "試験"})
+    assert_safe_headers(response, "POST /registrants/")
+    expected = {"anon": {200, 302, 401}, "staff": {200, 302, 403, 404},
+                "admin": {200, 302, 403, 404}}[role]
+    assert expected <= statuses
+
+
+def test_pages_load_nothing_from_outside_the_site(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    pages = [client.get("/login").get_data(as_text=True)]
+    sign_in(auth, "staff")
+    pages += [client.get(u).get_data(as_text=True)
+              for u in ("/registrants/", f"/registrants/{world['consenting'].id}")]
+    for html in pages:
+        for attribute in re.findall(r'(?:src|href|action)="([^"]*)"', html):
+            assert not re.match(r"(?i)^(https?:)?//", attribute), attribute
+
+
+def test_the_session_cookie_is_httponly_and_samesite(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    response = auth.login("t_staff")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+# ---------------------------------------------------------------------------------------------
+# The language switch sends the browser only to pages of this site.
+# ---------------------------------------------------------------------------------------------
+
+
+def stays_on_site(location: str) -> bool:
+    """How a browser reads the address: backslashes are slashes, tabs and newlines vanish."""
+    browser = re.sub(r"[\t\n\r]", "", location).replace("\\", "/")
+    return browser.startswith("/") and not browser.startswith("//")
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example/", "https://evil.example/", "/\\evil.example", "\\\\evil.example",
+               "javascript:alert(1)", "evil.example"],
+)
+def test_the_language_switch_never_redirects_off_site(
+    client: IsolatedClient, target: str
+) -> None:
+    response = client.post("/locale", data={"locale": "en", "next": target})
+    assert response.status_code == 302
+    assert stays_on_site(response.headers["Location"]), response.headers["Location"]
+
+
+def test_the_language_switch_returns_to_the_page_it_came_from(client: IsolatedClient) -> None:
+    response = client.post("/locale", data={"locale": "en", "next": "/registrants/?page=2"})
+    assert response.headers["Location"] == "/registrants/?page=2"
+
+
+def test_a_tab_in_the_language_switch_target_does_not_open_a_redirect(
+    client: IsolatedClient,
+) -> None:
+    response = client.post("/locale", data={"locale": "en", "next": "/\t/evil.example"})
+    assert response.status_code == 302
+    assert stays_on_site(response.headers["Location"]), response.headers["Location"]
+
+
+def test_a_newline_in_the_language_switch_target_falls_back_to_the_login_page(
+    client: IsolatedClient,
+) -> None:
+    response = client.post("/locale", data={"locale": "en", "next": "/\n/evil.example"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+
