@@ -17,7 +17,10 @@ class Database:
 
     def __init__(self) -> None:
         self.engine: Engine | None = None
-        self.session: scoped_session[Session] = scoped_session(sessionmaker())
+        # A request commits once, at its end, then renders what it loaded: nothing to expire.
+        self.session: scoped_session[Session] = scoped_session(
+            sessionmaker(expire_on_commit=False)
+        )
 
     def init_app(self, app: Flask) -> None:
         self.engine = make_engine(app.config["DATABASE_URL"], echo=app.config["DATABASE_ECHO"])

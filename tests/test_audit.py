@@ -121,3 +121,15 @@ def edit_data(person, **changes):
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v != ""}
+
+
+def test_opening_the_edit_and_consent_forms_is_logged_as_a_view(client, auth, db, world):
+    auth.login("t_staff")
+    person = world["consenting"]
+    client.get(f"/registrants/{person.id}/edit")
+    client.get(f"/registrants/{person.id}/consent/new")
+    pages = [
+        e.detail for e in db.scalars(select(AuditEvent).where(
+            AuditEvent.action == "registrant.view", AuditEvent.object_id == str(person.id)))
+    ]
+    assert any('"edit"' in d for d in pages) and any('"consent"' in d for d in pages)

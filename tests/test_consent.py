@@ -18,6 +18,7 @@ from roster.models import (
     PartnerCategory,
     Registrant,
 )
+from roster.models.partners import scope_mask
 
 
 def records_of(db, registrant):
@@ -96,6 +97,7 @@ def test_the_cached_state_always_equals_the_derivation(db, factory, world):
         record = latest(register)
         assert person.consent_state is (record.state if record else ConsentState.UNCONFIRMED)
         assert person.current_consent_id == (record.id if record else None)
+        assert person.consent_scope == (scope_mask(record.scope) if record else 0)
 
 
 def test_plan_consent_does_not_change_the_register_sharing_state(db, factory, world):

@@ -49,6 +49,7 @@ from roster.models import (
     User,
 )
 from roster.models.consent import consent_record_scopes
+from roster.models.partners import scope_mask
 from roster.text import address_key, is_katakana_reading, search_key
 
 TODAY = date(2026, 1, 15)
@@ -355,9 +356,11 @@ def test_cached_consent_state_matches_the_history(demo_session: Session) -> None
         if current is None:
             assert person.consent_state is ConsentState.UNCONFIRMED
             assert person.current_consent_id is None
+            assert person.consent_scope == 0
         else:
             assert person.consent_state is current.state
             assert person.current_consent_id == current.id
+            assert person.consent_scope == scope_mask(current.scope)
 
 
 def test_consent_states_have_realistic_shares(demo_loaded: LoadedDemo) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 18:33:45.517968
+Create Date: 2026-11-22 18:43:08.939812
 """
 
 from __future__ import annotations
@@ -113,6 +113,7 @@ def upgrade() -> None:
     sa.Column('source', sa.Enum('eligible_list', 'self_applied', 'recommended', name='source', native_enum=False, create_constraint=True, length=24), nullable=False),
     sa.Column('last_verified_on', sa.Date(), nullable=True),
     sa.Column('consent_state', sa.Enum('unconfirmed', 'consented', 'refused', 'withdrawn', 'presumed', name='consentstate', native_enum=False, create_constraint=True, length=24), nullable=False),
+    sa.Column('consent_scope', sa.Integer(), nullable=False),
     sa.Column('current_consent_id', sa.Integer(), nullable=True),
     sa.Column('name_key', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
     sa.Column('kana_key', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'), nullable=False),
@@ -125,23 +126,24 @@ def upgrade() -> None:
     sa.UniqueConstraint('resident_no', name=op.f('uq_registrants_resident_no'))
     )
     with op.batch_alter_table('registrants', schema=None) as batch_op:
-        batch_op.create_index('ix_registrants_address_key_status', ['address_key', 'status'], unique=False)
+        batch_op.create_index('ix_registrants_address_search', ['address_key', 'status', 'kana_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_birth_date'), ['birth_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_comm_cognitive'), ['comm_cognitive'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_comm_hearing'), ['comm_hearing'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_comm_language'), ['comm_language'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_comm_visual'), ['comm_visual'], unique=False)
-        batch_op.create_index('ix_registrants_consent_district', ['consent_state', 'district_id', 'status', 'current_consent_id'], unique=False)
+        batch_op.create_index('ix_registrants_consent_district', ['consent_state', 'district_id', 'status', 'consent_scope', 'kana_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_device_dialysis'), ['device_dialysis'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_device_oxygen'), ['device_oxygen'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_device_suction'), ['device_suction'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_device_ventilator'), ['device_ventilator'], unique=False)
         batch_op.create_index('ix_registrants_district_kana', ['district_id', 'kana_key'], unique=False)
-        batch_op.create_index('ix_registrants_household_consent', ['household', 'consent_state', 'status'], unique=False)
+        batch_op.create_index('ix_registrants_household_consent', ['household', 'consent_state', 'status', 'kana_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_registrants_last_verified_on'), ['last_verified_on'], unique=False)
-        batch_op.create_index('ix_registrants_mobility_consent', ['mobility', 'consent_state', 'status'], unique=False)
-        batch_op.create_index('ix_registrants_name_key_status', ['name_key', 'status'], unique=False)
-        batch_op.create_index('ix_registrants_resident_no_status', ['resident_no', 'status'], unique=False)
+        batch_op.create_index('ix_registrants_mobility_consent', ['mobility', 'consent_state', 'status', 'kana_key'], unique=False)
+        batch_op.create_index('ix_registrants_name_search', ['name_key', 'status', 'kana_key'], unique=False)
+        batch_op.create_index('ix_registrants_resident_no_search', ['resident_no', 'status', 'kana_key'], unique=False)
+        batch_op.create_index('ix_registrants_status', ['status'], unique=False)
         batch_op.create_index('ix_registrants_status_kana', ['status', 'kana_key'], unique=False)
 
     op.create_table('users',
@@ -268,8 +270,9 @@ def downgrade() -> None:
     op.drop_table('users')
     with op.batch_alter_table('registrants', schema=None) as batch_op:
         batch_op.drop_index('ix_registrants_status_kana')
-        batch_op.drop_index('ix_registrants_resident_no_status')
-        batch_op.drop_index('ix_registrants_name_key_status')
+        batch_op.drop_index('ix_registrants_status')
+        batch_op.drop_index('ix_registrants_resident_no_search')
+        batch_op.drop_index('ix_registrants_name_search')
         batch_op.drop_index('ix_registrants_mobility_consent')
         batch_op.drop_index(batch_op.f('ix_registrants_last_verified_on'))
         batch_op.drop_index('ix_registrants_household_consent')
@@ -284,7 +287,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_registrants_comm_hearing'))
         batch_op.drop_index(batch_op.f('ix_registrants_comm_cognitive'))
         batch_op.drop_index(batch_op.f('ix_registrants_birth_date'))
-        batch_op.drop_index('ix_registrants_address_key_status')
+        batch_op.drop_index('ix_registrants_address_search')
 
     op.drop_table('registrants')
     op.drop_table('organisation_districts')

@@ -46,6 +46,8 @@ def registrants() -> ResponseReturnValue:
     if page > result.pages and result.total:
         return error(404, "no such page")
     fields = permissions.visible_fields(current_user)
+    # Project before the commit expires the loaded rows.
+    items = [to_json(project(r, fields)) for r in result.rows]
     record_event(
         db.session,
         "api.list",
@@ -55,7 +57,7 @@ def registrants() -> ResponseReturnValue:
     )
     db.session.commit()
     return jsonify(
-        items=[to_json(project(r, fields)) for r in result.rows],
+        items=items,
         total=result.total,
         page=result.page,
         per_page=per_page,
@@ -73,6 +75,7 @@ def registrant(registrant_id: int) -> ResponseReturnValue:
     person = db.session.get(Registrant, registrant_id)
     if person is None:
         return error(404, "not found")
+    body = to_json(project(person, permissions.visible_fields(current_user)))
     record_event(
         db.session,
         "api.view",
@@ -81,7 +84,7 @@ def registrant(registrant_id: int) -> ResponseReturnValue:
         object_id=registrant_id,
     )
     db.session.commit()
-    return jsonify(to_json(project(person, permissions.visible_fields(current_user))))
+    return jsonify(body)
 
 
 @bp.get("/openapi.json")

@@ -20,6 +20,7 @@ from ..models import (
     Registrant,
     User,
 )
+from ..models.partners import scope_mask
 from .rules import latest
 
 
@@ -103,7 +104,11 @@ def refresh_current_consent(session: Session, registrant: Registrant) -> None:
     session.execute(
         update(Registrant)
         .where(Registrant.id == registrant.id)
-        .values(consent_state=state, current_consent_id=record.id if record else None)
+        .values(
+            consent_state=state,
+            consent_scope=scope_mask(record.scope) if record else 0,
+            current_consent_id=record.id if record else None,
+        )
         .execution_options(synchronize_session=False)
     )
-    session.refresh(registrant, ["consent_state", "current_consent_id"])
+    session.refresh(registrant, ["consent_state", "consent_scope", "current_consent_id"])

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_
 
-from ..models import ConsentRecord, ConsentScope, ConsentState, PartnerCategory, Registrant
+from ..models import ConsentRecord, ConsentState, PartnerCategory, Registrant
+from ..models.partners import SCOPE_BITS
 
 
 def latest(records: Iterable[ConsentRecord]) -> ConsentRecord | None:
@@ -37,15 +38,7 @@ def register_sharing_allows(category: PartnerCategory | None, rule: str) -> Colu
     """SQL condition on Registrant: its consent lets a partner of this category see it."""
     if category is None:
         return false()
-    # Correlated EXISTS: one primary-key probe per candidate row, not a list of every record.
-    in_scope = (
-        select(ConsentScope.consent_record_id)
-        .where(
-            ConsentScope.consent_record_id == Registrant.current_consent_id,
-            ConsentScope.category == category,
-        )
-        .exists()
-    )
+    in_scope = Registrant.consent_scope.op("&")(SCOPE_BITS.get(category, 0)) != 0
     consented = and_(Registrant.consent_state == ConsentState.CONSENTED, in_scope)
     unscoped = sharing_states(rule)
     return or_(consented, Registrant.consent_state.in_(unscoped)) if unscoped else consented

@@ -45,6 +45,7 @@ from ..models import (
     User,
 )
 from ..models.consent import consent_record_scopes
+from ..models.partners import scope_mask
 from .consents import ConsentDraft, ConsentMaker
 from .draw import office_hours
 from .people import CITY, Person, PersonMaker, TownPlace
@@ -299,6 +300,7 @@ def _consents(
     current: list[dict[str, Any]] = []
     for person in chunk:
         latest: dict[str, Any] | None = None
+        latest_scope: frozenset[Any] = frozenset()
         for draft in maker.history(person):
             record = _record_row(maker.rng, draft, ids.consent, person.row["id"], staff_id, today)
             ids.consent += 1
@@ -307,8 +309,9 @@ def _consents(
             if draft.purpose is ConsentPurpose.REGISTER_SHARING and (
                 latest is None or _in_force_key(record) > _in_force_key(latest)
             ):
-                latest = record
+                latest, latest_scope = record, frozenset(draft.scope)
         person.row["consent_state"] = latest["state"] if latest else ConsentState.UNCONFIRMED
+        person.row["consent_scope"] = scope_mask(latest_scope)
         person.row["current_consent_id"] = None
         if latest:
             current.append({"b_id": person.row["id"], "b_consent": latest["id"]})

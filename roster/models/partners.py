@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -33,6 +34,15 @@ CONSENT_SCOPE_CATEGORIES = (
     PartnerCategory.FIRE,
     PartnerCategory.POLICE,
 )
+
+#: Each scope category's bit in Registrant.consent_scope.
+SCOPE_BITS = {category: 1 << i for i, category in enumerate(CONSENT_SCOPE_CATEGORIES)}
+
+
+def scope_mask(categories: Iterable[PartnerCategory]) -> int:
+    """The categories as the bitmask cached on the registrant."""
+    return sum(SCOPE_BITS.get(c, 0) for c in set(categories))
+
 
 organisation_districts = Table(
     "organisation_districts",

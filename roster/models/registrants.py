@@ -70,15 +70,21 @@ class Registrant(Base):
     __table_args__ = (
         Index("ix_registrants_district_kana", "district_id", "kana_key"),
         Index("ix_registrants_status_kana", "status", "kana_key"),
-        Index("ix_registrants_name_key_status", "name_key", "status"),
-        Index("ix_registrants_address_key_status", "address_key", "status"),
-        Index("ix_registrants_resident_no_status", "resident_no", "status"),
+        # Search: the key, the status, and the reading the results are sorted by.
+        Index("ix_registrants_name_search", "name_key", "status", "kana_key"),
+        Index("ix_registrants_address_search", "address_key", "status", "kana_key"),
+        Index("ix_registrants_resident_no_search", "resident_no", "status", "kana_key"),
+        # Filters: the filtered column, consent and status, then what sorting and the partner
+        # rule read, so neither needs the table row.
+        Index("ix_registrants_status", "status"),
         Index(
             "ix_registrants_consent_district", "consent_state", "district_id", "status",
-            "current_consent_id",
+            "consent_scope", "kana_key",
         ),
-        Index("ix_registrants_mobility_consent", "mobility", "consent_state", "status"),
-        Index("ix_registrants_household_consent", "household", "consent_state", "status"),
+        Index("ix_registrants_mobility_consent", "mobility", "consent_state", "status", "kana_key"),
+        Index(
+            "ix_registrants_household_consent", "household", "consent_state", "status", "kana_key"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,6 +145,8 @@ class Registrant(Base):
     #: Copy of the current register-sharing consent state, written only by record_consent()
     #: in the transaction that appends the record, so lists can filter on it with an index.
     consent_state: Mapped[ConsentState] = mapped_column(enum_column(ConsentState))
+    #: Copy of that record's scope, as a bitmask of partners.SCOPE_BITS (0 when none).
+    consent_scope: Mapped[int] = mapped_column(Integer, default=0)
     #: The record the state above was derived from.
     current_consent_id: Mapped[int | None] = mapped_column(
         ForeignKey("consent_records.id", use_alter=True)

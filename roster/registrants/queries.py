@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, func, select, union_all
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import ConsentState, District, Household, Mobility, Registrant, RegistrantStatus
 from ..permissions import registrant_condition, visible_fields
@@ -62,21 +62,30 @@ def prefix(column: Any, text: str) -> ColumnElement[bool]:
     return and_(column >= text, column < next_prefix(text))
 
 
+#: Search keys, each with the field a user must be allowed to see to search by it.
+SEARCH_KEYS = (
+    ("resident_no", Registrant.resident_no),
+    ("name", Registrant.name_key),
+    ("name_kana", Registrant.kana_key),
+    ("address", Registrant.address_key),
+)
+
+
 def search_condition(q: str, fields: frozenset[str]) -> ColumnElement[bool] | None:
-    """Match the start of the ID, name, reading or address (after the municipality)."""
+    """Match the start of the ID, name, reading or address (after the municipality).
+
+    Each key is searched on its own index and the matching IDs are united: a plain OR with
+    bound parameters lets SQLite walk the whole sort index instead.
+    """
     key = search_key(q)
     if not key:
         return None
-    terms = []
-    if "resident_no" in fields and key.isdigit():
-        terms.append(prefix(Registrant.resident_no, key))
-    if "name" in fields:
-        terms.append(prefix(Registrant.name_key, key))
-    if "name_kana" in fields:
-        terms.append(prefix(Registrant.kana_key, key))
-    if "address" in fields:
-        terms.append(prefix(Registrant.address_key, key))
-    return or_(*terms) if terms else None
+    parts = [
+        select(Registrant.id).where(prefix(column, key))
+        for needed, column in SEARCH_KEYS
+        if needed in fields and (column is not Registrant.resident_no or key.isdigit())
+    ]
+    return Registrant.id.in_(union_all(*parts)) if parts else None
 
 
 def conditions(user: Any, flt: RegisterFilter) -> list[ColumnElement[bool]]:
@@ -140,7 +149,12 @@ def register_page(
         .offset((page - 1) * per_page)
     )
     ids = list(session.scalars(ids_query))
-    rows = {r.id: r for r in session.scalars(select(Registrant).where(Registrant.id.in_(ids)))}
+    rows_query = (
+        select(Registrant)
+        .where(Registrant.id.in_(ids))
+        .options(selectinload(Registrant.emergency_contacts))
+    )
+    rows = {r.id: r for r in session.scalars(rows_query)}
     return Page([rows[i] for i in ids], total, page, per_page)
 
 

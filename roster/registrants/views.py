@@ -119,13 +119,20 @@ def index() -> ResponseReturnValue:
     )
 
 
-def _visible_or_404(registrant_id: int) -> Registrant:
-    """The registrant, if this user may see them; otherwise the same 404 as a missing ID."""
+def visible_or_404(registrant_id: int, page: str | None = None) -> Registrant:
+    """The registrant, if this user may see them; otherwise the same 404 as a missing ID.
+
+    With `page`, a GET of that page is audited as a view of the person.
+    """
     if not permissions.can_view_registrant(db.session, current_user, registrant_id):
         abort(404)
     registrant = db.session.get(Registrant, registrant_id)
     if registrant is None:
         abort(404)
+    if page and request.method == "GET":
+        record_event(db.session, "registrant.view", actor=current_user, object_type="registrant",
+                     object_id=registrant.id, detail={"page": page})
+        db.session.commit()
     return registrant
 
 
@@ -133,7 +140,7 @@ def _visible_or_404(registrant_id: int) -> Registrant:
 @require(permissions.can_view_register)
 def detail(registrant_id: int) -> ResponseReturnValue:
     """One person's page, with the fields this user may see and, for staff, the consent history."""
-    registrant = _visible_or_404(registrant_id)
+    registrant = visible_or_404(registrant_id)
     fields = permissions.visible_fields(current_user)
     records = (
         history(db.session, registrant)
@@ -192,7 +199,7 @@ def create() -> ResponseReturnValue:
 @require(permissions.can_edit_registrants)
 def edit(registrant_id: int) -> ResponseReturnValue:
     """Edit a person. A save built on an outdated page is refused with 409, changing nothing."""
-    registrant = _visible_or_404(registrant_id)
+    registrant = visible_or_404(registrant_id, page="edit")
     form = _form(obj=registrant if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = str(registrant.version)
