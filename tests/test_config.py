@@ -1,0 +1,51 @@
+"""Settings come from config.toml, another file named by ROSTER_CONFIG, and the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from roster.config import DEFAULT_CONFIG, ConfigError, flask_settings, load_file
+
+
+def test_the_shipped_config_file_loads_with_the_documented_defaults(tmp_path, monkeypatch):
+    monkeypatch.delenv("ROSTER_DATABASE_URL", raising=False)
+    settings = flask_settings(load_file(DEFAULT_CONFIG), tmp_path)
+    assert settings["CONSENT_RULE"] == "opt_in"
+    assert settings["BABEL_DEFAULT_LOCALE"] == "ja"
+    assert settings["DATABASE_URL"].endswith("instance/roster.db")
+
+
+def test_roster_config_names_another_file(tmp_path, monkeypatch):
+    other = tmp_path / "other.toml"
+    other.write_text('[database]\nurl = "sqlite:////srv/roster.db"\n[consent]\nrule = "opt_out"\n')
+    monkeypatch.setenv("ROSTER_CONFIG", str(other))
+    monkeypatch.delenv("ROSTER_DATABASE_URL", raising=False)
+    settings = flask_settings(load_file(), tmp_path)
+    assert settings["DATABASE_URL"] == "sqlite:////srv/roster.db"
+    assert settings["CONSENT_RULE"] == "opt_out"
+
+
+def test_the_environment_wins_for_the_database_and_the_secret_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROSTER_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    monkeypatch.setenv("ROSTER_SECRET_KEY", "from-the-environment")
+    settings = flask_settings(load_file(DEFAULT_CONFIG), tmp_path)
+    assert settings["DATABASE_URL"] == "postgresql+psycopg://u@h/db"
+    assert settings["SECRET_KEY"] == "from-the-environment"
+
+
+def test_without_a_key_one_is_made_once_and_kept_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("ROSTER_SECRET_KEY", raising=False)
+    first = flask_settings(load_file(DEFAULT_CONFIG), tmp_path)["SECRET_KEY"]
+    second = flask_settings(load_file(DEFAULT_CONFIG), tmp_path)["SECRET_KEY"]
+    assert first == second and len(first) >= 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_an_unknown_consent_rule_is_refused_with_a_clear_message(tmp_path):
+    with pytest.raises(ConfigError, match="consent.rule must be one of"):
+        flask_settings({"consent": {"rule": "whatever"}}, tmp_path)
+
+
+def test_a_missing_config_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_file(tmp_path / "nope.toml")
