@@ -11,6 +11,9 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+#: What operations take: the request's scoped session or a plain one (scripts, tests).
+DbSession = Session | scoped_session[Session]
+
 
 class Database:
     """One engine per app and a request-scoped session, removed when the app context ends."""
@@ -18,9 +21,7 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         # A request commits once, at its end, then renders what it loaded: nothing to expire.
-        self.session: scoped_session[Session] = scoped_session(
-            sessionmaker(expire_on_commit=False)
-        )
+        self.session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
 
     def init_app(self, app: Flask) -> None:
         self.engine = make_engine(app.config["DATABASE_URL"], echo=app.config["DATABASE_ECHO"])
@@ -55,7 +56,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def refresh_statistics(session: Session) -> None:
+def refresh_statistics(session: DbSession) -> None:
     """Let the query planner see the tables as they are now: run after bulk loads."""
     session.execute(text("ANALYZE"))
 

@@ -18,7 +18,7 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in locales:
         return str(current_user.locale)
     chosen = session.get("locale")
-    return chosen if chosen in locales else locales[0]
+    return str(chosen if chosen in locales else locales[0])
 
 
 def show_date(day: date | None, with_era: bool = False) -> str:

@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, and_, false, select, true
-from sqlalchemy.orm import Session
 
 from .consent.rules import register_sharing_allows
+from .extensions import DbSession
 from .models import Organisation, Registrant, RegistrantStatus, Role, User
 from .models.partners import organisation_districts
 
@@ -97,7 +97,7 @@ def visible_fields(user: Any) -> frozenset[str]:
     return frozenset()
 
 
-def visible_registrants(user: Any) -> Select[tuple[Registrant]]:
+def visible_registrants(user: Any) -> Select[Registrant]:
     """The one query every registrant list starts from: only rows this user may see."""
     return select(Registrant).where(registrant_condition(user))
 
@@ -126,7 +126,7 @@ def partner_condition(organisation: Organisation | None) -> Any:
     )
 
 
-def can_view_registrant(session: Session, user: User, registrant_id: int) -> bool:
+def can_view_registrant(session: DbSession, user: User, registrant_id: int) -> bool:
     """Whether this one person is in the user's visible set."""
     query = visible_registrants(user).where(Registrant.id == registrant_id)
     return session.scalar(select(query.exists())) or False

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..audit.operations import record_event
 from ..auth.operations import set_password
+from ..extensions import DbSession
 from ..models import District, Organisation, PartnerCategory, Role, User
 from ..passwords import hash_password
 
@@ -16,7 +16,7 @@ class DuplicateNameError(Exception):
 
 
 def create_user(
-    session: Session,
+    session: DbSession,
     *,
     username: str,
     display_name: str,
@@ -52,12 +52,12 @@ def create_user(
     return user
 
 
-def reset_password(session: Session, user: User, password: str, actor: User) -> None:
+def reset_password(session: DbSession, user: User, password: str, actor: User) -> None:
     """Give a user a temporary password; their sessions end and they must change it."""
     set_password(session, user, password, actor=actor)
 
 
-def set_active(session: Session, user: User, active: bool, actor: User) -> None:
+def set_active(session: DbSession, user: User, active: bool, actor: User) -> None:
     """Deactivate (ending every session) or reactivate an account."""
     user.is_active_account = active
     user.rotate_session_token()
@@ -71,7 +71,7 @@ def set_active(session: Session, user: User, active: bool, actor: User) -> None:
 
 
 def create_organisation(
-    session: Session,
+    session: DbSession,
     *,
     name: str,
     category: PartnerCategory,

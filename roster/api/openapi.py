@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from ..models import CareLevel, ConsentState, Household, Mobility, RegistrantStatus, Sex, Source
 from ..registrants.queries import NEEDS
 
 
-def _enum(cls: type) -> dict[str, Any]:
+def _enum(cls: type[enum.Enum]) -> dict[str, Any]:
     return {"type": "string", "enum": [m.value for m in cls]}
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
+from ..extensions import DbSession
 from ..models import AuditEvent, AuditHead, User
 from ..models.audit import GENESIS_HASH
 from ..models.base import utcnow
@@ -57,7 +57,7 @@ def client_address() -> str | None:
 
 
 def record_event(
-    session: Session,
+    session: DbSession,
     action: str,
     *,
     actor: User | None = None,
@@ -119,7 +119,7 @@ class ChainReport:
     reason: str = ""
 
 
-def iter_events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
+def iter_events(session: DbSession, batch: int = 5000) -> Iterator[AuditEvent]:
     last = 0
     while True:
         rows = session.scalars(
@@ -132,7 +132,7 @@ def iter_events(session: Session, batch: int = 5000) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
-def verify_chain(session: Session) -> ChainReport:
+def verify_chain(session: DbSession) -> ChainReport:
     """Recompute every hash; name the first event that was altered, removed or is missing."""
     head = session.get(AuditHead, 1)
     prev_hash, expected_seq, checked = GENESIS_HASH, 1, 0

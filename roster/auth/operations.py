@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..audit.operations import record_event
+from ..extensions import DbSession
 from ..models import User
 from ..models.base import utcnow
 from ..passwords import hash_password, verify_password, verify_unknown_user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
+def authenticate(session: DbSession, username: str, password: str) -> User | None:
     """The active user with this name and password, or None; both outcomes are audited."""
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None:
@@ -28,13 +28,13 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-def log_out(session: Session, user: User) -> None:
+def log_out(session: DbSession, user: User) -> None:
     """End every session of the user by replacing the token their cookies carry."""
     user.rotate_session_token()
     record_event(session, "logout", actor=user)
 
 
-def set_password(session: Session, user: User, password: str, *, actor: User) -> None:
+def set_password(session: DbSession, user: User, password: str, *, actor: User) -> None:
     """Store a new password and end the user's other sessions."""
     user.password_hash = hash_password(password)
     user.rotate_session_token()

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from ..audit.operations import record_event
+from ..extensions import DbSession
 from ..models import (
     ConsentMethod,
     ConsentPurpose,
@@ -40,7 +40,7 @@ class ConsentAnswer:
 
 
 def record_consent(
-    session: Session, registrant: Registrant, answer: ConsentAnswer, actor: User
+    session: DbSession, registrant: Registrant, answer: ConsentAnswer, actor: User
 ) -> ConsentRecord:
     """Append a consent record, refresh the registrant's current state, and audit it."""
     record = ConsentRecord(
@@ -71,7 +71,7 @@ def record_consent(
     return record
 
 
-def history(session: Session, registrant: Registrant) -> list[ConsentRecord]:
+def history(session: DbSession, registrant: Registrant) -> list[ConsentRecord]:
     """Every consent record of the registrant, newest decision first."""
     rows = session.scalars(
         select(ConsentRecord).where(ConsentRecord.registrant_id == registrant.id)
@@ -87,7 +87,7 @@ def current_by_purpose(records: Iterable[ConsentRecord]) -> dict[ConsentPurpose,
     return {p: r for p, rs in by_purpose.items() if (r := latest(rs)) is not None}
 
 
-def refresh_current_consent(session: Session, registrant: Registrant) -> None:
+def refresh_current_consent(session: DbSession, registrant: Registrant) -> None:
     """Derive the register-sharing state from the records and store it on the registrant.
 
     A Core UPDATE keeps the registrant's optimistic-lock version unchanged, so recording

@@ -19,7 +19,6 @@ import geopandas as gpd
 import numpy as np
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from geo import (
@@ -31,6 +30,7 @@ from geo import (
     town_points,
 )
 
+from ..extensions import DbSession
 from ..models import (
     ConsentPurpose,
     ConsentRecord,
@@ -83,7 +83,7 @@ class _Ids:
 
 
 def load_demo(
-    session: Session,
+    session: DbSession,
     *,
     registrants: int = 3000,
     seed: int = 1,
@@ -107,8 +107,14 @@ def load_demo(
         for d in districts.values()
     ]
     states, counts = _add_registrants(
-        session, places, city_area(shelters), registrants, seed, today or date.today(),
-        users["staff"].id, progress,
+        session,
+        places,
+        city_area(shelters),
+        registrants,
+        seed,
+        today or date.today(),
+        users["staff"].id,
+        progress,
     )
     return {
         "municipality": f"{MUNICIPALITY['prefecture']}{MUNICIPALITY['name']}",
@@ -125,7 +131,7 @@ def load_demo(
 
 
 def _add_city(
-    session: Session, shelters: gpd.GeoDataFrame, password_hash: str
+    session: DbSession, shelters: gpd.GeoDataFrame, password_hash: str
 ) -> tuple[dict[str, District], list[Organisation], dict[str, User]]:
     """The municipality, its districts, shelters, partner organisations and demo accounts."""
     session.add(Municipality(**MUNICIPALITY, is_demo=True))
@@ -137,7 +143,7 @@ def _add_city(
     return districts, organisations, users
 
 
-def _refuse_unless_empty(session: Session) -> None:
+def _refuse_unless_empty(session: DbSession) -> None:
     """Raise DemoError if the database holds anything the demo would mix with."""
     municipality = session.scalars(select(Municipality)).first()
     if municipality is not None and municipality.is_demo:
@@ -154,8 +160,11 @@ def _refuse_unless_empty(session: Session) -> None:
             "the demo loads only into an empty database."
         )
     for model, what in (
-        (Registrant, "registrants"), (User, "demo accounts"), (District, "districts"),
-        (Shelter, "shelters"), (Organisation, "organisations"),
+        (Registrant, "registrants"),
+        (User, "demo accounts"),
+        (District, "districts"),
+        (Shelter, "shelters"),
+        (Organisation, "organisations"),
     ):
         if session.scalar(select(func.count()).select_from(model)):
             raise DemoError(
@@ -164,7 +173,7 @@ def _refuse_unless_empty(session: Session) -> None:
 
 
 def _add_districts(
-    session: Session, points: dict[str, tuple[float, float]]
+    session: DbSession, points: dict[str, tuple[float, float]]
 ) -> dict[str, District]:
     """One district per town, coded 132292-001… in order of reading."""
     points = dict(points)
@@ -178,31 +187,40 @@ def _add_districts(
     for number, name in enumerate(towns, start=1):
         lon, lat = points[name]
         districts[name] = District(
-            code=f"{MUNICIPALITY['code']}-{number:03d}", name=name,
-            name_kana=TOWNS_BY_NAME[name].kana, latitude=lat, longitude=lon,
+            code=f"{MUNICIPALITY['code']}-{number:03d}",
+            name=name,
+            name_kana=TOWNS_BY_NAME[name].kana,
+            latitude=lat,
+            longitude=lon,
         )
     session.add_all(districts.values())
     return districts
 
 
-def _add_shelters(session: Session, shelters: gpd.GeoDataFrame) -> None:
+def _add_shelters(session: DbSession, shelters: gpd.GeoDataFrame) -> None:
     session.add_all(
         Shelter(
-            source_id=row.source_id, name=row.name, address=row.address,
-            latitude=row.latitude, longitude=row.longitude,
+            source_id=row.source_id,
+            name=row.name,
+            address=row.address,
+            latitude=row.latitude,
+            longitude=row.longitude,
             is_emergency_site=bool(row.is_emergency_site),
             is_evacuation_shelter=bool(row.is_evacuation_shelter),
             is_welfare_shelter=bool(row.is_welfare_shelter),
-            hazards=",".join(row.hazards), accepts=row.accepts, source=SHELTER_SOURCE,
+            hazards=",".join(row.hazards),
+            accepts=row.accepts,
+            source=SHELTER_SOURCE,
         )
         for row in shelters.itertuples(index=False)
     )
 
 
-def _add_organisations(session: Session, districts: dict[str, District]) -> list[Organisation]:
+def _add_organisations(session: DbSession, districts: dict[str, District]) -> list[Organisation]:
     organisations = [
         Organisation(
-            name=spec.name, category=spec.category,
+            name=spec.name,
+            category=spec.category,
             districts=sorted((districts[t] for t in spec.towns), key=lambda d: d.code),
         )
         for spec in ORGANISATIONS
@@ -211,11 +229,17 @@ def _add_organisations(session: Session, districts: dict[str, District]) -> list
     return organisations
 
 
-def _add_users(session: Session, partner_org: Organisation, password_hash: str) -> dict[str, User]:
+def _add_users(
+    session: DbSession, partner_org: Organisation, password_hash: str
+) -> dict[str, User]:
     users = {
         username: User(
-            username=username, display_name=display, role=role, password_hash=password_hash,
-            organisation=partner_org if role is Role.PARTNER else None, is_demo=True,
+            username=username,
+            display_name=display,
+            role=role,
+            password_hash=password_hash,
+            organisation=partner_org if role is Role.PARTNER else None,
+            is_demo=True,
         )
         for username, role, display in DEMO_USERS
     }
@@ -224,8 +248,14 @@ def _add_users(session: Session, partner_org: Organisation, password_hash: str) 
 
 
 def _add_registrants(
-    session: Session, places: list[TownPlace], area: BaseGeometry, total: int, seed: int,
-    today: date, staff_id: int, progress: bool,
+    session: DbSession,
+    places: list[TownPlace],
+    area: BaseGeometry,
+    total: int,
+    seed: int,
+    today: date,
+    staff_id: int,
+    progress: bool,
 ) -> tuple[Counter[ConsentState], Counter[str]]:
     """Generate and insert the registrants chunk by chunk; return states and row counts."""
     rng = random.Random(seed)  # noqa: S311 - reproducible fiction, not a secret
@@ -254,7 +284,7 @@ def _chunks(total: int) -> Iterator[int]:
         yield min(CHUNK, total - start)
 
 
-def _next_ids(session: Session) -> _Ids:
+def _next_ids(session: DbSession) -> _Ids:
     def next_id(column: Any) -> int:
         return int(session.scalar(select(func.max(column))) or 0) + 1
 
@@ -324,22 +354,37 @@ def _in_force_key(record: dict[str, Any]) -> tuple[date, int]:
 
 
 def _record_row(
-    rng: random.Random, draft: ConsentDraft, record_id: int, registrant_id: int, staff_id: int,
+    rng: random.Random,
+    draft: ConsentDraft,
+    record_id: int,
+    registrant_id: int,
+    staff_id: int,
     today: date,
 ) -> dict[str, Any]:
     recorded_on = min(draft.decided_on + timedelta(days=rng.randint(0, 10)), today)
     return {
-        "id": record_id, "registrant_id": registrant_id, "purpose": draft.purpose,
-        "state": draft.state, "method": draft.method, "decided_on": draft.decided_on,
-        "form_version": draft.form_version, "proxy_name": draft.proxy_name,
-        "proxy_relation": draft.proxy_relation, "note": draft.note,
-        "recorded_by_id": staff_id, "recorded_at": office_hours(rng, recorded_on),
+        "id": record_id,
+        "registrant_id": registrant_id,
+        "purpose": draft.purpose,
+        "state": draft.state,
+        "method": draft.method,
+        "decided_on": draft.decided_on,
+        "form_version": draft.form_version,
+        "proxy_name": draft.proxy_name,
+        "proxy_relation": draft.proxy_relation,
+        "note": draft.note,
+        "recorded_by_id": staff_id,
+        "recorded_at": office_hours(rng, recorded_on),
     }
 
 
 def _write_chunk(
-    session: Session, chunk: list[Person], contacts: list[dict[str, Any]],
-    records: list[dict[str, Any]], scopes: list[dict[str, Any]], current: list[dict[str, Any]],
+    session: DbSession,
+    chunk: list[Person],
+    contacts: list[dict[str, Any]],
+    records: list[dict[str, Any]],
+    scopes: list[dict[str, Any]],
+    current: list[dict[str, Any]],
 ) -> None:
     """Insert one chunk. Registrants go first without current_consent_id (the records do not
     exist yet), then contacts and the append-only consent rows, then the current ids."""

@@ -59,12 +59,19 @@ YOUNG_CERTIFICATES = Weighted(
 )
 
 CERTIFICATE_NAMES = (
-    ("身体", "身体障害者手帳"), ("療育", "療育手帳"), ("精神", "精神障害者保健福祉手帳"),
+    ("身体", "身体障害者手帳"),
+    ("療育", "療育手帳"),
+    ("精神", "精神障害者保健福祉手帳"),
 )
 
 CARE_LABELS = {
-    _C.SUPPORT_1: "要支援1", _C.SUPPORT_2: "要支援2", _C.CARE_1: "要介護1", _C.CARE_2: "要介護2",
-    _C.CARE_3: "要介護3", _C.CARE_4: "要介護4", _C.CARE_5: "要介護5",
+    _C.SUPPORT_1: "要支援1",
+    _C.SUPPORT_2: "要支援2",
+    _C.CARE_1: "要介護1",
+    _C.CARE_2: "要介護2",
+    _C.CARE_3: "要介護3",
+    _C.CARE_4: "要介護4",
+    _C.CARE_5: "要介護5",
 }
 
 
@@ -88,12 +95,18 @@ class Needs:
     def columns(self) -> dict[str, Any]:
         """The registrant columns these needs fill."""
         return {
-            "mobility": self.mobility, "care_level": self.care_level,
-            "device_ventilator": self.ventilator, "device_oxygen": self.oxygen,
-            "device_suction": self.suction, "device_dialysis": self.dialysis,
-            "device_other": self.device_other, "comm_hearing": self.hearing,
-            "comm_visual": self.visual, "comm_language": self.language is not None,
-            "comm_cognitive": self.cognitive, "language_note": self.language,
+            "mobility": self.mobility,
+            "care_level": self.care_level,
+            "device_ventilator": self.ventilator,
+            "device_oxygen": self.oxygen,
+            "device_suction": self.suction,
+            "device_dialysis": self.dialysis,
+            "device_other": self.device_other,
+            "comm_hearing": self.hearing,
+            "comm_visual": self.visual,
+            "comm_language": self.language is not None,
+            "comm_cognitive": self.cognitive,
+            "language_note": self.language,
             "disability_certificate": self.certificate,
         }
 
@@ -130,8 +143,10 @@ def _care_level(rng: random.Random, age: int, mobility: Mobility) -> CareLevel:
 def _draw_devices(rng: random.Random, needs: Needs, age: int) -> None:
     immobile = needs.mobility in (_M.WHEELCHAIR, _M.BEDRIDDEN)
     needs.ventilator = immobile and chance(rng, 0.015 if age >= 65 else 0.08)
-    needs.suction = chance(rng, 0.85) if needs.ventilator else (
-        needs.mobility is _M.BEDRIDDEN and chance(rng, 0.12)
+    needs.suction = (
+        chance(rng, 0.85)
+        if needs.ventilator
+        else (needs.mobility is _M.BEDRIDDEN and chance(rng, 0.12))
     )
     needs.oxygen = chance(rng, 0.045 if age >= 65 else 0.02)
     needs.dialysis = age >= 20 and chance(rng, 0.033 if age >= 65 else 0.02)
@@ -185,13 +200,22 @@ def _facts(rng: random.Random, needs: Needs, age: int) -> list[str]:
     if needs.certificate:
         facts.append(certificate_label(needs.certificate))
     facts += _mobility_facts(rng, needs)
-    facts += [label for flag, label in (
-        (needs.ventilator, "在宅人工呼吸器使用"), (needs.oxygen, "在宅酸素療法中"),
-        (needs.suction, "たんの吸引が必要"), (needs.dialysis, "人工透析（週3回通院）"),
-    ) if flag]
+    facts += [
+        label
+        for flag, label in (
+            (needs.ventilator, "在宅人工呼吸器使用"),
+            (needs.oxygen, "在宅酸素療法中"),
+            (needs.suction, "たんの吸引が必要"),
+            (needs.dialysis, "人工透析（週3回通院）"),
+        )
+        if flag
+    ]
     if needs.device_other:
-        facts.append(f"{needs.device_other}使用" if "ポンプ" in needs.device_other
-                     or "車椅子" in needs.device_other else needs.device_other)
+        facts.append(
+            f"{needs.device_other}使用"
+            if "ポンプ" in needs.device_other or "車椅子" in needs.device_other
+            else needs.device_other
+        )
     if needs.hearing:
         facts.append(one_of(rng, ("聴覚障害（補聴器使用）", "聴覚障害（手話で会話）", "難聴")))
     if needs.visual:
@@ -253,5 +277,5 @@ def certificate_label(certificate: str) -> str:
     """身体1級 → 身体障害者手帳1級, 療育A → 療育手帳A, 精神2級 → 精神障害者保健福祉手帳2級."""
     for short, full in CERTIFICATE_NAMES:
         if certificate.startswith(short):
-            return full + certificate[len(short):]
+            return full + certificate[len(short) :]
     return certificate

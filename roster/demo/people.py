@@ -22,14 +22,25 @@ CITY = "東京都西東京市"
 
 # Ages: about 80 % are 65–100, most of them 75–94; the rest 5–64.
 ELDERLY_AGES = Weighted(
-    [((65, 69), 6), ((70, 74), 10), ((75, 79), 16), ((80, 84), 20), ((85, 89), 20),
-     ((90, 94), 12), ((95, 100), 4)]
+    [
+        ((65, 69), 6),
+        ((70, 74), 10),
+        ((75, 79), 16),
+        ((80, 84), 20),
+        ((85, 89), 20),
+        ((90, 94), 12),
+        ((95, 100), 4),
+    ]
 )
 YOUNG_AGES = Weighted([((5, 17), 15), ((18, 39), 30), ((40, 64), 55)])
 
 STATUSES = Weighted(
-    [(RegistrantStatus.ACTIVE, 94), (RegistrantStatus.MOVED_OUT, 2),
-     (RegistrantStatus.DECEASED, 2.5), (RegistrantStatus.INSTITUTIONALISED, 1.5)]
+    [
+        (RegistrantStatus.ACTIVE, 94),
+        (RegistrantStatus.MOVED_OUT, 2),
+        (RegistrantStatus.DECEASED, 2.5),
+        (RegistrantStatus.INSTITUTIONALISED, 1.5),
+    ]
 )
 SOURCES = Weighted([(Source.ELIGIBLE_LIST, 80), (Source.SELF_APPLIED, 12), (Source.RECOMMENDED, 8)])
 
@@ -42,19 +53,37 @@ CONTACT_COUNTS = {
     Household.WITH_OTHERS: Weighted([(0, 25), (1, 45), (2, 30)]),
 }
 ELDERLY_RELATIONS = Weighted(
-    [("長男", 25), ("長女", 25), ("次男", 8), ("次女", 8), ("配偶者", 10), ("姪", 4), ("甥", 4),
-     ("長男の妻", 3), ("ケアマネジャー", 15)]
+    [
+        ("長男", 25),
+        ("長女", 25),
+        ("次男", 8),
+        ("次女", 8),
+        ("配偶者", 10),
+        ("姪", 4),
+        ("甥", 4),
+        ("長男の妻", 3),
+        ("ケアマネジャー", 15),
+    ]
 )
 YOUNG_RELATIONS = Weighted(
     [("父", 30), ("母", 35), ("兄", 8), ("姉", 8), ("相談支援専門員", 10), ("祖母", 4)]
 )
 #: relation: (sex, generations later than the registrant, keeps the family name).
 RELATIVES: dict[str, tuple[Sex, int, float]] = {
-    "長男": (Sex.MALE, 1, 1.0), "次男": (Sex.MALE, 1, 1.0), "長女": (Sex.FEMALE, 1, 0.45),
-    "次女": (Sex.FEMALE, 1, 0.45), "姪": (Sex.FEMALE, 1, 0.3), "甥": (Sex.MALE, 1, 0.5),
-    "長男の妻": (Sex.FEMALE, 1, 1.0), "父": (Sex.MALE, -1, 1.0), "母": (Sex.FEMALE, -1, 1.0),
-    "兄": (Sex.MALE, 0, 1.0), "姉": (Sex.FEMALE, 0, 0.6), "祖母": (Sex.FEMALE, -2, 0.8),
-    "妻": (Sex.FEMALE, 0, 1.0), "夫": (Sex.MALE, 0, 1.0),
+    "長男": (Sex.MALE, 1, 1.0),
+    "次男": (Sex.MALE, 1, 1.0),
+    "長女": (Sex.FEMALE, 1, 0.45),
+    "次女": (Sex.FEMALE, 1, 0.45),
+    "姪": (Sex.FEMALE, 1, 0.3),
+    "甥": (Sex.MALE, 1, 0.5),
+    "長男の妻": (Sex.FEMALE, 1, 1.0),
+    "父": (Sex.MALE, -1, 1.0),
+    "母": (Sex.FEMALE, -1, 1.0),
+    "兄": (Sex.MALE, 0, 1.0),
+    "姉": (Sex.FEMALE, 0, 0.6),
+    "祖母": (Sex.FEMALE, -2, 0.8),
+    "妻": (Sex.FEMALE, 0, 1.0),
+    "夫": (Sex.MALE, 0, 1.0),
 }
 PROFESSIONALS = {"ケアマネジャー": CARE_OFFICES, "相談支援専門員": SUPPORT_OFFICES}
 
@@ -209,8 +238,12 @@ class PersonMaker:
             if relation not in chosen and self._plausible(person, relation):
                 chosen.append(relation)
         return [
-            {"id": first_id + i, "registrant_id": person.row["id"], "position": i + 1,
-             **self._contact(person, relation)}
+            {
+                "id": first_id + i,
+                "registrant_id": person.row["id"],
+                "position": i + 1,
+                **self._contact(person, relation),
+            }
             for i, relation in enumerate(chosen)
         ]
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import DDL, Column, Date, ForeignKey, Index, String, Table, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from ..extensions import DbSession
 from .base import Base, UTCDateTime, enum_column, utcnow
 from .partners import PartnerCategory
 
@@ -99,9 +100,11 @@ class ConsentScope(Base):
     """One partner category named in a consent's scope."""
 
     __table__ = consent_record_scopes
+    consent_record_id: Mapped[int]
+    category: Mapped[PartnerCategory]
 
 
-def _refuse_changes(session: Session, _ctx: Any, _instances: Any) -> None:
+def _refuse_changes(session: DbSession, _ctx: Any, _instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, ConsentRecord | ConsentScope) and (
             obj in session.deleted or session.is_modified(obj, include_collections=False)

@@ -78,8 +78,12 @@ class Registrant(Base):
         # rule read, so neither needs the table row.
         Index("ix_registrants_status", "status"),
         Index(
-            "ix_registrants_consent_district", "consent_state", "district_id", "status",
-            "consent_scope", "kana_key",
+            "ix_registrants_consent_district",
+            "consent_state",
+            "district_id",
+            "status",
+            "consent_scope",
+            "kana_key",
         ),
         Index("ix_registrants_mobility_consent", "mobility", "consent_state", "status", "kana_key"),
         Index(

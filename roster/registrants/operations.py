@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..audit.operations import record_event
+from ..extensions import DbSession
 from ..models import ConsentState, District, EmergencyContact, Registrant, User
 from ..text import address_key, search_key
 
@@ -20,7 +20,7 @@ class DuplicateResidentNoError(Exception):
     """Another registrant already has this resident ID."""
 
 
-def _apply(session: Session, registrant: Registrant, data: dict[str, Any], city: str) -> None:
+def _apply(session: DbSession, registrant: Registrant, data: dict[str, Any], city: str) -> None:
     contacts = data.pop("emergency_contacts", [])
     for name, value in data.items():
         setattr(registrant, name, value)
@@ -31,7 +31,7 @@ def _apply(session: Session, registrant: Registrant, data: dict[str, Any], city:
     _replace_contacts(registrant, contacts)
 
 
-def _place(session: Session, registrant: Registrant) -> None:
+def _place(session: DbSession, registrant: Registrant) -> None:
     """Without coordinates of their own, a person is placed at the district point, approximate."""
     if registrant.latitude is not None and registrant.longitude is not None:
         registrant.location_approximate = False
@@ -52,7 +52,7 @@ def _replace_contacts(registrant: Registrant, contacts: list[dict[str, str]]) ->
         ]
 
 
-def _check_unique(session: Session, resident_no: str, exclude_id: int | None = None) -> None:
+def _check_unique(session: DbSession, resident_no: str, exclude_id: int | None = None) -> None:
     query = select(Registrant.id).where(Registrant.resident_no == resident_no)
     if exclude_id is not None:
         query = query.where(Registrant.id != exclude_id)
@@ -60,7 +60,9 @@ def _check_unique(session: Session, resident_no: str, exclude_id: int | None = N
         raise DuplicateResidentNoError(resident_no)
 
 
-def create_registrant(session: Session, data: dict[str, Any], actor: User, city: str) -> Registrant:
+def create_registrant(
+    session: DbSession, data: dict[str, Any], actor: User, city: str
+) -> Registrant:
     """Add a person to the register, with consent not yet confirmed."""
     _check_unique(session, data["resident_no"])
     registrant = Registrant(consent_state=ConsentState.UNCONFIRMED)
@@ -74,7 +76,7 @@ def create_registrant(session: Session, data: dict[str, Any], actor: User, city:
 
 
 def update_registrant(
-    session: Session,
+    session: DbSession,
     registrant: Registrant,
     data: dict[str, Any],
     expected_version: int,

@@ -7,14 +7,17 @@ cannot reveal whether someone is on the register to a user who may not see names
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
+from ..extensions import DbSession
 from ..models import ConsentState, District, Household, Mobility, Registrant, RegistrantStatus
 from ..permissions import registrant_condition, visible_fields
 from ..text import next_prefix, search_key
+
+T = TypeVar("T")
 
 #: need filter value -> (the field that must be visible, the condition).
 NEEDS: dict[str, tuple[str, Any]] = {
@@ -121,8 +124,8 @@ def order_by(user: Any, flt: RegisterFilter) -> tuple[Any, ...]:
 
 
 @dataclass
-class Page:
-    rows: list[Registrant]
+class Page(Generic[T]):
+    rows: list[T]
     total: int
     page: int
     per_page: int
@@ -133,15 +136,15 @@ class Page:
 
 
 def register_page(
-    session: Session, user: Any, flt: RegisterFilter, page: int, per_page: int
-) -> Page:
+    session: DbSession, user: Any, flt: RegisterFilter, page: int, per_page: int
+) -> Page[Registrant]:
     """One page of the visible, filtered register and the total count."""
     where = conditions(user, flt)
     total = session.scalar(select(func.count(Registrant.id)).where(*where)) or 0
     page = max(1, min(page, max(1, -(-total // per_page))))
     # Find the page's IDs from the indexes first, then load just those rows: sorting narrow
     # rows is far cheaper than sorting whole records when thousands match.
-    ids_query: Select[tuple[int]] = (
+    ids_query: Select[int] = (
         select(Registrant.id)
         .where(*where)
         .order_by(*order_by(user, flt))
@@ -158,5 +161,5 @@ def register_page(
     return Page([rows[i] for i in ids], total, page, per_page)
 
 
-def districts(session: Session) -> list[District]:
+def districts(session: DbSession) -> list[District]:
     return list(session.scalars(select(District).order_by(District.name_kana, District.code)))

@@ -83,7 +83,9 @@ def index() -> ResponseReturnValue:
     if request.method == "POST":
         # A POST only turns the search box into a key; it changes nothing stored.
         form = request.form
-        args = {k: form.get(k) for k in ("district", "consent", "need", "status", "sort", "dir")}
+        args: dict[str, Any] = {
+            k: form.get(k) for k in ("district", "consent", "need", "status", "sort", "dir")
+        }
         args["f"] = _remember_search(form.get("q", "").strip())
         return redirect(url_for("registrants.index", **{k: v for k, v in args.items() if v}))
     flt = _filter_from_request()
@@ -130,8 +132,14 @@ def visible_or_404(registrant_id: int, page: str | None = None) -> Registrant:
     if registrant is None:
         abort(404)
     if page and request.method == "GET":
-        record_event(db.session, "registrant.view", actor=current_user, object_type="registrant",
-                     object_id=registrant.id, detail={"page": page})
+        record_event(
+            db.session,
+            "registrant.view",
+            actor=current_user,
+            object_type="registrant",
+            object_id=registrant.id,
+            detail={"page": page},
+        )
         db.session.commit()
     return registrant
 
