@@ -727,3 +727,17 @@ def test_a_newline_in_the_language_switch_target_falls_back_to_the_login_page(
     assert response.status_code == 302
     assert response.headers["Location"] == "/login"
 
+
+
+def test_repeated_failed_sign_ins_pause_the_user_name(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    for _ in range(5):
+        assert auth.login("t_staff", "wrong password!").status_code == 200
+    paused = auth.login("t_staff")  # the right password, but too late
+    assert paused.status_code == 429
+    assert client.get("/registrants/").status_code == 302
+    actions = db.scalars(select(AuditEvent.action).where(AuditEvent.actor_name == "t_staff"))
+    assert "login.paused" in list(actions)
+    # Another user is not affected.
+    assert auth.login("t_planner").status_code == 302

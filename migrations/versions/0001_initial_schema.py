@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 18:43:08.939812
+Create Date: 2026-11-22 18:48:46.877865
 """
 
 from __future__ import annotations
@@ -184,6 +184,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
+        batch_op.create_index('ix_audit_events_action_actor', ['action', 'actor_name', 'occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_object_id'), ['object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_occurred_at'), ['occurred_at'], unique=False)
@@ -264,6 +265,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_events_occurred_at'))
         batch_op.drop_index(batch_op.f('ix_audit_events_object_id'))
         batch_op.drop_index(batch_op.f('ix_audit_events_actor_id'))
+        batch_op.drop_index('ix_audit_events_action_actor')
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))
 
     op.drop_table('audit_events')

@@ -20,7 +20,7 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import db
 from ..passwords import verify_password
 from .forms import ChangePasswordForm, LoginForm
-from .operations import authenticate, log_out, set_password
+from .operations import TooManyFailuresError, authenticate, log_out, set_password
 
 bp = Blueprint("auth", __name__)
 
@@ -36,7 +36,18 @@ def login() -> ResponseReturnValue:
         return redirect(url_for("registrants.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db.session, form.username.data or "", form.password.data or "")
+        try:
+            user = authenticate(db.session, form.username.data or "", form.password.data or "")
+        except TooManyFailuresError:
+            db.session.commit()
+            flash(
+                _(
+                    "Too many failed attempts for this user name. Wait 15 minutes and try "
+                    "again, or ask an administrator."
+                ),
+                "error",
+            )
+            return render_template("auth/login.html", form=form), 429
         db.session.commit()
         if user is not None:
             locale = session.get("locale")

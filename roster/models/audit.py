@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
@@ -19,6 +19,8 @@ GENESIS_HASH = "0" * 64
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    # Failed sign-ins per user name in a recent window (auth.operations.recent_failures).
+    __table_args__ = (Index("ix_audit_events_action_actor", "action", "actor_name", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Position in the chain, 1, 2, 3… without gaps.
