@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from .eras import wareki
 from .extensions import babel
-from .labels import label, need_label, scope_labels, sort_label
+from .labels import action_label, label, need_label, scope_labels, sort_label
 
 
 def select_locale() -> str:
@@ -46,6 +46,7 @@ def register(app: Flask) -> None:
         label=label,
         need_label=need_label,
         scope_labels=scope_labels,
+        action_label=action_label,
     )
     app.jinja_env.globals.update(
         current_locale=select_locale, need_label=need_label, sort_label=sort_label

@@ -127,3 +127,29 @@ def scope_labels(scope: object) -> str:
 
     chosen = set(scope or [])  # type: ignore[call-overload]
     return "、".join(label(c) for c in CONSENT_SCOPE_CATEGORIES if c in chosen)
+
+
+#: Labels of audit actions; an unknown action shows its code.
+ACTION_LABELS: dict[str, object] = {
+    "login": _l("Signed in"),
+    "login.failed": _l("Failed sign-in"),
+    "login.paused": _l("Sign-in paused after failures"),
+    "logout": _l("Signed out"),
+    "password.change": _l("Changed own password"),
+    "password.reset": _l("Reset a password"),
+    "user.create": _l("Created a user"),
+    "user.activate": _l("Reactivated a user"),
+    "user.deactivate": _l("Deactivated a user"),
+    "organisation.create": _l("Added an organisation"),
+    "registrant.list": _l("Viewed the register list"),
+    "registrant.view": _l("Viewed a person"),
+    "registrant.create": _l("Added a person"),
+    "registrant.update": _l("Edited a person"),
+    "consent.record": _l("Recorded consent"),
+    "api.list": _l("API: listed people"),
+    "api.view": _l("API: viewed a person"),
+}
+
+
+def action_label(code: str) -> str:
+    return str(ACTION_LABELS.get(code, code))
