@@ -44,12 +44,13 @@ def database_url(raw: dict[str, Any]) -> str:
     return url
 
 
-def secret_key(raw: dict[str, Any], instance_dir: Path) -> str:
-    """The signing key: environment, then file setting, then a key kept in the instance folder."""
-    key = os.environ.get("ROSTER_SECRET_KEY") or raw.get("security", {}).get("secret_key", "")
+def instance_secret(raw: dict[str, Any], instance_dir: Path, name: str) -> str:
+    """A key: the environment (ROSTER_<NAME>), then config security.<name>, then a random key
+    made once and kept in the instance folder, readable by its owner only."""
+    key = os.environ.get(f"ROSTER_{name.upper()}") or raw.get("security", {}).get(name, "")
     if key:
         return str(key)
-    key_file = instance_dir / "secret_key"
+    key_file = instance_dir / name
     if not key_file.exists():
         instance_dir.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_urlsafe(48))
@@ -66,7 +67,8 @@ def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
         raise ConfigError(f"consent.rule must be one of {', '.join(CONSENT_RULES)}, not {rule!r}")
     locales = list(i18n.get("locales", ["ja", "en"]))
     return {
-        "SECRET_KEY": secret_key(raw, instance_dir),
+        "SECRET_KEY": instance_secret(raw, instance_dir, "secret_key"),
+        "AUDIT_KEY": instance_secret(raw, instance_dir, "audit_key"),
         "DATABASE_URL": database_url(raw),
         "DATABASE_ECHO": bool(raw.get("database", {}).get("echo", False)),
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(security.get("session_minutes", 480))),

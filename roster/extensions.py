@@ -34,7 +34,8 @@ class Database:
 
 def make_engine(url: str, echo: bool = False) -> Engine:
     """An engine; SQLite gets foreign keys, WAL and a busy timeout on every connection."""
-    engine = create_engine(url, echo=echo)
+    # hide_parameters: a database error must not copy personal data into the logs.
+    engine = create_engine(url, echo=echo, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

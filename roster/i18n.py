@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, session
 from flask_babel import format_date, format_datetime
@@ -19,6 +20,11 @@ def select_locale() -> str:
         return str(current_user.locale)
     chosen = session.get("locale")
     return str(chosen if chosen in locales else locales[0])
+
+
+def local_today() -> date:
+    """Today in the municipality's time zone, not the server's."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def show_date(day: date | None, with_era: bool = False) -> str:

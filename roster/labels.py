@@ -134,6 +134,8 @@ ACTION_LABELS: dict[str, object] = {
     "login": _l("Signed in"),
     "login.failed": _l("Failed sign-in"),
     "login.paused": _l("Sign-in paused after failures"),
+    "login.inactive": _l("Sign-in to a deactivated account"),
+    "registrant.denied": _l("Refused: a person not visible to the user"),
     "logout": _l("Signed out"),
     "password.change": _l("Changed own password"),
     "password.reset": _l("Reset a password"),

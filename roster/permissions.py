@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, false, select, true
 
 from .consent.rules import register_sharing_allows
 from .extensions import DbSession
-from .models import Organisation, Registrant, RegistrantStatus, Role, User
+from .models import District, Organisation, Registrant, RegistrantStatus, Role, User
 from .models.partners import organisation_districts
 
 # Field sets. Names are the keys of the projected registrant (see registrants/views.project).
@@ -34,7 +34,9 @@ LEGAL_FIELDS = frozenset(
 )
 NEEDS_SUMMARY_FIELDS = frozenset({"household", "mobility"})
 PLACE_FIELDS = frozenset({"id", "district", "latitude", "longitude", "location_approximate"})
-SENSITIVE_FIELDS = frozenset({"devices", "communication", "care_level", "disability_certificate"})
+SENSITIVE_FIELDS = frozenset(
+    {"devices", "device_other", "communication", "care_level", "disability_certificate"}
+)
 STAFF_FIELDS = (
     PLACE_FIELDS
     | LEGAL_FIELDS
@@ -53,8 +55,20 @@ STAFF_FIELDS = (
 )
 #: A partner gets the legal items and a needs summary; agreements will narrow or widen this.
 PARTNER_FIELDS = PLACE_FIELDS | LEGAL_FIELDS | NEEDS_SUMMARY_FIELDS
-#: A planner sees where people are and what they need, but not who they are.
-PLANNER_FIELDS = PLACE_FIELDS | NEEDS_SUMMARY_FIELDS | {"devices", "care_level", "status"}
+#: A planner sees roughly where people are and what they need, but not who they are: the
+#: location is rounded to about 100 m (coarse_location), and free-text notes are left out.
+PLANNER_FIELDS = frozenset(
+    {
+        "id",
+        "district",
+        "coarse_location",
+        "household",
+        "mobility",
+        "devices",
+        "care_level",
+        "status",
+    }
+)
 
 
 def has_role(user: Any, *roles: Role) -> bool:
@@ -75,6 +89,11 @@ def can_record_consent(user: Any) -> bool:
 
 
 def can_view_consent_history(user: Any) -> bool:
+    return has_role(user, Role.STAFF)
+
+
+def can_see_all_statuses(user: Any) -> bool:
+    """Staff also see people who moved out, died or entered a facility; others only the active."""
     return has_role(user, Role.STAFF)
 
 
@@ -124,6 +143,15 @@ def partner_condition(organisation: Organisation | None) -> Any:
         Registrant.district_id.in_(served),
         register_sharing_allows(organisation.category, current_app.config["CONSENT_RULE"]),
     )
+
+
+def visible_districts(session: DbSession, user: Any) -> list[District]:
+    """The districts a user may filter by: a partner's own, everyone else's all."""
+    query = select(District).order_by(District.name_kana, District.code)
+    if has_role(user, Role.PARTNER):
+        served = user.organisation.districts if user.organisation else []
+        query = query.where(District.id.in_([d.id for d in served]))
+    return list(session.scalars(query))
 
 
 def can_view_registrant(session: DbSession, user: User, registrant_id: int) -> bool:

@@ -40,11 +40,20 @@ def search_key(text: str | None) -> str:
     return to_katakana(_SPACES.sub("", nfkc(text or ""))).casefold()
 
 
+_PREFECTURE = re.compile(r"^.{2,3}?[都道府県]")
+
+
 def address_key(address: str, municipality_prefix: str) -> str:
-    """An address without its prefecture and municipality, so a search can start at the town."""
+    """An address without its prefecture and municipality, so a search can start at the town.
+
+    A typed address may give the municipality with or without its prefecture.
+    """
     key = search_key(address)
-    prefix = search_key(municipality_prefix)
-    return key[len(prefix) :] if prefix and key.startswith(prefix) else key
+    full = search_key(municipality_prefix)
+    for prefix in (full, _PREFECTURE.sub("", full)):
+        if prefix and key.startswith(prefix):
+            return key[len(prefix) :]
+    return key
 
 
 def next_prefix(prefix: str) -> str:

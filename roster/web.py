@@ -6,13 +6,22 @@ from typing import Any
 
 from flask import Flask, g
 from sqlalchemy import select
+from werkzeug.routing import IntegerConverter
 
 from . import permissions
 from .extensions import db
 from .models import Municipality
 
 
+class IdConverter(IntegerConverter):
+    """A database ID in a URL: a positive integer small enough for every backend."""
+
+    def __init__(self, url_map: Any) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 def register(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .audit.views import bp as audit_bp

@@ -69,6 +69,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "TESTING": True,
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
+            "AUDIT_KEY": "test-audit-key",
             "ARGON2_FAST": True,
             "WTF_CSRF_ENABLED": False,
         }

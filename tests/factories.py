@@ -30,7 +30,7 @@ from roster.models import (
 from roster.passwords import hash_password
 from roster.text import address_key, search_key
 
-CITY = "東京都テスト市"
+CITY = "東京都テスト市"  # factory.municipality() is テスト市 of 東京都
 _serial = itertools.count(1)
 
 

@@ -68,22 +68,22 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/locale": lambda w: "/locale",
     "/": lambda w: "/",
     "/registrants/": lambda w: "/registrants/",
-    "/registrants/<int:registrant_id>": lambda w: f"/registrants/{w['refusing'].id}",
+    "/registrants/<id:registrant_id>": lambda w: f"/registrants/{w['refusing'].id}",
     "/registrants/new": lambda w: "/registrants/new",
-    "/registrants/<int:registrant_id>/edit": lambda w: f"/registrants/{w['refusing'].id}/edit",
-    "/registrants/<int:registrant_id>/consent/new": (
+    "/registrants/<id:registrant_id>/edit": lambda w: f"/registrants/{w['refusing'].id}/edit",
+    "/registrants/<id:registrant_id>/consent/new": (
         lambda w: f"/registrants/{w['refusing'].id}/consent/new"
     ),
     "/admin/users": lambda w: "/admin/users",
     "/admin/users/new": lambda w: "/admin/users/new",
-    "/admin/users/<int:user_id>/password": lambda w: f"/admin/users/{w['target'].id}/password",
-    "/admin/users/<int:user_id>/active/<int:active>": (
+    "/admin/users/<id:user_id>/password": lambda w: f"/admin/users/{w['target'].id}/password",
+    "/admin/users/<id:user_id>/active/<int(max=1):active>": (
         lambda w: f"/admin/users/{w['target'].id}/active/1"
     ),
     "/admin/organisations": lambda w: "/admin/organisations",
     "/admin/audit/": lambda w: "/admin/audit/",
     "/api/v1/registrants": lambda w: "/api/v1/registrants",
-    "/api/v1/registrants/<int:registrant_id>": lambda w: f"/api/v1/registrants/{w['refusing'].id}",
+    "/api/v1/registrants/<id:registrant_id>": lambda w: f"/api/v1/registrants/{w['refusing'].id}",
     "/api/v1/openapi.json": lambda w: "/api/v1/openapi.json",
 }
 
@@ -116,18 +116,18 @@ policy(ACCESS, "/account/password",                           LOGIN, 200,   200,
 policy(ACCESS, "/locale",                                     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
 policy(ACCESS, "/",                                           LOGIN, USERS, REGISTER, REGISTER, REGISTER)  # noqa: E501
 policy(ACCESS, "/registrants/",                               LOGIN, 403,   200,   200,   200)
-policy(ACCESS, "/registrants/<int:registrant_id>",            LOGIN, 403,   200,   404,   200)
+policy(ACCESS, "/registrants/<id:registrant_id>",            LOGIN, 403,   200,   404,   200)
 policy(ACCESS, "/registrants/new",                            LOGIN, 403,   200,   403,   403)
-policy(ACCESS, "/registrants/<int:registrant_id>/edit",       LOGIN, 403,   200,   403,   403)
-policy(ACCESS, "/registrants/<int:registrant_id>/consent/new", LOGIN, 403,  200,   403,   403)
+policy(ACCESS, "/registrants/<id:registrant_id>/edit",       LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/registrants/<id:registrant_id>/consent/new", LOGIN, 403,  200,   403,   403)
 policy(ACCESS, "/admin/users",                                LOGIN, 200,   403,   403,   403)
 policy(ACCESS, "/admin/users/new",                            LOGIN, 200,   403,   403,   403)
-policy(ACCESS, "/admin/users/<int:user_id>/password",         LOGIN, 200,   403,   403,   403)
-policy(ACCESS, "/admin/users/<int:user_id>/active/<int:active>", LOGIN, USERS, 403, 403,  403)
+policy(ACCESS, "/admin/users/<id:user_id>/password",         LOGIN, 200,   403,   403,   403)
+policy(ACCESS, "/admin/users/<id:user_id>/active/<int(max=1):active>", LOGIN, USERS, 403, 403,  403)
 policy(ACCESS, "/admin/organisations",                        LOGIN, 200,   403,   403,   403)
 policy(ACCESS, "/admin/audit/",                               LOGIN, 200,   403,   403,   403)
 policy(ACCESS, "/api/v1/registrants",                         401,   403,   200,   200,   200)
-policy(ACCESS, "/api/v1/registrants/<int:registrant_id>",     401,   403,   200,   404,   200)
+policy(ACCESS, "/api/v1/registrants/<id:registrant_id>",     401,   403,   200,   404,   200)
 policy(ACCESS, "/api/v1/openapi.json",                        401,   200,   200,   200,   200)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
@@ -136,10 +136,10 @@ policy(SUBMIT, "/login",                                      200,   HOME,  HOME
 policy(SUBMIT, "/account/password",                           LOGIN, 422,   422,   422,   422)
 policy(SUBMIT, "/registrants/",                               LOGIN, 403,   REGISTER, REGISTER, REGISTER)  # noqa: E501
 policy(SUBMIT, "/registrants/new",                            LOGIN, 403,   422,   403,   403)
-policy(SUBMIT, "/registrants/<int:registrant_id>/edit",       LOGIN, 403,   422,   403,   403)
-policy(SUBMIT, "/registrants/<int:registrant_id>/consent/new", LOGIN, 403,  422,   403,   403)
+policy(SUBMIT, "/registrants/<id:registrant_id>/edit",       LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/registrants/<id:registrant_id>/consent/new", LOGIN, 403,  422,   403,   403)
 policy(SUBMIT, "/admin/users/new",                            LOGIN, 422,   403,   403,   403)
-policy(SUBMIT, "/admin/users/<int:user_id>/password",         LOGIN, 422,   403,   403,   403)
+policy(SUBMIT, "/admin/users/<id:user_id>/password",         LOGIN, 422,   403,   403,   403)
 policy(SUBMIT, "/admin/organisations",                        LOGIN, 422,   403,   403,   403)
 # fmt: on
 
@@ -176,8 +176,12 @@ def _check(response: Any, expected: Expected, rule: str, role: str) -> None:
 
 @pytest.mark.parametrize(("rule", "role"), sorted(ACCESS))
 def test_each_role_gets_exactly_what_the_matrix_says(
-    app: Flask, client: IsolatedClient, auth: AuthActions, place: dict[str, Any],
-    rule: str, role: str,
+    app: Flask,
+    client: IsolatedClient,
+    auth: AuthActions,
+    place: dict[str, Any],
+    rule: str,
+    role: str,
 ) -> None:
     sign_in(auth, role)
     url = URLS[rule](place)
@@ -188,7 +192,11 @@ def test_each_role_gets_exactly_what_the_matrix_says(
 
 @pytest.mark.parametrize(("rule", "role"), sorted(SUBMIT))
 def test_each_role_may_submit_only_the_forms_it_may_open(
-    client: IsolatedClient, auth: AuthActions, place: dict[str, Any], rule: str, role: str,
+    client: IsolatedClient,
+    auth: AuthActions,
+    place: dict[str, Any],
+    rule: str,
+    role: str,
 ) -> None:
     sign_in(auth, role)
     response = client.post(URLS[rule](place), data={})
@@ -250,18 +258,48 @@ def test_the_stock_client_fixture_does_not_carry_a_user_into_another_clients_req
 PLACE_KEYS = {"id", "district", "latitude", "longitude", "location_approximate"}
 NEEDS_KEYS = {"household", "mobility"}
 LEGAL_KEYS = {
-    "name", "name_kana", "birth_date", "sex", "address", "phone", "mobile_phone", "fax",
-    "email", "support_reason",
+    "name",
+    "name_kana",
+    "birth_date",
+    "sex",
+    "address",
+    "phone",
+    "mobile_phone",
+    "fax",
+    "email",
+    "support_reason",
 }
 PARTNER_KEYS = PLACE_KEYS | LEGAL_KEYS | NEEDS_KEYS
-PLANNER_KEYS = PLACE_KEYS | NEEDS_KEYS | {"devices", "device_other", "care_level", "status"}
+PLANNER_KEYS = PLACE_KEYS | NEEDS_KEYS | {"devices", "care_level", "status"}
 STAFF_KEYS = PARTNER_KEYS | {
-    "resident_no", "postal_code", "devices", "device_other", "communication", "language_note",
-    "care_level", "disability_certificate", "emergency_contacts", "status", "source",
-    "last_verified_on", "consent_state", "version",
+    "resident_no",
+    "postal_code",
+    "devices",
+    "device_other",
+    "communication",
+    "language_note",
+    "care_level",
+    "disability_certificate",
+    "emergency_contacts",
+    "status",
+    "source",
+    "last_verified_on",
+    "consent_state",
+    "version",
 }
-IDENTIFYING = {"name", "name_kana", "address", "phone", "mobile_phone", "birth_date",
-               "resident_no", "email", "fax", "postal_code", "emergency_contacts"}
+IDENTIFYING = {
+    "name",
+    "name_kana",
+    "address",
+    "phone",
+    "mobile_phone",
+    "birth_date",
+    "resident_no",
+    "email",
+    "fax",
+    "postal_code",
+    "emergency_contacts",
+}
 
 
 def everyone(world: dict[str, Any]) -> list[Any]:
@@ -284,8 +322,15 @@ def test_the_partner_api_gives_exactly_the_partner_fields(
     sign_in(auth, "partner")
     item = client.get("/api/v1/registrants").get_json()["items"][0]
     assert set(item) == PARTNER_KEYS
-    for secret in ("disability_certificate", "devices", "care_level", "resident_no",
-                   "emergency_contacts", "consent_state", "communication"):
+    for secret in (
+        "disability_certificate",
+        "devices",
+        "care_level",
+        "resident_no",
+        "emergency_contacts",
+        "consent_state",
+        "communication",
+    ):
         assert secret not in item
     one = client.get(f"/api/v1/registrants/{world['consenting'].id}").get_json()
     assert one == item
@@ -360,8 +405,8 @@ def test_the_api_answers_404_for_a_page_beyond_the_end(
 
 
 @pytest.mark.parametrize(
-    "query", ["per_page=501", "per_page=0", "per_page=-1", "per_page=x", "page=0", "page=-2",
-              "page=one"],
+    "query",
+    ["per_page=501", "per_page=0", "per_page=-1", "per_page=x", "page=0", "page=-2", "page=one"],
 )
 def test_the_api_refuses_bad_paging_with_400(
     client: IsolatedClient, auth: AuthActions, world: dict[str, Any], query: str
@@ -464,20 +509,31 @@ def test_under_opt_out_the_unasked_become_visible_but_not_the_refusing(
 
 
 def test_under_opt_out_a_withdrawal_still_hides_the_person(
-    client: IsolatedClient, auth: AuthActions, factory: Any, world: dict[str, Any],
+    client: IsolatedClient,
+    auth: AuthActions,
+    factory: Any,
+    world: dict[str, Any],
     consent_rule: Any,
 ) -> None:
     from datetime import date
 
     consent_rule("opt_out")
-    factory.consent(world["unasked"], ConsentState.WITHDRAWN, world["users"]["staff"],
-                    scope=set(), on=date(2025, 6, 1))
+    factory.consent(
+        world["unasked"],
+        ConsentState.WITHDRAWN,
+        world["users"]["staff"],
+        scope=set(),
+        on=date(2025, 6, 1),
+    )
     sign_in(auth, "partner")
     assert not partner_sees(client, world["unasked"])
 
 
 def test_under_presumed_after_no_reply_a_presumed_record_makes_the_person_visible(
-    client: IsolatedClient, auth: AuthActions, factory: Any, world: dict[str, Any],
+    client: IsolatedClient,
+    auth: AuthActions,
+    factory: Any,
+    world: dict[str, Any],
     consent_rule: Any,
 ) -> None:
     consent_rule("presumed_after_no_reply")
@@ -489,7 +545,10 @@ def test_under_presumed_after_no_reply_a_presumed_record_makes_the_person_visibl
 
 
 def test_under_opt_in_a_presumed_record_shares_nothing(
-    client: IsolatedClient, auth: AuthActions, factory: Any, world: dict[str, Any],
+    client: IsolatedClient,
+    auth: AuthActions,
+    factory: Any,
+    world: dict[str, Any],
     consent_rule: Any,
 ) -> None:
     consent_rule("opt_in")
@@ -499,21 +558,35 @@ def test_under_opt_in_a_presumed_record_shares_nothing(
 
 
 def test_a_consent_whose_scope_lacks_the_partners_category_hides_the_person(
-    client: IsolatedClient, auth: AuthActions, factory: Any, world: dict[str, Any],
+    client: IsolatedClient,
+    auth: AuthActions,
+    factory: Any,
+    world: dict[str, Any],
     consent_rule: Any,
 ) -> None:
     consent_rule("opt_in")
-    factory.consent(world["unasked"], ConsentState.CONSENTED, world["users"]["staff"],
-                    scope={PartnerCategory.JICHIKAI, PartnerCategory.FIRE})
+    factory.consent(
+        world["unasked"],
+        ConsentState.CONSENTED,
+        world["users"]["staff"],
+        scope={PartnerCategory.JICHIKAI, PartnerCategory.FIRE},
+    )
     sign_in(auth, "partner")
     assert not partner_sees(client, world["unasked"])
-    factory.consent(world["unasked"], ConsentState.CONSENTED, world["users"]["staff"],
-                    scope={PartnerCategory.JICHIKAI, PartnerCategory.MINSEI_IIN})
+    factory.consent(
+        world["unasked"],
+        ConsentState.CONSENTED,
+        world["users"]["staff"],
+        scope={PartnerCategory.JICHIKAI, PartnerCategory.MINSEI_IIN},
+    )
     assert partner_sees(client, world["unasked"])
 
 
 def test_a_withdrawn_consent_hides_the_person_again(
-    client: IsolatedClient, auth: AuthActions, factory: Any, world: dict[str, Any],
+    client: IsolatedClient,
+    auth: AuthActions,
+    factory: Any,
+    world: dict[str, Any],
     consent_rule: Any,
 ) -> None:
     from datetime import date
@@ -521,15 +594,24 @@ def test_a_withdrawn_consent_hides_the_person_again(
     consent_rule("opt_in")
     sign_in(auth, "partner")
     assert partner_sees(client, world["consenting"])
-    factory.consent(world["consenting"], ConsentState.WITHDRAWN, world["users"]["staff"],
-                    scope=set(), on=date(2025, 9, 1))
+    factory.consent(
+        world["consenting"],
+        ConsentState.WITHDRAWN,
+        world["users"]["staff"],
+        scope=set(),
+        on=date(2025, 9, 1),
+    )
     assert not partner_sees(client, world["consenting"])
 
 
 @pytest.mark.parametrize("status", [RegistrantStatus.MOVED_OUT, RegistrantStatus.DECEASED])
 def test_a_person_who_moved_out_or_died_is_hidden_even_with_consent(
-    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any],
-    consent_rule: Any, status: RegistrantStatus,
+    client: IsolatedClient,
+    auth: AuthActions,
+    db: Any,
+    world: dict[str, Any],
+    consent_rule: Any,
+    status: RegistrantStatus,
 ) -> None:
     consent_rule("opt_in")
     world["consenting"].status = status
@@ -546,8 +628,10 @@ def test_a_person_who_moved_out_or_died_is_hidden_even_with_consent(
 
 def last_list_event(db: Any) -> dict[str, Any]:
     event = db.scalars(
-        select(AuditEvent).where(AuditEvent.action == "registrant.list")
-        .order_by(AuditEvent.seq.desc()).limit(1)
+        select(AuditEvent)
+        .where(AuditEvent.action == "registrant.list")
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
     ).one()
     return json.loads(event.detail)  # type: ignore[no-any-return]
 
@@ -569,8 +653,13 @@ def test_a_planners_name_search_is_ignored(
     unfiltered = client.get("/registrants/")
     everyone_total = last_list_event(db)["total"]
     assert everyone_total == 4
-    for q in (world["consenting"].name, world["refusing"].name_kana, "no such name",
-              world["elsewhere"].address, world["unasked"].resident_no):
+    for q in (
+        world["consenting"].name,
+        world["refusing"].name_kana,
+        "no such name",
+        world["elsewhere"].address,
+        world["unasked"].resident_no,
+    ):
         searched = search(client, q)
         assert searched.status_code == 200
         assert last_list_event(db)["total"] == everyone_total, q
@@ -599,8 +688,13 @@ def test_the_planners_list_and_detail_pages_show_no_names_or_addresses(
         assert response.status_code == 200
         html = response.get_data(as_text=True)
         for person in everyone(world):
-            for value in (person.name, person.name_kana, person.address, person.resident_no,
-                          person.phone):
+            for value in (
+                person.name,
+                person.name_kana,
+                person.address,
+                person.resident_no,
+                person.phone,
+            ):
                 assert value not in html, (response.request.path, value)
     assert 'name="q"' not in pages[0].get_data(as_text=True), "no search box is offered"
 
@@ -631,8 +725,14 @@ def events(db: Any, action: str) -> list[AuditEvent]:
 
 def assert_no_personal_data(event: AuditEvent, world: dict[str, Any]) -> None:
     for person in everyone(world):
-        for value in (person.name, person.name_kana, person.address, person.phone,
-                      person.resident_no, person.disability_certificate):
+        for value in (
+            person.name,
+            person.name_kana,
+            person.address,
+            person.phone,
+            person.resident_no,
+            person.disability_certificate,
+        ):
             assert value not in event.detail, (event.action, value)
             assert value not in (event.object_id or "")
         family, given = person.name.split(" ")
@@ -738,15 +838,89 @@ def test_a_search_term_never_appears_in_the_redirect_or_the_page_links(
                 assert form not in href, (href, part)
 
 
-def test_a_search_key_from_another_browser_finds_nothing(
-    app: Flask, client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+def test_a_search_key_means_nothing_to_another_user(
+    app: Flask,
+    client: IsolatedClient,
+    auth: AuthActions,
+    db: Any,
+    world: dict[str, Any],
+    factory: Any,
 ) -> None:
     sign_in(auth, "staff")
-    location = client.post("/registrants/", data={"q": world["refusing"].name}).headers[
-        "Location"
-    ]
+    location = client.post("/registrants/", data={"q": world["refusing"].name}).headers["Location"]
+    factory.user(Role.STAFF, "t_colleague")
     other = new_client(app)
-    AuthActions(other).login("t_staff")
-    other.get(location)
-    assert last_list_event(db)["total"] == 4, "the key means nothing outside its session"
+    AuthActions(other).login("t_colleague")
+    page = other.get(location).get_data(as_text=True)
+    assert last_list_event(db)["total"] == 4, "another user's key searches nothing"
+    assert world["refusing"].name not in page.split('class="count"')[0]
 
+
+def test_search_terms_are_kept_on_the_server_not_in_the_cookie(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "staff")
+    client.post("/registrants/", data={"q": "ｼｹﾝ"})
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    from itsdangerous import base64_decode
+
+    payload = cookie.value.split(".")[0].lstrip(".")
+    decoded = base64_decode(payload + "=" * (-len(payload) % 4))
+    assert "ｼｹﾝ".encode() not in decoded and "シケン".encode() not in decoded
+
+
+def test_a_planner_gets_locations_rounded_to_about_100_metres(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any], factory: Any
+) -> None:
+    person = factory.registrant(world["districts"][0], latitude=35.7234567, longitude=139.5412345)
+    sign_in(auth, "planner")
+    item = client.get(f"/api/v1/registrants/{person.id}").get_json()
+    assert (item["latitude"], item["longitude"]) == (35.723, 139.541)
+    assert item["location_approximate"] is True
+
+
+def test_asking_for_someone_one_may_not_see_is_audited(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "partner")
+    refusing = world["refusing"].id
+    assert client.get(f"/registrants/{refusing}").status_code == 404
+    assert client.get(f"/api/v1/registrants/{refusing}").status_code == 404
+    denied = db.scalars(select(AuditEvent).where(AuditEvent.action == "registrant.denied")).all()
+    assert [e.object_id for e in denied] == [str(refusing), str(refusing)]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/registrants/99999999999999999999",
+        "/registrants/?district=99999999999999999999",
+        "/api/v1/registrants/99999999999999999999",
+    ],
+)
+def test_absurd_numbers_get_a_clean_answer_not_a_crash(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any], url: str
+) -> None:
+    sign_in(auth, "staff")
+    assert client.get(url).status_code in (200, 404)
+
+
+@pytest.mark.parametrize(
+    "query", ["consent=refused", "need=hearing", "district=abc", "status=deceased", "need=nonsense"]
+)
+def test_the_api_refuses_filters_a_partner_may_not_use(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any], query: str
+) -> None:
+    sign_in(auth, "partner")
+    response = client.get(f"/api/v1/registrants?{query}")
+    assert response.status_code == 400 and "error" in response.get_json()
+
+
+def test_a_partner_chooses_only_among_the_districts_it_serves(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    sign_in(auth, "partner")
+    page = client.get("/registrants/").get_data(as_text=True)
+    served, other = world["districts"]
+    assert f'value="{served.id}"' in page and f'<option value="{other.id}"' not in page

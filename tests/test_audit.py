@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+import hashlib
+
+import pytest
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from roster.audit.operations import record_event, verify_chain
 from roster.models import AuditEvent, AuditHead
+
+
+def tamper(db, statement):
+    """Change the trail as someone with raw database access would: triggers off first.
+
+    The test's transaction is rolled back afterwards, triggers included."""
+    if db.get_bind().dialect.name == "sqlite":
+        for verb in ("update", "delete"):
+            db.execute(text(f"DROP TRIGGER audit_events_no_{verb}"))
+    else:
+        db.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only"))
+    db.execute(statement)
+    db.expire_all()
 
 
 def make_events(db, n=5):
@@ -24,8 +41,7 @@ def test_an_untouched_chain_verifies(db):
 def test_altering_a_row_is_detected_and_named(db):
     make_events(db)
     target = db.scalars(select(AuditEvent).order_by(AuditEvent.seq).offset(2)).first()
-    db.execute(update(AuditEvent).where(AuditEvent.id == target.id).values(actor_name="mallory"))
-    db.expire_all()
+    tamper(db, update(AuditEvent).where(AuditEvent.id == target.id).values(actor_name="mallory"))
     report = verify_chain(db)
     assert not report.ok and report.first_bad_seq == target.seq
 
@@ -33,8 +49,7 @@ def test_altering_a_row_is_detected_and_named(db):
 def test_deleting_a_row_in_the_middle_is_detected(db):
     make_events(db)
     target = db.scalars(select(AuditEvent).order_by(AuditEvent.seq).offset(2)).first()
-    db.execute(delete(AuditEvent).where(AuditEvent.id == target.id))
-    db.expire_all()
+    tamper(db, delete(AuditEvent).where(AuditEvent.id == target.id))
     report = verify_chain(db)
     assert not report.ok and report.first_bad_seq == target.seq
 
@@ -42,23 +57,34 @@ def test_deleting_a_row_in_the_middle_is_detected(db):
 def test_deleting_the_newest_rows_is_detected(db):
     make_events(db)
     last = db.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
-    db.execute(delete(AuditEvent).where(AuditEvent.id == last.id))
-    db.expire_all()
+    tamper(db, delete(AuditEvent).where(AuditEvent.id == last.id))
     report = verify_chain(db)
     assert not report.ok and report.first_bad_seq == last.seq
 
 
-def test_rewriting_a_row_and_its_hash_breaks_the_link_to_the_next(db):
-    from roster.audit.operations import hash_of
-
+def test_rewriting_a_row_with_a_recomputed_plain_hash_is_detected(db):
+    """Without the audit key, recomputing a row's hash cannot make the row verify."""
     make_events(db)
     rows = db.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
     forged = rows[1]
-    forged.detail = '{"n":99}'
-    forged.hash = hash_of(forged)
-    db.flush()
+    fields = [str(forged.seq), forged.occurred_at.isoformat(), "", forged.actor_name,
+              forged.action, forged.object_type or "", forged.object_id or "", "",
+              '{"n":99}', forged.prev_hash]
+    plain = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+    tamper(db, update(AuditEvent).where(AuditEvent.id == forged.id)
+           .values(detail='{"n":99}', hash=plain))
     report = verify_chain(db)
-    assert not report.ok and report.first_bad_seq == rows[2].seq
+    assert not report.ok and report.first_bad_seq == forged.seq
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET actor_name = 'x'",
+                                       "DELETE FROM audit_events"])
+def test_the_database_refuses_to_change_the_audit_trail(db, statement):
+    make_events(db)
+    savepoint = db.begin_nested()
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.execute(text(statement))
+    savepoint.rollback()
 
 
 def test_verify_audit_exits_zero_on_an_intact_chain(runner, db):
@@ -71,8 +97,7 @@ def test_verify_audit_exits_zero_on_an_intact_chain(runner, db):
 def test_verify_audit_exits_non_zero_naming_the_first_bad_row(runner, db):
     make_events(db)
     target = db.scalars(select(AuditEvent).order_by(AuditEvent.seq).offset(1)).first()
-    db.execute(update(AuditEvent).where(AuditEvent.id == target.id).values(ip_address="10.9.9.9"))
-    db.expire_all()
+    tamper(db, update(AuditEvent).where(AuditEvent.id == target.id).values(ip_address="10.9.9.9"))
     result = runner.invoke(args=["verify-audit"])
     assert result.exit_code == 1
     assert f"event {target.seq}" in result.output

@@ -152,18 +152,51 @@ def test_presumed_consent_is_refused_under_the_opt_in_rule(client, auth, db, wor
     assert records_of(db, person) == []
 
 
-def test_presumed_consent_needs_its_basis_under_the_presumption_rule(client, auth, db, world,
-                                                                        app):
+def test_presumed_consent_needs_its_notice_date_days_and_basis(client, auth, db, world, app):
     app.config["CONSENT_RULE"] = "presumed_after_no_reply"
     try:
         auth.login("t_staff")
         person = world["unasked"]
+        url = f"/registrants/{person.id}/consent/new"
         data = {"purpose": "register_sharing", "state": "presumed", "method": "presumption",
                 "decided_on": "2026-10-01"}
-        assert client.post(f"/registrants/{person.id}/consent/new", data=data).status_code == 422
-        data["note"] = "2026-08-01 付け通知に回答なし（条例第5条）"
-        assert client.post(f"/registrants/{person.id}/consent/new", data=data).status_code == 302
+        assert client.post(url, data=data).status_code == 422  # no notice date, no basis
+        data["note"] = "条例第5条：通知後30日以内に回答なし"
+        data["notice_sent_on"] = "2026-09-10"  # only 21 days before
+        page = client.post(url, data=data)
+        assert page.status_code == 422 and "2026-10-10" in page.get_data(as_text=True)
+        data["notice_sent_on"] = "2026-08-01"
+        assert client.post(url, data=data).status_code == 302
         db.refresh(person)
         assert person.consent_state is ConsentState.PRESUMED
+        record = records_of(db, person)[-1]
+        assert record.notice_sent_on == date(2026, 8, 1) and record.scope == frozenset()
     finally:
         app.config["CONSENT_RULE"] = "opt_in"
+
+
+def test_an_explicit_refusal_wins_over_a_later_presumption(db, factory, world):
+    person, staff = world["refusing"], world["users"]["staff"]
+    factory.consent(person, ConsentState.PRESUMED, staff, scope=set(), on=date(2026, 6, 1))
+    factory.consent(person, ConsentState.UNCONFIRMED, staff, scope=set(), on=date(2026, 7, 1))
+    db.refresh(person)
+    assert person.consent_state is ConsentState.REFUSED
+
+
+def test_a_later_explicit_answer_replaces_a_presumption(db, factory, world):
+    person, staff = world["unasked"], world["users"]["staff"]
+    factory.consent(person, ConsentState.PRESUMED, staff, scope=set(), on=date(2026, 6, 1))
+    factory.consent(person, ConsentState.WITHDRAWN, staff, scope=set(), on=date(2026, 7, 1))
+    db.refresh(person)
+    assert person.consent_state is ConsentState.WITHDRAWN
+
+
+def test_a_proxy_without_a_relation_is_refused(client, auth, db, world):
+    auth.login("t_staff")
+    person = world["unasked"]
+    response = client.post(f"/registrants/{person.id}/consent/new", data={
+        "purpose": "register_sharing", "state": "consented", "method": "visit",
+        "decided_on": "2026-10-01", "scope": ["fire"], "proxy_name": "試験 花子"})
+    assert response.status_code == 422
+    assert 'id="proxy_relation-err"' in response.get_data(as_text=True)
+    assert records_of(db, person) == []

@@ -130,3 +130,60 @@ def test_the_list_shows_active_people_unless_asked(client, auth, factory, world)
     assert count_on(client.get(f"/registrants/?district={district.id}").get_data(as_text=True)) == 1
     assert count_on(client.get(
         f"/registrants/?district={district.id}&status=all").get_data(as_text=True)) == 2
+
+
+def test_a_contact_only_edit_still_makes_an_older_form_stale(client, auth, db, world):
+    auth.login("t_staff")
+    person = world["consenting"]
+    stale = edit_data(person, phone="042-555-0009")
+    first = edit_data(person, **{"emergency_contacts-0-name": "試験 次郎",
+                                 "emergency_contacts-0-relation": "次男",
+                                 "emergency_contacts-0-phone": "090-0000-1111"})
+    assert client.post(f"/registrants/{person.id}/edit", data=first).status_code == 302
+    assert client.post(f"/registrants/{person.id}/edit", data=stale).status_code == 409
+    db.refresh(person)
+    assert [c.name for c in person.emergency_contacts] == ["試験 次郎"]
+
+
+def test_editing_a_person_placed_at_the_district_point_keeps_it_approximate(
+    client, auth, db, factory, world
+):
+    auth.login("t_staff")
+    district = world["districts"][0]
+    person = factory.registrant(district, latitude=district.latitude,
+                                longitude=district.longitude, location_approximate=True)
+    form = client.get(f"/registrants/{person.id}/edit").get_data(as_text=True)
+    latitude = re.search(r'<input[^>]*name="latitude"[^>]*>', form).group(0)
+    assert 'value=""' in latitude or "value" not in latitude
+    data = edit_data(person, phone="042-555-0101")
+    data.pop("latitude"), data.pop("longitude")
+    assert client.post(f"/registrants/{person.id}/edit", data=data).status_code == 302
+    db.refresh(person)
+    assert person.location_approximate
+
+
+def test_a_person_needs_at_least_one_contact_and_chosen_answers(client, auth, db, world):
+    auth.login("t_staff")
+    blank = client.get("/registrants/new").get_data(as_text=True)
+    household = re.search(r'<select id="household".*?</select>', blank, re.S).group(0)
+    assert re.search(r'<select[^>]*><option value="">', household)
+    assert "selected" not in household
+    response = client.post("/registrants/new", data=new_person(
+        world["districts"][0], phone=None, household=""))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="phone-err"' in html and 'id="household-err"' in html
+
+
+def test_an_address_search_may_start_with_the_city(client, auth, factory, world):
+    auth.login("t_staff")
+    factory.registrant(world["districts"][0], address="東京都テスト市緑町9-9-9",
+                       name="緑 一子", name_kana="ミドリ イチコ")
+    for q in ("緑町9", "テスト市緑町9", "東京都テスト市緑町９"):
+        assert count_on(search(client, q)) == 1, q
+
+
+def test_an_expired_search_says_so(client, auth, world):
+    auth.login("t_staff")
+    page = client.get("/registrants/?f=no-such-key").get_data(as_text=True)
+    assert 'role="alert"' in page

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 18:48:46.877865
+Create Date: 2026-11-22 18:56:35.575207
 """
 
 from __future__ import annotations
@@ -185,6 +185,7 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
         batch_op.create_index('ix_audit_events_action_actor', ['action', 'actor_name', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_audit_events_action_ip', ['action', 'ip_address', 'occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_object_id'), ['object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_events_occurred_at'), ['occurred_at'], unique=False)
@@ -199,6 +200,7 @@ def upgrade() -> None:
     sa.Column('form_version', sa.String(length=40), nullable=True),
     sa.Column('proxy_name', sa.String(length=100), nullable=True),
     sa.Column('proxy_relation', sa.String(length=40), nullable=True),
+    sa.Column('notice_sent_on', sa.Date(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
     sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
@@ -221,6 +223,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('emergency_contacts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_emergency_contacts_registrant_id'), ['registrant_id'], unique=False)
+
+    op.create_table('saved_searches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=24), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=100), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_saved_searches_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_searches')),
+    sa.UniqueConstraint('key', name=op.f('uq_saved_searches_key'))
+    )
+    with op.batch_alter_table('saved_searches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_saved_searches_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_saved_searches_user_id'), ['user_id'], unique=False)
 
     op.create_table('consent_record_scopes',
     sa.Column('consent_record_id', sa.Integer(), nullable=False),
@@ -253,6 +269,11 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
     op.drop_table('consent_record_scopes')
+    with op.batch_alter_table('saved_searches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_saved_searches_user_id'))
+        batch_op.drop_index(batch_op.f('ix_saved_searches_created_at'))
+
+    op.drop_table('saved_searches')
     with op.batch_alter_table('emergency_contacts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_emergency_contacts_registrant_id'))
 
@@ -265,6 +286,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_events_occurred_at'))
         batch_op.drop_index(batch_op.f('ix_audit_events_object_id'))
         batch_op.drop_index(batch_op.f('ix_audit_events_actor_id'))
+        batch_op.drop_index('ix_audit_events_action_ip')
         batch_op.drop_index('ix_audit_events_action_actor')
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))
 

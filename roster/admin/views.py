@@ -72,7 +72,7 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
-@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>/password", methods=["GET", "POST"])
 @require(permissions.can_manage_users)
 def reset(user_id: int) -> ResponseReturnValue:
     """Set a temporary password; the user's sessions end and they must choose a new one."""
@@ -86,7 +86,7 @@ def reset(user_id: int) -> ResponseReturnValue:
     return render_template("admin/reset.html", form=form, user=user), 422 if form.errors else 200
 
 
-@bp.post("/users/<int:user_id>/active/<int:active>")
+@bp.post("/users/<id:user_id>/active/<int(max=1):active>")
 @require(permissions.can_manage_users)
 def activate(user_id: int, active: int) -> ResponseReturnValue:
     """Deactivate or reactivate an account. Admins cannot lock themselves out."""
@@ -96,6 +96,12 @@ def activate(user_id: int, active: int) -> ResponseReturnValue:
     else:
         set_active(db.session, user, bool(active), current_user)
         db.session.commit()
+        message = (
+            _("%(name)s can sign in again.", name=user.username)
+            if active
+            else _("%(name)s is deactivated and signed out everywhere.", name=user.username)
+        )
+        flash(message, "info")
     return redirect(url_for("admin.users"))
 
 

@@ -7,9 +7,9 @@ from flask_login import current_user
 from .. import permissions
 from ..audit.operations import record_event
 from ..extensions import db
-from ..models import Registrant, RegistrantStatus
+from ..registrants.operations import fetch_visible
 from ..registrants.projection import project, to_json
-from ..registrants.queries import RegisterFilter, register_page
+from ..registrants.queries import register_page, strict_filter
 from .openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -36,12 +36,10 @@ def registrants() -> ResponseReturnValue:
     limit = current_app.config["API_MAX_PER_PAGE"]
     if page is None or page < 1 or per_page is None or not 1 <= per_page <= limit:
         return error(400, f"page must be >= 1 and per_page between 1 and {limit}")
-    flt = RegisterFilter(
-        district_id=request.args.get("district", type=int),
-        consent=request.args.get("consent", ""),
-        need=request.args.get("need", ""),
-        status=request.args.get("status", RegistrantStatus.ACTIVE.value),
-    )
+    try:
+        flt = strict_filter(current_user, request.args)
+    except ValueError as exc:
+        return error(400, str(exc))
     result = register_page(db.session, current_user, flt, page, per_page)
     if page > result.pages and result.total:
         return error(404, "no such page")
@@ -65,15 +63,14 @@ def registrants() -> ResponseReturnValue:
     )
 
 
-@bp.get("/registrants/<int:registrant_id>")
+@bp.get("/registrants/<id:registrant_id>")
 def registrant(registrant_id: int) -> ResponseReturnValue:
     """One registrant, if the caller may see them; 404 otherwise, as for an unknown ID."""
     if not permissions.can_view_register(current_user):
         return error(403, "forbidden")
-    if not permissions.can_view_registrant(db.session, current_user, registrant_id):
-        return error(404, "not found")
-    person = db.session.get(Registrant, registrant_id)
+    person = fetch_visible(db.session, current_user, registrant_id)
     if person is None:
+        db.session.commit()
         return error(404, "not found")
     body = to_json(project(person, permissions.visible_fields(current_user)))
     record_event(

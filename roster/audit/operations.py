@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import select, update
 
 from ..extensions import DbSession
@@ -25,6 +26,7 @@ def canonical_detail(detail: dict[str, Any] | None) -> str:
 
 
 def event_hash(
+    key: bytes,
     seq: int,
     occurred_at: datetime,
     actor_id: int | None,
@@ -36,7 +38,7 @@ def event_hash(
     detail: str,
     prev_hash: str,
 ) -> str:
-    """SHA-256 over every field of an event and the hash of the one before it."""
+    """HMAC-SHA-256, under the audit key, of every field of an event and the previous hash."""
     fields = [
         str(seq),
         occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -49,7 +51,7 @@ def event_hash(
         detail,
         prev_hash,
     ]
-    return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
+    return hmac.new(key, "\x1f".join(fields).encode(), hashlib.sha256).hexdigest()
 
 
 def client_address() -> str | None:
@@ -96,8 +98,13 @@ def record_event(
     return event
 
 
+def audit_key() -> bytes:
+    return str(current_app.config["AUDIT_KEY"]).encode()
+
+
 def hash_of(event: AuditEvent) -> str:
     return event_hash(
+        audit_key(),
         event.seq,
         event.occurred_at,
         event.actor_id,

@@ -8,7 +8,7 @@ from .. import permissions
 from ..decorators import require
 from ..extensions import db
 from ..models import AuditEvent
-from ..registrants.queries import Page
+from ..registrants.queries import Page, bounded_int
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -21,7 +21,10 @@ def index() -> ResponseReturnValue:
     """The audit trail, newest first, filterable by action and user name."""
     action = request.args.get("action", "")
     actor = request.args.get("actor", "")
+    registrant = bounded_int(request.args.get("registrant"))
     where = []
+    if registrant:
+        where += [AuditEvent.object_type == "registrant", AuditEvent.object_id == str(registrant)]
     if action:
         where.append(AuditEvent.action == action)
     if actor:
@@ -44,4 +47,5 @@ def index() -> ResponseReturnValue:
         actions=list(actions),
         action=action,
         actor=actor,
+        registrant=registrant,
     )

@@ -6,52 +6,74 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from ..audit.operations import record_event
+from ..audit.operations import client_address, record_event
 from ..extensions import DbSession
 from ..models import AuditEvent, User
 from ..models.base import utcnow
 from ..passwords import hash_password, verify_password, verify_unknown_user
 
-#: Failed sign-ins for one user name within the window before further tries are refused.
+#: Failed sign-ins within the window before further tries are refused: per account, and
+#: (higher, as an office shares one address) per client address.
 MAX_FAILURES = 5
+MAX_FAILURES_PER_ADDRESS = 30
 FAILURE_WINDOW = timedelta(minutes=15)
+#: Stands in the audit trail for a name that is no account: what was typed may be a password.
+UNKNOWN_NAME = "(unknown)"
 
 
 class TooManyFailuresError(Exception):
-    """Sign-in for this user name is paused after repeated failures."""
+    """Sign-in is paused for this account or address after repeated failures."""
 
 
-def recent_failures(session: DbSession, username: str) -> int:
-    """Failed sign-ins for this name in the window, read from the audit trail."""
-    since = utcnow() - FAILURE_WINDOW
+class InactiveAccountError(Exception):
+    """The password was right but the account is deactivated."""
+
+
+def recent_failures(
+    session: DbSession, *, username: str | None = None, ip_address: str | None = None
+) -> int:
+    """Failed sign-ins in the window for an account or an address, from the audit trail."""
     query = select(func.count(AuditEvent.id)).where(
-        AuditEvent.action == "login.failed",
-        AuditEvent.actor_name == username,
-        AuditEvent.occurred_at >= since,
+        AuditEvent.action == "login.failed", AuditEvent.occurred_at >= utcnow() - FAILURE_WINDOW
     )
+    if username is not None:
+        query = query.where(AuditEvent.actor_name == username)
+    if ip_address is not None:
+        query = query.where(AuditEvent.ip_address == ip_address)
     return session.scalar(query) or 0
 
 
-def authenticate(session: DbSession, username: str, password: str) -> User | None:
-    """The active user with this name and password, or None; both outcomes are audited.
+def _paused(session: DbSession, user: User | None) -> bool:
+    address = client_address()
+    by_address = address is not None and (
+        recent_failures(session, ip_address=address) >= MAX_FAILURES_PER_ADDRESS
+    )
+    by_account = user is not None and (
+        recent_failures(session, username=user.username) >= MAX_FAILURES
+    )
+    return by_address or by_account
 
-    After MAX_FAILURES failures within FAILURE_WINDOW the name is paused: even the right
-    password is refused until the window has passed, which stops password guessing.
+
+def authenticate(session: DbSession, username: str, password: str) -> User | None:
+    """The active user with this name and password, or None; every outcome is audited.
+
+    After MAX_FAILURES failures for an account (or MAX_FAILURES_PER_ADDRESS from one address)
+    within FAILURE_WINDOW, sign-in is paused: even the right password is refused until the
+    window has passed. Names that are no account are logged as UNKNOWN_NAME.
     """
-    username = username.strip()[:60]
-    if recent_failures(session, username) >= MAX_FAILURES:
-        record_event(session, "login.paused", actor_name=username or "-")
-        raise TooManyFailuresError(username)
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(select(User).where(User.username == username.strip()[:60]))
+    name = user.username if user else UNKNOWN_NAME
+    if _paused(session, user):
+        record_event(session, "login.paused", actor_name=name)
+        raise TooManyFailuresError(name)
     if user is None:
         verify_unknown_user(password)
-    if (
-        user is None
-        or not user.is_active_account
-        or not verify_password(user.password_hash, password)
-    ):
-        record_event(session, "login.failed", actor_name=username or "-")
+    if user is None or not verify_password(user.password_hash, password):
+        record_event(session, "login.failed", actor_name=name)
         return None
+    if not user.is_active_account:
+        record_event(session, "login.inactive", actor_name=name)
+        raise InactiveAccountError(name)
     user.last_login_at = utcnow()
     record_event(session, "login", actor=user)
     return user

@@ -19,8 +19,15 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
 from ..passwords import verify_password
+from ..registrants.searches import forget_searches
 from .forms import ChangePasswordForm, LoginForm
-from .operations import TooManyFailuresError, authenticate, log_out, set_password
+from .operations import (
+    InactiveAccountError,
+    TooManyFailuresError,
+    authenticate,
+    log_out,
+    set_password,
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -38,6 +45,10 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = authenticate(db.session, form.username.data or "", form.password.data or "")
+        except InactiveAccountError:
+            db.session.commit()
+            flash(_("This account has been deactivated. Ask an administrator."), "error")
+            return render_template("auth/login.html", form=form), 403
         except TooManyFailuresError:
             db.session.commit()
             flash(
@@ -64,6 +75,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     """Sign out everywhere: the token in every copy of the cookie stops working."""
+    forget_searches(db.session, current_user._get_current_object())
     log_out(db.session, current_user._get_current_object())
     db.session.commit()
     logout_user()

@@ -1,6 +1,9 @@
+"""The consent form. Checks between fields live in validate(): Optional() fields skip the
+inline validate_<field> methods when empty, which is exactly when these checks matter."""
+
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -17,7 +20,7 @@ from ..models import (
     ConsentState,
     PartnerCategory,
 )
-from ..registrants.forms import REQUIRED, strip
+from ..registrants.forms import REQUIRED, add_error, not_in_future, strip
 from .operations import ConsentAnswer
 
 
@@ -30,8 +33,13 @@ class ConsentForm(FlaskForm):
     purpose = SelectField(_l("What the consent is for"), validators=[DataRequired(REQUIRED)])
     state = SelectField(_l("Answer"), validators=[DataRequired(REQUIRED)])
     method = SelectField(_l("How it was given"), validators=[DataRequired(REQUIRED)])
-    decided_on = DateField(_l("Date of the answer"), validators=[InputRequired(REQUIRED)])
+    decided_on = DateField(
+        _l("Date of the answer"), validators=[InputRequired(REQUIRED), not_in_future]
+    )
     scope = CheckboxesField(_l("Partners it covers"))
+    notice_sent_on = DateField(
+        _l("Date the notice was sent"), validators=[Optional(), not_in_future]
+    )
     form_version = StringField(
         _l("Consent form version"), filters=[strip], validators=[Optional(), Length(max=40)]
     )
@@ -45,25 +53,13 @@ class ConsentForm(FlaskForm):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.purpose.choices = choices(ConsentPurpose)
+        self.purpose.choices = [("", _l("Choose…")), *choices(ConsentPurpose)]
         states = [
             s for s in ConsentState if s is not ConsentState.PRESUMED or presumption_allowed()
         ]
-        self.state.choices = [(s.value, label(s)) for s in states]
-        self.method.choices = choices(ConsentMethod)
+        self.state.choices = [("", _l("Choose…"))] + [(s.value, label(s)) for s in states]
+        self.method.choices = [("", _l("Choose…")), *choices(ConsentMethod)]
         self.scope.choices = [(c.value, label(c)) for c in CONSENT_SCOPE_CATEGORIES]
-
-    def validate_decided_on(self, field: Field) -> None:
-        if field.data and field.data > date.today():
-            raise ValidationError(_l("This date is in the future."))
-
-    def validate_scope(self, field: Field) -> None:
-        if (
-            self.state.data == ConsentState.CONSENTED
-            and self.purpose.data == ConsentPurpose.REGISTER_SHARING
-            and not field.data
-        ):
-            raise ValidationError(_l("Tick at least one partner the person agreed to."))
 
     def validate_state(self, field: Field) -> None:
         if field.data == ConsentState.PRESUMED and not presumption_allowed():
@@ -71,27 +67,68 @@ class ConsentForm(FlaskForm):
                 _l("The ordinance rule in force does not allow presumed consent.")
             )
 
-    def validate_note(self, field: Field) -> None:
-        if self.state.data == ConsentState.PRESUMED and not field.data:
-            raise ValidationError(
-                _l("Record the basis of the presumption: the notice and its date.")
-            )
+    def validate(self, extra_validators: object = None) -> bool:
+        ok = super().validate(extra_validators)  # type: ignore[arg-type]
+        checks = (self._check_scope, self._check_presumption, self._check_proxy)
+        return all([check() for check in checks]) and ok
 
-    def validate_proxy_relation(self, field: Field) -> None:
-        if self.proxy_name.data and not field.data:
-            raise ValidationError(_l("Say how the proxy is related to the person."))
+    def _check_scope(self) -> bool:
+        if (
+            self.state.data == ConsentState.CONSENTED
+            and self.purpose.data == ConsentPurpose.REGISTER_SHARING
+            and not self.scope.data
+        ):
+            add_error(self.scope, _l("Tick at least one partner the person agreed to."))
+            return False
+        return True
+
+    def _check_presumption(self) -> bool:
+        """推定同意 needs its notice date, enough days without a reply, and its basis."""
+        if self.state.data != ConsentState.PRESUMED:
+            return True
+        ok = True
+        if not self.note.data:
+            add_error(self.note, _l("Record the basis of the presumption (the ordinance)."))
+            ok = False
+        sent, decided = self.notice_sent_on.data, self.decided_on.data
+        if sent is None:
+            add_error(self.notice_sent_on, _l("Give the date the notice was sent."))
+            return False
+        days = current_app.config["PRESUMED_AFTER_DAYS"]
+        if decided and decided < sent + timedelta(days=days):
+            add_error(
+                self.decided_on,
+                _l(
+                    "Consent can be presumed only %(days)d days after the notice, from %(date)s.",
+                    days=days,
+                    date=(sent + timedelta(days=days)).isoformat(),
+                ),
+            )
+            ok = False
+        return ok
+
+    def _check_proxy(self) -> bool:
+        if self.proxy_name.data and not self.proxy_relation.data:
+            add_error(self.proxy_relation, _l("Say how the proxy is related to the person."))
+            return False
+        if self.proxy_relation.data and not self.proxy_name.data:
+            add_error(self.proxy_name, _l("Give the proxy's name."))
+            return False
+        return True
 
     def answer(self) -> ConsentAnswer:
         state = ConsentState(self.state.data)
-        keeps_scope = state in (ConsentState.CONSENTED, ConsentState.PRESUMED)
+        # A scope belongs to an explicit 同意; a presumption shares as the ordinance says.
+        scoped = state is ConsentState.CONSENTED
         return ConsentAnswer(
             purpose=ConsentPurpose(self.purpose.data),
             state=state,
             method=ConsentMethod(self.method.data),
             decided_on=self.decided_on.data,
             scope=frozenset(PartnerCategory(c) for c in self.scope.data or [])
-            if keeps_scope
+            if scoped
             else frozenset(),
+            notice_sent_on=self.notice_sent_on.data if state is ConsentState.PRESUMED else None,
             form_version=self.form_version.data or None,
             proxy_name=self.proxy_name.data or None,
             proxy_relation=self.proxy_relation.data or None,

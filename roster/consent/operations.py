@@ -33,6 +33,7 @@ class ConsentAnswer:
     method: ConsentMethod
     decided_on: date
     scope: frozenset[PartnerCategory] = frozenset()
+    notice_sent_on: date | None = None
     form_version: str | None = None
     proxy_name: str | None = None
     proxy_relation: str | None = None
@@ -42,13 +43,19 @@ class ConsentAnswer:
 def record_consent(
     session: DbSession, registrant: Registrant, answer: ConsentAnswer, actor: User
 ) -> ConsentRecord:
-    """Append a consent record, refresh the registrant's current state, and audit it."""
+    """Append a consent record, refresh the registrant's current state, and audit it.
+
+    The registrant's row is locked first, so two answers saved at once are applied in turn
+    and the cached state always follows the full history.
+    """
+    session.execute(select(Registrant.id).where(Registrant.id == registrant.id).with_for_update())
     record = ConsentRecord(
         registrant_id=registrant.id,
         purpose=answer.purpose,
         state=answer.state,
         method=answer.method,
         decided_on=answer.decided_on,
+        notice_sent_on=answer.notice_sent_on,
         form_version=answer.form_version,
         proxy_name=answer.proxy_name,
         proxy_relation=answer.proxy_relation,

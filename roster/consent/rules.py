@@ -8,16 +8,33 @@ an explicit refusal or withdrawal. A 同意 always binds to its scope of partner
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
 from ..models import ConsentRecord, ConsentState, PartnerCategory, Registrant
 from ..models.partners import SCOPE_BITS
 
+#: How much a state says: the person's own answer outranks a presumption, which outranks
+#: a note that no answer came. An explicit refusal therefore always wins over a presumption.
+STRENGTH = {
+    ConsentState.CONSENTED: 2,
+    ConsentState.REFUSED: 2,
+    ConsentState.WITHDRAWN: 2,
+    ConsentState.PRESUMED: 1,
+    ConsentState.UNCONFIRMED: 0,
+}
+
+
+def in_force_key(state: ConsentState, decided_on: date, record_id: int) -> tuple[int, date, int]:
+    """Order of precedence: the strongest kind of answer, then the latest decision date, then
+    the last recorded of equal dates."""
+    return STRENGTH[state], decided_on, record_id
+
 
 def latest(records: Iterable[ConsentRecord]) -> ConsentRecord | None:
-    """The record in force: the latest decision date, and of equal dates the last recorded."""
-    return max(records, key=lambda r: (r.decided_on, r.id), default=None)
+    """The record in force (see in_force_key)."""
+    return max(records, key=lambda r: in_force_key(r.state, r.decided_on, r.id), default=None)
 
 
 def current_state(records: Iterable[ConsentRecord]) -> ConsentState:

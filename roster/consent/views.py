@@ -15,7 +15,7 @@ from .operations import record_consent
 bp = Blueprint("consent", __name__)
 
 
-@bp.route("/registrants/<int:registrant_id>/consent/new", methods=["GET", "POST"])
+@bp.route("/registrants/<id:registrant_id>/consent/new", methods=["GET", "POST"])
 @require(permissions.can_record_consent)
 def record(registrant_id: int) -> ResponseReturnValue:
     """Record an answer as a new consent record; earlier records stay as they are."""

@@ -30,6 +30,7 @@ from geo import (
     town_points,
 )
 
+from ..consent.rules import in_force_key
 from ..extensions import DbSession
 from ..models import (
     ConsentPurpose,
@@ -348,9 +349,9 @@ def _consents(
     return records, scopes, current
 
 
-def _in_force_key(record: dict[str, Any]) -> tuple[date, int]:
-    """The order of roster.consent.rules.latest(): decision date, then id."""
-    return record["decided_on"], record["id"]
+def _in_force_key(record: dict[str, Any]) -> tuple[int, date, int]:
+    """The order of roster.consent.rules.latest()."""
+    return in_force_key(record["state"], record["decided_on"], record["id"])
 
 
 def _record_row(

@@ -125,8 +125,11 @@ def draw_needs(rng: random.Random, age: int) -> Needs:
 def draw_household(rng: random.Random, age: int, needs: Needs) -> Household:
     """Alone about 35 %, elderly-only about 30 %, with others about 35 % overall.
 
-    Home-ventilator users live with someone who can tend the machine.
+    Home-ventilator users live with someone who can tend the machine; children and young
+    people (under 20) live with their family.
     """
+    if age < 20:
+        return Household.WITH_OTHERS
     if needs.ventilator:
         elderly_couple = age >= 65 and chance(rng, 0.3)
         return Household.ELDERLY_ONLY if elderly_couple else Household.WITH_OTHERS

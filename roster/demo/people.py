@@ -197,6 +197,9 @@ class PersonMaker:
         rng = self.rng
         landline = self.landline(town) if chance(rng, 0.85 if age >= 65 else 0.5) else None
         mobile = self.mobile() if chance(rng, 0.3 if age >= 65 else 0.7) else None
+        if landline is None and mobile is None:
+            # 49-10 asks for a way to reach everyone on the register.
+            landline = self.landline(town)
         fax = landline if needs.hearing and landline and chance(rng, 0.6) else None
         return {"phone": landline, "mobile_phone": mobile, "fax": fax, "email": None}
 

@@ -1,14 +1,18 @@
 """Typed SQLAlchemy models, one module per domain noun."""
 
+from sqlalchemy import DDL, event
+
 from .audit import AuditEvent, AuditHead
 from .base import Base
 from .consent import (
+    APPEND_ONLY_TABLES,
     AppendOnlyError,
     ConsentMethod,
     ConsentPurpose,
     ConsentRecord,
     ConsentScope,
     ConsentState,
+    append_only_ddl,
 )
 from .municipality import District, Municipality
 from .partners import CONSENT_SCOPE_CATEGORIES, Organisation, PartnerCategory
@@ -24,6 +28,7 @@ from .registrants import (
     Sex,
     Source,
 )
+from .searches import SavedSearch
 from .shelters import HAZARDS, Shelter
 from .users import Role, User
 
@@ -49,6 +54,7 @@ __all__ = [
     "Organisation",
     "PartnerCategory",
     "Registrant",
+    "SavedSearch",
     "RegistrantStatus",
     "Role",
     "Sex",
@@ -57,3 +63,17 @@ __all__ = [
     "HAZARDS",
     "Shelter",
 ]
+
+
+def _attach_append_only_triggers() -> None:
+    for name in APPEND_ONLY_TABLES:
+        for dialect in ("sqlite", "postgresql"):
+            for statement in append_only_ddl(dialect, name):
+                event.listen(
+                    Base.metadata.tables[name],
+                    "after_create",
+                    DDL(statement).execute_if(dialect=dialect),
+                )
+
+
+_attach_append_only_triggers()

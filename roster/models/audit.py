@@ -20,7 +20,10 @@ GENESIS_HASH = "0" * 64
 class AuditEvent(Base):
     __tablename__ = "audit_events"
     # Failed sign-ins per user name in a recent window (auth.operations.recent_failures).
-    __table_args__ = (Index("ix_audit_events_action_actor", "action", "actor_name", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_audit_events_action_actor", "action", "actor_name", "occurred_at"),
+        Index("ix_audit_events_action_ip", "action", "ip_address", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Position in the chain, 1, 2, 3… without gaps.

@@ -10,7 +10,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DDL, Column, Date, ForeignKey, Index, String, Table, Text, event
+from sqlalchemy import Column, Date, ForeignKey, Index, String, Table, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..extensions import DbSession
@@ -76,6 +76,9 @@ class ConsentRecord(Base):
     #: Set when someone answered for the person (家族, 成年後見人).
     proxy_name: Mapped[str | None] = mapped_column(String(100))
     proxy_relation: Mapped[str | None] = mapped_column(String(40))
+    #: For 推定同意: the day the notice went out; the presumption is dated at least
+    #: consent.presumed_after_days later.
+    notice_sent_on: Mapped[date | None] = mapped_column(Date)
     #: Basis of a presumption, or staff notes on the answer.
     note: Mapped[str | None] = mapped_column(Text)
     #: Staff member who recorded it, and when (UTC).
@@ -118,8 +121,9 @@ class AppendOnlyError(RuntimeError):
 
 event.listen(Session, "before_flush", _refuse_changes)
 
-# The same rule in the database, for anything that bypasses the ORM.
-APPEND_ONLY_TABLES = ("consent_records", "consent_record_scopes")
+# The same rule in the database, for anything that bypasses the ORM (models/__init__.py
+# attaches the triggers). The audit trail is append-only too.
+APPEND_ONLY_TABLES = ("consent_records", "consent_record_scopes", "audit_events")
 
 
 def append_only_ddl(dialect: str, table: str) -> list[str]:
@@ -136,13 +140,3 @@ def append_only_ddl(dialect: str, table: str) -> list[str]:
         f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()",
     ]
-
-
-for _name in APPEND_ONLY_TABLES:
-    for _dialect in ("sqlite", "postgresql"):
-        for _stmt in append_only_ddl(_dialect, _name):
-            event.listen(
-                Base.metadata.tables[_name],
-                "after_create",
-                DDL(_stmt).execute_if(dialect=_dialect),
-            )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -30,6 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..i18n import local_today
 from ..labels import choices
 from ..models import CareLevel, Household, Mobility, RegistrantStatus, Sex, Source
 from ..text import clean, is_katakana_reading, nfkc, to_katakana
@@ -67,7 +67,7 @@ def postal(_form: Form, field: Field) -> None:
 
 
 def not_in_future(_form: Form, field: Field) -> None:
-    if field.data and field.data > date.today():
+    if field.data and field.data > local_today():
         raise ValidationError(_l("This date is in the future."))
 
 
@@ -77,6 +77,10 @@ def after_1900(_form: Form, field: Field) -> None:
 
 
 REQUIRED = _l("This field is required.")
+
+
+def add_error(field: Field, message: object) -> None:
+    field.errors = [*field.errors, message]
 
 
 class ContactForm(Form):
@@ -184,20 +188,37 @@ class RegistrantForm(FlaskForm):
             ("status", RegistrantStatus),
             ("source", Source),
         ):
-            getattr(self, name).choices = choices(enum_cls)
+            # An empty first choice, so a required answer is given, never assumed.
+            getattr(self, name).choices = [("", _l("Choose…")), *choices(enum_cls)]
 
     def validate(self, extra_validators: object = None) -> bool:
-        """Field checks, then the pair check that Optional() fields would skip."""
+        """Field checks, then the checks across fields that Optional() fields would skip."""
         ok = super().validate(extra_validators)  # type: ignore[arg-type]
+        checks = (self._check_location, self._check_contact, self._check_language)
+        return all([check() for check in checks]) and ok
+
+    def _check_location(self) -> bool:
         if (self.latitude.data is None) != (self.longitude.data is None):
             missing = self.longitude if self.longitude.data is None else self.latitude
-            missing.errors = [*missing.errors, _l("Give both latitude and longitude, or neither.")]
+            add_error(missing, _l("Give both latitude and longitude, or neither."))
             return False
-        return ok
+        return True
 
-    def validate_language_note(self, field: Field) -> None:
-        if self.comm_language.data and not field.data:
-            raise ValidationError(_l("Say which language the person speaks."))
+    def _check_contact(self) -> bool:
+        """49-10 asks for 電話番号その他の連絡先: at least one way to reach the person."""
+        if any(f.data for f in (self.phone, self.mobile_phone, self.fax, self.email)):
+            return True
+        add_error(
+            self.phone,
+            _l("Give at least one way to reach the person: phone, mobile, fax or email."),
+        )
+        return False
+
+    def _check_language(self) -> bool:
+        if self.comm_language.data and not self.language_note.data:
+            add_error(self.language_note, _l("Say which language the person speaks."))
+            return False
+        return True
 
 
 #: Form fields copied onto the model as they are.

@@ -6,9 +6,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .. import permissions
 from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..models import ConsentState, District, EmergencyContact, Registrant, User
+from ..models.base import utcnow
 from ..text import address_key, search_key
 
 
@@ -32,7 +34,11 @@ def _apply(session: DbSession, registrant: Registrant, data: dict[str, Any], cit
 
 
 def _place(session: DbSession, registrant: Registrant) -> None:
-    """Without coordinates of their own, a person is placed at the district point, approximate."""
+    """Without coordinates of their own, a person is placed at the district point, approximate.
+
+    The edit form leaves an approximate location blank, so saving it does not promote the
+    district point to an exact one.
+    """
     if registrant.latitude is not None and registrant.longitude is not None:
         registrant.location_approximate = False
         return
@@ -91,6 +97,9 @@ def update_registrant(
     _apply(session, registrant, dict(data), city)
     changed = sorted(k for k, v in snapshot(registrant).items() if before.get(k) != v)
     if changed:
+        # Touch the row even when only contacts changed, so the version moves on and a
+        # form opened before this save is refused.
+        registrant.updated_at = utcnow()
         session.flush()
         record_event(
             session,
@@ -112,3 +121,17 @@ def snapshot(registrant: Registrant) -> dict[str, Any]:
         (c.name, c.relation, c.phone) for c in registrant.emergency_contacts
     ]
     return values
+
+
+def fetch_visible(session: DbSession, user: User, registrant_id: int) -> Registrant | None:
+    """The registrant if the access rule lets this user see them, else None.
+
+    A refusal is audited: someone asked for a person they may not see (or who does not
+    exist), which is worth knowing after a leak.
+    """
+    if permissions.can_view_registrant(session, user, registrant_id):
+        return session.get(Registrant, registrant_id)
+    record_event(
+        session, "registrant.denied", actor=user, object_type="registrant", object_id=registrant_id
+    )
+    return None

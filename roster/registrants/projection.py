@@ -63,15 +63,31 @@ READERS: dict[str, Any] = {
 
 
 #: Keys that come with a field group: whoever may see the group sees these too.
-GROUPED = {"device_other": "devices", "language_note": "communication"}
+GROUPED = {"language_note": "communication"}
+#: Decimal places of a coarse location: 3 is about 100 m, enough to plan, not to find a door.
+COARSE_DECIMALS = 3
 
 
 def project(registrant: Registrant, fields: frozenset[str]) -> dict[str, Any]:
     """The registrant's visible fields, in a stable order; nothing else is read."""
-    return {
+    view = {
         name: read(registrant)
         for name, read in READERS.items()
         if GROUPED.get(name, name) in fields
+    }
+    if "coarse_location" in fields and "latitude" not in fields:
+        view.update(_coarse(registrant))
+    return view
+
+
+def _coarse(r: Registrant) -> dict[str, Any]:
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, COARSE_DECIMALS)
+
+    return {
+        "latitude": rounded(r.latitude),
+        "longitude": rounded(r.longitude),
+        "location_approximate": True,
     }
 
 

@@ -6,6 +6,7 @@ cannot reveal whether someone is on the register to a user who may not see names
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -14,8 +15,8 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import DbSession
 from ..models import ConsentState, District, Household, Mobility, Registrant, RegistrantStatus
-from ..permissions import registrant_condition, visible_fields
-from ..text import next_prefix, search_key
+from ..permissions import can_see_all_statuses, registrant_condition, visible_fields
+from ..text import address_key, next_prefix, search_key
 
 T = TypeVar("T")
 
@@ -51,6 +52,10 @@ class RegisterFilter:
     """What the user asked the list for. Unknown or forbidden values are ignored."""
 
     q: str = ""
+    #: The key in the URL named a search that is gone (expired, or another user's).
+    search_expired: bool = False
+    #: Prefecture and municipality, stripped from a typed address like the stored ones.
+    city: str = ""
     district_id: int | None = None
     consent: str = ""
     need: str = ""
@@ -74,7 +79,7 @@ SEARCH_KEYS = (
 )
 
 
-def search_condition(q: str, fields: frozenset[str]) -> ColumnElement[bool] | None:
+def search_condition(q: str, fields: frozenset[str], city: str = "") -> ColumnElement[bool] | None:
     """Match the start of the ID, name, reading or address (after the municipality).
 
     Each key is searched on its own index and the matching IDs are united: a plain OR with
@@ -83,8 +88,10 @@ def search_condition(q: str, fields: frozenset[str]) -> ColumnElement[bool] | No
     key = search_key(q)
     if not key:
         return None
+    keys = {column: key for _needed, column in SEARCH_KEYS}
+    keys[Registrant.address_key] = address_key(q, city)
     parts = [
-        select(Registrant.id).where(prefix(column, key))
+        select(Registrant.id).where(prefix(column, keys[column]))
         for needed, column in SEARCH_KEYS
         if needed in fields and (column is not Registrant.resident_no or key.isdigit())
     ]
@@ -95,7 +102,7 @@ def conditions(user: Any, flt: RegisterFilter) -> list[ColumnElement[bool]]:
     """The access rule first, then every filter the user may use."""
     fields = visible_fields(user)
     where = [registrant_condition(user)]
-    if flt.q and (term := search_condition(flt.q, fields)) is not None:
+    if flt.q and (term := search_condition(flt.q, fields, flt.city)) is not None:
         where.append(term)
     if flt.district_id:
         where.append(Registrant.district_id == flt.district_id)
@@ -103,9 +110,30 @@ def conditions(user: Any, flt: RegisterFilter) -> list[ColumnElement[bool]]:
         where.append(Registrant.consent_state == ConsentState(flt.consent))
     if flt.need in NEEDS and NEEDS[flt.need][0] in fields:
         where.append(NEEDS[flt.need][1])
-    if "status" in fields and flt.status in RegistrantStatus.__members__.values():
+    if can_see_all_statuses(user) and flt.status in RegistrantStatus.__members__.values():
         where.append(Registrant.status == RegistrantStatus(flt.status))
     return where
+
+
+def strict_filter(user: Any, args: Mapping[str, str]) -> RegisterFilter:
+    """A filter from API parameters, refusing (ValueError) any the user may not use, so a
+    caller never mistakes an ignored filter for an applied one."""
+    fields = visible_fields(user)
+    district = args.get("district")
+    if district is not None and bounded_int(district) is None:
+        raise ValueError("district must be a district ID")
+    consent, need = args.get("consent", ""), args.get("need", "")
+    status = args.get("status", RegistrantStatus.ACTIVE.value)
+    if consent and ("consent_state" not in fields or consent not in set(ConsentState)):
+        raise ValueError("consent filter not available: " + consent)
+    if need and (need not in NEEDS or NEEDS[need][0] not in fields):
+        raise ValueError("need filter not available: " + need)
+    known_status = status in set(RegistrantStatus) or status == "all"
+    if "status" in args and (not can_see_all_statuses(user) or not known_status):
+        raise ValueError("status filter not available: " + status)
+    return RegisterFilter(
+        district_id=bounded_int(district), consent=consent, need=need, status=status
+    )
 
 
 def sort_options(user: Any) -> list[str]:
@@ -163,3 +191,14 @@ def register_page(
 
 def districts(session: DbSession) -> list[District]:
     return list(session.scalars(select(District).order_by(District.name_kana, District.code)))
+
+
+#: Largest ID either database stores; anything above names nothing.
+MAX_ID = 2**31 - 1
+
+
+def bounded_int(value: str | None) -> int | None:
+    """A positive ID from a query string, or None for anything else (text, huge numbers)."""
+    if value is None or not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        return None
+    return int(value)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import (
@@ -13,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -33,15 +31,14 @@ from .operations import (
     DuplicateResidentNoError,
     StaleEditError,
     create_registrant,
+    fetch_visible,
     update_registrant,
 )
 from .projection import project
-from .queries import NEEDS, RegisterFilter, districts, register_page, sort_options
+from .queries import NEEDS, RegisterFilter, bounded_int, register_page, sort_options
+from .searches import recall_search, remember_search
 
 bp = Blueprint("registrants", __name__)
-
-#: The most recent searches kept per browser session, so a search term never enters a URL.
-SEARCHES_KEPT = 5
 
 
 @bp.get("/")
@@ -54,26 +51,19 @@ def home() -> ResponseReturnValue:
 
 def _filter_from_request() -> RegisterFilter:
     args = request.args
+    key = args.get("f", "")
+    q = recall_search(db.session, current_user, key) if key else None
     return RegisterFilter(
-        q=session.get("searches", {}).get(args.get("f", ""), ""),
-        district_id=args.get("district", type=int),
+        q=q or "",
+        search_expired=bool(key) and q is None,
+        city=_city(),
+        district_id=bounded_int(args.get("district")),
         consent=args.get("consent", ""),
         need=args.get("need", ""),
         status=args.get("status", RegistrantStatus.ACTIVE.value),
         sort=args.get("sort", ""),
         descending=args.get("dir") == "desc",
     )
-
-
-def _remember_search(q: str) -> str:
-    """Keep the search term in the signed session and return an opaque key for the URL."""
-    if not q:
-        return ""
-    searches: dict[str, str] = dict(session.get("searches", {}))
-    key = secrets.token_urlsafe(6)
-    searches[key] = q[:100]
-    session["searches"] = dict(list(searches.items())[-SEARCHES_KEPT:])
-    return key
 
 
 @bp.route("/registrants/", methods=["GET", "POST"])
@@ -86,7 +76,9 @@ def index() -> ResponseReturnValue:
         args: dict[str, Any] = {
             k: form.get(k) for k in ("district", "consent", "need", "status", "sort", "dir")
         }
-        args["f"] = _remember_search(form.get("q", "").strip())
+        q = form.get("q", "").strip()
+        args["f"] = remember_search(db.session, current_user, q) if q else ""
+        db.session.commit()
         return redirect(url_for("registrants.index", **{k: v for k, v in args.items() if v}))
     flt = _filter_from_request()
     page = register_page(
@@ -112,7 +104,7 @@ def index() -> ResponseReturnValue:
         page=page,
         flt=flt,
         fields=fields,
-        districts=districts(db.session),
+        districts=permissions.visible_districts(db.session, current_user),
         needs=[n for n, (f, _c) in NEEDS.items() if f in fields],
         sorts=sort_options(current_user),
         consent_states=list(ConsentState),
@@ -126,10 +118,9 @@ def visible_or_404(registrant_id: int, page: str | None = None) -> Registrant:
 
     With `page`, a GET of that page is audited as a view of the person.
     """
-    if not permissions.can_view_registrant(db.session, current_user, registrant_id):
-        abort(404)
-    registrant = db.session.get(Registrant, registrant_id)
+    registrant = fetch_visible(db.session, current_user, registrant_id)
     if registrant is None:
+        db.session.commit()
         abort(404)
     if page and request.method == "GET":
         record_event(
@@ -144,7 +135,7 @@ def visible_or_404(registrant_id: int, page: str | None = None) -> Registrant:
     return registrant
 
 
-@bp.get("/registrants/<int:registrant_id>")
+@bp.get("/registrants/<id:registrant_id>")
 @require(permissions.can_view_register)
 def detail(registrant_id: int) -> ResponseReturnValue:
     """One person's page, with the fields this user may see and, for staff, the consent history."""
@@ -175,7 +166,7 @@ def detail(registrant_id: int) -> ResponseReturnValue:
 
 
 def _form(obj: Any = None) -> RegistrantForm:
-    choices = [(d.id, d.name) for d in districts(db.session)]
+    choices = [(d.id, d.name) for d in permissions.visible_districts(db.session, current_user)]
     return RegistrantForm(obj=obj, district_choices=choices)
 
 
@@ -203,7 +194,7 @@ def create() -> ResponseReturnValue:
     )
 
 
-@bp.route("/registrants/<int:registrant_id>/edit", methods=["GET", "POST"])
+@bp.route("/registrants/<id:registrant_id>/edit", methods=["GET", "POST"])
 @require(permissions.can_edit_registrants)
 def edit(registrant_id: int) -> ResponseReturnValue:
     """Edit a person. A save built on an outdated page is refused with 409, changing nothing."""
@@ -211,6 +202,8 @@ def edit(registrant_id: int) -> ResponseReturnValue:
     form = _form(obj=registrant if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = str(registrant.version)
+        if registrant.location_approximate:
+            form.latitude.data = form.longitude.data = None
     if form.validate_on_submit():
         try:
             changed = update_registrant(
