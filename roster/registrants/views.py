@@ -139,21 +139,13 @@ def visible_or_404(registrant_id: int, page: str | None = None) -> Registrant:
 @require(permissions.can_view_register)
 def detail(registrant_id: int) -> ResponseReturnValue:
     """One person's page, with the fields this user may see and, for staff, the consent history."""
-    registrant = visible_or_404(registrant_id)
+    registrant = visible_or_404(registrant_id, page="detail")
     fields = permissions.visible_fields(current_user)
     records = (
         history(db.session, registrant)
         if permissions.can_view_consent_history(current_user)
         else []
     )
-    record_event(
-        db.session,
-        "registrant.view",
-        actor=current_user,
-        object_type="registrant",
-        object_id=registrant.id,
-    )
-    db.session.commit()
     return render_template(
         "registrants/detail.html",
         r=project(registrant, fields),
