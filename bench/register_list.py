@@ -37,11 +37,9 @@ NOTES = """## Reading the figures
   answer directly (a district, a need with a consent state) and a search by full name stay
   near 1×; the unfiltered list counts all 188,000 active people from a narrow index.
 - A search for a common family name alone (佐藤 matches 3.5 % of the demo: 70 people at
-  2,000, about 7,000 at 200,000) counts and sorts every match, read through the covering
-  search indexes and one primary-key probe each. That, and the address prefix search
-  (田無町2), are the scenarios above 2×; the absolute times stay in tens of milliseconds.
-  Capping the count of broad searches ("1,000人以上") would bring them under 2× and is left
-  for when staff ask for it; today the list gives exact totals everywhere.
+  2,000, about 7,000 at 200,000) must still sort every match by reading to show the first
+  page; its count stops at 1,000 (`SEARCH_COUNT_CAP`), where the page asks to narrow the
+  search instead of paging through thousands. Lists without a search count exactly.
 - Counts and pages come from composite indexes that carry the status, consent state and
   reading (see `roster/models/registrants.py`); the partner rule reads a cached scope bitmask
   instead of probing the consent history per person. `roster demo` refreshes the planner's

@@ -187,3 +187,18 @@ def test_an_expired_search_says_so(client, auth, world):
     auth.login("t_staff")
     page = client.get("/registrants/?f=no-such-key").get_data(as_text=True)
     assert 'role="alert"' in page
+
+
+def test_a_broad_search_stops_counting_and_asks_to_narrow_it(client, auth, factory, world,
+                                                             monkeypatch):
+    from roster.registrants import queries
+
+    monkeypatch.setattr(queries, "SEARCH_COUNT_CAP", 2)
+    auth.login("t_staff")
+    for _ in range(3):
+        factory.registrant(world["districts"][0], name="広瀬 一", name_kana="ヒロセ ハジメ")
+    client.post("/locale", data={"locale": "en", "next": "/"})
+    page = search(client, "広瀬")
+    assert "More than 2 people match" in page
+    # The first page still lists the matches in reading order; only the counting stops.
+    assert page.count("広瀬 一") == 3

@@ -157,18 +157,37 @@ class Page(Generic[T]):
     total: int
     page: int
     per_page: int
+    #: The total stopped counting at this many: there are at least `total`.
+    capped: bool = False
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
 
+#: A search stops counting here: past it, the person searched for is found by narrowing the
+#: search, not by paging, and counting every match of a common name would cost more.
+SEARCH_COUNT_CAP = 1000
+
+
+def count_matches(session: DbSession, where: list[Any], cap: int | None) -> tuple[int, bool]:
+    """How many rows match, or (cap, True) when there are more than cap."""
+    if cap is None:
+        return session.scalar(select(func.count(Registrant.id)).where(*where)) or 0, False
+    limited = select(Registrant.id).where(*where).limit(cap + 1).subquery()
+    found = session.scalar(select(func.count()).select_from(limited)) or 0
+    return (cap, True) if found > cap else (found, False)
+
+
 def register_page(
-    session: DbSession, user: Any, flt: RegisterFilter, page: int, per_page: int
+    session: DbSession, user: Any, flt: RegisterFilter, page: int, per_page: int,
+    search_cap: int | None = None,
 ) -> Page[Registrant]:
-    """One page of the visible, filtered register and the total count."""
+    """One page of the visible, filtered register and the total count; a search's count stops
+    at search_cap (default SEARCH_COUNT_CAP)."""
     where = conditions(user, flt)
-    total = session.scalar(select(func.count(Registrant.id)).where(*where)) or 0
+    cap = search_cap or SEARCH_COUNT_CAP
+    total, capped = count_matches(session, where, cap if flt.q else None)
     page = max(1, min(page, max(1, -(-total // per_page))))
     # Find the page's IDs from the indexes first, then load just those rows: sorting narrow
     # rows is far cheaper than sorting whole records when thousands match.
@@ -186,7 +205,7 @@ def register_page(
         .options(selectinload(Registrant.emergency_contacts))
     )
     rows = {r.id: r for r in session.scalars(rows_query)}
-    return Page([rows[i] for i in ids], total, page, per_page)
+    return Page([rows[i] for i in ids], total, page, per_page, capped)
 
 
 def districts(session: DbSession) -> list[District]:
