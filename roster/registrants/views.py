@@ -172,6 +172,9 @@ def _city() -> str:
 def create() -> ResponseReturnValue:
     """Add a person (手上げ, a recommendation, or by hand from the source systems)."""
     form = _form()
+    if request.method == "GET":
+        # A person added to the register is on it; every other answer is chosen by staff.
+        form.status.data = RegistrantStatus.ACTIVE.value
     if form.validate_on_submit():
         try:
             registrant = create_registrant(db.session, registrant_data(form), current_user, _city())
