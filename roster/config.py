@@ -51,10 +51,14 @@ def instance_secret(raw: dict[str, Any], instance_dir: Path, name: str) -> str:
     if key:
         return str(key)
     key_file = instance_dir / name
-    if not key_file.exists():
-        instance_dir.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(48))
-        key_file.chmod(0o600)
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # Created at once with owner-only access; if another worker won the race, read theirs.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(48))
     return key_file.read_text().strip()
 
 
@@ -77,6 +81,7 @@ def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "MIN_PASSWORD_LENGTH": int(security.get("min_password_length", 10)),
+        "TRUSTED_PROXIES": int(security.get("trusted_proxies", 0)),
         "BABEL_DEFAULT_LOCALE": locales[0],
         "BABEL_DEFAULT_TIMEZONE": i18n.get("timezone", "Asia/Tokyo"),
         "LOCALES": locales,

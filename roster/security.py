@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import csrf, db, login_manager
 from .models import User
@@ -16,6 +19,7 @@ PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "s
 
 
 def register(app: Flask) -> None:
+    app.wsgi_app = trust_proxies(app.wsgi_app, app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -24,6 +28,11 @@ def register(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
     app.before_request(require_login)
     app.after_request(security_headers)
+
+
+def trust_proxies(wsgi_app: Any, hops: int) -> Any:
+    """Take the client address from X-Forwarded-For, but only across `hops` trusted proxies."""
+    return ProxyFix(wsgi_app, x_for=hops, x_proto=hops) if hops else wsgi_app
 
 
 def load_user(session_token: str) -> User | None:

@@ -924,3 +924,18 @@ def test_a_partner_chooses_only_among_the_districts_it_serves(
     page = client.get("/registrants/").get_data(as_text=True)
     served, other = world["districts"]
     assert f'value="{served.id}"' in page and f'<option value="{other.id}"' not in page
+
+
+def test_partners_no_consent_form_names_see_no_one_on_silence(
+    app: Flask, client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any],
+    factory: Any,
+) -> None:
+    """Under opt_out, silence shares with the named partner kinds, not with 福祉事業所."""
+    provider = factory.organisation(PartnerCategory.WELFARE_PROVIDER, [world["districts"][0]])
+    factory.user(Role.PARTNER, "t_provider", organisation=provider)
+    app.config["CONSENT_RULE"] = "opt_out"
+    try:
+        AuthActions(client).login("t_provider")
+        assert client.get("/api/v1/registrants").get_json()["total"] == 0
+    finally:
+        app.config["CONSENT_RULE"] = "opt_in"

@@ -224,7 +224,9 @@ def test_a_failed_login_is_audited_and_gets_a_generic_message(
         assert len(failed) == 1
         assert failed[0].actor_id is None
         # A name that is no account may be a password typed in the wrong box: not kept.
-        assert failed[0].actor_name == ("t_staff" if username == "t_staff" else "(unknown)")
+        expected = "t_staff" if username == "t_staff" else "?"
+        assert failed[0].actor_name.startswith(expected)
+        assert username == "t_staff" or username not in failed[0].actor_name
         assert password not in failed[0].detail
     for telling in ("unknown user", "no such user", "does not exist", "deactivated"):
         assert telling not in html.lower()
@@ -904,3 +906,16 @@ def test_many_failures_from_one_address_pause_sign_in_from_it(
     for i in range(30):
         auth.login(f"guess{i}", "wrong password!")
     assert auth.login("t_planner").status_code == 429
+
+
+def test_an_unknown_name_pauses_like_a_real_one_so_names_cannot_be_probed(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    for name in ("t_staff", "nobody_at_all"):
+        for _ in range(5):
+            auth.login(name, "wrong password!")
+    assert auth.login("t_staff", "wrong password!").status_code == 429
+    assert auth.login("nobody_at_all", "wrong password!").status_code == 429
+    names = list(db.scalars(select(AuditEvent.actor_name).where(
+        AuditEvent.action == "login.failed")))
+    assert "nobody_at_all" not in names

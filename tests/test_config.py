@@ -49,3 +49,23 @@ def test_an_unknown_consent_rule_is_refused_with_a_clear_message(tmp_path):
 def test_a_missing_config_file_is_named(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_file(tmp_path / "nope.toml")
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one():
+    from roster.security import trust_proxies
+
+    seen = {}
+
+    def inner(environ, start_response):
+        seen["addr"] = environ["REMOTE_ADDR"]
+        return []
+
+    environ = {
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_X_FORWARDED_FOR": "203.0.113.9",
+        "wsgi.url_scheme": "http",
+    }
+    trust_proxies(inner, 1)(dict(environ), None)
+    assert seen["addr"] == "203.0.113.9"
+    trust_proxies(inner, 0)(dict(environ), None)
+    assert seen["addr"] == "127.0.0.1", "without trusted proxies the header is ignored"

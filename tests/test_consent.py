@@ -200,3 +200,28 @@ def test_a_proxy_without_a_relation_is_refused(client, auth, db, world):
     assert response.status_code == 422
     assert 'id="proxy_relation-err"' in response.get_data(as_text=True)
     assert records_of(db, person) == []
+
+
+def test_presumption_is_only_the_method_of_presumed_consent(client, auth, db, world):
+    auth.login("t_staff")
+    person = world["refusing"]
+    response = client.post(f"/registrants/{person.id}/consent/new", data={
+        "purpose": "register_sharing", "state": "consented", "method": "presumption",
+        "decided_on": "2026-10-01", "scope": ["minsei_iin"]})
+    assert response.status_code == 422
+    db.refresh(person)
+    assert person.consent_state is ConsentState.REFUSED
+
+
+def test_a_plan_cannot_be_made_on_presumed_consent(client, auth, db, world, app):
+    app.config["CONSENT_RULE"] = "presumed_after_no_reply"
+    try:
+        auth.login("t_staff")
+        person = world["unasked"]
+        response = client.post(f"/registrants/{person.id}/consent/new", data={
+            "purpose": "plan_making", "state": "presumed", "method": "presumption",
+            "decided_on": "2026-10-01", "notice_sent_on": "2026-08-01", "note": "条例"})
+        assert response.status_code == 422
+        assert records_of(db, person) == []
+    finally:
+        app.config["CONSENT_RULE"] = "opt_in"

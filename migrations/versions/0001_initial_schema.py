@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 18:56:35.575207
+Create Date: 2026-11-22 19:19:16.162234
 """
 
 from __future__ import annotations
@@ -250,7 +250,14 @@ def upgrade() -> None:
             op.f('fk_registrants_current_consent_id_consent_records'),
             'consent_records', ['current_consent_id'], ['id'],
         )
-    # Consent history is append-only in the database too.
+    # The audit chain's head exists from the start, so the first two events cannot race
+    # to create it.
+    op.bulk_insert(
+        sa.table('audit_head', sa.column('id', sa.Integer), sa.column('last_seq', sa.Integer),
+                 sa.column('last_hash', sa.String)),
+        [{'id': 1, 'last_seq': 0, 'last_hash': '0' * 64}],
+    )
+    # Consent history and the audit trail are append-only in the database too.
     dialect = op.get_bind().dialect.name
     for table in APPEND_ONLY_TABLES:
         for statement in append_only_ddl(dialect, table):
@@ -267,6 +274,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == 'postgresql':
         for table in APPEND_ONLY_TABLES:
             op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS {table}_append_only()")
     op.drop_table('consent_record_scopes')
     with op.batch_alter_table('saved_searches', schema=None) as batch_op:

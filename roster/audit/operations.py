@@ -124,6 +124,8 @@ class ChainReport:
     checked: int
     first_bad_seq: int | None = None
     reason: str = ""
+    head_seq: int = 0
+    head_hash: str = GENESIS_HASH
 
 
 def iter_events(session: DbSession, batch: int = 5000) -> Iterator[AuditEvent]:
@@ -154,4 +156,4 @@ def verify_chain(session: DbSession) -> ChainReport:
     head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
     if head_seq != checked or head_hash != prev_hash:
         return ChainReport(False, checked, checked + 1, "events after it were removed")
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, head_seq=head_seq, head_hash=head_hash)

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 
-from ..audit.operations import client_address, record_event
+from ..audit.operations import audit_key, client_address, record_event
 from ..extensions import DbSession
-from ..models import AuditEvent, User
+from ..models import AuditEvent, AuditHead, User
 from ..models.base import utcnow
 from ..passwords import hash_password, verify_password, verify_unknown_user
+from ..registrants.searches import forget_expired_searches
 
 #: Failed sign-ins within the window before further tries are refused: per account, and
 #: (higher, as an office shares one address) per client address.
 MAX_FAILURES = 5
 MAX_FAILURES_PER_ADDRESS = 30
 FAILURE_WINDOW = timedelta(minutes=15)
-#: Stands in the audit trail for a name that is no account: what was typed may be a password.
-UNKNOWN_NAME = "(unknown)"
+#: A name that is no account is logged as this prefix and a keyed digest of what was typed:
+#: the typed text may be a password, yet repeated guesses at one name still add up.
+UNKNOWN_PREFIX = "?"
 
 
 class TooManyFailuresError(Exception):
@@ -43,15 +47,34 @@ def recent_failures(
     return session.scalar(query) or 0
 
 
-def _paused(session: DbSession, user: User | None) -> bool:
+def logged_name(typed: str, user: User | None) -> str:
+    """The account's name, or a keyed digest of a name that is no account."""
+    if user is not None:
+        return user.username
+    digest = hmac.new(audit_key(), typed.encode(), hashlib.sha256).hexdigest()[:16]
+    return UNKNOWN_PREFIX + digest
+
+
+def _paused(session: DbSession, name: str) -> bool:
+    """Whether this name, or this client address, has failed too often of late. Unknown names
+    pause exactly like real ones, so the answer never tells which names exist."""
     address = client_address()
     by_address = address is not None and (
         recent_failures(session, ip_address=address) >= MAX_FAILURES_PER_ADDRESS
     )
-    by_account = user is not None and (
-        recent_failures(session, username=user.username) >= MAX_FAILURES
-    )
-    return by_address or by_account
+    return by_address or recent_failures(session, username=name) >= MAX_FAILURES
+
+
+def _serialise_attempts(session: DbSession, name: str) -> None:
+    """Make attempts on one name wait for each other, so a burst of parallel guesses cannot
+    all read the failure count before any of them is written."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": "login:" + name}
+        )
+    else:
+        # SQLite has one writer at a time: taking the write lock now queues the attempts.
+        session.execute(update(AuditHead).values(last_seq=AuditHead.last_seq))
 
 
 def authenticate(session: DbSession, username: str, password: str) -> User | None:
@@ -59,11 +82,13 @@ def authenticate(session: DbSession, username: str, password: str) -> User | Non
 
     After MAX_FAILURES failures for an account (or MAX_FAILURES_PER_ADDRESS from one address)
     within FAILURE_WINDOW, sign-in is paused: even the right password is refused until the
-    window has passed. Names that are no account are logged as UNKNOWN_NAME.
+    window has passed. Names that are no account are logged by keyed digest (logged_name).
     """
-    user = session.scalar(select(User).where(User.username == username.strip()[:60]))
-    name = user.username if user else UNKNOWN_NAME
-    if _paused(session, user):
+    typed = username.strip()[:60]
+    user = session.scalar(select(User).where(User.username == typed))
+    name = logged_name(typed, user)
+    _serialise_attempts(session, name)
+    if _paused(session, name):
         record_event(session, "login.paused", actor_name=name)
         raise TooManyFailuresError(name)
     if user is None:
@@ -76,6 +101,7 @@ def authenticate(session: DbSession, username: str, password: str) -> User | Non
         raise InactiveAccountError(name)
     user.last_login_at = utcnow()
     record_event(session, "login", actor=user)
+    forget_expired_searches(session)
     return user
 
 

@@ -69,7 +69,7 @@ class ConsentForm(FlaskForm):
 
     def validate(self, extra_validators: object = None) -> bool:
         ok = super().validate(extra_validators)  # type: ignore[arg-type]
-        checks = (self._check_scope, self._check_presumption, self._check_proxy)
+        checks = (self._check_scope, self._check_method, self._check_presumption, self._check_proxy)
         return all([check() for check in checks]) and ok
 
     def _check_scope(self) -> bool:
@@ -79,6 +79,18 @@ class ConsentForm(FlaskForm):
             and not self.scope.data
         ):
             add_error(self.scope, _l("Tick at least one partner the person agreed to."))
+            return False
+        return True
+
+    def _check_method(self) -> bool:
+        """推定 goes with 推定同意 and nothing else, and only where the law allows it: the
+        register and plan sharing, never the making of a plan (49-14 needs the person)."""
+        presumed = self.state.data == ConsentState.PRESUMED
+        if presumed != (self.method.data == ConsentMethod.PRESUMPTION):
+            add_error(self.method, _l("Presumption is the method of presumed consent only."))
+            return False
+        if presumed and self.purpose.data == ConsentPurpose.PLAN_MAKING:
+            add_error(self.state, _l("Making a plan needs the person's own consent."))
             return False
         return True
 

@@ -53,7 +53,9 @@ def sharing_states(rule: str) -> tuple[ConsentState, ...]:
 
 def register_sharing_allows(category: PartnerCategory | None, rule: str) -> ColumnElement[bool]:
     """SQL condition on Registrant: its consent lets a partner of this category see it."""
-    if category is None:
+    if category not in SCOPE_BITS:
+        # A kind of partner no consent form names (福祉事業所, その他) is never shared with on
+        # the strength of consent or silence; agreements decide for them.
         return false()
     in_scope = Registrant.consent_scope.op("&")(SCOPE_BITS.get(category, 0)) != 0
     consented = and_(Registrant.consent_state == ConsentState.CONSENTED, in_scope)

@@ -180,7 +180,11 @@ def count_matches(session: DbSession, where: list[Any], cap: int | None) -> tupl
 
 
 def register_page(
-    session: DbSession, user: Any, flt: RegisterFilter, page: int, per_page: int,
+    session: DbSession,
+    user: Any,
+    flt: RegisterFilter,
+    page: int,
+    per_page: int,
     search_cap: int | None = None,
 ) -> Page[Registrant]:
     """One page of the visible, filtered register and the total count; a search's count stops

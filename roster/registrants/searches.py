@@ -17,10 +17,15 @@ SEARCH_LIFETIME = timedelta(hours=12)
 
 def remember_search(session: DbSession, user: User, text: str) -> str:
     """Store what was typed and return the key for the URL; old keys are forgotten."""
-    session.execute(delete(SavedSearch).where(SavedSearch.created_at < utcnow() - SEARCH_LIFETIME))
+    forget_expired_searches(session)
     key = secrets.token_urlsafe(12)
     session.add(SavedSearch(key=key, user_id=user.id, text=text[:100]))
     return key
+
+
+def forget_expired_searches(session: DbSession) -> None:
+    """Delete every search older than SEARCH_LIFETIME (they may hold names)."""
+    session.execute(delete(SavedSearch).where(SavedSearch.created_at < utcnow() - SEARCH_LIFETIME))
 
 
 def recall_search(session: DbSession, user: User, key: str) -> str | None:
