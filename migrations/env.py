@@ -37,6 +37,12 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    if connection.dialect.name == "sqlite":
+        # Batch mode rebuilds a table by copy, drop and rename; with foreign keys enforced the
+        # drop would cascade into emergency contacts. SQLite takes this only outside a
+        # transaction, so it comes first.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

@@ -21,3 +21,34 @@ def test_migrations_go_down_and_up_again_on_a_fresh_database(tmp_path):
     command.upgrade(config, "head")
     command.downgrade(config, "base")
     command.upgrade(config, "head")
+
+
+def test_rebuilding_a_table_on_sqlite_keeps_the_rows_that_point_at_it(tmp_path, app):
+    """Batch mode copies, drops and renames registrants; contacts must not cascade away."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from roster.demo import load_demo
+    from roster.extensions import make_engine
+    from roster.models import EmergencyContact
+
+    url = f"sqlite:///{tmp_path / 'keep.db'}"
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+    engine = make_engine(url)
+
+    def contacts() -> int:
+        with Session(engine) as session:
+            return session.scalar(select(func.count(EmergencyContact.id))) or 0
+
+    with app.app_context(), Session(engine) as session:
+        load_demo(session, registrants=30, seed=3, password_hash="x")
+        session.commit()
+    before = contacts()
+    assert before > 0
+    command.downgrade(config, "0001")
+    command.upgrade(config, "head")
+    assert contacts() == before
+    engine.dispose()

@@ -23,6 +23,7 @@ class Household(enum.StrEnum):
     ALONE = "alone"  #: 独居
     ELDERLY_ONLY = "elderly_only"  #: 高齢者のみ世帯
     WITH_OTHERS = "with_others"  #: 同居
+    UNKNOWN = "unknown"  #: 未確認: imported from the source systems, not yet asked
 
 
 class Mobility(enum.StrEnum):
@@ -30,6 +31,7 @@ class Mobility(enum.StrEnum):
     CANE_WALKER = "cane_walker"  #: 杖・歩行器
     WHEELCHAIR = "wheelchair"  #: 車椅子
     BEDRIDDEN = "bedridden"  #: 寝たきり
+    UNKNOWN = "unknown"  #: 未確認: imported from the source systems, not yet asked
 
 
 class CareLevel(enum.StrEnum):
