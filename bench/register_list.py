@@ -61,8 +61,13 @@ def build(size: int, workdir: Path) -> tuple[str, float, int]:
     cli = [sys.executable, "-m", "roster.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, cwd=ROOT)
     started = time.perf_counter()
-    child = subprocess.Popen([*cli, "demo", "--registrants", str(size), "--seed", "1"], env=env,
-                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [*cli, "demo", "--registrants", str(size), "--seed", "1"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     _pid, status, usage = os.wait4(child.pid, 0)
     if status != 0:
         raise SystemExit(f"roster demo failed for {size}")
@@ -129,8 +134,12 @@ def measure_round(url: str, timings: dict[str, list[float]]) -> None:
         db.engine.dispose()
 
 
-def report(sizes: tuple[int, int], loads: dict[int, tuple[float, int]],
-           results: dict[int, dict[str, list[float]]], rounds: int) -> str:
+def report(
+    sizes: tuple[int, int],
+    loads: dict[int, tuple[float, int]],
+    results: dict[int, dict[str, list[float]]],
+    rounds: int,
+) -> str:
     small, large = sizes
     lines = [
         "# Performance",

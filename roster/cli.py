@@ -186,6 +186,9 @@ def print_demo_logins() -> None:
 
 
 def register(app: Flask) -> None:
+    from .imports.cli import import_registrants
+
+    app.cli.add_command(import_registrants)
     app.cli.add_command(db_group)
     app.cli.add_command(create_user_command)
     app.cli.add_command(verify_audit_command)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import format_date, format_datetime
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ from .labels import action_label, label, need_label, scope_labels, sort_label
 
 def select_locale() -> str:
     locales = current_app.config["LOCALES"]
+    if not has_request_context():  # the CLI speaks the default language
+        return str(locales[0])
     if current_user and current_user.is_authenticated and current_user.locale in locales:
         return str(current_user.locale)
     chosen = session.get("locale")

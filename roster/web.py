@@ -43,6 +43,12 @@ def municipality() -> Municipality | None:
     return g.municipality  # type: ignore[no-any-return]
 
 
+def city_prefix() -> str:
+    """Prefecture and municipality as addresses begin, e.g. 東京都西東京市."""
+    city = municipality()
+    return f"{city.prefecture}{city.name}" if city else ""
+
+
 def template_globals() -> dict[str, Any]:
     return {"municipality": municipality(), "perm": permissions}
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from ..extensions import DbSession
 from ..models import AuditEvent, AuditHead, User
@@ -79,17 +79,17 @@ def record_event(
     else:
         session.refresh(head)
     event = AuditEvent(
-        seq=head.last_seq + 1,
-        # Microsecond precision survives every backend, so the hash recomputes exactly.
-        occurred_at=utcnow(),
-        actor_id=actor.id if actor else None,
-        actor_name=actor.username if actor else (actor_name or "-"),
-        action=action,
-        object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        ip_address=ip_address or client_address(),
-        detail=canonical_detail(detail),
-        prev_hash=head.last_hash,
+        **_event_row(
+            head.last_seq + 1,
+            head.last_hash,
+            action,
+            actor,
+            actor_name,
+            object_type,
+            object_id,
+            detail,
+            ip_address,
+        )
     )
     event.hash = hash_of(event)
     session.add(event)
@@ -100,6 +100,69 @@ def record_event(
 
 def audit_key() -> bytes:
     return str(current_app.config["AUDIT_KEY"]).encode()
+
+
+def record_events(session: DbSession, events: list[dict[str, Any]]) -> None:
+    """Append many events at once (an import): one head lock, hashes chained in memory,
+    one bulk insert. Each dict holds the keyword arguments of record_event()."""
+    if not events:
+        return
+    first = record_event(session, **events[0])
+    prev_hash, seq, key = first.hash, first.seq, audit_key()
+    rows = []
+    for spec in events[1:]:
+        seq += 1
+        row = _event_row(seq, prev_hash, **spec)
+        row["hash"] = event_hash(key, *(row[f] for f in HASHED_FIELDS))
+        rows.append(row)
+        prev_hash = row["hash"]
+    if rows:
+        session.execute(insert(AuditEvent), rows)
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(last_seq=seq, last_hash=prev_hash)
+    )
+    session.expire_all()
+
+
+#: The fields event_hash() takes after the key, in order.
+HASHED_FIELDS = (
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "object_type",
+    "object_id",
+    "ip_address",
+    "detail",
+    "prev_hash",
+)
+
+
+def _event_row(
+    seq: int,
+    prev_hash: str,
+    action: str,
+    actor: User | None = None,
+    actor_name: str | None = None,
+    object_type: str | None = None,
+    object_id: int | str | None = None,
+    detail: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        # Microsecond precision survives every backend, so the hash recomputes exactly.
+        "occurred_at": utcnow(),
+        "actor_id": actor.id if actor else None,
+        "actor_name": actor.username if actor else (actor_name or "-"),
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "ip_address": ip_address or client_address(),
+        "detail": canonical_detail(detail),
+        "prev_hash": prev_hash,
+    }
 
 
 def hash_of(event: AuditEvent) -> str:

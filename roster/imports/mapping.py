@@ -133,8 +133,13 @@ class Mapping:
         problems: list[tuple[str, str]] = []
         for target, header in self.columns.items():
             if (i := index.get(match_key(header))) is None:
-                problems.append((target, f'The mapping names column "{header}" for {target}, '
-                                 "but the file has no such column."))
+                problems.append(
+                    (
+                        target,
+                        f'The mapping names column "{header}" for {target}, '
+                        "but the file has no such column.",
+                    )
+                )
             else:
                 found[target] = (i, headers[i])
         claimed = {i for i, _ in found.values()}
@@ -151,11 +156,6 @@ class Mapping:
                 if target in REQUIRED_FIELDS:
                     problems.append((target, _missing_column(target)))
         return Columns(found, problems)
-
-    def code_for(self, target: str, key: str) -> str | None:
-        """The enum value the mapping gives a source code (already match_key'd), if any."""
-        codes = self.values.get(target)
-        return codes.get(key) if codes else None
 
 
 def _missing_column(target: str) -> str:
@@ -190,7 +190,7 @@ def load_mapping(path: str | Path) -> Mapping:
 
 def _columns(section: object) -> dict[str, str]:
     if not isinstance(section, dict):
-        raise MappingError("[columns] must be a table of field = \"source header\".")
+        raise MappingError('[columns] must be a table of field = "source header".')
     _check_fields(section, TARGET_FIELDS, "[columns]")
     bad = [name for name, header in section.items() if not isinstance(header, str) or not header]
     if bad:

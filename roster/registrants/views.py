@@ -25,7 +25,7 @@ from ..consent.operations import current_by_purpose, history
 from ..decorators import require
 from ..extensions import db
 from ..models import ConsentPurpose, ConsentState, Registrant, RegistrantStatus, Role
-from ..web import municipality
+from ..web import city_prefix
 from .forms import RegistrantForm, registrant_data
 from .operations import (
     DuplicateResidentNoError,
@@ -56,7 +56,7 @@ def _filter_from_request() -> RegisterFilter:
     return RegisterFilter(
         q=q or "",
         search_expired=bool(key) and q is None,
-        city=_city(),
+        city=city_prefix(),
         district_id=bounded_int(args.get("district")),
         consent=args.get("consent", ""),
         need=args.get("need", ""),
@@ -162,11 +162,6 @@ def _form(obj: Any = None) -> RegistrantForm:
     return RegistrantForm(obj=obj, district_choices=choices)
 
 
-def _city() -> str:
-    city = municipality()
-    return f"{city.prefecture}{city.name}" if city else ""
-
-
 @bp.route("/registrants/new", methods=["GET", "POST"])
 @require(permissions.can_edit_registrants)
 def create() -> ResponseReturnValue:
@@ -177,7 +172,9 @@ def create() -> ResponseReturnValue:
         form.status.data = RegistrantStatus.ACTIVE.value
     if form.validate_on_submit():
         try:
-            registrant = create_registrant(db.session, registrant_data(form), current_user, _city())
+            registrant = create_registrant(
+                db.session, registrant_data(form), current_user, city_prefix()
+            )
         except DuplicateResidentNoError:
             form.resident_no.errors = [_("Another registrant already has this resident ID.")]
         else:
@@ -207,7 +204,7 @@ def edit(registrant_id: int) -> ResponseReturnValue:
                 registrant_data(form),
                 int(form.version.data or 0),
                 current_user,
-                _city(),
+                city_prefix(),
             )
             db.session.commit()
         except (StaleEditError, StaleDataError):

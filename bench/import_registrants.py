@@ -1,0 +1,155 @@
+"""Eligibility import of 100,000 rows against a bare bulk insert of the same rows, in one run.
+
+    python bench/import_registrants.py [--rows 100000] [--write]
+
+Both go into a fresh copy of the same migrated demo database (西東京市, no registrants yet).
+The baseline inserts ready-made registrant rows with one executemany; the import reads a
+Shift_JIS CSV with era dates and full-width digits, parses and checks it, compares it with
+the register, inserts, audits every person and commits. --write adds the result to
+docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import delete, insert  # noqa: E402
+
+from roster import create_app  # noqa: E402
+from roster.extensions import db  # noqa: E402
+from roster.imports.mapping import Mapping  # noqa: E402
+from roster.imports.operations import _new_row, apply_import, plan_import  # noqa: E402
+from roster.imports.parsing import parse_rows, read_table  # noqa: E402
+from roster.models import District, Registrant  # noqa: E402
+from roster.web import city_prefix  # noqa: E402
+
+ERAS = (("昭和", 1926), ("平成", 1989))
+FAMILY = ("佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤")
+FAMILY_KANA = (
+    "サトウ",
+    "スズキ",
+    "タカハシ",
+    "タナカ",
+    "イトウ",
+    "ワタナベ",
+    "ヤマモト",
+    "ナカムラ",
+    "コバヤシ",
+    "カトウ",
+)
+GIVEN = (
+    ("和子", "カズコ", "女"),
+    ("清", "キヨシ", "男"),
+    ("幸子", "サチコ", "女"),
+    ("茂", "シゲル", "男"),
+    ("節子", "セツコ", "女"),
+    ("勇", "イサム", "男"),
+)
+WIDE = str.maketrans("0123456789-", "０１２３４５６７８９－")
+
+
+def export(path: Path, rows: int, towns: list[str]) -> None:
+    """A Shift_JIS export as a resident-records system writes it."""
+    rng = random.Random(7)
+    lines = ["宛名番号,氏名,氏名カナ,生年月日,性別,住所,電話番号,要介護度"]
+    for n in range(rows):
+        f = rng.randrange(len(FAMILY))
+        given, kana, sex = rng.choice(GIVEN)
+        year = rng.randint(1930, 1960)
+        era, start = ERAS[0]
+        born = f"{era}{year - start + 1}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日"
+        address = f"東京都西東京市{rng.choice(towns)}{rng.randint(1, 6)}-{rng.randint(1, 30)}-1"
+        phone = f"042-4{rng.randint(20, 69)}-{rng.randint(0, 9999):04d}".translate(WIDE)
+        care = rng.choice(("要介護1", "要介護３", "要支援2", ""))
+        lines.append(
+            f"{9_000_000_000 + n},{FAMILY[f]} {given},{FAMILY_KANA[f]} {kana},"
+            f"{born},{sex},{address},{phone},{care}"
+        )
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp932"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--write", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="roster-import-") as tmp:
+        work = Path(tmp)
+        template = work / "template.db"
+        app = create_app({"DATABASE_URL": f"sqlite:///{template}"})
+        from alembic import command
+
+        from roster.cli import alembic_config
+        from roster.demo import load_demo
+        from roster.passwords import hash_password
+
+        with app.app_context():
+            command.upgrade(alembic_config(), "head")
+            load_demo(db.session, registrants=1, seed=1, password_hash=hash_password("x"))
+            db.session.execute(delete(Registrant))
+            db.session.commit()
+            towns = [d.name for d in db.session.query(District).all()]
+        db.session.remove()
+        db.engine.dispose()  # the last connection closing folds the WAL into the file we copy
+        csv_path = work / "export.csv"
+        export(csv_path, args.rows, towns)
+        bare = run(template, work / "bare.db", csv_path, bare=True)
+        full = run(template, work / "import.db", csv_path, bare=False)
+    text = (
+        f"\n## Eligibility import\n\n{args.rows:,} rows (Shift_JIS CSV, era dates, full-width "
+        f"digits) into the demo database, measured by `bench/import_registrants.py`:\n\n"
+        f"| step | seconds |\n|---|---:|\n| bare bulk insert of the same rows | {bare:.1f} |\n"
+        f"| import: read, parse, compare, insert, audit, commit | {full:.1f} |\n"
+        f"| ratio | {full / bare:.2f}× (target under 4×) |\n"
+    )
+    print(text)
+    if args.write:
+        doc = ROOT / "docs" / "performance.md"
+        current = doc.read_text()
+        head = current.split("\n## Eligibility import")[0].rstrip("\n")
+        doc.write_text(head + "\n" + text)
+
+
+def run(template: Path, target: Path, csv_path: Path, bare: bool) -> float:
+    shutil.copy(template, target)
+    app = create_app({"DATABASE_URL": f"sqlite:///{target}"})
+    with app.app_context():
+        city = city_prefix()
+        table = read_table(csv_path, filename=csv_path.name)
+        parsed = parse_rows(table, Mapping(), today=date.today())
+        plan = plan_import(db.session, parsed.records, parsed.errors, city)
+        assert plan.ok, plan.errors[:3]
+        if bare:
+            districts = {d.id: d for d in db.session.query(District).all()}
+            rows = [_new_row(p, city, districts[p.district_id], date.today()) for p in plan.new]
+            started = time.perf_counter()
+            db.session.execute(insert(Registrant), rows)
+            db.session.commit()
+            elapsed = time.perf_counter() - started
+            db.session.remove()
+            db.engine.dispose()
+            return elapsed
+        started = time.perf_counter()
+        table = read_table(csv_path, filename=csv_path.name)
+        parsed = parse_rows(table, Mapping(), today=date.today())
+        plan = plan_import(db.session, parsed.records, parsed.errors, city)
+        apply_import(db.session, plan, None, city, date.today())
+        db.session.commit()
+        elapsed = time.perf_counter() - started
+    db.session.remove()
+    db.engine.dispose()
+    return elapsed
+
+
+if __name__ == "__main__":
+    main()

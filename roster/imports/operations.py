@@ -1,0 +1,368 @@
+"""Eligibility import: compare an export with the register, then apply it all or nothing.
+
+The source systems are authoritative for who is eligible and for their identity fields; staff
+are authoritative for what they learnt on visits (household, mobility, needs, contacts), so
+an import never overwrites those. People missing from an export are never deleted: each gets
+a proposed status that staff confirm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+
+from ..audit.operations import record_event, record_events
+from ..extensions import DbSession
+from ..models import (
+    CareLevel,
+    ConsentState,
+    District,
+    Household,
+    Mobility,
+    Registrant,
+    RegistrantStatus,
+    Source,
+    User,
+)
+from ..models.base import utcnow
+from ..text import address_key, search_key
+from .parsing import ImportRecord, RowError
+
+#: Fields an import compares and updates on people already on the register.
+SOURCE_FIELDS = (
+    "name",
+    "name_kana",
+    "birth_date",
+    "sex",
+    "address",
+    "postal_code",
+    "phone",
+    "mobile_phone",
+    "care_level",
+    "disability_certificate",
+)
+REGISTRANTS = cast(Table, Registrant.__table__)
+#: What a person missing from the export is proposed to have become; staff confirm.
+DEFAULT_MISSING_STATUS = RegistrantStatus.MOVED_OUT
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class ChangedPerson:
+    registrant_id: int
+    resident_no: str
+    row: int
+    changes: list[FieldChange]
+    district_id: int
+    #: Every source field as it will be after the import.
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class MissingPerson:
+    registrant_id: int
+    resident_no: str
+    name: str
+    proposed: RegistrantStatus = DEFAULT_MISSING_STATUS
+
+
+@dataclass
+class NewPerson:
+    record: ImportRecord
+    district_id: int
+
+
+@dataclass
+class ImportPlan:
+    """What applying the export would do, and every row that stops it."""
+
+    new: list[NewPerson] = field(default_factory=list)
+    changed: list[ChangedPerson] = field(default_factory=list)
+    missing: list[MissingPerson] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportRefusedError(Exception):
+    """The plan has errors: nothing was written."""
+
+
+class DistrictFinder:
+    """A person's district from the export's district column, else from the address."""
+
+    def __init__(self, districts: Sequence[District], city: str) -> None:
+        self.city = city
+        self.by_name = {search_key(d.name): d.id for d in districts}
+        # Longest names first, so 緑町 is not taken for a town that merely starts the same way.
+        self.prefixes = sorted(self.by_name.items(), key=lambda kv: -len(kv[0]))
+
+    def find(self, record: ImportRecord) -> int | None:
+        if record.district:
+            return self.by_name.get(search_key(record.district))
+        town = address_key(record.address, self.city)
+        return next((i for key, i in self.prefixes if town.startswith(key)), None)
+
+
+def plan_import(
+    session: DbSession, records: Sequence[ImportRecord], errors: Sequence[RowError], city: str
+) -> ImportPlan:
+    """Compare the parsed export with the register. Writes nothing."""
+    plan = ImportPlan(errors=list(errors))
+    finder = DistrictFinder(list(session.scalars(select(District))), city)
+    # Plain rows, not ORM objects: a 200,000-person register compares in little memory.
+    columns = [
+        getattr(Registrant, n)
+        for n in (*SOURCE_FIELDS, "id", "resident_no", "district_id", "source", "status")
+    ]
+    existing = {r.resident_no: r for r in session.execute(select(*columns))}
+    for record in records:
+        district_id = finder.find(record)
+        if district_id is None:
+            column, reason = (
+                ("district", f'No district is named "{record.district}".')
+                if record.district
+                else (
+                    "address",
+                    "No district matches the start of this address (after the "
+                    "city); add a district column or correct the address.",
+                )
+            )
+            plan.errors.append(RowError(record.row, column, reason))
+            continue
+        person = existing.pop(record.resident_no, None)
+        if person is None:
+            plan.new.append(NewPerson(record, district_id))
+            continue
+        changes = _changes(person, record)
+        if changes or person.district_id != district_id:
+            values = {n: getattr(person, n) for n in SOURCE_FIELDS}
+            values.update({c.field: c.new for c in changes})
+            plan.changed.append(
+                ChangedPerson(
+                    person.id, person.resident_no, record.row, changes, district_id, values
+                )
+            )
+        else:
+            plan.unchanged += 1
+    plan.missing = [
+        MissingPerson(p.id, p.resident_no, p.name)
+        for p in existing.values()
+        if p.source is Source.ELIGIBLE_LIST and p.status is RegistrantStatus.ACTIVE
+    ]
+    plan.errors.sort(key=lambda e: (e.row, e.column))
+    return plan
+
+
+def _changes(person: Any, record: ImportRecord) -> list[FieldChange]:
+    changes = []
+    for name in SOURCE_FIELDS:
+        new = getattr(record, name)
+        if new is None and name == "care_level":
+            continue  # an export without 要介護度 says nothing about it
+        if getattr(person, name) != new:
+            changes.append(FieldChange(name, getattr(person, name), new))
+    return changes
+
+
+def support_reason(record: ImportRecord) -> str:
+    """A first 事由 from what the source systems know; staff refine it after a visit."""
+    parts = []
+    if record.care_level and record.care_level is not CareLevel.NONE:
+        parts.append(record.care_level.value)
+    if record.disability_certificate:
+        parts.append(f"障害者手帳 {record.disability_certificate}")
+    reason = record.support_reason or "、".join(parts)
+    return reason or "名簿対象者（住民記録・福祉システムより抽出）"
+
+
+def _new_row(person: NewPerson, city: str, district: District, today: date) -> dict[str, Any]:
+    r = person.record
+    return {
+        "resident_no": r.resident_no,
+        "name": r.name,
+        "name_kana": r.name_kana,
+        "birth_date": r.birth_date,
+        "sex": r.sex,
+        "address": r.address,
+        "postal_code": r.postal_code,
+        "phone": r.phone,
+        "mobile_phone": r.mobile_phone,
+        "fax": None,
+        "email": None,
+        "support_reason": support_reason(r),
+        "district_id": district.id,
+        "latitude": district.latitude,
+        "longitude": district.longitude,
+        "location_approximate": True,
+        "household": r.household or Household.UNKNOWN,
+        "mobility": r.mobility or Mobility.UNKNOWN,
+        "device_ventilator": False,
+        "device_oxygen": False,
+        "device_suction": False,
+        "device_dialysis": False,
+        "device_other": None,
+        "comm_hearing": False,
+        "comm_visual": False,
+        "comm_language": False,
+        "comm_cognitive": False,
+        "language_note": None,
+        "care_level": r.care_level or CareLevel.NONE,
+        "disability_certificate": r.disability_certificate,
+        "status": RegistrantStatus.ACTIVE,
+        "source": Source.ELIGIBLE_LIST,
+        "last_verified_on": today,
+        "consent_state": ConsentState.UNCONFIRMED,
+        "consent_scope": 0,
+        "current_consent_id": None,
+        "name_key": search_key(r.name),
+        "kana_key": search_key(r.name_kana),
+        "address_key": address_key(r.address, city),
+        "version": 1,
+        "created_at": utcnow(),
+        "updated_at": utcnow(),
+    }
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    created: int
+    updated: int
+    status_changed: int
+
+
+def apply_import(
+    session: DbSession,
+    plan: ImportPlan,
+    actor: User | None,
+    city: str,
+    today: date,
+    missing_statuses: Mapping[int, RegistrantStatus] | None = None,
+    batch: int = 5000,
+    progress: Any = None,
+) -> ImportSummary:
+    """Write the plan in the caller's transaction, or nothing at all if any row is bad.
+
+    missing_statuses says, per registrant ID, what staff confirmed for people missing from
+    the export; people not named there keep their status.
+    """
+    if not plan.ok:
+        raise ImportRefusedError(f"{len(plan.errors)} rows have errors; nothing was written")
+    districts = {d.id: d for d in session.scalars(select(District))}
+    created = _insert_new(session, plan.new, city, districts, today, batch, progress)
+    _update_changed(session, plan.changed, city, today)
+    confirmed = {
+        k: v
+        for k, v in (missing_statuses or {}).items()
+        if k in {m.registrant_id for m in plan.missing}
+    }
+    _set_statuses(session, confirmed)
+    events = (
+        [_event(actor, "registrant.create", i, {"import": True}) for i in created]
+        + [
+            _event(
+                actor,
+                "registrant.update",
+                c.registrant_id,
+                {"import": True, "fields": sorted({x.field for x in c.changes})},
+            )
+            for c in plan.changed
+        ]
+        + [
+            _event(actor, "registrant.update", i, {"import": True, "fields": ["status"]})
+            for i in confirmed
+        ]
+    )
+    record_events(session, events)
+    summary = ImportSummary(len(created), len(plan.changed), len(confirmed))
+    record_event(
+        session,
+        "import.apply",
+        actor=actor,
+        actor_name="cli",
+        detail={
+            "created": summary.created,
+            "updated": summary.updated,
+            "status_changed": summary.status_changed,
+        },
+    )
+    return summary
+
+
+def _event(
+    actor: User | None, action: str, registrant_id: int, detail: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "action": action,
+        "actor": actor,
+        "object_type": "registrant",
+        "object_id": registrant_id,
+        "detail": detail,
+    }
+
+
+def _insert_new(
+    session: DbSession,
+    people: Sequence[NewPerson],
+    city: str,
+    districts: dict[int, District],
+    today: date,
+    batch: int,
+    progress: Any,
+) -> list[int]:
+    ids: list[int] = []
+    statement = insert(Registrant).returning(Registrant.id, sort_by_parameter_order=True)
+    for start in range(0, len(people), batch):
+        chunk = people[start : start + batch]
+        rows = [_new_row(p, city, districts[p.district_id], today) for p in chunk]
+        ids += session.scalars(statement, rows).all()
+        if progress is not None:
+            progress.update(len(chunk))
+    return ids
+
+
+def _update_changed(
+    session: DbSession, people: Iterable[ChangedPerson], city: str, today: date
+) -> None:
+    table = REGISTRANTS
+    for person in people:
+        values = person.values
+        session.execute(
+            update(table)
+            .where(table.c.id == person.registrant_id)
+            .values(
+                **values,
+                district_id=person.district_id,
+                name_key=search_key(values["name"]),
+                kana_key=search_key(values["name_kana"]),
+                address_key=address_key(values["address"], city),
+                last_verified_on=today,
+                version=table.c.version + 1,
+                updated_at=utcnow(),
+            )
+        )
+
+
+def _set_statuses(session: DbSession, statuses: Mapping[int, RegistrantStatus]) -> None:
+    if not statuses:
+        return
+    table = REGISTRANTS
+    session.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values(status=bindparam("b_status"), version=table.c.version + 1, updated_at=utcnow()),
+        [{"b_id": i, "b_status": s} for i, s in statuses.items()],
+    )
