@@ -35,6 +35,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/register_list.py --write
+	$(BIN)/python bench/import_registrants.py --write
 
 clean:
 	rm -rf $(VENV) instance/roster.db* .pytest_cache
