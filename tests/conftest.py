@@ -95,7 +95,7 @@ def db(app: Flask) -> Iterator[Session]:
         database.session.remove()
     transaction.rollback()
     connection.close()
-    database.session.configure(bind=database.engine, join_transaction_mode="conservative_savepoint")
+    database.session.configure(bind=database.engine, join_transaction_mode="conditional_savepoint")
 
 
 @pytest.fixture()

@@ -82,8 +82,13 @@ class ConsentFormVersion:
             from flask import current_app
 
             env = current_app.jinja_env
-        person = context.get("person") or {}
-        context.setdefault("born", format_birth_date(person.get("birth_date"), self.language))
+        person = context.get("person")
+        birth = (
+            person.get("birth_date")
+            if isinstance(person, Mapping)
+            else getattr(person, "birth_date", None)
+        )
+        context.setdefault("born", format_birth_date(birth, self.language))
         context.setdefault("form", self)
         return Markup(_compiled(env, self.body_template).render(**context))  # noqa: S704
 
@@ -95,8 +100,18 @@ def _compiled(env: Environment, path: Path) -> Template:
 
 
 _MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 
@@ -153,8 +168,7 @@ def load_forms(directory: Path = FORMS_DIR) -> dict[str, ConsentFormVersion]:
             )
         if form.version != folder.name:
             raise FormCatalogError(
-                f"{toml_path}: version {form.version!r} must match its folder name "
-                f"{folder.name!r}"
+                f"{toml_path}: version {form.version!r} must match its folder name {folder.name!r}"
             )
         forms[form.version] = form
         sources[form.version] = toml_path
@@ -198,9 +212,7 @@ def _load_one(toml_path: Path) -> ConsentFormVersion:
         raise fail(f"version {version!r} must start with its language, {language}-")
     effective = _as_date(data["effective_from"])
     if effective is None:
-        raise fail(
-            f"effective_from {data['effective_from']!r} must be a date such as 2026-04-01"
-        )
+        raise fail(f"effective_from {data['effective_from']!r} must be a date such as 2026-04-01")
     replaces = data.get("replaces")
     if replaces is not None and (replaces == version or not _VERSION_RE.match(replaces)):
         raise fail(f"replaces {replaces!r} must name an earlier version ID")
@@ -234,9 +246,7 @@ def _as_date(value: object) -> date | None:
     return None
 
 
-def _check_together(
-    forms: Mapping[str, ConsentFormVersion], sources: Mapping[str, Path]
-) -> None:
+def _check_together(forms: Mapping[str, ConsentFormVersion], sources: Mapping[str, Path]) -> None:
     starts: dict[tuple[str, date], str] = {}
     for form in forms.values():
         key = (form.language, form.effective_from)
@@ -269,9 +279,7 @@ def current_form(
     language has taken effect by then.
     """
     catalog = load_forms() if forms is None else forms
-    candidates = [
-        f for f in catalog.values() if f.language == language and f.effective_from <= on
-    ]
+    candidates = [f for f in catalog.values() if f.language == language and f.effective_from <= on]
     if not candidates:
         known = sorted({f.language for f in catalog.values()})
         raise LookupError(
