@@ -127,7 +127,7 @@ def run(template: Path, target: Path, csv_path: Path, bare: bool) -> float:
         city = city_prefix()
         table = read_table(csv_path, filename=csv_path.name)
         parsed = parse_rows(table, Mapping(), today=date.today())
-        plan = plan_import(db.session, parsed.records, parsed.errors, city)
+        plan = plan_import(db.session, parsed, city)
         assert plan.ok, plan.errors[:3]
         if bare:
             districts = {d.id: d for d in db.session.query(District).all()}
@@ -142,7 +142,7 @@ def run(template: Path, target: Path, csv_path: Path, bare: bool) -> float:
         started = time.perf_counter()
         table = read_table(csv_path, filename=csv_path.name)
         parsed = parse_rows(table, Mapping(), today=date.today())
-        plan = plan_import(db.session, parsed.records, parsed.errors, city)
+        plan = plan_import(db.session, parsed, city)
         apply_import(db.session, plan, None, city, date.today())
         db.session.commit()
         elapsed = time.perf_counter() - started

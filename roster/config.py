@@ -78,6 +78,8 @@ def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(security.get("session_minutes", 480))),
         "SESSION_COOKIE_SECURE": bool(security.get("secure_cookies", False)),
         "SESSION_COOKIE_HTTPONLY": True,
+        # Uploads (eligibility exports) above this many bytes are refused with 413.
+        "MAX_CONTENT_LENGTH": int(raw.get("security", {}).get("max_upload_mb", 64)) * 2**20,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "MIN_PASSWORD_LENGTH": int(security.get("min_password_length", 10)),
@@ -89,6 +91,10 @@ def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
         "PRESUMED_AFTER_DAYS": int(raw.get("consent", {}).get("presumed_after_days", 30)),
         "PAGE_SIZE": int(raw.get("register", {}).get("page_size", 50)),
         "API_MAX_PER_PAGE": int(raw.get("register", {}).get("api_max_per_page", 500)),
+        "REVERIFY_MONTHS": int(raw.get("register", {}).get("reverify_months", 12)),
+        "OFFICE": dict(raw.get("office", {})),
+        "REMINDER_AFTER_DAYS": int(raw.get("rounds", {}).get("reminder_after_days", 21)),
+        "ROUND_MAX_MEMBERS": int(raw.get("rounds", {}).get("max_members", 2000)),
         "DEMO_PASSWORD": os.environ.get("ROSTER_DEMO_PASSWORD")
         or raw.get("demo", {}).get("password", "demo"),
         "DEMO_REGISTRANTS": int(raw.get("demo", {}).get("registrants", 3000)),

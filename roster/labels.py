@@ -150,6 +150,12 @@ ACTION_LABELS: dict[str, object] = {
     "registrant.create": _l("Added a person"),
     "registrant.update": _l("Edited a person"),
     "consent.record": _l("Recorded consent"),
+    "import.dry_run": _l("Import: dry run"),
+    "import.apply": _l("Import applied"),
+    "import.report": _l("Import: error report downloaded"),
+    "round.create": _l("Created a mailing round"),
+    "round.print": _l("Printed a mailing round"),
+    "round.sent": _l("Marked a round as sent"),
     "api.list": _l("API: listed people"),
     "api.view": _l("API: viewed a person"),
 }

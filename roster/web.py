@@ -27,10 +27,14 @@ def register(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .consent.views import bp as consent_bp
+    from .dashboard.views import bp as dashboard_bp
     from .health import bp as health_bp
+    from .imports.views import bp as imports_bp
     from .registrants.views import bp as registrants_bp
+    from .rounds.views import bp as rounds_bp
 
-    for bp in (health_bp, auth_bp, registrants_bp, consent_bp, admin_bp, audit_bp, api_bp):
+    for bp in (health_bp, auth_bp, registrants_bp, consent_bp, admin_bp, audit_bp, api_bp,
+               rounds_bp, dashboard_bp, imports_bp):
         app.register_blueprint(bp)
     app.context_processor(template_globals)
     register_errors(app)

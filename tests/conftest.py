@@ -21,6 +21,7 @@ from roster import create_app
 from roster.cli import alembic_config
 from roster.extensions import db as database
 from roster.extensions import make_engine
+from roster.models import Role
 
 from .factories import Factory
 
@@ -70,6 +71,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret",
             "AUDIT_KEY": "test-audit-key",
+            "IMPORT_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
             "ARGON2_FAST": True,
             "WTF_CSRF_ENABLED": False,
         }
@@ -127,6 +129,22 @@ class AuthActions:
 @pytest.fixture()
 def auth(client: FlaskClient) -> AuthActions:
     return AuthActions(client)
+
+
+@pytest.fixture()
+def place(world: dict[str, Any], factory: Factory, db: Session, app: Flask) -> dict[str, Any]:
+    """The world plus a user for the admin pages to act on and a mailing round, sent long
+    enough ago that a reminder is due, for the round pages."""
+    from datetime import date, timedelta
+
+    from roster.consent.catalog import reference_key
+    from roster.rounds.operations import create_round
+
+    mailing = create_round(db, world["users"]["staff"], "t", "ja", [world["unasked"].id],
+                           date.today(), reference_key(app.config["SECRET_KEY"]))
+    mailing.sent_on = date.today() - timedelta(days=app.config["REMINDER_AFTER_DAYS"] + 1)
+    db.flush()
+    return {**world, "target": factory.user(Role.STAFF, "t_target"), "round": mailing}
 
 
 @pytest.fixture()

@@ -43,12 +43,6 @@ def sign_in(auth: AuthActions, role: str) -> None:
     assert response.headers["Location"] == "/"
 
 
-@pytest.fixture()
-def place(world: dict[str, Any], factory: Any) -> dict[str, Any]:
-    """The world plus a user account for the admin pages to act on."""
-    return {**world, "target": factory.user(Role.STAFF, "t_target")}
-
-
 # ---------------------------------------------------------------------------------------------
 # The route × role matrix.
 # ---------------------------------------------------------------------------------------------
@@ -85,6 +79,17 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/api/v1/registrants": lambda w: "/api/v1/registrants",
     "/api/v1/registrants/<id:registrant_id>": lambda w: f"/api/v1/registrants/{w['refusing'].id}",
     "/api/v1/openapi.json": lambda w: "/api/v1/openapi.json",
+    "/rounds/": lambda w: "/rounds/",
+    "/rounds/new": lambda w: "/rounds/new",
+    "/rounds/reply": lambda w: "/rounds/reply",
+    "/rounds/<id:round_id>": lambda w: f"/rounds/{w['round'].id}",
+    "/rounds/<id:round_id>/print": lambda w: f"/rounds/{w['round'].id}/print",
+    "/rounds/<id:round_id>/sent": lambda w: f"/rounds/{w['round'].id}/sent",
+    "/rounds/<id:round_id>/reminder": lambda w: f"/rounds/{w['round'].id}/reminder",
+    "/imports/": lambda w: "/imports/",
+    "/imports/<token>/apply": lambda w: f"/imports/{'A' * 43}/apply",
+    "/imports/<token>/report.csv": lambda w: f"/imports/{'A' * 43}/report.csv",
+    "/dashboard/": lambda w: "/dashboard/",
 }
 
 Expected = int | tuple[int, str]
@@ -129,6 +134,17 @@ policy(ACCESS, "/admin/audit/",                               LOGIN, 200,   403,
 policy(ACCESS, "/api/v1/registrants",                         401,   403,   200,   200,   200)
 policy(ACCESS, "/api/v1/registrants/<id:registrant_id>",     401,   403,   200,   404,   200)
 policy(ACCESS, "/api/v1/openapi.json",                        401,   200,   200,   200,   200)
+policy(ACCESS, "/rounds/",                                    LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/rounds/new",                                 LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/rounds/reply",                               LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/rounds/<id:round_id>",                       LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/rounds/<id:round_id>/print",                 LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/rounds/<id:round_id>/sent",                  LOGIN, 403,   302,   403,   403)
+policy(ACCESS, "/rounds/<id:round_id>/reminder",              LOGIN, 403,   302,   403,   403)
+policy(ACCESS, "/imports/",                                   LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/imports/<token>/apply",                      LOGIN, 403,   404,   403,   403)
+policy(ACCESS, "/imports/<token>/report.csv",                 LOGIN, 403,   404,   403,   403)
+policy(ACCESS, "/dashboard/",                                 LOGIN, 403,   200,   403,   403)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
 # may gets the form back with its errors (422), and nothing is saved.
@@ -141,6 +157,9 @@ policy(SUBMIT, "/registrants/<id:registrant_id>/consent/new", LOGIN, 403,  422, 
 policy(SUBMIT, "/admin/users/new",                            LOGIN, 422,   403,   403,   403)
 policy(SUBMIT, "/admin/users/<id:user_id>/password",         LOGIN, 422,   403,   403,   403)
 policy(SUBMIT, "/admin/organisations",                        LOGIN, 422,   403,   403,   403)
+policy(SUBMIT, "/rounds/new",                                 LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/rounds/reply",                               LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/imports/",                                   LOGIN, 403,   422,   403,   403)
 # fmt: on
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from roster.models import (
     AuditEvent,
     ConsentRecord,
+    MailingRound,
     Organisation,
     Registrant,
     Role,
@@ -287,14 +289,12 @@ def test_an_admin_created_user_is_sent_to_change_their_password_from_every_page(
     client: IsolatedClient,
     auth: AuthActions,
     db: Any,
-    world: dict[str, Any],
-    factory: Any,
+    place: dict[str, Any],
 ) -> None:
     admin_creates(client, auth)
     newcomer = db.scalars(select(User).where(User.username == "newcomer")).one()
     assert newcomer.must_change_password
     assert auth.login("newcomer", TEMPORARY).status_code == 302
-    place = {**world, "target": factory.user(Role.STAFF, "t_target")}
     change = (302, "/account/password")
     rules = {rule.rule: rule.methods or set() for rule in app.url_map.iter_rules()}
     allowed = {"/healthz", "/login", "/locale", "/logout", "/account/password"}
@@ -523,18 +523,50 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
             db.scalar(select(Organisation.id).where(Organisation.name == "CSRF自治会")) is not None
         ),
     ),
+    "/rounds/new": (
+        "staff",
+        lambda w: {"title": "CSRF回", "target": "all_active", "district_id": "0",
+                   "language": "ja"},
+        lambda db, w: db.scalar(select(MailingRound.id).where(MailingRound.title == "CSRF回"))
+        is not None,
+    ),
+    "/rounds/reply": (
+        "staff",
+        lambda w: {"reference": w["round"].members[0].reference, "answer": "agree",
+                   "scope": ["fire"]},
+        lambda db, w: w["round"].members[0].returned_on is not None,
+    ),
+    "/rounds/<id:round_id>/sent": (
+        "staff",
+        lambda w: {"sent_on": "2026-11-01"},
+        lambda db, w: str(w["round"].sent_on) == "2026-11-01",
+    ),
+    "/rounds/<id:round_id>/reminder": (
+        "staff",
+        lambda w: {},
+        lambda db, w: db.scalar(select(func.count(MailingRound.id))) == 2,
+    ),
+    "/imports/": (
+        "staff",
+        lambda w: {"file": (io.BytesIO("宛名番号,氏名\r\n".encode()), "export.csv")},
+        lambda db, w: bool(events(db, "import.dry_run")),
+    ),
+    "/imports/<token>/apply": ("staff", lambda w: {}, lambda db, w: False),
+    "/imports/<token>/report.csv": ("staff", lambda w: {}, lambda db, w: False),
 }
+
+#: What the control (with a token) answers where it is not a redirect: the upload shows its
+#: dry run, and an unknown upload token is not found.
+CONTROL_STATUS = {"/imports/": 200, "/imports/<token>/apply": 404,
+                  "/imports/<token>/report.csv": 404}
+#: Posts whose control changes nothing stored (a search; an unknown upload token).
+NO_EFFECT = {"/registrants/", "/imports/<token>/apply", "/imports/<token>/report.csv"}
 
 
 def csrf_url(rule: str, place: dict[str, Any]) -> str:
     if rule == "/admin/users/<id:user_id>/active/<int(max=1):active>":
         return f"/admin/users/{place['target'].id}/active/0"
     return URLS[rule](place)
-
-
-@pytest.fixture()
-def place(world: dict[str, Any], factory: Any) -> dict[str, Any]:
-    return {**world, "target": factory.user(Role.STAFF, "t_target")}
 
 
 def test_the_csrf_cases_cover_every_post_route(app: Flask) -> None:
@@ -589,9 +621,10 @@ def test_the_same_post_with_the_pages_csrf_token_goes_through(
         app.config["WTF_CSRF_ENABLED"] = True
         data["csrf_token"] = token(client.get("/account/password"))
     response = client.post(csrf_url(rule, place), data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    assert response.status_code == CONTROL_STATUS.get(rule, 302), response.get_data(
+        as_text=True)[:2000]
     db.expire_all()
-    if rule != "/registrants/":
+    if rule not in NO_EFFECT:
         assert changed(db, place)
 
 

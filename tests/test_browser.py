@@ -172,3 +172,25 @@ def test_the_header_switches_to_english(browser, server):
     page.goto(server + "/admin/audit/")
     shot(page, "09-audit-en")
     assert "registrant.view" in page.content() or "login" in page.content()
+
+
+def test_a_printed_round_has_one_form_per_page(browser, server):
+    import re
+
+    page = sign_in(browser, server, "staff")
+    page.goto(server + "/rounds/new")
+    page.fill("#title", "ブラウザ試験の回")
+    page.select_option("#target", "unanswered")
+    page.select_option("#district_id", index=1)
+    page.select_option("#language", "ja")
+    page.click("form button.primary")
+    members = page.locator("table.register tbody tr").count()
+    assert members > 0
+    shot(page, "10-round-detail")
+    page.click("a[href$='/print']")
+    page.emulate_media(media="print")
+    shot(page, "11-round-print")
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    (ARTIFACTS / "round.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages == members

@@ -114,3 +114,18 @@ def test_an_import_updates_source_fields_but_not_what_staff_learnt(runner, db, w
     assert person.version == version + 1
     updates = db.scalars(select(AuditEvent).where(AuditEvent.action == "registrant.update"))
     assert any('"address"' in e.detail and "テスト町B" not in e.detail for e in updates)
+
+
+def test_an_export_without_a_column_leaves_that_field_alone(runner, db, world, factory,
+                                                           tmp_path):
+    person = factory.registrant(world["districts"][0], address="東京都テスト市テスト町A3-3-3")
+    path = tmp_path / "no-phone.csv"
+    path.write_bytes((
+        "宛名番号,氏名,氏名カナ,生年月日,性別,住所\r\n"
+        f"{person.resident_no},{person.name},{person.name_kana},1940-04-01,男,{person.address}\r\n"
+    ).encode("cp932"))
+    result = runner.invoke(args=["import-registrants", str(path), "--dry-run"])
+    assert "Changed: 0" in result.output, result.output
+    assert runner.invoke(args=["import-registrants", str(path)]).exit_code == 0
+    db.refresh(person)
+    assert person.phone == "042-000-0000" and person.disability_certificate == "身体1級"

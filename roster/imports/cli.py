@@ -58,7 +58,7 @@ def import_registrants(
     except (MappingError, TableError) as exc:
         raise click.ClickException(str(exc)) from exc
     parsed = parse_rows(table, mapping, today=local_today())
-    plan = plan_import(db.session, parsed.records, parsed.errors, city_prefix())
+    plan = plan_import(db.session, parsed, city_prefix())
     show_plan(plan)
     if report is not None:
         report.write_text(report_csv(plan.errors), encoding="utf-8")

@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..text import address_key, search_key
-from .parsing import ImportRecord, RowError
+from .parsing import ImportRecord, ParseResult, RowError
 
 #: Fields an import compares and updates on people already on the register.
 SOURCE_FIELDS = (
@@ -117,11 +117,14 @@ class DistrictFinder:
         return next((i for key, i in self.prefixes if town.startswith(key)), None)
 
 
-def plan_import(
-    session: DbSession, records: Sequence[ImportRecord], errors: Sequence[RowError], city: str
-) -> ImportPlan:
-    """Compare the parsed export with the register. Writes nothing."""
-    plan = ImportPlan(errors=list(errors))
+def plan_import(session: DbSession, parsed: ParseResult, city: str) -> ImportPlan:
+    """Compare the parsed export with the register. Writes nothing.
+
+    Only fields the file has a column for are compared: an export without phone numbers
+    says nothing about them, and must not blank the ones staff hold.
+    """
+    records, present = parsed.records, frozenset(parsed.columns)
+    plan = ImportPlan(errors=list(parsed.errors))
     finder = DistrictFinder(list(session.scalars(select(District))), city)
     # Plain rows, not ORM objects: a 200,000-person register compares in little memory.
     columns = [
@@ -147,7 +150,7 @@ def plan_import(
         if person is None:
             plan.new.append(NewPerson(record, district_id))
             continue
-        changes = _changes(person, record)
+        changes = _changes(person, record, present)
         if changes or person.district_id != district_id:
             values = {n: getattr(person, n) for n in SOURCE_FIELDS}
             values.update({c.field: c.new for c in changes})
@@ -167,12 +170,12 @@ def plan_import(
     return plan
 
 
-def _changes(person: Any, record: ImportRecord) -> list[FieldChange]:
+def _changes(person: Any, record: ImportRecord, present: frozenset[str]) -> list[FieldChange]:
     changes = []
     for name in SOURCE_FIELDS:
+        if name not in present:
+            continue
         new = getattr(record, name)
-        if new is None and name == "care_level":
-            continue  # an export without 要介護度 says nothing about it
         if getattr(person, name) != new:
             changes.append(FieldChange(name, getattr(person, name), new))
     return changes

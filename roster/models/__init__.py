@@ -28,6 +28,7 @@ from .registrants import (
     Sex,
     Source,
 )
+from .rounds import MailingRound, RoundMember
 from .searches import SavedSearch
 from .shelters import HAZARDS, Shelter
 from .users import Role, User
@@ -55,6 +56,8 @@ __all__ = [
     "PartnerCategory",
     "Registrant",
     "SavedSearch",
+    "MailingRound",
+    "RoundMember",
     "RegistrantStatus",
     "Role",
     "Sex",

@@ -10,10 +10,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, func, select, union_all
 from sqlalchemy.orm import selectinload
 
+from ..dashboard.queries import reverify_due_condition
 from ..extensions import DbSession
+from ..i18n import local_today
 from ..models import ConsentState, District, Household, Mobility, Registrant, RegistrantStatus
 from ..permissions import can_see_all_statuses, registrant_condition, visible_fields
 from ..text import address_key, next_prefix, search_key
@@ -59,6 +62,8 @@ class RegisterFilter:
     district_id: int | None = None
     consent: str = ""
     need: str = ""
+    #: Only people due for review (要確認), staff only.
+    due: bool = False
     status: str = RegistrantStatus.ACTIVE.value
     sort: str = ""
     descending: bool = False
@@ -110,6 +115,10 @@ def conditions(user: Any, flt: RegisterFilter) -> list[ColumnElement[bool]]:
         where.append(Registrant.consent_state == ConsentState(flt.consent))
     if flt.need in NEEDS and NEEDS[flt.need][0] in fields:
         where.append(NEEDS[flt.need][1])
+    if flt.due and "last_verified_on" in fields:
+        where.append(
+            reverify_due_condition(local_today(), current_app.config["REVERIFY_MONTHS"])
+        )
     if can_see_all_statuses(user) and flt.status in RegistrantStatus.__members__.values():
         where.append(Registrant.status == RegistrantStatus(flt.status))
     return where

@@ -60,6 +60,7 @@ def _filter_from_request() -> RegisterFilter:
         district_id=bounded_int(args.get("district")),
         consent=args.get("consent", ""),
         need=args.get("need", ""),
+        due=args.get("due") == "1",
         status=args.get("status", RegistrantStatus.ACTIVE.value),
         sort=args.get("sort", ""),
         descending=args.get("dir") == "desc",
@@ -74,7 +75,7 @@ def index() -> ResponseReturnValue:
         # A POST only turns the search box into a key; it changes nothing stored.
         form = request.form
         args: dict[str, Any] = {
-            k: form.get(k) for k in ("district", "consent", "need", "status", "sort", "dir")
+            k: form.get(k) for k in ("district", "consent", "need", "due", "status", "sort", "dir")
         }
         q = form.get("q", "").strip()
         args["f"] = remember_search(db.session, current_user, q) if q else ""

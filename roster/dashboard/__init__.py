@@ -1,0 +1,1 @@
+"""The consent dashboard for welfare staff (/dashboard/)."""

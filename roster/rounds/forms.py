@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..consent.forms import CheckboxesField
+from ..labels import label
+from ..models import CONSENT_SCOPE_CATEGORIES
+from ..registrants.forms import REQUIRED, not_in_future, strip
+
+LANGUAGES = (("ja", _l("Japanese")), ("ja-easy", _l("Easy Japanese")), ("en", _l("English")))
+
+
+class NewRoundForm(FlaskForm):
+    title = StringField(_l("Title"), filters=[strip],
+                        validators=[DataRequired(REQUIRED), Length(max=120)])
+    target = SelectField(_l("Send to"), choices=[
+        ("unanswered", _l("People not asked yet, with no form out")),
+        ("all_active", _l("Everyone active (re-verification)")),
+    ])
+    district_id = SelectField(_l("District"), coerce=int)
+    language = SelectField(_l("Form language"), choices=LANGUAGES)
+
+    def __init__(self, *args: object, district_choices: list[tuple[int, str]], **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.district_id.choices = [(0, _l("All districts")), *district_choices]
+
+
+class SentForm(FlaskForm):
+    sent_on = DateField(_l("Sent on"), validators=[InputRequired(REQUIRED), not_in_future])
+
+
+class ReplyForm(FlaskForm):
+    """One returned form, keyboard first: the code, the answer, the ticks, save."""
+
+    reference = StringField(_l("Reference code"), filters=[strip],
+                            validators=[DataRequired(REQUIRED), Length(max=20)])
+    answer = RadioField(_l("Sharing the register"), choices=[
+        ("agree", _l("Agrees")), ("refuse", _l("Does not agree"))],
+        validators=[InputRequired(_l("Choose the answer ticked on the form."))])
+    scope = CheckboxesField(_l("Partners it covers"))
+    plan_making = BooleanField(_l("Agrees to an evacuation plan being made"))
+    plan_sharing = BooleanField(_l("Agrees to the plan being shared"))
+    decided_on = DateField(_l("Date on the form"), validators=[Optional(), not_in_future])
+    proxy_name = StringField(_l("Proxy's name"), filters=[strip],
+                             validators=[Optional(), Length(max=100)])
+    proxy_relation = StringField(_l("Proxy's relation"), filters=[strip],
+                                 validators=[Optional(), Length(max=40)])
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.scope.choices = [(c.value, label(c)) for c in CONSENT_SCOPE_CATEGORIES]

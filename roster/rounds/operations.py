@@ -1,0 +1,183 @@
+"""Round verbs. They flush and audit; the view commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from sqlalchemy import Select, and_, select
+
+from ..audit.operations import record_event
+from ..consent.catalog import current_form, parse_reference_code, reference_code
+from ..consent.operations import ConsentAnswer, record_consent
+from ..extensions import DbSession
+from ..models import (
+    ConsentMethod,
+    ConsentPurpose,
+    ConsentState,
+    MailingRound,
+    PartnerCategory,
+    Registrant,
+    RegistrantStatus,
+    RoundMember,
+    User,
+)
+
+#: Whom a round can be for.
+TARGETS = ("unanswered", "all_active")
+
+
+def awaiting_reply() -> Select[int]:
+    """Registrants with a form out and no reply yet."""
+    return select(RoundMember.registrant_id).where(RoundMember.returned_on.is_(None))
+
+
+def target_query(target: str, district_id: int | None) -> Select[int]:
+    """IDs of the people a new round would go to, in register order.
+
+    "unanswered": active people never asked (未確認) who have no form out already.
+    """
+    conditions = [Registrant.status == RegistrantStatus.ACTIVE]
+    if target == "unanswered":
+        conditions += [
+            Registrant.consent_state == ConsentState.UNCONFIRMED,
+            Registrant.id.not_in(awaiting_reply()),
+        ]
+    if district_id:
+        conditions.append(Registrant.district_id == district_id)
+    return (
+        select(Registrant.id)
+        .where(and_(*conditions))
+        .order_by(Registrant.district_id, Registrant.kana_key)
+    )
+
+
+def create_round(
+    session: DbSession,
+    actor: User,
+    title: str,
+    language: str,
+    registrant_ids: Sequence[int],
+    today: date,
+    key: bytes,
+    reminder_of: MailingRound | None = None,
+) -> MailingRound:
+    """A round of the current form in a language, one reference code per person."""
+    form = current_form(language, today)
+    mailing = MailingRound(
+        title=title,
+        form_version=form.version,
+        created_by=actor,
+        reminder_of_id=reminder_of.id if reminder_of else None,
+    )
+    session.add(mailing)
+    session.flush()
+    session.add_all(
+        RoundMember(
+            round_id=mailing.id, registrant_id=i, reference=reference_code(i, mailing.id, key=key)
+        )
+        for i in registrant_ids
+    )
+    session.flush()
+    record_event(
+        session,
+        "round.create",
+        actor=actor,
+        object_type="round",
+        object_id=mailing.id,
+        detail={"members": len(registrant_ids), "form": form.version},
+    )
+    return mailing
+
+
+def create_reminder(
+    session: DbSession, actor: User, mailing: MailingRound, today: date, key: bytes
+) -> MailingRound:
+    """A follow-up round for everyone in `mailing` who has not replied."""
+    pending = [m.registrant_id for m in mailing.members if m.returned_on is None]
+    language = (
+        "en"
+        if mailing.form_version.startswith("en-")
+        else ("ja-easy" if mailing.form_version.startswith("ja-easy-") else "ja")
+    )
+    return create_round(
+        session,
+        actor,
+        f"{mailing.title}（再送）",
+        language,
+        pending,
+        today,
+        key,
+        reminder_of=mailing,
+    )
+
+
+def reminder_due(mailing: MailingRound, today: date, after_days: int) -> bool:
+    """Staff may send a reminder once the forms have been out for after_days with no reply."""
+    return (
+        mailing.sent_on is not None
+        and (today - mailing.sent_on).days >= after_days
+        and any(m.returned_on is None for m in mailing.members)
+    )
+
+
+def mark_sent(session: DbSession, actor: User, mailing: MailingRound, on: date) -> None:
+    mailing.sent_on = on
+    record_event(session, "round.sent", actor=actor, object_type="round", object_id=mailing.id)
+
+
+def find_member(session: DbSession, text: str, key: bytes) -> RoundMember | None:
+    """The round member a typed or scanned reference code names, or None."""
+    try:
+        registrant_id, round_id = parse_reference_code(text, key=key)
+    except ValueError:
+        return None
+    return session.scalar(
+        select(RoundMember).where(
+            RoundMember.registrant_id == registrant_id, RoundMember.round_id == round_id
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a returned form says."""
+
+    agrees: bool
+    scope: frozenset[PartnerCategory]
+    plan_making: bool
+    plan_sharing: bool
+    decided_on: date
+    proxy_name: str | None = None
+    proxy_relation: str | None = None
+
+
+def record_reply(
+    session: DbSession, actor: User, member: RoundMember, reply: Reply, today: date
+) -> None:
+    """Append the consent records a returned form gives, and mark the form returned.
+
+    Unticked plan boxes record nothing: silence on a form is not a refusal.
+    """
+    base = ConsentAnswer(
+        purpose=ConsentPurpose.REGISTER_SHARING,
+        state=ConsentState.CONSENTED if reply.agrees else ConsentState.REFUSED,
+        method=ConsentMethod.MAIL,
+        decided_on=reply.decided_on,
+        scope=reply.scope if reply.agrees else frozenset(),
+        form_version=member.round.form_version,
+        proxy_name=reply.proxy_name,
+        proxy_relation=reply.proxy_relation,
+    )
+    answers = [base]
+    if reply.plan_making:
+        answers.append(replace(base, purpose=ConsentPurpose.PLAN_MAKING,
+                               state=ConsentState.CONSENTED, scope=frozenset()))
+    if reply.plan_sharing:
+        answers.append(replace(base, purpose=ConsentPurpose.PLAN_SHARING,
+                               state=ConsentState.CONSENTED, scope=reply.scope))
+    for answer in answers:
+        record_consent(session, member.registrant, answer, actor)
+    member.returned_on = today
+    session.flush()

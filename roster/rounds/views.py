@@ -1,0 +1,182 @@
+"""Round pages: list, create, print, mark sent, remind, and the reply screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from .. import permissions
+from ..audit.operations import record_event
+from ..consent.catalog import load_forms, reference_key
+from ..decorators import require
+from ..extensions import db
+from ..i18n import local_today
+from ..models import MailingRound, PartnerCategory, RoundMember
+from ..web import municipality
+from .forms import NewRoundForm, ReplyForm, SentForm
+from .operations import (
+    Reply,
+    create_reminder,
+    create_round,
+    find_member,
+    mark_sent,
+    record_reply,
+    reminder_due,
+    target_query,
+)
+
+bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+
+
+def _key() -> bytes:
+    return reference_key(current_app.config["SECRET_KEY"])
+
+
+def _round_or_404(round_id: int) -> MailingRound:
+    mailing = db.session.get(MailingRound, round_id)
+    if mailing is None:
+        abort(404)
+    return mailing
+
+
+@bp.get("/")
+@require(permissions.can_run_rounds)
+def index() -> ResponseReturnValue:
+    """Every round with how many forms went out and came back."""
+    rows = db.session.execute(
+        select(MailingRound, func.count(RoundMember.id), func.count(RoundMember.returned_on))
+        .join(RoundMember, isouter=True)
+        .group_by(MailingRound.id)
+        .order_by(MailingRound.id.desc())
+    ).all()
+    return render_template("rounds/index.html", rows=rows)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(permissions.can_run_rounds)
+def new() -> ResponseReturnValue:
+    """Choose whom to send forms to, then create the round with a code per person."""
+    districts = permissions.visible_districts(db.session, current_user)
+    form = NewRoundForm(district_choices=[(d.id, d.name) for d in districts])
+    if form.validate_on_submit():
+        limit = current_app.config["ROUND_MAX_MEMBERS"]
+        ids = list(db.session.scalars(
+            target_query(form.target.data or "", form.district_id.data).limit(limit)))
+        if not ids:
+            flash(_("No one matches: the round was not created."), "error")
+        else:
+            mailing = create_round(db.session, current_user, form.title.data or "",
+                                   form.language.data or "ja", ids, local_today(), _key())
+            db.session.commit()
+            flash(_("The round was created with %(n)d people.", n=len(ids)), "info")
+            return redirect(url_for("rounds.detail", round_id=mailing.id))
+    return render_template("rounds/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/<id:round_id>")
+@require(permissions.can_run_rounds)
+def detail(round_id: int) -> ResponseReturnValue:
+    """A round: who is in it, who replied, and what can be done next."""
+    mailing = _round_or_404(round_id)
+    returned = sum(1 for m in mailing.members if m.returned_on)
+    due = reminder_due(mailing, local_today(), current_app.config["REMINDER_AFTER_DAYS"])
+    return render_template("rounds/detail.html", mailing=mailing, returned=returned,
+                           reminder_due=due, sent_form=SentForm(data={"sent_on": local_today()}))
+
+
+@bp.get("/<id:round_id>/print")
+@require(permissions.can_run_rounds)
+def print_round(round_id: int) -> ResponseReturnValue:
+    """Every form of the round, one A4 page each, ready for window envelopes. Audited as an
+    export: the pages carry the people's details."""
+    mailing = _round_or_404(round_id)
+    form = load_forms()[mailing.form_version]
+    items = [{"form": form, "reference": m.reference, "person": _person(m)}
+             for m in mailing.members]
+    record_event(db.session, "round.print", actor=current_user, object_type="round",
+                 object_id=mailing.id, detail={"pages": len(items)})
+    db.session.commit()
+    return render_template("consent/printed_form.html", items=items, office=_office())
+
+
+def _person(member: RoundMember) -> dict[str, Any]:
+    r = member.registrant
+    return {"name": r.name, "name_kana": r.name_kana, "birth_date": r.birth_date,
+            "postal_code": r.postal_code, "address": r.address}
+
+
+def _office() -> dict[str, Any]:
+    city = municipality()
+    office = dict(current_app.config["OFFICE"])
+    office.setdefault("department", "")
+    office.setdefault("phone", "")
+    office["name"] = city.name if city else ""
+    return office
+
+
+@bp.post("/<id:round_id>/sent")
+@require(permissions.can_run_rounds)
+def sent(round_id: int) -> ResponseReturnValue:
+    """Record the day the forms went into the post."""
+    mailing = _round_or_404(round_id)
+    form = SentForm()
+    if form.validate_on_submit() and form.sent_on.data:
+        mark_sent(db.session, current_user, mailing, form.sent_on.data)
+        db.session.commit()
+        flash(_("Marked as sent."), "info")
+    else:
+        flash(_("Give the date the forms were sent."), "error")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/<id:round_id>/reminder")
+@require(permissions.can_run_rounds)
+def reminder(round_id: int) -> ResponseReturnValue:
+    """A new round for everyone who has not replied, once enough days have passed."""
+    mailing = _round_or_404(round_id)
+    if not reminder_due(mailing, local_today(), current_app.config["REMINDER_AFTER_DAYS"]):
+        flash(_("A reminder is not due yet."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    follow_up = create_reminder(db.session, current_user, mailing, local_today(), _key())
+    db.session.commit()
+    flash(_("The reminder round was created."), "info")
+    return redirect(url_for("rounds.detail", round_id=follow_up.id))
+
+
+@bp.route("/reply", methods=["GET", "POST"])
+@require(permissions.can_run_rounds)
+def reply() -> ResponseReturnValue:
+    """Record returned forms one after another: code, answer, ticks, Enter."""
+    form = ReplyForm()
+    if form.validate_on_submit():
+        member = find_member(db.session, form.reference.data or "", _key())
+        if member is None:
+            form.reference.errors = [_("No form has this code. Check it and type it again.")]
+        elif member.returned_on is not None:
+            form.reference.errors = [_("This form was already recorded on %(day)s.",
+                                       day=member.returned_on.isoformat())]
+        else:
+            _save_reply(member, form)
+            db.session.commit()
+            flash(_("Recorded: %(name)s (%(code)s).", name=member.registrant.name,
+                    code=member.reference), "info")
+            return redirect(url_for("rounds.reply"))
+    return render_template("rounds/reply.html", form=form), 422 if form.errors else 200
+
+
+def _save_reply(member: RoundMember, form: ReplyForm) -> None:
+    today = local_today()
+    record_reply(db.session, current_user, member, Reply(
+        agrees=form.answer.data == "agree",
+        scope=frozenset(PartnerCategory(c) for c in form.scope.data or []),
+        plan_making=bool(form.plan_making.data),
+        plan_sharing=bool(form.plan_sharing.data),
+        decided_on=form.decided_on.data or today,
+        proxy_name=form.proxy_name.data or None,
+        proxy_relation=form.proxy_relation.data or None,
+    ), today)

@@ -1,0 +1,122 @@
+"""Mailing rounds: creating, printing, recording replies, reminders."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from roster.models import (
+    AuditEvent,
+    ConsentPurpose,
+    ConsentRecord,
+    ConsentState,
+    MailingRound,
+    PartnerCategory,
+)
+
+
+def new_round(client, **data):
+    form = {"title": "2026年度 第1回", "target": "unanswered", "district_id": "0",
+            "language": "ja", **data}
+    response = client.post("/rounds/new", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return int(response.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def test_a_round_goes_to_people_not_asked_yet(client, auth, db, world):
+    auth.login("t_staff")
+    round_id = new_round(client)
+    mailing = db.get(MailingRound, round_id)
+    assert {m.registrant_id for m in mailing.members} == {world["unasked"].id}
+    assert mailing.form_version == "ja-2026-04"
+    # A second round does not send a second form to someone who has one out.
+    response = client.post("/rounds/new", data={"title": "again", "target": "unanswered",
+                                                "district_id": "0", "language": "ja"})
+    assert response.status_code == 200 and "該当者がいない" in response.get_data(as_text=True)
+
+
+def test_printing_a_round_gives_one_form_per_person_and_is_audited(client, auth, db, world,
+                                                                   factory):
+    auth.login("t_staff")
+    factory.registrant(world["districts"][0])
+    round_id = new_round(client)
+    page = client.get(f"/rounds/{round_id}/print").get_data(as_text=True)
+    mailing = db.get(MailingRound, round_id)
+    assert page.count('class="sheet"') == len(mailing.members) == 2
+    for member in mailing.members:
+        assert member.reference in page and member.registrant.address in page
+    printed = db.scalars(select(AuditEvent).where(AuditEvent.action == "round.print")).one()
+    assert '"pages":2' in printed.detail
+
+
+def reply(client, code, **data):
+    form = {"reference": code, "answer": "agree", "scope": ["minsei_iin", "fire"], **data}
+    return client.post("/rounds/reply", data=form)
+
+
+def test_a_reply_records_consent_with_the_form_version_and_marks_it_returned(
+    client, auth, db, world
+):
+    auth.login("t_staff")
+    mailing = db.get(MailingRound, new_round(client))
+    member = mailing.members[0]
+    code = member.reference.lower().replace("-", " ")  # as someone might type it
+    response = reply(client, code, plan_making="y")
+    assert response.status_code == 302
+    person = world["unasked"]
+    db.refresh(person)
+    assert person.consent_state is ConsentState.CONSENTED
+    records = db.scalars(select(ConsentRecord).where(
+        ConsentRecord.registrant_id == person.id)).all()
+    assert {r.purpose for r in records} == {ConsentPurpose.REGISTER_SHARING,
+                                           ConsentPurpose.PLAN_MAKING}
+    assert all(r.form_version == "ja-2026-04" for r in records)
+    sharing = next(r for r in records if r.purpose is ConsentPurpose.REGISTER_SHARING)
+    assert sharing.scope == {PartnerCategory.MINSEI_IIN, PartnerCategory.FIRE}
+    db.refresh(member)
+    assert member.returned_on is not None
+    again = reply(client, member.reference)
+    assert again.status_code == 422 and "記録済み" in again.get_data(as_text=True)
+
+
+def test_a_mistyped_code_is_caught_and_records_nothing(client, auth, db, world):
+    auth.login("t_staff")
+    mailing = db.get(MailingRound, new_round(client))
+    code = mailing.members[0].reference
+    wrong = code[:-1] + ("2" if code[-1] != "2" else "3")
+    assert reply(client, wrong).status_code == 422
+    assert db.scalars(select(ConsentRecord).where(
+        ConsentRecord.registrant_id == world["unasked"].id)).all() == []
+
+
+def test_a_refusal_on_the_form_is_recorded_as_refused(client, auth, db, world):
+    auth.login("t_staff")
+    mailing = db.get(MailingRound, new_round(client))
+    assert reply(client, mailing.members[0].reference, answer="refuse").status_code == 302
+    db.refresh(world["unasked"])
+    assert world["unasked"].consent_state is ConsentState.REFUSED
+
+
+def test_a_reminder_is_offered_only_after_the_configured_days(client, auth, db, world, app):
+    auth.login("t_staff")
+    round_id = new_round(client)
+    assert client.post(f"/rounds/{round_id}/reminder").status_code == 302
+    assert db.scalars(select(MailingRound)).all() == [db.get(MailingRound, round_id)]
+    days = app.config["REMINDER_AFTER_DAYS"]
+    sent = (date.today() - timedelta(days=days + 1)).isoformat()
+    assert client.post(f"/rounds/{round_id}/sent", data={"sent_on": sent}).status_code == 302
+    response = client.post(f"/rounds/{round_id}/reminder")
+    follow_up = db.get(MailingRound, int(re.search(r"/rounds/(\d+)",
+                                                   response.headers["Location"]).group(1)))
+    assert follow_up.reminder_of_id == round_id
+    assert [m.registrant_id for m in follow_up.members] == [world["unasked"].id]
+
+
+def test_only_staff_run_rounds(client, auth, world):
+    for user in ("t_partner", "t_planner", "t_admin"):
+        auth.login(user)
+        assert client.get("/rounds/").status_code == 403
+        assert client.get("/rounds/reply").status_code == 403
+        auth.logout()
