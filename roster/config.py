@@ -89,6 +89,7 @@ def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
         "LOCALES": locales,
         "CONSENT_RULE": rule,
         "PRESUMED_AFTER_DAYS": int(raw.get("consent", {}).get("presumed_after_days", 30)),
+        "PRESUMPTION_BASIS": str(raw.get("consent", {}).get("presumption_basis", "")),
         "PAGE_SIZE": int(raw.get("register", {}).get("page_size", 50)),
         "API_MAX_PER_PAGE": int(raw.get("register", {}).get("api_max_per_page", 500)),
         "REVERIFY_MONTHS": int(raw.get("register", {}).get("reverify_months", 12)),

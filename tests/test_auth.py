@@ -546,6 +546,11 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
         lambda w: {},
         lambda db, w: db.scalar(select(func.count(MailingRound.id))) == 2,
     ),
+    "/rounds/<id:round_id>/presume": (
+        "staff",
+        lambda w: {"basis": "条例"},
+        lambda db, w: w["round"].members[0].presumed_on is not None,
+    ),
     "/imports/": (
         "staff",
         lambda w: {"file": (io.BytesIO("宛名番号,氏名\r\n".encode()), "export.csv")},
@@ -559,8 +564,10 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
 #: dry run, and an unknown upload token is not found.
 CONTROL_STATUS = {"/imports/": 200, "/imports/<token>/apply": 404,
                   "/imports/<token>/report.csv": 404}
-#: Posts whose control changes nothing stored (a search; an unknown upload token).
-NO_EFFECT = {"/registrants/", "/imports/<token>/apply", "/imports/<token>/report.csv"}
+#: Posts whose control changes nothing stored (a search; an unknown upload token; a
+#: presumption under the default opt_in rule, which allows none).
+NO_EFFECT = {"/registrants/", "/imports/<token>/apply", "/imports/<token>/report.csv",
+             "/rounds/<id:round_id>/presume"}
 
 
 def csrf_url(rule: str, place: dict[str, Any]) -> str:

@@ -120,3 +120,41 @@ def test_only_staff_run_rounds(client, auth, world):
         assert client.get("/rounds/").status_code == 403
         assert client.get("/rounds/reply").status_code == 403
         auth.logout()
+
+
+def test_silence_becomes_presumed_consent_only_under_that_rule_and_after_the_days(
+    client, auth, db, world, app
+):
+    auth.login("t_staff")
+    round_id = new_round(client)
+    days = app.config["PRESUMED_AFTER_DAYS"]
+    sent = (date.today() - timedelta(days=days)).isoformat()
+    client.post(f"/rounds/{round_id}/sent", data={"sent_on": sent})
+    basis = "テスト市条例第5条第2項"
+    client.post(f"/rounds/{round_id}/presume", data={"basis": basis})
+    db.refresh(world["unasked"])
+    assert world["unasked"].consent_state is ConsentState.UNCONFIRMED  # opt_in: refused
+    app.config["CONSENT_RULE"] = "presumed_after_no_reply"
+    try:
+        assert client.post(f"/rounds/{round_id}/presume", data={"basis": basis}).status_code == 302
+        person = world["unasked"]
+        db.refresh(person)
+        assert person.consent_state is ConsentState.PRESUMED
+        record = db.scalars(select(ConsentRecord).where(
+            ConsentRecord.registrant_id == person.id)).one()
+        assert record.notice_sent_on.isoformat() == sent and basis in record.note
+        # Never twice for the same silence.
+        client.post(f"/rounds/{round_id}/presume", data={"basis": basis})
+        assert len(db.scalars(select(ConsentRecord).where(
+            ConsentRecord.registrant_id == person.id)).all()) == 1
+    finally:
+        app.config["CONSENT_RULE"] = "opt_in"
+
+
+def test_a_round_can_go_to_people_due_for_review(client, auth, db, world, factory):
+    auth.login("t_staff")
+    due = factory.registrant(world["districts"][1], last_verified_on=date(2001, 1, 1))
+    factory.registrant(world["districts"][1], last_verified_on=date.today())
+    mailing = db.get(MailingRound, new_round(
+        client, target="due", district_id=str(world["districts"][1].id)))
+    assert {m.registrant_id for m in mailing.members} == {due.id, world["elsewhere"].id}

@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('registrant_id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=16), nullable=False),
     sa.Column('returned_on', sa.Date(), nullable=True),
+    sa.Column('presumed_on', sa.Date(), nullable=True),
     sa.ForeignKeyConstraint(['registrant_id'], ['registrants.id'], name=op.f('fk_round_members_registrant_id_registrants')),
     sa.ForeignKeyConstraint(['round_id'], ['mailing_rounds.id'], name=op.f('fk_round_members_round_id_mailing_rounds'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_round_members')),

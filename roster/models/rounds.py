@@ -53,3 +53,5 @@ class RoundMember(Base):
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     #: The day the reply was recorded; empty while no reply has come.
     returned_on: Mapped[date | None] = mapped_column(Date)
+    #: The day 推定同意 was recorded for this person's silence, under that ordinance rule.
+    presumed_on: Mapped[date | None] = mapped_column(Date)

@@ -14,12 +14,17 @@ LANGUAGES = (("ja", _l("Japanese")), ("ja-easy", _l("Easy Japanese")), ("en", _l
 
 
 class NewRoundForm(FlaskForm):
-    title = StringField(_l("Title"), filters=[strip],
-                        validators=[DataRequired(REQUIRED), Length(max=120)])
-    target = SelectField(_l("Send to"), choices=[
-        ("unanswered", _l("People not asked yet, with no form out")),
-        ("all_active", _l("Everyone active (re-verification)")),
-    ])
+    title = StringField(
+        _l("Title"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=120)]
+    )
+    target = SelectField(
+        _l("Send to"),
+        choices=[
+            ("unanswered", _l("People not asked yet, with no form out")),
+            ("due", _l("People due for review (要確認)")),
+            ("all_active", _l("Everyone active (re-verification)")),
+        ],
+    )
     district_id = SelectField(_l("District"), coerce=int)
     language = SelectField(_l("Form language"), choices=LANGUAGES)
 
@@ -35,19 +40,24 @@ class SentForm(FlaskForm):
 class ReplyForm(FlaskForm):
     """One returned form, keyboard first: the code, the answer, the ticks, save."""
 
-    reference = StringField(_l("Reference code"), filters=[strip],
-                            validators=[DataRequired(REQUIRED), Length(max=20)])
-    answer = RadioField(_l("Sharing the register"), choices=[
-        ("agree", _l("Agrees")), ("refuse", _l("Does not agree"))],
-        validators=[InputRequired(_l("Choose the answer ticked on the form."))])
+    reference = StringField(
+        _l("Reference code"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=20)]
+    )
+    answer = RadioField(
+        _l("Sharing the register"),
+        choices=[("agree", _l("Agrees")), ("refuse", _l("Does not agree"))],
+        validators=[InputRequired(_l("Choose the answer ticked on the form."))],
+    )
     scope = CheckboxesField(_l("Partners it covers"))
     plan_making = BooleanField(_l("Agrees to an evacuation plan being made"))
     plan_sharing = BooleanField(_l("Agrees to the plan being shared"))
     decided_on = DateField(_l("Date on the form"), validators=[Optional(), not_in_future])
-    proxy_name = StringField(_l("Proxy's name"), filters=[strip],
-                             validators=[Optional(), Length(max=100)])
-    proxy_relation = StringField(_l("Proxy's relation"), filters=[strip],
-                                 validators=[Optional(), Length(max=40)])
+    proxy_name = StringField(
+        _l("Proxy's name"), filters=[strip], validators=[Optional(), Length(max=100)]
+    )
+    proxy_relation = StringField(
+        _l("Proxy's relation"), filters=[strip], validators=[Optional(), Length(max=40)]
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

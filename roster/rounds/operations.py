@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, select
 from ..audit.operations import record_event
 from ..consent.catalog import current_form, parse_reference_code, reference_code
 from ..consent.operations import ConsentAnswer, record_consent
+from ..dashboard.queries import reverify_due_condition
 from ..extensions import DbSession
 from ..models import (
     ConsentMethod,
@@ -25,7 +26,7 @@ from ..models import (
 )
 
 #: Whom a round can be for.
-TARGETS = ("unanswered", "all_active")
+TARGETS = ("unanswered", "due", "all_active")
 
 
 def awaiting_reply() -> Select[int]:
@@ -33,17 +34,23 @@ def awaiting_reply() -> Select[int]:
     return select(RoundMember.registrant_id).where(RoundMember.returned_on.is_(None))
 
 
-def target_query(target: str, district_id: int | None) -> Select[int]:
-    """IDs of the people a new round would go to, in register order.
+def target_query(
+    target: str, district_id: int | None, today: date, reverify_months: int
+) -> Select[int]:
+    """IDs of the people a new round would go to, in register order; never anyone who has a
+    form out already.
 
-    "unanswered": active people never asked (未確認) who have no form out already.
+    "unanswered": active people never asked (未確認); "due": people due for review (要確認);
+    "all_active": everyone active.
     """
-    conditions = [Registrant.status == RegistrantStatus.ACTIVE]
+    conditions = [
+        Registrant.status == RegistrantStatus.ACTIVE,
+        Registrant.id.not_in(awaiting_reply()),
+    ]
     if target == "unanswered":
-        conditions += [
-            Registrant.consent_state == ConsentState.UNCONFIRMED,
-            Registrant.id.not_in(awaiting_reply()),
-        ]
+        conditions.append(Registrant.consent_state == ConsentState.UNCONFIRMED)
+    elif target == "due":
+        conditions.append(reverify_due_condition(today, reverify_months))
     if district_id:
         conditions.append(Registrant.district_id == district_id)
     return (
@@ -172,12 +179,64 @@ def record_reply(
     )
     answers = [base]
     if reply.plan_making:
-        answers.append(replace(base, purpose=ConsentPurpose.PLAN_MAKING,
-                               state=ConsentState.CONSENTED, scope=frozenset()))
+        answers.append(
+            replace(
+                base,
+                purpose=ConsentPurpose.PLAN_MAKING,
+                state=ConsentState.CONSENTED,
+                scope=frozenset(),
+            )
+        )
     if reply.plan_sharing:
-        answers.append(replace(base, purpose=ConsentPurpose.PLAN_SHARING,
-                               state=ConsentState.CONSENTED, scope=reply.scope))
+        answers.append(
+            replace(
+                base,
+                purpose=ConsentPurpose.PLAN_SHARING,
+                state=ConsentState.CONSENTED,
+                scope=reply.scope,
+            )
+        )
     for answer in answers:
         record_consent(session, member.registrant, answer, actor)
     member.returned_on = today
     session.flush()
+
+
+def presumption_due(
+    mailing: MailingRound, today: date, rule: str, after_days: int
+) -> list[RoundMember]:
+    """Members whose silence may now count as 推定同意: only under that ordinance rule, only
+    after_days after the forms went out, and never twice."""
+    if rule != "presumed_after_no_reply" or mailing.sent_on is None:
+        return []
+    if (today - mailing.sent_on).days < after_days:
+        return []
+    return [m for m in mailing.members if m.returned_on is None and m.presumed_on is None]
+
+
+def presume_consent(
+    session: DbSession, actor: User, members: Sequence[RoundMember], today: date, basis: str
+) -> int:
+    """Record 推定同意 for each silent member, dated today, citing the notice and the basis.
+
+    An explicit refusal or withdrawal in the history still wins (consent.rules.STRENGTH).
+    """
+    for member in members:
+        mailing = member.round
+        record_consent(
+            session,
+            member.registrant,
+            ConsentAnswer(
+                purpose=ConsentPurpose.REGISTER_SHARING,
+                state=ConsentState.PRESUMED,
+                method=ConsentMethod.PRESUMPTION,
+                decided_on=today,
+                notice_sent_on=mailing.sent_on,
+                form_version=mailing.form_version,
+                note=f"{basis}（{mailing.title}、整理番号 {member.reference}）",
+            ),
+            actor,
+        )
+        member.presumed_on = today
+    session.flush()
+    return len(members)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,6 +34,8 @@ from .operations import (
     create_round,
     find_member,
     mark_sent,
+    presume_consent,
+    presumption_due,
     record_reply,
     reminder_due,
     target_query,
@@ -65,13 +76,28 @@ def new() -> ResponseReturnValue:
     form = NewRoundForm(district_choices=[(d.id, d.name) for d in districts])
     if form.validate_on_submit():
         limit = current_app.config["ROUND_MAX_MEMBERS"]
-        ids = list(db.session.scalars(
-            target_query(form.target.data or "", form.district_id.data).limit(limit)))
+        ids = list(
+            db.session.scalars(
+                target_query(
+                    form.target.data or "",
+                    form.district_id.data,
+                    local_today(),
+                    current_app.config["REVERIFY_MONTHS"],
+                ).limit(limit)
+            )
+        )
         if not ids:
             flash(_("No one matches: the round was not created."), "error")
         else:
-            mailing = create_round(db.session, current_user, form.title.data or "",
-                                   form.language.data or "ja", ids, local_today(), _key())
+            mailing = create_round(
+                db.session,
+                current_user,
+                form.title.data or "",
+                form.language.data or "ja",
+                ids,
+                local_today(),
+                _key(),
+            )
             db.session.commit()
             flash(_("The round was created with %(n)d people.", n=len(ids)), "info")
             return redirect(url_for("rounds.detail", round_id=mailing.id))
@@ -85,8 +111,14 @@ def detail(round_id: int) -> ResponseReturnValue:
     mailing = _round_or_404(round_id)
     returned = sum(1 for m in mailing.members if m.returned_on)
     due = reminder_due(mailing, local_today(), current_app.config["REMINDER_AFTER_DAYS"])
-    return render_template("rounds/detail.html", mailing=mailing, returned=returned,
-                           reminder_due=due, sent_form=SentForm(data={"sent_on": local_today()}))
+    return render_template(
+        "rounds/detail.html",
+        mailing=mailing,
+        returned=returned,
+        reminder_due=due,
+        sent_form=SentForm(data={"sent_on": local_today()}),
+        presumable=len(_presumable(mailing)),
+    )
 
 
 @bp.get("/<id:round_id>/print")
@@ -96,18 +128,30 @@ def print_round(round_id: int) -> ResponseReturnValue:
     export: the pages carry the people's details."""
     mailing = _round_or_404(round_id)
     form = load_forms()[mailing.form_version]
-    items = [{"form": form, "reference": m.reference, "person": _person(m)}
-             for m in mailing.members]
-    record_event(db.session, "round.print", actor=current_user, object_type="round",
-                 object_id=mailing.id, detail={"pages": len(items)})
+    items = [
+        {"form": form, "reference": m.reference, "person": _person(m)} for m in mailing.members
+    ]
+    record_event(
+        db.session,
+        "round.print",
+        actor=current_user,
+        object_type="round",
+        object_id=mailing.id,
+        detail={"pages": len(items)},
+    )
     db.session.commit()
     return render_template("consent/printed_form.html", items=items, office=_office())
 
 
 def _person(member: RoundMember) -> dict[str, Any]:
     r = member.registrant
-    return {"name": r.name, "name_kana": r.name_kana, "birth_date": r.birth_date,
-            "postal_code": r.postal_code, "address": r.address}
+    return {
+        "name": r.name,
+        "name_kana": r.name_kana,
+        "birth_date": r.birth_date,
+        "postal_code": r.postal_code,
+        "address": r.address,
+    }
 
 
 def _office() -> dict[str, Any]:
@@ -148,6 +192,29 @@ def reminder(round_id: int) -> ResponseReturnValue:
     return redirect(url_for("rounds.detail", round_id=follow_up.id))
 
 
+@bp.post("/<id:round_id>/presume")
+@require(permissions.can_run_rounds)
+def presume(round_id: int) -> ResponseReturnValue:
+    """Under the presumed_after_no_reply ordinance, record 推定同意 for those who stayed silent."""
+    mailing = _round_or_404(round_id)
+    members = _presumable(mailing)
+    basis = (request.form.get("basis") or "").strip()[:300]
+    if not members or not basis:
+        flash(_("Consent cannot be presumed for this round now, or the basis is missing."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    count = presume_consent(db.session, current_user, members, local_today(), basis)
+    db.session.commit()
+    flash(_("Presumed consent was recorded for %(n)d people.", n=count), "info")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+def _presumable(mailing: MailingRound) -> list[RoundMember]:
+    config = current_app.config
+    return presumption_due(
+        mailing, local_today(), config["CONSENT_RULE"], config["PRESUMED_AFTER_DAYS"]
+    )
+
+
 @bp.route("/reply", methods=["GET", "POST"])
 @require(permissions.can_run_rounds)
 def reply() -> ResponseReturnValue:
@@ -158,25 +225,38 @@ def reply() -> ResponseReturnValue:
         if member is None:
             form.reference.errors = [_("No form has this code. Check it and type it again.")]
         elif member.returned_on is not None:
-            form.reference.errors = [_("This form was already recorded on %(day)s.",
-                                       day=member.returned_on.isoformat())]
+            form.reference.errors = [
+                _("This form was already recorded on %(day)s.", day=member.returned_on.isoformat())
+            ]
         else:
             _save_reply(member, form)
             db.session.commit()
-            flash(_("Recorded: %(name)s (%(code)s).", name=member.registrant.name,
-                    code=member.reference), "info")
+            flash(
+                _(
+                    "Recorded: %(name)s (%(code)s).",
+                    name=member.registrant.name,
+                    code=member.reference,
+                ),
+                "info",
+            )
             return redirect(url_for("rounds.reply"))
     return render_template("rounds/reply.html", form=form), 422 if form.errors else 200
 
 
 def _save_reply(member: RoundMember, form: ReplyForm) -> None:
     today = local_today()
-    record_reply(db.session, current_user, member, Reply(
-        agrees=form.answer.data == "agree",
-        scope=frozenset(PartnerCategory(c) for c in form.scope.data or []),
-        plan_making=bool(form.plan_making.data),
-        plan_sharing=bool(form.plan_sharing.data),
-        decided_on=form.decided_on.data or today,
-        proxy_name=form.proxy_name.data or None,
-        proxy_relation=form.proxy_relation.data or None,
-    ), today)
+    record_reply(
+        db.session,
+        current_user,
+        member,
+        Reply(
+            agrees=form.answer.data == "agree",
+            scope=frozenset(PartnerCategory(c) for c in form.scope.data or []),
+            plan_making=bool(form.plan_making.data),
+            plan_sharing=bool(form.plan_sharing.data),
+            decided_on=form.decided_on.data or today,
+            proxy_name=form.proxy_name.data or None,
+            proxy_relation=form.proxy_relation.data or None,
+        ),
+        today,
+    )
