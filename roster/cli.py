@@ -146,7 +146,10 @@ def verify_audit_command() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has registrants.")
 def demo_command(count: int | None, seed: int | None, if_empty: bool) -> None:
     """Load the demo municipality 西東京市 with fictional registrants and demo logins."""
+    from .consent.catalog import reference_key
     from .demo import DemoError, load_demo
+    from .demo.rounds import add_demo_rounds
+    from .i18n import local_today
     from .passwords import hash_password
 
     if if_empty and db.session.scalar(select(func.count(Registrant.id))):
@@ -163,6 +166,11 @@ def demo_command(count: int | None, seed: int | None, if_empty: bool) -> None:
         except DemoError as exc:
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
+        rounds = add_demo_rounds(
+            db.session, local_today(), reference_key(current_app.config["SECRET_KEY"]),
+            reverify_months=current_app.config["REVERIFY_MONTHS"],
+        )
+        summary["rounds"] = len(rounds)
         refresh_statistics(db.session)
         db.session.commit()
         click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()))

@@ -181,7 +181,7 @@ def test_a_printed_round_has_one_form_per_page(browser, server):
     page.goto(server + "/rounds/new")
     page.fill("#title", "ブラウザ試験の回")
     page.select_option("#target", "unanswered")
-    page.select_option("#district_id", index=1)
+    page.select_option("#district_id", index=5)
     page.select_option("#language", "ja")
     page.click("form button.primary")
     members = page.locator("table.register tbody tr").count()
@@ -194,3 +194,24 @@ def test_a_printed_round_has_one_form_per_page(browser, server):
     (ARTIFACTS / "round.pdf").write_bytes(pdf)
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert pages == members
+
+
+def test_replies_are_recorded_from_the_keyboard(browser, server):
+    page = sign_in(browser, server, "staff")
+    page.goto(server + "/rounds/")
+    assert page.locator("table.register tbody tr").count() >= 2
+    shot(page, "12-rounds")
+    page.click("text=2026年度 新規対象者 第2回")
+    codes = page.locator("table.register tbody td code").all_inner_texts()[:2]
+    page.goto(server + "/rounds/reply")
+    for code in codes:
+        assert page.evaluate("document.activeElement.id") == "reference"
+        page.keyboard.type(code.lower())
+        page.check("input[name=answer][value=agree]")
+        page.check("input[name=scope][value=minsei_iin]")
+        page.press("#reference", "Enter")
+        assert "記録しました" in page.locator(".flash").inner_text()
+    shot(page, "13-reply-screen")
+    page.goto(server + "/dashboard/")
+    shot(page, "14-dashboard")
+    assert page.locator("svg[role=img]").count() > 0
