@@ -156,6 +156,7 @@ ACTION_LABELS: dict[str, object] = {
     "round.create": _l("Created a mailing round"),
     "round.print": _l("Printed a mailing round"),
     "round.sent": _l("Marked a round as sent"),
+    "visits.print": _l("Printed a visit list"),
     "api.list": _l("API: listed people"),
     "api.view": _l("API: viewed a person"),
 }

@@ -87,6 +87,7 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/rounds/<id:round_id>/sent": lambda w: f"/rounds/{w['round'].id}/sent",
     "/rounds/<id:round_id>/reminder": lambda w: f"/rounds/{w['round'].id}/reminder",
     "/rounds/<id:round_id>/presume": lambda w: f"/rounds/{w['round'].id}/presume",
+    "/rounds/visits": lambda w: f"/rounds/visits?district={w['districts'][0].id}",
     "/imports/": lambda w: "/imports/",
     "/imports/<token>/apply": lambda w: f"/imports/{'A' * 43}/apply",
     "/imports/<token>/report.csv": lambda w: f"/imports/{'A' * 43}/report.csv",
@@ -143,6 +144,7 @@ policy(ACCESS, "/rounds/<id:round_id>/print",                 LOGIN, 403,   200,
 policy(ACCESS, "/rounds/<id:round_id>/sent",                  LOGIN, 403,   302,   403,   403)
 policy(ACCESS, "/rounds/<id:round_id>/reminder",              LOGIN, 403,   302,   403,   403)
 policy(ACCESS, "/rounds/<id:round_id>/presume",               LOGIN, 403,   302,   403,   403)
+policy(ACCESS, "/rounds/visits",                              LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/imports/",                                   LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/imports/<token>/apply",                      LOGIN, 403,   404,   403,   403)
 policy(ACCESS, "/imports/<token>/report.csv",                 LOGIN, 403,   404,   403,   403)

@@ -158,3 +158,16 @@ def test_a_round_can_go_to_people_due_for_review(client, auth, db, world, factor
     mailing = db.get(MailingRound, new_round(
         client, target="due", district_id=str(world["districts"][1].id)))
     assert {m.registrant_id for m in mailing.members} == {due.id, world["elsewhere"].id}
+
+
+def test_a_visit_list_holds_the_district_people_to_ask_and_is_audited(client, auth, db, world,
+                                                                        factory):
+    auth.login("t_staff")
+    district = world["districts"][0]
+    page = client.get(f"/rounds/visits?district={district.id}").get_data(as_text=True)
+    assert world["unasked"].name in page  # never asked
+    assert world["consenting"].name in page  # never verified: due for review
+    assert world["elsewhere"].name not in page  # another district
+    printed = db.scalars(select(AuditEvent).where(AuditEvent.action == "visits.print")).one()
+    assert str(world["unasked"].id) in printed.detail
+    assert world["unasked"].name not in printed.detail

@@ -20,22 +20,27 @@ ROUNDS = (
 )
 
 
-def add_demo_rounds(session: DbSession, today: date, key: bytes, seed: int = 1,
-                    reverify_months: int = 12) -> list[int]:
+def add_demo_rounds(
+    session: DbSession, today: date, key: bytes, seed: int = 1, reverify_months: int = 12
+) -> list[int]:
     """Create the demo rounds (in two districts) and record some replies; return round IDs."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible fiction, not a secret
     staff = session.scalar(select(User).where(User.username == "staff"))
     districts = list(session.scalars(select(District).order_by(District.code)))
     if staff is None or len(districts) < 2:
         return []
     created = []
     for (title, size, days_ago, replied), district in zip(ROUNDS, districts[:2], strict=True):
-        ids = list(session.scalars(
-            target_query("unanswered", district.id, today, reverify_months).limit(size)))
+        ids = list(
+            session.scalars(
+                target_query("unanswered", district.id, today, reverify_months).limit(size)
+            )
+        )
         if not ids:
             continue
-        mailing = create_round(session, staff, title, "ja", ids, today - timedelta(days=days_ago),
-                               key)
+        mailing = create_round(
+            session, staff, title, "ja", ids, today - timedelta(days=days_ago), key
+        )
         mailing.sent_on = today - timedelta(days=days_ago)
         for member in mailing.members[: int(len(ids) * replied)]:
             record_reply(session, staff, member, _reply(rng, mailing.sent_on), today)
@@ -49,7 +54,10 @@ def _reply(rng: random.Random, sent_on: date) -> Reply:
     scope: frozenset[PartnerCategory] = frozenset(CONSENT_SCOPE_CATEGORIES)
     if agrees and rng.random() < 0.25:
         scope = frozenset(rng.sample(CONSENT_SCOPE_CATEGORIES, 3))
-    return Reply(agrees=agrees, scope=scope if agrees else frozenset(),
-                 plan_making=agrees and rng.random() < 0.4,
-                 plan_sharing=agrees and rng.random() < 0.3,
-                 decided_on=sent_on + timedelta(days=rng.randint(3, 20)))
+    return Reply(
+        agrees=agrees,
+        scope=scope if agrees else frozenset(),
+        plan_making=agrees and rng.random() < 0.4,
+        plan_sharing=agrees and rng.random() < 0.3,
+        decided_on=sent_on + timedelta(days=rng.randint(3, 20)),
+    )

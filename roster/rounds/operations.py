@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, or_, select
 
 from ..audit.operations import record_event
 from ..consent.catalog import current_form, parse_reference_code, reference_code
@@ -17,6 +17,7 @@ from ..models import (
     ConsentMethod,
     ConsentPurpose,
     ConsentState,
+    District,
     MailingRound,
     PartnerCategory,
     Registrant,
@@ -240,3 +241,31 @@ def presume_consent(
         member.presumed_on = today
     session.flush()
     return len(members)
+
+
+@dataclass(frozen=True)
+class VisitPage:
+    district: District
+    people: list[Registrant]
+
+
+def visit_pages(
+    session: DbSession, districts: Sequence[District], today: date, reverify_months: int
+) -> list[VisitPage]:
+    """Per district, the active people to visit: never asked (未確認) or due for review."""
+    pages = []
+    for district in districts:
+        people = session.scalars(
+            select(Registrant)
+            .where(
+                Registrant.district_id == district.id,
+                Registrant.status == RegistrantStatus.ACTIVE,
+                or_(
+                    Registrant.consent_state == ConsentState.UNCONFIRMED,
+                    reverify_due_condition(today, reverify_months),
+                ),
+            )
+            .order_by(Registrant.address_key)
+        ).all()
+        pages.append(VisitPage(district, list(people)))
+    return pages

@@ -26,6 +26,7 @@ from ..decorators import require
 from ..extensions import db
 from ..i18n import local_today
 from ..models import MailingRound, PartnerCategory, RoundMember
+from ..registrants.queries import bounded_int
 from ..web import municipality
 from .forms import NewRoundForm, ReplyForm, SentForm
 from .operations import (
@@ -39,6 +40,7 @@ from .operations import (
     record_reply,
     reminder_due,
     target_query,
+    visit_pages,
 )
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
@@ -213,6 +215,34 @@ def _presumable(mailing: MailingRound) -> list[RoundMember]:
     return presumption_due(
         mailing, local_today(), config["CONSENT_RULE"], config["PRESUMED_AFTER_DAYS"]
     )
+
+
+@bp.get("/visits")
+@require(permissions.can_run_rounds)
+def visits() -> ResponseReturnValue:
+    """A printable visit list per district for 民生委員: people not asked yet or due for
+    review, with space to note each visit. Audited as an export."""
+    districts = permissions.visible_districts(db.session, current_user)
+    chosen = bounded_int(request.args.get("district"))
+    if chosen is None:
+        return render_template("rounds/visits_choose.html", districts=districts)
+    pages = visit_pages(
+        db.session,
+        [d for d in districts if d.id == chosen],
+        local_today(),
+        current_app.config["REVERIFY_MONTHS"],
+    )
+    people = [p.id for page in pages for p in page.people]
+    record_event(
+        db.session,
+        "visits.print",
+        actor=current_user,
+        object_type="district",
+        object_id=chosen,
+        detail={"ids": people},
+    )
+    db.session.commit()
+    return render_template("rounds/visits.html", pages=pages, today=local_today())
 
 
 @bp.route("/reply", methods=["GET", "POST"])
