@@ -205,7 +205,9 @@ def test_replies_are_recorded_from_the_keyboard(browser, server):
     codes = page.locator("table.register tbody td code").all_inner_texts()[:2]
     page.goto(server + "/rounds/reply")
     for code in codes:
-        assert page.evaluate("document.activeElement.id") == "reference"
+        # autofocus puts the cursor in the code box, ready for the next form
+        page.wait_for_function("document.activeElement && document.activeElement.id === "
+                               "'reference'", timeout=10_000)
         page.keyboard.type(code.lower())
         page.check("input[name=answer][value=agree]")
         page.check("input[name=scope][value=minsei_iin]")

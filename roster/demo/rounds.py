@@ -43,7 +43,8 @@ def add_demo_rounds(
         )
         mailing.sent_on = today - timedelta(days=days_ago)
         for member in mailing.members[: int(len(ids) * replied)]:
-            record_reply(session, staff, member, _reply(rng, mailing.sent_on), today)
+            reply = _reply(rng, mailing.sent_on)
+            record_reply(session, staff, member, reply, reply.decided_on)
         created.append(mailing.id)
     session.flush()
     return created
