@@ -225,3 +225,51 @@ def test_a_plan_cannot_be_made_on_presumed_consent(client, auth, db, world, app)
         assert records_of(db, person) == []
     finally:
         app.config["CONSENT_RULE"] = "opt_in"
+
+
+# Whether a 民生委員 partner sees the person, for each current state under each ordinance rule.
+SHARING = {
+    #                 opt_in  presumed  opt_out
+    ConsentState.UNCONFIRMED: (False, False, True),
+    ConsentState.CONSENTED: (True, True, True),
+    ConsentState.REFUSED: (False, False, False),
+    ConsentState.WITHDRAWN: (False, False, False),
+    ConsentState.PRESUMED: (False, True, True),
+}
+RULES = ("opt_in", "presumed_after_no_reply", "opt_out")
+
+
+@pytest.mark.parametrize("state", list(SHARING))
+@pytest.mark.parametrize("rule", RULES)
+def test_each_state_shares_as_its_ordinance_rule_says(db, factory, world, app, state, rule):
+    from roster.permissions import visible_registrants
+
+    person, staff = world["unasked"], world["users"]["staff"]
+    if state is not ConsentState.UNCONFIRMED:
+        scope = {PartnerCategory.MINSEI_IIN} if state is ConsentState.CONSENTED else set()
+        factory.consent(person, state, staff, scope=scope, on=date(2026, 5, 1))
+    app.config["CONSENT_RULE"] = rule
+    try:
+        seen = db.scalar(
+            select(visible_registrants(world["users"]["partner"])
+                   .where(Registrant.id == person.id).exists())
+        )
+    finally:
+        app.config["CONSENT_RULE"] = "opt_in"
+    assert seen is SHARING[state][RULES.index(rule)]
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_a_withdrawal_takes_effect_at_once_under_every_rule(db, factory, world, app, rule):
+    from roster.permissions import visible_registrants
+
+    person, staff = world["consenting"], world["users"]["staff"]
+    partner = world["users"]["partner"]
+    app.config["CONSENT_RULE"] = rule
+    try:
+        query = visible_registrants(partner).where(Registrant.id == person.id).exists()
+        assert db.scalar(select(query))
+        factory.consent(person, ConsentState.WITHDRAWN, staff, scope=set(), on=date(2026, 6, 1))
+        assert not db.scalar(select(query))
+    finally:
+        app.config["CONSENT_RULE"] = "opt_in"
