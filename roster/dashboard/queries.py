@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
@@ -21,6 +22,7 @@ from ..models import (
     RegistrantStatus,
     RoundMember,
 )
+from ..permissions import registrant_condition
 
 #: Consent states in the order the dashboard shows them: sharing, not sharing, not asked yet.
 STATE_ORDER: tuple[ConsentState, ...] = (
@@ -94,7 +96,7 @@ def reverify_due_count(session: DbSession, today: date, months: int) -> int:
 
 
 def oldest_due(
-    session: DbSession, today: date, months: int, limit: int = OLDEST_DUE_LIMIT
+    session: DbSession, user: Any, today: date, months: int, limit: int = OLDEST_DUE_LIMIT
 ) -> list[Registrant]:
     """The people longest overdue: never verified first (oldest entries first), then by the
     day they were last verified.
@@ -102,7 +104,7 @@ def oldest_due(
     Two queries rather than one ORDER BY ... NULLS FIRST: each is answered from an index on
     both databases (PostgreSQL's default index order puts NULLs last).
     """
-    active = Registrant.status == RegistrantStatus.ACTIVE
+    active = and_(Registrant.status == RegistrantStatus.ACTIVE, registrant_condition(user))
     never = select(Registrant).where(active, Registrant.last_verified_on.is_(None))
     rows = list(session.scalars(never.order_by(Registrant.id).limit(limit)))
     if len(rows) < limit:
@@ -186,8 +188,12 @@ class RoundRate:
 def round_rates(session: DbSession, limit: int = 20) -> list[RoundRate]:
     """Return rates of the newest mailing rounds: forms in the round, forms back."""
     rows = session.execute(
-        select(MailingRound.title, MailingRound.sent_on, func.count(RoundMember.id),
-               func.count(RoundMember.returned_on))
+        select(
+            MailingRound.title,
+            MailingRound.sent_on,
+            func.count(RoundMember.id),
+            func.count(RoundMember.returned_on),
+        )
         .join(RoundMember, isouter=True)
         .group_by(MailingRound.id)
         .order_by(MailingRound.id.desc())

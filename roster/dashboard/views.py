@@ -120,7 +120,7 @@ def index() -> ResponseReturnValue:
     months = int(current_app.config.get("REVERIFY_MONTHS", 12))
     coverage = consent_coverage(db.session)
     due_total = reverify_due_count(db.session, today, months)
-    due = oldest_due(db.session, today, months)
+    due = oldest_due(db.session, current_user, today, months)
     # The backlog names people: record the view like any list of the register.
     record_event(
         db.session,

@@ -33,7 +33,7 @@ def add_demo_rounds(
     for (title, size, days_ago, replied), district in zip(ROUNDS, districts[:2], strict=True):
         ids = list(
             session.scalars(
-                target_query("unanswered", district.id, today, reverify_months).limit(size)
+                target_query(staff, "unanswered", district.id, today, reverify_months).limit(size)
             )
         )
         if not ids:

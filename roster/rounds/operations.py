@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 
@@ -25,6 +26,7 @@ from ..models import (
     RoundMember,
     User,
 )
+from ..permissions import registrant_condition
 
 #: Whom a round can be for.
 TARGETS = ("unanswered", "due", "all_active")
@@ -36,7 +38,7 @@ def awaiting_reply() -> Select[int]:
 
 
 def target_query(
-    target: str, district_id: int | None, today: date, reverify_months: int
+    user: Any, target: str, district_id: int | None, today: date, reverify_months: int
 ) -> Select[int]:
     """IDs of the people a new round would go to, in register order; never anyone who has a
     form out already.
@@ -45,6 +47,7 @@ def target_query(
     "all_active": everyone active.
     """
     conditions = [
+        registrant_condition(user),
         Registrant.status == RegistrantStatus.ACTIVE,
         Registrant.id.not_in(awaiting_reply()),
     ]
@@ -250,7 +253,7 @@ class VisitPage:
 
 
 def visit_pages(
-    session: DbSession, districts: Sequence[District], today: date, reverify_months: int
+    session: DbSession, user: Any, districts: Sequence[District], today: date, reverify_months: int
 ) -> list[VisitPage]:
     """Per district, the active people to visit: never asked (未確認) or due for review."""
     pages = []
@@ -258,6 +261,7 @@ def visit_pages(
         people = session.scalars(
             select(Registrant)
             .where(
+                registrant_condition(user),
                 Registrant.district_id == district.id,
                 Registrant.status == RegistrantStatus.ACTIVE,
                 or_(

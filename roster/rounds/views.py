@@ -25,7 +25,7 @@ from ..consent.catalog import load_forms, reference_key
 from ..decorators import require
 from ..extensions import db
 from ..i18n import local_today
-from ..models import MailingRound, PartnerCategory, RoundMember
+from ..models import MailingRound, PartnerCategory, Registrant, RoundMember
 from ..registrants.queries import bounded_int
 from ..web import municipality
 from .forms import NewRoundForm, ReplyForm, SentForm
@@ -81,6 +81,7 @@ def new() -> ResponseReturnValue:
         ids = list(
             db.session.scalars(
                 target_query(
+                    current_user,
                     form.target.data or "",
                     form.district_id.data,
                     local_today(),
@@ -130,8 +131,18 @@ def print_round(round_id: int) -> ResponseReturnValue:
     export: the pages carry the people's details."""
     mailing = _round_or_404(round_id)
     form = load_forms()[mailing.form_version]
+    # Through the access rule like every other page that shows people.
+    visible = set(
+        db.session.scalars(
+            permissions.visible_registrants(current_user)
+            .with_only_columns(Registrant.id)
+            .where(Registrant.id.in_([m.registrant_id for m in mailing.members]))
+        )
+    )
     items = [
-        {"form": form, "reference": m.reference, "person": _person(m)} for m in mailing.members
+        {"form": form, "reference": m.reference, "person": _person(m)}
+        for m in mailing.members
+        if m.registrant_id in visible
     ]
     record_event(
         db.session,
@@ -228,6 +239,7 @@ def visits() -> ResponseReturnValue:
         return render_template("rounds/visits_choose.html", districts=districts)
     pages = visit_pages(
         db.session,
+        current_user,
         [d for d in districts if d.id == chosen],
         local_today(),
         current_app.config["REVERIFY_MONTHS"],
