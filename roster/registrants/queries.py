@@ -116,9 +116,7 @@ def conditions(user: Any, flt: RegisterFilter) -> list[ColumnElement[bool]]:
     if flt.need in NEEDS and NEEDS[flt.need][0] in fields:
         where.append(NEEDS[flt.need][1])
     if flt.due and "last_verified_on" in fields:
-        where.append(
-            reverify_due_condition(local_today(), current_app.config["REVERIFY_MONTHS"])
-        )
+        where.append(reverify_due_condition(local_today(), current_app.config["REVERIFY_MONTHS"]))
     if can_see_all_statuses(user) and flt.status in RegistrantStatus.__members__.values():
         where.append(Registrant.status == RegistrantStatus(flt.status))
     return where
@@ -194,13 +192,11 @@ def register_page(
     flt: RegisterFilter,
     page: int,
     per_page: int,
-    search_cap: int | None = None,
 ) -> Page[Registrant]:
     """One page of the visible, filtered register and the total count; a search's count stops
-    at search_cap (default SEARCH_COUNT_CAP)."""
+    at SEARCH_COUNT_CAP."""
     where = conditions(user, flt)
-    cap = search_cap or SEARCH_COUNT_CAP
-    total, capped = count_matches(session, where, cap if flt.q else None)
+    total, capped = count_matches(session, where, SEARCH_COUNT_CAP if flt.q else None)
     page = max(1, min(page, max(1, -(-total // per_page))))
     # Find the page's IDs from the indexes first, then load just those rows: sorting narrow
     # rows is far cheaper than sorting whole records when thousands match.

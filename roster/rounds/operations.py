@@ -28,9 +28,6 @@ from ..models import (
 )
 from ..permissions import registrant_condition
 
-#: Whom a round can be for.
-TARGETS = ("unanswered", "due", "all_active")
-
 
 def awaiting_reply() -> Select[int]:
     """Registrants with a form out and no reply yet."""

@@ -112,11 +112,21 @@ def new() -> ResponseReturnValue:
 def detail(round_id: int) -> ResponseReturnValue:
     """A round: who is in it, who replied, and what can be done next."""
     mailing = _round_or_404(round_id)
+    members = _visible_members(mailing)
     returned = sum(1 for m in mailing.members if m.returned_on)
     due = reminder_due(mailing, local_today(), current_app.config["REMINDER_AFTER_DAYS"])
+    record_event(
+        db.session,
+        "registrant.list",
+        actor=current_user,
+        object_type="registrant",
+        detail={"ids": [m.registrant_id for m in members], "round": mailing.id},
+    )
+    db.session.commit()
     return render_template(
         "rounds/detail.html",
         mailing=mailing,
+        members=members,
         returned=returned,
         reminder_due=due,
         sent_form=SentForm(data={"sent_on": local_today()}),
@@ -131,18 +141,9 @@ def print_round(round_id: int) -> ResponseReturnValue:
     export: the pages carry the people's details."""
     mailing = _round_or_404(round_id)
     form = load_forms()[mailing.form_version]
-    # Through the access rule like every other page that shows people.
-    visible = set(
-        db.session.scalars(
-            permissions.visible_registrants(current_user)
-            .with_only_columns(Registrant.id)
-            .where(Registrant.id.in_([m.registrant_id for m in mailing.members]))
-        )
-    )
     items = [
         {"form": form, "reference": m.reference, "person": _person(m)}
-        for m in mailing.members
-        if m.registrant_id in visible
+        for m in _visible_members(mailing)
     ]
     record_event(
         db.session,
@@ -154,6 +155,18 @@ def print_round(round_id: int) -> ResponseReturnValue:
     )
     db.session.commit()
     return render_template("consent/printed_form.html", items=items, office=_office())
+
+
+def _visible_members(mailing: MailingRound) -> list[RoundMember]:
+    """The round's members the user may see, through the access rule like every other page."""
+    visible = set(
+        db.session.scalars(
+            permissions.visible_registrants(current_user)
+            .with_only_columns(Registrant.id)
+            .where(Registrant.id.in_([m.registrant_id for m in mailing.members]))
+        )
+    )
+    return [m for m in mailing.members if m.registrant_id in visible]
 
 
 def _person(member: RoundMember) -> dict[str, Any]:
