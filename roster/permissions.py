@@ -7,15 +7,29 @@ visible_registrants() and its output with visible_fields().
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, false, select, true
+from sqlalchemy import Select, and_, false, or_, select, true
+from sqlalchemy.orm import selectinload
 
-from .consent.rules import register_sharing_allows
-from .extensions import DbSession
-from .models import District, Organisation, Registrant, RegistrantStatus, Role, User
-from .models.partners import organisation_districts
+from .consent.rules import register_sharing_allows, sharing_allows
+from .extensions import DbSession, db
+from .i18n import local_today
+from .models import (
+    Agreement,
+    AgreementStatus,
+    DisasterRelease,
+    District,
+    PartnerCategory,
+    Registrant,
+    RegistrantStatus,
+    Role,
+    User,
+)
+from .models.base import utcnow
 
 # Field sets. Names are the keys of the projected registrant (see registrants/views.project).
 LEGAL_FIELDS = frozenset(
@@ -53,8 +67,47 @@ STAFF_FIELDS = (
         "version",
     }
 )
-#: A partner gets the legal items and a needs summary; agreements will narrow or widen this.
-PARTNER_FIELDS = PLACE_FIELDS | LEGAL_FIELDS | NEEDS_SUMMARY_FIELDS
+#: The field groups an agreement can provide, in the order the agreement form lists them,
+#: each with the projection keys it opens. A partner always gets the person's ID and district.
+AGREEMENT_FIELDS: dict[str, frozenset[str]] = {
+    "name": frozenset({"name"}),
+    "name_kana": frozenset({"name_kana"}),
+    "birth_date": frozenset({"birth_date"}),
+    "sex": frozenset({"sex"}),
+    "address": frozenset({"address"}),
+    "phone": frozenset({"phone", "mobile_phone", "fax"}),
+    "email": frozenset({"email"}),
+    "support_reason": frozenset({"support_reason"}),
+    "household": frozenset({"household"}),
+    "mobility": frozenset({"mobility"}),
+    "location": frozenset({"latitude", "longitude", "location_approximate"}),
+    "emergency_contacts": frozenset({"emergency_contacts"}),
+    "devices": frozenset({"devices", "device_other"}),
+    "communication": frozenset({"communication"}),
+    "care_level": frozenset({"care_level"}),
+    "disability_certificate": frozenset({"disability_certificate"}),
+}
+#: 要配慮個人情報: disability and medical details, which a leak of even one record makes
+#: reportable. Agreement forms mark them, and new agreements leave them out.
+MEDICAL_FIELD_GROUPS = frozenset(
+    {"devices", "communication", "care_level", "disability_certificate"}
+)
+#: What a new agreement offers until staff change it: the legal items and a needs summary.
+DEFAULT_AGREEMENT_FIELDS = tuple(
+    g for g in AGREEMENT_FIELDS if g not in MEDICAL_FIELD_GROUPS and g != "emergency_contacts"
+)
+#: What every partner who sees a person at all sees: which person, and in which district.
+PARTNER_BASE_FIELDS = frozenset({"id", "district"})
+
+
+def agreement_fields(groups: Any) -> frozenset[str]:
+    """The projection keys an agreement's field groups open; unknown names open nothing."""
+    keys = set(PARTNER_BASE_FIELDS)
+    for group in groups or ():
+        keys |= AGREEMENT_FIELDS.get(group, frozenset())
+    return frozenset(keys)
+
+
 #: A planner sees roughly where people are and what they need, but not who they are: the
 #: location is rounded to about 100 m (coarse_location), and free-text notes are left out.
 PLANNER_FIELDS = frozenset(
@@ -119,12 +172,143 @@ def can_view_audit(user: Any) -> bool:
     return has_role(user, Role.ADMIN)
 
 
+def can_manage_partners(user: Any) -> bool:
+    """Organisations, agreements, the provision ledger and API tokens are welfare staff's."""
+    return has_role(user, Role.STAFF)
+
+
+def can_declare_release(user: Any) -> bool:
+    """Only staff an admin has authorised may declare a disaster-time release."""
+    return has_role(user, Role.STAFF) and bool(getattr(user, "may_declare_release", False))
+
+
+def can_view_releases(user: Any) -> bool:
+    return has_role(user, Role.STAFF)
+
+
+def can_use_portal(user: Any) -> bool:
+    """The partner portal: a partner's own list, its prints, exports and changes."""
+    return has_role(user, Role.PARTNER)
+
+
+# ---------------------------------------------------------------------------------------------
+# The partner rule: agreement, district, status, consent, and a running release.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerAccess:
+    """What a partner user's organisation is entitled to at this moment."""
+
+    agreement: Agreement
+    category: PartnerCategory
+    #: Districts the agreement covers.
+    districts: frozenset[int]
+    #: Projection keys the agreement provides.
+    fields: frozenset[str]
+    #: District -> the running release that lifts consent there; empty without emergency
+    #: provision in the agreement or without a release.
+    released: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def under_release(self) -> bool:
+        return bool(self.released)
+
+    def shown_under_release(self, registrant: Registrant, rule: str) -> int | None:
+        """The release this person is shown under, or None if consent alone admits them."""
+        release = self.released.get(registrant.district_id)
+        if release is None:
+            return None
+        allowed = sharing_allows(
+            registrant.consent_state, registrant.consent_scope, self.category, rule
+        )
+        return None if allowed else release
+
+
+def agreement_in_force(session: DbSession, organisation_id: int, today: Any) -> Agreement | None:
+    """The organisation's active agreement whose term includes today, if any.
+
+    Staff cannot activate two agreements of one organisation with overlapping terms, so
+    there is at most one; the latest start wins should old data hold two.
+    """
+    query = (
+        select(Agreement)
+        .where(
+            Agreement.organisation_id == organisation_id,
+            Agreement.status == AgreementStatus.ACTIVE,
+            Agreement.starts_on <= today,
+            Agreement.ends_on >= today,
+        )
+        .order_by(Agreement.starts_on.desc(), Agreement.id.desc())
+        .options(selectinload(Agreement.districts))
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
+def running_releases(session: DbSession, now: datetime | None = None) -> list[DisasterRelease]:
+    """Releases declared, started, not ended and not past their end time."""
+    now = now or utcnow()
+    query = (
+        select(DisasterRelease)
+        .where(
+            DisasterRelease.ended_at.is_(None),
+            DisasterRelease.starts_at <= now,
+            DisasterRelease.ends_at > now,
+        )
+        .order_by(DisasterRelease.starts_at, DisasterRelease.id)
+        .options(selectinload(DisasterRelease.districts))
+    )
+    return list(session.scalars(query))
+
+
+def partner_access(user: Any, session: DbSession | None = None) -> PartnerAccess | None:
+    """The partner's entitlement now, read fresh on every call so that an agreement ended,
+    suspended or expired, or a release ended, takes effect on the very next request."""
+    if not has_role(user, Role.PARTNER) or user.organisation_id is None:
+        return None
+    session = session or db.session
+    agreement = agreement_in_force(session, user.organisation_id, local_today())
+    if agreement is None:
+        return None
+    districts = frozenset(d.id for d in agreement.districts)
+    released: dict[int, int] = {}
+    if agreement.emergency_provision:
+        for release in running_releases(session):
+            for district in release.districts:
+                if district.id in districts:
+                    released.setdefault(district.id, release.id)
+    return PartnerAccess(
+        agreement=agreement,
+        category=agreement.organisation.category,
+        districts=districts,
+        fields=agreement_fields(agreement.fields),
+        released=released,
+    )
+
+
+def partner_condition(access: PartnerAccess | None) -> Any:
+    """Active people in the agreement's districts whose consent covers the partner's category,
+    or, inside a released area, every active person there."""
+    if access is None or not access.districts:
+        return false()
+    consent = register_sharing_allows(access.category, current_app.config["CONSENT_RULE"])
+    if access.released:
+        consent = or_(consent, Registrant.district_id.in_(sorted(access.released)))
+    return and_(
+        Registrant.status == RegistrantStatus.ACTIVE,
+        Registrant.district_id.in_(sorted(access.districts)),
+        consent,
+    )
+
+
 def visible_fields(user: Any) -> frozenset[str]:
     """The registrant fields this user may see; empty means none at all."""
     if has_role(user, Role.STAFF):
         return STAFF_FIELDS
     if has_role(user, Role.PARTNER):
-        return PARTNER_FIELDS
+        access = partner_access(user)
+        return access.fields if access else frozenset()
     if has_role(user, Role.PLANNER):
         return PLANNER_FIELDS
     return frozenset()
@@ -141,30 +325,16 @@ def registrant_condition(user: Any) -> Any:
     if has_role(user, Role.PLANNER):
         return Registrant.status == RegistrantStatus.ACTIVE
     if has_role(user, Role.PARTNER):
-        return partner_condition(user.organisation)
+        return partner_condition(partner_access(user))
     return false()
 
 
-def partner_condition(organisation: Organisation | None) -> Any:
-    """Active people in the organisation's districts whose consent covers its category."""
-    if organisation is None:
-        return false()
-    served = select(organisation_districts.c.district_id).where(
-        organisation_districts.c.organisation_id == organisation.id
-    )
-    return and_(
-        Registrant.status == RegistrantStatus.ACTIVE,
-        Registrant.district_id.in_(served),
-        register_sharing_allows(organisation.category, current_app.config["CONSENT_RULE"]),
-    )
-
-
 def visible_districts(session: DbSession, user: Any) -> list[District]:
-    """The districts a user may filter by: a partner's own, everyone else's all."""
+    """The districts a user may filter by: those of a partner's agreement, else all."""
     query = select(District).order_by(District.name_kana, District.code)
     if has_role(user, Role.PARTNER):
-        served = user.organisation.districts if user.organisation else []
-        query = query.where(District.id.in_([d.id for d in served]))
+        access = partner_access(user, session)
+        query = query.where(District.id.in_(sorted(access.districts) if access else []))
     return list(session.scalars(query))
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from roster.consent.operations import ConsentAnswer, record_consent
 from roster.models import (
+    Agreement,
+    AgreementStatus,
     CareLevel,
     ConsentMethod,
     ConsentPurpose,
@@ -28,6 +30,7 @@ from roster.models import (
     User,
 )
 from roster.passwords import hash_password
+from roster.permissions import DEFAULT_AGREEMENT_FIELDS
 from roster.text import address_key, search_key
 
 CITY = "東京都テスト市"  # factory.municipality() is テスト市 of 東京都
@@ -60,6 +63,22 @@ class Factory:
         self.session.add(o)
         self.session.flush()
         return o
+
+    def agreement(self, organisation: Organisation, districts: list[District] | None = None,
+                  fields: Any = DEFAULT_AGREEMENT_FIELDS,
+                  status: AgreementStatus = AgreementStatus.ACTIVE,
+                  starts_on: date | None = None, ends_on: date | None = None,
+                  **kw: Any) -> Agreement:
+        """An agreement in force from a month ago for most of a year, unless told otherwise."""
+        today = date.today()
+        a = Agreement(organisation=organisation, title=f"テスト協定{next(_serial)}",
+                      status=status, starts_on=starts_on or today - timedelta(days=30),
+                      ends_on=ends_on or today + timedelta(days=300),
+                      districts=list(organisation.districts if districts is None else districts),
+                      fields=list(fields), **kw)
+        self.session.add(a)
+        self.session.flush()
+        return a
 
     def user(self, role: Role, username: str | None = None,
              organisation: Organisation | None = None, **kw: Any) -> User:
@@ -98,11 +117,13 @@ class Factory:
         ), actor)
 
     def world(self) -> dict[str, Any]:
-        """Two districts; a 民生委員 organisation serving the first; a user of each role;
+        """Two districts; a 民生委員 organisation serving the first under an agreement in
+        force (the default fields: no medical details); a user of each role;
         one consenting, one refusing, one unasked person in district A, one consenting in B."""
         self.municipality()
         a, b = self.district("テスト町A"), self.district("テスト町B")
         org = self.organisation(PartnerCategory.MINSEI_IIN, [a])
+        agreement = self.agreement(org, [a])
         users = {
             "admin": self.user(Role.ADMIN, "t_admin"),
             "staff": self.user(Role.STAFF, "t_staff"),
@@ -116,6 +137,6 @@ class Factory:
         unasked = self.registrant(a)
         elsewhere = self.registrant(b)
         self.consent(elsewhere, ConsentState.CONSENTED, users["staff"])
-        return {"districts": (a, b), "organisation": org, "users": users,
+        return {"districts": (a, b), "organisation": org, "agreement": agreement, "users": users,
                 "consenting": consenting, "refusing": refusing, "unasked": unasked,
                 "elsewhere": elsewhere}

@@ -955,6 +955,7 @@ def test_partners_no_consent_form_names_see_no_one_on_silence(
 ) -> None:
     """Under opt_out, silence shares with the named partner kinds, not with 福祉事業所."""
     provider = factory.organisation(PartnerCategory.WELFARE_PROVIDER, [world["districts"][0]])
+    factory.agreement(provider)
     factory.user(Role.PARTNER, "t_provider", organisation=provider)
     app.config["CONSENT_RULE"] = "opt_out"
     try:

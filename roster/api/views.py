@@ -5,7 +5,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from .. import permissions
-from ..audit.operations import record_event
+from ..disclosures import record_disclosure
 from ..extensions import db
 from ..registrants.operations import fetch_visible
 from ..registrants.projection import project, to_json
@@ -46,12 +46,12 @@ def registrants() -> ResponseReturnValue:
     fields = permissions.visible_fields(current_user)
     # Project before the commit expires the loaded rows.
     items = [to_json(project(r, fields)) for r in result.rows]
-    record_event(
+    record_disclosure(
         db.session,
+        current_user,
         "api.list",
-        actor=current_user,
-        object_type="registrant",
-        detail={"ids": [r.id for r in result.rows], "total": result.total, "page": page},
+        result.rows,
+        detail={"total": result.total, "page": page},
     )
     db.session.commit()
     return jsonify(
@@ -73,13 +73,7 @@ def registrant(registrant_id: int) -> ResponseReturnValue:
         db.session.commit()
         return error(404, "not found")
     body = to_json(project(person, permissions.visible_fields(current_user)))
-    record_event(
-        db.session,
-        "api.view",
-        actor=current_user,
-        object_type="registrant",
-        object_id=registrant_id,
-    )
+    record_disclosure(db.session, current_user, "api.view", [person], object_id=registrant_id)
     db.session.commit()
     return jsonify(body)
 

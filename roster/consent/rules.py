@@ -61,3 +61,15 @@ def register_sharing_allows(category: PartnerCategory | None, rule: str) -> Colu
     consented = and_(Registrant.consent_state == ConsentState.CONSENTED, in_scope)
     unscoped = sharing_states(rule)
     return or_(consented, Registrant.consent_state.in_(unscoped)) if unscoped else consented
+
+
+def sharing_allows(
+    state: ConsentState, scope: int, category: PartnerCategory | None, rule: str
+) -> bool:
+    """The same test as register_sharing_allows, on one registrant's cached state and scope."""
+    bit = SCOPE_BITS.get(category) if category is not None else None
+    if bit is None:
+        return False
+    if state is ConsentState.CONSENTED and scope & bit:
+        return True
+    return state in sharing_states(rule)

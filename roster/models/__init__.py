@@ -2,6 +2,18 @@
 
 from sqlalchemy import DDL, event
 
+from .agreements import (
+    Agreement,
+    AgreementStatus,
+    AgreementVersion,
+    ApiToken,
+    DisasterRelease,
+    DisposalMethod,
+    Provision,
+    ProvisionFormat,
+    ProvisionItem,
+    ReleaseAccess,
+)
 from .audit import AuditEvent, AuditHead
 from .base import Base
 from .consent import (
@@ -34,6 +46,16 @@ from .shelters import HAZARDS, Shelter
 from .users import Role, User
 
 __all__ = [
+    "Agreement",
+    "AgreementStatus",
+    "AgreementVersion",
+    "ApiToken",
+    "DisasterRelease",
+    "DisposalMethod",
+    "Provision",
+    "ProvisionFormat",
+    "ProvisionItem",
+    "ReleaseAccess",
     "AppendOnlyError",
     "AuditEvent",
     "AuditHead",

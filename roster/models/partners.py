@@ -1,11 +1,11 @@
-"""Partner organisations (避難支援等関係者). Agreements come with their own module."""
+"""Partner organisations (避難支援等関係者). Agreements are in models/agreements.py."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column
@@ -62,7 +62,13 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     #: What kind of partner this is; consent scopes are matched against it.
     category: Mapped[PartnerCategory] = mapped_column(enum_column(PartnerCategory))
-    #: The districts the organisation serves; its users see registrants only there.
+    #: The contact person and how to reach the organisation.
+    contact_name: Mapped[str] = mapped_column(String(100), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    contact_email: Mapped[str] = mapped_column(String(120), default="")
+    contact_address: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    #: The districts the organisation serves; what its users see is set by its agreement.
     districts: Mapped[list[District]] = relationship(
         secondary=organisation_districts, order_by=District.code
     )

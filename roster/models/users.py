@@ -48,6 +48,8 @@ class User(Base):
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Created by `roster demo`; such accounts exist only in demo mode.
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Staff authorised to declare a disaster-time release (49-11(3)); set by an admin.
+    may_declare_release: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Set when an admin resets the password: the user must choose a new one first.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

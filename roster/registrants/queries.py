@@ -151,7 +151,8 @@ def sort_options(user: Any) -> list[str]:
 def order_by(user: Any, flt: RegisterFilter) -> tuple[Any, ...]:
     """The ORDER BY for the chosen sort; ties never break on a field the user may not see."""
     options = sort_options(user)
-    key = flt.sort if flt.sort in options else options[0]
+    # With no visible field to sort by (a partner without an agreement sees no one), by ID.
+    key = flt.sort if flt.sort in options else (options[0] if options else "id")
     columns = SORTS[key][1]
     if Registrant.kana_key in columns and "name_kana" not in visible_fields(user):
         columns = tuple(c for c in columns if c is not Registrant.kana_key)

@@ -20,9 +20,9 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import permissions
-from ..audit.operations import record_event
 from ..consent.operations import current_by_purpose, history
 from ..decorators import require
+from ..disclosures import record_disclosure
 from ..extensions import db
 from ..models import ConsentPurpose, ConsentState, Registrant, RegistrantStatus, Role
 from ..web import city_prefix
@@ -91,12 +91,12 @@ def index() -> ResponseReturnValue:
     )
     fields = permissions.visible_fields(current_user)
     rows = [project(r, fields) for r in page.rows]
-    record_event(
+    record_disclosure(
         db.session,
+        current_user,
         "registrant.list",
-        actor=current_user,
-        object_type="registrant",
-        detail={"ids": [r.id for r in page.rows], "total": page.total, "page": page.page},
+        page.rows,
+        detail={"total": page.total, "page": page.page},
     )
     db.session.commit()
     return render_template(
@@ -124,11 +124,11 @@ def visible_or_404(registrant_id: int, page: str | None = None) -> Registrant:
         db.session.commit()
         abort(404)
     if page and request.method == "GET":
-        record_event(
+        record_disclosure(
             db.session,
+            current_user,
             "registrant.view",
-            actor=current_user,
-            object_type="registrant",
+            [registrant],
             object_id=registrant.id,
             detail={"page": page},
         )
