@@ -30,11 +30,14 @@ def register(app: Flask) -> None:
     from .dashboard.views import bp as dashboard_bp
     from .health import bp as health_bp
     from .imports.views import bp as imports_bp
+    from .partners.views import bp as partners_bp
+    from .portal.views import bp as portal_bp
     from .registrants.views import bp as registrants_bp
+    from .releases.views import bp as releases_bp
     from .rounds.views import bp as rounds_bp
 
     for bp in (health_bp, auth_bp, registrants_bp, consent_bp, admin_bp, audit_bp, api_bp,
-               rounds_bp, dashboard_bp, imports_bp):
+               rounds_bp, dashboard_bp, imports_bp, partners_bp, portal_bp, releases_bp):
         app.register_blueprint(bp)
     app.context_processor(template_globals)
     register_errors(app)

@@ -133,18 +133,37 @@ def auth(client: FlaskClient) -> AuthActions:
 
 @pytest.fixture()
 def place(world: dict[str, Any], factory: Factory, db: Session, app: Flask) -> dict[str, Any]:
-    """The world plus a user for the admin pages to act on and a mailing round, sent long
-    enough ago that a reminder is due, for the round pages."""
+    """The world plus a user for the admin pages to act on; a mailing round, sent long
+    enough ago that a reminder is due, for the round pages; a printed copy of the partner's
+    list in the ledger; a release that has ended; and an API token of the partner's."""
     from datetime import date, timedelta
 
     from roster.consent.catalog import reference_key
+    from roster.models import ApiToken, DisasterRelease, ProvisionFormat
+    from roster.models.base import utcnow
+    from roster.partners.ledger import record_provision
+    from roster.permissions import partner_access
     from roster.rounds.operations import create_round
 
     mailing = create_round(db, world["users"]["staff"], "t", "ja", [world["unasked"].id],
                            date.today(), reference_key(app.config["SECRET_KEY"]))
     mailing.sent_on = date.today() - timedelta(days=app.config["REMINDER_AFTER_DAYS"] + 1)
+    partner = world["users"]["partner"]
+    access = partner_access(partner, db)
+    assert access is not None
+    provision = record_provision(db, partner, access, ProvisionFormat.PRINT, [world["consenting"]])
+    now = utcnow()
+    release = DisasterRelease(
+        name="テスト豪雨", legal_basis="災害対策基本法第49条の11第3項",
+        starts_at=now - timedelta(days=2), ends_at=now - timedelta(days=1),
+        declared_by=world["users"]["staff"], districts=[world["districts"][0]],
+    )
+    token = ApiToken(user=partner, agreement=world["agreement"], label="テスト連携",
+                     prefix="rt_test", digest="0" * 64, created_by_id=world["users"]["staff"].id)
+    db.add_all([release, token])
     db.flush()
-    return {**world, "target": factory.user(Role.STAFF, "t_target"), "round": mailing}
+    return {**world, "target": factory.user(Role.STAFF, "t_target"), "round": mailing,
+            "provision": provision, "release": release, "token": token}
 
 
 @pytest.fixture()

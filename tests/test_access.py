@@ -51,6 +51,7 @@ LOGIN = (302, "/login")  #: sent to the sign-in page
 HOME = (302, "/")
 REGISTER = (302, "/registrants/")
 USERS = (302, "/admin/users")
+PORTAL = (302, "/portal/")
 
 #: rule -> the URL requested for it. Registrant routes use the *refusing* person (in the
 #: partner's district, but not consenting), so the partner column shows the 404 policy.
@@ -92,6 +93,12 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/imports/<token>/apply": lambda w: f"/imports/{'A' * 43}/apply",
     "/imports/<token>/report.csv": lambda w: f"/imports/{'A' * 43}/report.csv",
     "/dashboard/": lambda w: "/dashboard/",
+    # partners (staff)
+    "/partners/": lambda w: "/partners/",
+    # portal (partner)
+    "/portal/": lambda w: "/portal/",
+    # releases (staff)
+    "/releases/": lambda w: "/releases/",
 }
 
 Expected = int | tuple[int, str]
@@ -121,7 +128,7 @@ policy(ACCESS, "/login",                                      200,   HOME,  HOME
 policy(ACCESS, "/logout",                                     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
 policy(ACCESS, "/account/password",                           LOGIN, 200,   200,   200,   200)
 policy(ACCESS, "/locale",                                     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
-policy(ACCESS, "/",                                           LOGIN, USERS, REGISTER, REGISTER, REGISTER)  # noqa: E501
+policy(ACCESS, "/",                                           LOGIN, USERS, REGISTER, PORTAL, REGISTER)  # noqa: E501
 policy(ACCESS, "/registrants/",                               LOGIN, 403,   200,   200,   200)
 policy(ACCESS, "/registrants/<id:registrant_id>",            LOGIN, 403,   200,   404,   200)
 policy(ACCESS, "/registrants/new",                            LOGIN, 403,   200,   403,   403)
@@ -149,6 +156,12 @@ policy(ACCESS, "/imports/",                                   LOGIN, 403,   200,
 policy(ACCESS, "/imports/<token>/apply",                      LOGIN, 403,   404,   403,   403)
 policy(ACCESS, "/imports/<token>/report.csv",                 LOGIN, 403,   404,   403,   403)
 policy(ACCESS, "/dashboard/",                                 LOGIN, 403,   200,   403,   403)
+# partners (staff)
+policy(ACCESS, "/partners/",                                  LOGIN, 403,   200,   403,   403)
+# portal (partner)
+policy(ACCESS, "/portal/",                                    LOGIN, 403,   403,   200,   403)
+# releases (staff)
+policy(ACCESS, "/releases/",                                  LOGIN, 403,   200,   403,   403)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
 # may gets the form back with its errors (422), and nothing is saved.
@@ -164,6 +177,9 @@ policy(SUBMIT, "/admin/organisations",                        LOGIN, 422,   403,
 policy(SUBMIT, "/rounds/new",                                 LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/rounds/reply",                               LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/imports/",                                   LOGIN, 403,   422,   403,   403)
+# partners (staff)
+# portal (partner)
+# releases (staff)
 # fmt: on
 
 

@@ -558,16 +558,32 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
     ),
     "/imports/<token>/apply": ("staff", lambda w: {}, lambda db, w: False),
     "/imports/<token>/report.csv": ("staff", lambda w: {}, lambda db, w: False),
+    # partners (staff)
+    # portal (partner)
+    # releases (staff)
 }
 
 #: What the control (with a token) answers where it is not a redirect: the upload shows its
 #: dry run, and an unknown upload token is not found.
-CONTROL_STATUS = {"/imports/": 200, "/imports/<token>/apply": 404,
-                  "/imports/<token>/report.csv": 404}
+CONTROL_STATUS = {
+    "/imports/": 200,
+    "/imports/<token>/apply": 404,
+    "/imports/<token>/report.csv": 404,
+    # partners (staff)
+    # portal (partner)
+    # releases (staff)
+}
 #: Posts whose control changes nothing stored (a search; an unknown upload token; a
 #: presumption under the default opt_in rule, which allows none).
-NO_EFFECT = {"/registrants/", "/imports/<token>/apply", "/imports/<token>/report.csv",
-             "/rounds/<id:round_id>/presume"}
+NO_EFFECT = {
+    "/registrants/",
+    "/imports/<token>/apply",
+    "/imports/<token>/report.csv",
+    "/rounds/<id:round_id>/presume",
+    # partners (staff)
+    # portal (partner)
+    # releases (staff)
+}
 
 
 def csrf_url(rule: str, place: dict[str, Any]) -> str:

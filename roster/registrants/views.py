@@ -46,6 +46,8 @@ def home() -> ResponseReturnValue:
     """Send each role to where its work starts."""
     if current_user.role is Role.ADMIN:
         return redirect(url_for("admin.users"))
+    if permissions.can_use_portal(current_user):
+        return redirect(url_for("portal.home"))
     return redirect(url_for("registrants.index"))
 
 

@@ -1,0 +1,1 @@
+"""The partner portal: a partner user's own list, its prints and exports, and what changed."""
