@@ -26,6 +26,7 @@ from .consent import (
     ConsentState,
     append_only_ddl,
 )
+from .hazards import HazardArea, HazardKind, HazardLayer, RegistrantHazard, ShelterAssignment
 from .municipality import District, Municipality
 from .partners import CONSENT_SCOPE_CATEGORIES, Organisation, PartnerCategory
 from .registrants import (
@@ -86,6 +87,11 @@ __all__ = [
     "Source",
     "User",
     "HAZARDS",
+    "HazardArea",
+    "HazardKind",
+    "HazardLayer",
+    "RegistrantHazard",
+    "ShelterAssignment",
     "Shelter",
 ]
 

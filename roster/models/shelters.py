@@ -1,11 +1,13 @@
-"""Shelters, stored minimally: the full shelter registry builds on this table."""
+"""The shelter registry: designated places, what each is suitable for, and who it takes."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, String, Text
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from .base import Base, UTCDateTime, utcnow
 
 #: The eight hazard kinds of the GSI and Digital Agency data, in their published order.
 HAZARDS = (
@@ -44,3 +46,36 @@ class Shelter(Base):
     accepts: Mapped[str | None] = mapped_column(Text)
     #: Where the record came from, e.g. 国土地理院 指定緊急避難場所・指定避難所データ (2025-10-27).
     source: Mapped[str] = mapped_column(String(120))
+    name_kana: Mapped[str] = mapped_column(String(120), default="")
+    #: 全国地方公共団体コード of the municipality the place is in.
+    city_code: Mapped[str] = mapped_column(String(6), default="")
+    #: Comma-separated geo.groups.ACCEPT_GROUPS normalised from `accepts` (or set by staff).
+    accept_groups: Mapped[str] = mapped_column(String(120), default="")
+    #: People the place can hold for a stay, where known (indoor when the text says so).
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    #: The capacity as published, e.g. 屋内480人／屋外3,350人(面積の1/2).
+    capacity_text: Mapped[str] = mapped_column(String(200), default="")
+    #: Welfare shelters: places for people who need care (要介護者等の受入可能人数).
+    care_places: Mapped[int | None] = mapped_column(Integer)
+    #: Unknown (None), yes or no.
+    accessible_toilet: Mapped[bool | None] = mapped_column(Boolean)
+    step_free: Mapped[bool | None] = mapped_column(Boolean)
+    #: Backup power or outlets for medical devices (ventilators, suction, oxygen).
+    backup_power: Mapped[bool | None] = mapped_column(Boolean)
+    #: The welfare facility's agreement with the municipality (福祉避難所の協定), as written.
+    facility_agreement: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def hazard_list(self) -> list[str]:
+        return [h for h in self.hazards.split(",") if h]
+
+    @property
+    def group_list(self) -> list[str]:
+        return [g for g in self.accept_groups.split(",") if g]
