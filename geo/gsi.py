@@ -48,10 +48,11 @@ def read_gsi_shelters(evacuation_path: str | Path, emergency_path: str | Path) -
     Columns: source_id (the place's first 共通ID), name, address, latitude, longitude,
     is_emergency_site, is_evacuation_shelter, is_welfare_shelter, hazards (list of hazard
     keys in HAZARD_COLUMNS order), accepts (受入対象者 or None), and a point geometry.
+    geo.shelters.read_shelter_files reads the same data with more columns and row errors.
     """
     listings = list(_listings(gpd.read_file(evacuation_path, engine="pyogrio"), False))
     listings += _listings(gpd.read_file(emergency_path, engine="pyogrio"), True)
-    places = [_merge(group) for group in _group_same_place(listings)]
+    places = merge_places(listings)
     frame = pd.DataFrame(places, columns=list(SHELTER_COLUMNS))
     # Keep missing 受入対象者 as None, not as the NaN of pandas' string dtype.
     frame["accepts"] = pd.Series([place["accepts"] for place in places], dtype=object)
@@ -61,6 +62,37 @@ def read_gsi_shelters(evacuation_path: str | Path, emergency_path: str | Path) -
         geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
         crs="EPSG:4326",
     )
+
+
+def merge_places(listings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One dict per place from listings of both kinds (as listing() makes them).
+
+    Listings with the same name and address, or at the same point, are one place: it
+    carries every designation and hazard of its listings, and everything else comes from
+    its first 共通ID, so extra keys a caller adds to the listings are kept too.
+    """
+    return [_merge(group) for group in _group_same_place(listings)]
+
+
+def listing(
+    props: dict[str, Any], longitude: float, latitude: float, emergency: bool
+) -> dict[str, Any]:
+    """One GSI feature or CSV row (its properties by GSI column name) in a common shape."""
+    source_id = _text(props.get("共通ID"))
+    accepts = None if emergency else _text(props.get("受入対象者")) or None
+    return {
+        "source_id": source_id,
+        "name": _text(props.get("施設・場所名")),
+        "address": _text(props.get("住所")),
+        "longitude": float(longitude),
+        "latitude": float(latitude),
+        "is_emergency_site": emergency,
+        "is_evacuation_shelter": not emergency,
+        "is_welfare_shelter": not emergency
+        and (shelter_type(source_id).startswith("12") or accepts is not None),
+        "hazards": _hazards(props) if emergency else [],
+        "accepts": accepts,
+    }
 
 
 def shelter_type(source_id: str) -> str:
@@ -74,21 +106,7 @@ def _listings(gdf: gpd.GeoDataFrame, emergency: bool) -> Iterator[dict[str, Any]
         gdf = gdf.to_crs("EPSG:4326")
     for props in gdf.to_dict("records"):
         point = props["geometry"]
-        source_id = _text(props.get("共通ID"))
-        accepts = None if emergency else _text(props.get("受入対象者")) or None
-        yield {
-            "source_id": source_id,
-            "name": _text(props.get("施設・場所名")),
-            "address": _text(props.get("住所")),
-            "longitude": float(point.x),
-            "latitude": float(point.y),
-            "is_emergency_site": emergency,
-            "is_evacuation_shelter": not emergency,
-            "is_welfare_shelter": not emergency
-            and (shelter_type(source_id).startswith("12") or accepts is not None),
-            "hazards": _hazards(props) if emergency else [],
-            "accepts": accepts,
-        }
+        yield listing(props, point.x, point.y, emergency)
 
 
 def _hazards(props: dict[str, Any]) -> list[str]:
@@ -144,7 +162,7 @@ def _merge(group: list[dict[str, Any]]) -> dict[str, Any]:
     hazards = {key for item in group for key in item["hazards"]}
     accepts = [item["accepts"] for item in group if item["accepts"]]
     return {
-        **{key: first[key] for key in ("source_id", "name", "address", "latitude", "longitude")},
+        **first,
         "is_emergency_site": any(item["is_emergency_site"] for item in group),
         "is_evacuation_shelter": any(item["is_evacuation_shelter"] for item in group),
         "is_welfare_shelter": any(item["is_welfare_shelter"] for item in group),
