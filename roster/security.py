@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, redirect, request, url_for
+from flask import Flask, Request, Response, g, jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import csrf, db, login_manager
+from .i18n import local_today
 from .models import User
+from .models.base import utcnow
+from .partners.tokens import authenticate
 
 #: The only endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_locale", "health.healthz", "static"})
@@ -25,6 +28,7 @@ def register(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+    login_manager.request_loader(load_api_token)
     login_manager.unauthorized_handler(unauthorized)
     app.before_request(require_login)
     app.after_request(security_headers)
@@ -40,6 +44,26 @@ def load_user(session_token: str) -> User | None:
     return db.session.scalar(
         select(User).where(User.session_token == session_token, User.is_active_account.is_(True))
     )
+
+
+def load_api_token(req: Request) -> User | None:
+    """A partner system's `Authorization: Bearer rt_…` token, on /api/ only.
+
+    The token acts as its partner user for this one request: nothing is put in the session,
+    so no cookie is set, and HTML pages never accept it. Only its digest is looked up.
+    """
+    if not req.path.startswith("/api/"):
+        return None
+    scheme, _, raw = req.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return None
+    found = authenticate(db.session, raw.strip(), local_today())
+    if found is None:
+        return None
+    user, token = found
+    token.last_used_at = utcnow()
+    g.api_token_id = token.id
+    return user
 
 
 def unauthorized() -> Response:

@@ -1,13 +1,15 @@
-"""The demo municipality 西東京市: real shelters and towns, fictional people.
+"""The demo municipality 西東京市: real shelters and towns, fictional people and partners.
 
-These tests build their own in-memory SQLite databases and need no app or conftest fixture.
+Most tests build their own in-memory SQLite databases for a fixed day and need no app or
+conftest fixture; the last ones load the demo into the test database for the real today and
+read it through the access rule and the API.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 import geopandas as gpd
@@ -27,6 +29,7 @@ from geo import (
     town_of,
     town_points,
 )
+from roster import permissions
 from roster.consent.rules import latest, register_sharing_allows
 from roster.demo import DemoError, load_demo
 from roster.demo.names import FAMILY_NAMES, FOREIGN_NAMES, GIVEN_NAMES
@@ -34,23 +37,40 @@ from roster.demo.places import TOWNS_BY_NAME
 from roster.extensions import make_engine
 from roster.models import (
     HAZARDS,
+    Agreement,
+    AgreementStatus,
     Base,
     ConsentPurpose,
     ConsentRecord,
     ConsentState,
+    DisasterRelease,
     District,
     EmergencyContact,
     Municipality,
     Organisation,
     PartnerCategory,
+    Provision,
+    ProvisionItem,
     Registrant,
+    RegistrantStatus,
+    ReleaseAccess,
     Role,
     Shelter,
     User,
 )
+from roster.models.agreements import agreement_districts, release_districts
+from roster.models.base import utcnow
 from roster.models.consent import consent_record_scopes
 from roster.models.partners import scope_mask
+from roster.permissions import (
+    DEFAULT_AGREEMENT_FIELDS,
+    MEDICAL_FIELD_GROUPS,
+    SENSITIVE_FIELDS,
+    can_declare_release,
+)
 from roster.text import address_key, is_katakana_reading, search_key
+
+from .factories import Factory
 
 TODAY = date(2026, 1, 15)
 PEOPLE = 300
@@ -229,22 +249,34 @@ def test_demo_accounts_have_their_roles_and_the_partner_its_organisation(
     users = {u.username: u for u in demo_session.scalars(select(User))}
     assert {name: u.role for name, u in users.items()} == {
         "admin": Role.ADMIN, "staff": Role.STAFF, "partner": Role.PARTNER,
-        "planner": Role.PLANNER,
+        "planner": Role.PLANNER, "chokai-yanagisawa": Role.PARTNER,
     }
     assert all(u.is_demo and u.password_hash == "not-a-hash" for u in users.values())
+    # The 町会 user whose copies are still out: its agreement was terminated, and the
+    # account closed with it.
+    assert not users["chokai-yanagisawa"].is_active_account
+    assert [u for u in users.values() if u.is_active_account] == [
+        users[name] for name in ("admin", "staff", "partner", "planner")
+    ]
     assert users["partner"].display_name == "民生委員（デモ）"
     organisation = users["partner"].organisation
     assert organisation is not None
-    assert organisation.name == "西東京市民生委員児童委員協議会 第1地区"
+    assert organisation.name == "西東京市民生委員児童委員協議会 第1地区（デモ）"
     assert organisation.category is PartnerCategory.MINSEI_IIN
     assert 6 <= len(organisation.districts) <= 8  # about a third of 22
+    assert users["staff"].may_declare_release
+    assert can_declare_release(users["staff"])
+    assert not any(u.may_declare_release for name, u in users.items() if name != "staff")
 
 
 def test_every_kind_of_partner_serves_some_districts(demo_session: Session) -> None:
     organisations = demo_session.scalars(select(Organisation)).all()
-    categories = {o.category for o in organisations}
-    assert {PartnerCategory.JICHIKAI, PartnerCategory.FIRE, PartnerCategory.SHAKYO} <= categories
-    assert all(o.districts for o in organisations)
+    assert {o.category for o in organisations} == set(PartnerCategory) - {PartnerCategory.OTHER}
+    assert sum(o.category is PartnerCategory.MINSEI_IIN for o in organisations) >= 3
+    assert all(o.districts and o.contact_name and o.contact_phone for o in organisations)
+    assert all(o.name.endswith("（デモ）") for o in organisations)
+    assert all(re.fullmatch(r"042-\d{3}-\d{4}", o.contact_phone) for o in organisations)
+    assert all(o.contact_email.endswith("example.jp") for o in organisations if o.contact_email)
 
 
 def test_summary_counts_what_was_loaded(demo_loaded: LoadedDemo) -> None:
@@ -438,7 +470,9 @@ def test_demo_is_deterministic_for_a_seed() -> None:
         with engine.connect() as conn:
             tables = [
                 Registrant.__table__, EmergencyContact.__table__, ConsentRecord.__table__,
-                consent_record_scopes,
+                consent_record_scopes, Agreement.__table__, agreement_districts,
+                Provision.__table__, ProvisionItem.__table__, DisasterRelease.__table__,
+                release_districts, ReleaseAccess.__table__,
             ]
             result = [list(conn.execute(select(table)).all()) for table in tables]
         engine.dispose()
@@ -447,6 +481,7 @@ def test_demo_is_deterministic_for_a_seed() -> None:
     first = dump(7)
     assert first == dump(7)
     assert first[0] != dump(8)[0]
+    assert all(first), "every table has rows"
 
 
 def test_demo_refuses_a_database_with_real_data() -> None:
@@ -477,3 +512,269 @@ def test_demo_refuses_to_load_twice() -> None:
     with pytest.raises(DemoError, match="already loaded"):
         _load(engine, 5)
     engine.dispose()
+
+
+# Partners, agreements, the ledger and the past release (for the fixed day TODAY)
+
+
+def _agreements(session: Session) -> list[Agreement]:
+    return list(session.scalars(select(Agreement).order_by(Agreement.id)))
+
+
+def _user(session: Session, username: str) -> User:
+    return session.scalars(select(User).where(User.username == username)).one()
+
+
+def test_the_demo_has_agreements_in_every_state(demo_session: Session) -> None:
+    agreements = _agreements(demo_session)
+    assert {a.effective_status(TODAY) for a in agreements} == set(AgreementStatus)
+    in_force = [a for a in agreements if a.in_force(TODAY)]
+    assert len(in_force) > len(agreements) / 2  # most are active
+    assert any(a.ends_on <= TODAY + timedelta(days=60) for a in in_force)  # ending soon
+    assert any(not a.list_manager for a in in_force)  # the reminder has someone to name
+    assert all(a.list_manager for a in in_force if a.organisation.name.endswith("第1地区（デモ）"))
+    # One agreement in force at most per organisation.
+    organisations = [a.organisation_id for a in in_force]
+    assert len(organisations) == len(set(organisations))
+
+
+def test_every_agreement_has_its_versions_from_creation(demo_session: Session) -> None:
+    staff = _user(demo_session, "staff")
+    for agreement in _agreements(demo_session):
+        versions = sorted(agreement.versions, key=lambda v: v.version)
+        assert [v.version for v in versions] == list(range(1, agreement.version + 1))
+        assert {"title", "status", "starts_on", "districts", "fields"} <= set(versions[0].changed)
+        assert all(v.changed_by_id == staff.id for v in versions)
+        last = versions[-1].snapshot
+        assert last["status"] == agreement.status.value
+        assert last["districts"] == [d.code for d in agreement.districts]
+        assert last["fields"] == agreement.fields
+        if agreement.status in (AgreementStatus.SUSPENDED, AgreementStatus.TERMINATED):
+            assert len(versions) == 2 and "status" in versions[1].changed
+            assert versions[0].snapshot["status"] == "active"
+
+
+def test_the_partners_agreement_covers_some_districts_and_withholds_medical_details(
+    demo_session: Session,
+) -> None:
+    organisation = _user(demo_session, "partner").organisation
+    assert organisation is not None
+    in_force = [
+        a for a in _agreements(demo_session)
+        if a.organisation_id == organisation.id and a.in_force(TODAY)
+    ]  # fmt: skip
+    assert len(in_force) == 1
+    agreement = in_force[0]
+    assert 4 <= len(agreement.districts) <= 7
+    assert {d.id for d in agreement.districts} < {d.id for d in organisation.districts}
+    assert set(DEFAULT_AGREEMENT_FIELDS) <= set(agreement.fields)
+    assert not set(agreement.fields) & (MEDICAL_FIELD_GROUPS | {"emergency_contacts"})
+    assert not permissions.agreement_fields(agreement.fields) & SENSITIVE_FIELDS
+    assert agreement.emergency_provision and agreement.includes_plans
+    assert agreement.list_manager and agreement.storage_place and agreement.viewers
+
+
+def test_the_fire_station_receives_the_medical_details(demo_session: Session) -> None:
+    fire = [
+        a for a in _agreements(demo_session)
+        if a.organisation.category is PartnerCategory.FIRE and a.in_force(TODAY)
+    ]  # fmt: skip
+    assert len(fire) == 1
+    assert {"devices", "mobility", "communication"} <= set(fire[0].fields)
+    assert fire[0].emergency_provision
+    assert len(fire[0].districts) == 22
+
+
+def _copies(session: Session, agreement: Agreement) -> list[Provision]:
+    return list(
+        session.scalars(
+            select(Provision).where(Provision.agreement_id == agreement.id).order_by(
+                Provision.copy_no
+            )
+        )
+    )
+
+
+def test_the_terminated_agreement_has_copies_still_out(demo_session: Session) -> None:
+    (terminated,) = [a for a in _agreements(demo_session) if a.status is AgreementStatus.TERMINATED]
+    assert terminated.terminated_at is not None
+    copies = _copies(demo_session, terminated)
+    assert copies and all(c.outstanding for c in copies)
+    for copy in copies:
+        assert copy.user.organisation_id == terminated.organisation_id
+        assert copy.created_at < terminated.terminated_at
+        assert copy.items and copy.count == len(copy.items)
+
+
+def test_the_expired_agreement_had_every_copy_returned_or_destroyed(
+    demo_session: Session,
+) -> None:
+    staff = _user(demo_session, "staff")
+    expired = [
+        a for a in _agreements(demo_session)
+        if a.effective_status(TODAY) is AgreementStatus.EXPIRED
+    ]  # fmt: skip
+    assert expired
+    copies = [c for a in expired for c in _copies(demo_session, a)]
+    assert copies
+    for copy in copies:
+        assert copy.disposed_on is not None and copy.disposal_method is not None
+        assert copy.confirmed_by and copy.disposal_recorded_by_id == staff.id
+        assert copy.disposed_on >= copy.created_at.date()
+
+
+def test_every_copy_is_numbered_and_lists_people_of_its_agreement(
+    demo_session: Session,
+) -> None:
+    copies = demo_session.scalars(select(Provision)).all()
+    assert len(copies) >= 6
+    for copy in copies:
+        districts = {d.id for d in copy.agreement.districts}
+        assert copy.count == len(copy.items) > 0
+        assert [item.line for item in copy.items] == list(range(1, copy.count + 1))
+        assert {item.registrant.district_id for item in copy.items} <= districts
+    assert_dates_hold_together(demo_session, TODAY)
+
+
+def assert_dates_hold_together(session: Session, today: date) -> None:
+    """Whatever the day the demo is loaded for: copies are numbered in the order they were
+    made, within their agreement's term; returns follow the copy and precede today; the
+    release falls inside the term it was printed under; every state is there."""
+    agreements = _agreements(session)
+    assert {a.effective_status(today) for a in agreements} == set(AgreementStatus)
+    assert any(
+        a.in_force(today) and a.ends_on <= today + timedelta(days=60) for a in agreements
+    )
+    for agreement in agreements:
+        copies = _copies(session, agreement)
+        assert [c.copy_no for c in copies] == list(range(1, len(copies) + 1))
+        assert [c.created_at for c in copies] == sorted(c.created_at for c in copies)
+        end = min(agreement.ends_on, today)
+        if agreement.terminated_at is not None:
+            end = min(end, agreement.terminated_at.date())
+        for copy in copies:
+            assert agreement.starts_on <= copy.created_at.date() <= end
+            if copy.disposed_on is not None:
+                assert copy.created_at.date() <= copy.disposed_on <= today
+    for release in session.scalars(select(DisasterRelease)):
+        assert release.ended_at is not None and release.ended_at.date() < today
+        for copy in session.scalars(select(Provision).where(Provision.release_id == release.id)):
+            assert release.starts_at <= copy.created_at <= release.ended_at
+            assert copy.agreement.starts_on <= release.starts_at.date() <= copy.agreement.ends_on
+
+
+@pytest.mark.parametrize(
+    "today", [date(2026, 1, 1), date(2026, 3, 31), date(2026, 5, 10), date(2028, 2, 29)]
+)
+def test_the_partner_history_holds_together_whatever_the_day(today: date) -> None:
+    engine = _empty_engine()
+    with Session(engine) as session:
+        load_demo(session, registrants=60, seed=2, password_hash="x", today=today)
+        session.commit()
+        assert_dates_hold_together(session, today)
+    engine.dispose()
+
+
+def test_the_partners_last_copy_differs_from_what_the_rule_admits_now(
+    demo_session: Session,
+) -> None:
+    partner = _user(demo_session, "partner")
+    copies = demo_session.scalars(
+        select(Provision).where(Provision.user_id == partner.id).order_by(Provision.created_at)
+    ).all()
+    assert len({c.agreement_id for c in copies}) == 2  # this term's and the previous one's
+    last = copies[-1]
+    assert last.outstanding and last.agreement.in_force(TODAY)
+    assert any(c.outstanding for c in copies[:-1]) and any(not c.outstanding for c in copies)
+    on_copy = {item.registrant_id for item in last.items}
+    admitted = set(
+        demo_session.scalars(
+            select(Registrant.id).where(
+                Registrant.status == RegistrantStatus.ACTIVE,
+                Registrant.district_id.in_([d.id for d in last.agreement.districts]),
+                register_sharing_allows(PartnerCategory.MINSEI_IIN, "opt_in"),
+            )
+        )
+    )
+    assert on_copy - admitted, "people to strike out"
+    assert len(on_copy & admitted) > len(on_copy) / 2
+
+
+def test_one_past_release_with_what_it_showed_to_whom(demo_session: Session) -> None:
+    (release,) = demo_session.scalars(select(DisasterRelease)).all()
+    assert release.ended_at is not None and not release.running(utcnow())
+    assert len(release.districts) == 3
+    assert release.declared_by.username == "staff"
+    accesses = demo_session.scalars(
+        select(ReleaseAccess).where(ReleaseAccess.release_id == release.id)
+    ).all()
+    assert accesses
+    assert {a.user.username for a in accesses} == {"partner"}
+    assert all(release.starts_at <= a.at <= release.ended_at for a in accesses)
+    released = {d.id for d in release.districts}
+    shown = {a.registrant_id for a in accesses}
+    for person in demo_session.scalars(select(Registrant).where(Registrant.id.in_(shown))):
+        assert person.district_id in released
+        assert not (
+            person.consent_state is ConsentState.CONSENTED
+            and person.consent_scope & scope_mask([PartnerCategory.MINSEI_IIN])
+        )
+    (printed,) = demo_session.scalars(
+        select(Provision).where(Provision.release_id == release.id)
+    ).all()
+    assert shown <= {item.registrant_id for item in printed.items}
+
+
+# The demo loaded into the app's database for today: read through the access rule and the API
+
+
+@pytest.fixture()
+def live_demo(db: Session, factory: Factory) -> Session:
+    load_demo(db, registrants=400, seed=7, password_hash=factory.password_hash)
+    db.flush()
+    return db
+
+
+def test_the_demo_partner_sees_people_of_its_districts_and_never_a_medical_field(
+    live_demo: Session, client: Any, auth: Any
+) -> None:
+    partner = _user(live_demo, "partner")
+    access = permissions.partner_access(partner, live_demo)
+    assert access is not None and not access.under_release
+    assert 4 <= len(access.districts) <= 7
+    people = live_demo.scalars(permissions.visible_registrants(partner)).all()
+    assert people
+    assert {p.district_id for p in people} <= access.districts
+    fields = permissions.visible_fields(partner)
+    assert "name" in fields and not fields & (SENSITIVE_FIELDS | {"emergency_contacts"})
+    medical = SENSITIVE_FIELDS | {"emergency_contacts", "language_note"}
+    auth.login("partner")
+    body = client.get("/api/v1/registrants?per_page=500").get_json()
+    assert body["total"] == len(people)
+    assert {item["id"] for item in body["items"]} == {p.id for p in people}
+    for item in body["items"]:
+        assert not set(item) & medical
+        assert item["district"]["id"] in access.districts
+
+
+def test_the_live_demo_has_copies_out_no_release_running_and_staff_who_may_declare(
+    live_demo: Session,
+) -> None:
+    assert permissions.running_releases(live_demo) == []
+    assert can_declare_release(_user(live_demo, "staff"))
+    (terminated,) = live_demo.scalars(
+        select(Agreement).where(Agreement.status == AgreementStatus.TERMINATED)
+    ).all()
+    assert all(c.outstanding for c in _copies(live_demo, terminated))
+    partner = _user(live_demo, "partner")
+    last = live_demo.scalars(
+        select(Provision)
+        .where(Provision.user_id == partner.id)
+        .order_by(Provision.created_at.desc())
+        .limit(1)
+    ).one()
+    on_copy = {item.registrant_id for item in last.items}
+    now = set(
+        live_demo.scalars(permissions.visible_registrants(partner).with_only_columns(Registrant.id))
+    )
+    assert on_copy != now and on_copy & now  # "changes since my last list" has something

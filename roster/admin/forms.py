@@ -4,13 +4,12 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, Field, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..auth.forms import NewPasswordMixin
-from ..consent.forms import CheckboxesField
 from ..labels import choices
-from ..models import PartnerCategory, Role
+from ..models import Role
 from ..registrants.forms import REQUIRED, strip
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,60}$")
@@ -25,6 +24,7 @@ class UserForm(NewPasswordMixin, FlaskForm):
     )
     role = SelectField(_l("Role"), validators=[DataRequired(REQUIRED)])
     organisation_id = SelectField(_l("Partner organisation"), coerce=int)
+    may_declare_release = BooleanField(_l("May declare a disaster-time release"))
 
     def __init__(self, *args: object, organisations: list[tuple[int, str]], **kwargs: object):
         super().__init__(*args, **kwargs)
@@ -41,21 +41,12 @@ class UserForm(NewPasswordMixin, FlaskForm):
         if self.role.data != Role.PARTNER and field.data:
             raise ValidationError(_l("Only partner users belong to an organisation."))
 
+    def validate_may_declare_release(self, field: Field) -> None:
+        if field.data and self.role.data != Role.STAFF:
+            raise ValidationError(
+                _l("Only welfare staff may be authorised to declare a disaster-time release.")
+            )
+
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     pass
-
-
-class OrganisationForm(FlaskForm):
-    name = StringField(
-        _l("Organisation name"),
-        filters=[strip],
-        validators=[DataRequired(REQUIRED), Length(max=120)],
-    )
-    category = SelectField(_l("Category"), validators=[DataRequired(REQUIRED)])
-    districts: SelectMultipleField = CheckboxesField(_l("Districts served"), coerce=int)
-
-    def __init__(self, *args: object, district_choices: list[tuple[int, str]], **kwargs: object):
-        super().__init__(*args, **kwargs)
-        self.category.choices = choices(PartnerCategory)
-        self.districts.choices = district_choices

@@ -1,4 +1,4 @@
-"""Account and organisation verbs for administrators and the CLI."""
+"""Account verbs for administrators and the CLI."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..audit.operations import record_event
 from ..auth.operations import set_password
 from ..extensions import DbSession
-from ..models import District, Organisation, PartnerCategory, Role, User
+from ..models import Organisation, Role, User
 from ..passwords import hash_password
 
 
@@ -25,10 +25,13 @@ def create_user(
     organisation: Organisation | None = None,
     actor: User | None = None,
     is_demo: bool = False,
+    may_declare_release: bool = False,
 ) -> User:
     """Create an account. One created by an admin must choose its own password at first login."""
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise DuplicateNameError(username)
+    if may_declare_release and role is not Role.STAFF:
+        raise ValueError("only staff may declare a disaster-time release")
     user = User(
         username=username,
         display_name=display_name,
@@ -37,6 +40,7 @@ def create_user(
         password_hash=hash_password(password),
         is_demo=is_demo,
         must_change_password=actor is not None,
+        may_declare_release=may_declare_release,
     )
     session.add(user)
     session.flush()
@@ -47,7 +51,7 @@ def create_user(
         actor_name="cli",
         object_type="user",
         object_id=user.id,
-        detail={"role": role},
+        detail={"role": role, "may_declare_release": may_declare_release},
     )
     return user
 
@@ -70,29 +74,21 @@ def set_active(session: DbSession, user: User, active: bool, actor: User) -> Non
     )
 
 
-def create_organisation(
-    session: DbSession,
-    *,
-    name: str,
-    category: PartnerCategory,
-    district_ids: list[int],
-    actor: User | None,
-) -> Organisation:
-    """Add a partner organisation and the districts it serves."""
-    if session.scalar(select(Organisation.id).where(Organisation.name == name)) is not None:
-        raise DuplicateNameError(name)
-    organisation = Organisation(name=name, category=category)
-    organisation.districts = list(
-        session.scalars(select(District).where(District.id.in_(district_ids)))
-    )
-    session.add(organisation)
-    session.flush()
+class NotStaffError(Exception):
+    """Only welfare staff can hold the authority to declare a release."""
+
+
+def set_release_authority(session: DbSession, user: User, allowed: bool, actor: User) -> None:
+    """Authorise a staff member to declare disaster-time releases (49-11(3)), or withdraw it.
+    It takes effect on the user's next request."""
+    if allowed and user.role is not Role.STAFF:
+        raise NotStaffError(user.username)
+    user.may_declare_release = allowed
     record_event(
         session,
-        "organisation.create",
+        "user.release_authority",
         actor=actor,
-        actor_name="cli",
-        object_type="organisation",
-        object_id=organisation.id,
+        object_type="user",
+        object_id=user.id,
+        detail={"allowed": allowed},
     )
-    return organisation

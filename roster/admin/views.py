@@ -9,15 +9,15 @@ from sqlalchemy import select
 from .. import permissions
 from ..decorators import require
 from ..extensions import db
-from ..models import Organisation, PartnerCategory, Role, User
-from ..registrants.queries import districts
-from .forms import OrganisationForm, ResetPasswordForm, UserForm
+from ..models import Organisation, Role, User
+from .forms import ResetPasswordForm, UserForm
 from .operations import (
     DuplicateNameError,
-    create_organisation,
+    NotStaffError,
     create_user,
     reset_password,
     set_active,
+    set_release_authority,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -52,6 +52,7 @@ def new_user() -> ResponseReturnValue:
                 if form.organisation_id.data
                 else None,
                 actor=current_user,
+                may_declare_release=bool(form.may_declare_release.data),
             )
         except DuplicateNameError:
             form.username.errors = [_("This user name is taken.")]
@@ -105,26 +106,23 @@ def activate(user_id: int, active: int) -> ResponseReturnValue:
     return redirect(url_for("admin.users"))
 
 
-@bp.route("/organisations", methods=["GET", "POST"])
+@bp.post("/users/<id:user_id>/release/<int(max=1):allowed>")
 @require(permissions.can_manage_users)
-def organisations() -> ResponseReturnValue:
-    """Partner organisations and the districts they serve; add one below the list."""
-    form = OrganisationForm(district_choices=[(d.id, d.name) for d in districts(db.session)])
-    if form.validate_on_submit():
-        try:
-            create_organisation(
-                db.session,
-                name=form.name.data or "",
-                category=PartnerCategory(form.category.data),
-                district_ids=form.districts.data or [],
-                actor=current_user,
-            )
-        except DuplicateNameError:
-            form.name.errors = [_("An organisation with this name exists.")]
-        else:
-            db.session.commit()
-            flash(_("The organisation was added."), "info")
-            return redirect(url_for("admin.organisations"))
-    return render_template(
-        "admin/organisations.html", form=form, organisations=_organisations()
-    ), 422 if form.errors else 200
+def release_authority(user_id: int, allowed: int) -> ResponseReturnValue:
+    """Authorise a staff member to declare disaster-time releases, or withdraw it."""
+    user = _user_or_404(user_id)
+    try:
+        set_release_authority(db.session, user, bool(allowed), current_user)
+    except NotStaffError:
+        flash(
+            _("Only welfare staff may be authorised to declare a disaster-time release."), "error"
+        )
+    else:
+        db.session.commit()
+        message = (
+            _("%(name)s may now declare a disaster-time release.", name=user.username)
+            if allowed
+            else _("%(name)s may no longer declare a disaster-time release.", name=user.username)
+        )
+        flash(message, "info")
+    return redirect(url_for("admin.users"))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -51,7 +51,7 @@ def registrants() -> ResponseReturnValue:
         current_user,
         "api.list",
         result.rows,
-        detail={"total": result.total, "page": page},
+        detail={"total": result.total, "page": page, "token": g.get("api_token_id")},
     )
     db.session.commit()
     return jsonify(
@@ -73,7 +73,14 @@ def registrant(registrant_id: int) -> ResponseReturnValue:
         db.session.commit()
         return error(404, "not found")
     body = to_json(project(person, permissions.visible_fields(current_user)))
-    record_disclosure(db.session, current_user, "api.view", [person], object_id=registrant_id)
+    record_disclosure(
+        db.session,
+        current_user,
+        "api.view",
+        [person],
+        object_id=registrant_id,
+        detail={"token": g.get("api_token_id")},
+    )
     db.session.commit()
     return jsonify(body)
 

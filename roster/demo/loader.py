@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
+from flask import has_app_context
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from tqdm import tqdm
@@ -32,6 +33,8 @@ from geo import (
 
 from ..consent.rules import in_force_key
 from ..extensions import DbSession
+from ..hazards.demo import load_demo_hazards
+from ..i18n import local_today
 from ..models import (
     ConsentPurpose,
     ConsentRecord,
@@ -47,10 +50,12 @@ from ..models import (
 )
 from ..models.consent import consent_record_scopes
 from ..models.partners import scope_mask
+from ..shelters.demo import enrich_demo_shelters
 from .consents import ConsentDraft, ConsentMaker
 from .draw import office_hours
+from .partners import add_organisations, add_partner_history, demo_context
 from .people import CITY, Person, PersonMaker, TownPlace
-from .places import ORGANISATIONS, TOWNS_BY_NAME, TOWNS_OFFSET
+from .places import TOWNS_BY_NAME, TOWNS_OFFSET
 
 MUNICIPALITY = {"code": "132292", "name": "西東京市", "prefecture": "東京都"}
 SHELTER_SOURCE = "国土地理院 指定緊急避難場所・指定避難所データ (2025-10-27)"
@@ -95,11 +100,14 @@ def load_demo(
     """Load the demo municipality with fictional registrants; return counts of what was made.
 
     The same seed and number give the same people (for the same `today`, default the
-    current date). Demo accounts admin, staff, partner and planner get password_hash.
-    Raises DemoError unless the database is empty. The caller commits.
+    current date in the municipality's time zone). Demo accounts admin, staff, partner and
+    planner get password_hash. Partner organisations, their agreements and ledger come from
+    demo/partners.py. Raises DemoError unless the database is empty. The caller commits.
     """
     if registrants < 0:
         raise ValueError("registrants must not be negative")
+    if today is None:
+        today = local_today() if has_app_context() else date.today()
     _refuse_unless_empty(session)
     shelters = read_gsi_shelters(EVACUATION_FILE, EMERGENCY_FILE)
     districts, organisations, users = _add_city(session, shelters, password_hash)
@@ -113,9 +121,15 @@ def load_demo(
         city_area(shelters),
         registrants,
         seed,
-        today or date.today(),
+        today,
         users["staff"].id,
         progress,
+    )
+    # Synthetic flood and landslide areas, everyone's hazard flags and shelter assignments.
+    with demo_context():
+        load_demo_hazards(session)
+    history = add_partner_history(
+        session, districts, organisations, users, today, seed, password_hash
     )
     return {
         "municipality": f"{MUNICIPALITY['prefecture']}{MUNICIPALITY['name']}",
@@ -128,6 +142,8 @@ def load_demo(
         "emergency_contacts": counts["contacts"],
         "consent_records": counts["consents"],
         "consent_states": {state.value: states[state] for state in ConsentState},
+        "agreements": history["agreements"],
+        "provisions": history["provisions"],
     }
 
 
@@ -138,7 +154,10 @@ def _add_city(
     session.add(Municipality(**MUNICIPALITY, is_demo=True))
     districts = _add_districts(session, town_points(shelters, CITY))
     _add_shelters(session, shelters)
-    organisations = _add_organisations(session, districts)
+    session.flush()
+    # Welfare-shelter details, capacities and suitability the GSI data does not carry.
+    enrich_demo_shelters(session, random.Random(MUNICIPALITY["code"]))  # noqa: S311 - fiction
+    organisations = add_organisations(session, districts)
     users = _add_users(session, organisations[0], password_hash)
     session.flush()
     return districts, organisations, users
@@ -217,19 +236,6 @@ def _add_shelters(session: DbSession, shelters: gpd.GeoDataFrame) -> None:
     )
 
 
-def _add_organisations(session: DbSession, districts: dict[str, District]) -> list[Organisation]:
-    organisations = [
-        Organisation(
-            name=spec.name,
-            category=spec.category,
-            districts=sorted((districts[t] for t in spec.towns), key=lambda d: d.code),
-        )
-        for spec in ORGANISATIONS
-    ]
-    session.add_all(organisations)
-    return organisations
-
-
 def _add_users(
     session: DbSession, partner_org: Organisation, password_hash: str
 ) -> dict[str, User]:
@@ -241,6 +247,8 @@ def _add_users(
             password_hash=password_hash,
             organisation=partner_org if role is Role.PARTNER else None,
             is_demo=True,
+            # The demo's welfare staff may declare a disaster-time release (49-11(3)).
+            may_declare_release=role is Role.STAFF,
         )
         for username, role, display in DEMO_USERS
     }

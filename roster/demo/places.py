@@ -1,4 +1,4 @@
-"""The towns (町) of 西東京市 and the demo's partner organisations.
+"""The towns (町) of 西東京市 (the demo's partner organisations are in partners.py).
 
 Town names, readings, postal codes and numbers of 丁目 are those of the real city; the
 weights (how many demo people live in each town) are only roughly in line with population.
@@ -7,8 +7,6 @@ weights (how many demo people live in each town) are only roughly in line with p
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from ..models import PartnerCategory
 
 
 @dataclass(frozen=True)
@@ -69,48 +67,4 @@ BUILDING_NAMES = (
     "ルミエール保谷",
     "コーポ欅",
     "すずかけ荘",
-)
-
-
-@dataclass(frozen=True)
-class OrganisationSpec:
-    """A demo partner organisation and the towns it serves."""
-
-    name: str
-    category: PartnerCategory
-    towns: tuple[str, ...]
-
-
-#: The partner user belongs to the first one.
-ORGANISATIONS: tuple[OrganisationSpec, ...] = (
-    OrganisationSpec(
-        "西東京市民生委員児童委員協議会 第1地区",
-        PartnerCategory.MINSEI_IIN,
-        ("田無町", "南町", "西原町", "緑町", "谷戸町", "芝久保町", "北原町"),
-    ),
-    OrganisationSpec(
-        "ひばりが丘地区自治会連合会",
-        PartnerCategory.JICHIKAI,
-        ("ひばりが丘", "ひばりが丘北", "北町", "栄町"),
-    ),
-    OrganisationSpec(
-        "柳沢・東伏見地区自主防災会",
-        PartnerCategory.JISHU_BOSAI,
-        ("柳沢", "東伏見"),
-    ),
-    OrganisationSpec(
-        "西東京市社会福祉協議会",
-        PartnerCategory.SHAKYO,
-        ("保谷町", "富士町", "中町", "東町", "泉町"),
-    ),
-    OrganisationSpec(
-        "西東京消防署",
-        PartnerCategory.FIRE,
-        ("田無町", "南町", "向台町", "芝久保町", "新町"),
-    ),
-    OrganisationSpec(
-        "田無警察署",
-        PartnerCategory.POLICE,
-        ("下保谷", "住吉町", "ひばりが丘", "北町", "栄町"),
-    ),
 )

@@ -7,13 +7,26 @@ IDs of the people in it, and logs the disclosure (against a release if one is ru
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import selectinload
 
 from .. import permissions
+from ..audit.operations import record_event
 from ..disclosures import record_disclosure
 from ..extensions import DbSession
-from ..models import Provision, ProvisionFormat, ProvisionItem, Registrant, User
+from ..models import (
+    AgreementStatus,
+    DisposalMethod,
+    Provision,
+    ProvisionFormat,
+    ProvisionItem,
+    Registrant,
+    User,
+)
 
 
 def next_copy_no(session: DbSession, agreement_id: int) -> int:
@@ -63,3 +76,131 @@ def record_provision(
             ],
         )
     return provision
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff's side: reading the ledger and recording returns and destruction.
+# ---------------------------------------------------------------------------------------------
+
+#: An agreement under which copies must come back: ended, expired, or suspended.
+ENDED_STATUSES = frozenset(
+    {AgreementStatus.TERMINATED, AgreementStatus.EXPIRED, AgreementStatus.SUSPENDED}
+)
+
+
+def must_come_back(provision: Provision, today: date) -> bool:
+    """An outstanding copy whose agreement no longer gives the partner the list."""
+    return provision.outstanding and provision.agreement.effective_status(today) in ENDED_STATUSES
+
+
+def ledger(
+    session: DbSession, organisation_id: int, outstanding_only: bool = False
+) -> list[Provision]:
+    """The organisation's copies, newest first, with what the ledger page shows loaded."""
+    query = (
+        select(Provision)
+        .where(Provision.organisation_id == organisation_id)
+        .options(
+            selectinload(Provision.agreement),
+            selectinload(Provision.user),
+            selectinload(Provision.release),
+            selectinload(Provision.disposal_recorded_by),
+        )
+        .order_by(Provision.created_at.desc(), Provision.id.desc())
+    )
+    if outstanding_only:
+        query = query.where(Provision.disposed_on.is_(None))
+    return list(session.scalars(query))
+
+
+@dataclass(frozen=True)
+class LedgerSummary:
+    copies: int
+    outstanding: int
+    #: Outstanding copies of an agreement that has ended or is suspended.
+    urgent: int
+
+
+def summary(session: DbSession, organisation_id: int, today: date) -> LedgerSummary:
+    rows = ledger(session, organisation_id)
+    return LedgerSummary(
+        copies=len(rows),
+        outstanding=sum(1 for p in rows if p.outstanding),
+        urgent=sum(1 for p in rows if must_come_back(p, today)),
+    )
+
+
+def outstanding_counts(session: DbSession) -> dict[int, int]:
+    """Organisation -> how many of its copies are still out."""
+    rows = session.execute(
+        select(Provision.organisation_id, func.count(Provision.id))
+        .where(Provision.disposed_on.is_(None))
+        .group_by(Provision.organisation_id)
+    ).all()
+    return {organisation_id: count for organisation_id, count in rows}
+
+
+class DisposalError(Exception):
+    """`already` (recorded before), `future` (date after today) or `before_copy` (a date
+    before the copy was made)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def made_on(provision: Provision, tz: str) -> date:
+    """The local day the copy was made."""
+    return provision.created_at.astimezone(ZoneInfo(tz)).date()
+
+
+def dispose(
+    session: DbSession,
+    provision: Provision,
+    *,
+    disposed_on: date,
+    method: DisposalMethod,
+    confirmed_by: str,
+    note: str,
+    actor: User,
+    today: date,
+    tz: str,
+) -> None:
+    """Record that the copy came back or was destroyed. Recorded once; never changed."""
+    if not provision.outstanding:
+        raise DisposalError("already")
+    if disposed_on > today:
+        raise DisposalError("future")
+    if disposed_on < made_on(provision, tz):
+        raise DisposalError("before_copy")
+    provision.disposed_on = disposed_on
+    provision.disposal_method = method
+    provision.confirmed_by = confirmed_by
+    provision.disposal_note = note or None
+    provision.disposal_recorded_by_id = actor.id
+    session.flush()
+    record_event(
+        session,
+        "provision.dispose",
+        actor=actor,
+        object_type="provision",
+        object_id=provision.id,
+        detail={
+            "organisation": provision.organisation_id,
+            "agreement": provision.agreement_id,
+            "copy_no": provision.copy_no,
+            "method": method.value,
+            "count": provision.count,
+        },
+    )
+
+
+def people(session: DbSession, provision: Provision) -> list[tuple[int, Registrant]]:
+    """The people on the copy, by the line printed beside them."""
+    rows = session.execute(
+        select(ProvisionItem.line, Registrant)
+        .join(Registrant, Registrant.id == ProvisionItem.registrant_id)
+        .where(ProvisionItem.provision_id == provision.id)
+        .order_by(ProvisionItem.line)
+    ).all()
+    return [(line, registrant) for line, registrant in rows]

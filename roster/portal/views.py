@@ -1,17 +1,227 @@
-"""The partner portal."""
+"""The partner portal: the partner's list, its printed copies and exports, and what changed.
+
+Every person shown comes through permissions (partner_access, visible_registrants,
+visible_fields); every print and export is made by the ledger's record_provision.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from .. import permissions
 from ..decorators import require
+from ..disclosures import record_disclosure
+from ..extensions import db
+from ..models import Provision, ProvisionFormat, Registrant
+from ..partners.ledger import record_provision
+from ..registrants.projection import project
+from ..registrants.queries import NEEDS, RegisterFilter, bounded_int, register_page
+from ..web import municipality
+from .changes import changes_since
+from .columns import columns_for, field_group_labels
+from .exports import csv_copy, xlsx_copy
+from .notices import CONFIDENTIALITY_NOTICE, CopyMark
+from .queries import latest_copy, own_print, portal_people, visible_among
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _office() -> dict[str, Any]:
+    """The municipal office a partner without an agreement should contact."""
+    city = municipality()
+    office = dict(current_app.config["OFFICE"])
+    office["name"] = city.name if city else ""
+    return office
+
+
+def _no_agreement(status: int = 200) -> ResponseReturnValue:
+    return render_template("portal/no_agreement.html", office=_office()), status
 
 
 @bp.get("/")
 @require(permissions.can_use_portal)
 def home() -> ResponseReturnValue:
-    return render_template("portal/home.html")
+    """The partner's home: the agreement in force and the people it lets them see."""
+    access = permissions.partner_access(current_user)
+    if access is None:
+        return _no_agreement()
+    flt = RegisterFilter(
+        district_id=bounded_int(request.args.get("district")),
+        need=request.args.get("need", ""),
+        sort="district",
+    )
+    page = register_page(
+        db.session,
+        current_user,
+        flt,
+        request.args.get("page", 1, type=int),
+        current_app.config["PAGE_SIZE"],
+    )
+    fields = permissions.visible_fields(current_user)
+    rows = [project(r, fields) for r in page.rows]
+    record_disclosure(
+        db.session,
+        current_user,
+        "portal.list",
+        page.rows,
+        access=access,
+        detail={
+            "total": page.total,
+            "page": page.page,
+            "district": flt.district_id,
+            "need": flt.need or None,
+        },
+    )
+    db.session.commit()
+    return render_template(
+        "portal/home.html",
+        access=access,
+        agreement=access.agreement,
+        field_groups=field_group_labels(access.agreement.fields),
+        rows=rows,
+        page=page,
+        flt=flt,
+        fields=fields,
+        districts=permissions.visible_districts(db.session, current_user),
+        needs=[n for n, (f, _c) in NEEDS.items() if f in fields],
+        args=request.args,
+    )
+
+
+def _copy_of_everyone(fmt: ProvisionFormat) -> tuple[Provision, list[Registrant]]:
+    """Record a copy of the whole list in the ledger. Without an agreement, or with no one
+    to copy, the request ends here and nothing is recorded."""
+    access = permissions.partner_access(current_user)
+    if access is None:
+        abort(make_response(_no_agreement(403)))
+    people = portal_people(db.session, current_user)
+    if not people:
+        flash(_("There is no one on your list, so no copy was made."), "info")
+        abort(redirect(url_for("portal.home"), code=303))
+    return record_provision(db.session, current_user, access, fmt, people), people
+
+
+@bp.post("/print")
+@require(permissions.can_use_portal)
+def print_list() -> ResponseReturnValue:
+    """Make a numbered printed copy of the whole list, then show it for printing."""
+    provision, _people = _copy_of_everyone(ProvisionFormat.PRINT)
+    db.session.commit()
+    return redirect(url_for("portal.printed", provision_id=provision.id), code=303)
+
+
+@bp.get("/prints/<id:provision_id>")
+@require(permissions.can_use_portal)
+def printed(provision_id: int) -> ResponseReturnValue:
+    """A printed copy, watermarked on every page: its people still admitted by the rule, with
+    the agreement's fields, while the agreement it was made under is in force."""
+    copy = own_print(db.session, current_user, provision_id)
+    if copy is None:
+        abort(404)
+    access = permissions.partner_access(current_user)
+    if access is None or access.agreement.id != copy.agreement_id or not copy.outstanding:
+        gone = "disposed" if access is not None and not copy.outstanding else "agreement"
+        return render_template("portal/gone.html", copy=copy, gone=gone, office=_office()), 410
+    fields = permissions.visible_fields(current_user)
+    found = visible_among(db.session, current_user, [i.registrant_id for i in copy.items])
+    shown = [i for i in copy.items if i.registrant_id in found]
+    record_disclosure(
+        db.session,
+        current_user,
+        "portal.print.view",
+        [found[i.registrant_id] for i in shown],
+        access=access,
+        detail={"provision": copy.id, "copy_no": copy.copy_no},
+    )
+    db.session.commit()
+    return render_template(
+        "portal/print.html",
+        copy=copy,
+        mark=CopyMark.of(copy),
+        agreement=access.agreement,
+        lines=[(i.line, project(found[i.registrant_id], fields)) for i in shown],
+        left=len(copy.items) - len(shown),
+        fields=fields,
+        notice=CONFIDENTIALITY_NOTICE,
+    )
+
+
+def _export(fmt: ProvisionFormat) -> ResponseReturnValue:
+    provision, people = _copy_of_everyone(fmt)
+    fields = permissions.visible_fields(current_user)
+    columns = columns_for(fields)
+    lines = [(n, project(r, fields)) for n, r in enumerate(people, start=1)]
+    mark = CopyMark.of(provision)
+    if fmt is ProvisionFormat.CSV:
+        data, mimetype = csv_copy(mark, columns, lines), "text/csv; charset=utf-8"
+    else:
+        data, mimetype = xlsx_copy(mark, columns, lines), XLSX_TYPE
+    db.session.commit()
+    name = f"roster-{provision.organisation_id}-copy{provision.copy_no}.{fmt.value}"
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.post("/export.csv")
+@require(permissions.can_use_portal)
+def export_csv() -> ResponseReturnValue:
+    """The whole list as CSV (UTF-8 with BOM), a numbered copy in the ledger."""
+    return _export(ProvisionFormat.CSV)
+
+
+@bp.post("/export.xlsx")
+@require(permissions.can_use_portal)
+def export_xlsx() -> ResponseReturnValue:
+    """The whole list as an Excel workbook, a numbered copy in the ledger."""
+    return _export(ProvisionFormat.XLSX)
+
+
+@bp.get("/changes")
+@require(permissions.can_use_portal)
+def changes() -> ResponseReturnValue:
+    """Who to add to the user's last copy, and which of its lines to strike out, and why."""
+    access = permissions.partner_access(current_user)
+    if access is None:
+        return _no_agreement()
+    copy = latest_copy(db.session, current_user, access.agreement.id)
+    if copy is None:
+        return render_template("portal/changes.html", result=None, added=[], fields=frozenset())
+    result = changes_since(db.session, current_user, access, copy)
+    fields = permissions.visible_fields(current_user)
+    record_disclosure(
+        db.session,
+        current_user,
+        "portal.changes",
+        result.added,
+        access=access,
+        detail={"provision": copy.id, "copy_no": copy.copy_no, "removed": len(result.removed)},
+    )
+    db.session.commit()
+    return render_template(
+        "portal/changes.html",
+        result=result,
+        added=[project(r, fields) for r in result.added],
+        fields=fields,
+        mark=CopyMark.of(copy),
+    )

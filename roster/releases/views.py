@@ -1,17 +1,278 @@
-"""Declaring, renewing and ending a disaster-time release, and its report."""
+"""Declaring, renewing and ending a disaster-time release, its report, and the banner that
+tells everyone signed in that one is running."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from .. import permissions
 from ..decorators import require
+from ..disclosures import record_disclosure
+from ..extensions import db
+from ..models import DisasterRelease, Role
+from ..models.base import utcnow
+from ..registrants.queries import bounded_int, districts
+from . import report
+from .forms import DeclareForm, RenewForm
+from .operations import (
+    ReleaseRefused,
+    ReleaseState,
+    declare_release,
+    end_release,
+    renew_release,
+    state,
+)
 
 bp = Blueprint("releases", __name__, url_prefix="/releases")
+
+
+def _max_days() -> int:
+    return int(current_app.config["RELEASE_MAX_DAYS"])
+
+
+def _release_or_404(release_id: int) -> DisasterRelease:
+    release = db.session.get(DisasterRelease, release_id)
+    if release is None:
+        abort(404)
+    return release
 
 
 @bp.get("/")
 @require(permissions.can_view_releases)
 def index() -> ResponseReturnValue:
-    return render_template("releases/index.html")
+    """Running releases first, then those scheduled, then past ones."""
+    now = utcnow()
+    releases = db.session.scalars(
+        select(DisasterRelease)
+        .options(
+            selectinload(DisasterRelease.districts),
+            selectinload(DisasterRelease.declared_by),
+            selectinload(DisasterRelease.ended_by),
+        )
+        .order_by(DisasterRelease.starts_at.desc(), DisasterRelease.id.desc())
+    ).all()
+    groups: dict[ReleaseState, list[DisasterRelease]] = {s: [] for s in ReleaseState}
+    for release in releases:
+        groups[state(release, now)].append(release)
+    return render_template(
+        "releases/index.html",
+        running=groups[ReleaseState.RUNNING],
+        scheduled=sorted(groups[ReleaseState.SCHEDULED], key=lambda r: r.starts_at),
+        past=groups[ReleaseState.ENDED],
+        counts=report.counts(db.session, (r.id for r in releases)),
+        now=now,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(permissions.can_declare_release)
+def new() -> ResponseReturnValue:
+    """Declare a release: the disaster, the districts, the time it runs and its legal basis."""
+    now = utcnow()
+    form = DeclareForm(
+        district_choices=[(d.id, d.name) for d in districts(db.session)],
+        now=now,
+        max_days=_max_days(),
+        data={"starts_at": _minute(now)},
+    )
+    if form.validate_on_submit():
+        assert form.starts_at.data is not None and form.ends_at.data is not None
+        try:
+            release = declare_release(
+                db.session,
+                current_user,
+                name=form.name.data or "",
+                district_ids=form.chosen_districts(),
+                starts_at=form.starts_at.data,
+                ends_at=form.ends_at.data,
+                legal_basis=form.legal_basis.data or "",
+                now=now,
+                max_days=_max_days(),
+            )
+        except ReleaseRefused:  # the form checks the same; a race with the clock lands here
+            form.ends_at.errors = [_("Check the start and the end again.")]
+        else:
+            db.session.commit()
+            flash(_("The release was declared."), "info")
+            return redirect(url_for("releases.detail", release_id=release.id))
+    return render_template(
+        "releases/new.html", form=form, max_days=_max_days()
+    ), 422 if form.errors else 200
+
+
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
+def _renew_form(release: DisasterRelease, now: datetime, **kwargs: Any) -> RenewForm:
+    """The renewal form, offering the latest end allowed."""
+    return RenewForm(
+        current_end=release.ends_at,
+        now=now,
+        max_days=_max_days(),
+        data={"ends_at": _minute(now + timedelta(days=_max_days()))},
+        **kwargs,
+    )
+
+
+def _detail(
+    release: DisasterRelease,
+    renew_form: RenewForm | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The release and its report: who saw how many people, and every access, a page at a
+    time. The page shows names, so it is logged like every other list of people."""
+    now = utcnow()
+    current = state(release, now)
+    page_no = bounded_int(request.args.get("page")) or 1
+    accesses = report.access_page(db.session, release.id, page_no, current_app.config["PAGE_SIZE"])
+    record_disclosure(
+        db.session,
+        current_user,
+        "release.view",
+        report.people(accesses.rows),
+        detail={"release": release.id, "page": accesses.page},
+    )
+    db.session.commit()
+    may_change = permissions.can_declare_release(current_user) and current is not ReleaseState.ENDED
+    if may_change and renew_form is None:
+        renew_form = _renew_form(release, now, formdata=None)
+    return render_template(
+        "releases/detail.html",
+        release=release,
+        state=current,
+        summary=report.summary(db.session, release.id),
+        accesses=accesses,
+        renew_form=renew_form if may_change else None,
+        may_change=may_change,
+        error=error,
+        max_days=_max_days(),
+        pager_args=MultiDict({"release_id": release.id}),
+    ), status
+
+
+@bp.get("/<id:release_id>")
+@require(permissions.can_view_releases)
+def detail(release_id: int) -> ResponseReturnValue:
+    return _detail(_release_or_404(release_id))
+
+
+@bp.post("/<id:release_id>/renew")
+@require(permissions.can_declare_release)
+def renew(release_id: int) -> ResponseReturnValue:
+    """Push the end time back, at most release.max_days from now."""
+    release = _release_or_404(release_id)
+    now = utcnow()
+    if state(release, now) is ReleaseState.ENDED:
+        return _detail(release, error=_("This release has ended: declare a new one."), status=409)
+    form = _renew_form(release, now)
+    if not form.validate_on_submit():
+        return _detail(release, renew_form=form, status=422)
+    assert form.ends_at.data is not None
+    try:
+        renew_release(
+            db.session, current_user, release, form.ends_at.data, now=now, max_days=_max_days()
+        )
+    except ReleaseRefused:
+        db.session.rollback()
+        return _detail(release, error=_("The release could not be renewed."), status=409)
+    db.session.commit()
+    flash(_("The release was renewed."), "info")
+    return redirect(url_for("releases.detail", release_id=release.id))
+
+
+@bp.post("/<id:release_id>/end")
+@require(permissions.can_declare_release)
+def end(release_id: int) -> ResponseReturnValue:
+    """End the release now: partners see only people whose consent admits them again."""
+    release = _release_or_404(release_id)
+    try:
+        end_release(db.session, current_user, release, now=utcnow())
+    except ReleaseRefused:
+        return _detail(release, error=_("This release has already ended."), status=409)
+    db.session.commit()
+    flash(_("The release was ended. Normal rules apply again."), "info")
+    return redirect(url_for("releases.detail", release_id=release.id))
+
+
+@bp.get("/<id:release_id>/report.csv")
+@require(permissions.can_view_releases)
+def report_csv(release_id: int) -> ResponseReturnValue:
+    """Every access under the release as CSV, with names: staff only, and audited."""
+    release = _release_or_404(release_id)
+    rows = report.all_accesses(db.session, release.id)
+    body = report.report_csv(rows)
+    record_disclosure(
+        db.session,
+        current_user,
+        "release.report",
+        report.people(rows),
+        detail={"release": release.id, "rows": len(rows)},
+    )
+    db.session.commit()
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="release-{release.id}-report.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The banner on every page.
+# ---------------------------------------------------------------------------------------------
+
+
+def _banner() -> dict[str, Any] | None:
+    """What the banner says for this request's user, worked out once and only when a page
+    shows it: a partner's running releases, or for staff every running release."""
+    if "release_banner" in g:
+        return g.release_banner  # type: ignore[no-any-return]
+    banner: dict[str, Any] | None = None
+    if permissions.has_role(current_user, Role.PARTNER):
+        access = permissions.partner_access(current_user, db.session)
+        if access is not None and access.under_release:
+            # partner_access has just loaded these releases: the identity map answers.
+            ids = sorted(set(access.released.values()))
+            found = [db.session.get(DisasterRelease, i) for i in ids]
+            banner = {"partner": True, "releases": [r for r in found if r is not None]}
+    elif permissions.can_view_releases(current_user):
+        running = permissions.running_releases(db.session)
+        if running:
+            banner = {"partner": False, "releases": running}
+    g.release_banner = banner
+    return banner
+
+
+@bp.app_context_processor
+def release_banner_context() -> dict[str, Callable[[], dict[str, Any] | None]]:
+    """Offer the banner to signed-in partners and staff; nobody else gets a query."""
+    if not getattr(current_user, "is_authenticated", False):
+        return {}
+    if not permissions.has_role(current_user, Role.PARTNER, Role.STAFF):
+        return {}
+    return {"release_banner": _banner}

@@ -1,0 +1,128 @@
+""" "Changes since my last list": who to add to the paper list and which lines to strike out.
+
+The comparison is between the user's latest copy in the ledger (its IDs and line numbers) and
+the people the access rule admits now. People who left are named only by copy, line and
+ID, with a category of reason: the partner is no longer entitled to their details.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import permissions
+from ..consent.rules import sharing_allows
+from ..extensions import DbSession
+from ..models import ConsentState, Provision, Registrant, RegistrantStatus
+from .queries import list_order, visible_among
+
+
+class RemovalReason(enum.StrEnum):
+    CONSENT = "consent"  #: withdrew, refused, or no longer names the partner's category
+    MOVED_OUT = "moved_out"
+    DECEASED = "deceased"
+    FACILITY = "facility"  #: entered a care facility
+    DISTRICT = "district"  #: lives in a district the agreement no longer covers
+    OTHER = "other"  #: e.g. a disaster-time release that showed them has ended
+
+
+REASON_LABELS: dict[RemovalReason, Any] = {
+    RemovalReason.CONSENT: _l("Consent withdrawn or refused"),
+    RemovalReason.MOVED_OUT: _l("Moved out"),
+    RemovalReason.DECEASED: _l("Died"),
+    RemovalReason.FACILITY: _l("Entered a care facility"),
+    RemovalReason.DISTRICT: _l("District not covered by the agreement"),
+    RemovalReason.OTHER: _l("No longer covered by the agreement"),
+}
+
+_BY_STATUS = {
+    RegistrantStatus.MOVED_OUT: RemovalReason.MOVED_OUT,
+    RegistrantStatus.DECEASED: RemovalReason.DECEASED,
+    RegistrantStatus.INSTITUTIONALISED: RemovalReason.FACILITY,
+}
+
+
+@dataclass(frozen=True)
+class Removal:
+    """A line of the copy to strike out."""
+
+    line: int
+    registrant_id: int
+    reason: RemovalReason
+
+    @property
+    def reason_label(self) -> str:
+        return str(REASON_LABELS[self.reason])
+
+
+@dataclass
+class Changes:
+    copy: Provision
+    #: People the rule admits now who are not on the copy, in list order.
+    added: list[Registrant]
+    #: Lines of the copy whose person the rule no longer admits, by line.
+    removed: list[Removal]
+    #: How many people of the copy are still on the list.
+    kept: int
+
+
+def removal_reasons(
+    session: DbSession, access: permissions.PartnerAccess, ids: list[int]
+) -> dict[int, RemovalReason]:
+    """Why each of `ids` left the list.
+
+    These are people on the user's own copy whom the rule no longer admits. Only their
+    status, district and consent are read, server-side, to choose a category; nothing about
+    them reaches the page but the category.
+    """
+    if not ids:
+        return {}
+    rule = current_app.config["CONSENT_RULE"]
+    query = select(
+        Registrant.id,
+        Registrant.status,
+        Registrant.district_id,
+        Registrant.consent_state,
+        Registrant.consent_scope,
+    ).where(Registrant.id.in_(sorted(ids)))
+    reasons = {}
+    for rid, status, district_id, state, scope in session.execute(query):
+        if status in _BY_STATUS:
+            reasons[rid] = _BY_STATUS[status]
+        elif district_id not in access.districts:
+            reasons[rid] = RemovalReason.DISTRICT
+        elif state in (ConsentState.REFUSED, ConsentState.WITHDRAWN) or (
+            state is ConsentState.CONSENTED
+            and not sharing_allows(state, scope, access.category, rule)
+        ):
+            reasons[rid] = RemovalReason.CONSENT
+        else:
+            reasons[rid] = RemovalReason.OTHER
+    return reasons
+
+
+def changes_since(
+    session: DbSession, user: Any, access: permissions.PartnerAccess, copy: Provision
+) -> Changes:
+    """Compare the copy with the people the rule admits now."""
+    on_copy = {item.registrant_id: item.line for item in copy.items}
+    now_ids = list(
+        session.scalars(
+            permissions.visible_registrants(user)
+            .with_only_columns(Registrant.id)
+            .order_by(*list_order(user))
+        )
+    )
+    new_ids = [rid for rid in now_ids if rid not in on_copy]
+    found = visible_among(session, user, new_ids)
+    added = [found[rid] for rid in new_ids if rid in found]
+    still = set(now_ids)
+    gone = sorted((line, rid) for rid, line in on_copy.items() if rid not in still)
+    reasons = removal_reasons(session, access, [rid for _line, rid in gone])
+    removed = [Removal(line, rid, reasons.get(rid, RemovalReason.OTHER)) for line, rid in gone]
+    return Changes(copy=copy, added=added, removed=removed, kept=len(on_copy) - len(removed))

@@ -1,0 +1,80 @@
+"""The portal's reads. People always come through permissions.visible_registrants, so the
+access rule (agreement in force, district, status, consent, release) decides who is in a
+list, a copy or a change report; copies in the ledger are read only as the user's own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import permissions
+from ..extensions import DbSession
+from ..models import Provision, ProvisionFormat, Registrant
+
+
+def list_order(user: Any) -> tuple[Any, ...]:
+    """District, then reading; the reading only when the user may see it, so the order of a
+    list never hints at a field the agreement leaves out."""
+    if "name_kana" in permissions.visible_fields(user):
+        return (Registrant.district_id, Registrant.kana_key, Registrant.id)
+    return (Registrant.district_id, Registrant.id)
+
+
+def portal_people(session: DbSession, user: Any) -> list[Registrant]:
+    """Everyone the partner user may see now, in the order of the paper list."""
+    query = (
+        permissions.visible_registrants(user)
+        .order_by(*list_order(user))
+        .options(selectinload(Registrant.emergency_contacts))
+    )
+    return list(session.scalars(query))
+
+
+def visible_among(session: DbSession, user: Any, ids: Iterable[int]) -> dict[int, Registrant]:
+    """Those of `ids` the rule still admits now, by ID."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    query = (
+        permissions.visible_registrants(user)
+        .where(Registrant.id.in_(wanted))
+        .options(selectinload(Registrant.emergency_contacts))
+    )
+    return {r.id: r for r in session.scalars(query)}
+
+
+def own_print(session: DbSession, user: Any, provision_id: int) -> Provision | None:
+    """A printed copy made by this user; another user's copy, or an export, is not found."""
+    query = (
+        select(Provision)
+        .where(
+            Provision.id == provision_id,
+            Provision.user_id == user.id,
+            Provision.format == ProvisionFormat.PRINT,
+        )
+        .options(selectinload(Provision.items))
+    )
+    return session.scalar(query)
+
+
+#: Copies of the list itself (not of individual plans).
+LIST_FORMATS = (ProvisionFormat.PRINT, ProvisionFormat.CSV, ProvisionFormat.XLSX)
+
+
+def latest_copy(session: DbSession, user: Any, agreement_id: int) -> Provision | None:
+    """The user's most recent copy of the list (print or export) under this agreement."""
+    query = (
+        select(Provision)
+        .where(
+            Provision.user_id == user.id,
+            Provision.agreement_id == agreement_id,
+            Provision.format.in_(LIST_FORMATS),
+        )
+        .order_by(Provision.created_at.desc(), Provision.id.desc())
+        .options(selectinload(Provision.items))
+        .limit(1)
+    )
+    return session.scalar(query)
