@@ -1,0 +1,303 @@
+"""The map document (folium): layers, offline assets, and the hashes of its inline scripts.
+
+Every folium default CDN URL is replaced by an app-served file (vendor.py) and jQuery,
+Bootstrap, awesome-markers and Font Awesome are left out: the map uses CircleMarkers and
+builds its popups itself (roster/maps/assets/roster-map.js), from properties set as text. With
+tiles = "none" the document names no outside address at all; otherwise only the tile URL and
+its attribution link.
+
+render_map() returns the HTML and the sha256 hashes of its inline <script> and <style>
+elements, which the frame's Content-Security-Policy allows and nothing else inline.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import folium
+import numpy as np
+from branca.element import CssLink, Element, Figure, JavascriptLink
+from folium.plugins import FastMarkerCluster
+from folium.template import Template
+from folium.utilities import JsCode
+
+from .data import CATEGORIES, HazardOverlay, Points, category_names
+from .vendor import asset_url
+
+SHELTER_ATTRIBUTION = "出典：国土地理院 指定緊急避難場所・指定避難所データ"
+GSI_PALE = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
+GSI_ATTRIBUTION = (
+    '<a href="https://maps.gsi.go.jp/development/ichiran.html" target="_blank" '
+    'rel="noopener noreferrer">地理院タイル</a>'
+)
+#: Units of the people's coordinates in the document: 1e-5 degree (about 1 m) as integers
+#: from the map's origin, which keeps 100,000 points under 2 MB.
+EXACT_SCALE = 100_000
+COARSE_SCALE = 1_000
+
+LEAFLET_JS = [("leaflet", asset_url("leaflet", "leaflet.js"))]
+LEAFLET_CSS = [("leaflet_css", asset_url("leaflet", "leaflet.css"))]
+CLUSTER_JS = [("markerclusterjs", asset_url("leaflet.markercluster", "leaflet.markercluster.js"))]
+CLUSTER_CSS = [
+    ("markerclustercss", asset_url("leaflet.markercluster", "MarkerCluster.css")),
+    ("markerclusterdefaultcss", asset_url("leaflet.markercluster", "MarkerCluster.Default.css")),
+]
+ROSTER_JS = [("roster_map", asset_url("roster", "roster-map.js"))]
+ROSTER_CSS = [("roster_map_css", asset_url("roster", "roster-map.css"))]
+
+_INLINE = re.compile(r"<(script|style)(\s[^>]*)?>(.*?)</\1>", re.S | re.I)
+
+
+@dataclass(frozen=True)
+class Tiles:
+    """Base tiles: none, or a URL template with its attribution (HTML)."""
+
+    url: str | None
+    attribution: str = ""
+    max_zoom: int = 18
+
+    @property
+    def origin(self) -> str | None:
+        """scheme://host of the tiles, for the frame's img-src; None for none or app-served."""
+        if not self.url:
+            return None
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def tiles_from_config(setting: str, attribution: str = "") -> Tiles:
+    """config maps.tiles: "gsi_pale" (default), "none", or a URL template."""
+    setting = (setting or "gsi_pale").strip()
+    if setting == "none":
+        return Tiles(None)
+    if setting == "gsi_pale":
+        return Tiles(GSI_PALE, GSI_ATTRIBUTION, 18)
+    return Tiles(setting, attribution or "")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    script_hashes: list[str]
+    style_hashes: list[str]
+
+
+class Setup(folium.MacroElement):
+    """Hands the map and its texts to roster-map.js, and always credits the shelter data."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            RosterMap.setup({{ this._parent.get_name() }}, {{ this.config|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "RosterSetup"
+        self.config = config
+
+
+class _Raw(Element):
+    """Script text added to the document as it is. (branca compiles each macro's output as a
+    template again: slow for a large payload, and wrong for text that looks like Jinja.)"""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class PeopleCluster(FastMarkerCluster):
+    """FastMarkerCluster with a compact payload, added to the cluster in one call.
+
+    Rows are integers: offsets from the origin in 1/scale degree, then the rest of the row.
+    roster-map.js turns them into CircleMarkers (no awesome-markers icons)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = (function(){
+                var callback = {{ this.callback }};
+                var data = {{ this.payload }};
+                var cluster = L.markerClusterGroup({{ this.options|tojavascript }});
+                cluster.addLayers(data.map(callback));
+                cluster.addTo({{ this._parent.get_name() }});
+                return cluster;
+            })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, payload: str, callback: str, name: str, **options: Any) -> None:
+        super().__init__([], callback=callback, name=name, **options)
+        self.callback = callback
+        self.payload = payload
+        self.default_js = list(CLUSTER_JS)
+        self.default_css = list(CLUSTER_CSS)
+
+    def render(self, **kwargs: Any) -> str:
+        """The links, and the script as rendered once (it adds itself to the map)."""
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "render the map's root, a Figure"
+        for name, url in self.default_js:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.default_css:
+            figure.header.add_child(CssLink(url), name=name)
+        script = self._template.module.__dict__["script"]
+        figure.script.add_child(_Raw(script(self, kwargs)), name=self.get_name())
+        return ""
+
+
+def encode_points(points: Points, origin: tuple[float, float], scale: int) -> str:
+    """The points as a compact JSON array of integer rows (numbers only, safe in a script)."""
+    if not len(points):
+        return "[]"
+    dy = np.rint((points.lat - origin[0]) * scale).astype(np.int64)
+    dx = np.rint((points.lon - origin[1]) * scale).astype(np.int64)
+    columns = [dy, dx] if points.identified else [dy, dx, points.categories]
+    table = np.column_stack([*columns, points.ids]).astype(np.int64)
+    return json.dumps(table.tolist(), separators=(",", ":"))
+
+
+def render_map(
+    *,
+    points: Points,
+    shelters: dict[str, dict[str, Any]],
+    shelter_names: dict[str, str],
+    overlays: list[HazardOverlay],
+    hazard_kinds: set[str],
+    districts: dict[str, Any],
+    bounds: list[list[float]] | None,
+    tiles: Tiles,
+    texts: dict[str, str],
+    person_url: str,
+) -> Rendered:
+    """The map document for one request. hazard_kinds: the layer kinds shown at first
+    (the chosen hazard's); the others are in the layer control, switched off."""
+    centre = _centre(bounds)
+    # Leaflet.markercluster needs the map's own maxZoom when there is no tile layer.
+    fmap = folium.Map(
+        location=list(centre),
+        zoom_start=13,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        maxZoom=19,
+        minZoom=9,
+        zoomSnap=0.25,
+        zoomDelta=0.5,
+    )
+    fmap.default_js = list(LEAFLET_JS) + list(ROSTER_JS)
+    fmap.default_css = list(LEAFLET_CSS) + list(ROSTER_CSS)
+    origin = (round(centre[0], 2), round(centre[1], 2))
+    scale = EXACT_SCALE if points.identified else COARSE_SCALE
+    categories = category_names()
+    Setup(
+        {
+            "attribution": SHELTER_ATTRIBUTION,
+            "identified": points.identified,
+            "personUrl": person_url,
+            "texts": texts,
+            "categories": [
+                {"label": categories[code], "colour": colour} for code, colour in CATEGORIES
+            ],
+        }
+    ).add_to(fmap)
+    if tiles.url:
+        folium.TileLayer(
+            tiles=tiles.url,
+            attr=tiles.attribution,
+            name=texts["tiles"],
+            max_zoom=tiles.max_zoom,
+            max_native_zoom=tiles.max_zoom,
+            overlay=False,
+            control=False,
+        ).add_to(fmap)
+    # Areas first, so that shelters and people are drawn above them.
+    for overlay in overlays:
+        kind = texts["kind_" + overlay.kind]
+        label = overlay.name if kind in overlay.name else f"{kind}: {overlay.name}"
+        if overlay.synthetic:
+            label += f" ({texts['synthetic']})"
+        folium.GeoJson(
+            overlay.geojson,
+            name=label,
+            show=overlay.kind in hazard_kinds,
+            on_each_feature=JsCode("RosterMap.feature"),
+        ).add_to(fmap)
+    if districts["features"]:
+        folium.GeoJson(
+            districts,
+            name=texts["districts"],
+            show=True,
+            on_each_feature=JsCode("RosterMap.district"),
+        ).add_to(fmap)
+    for kind, collection in shelters.items():
+        folium.GeoJson(
+            collection,
+            name=shelter_names[kind],
+            show=True,
+            marker=folium.CircleMarker(radius=6),
+            on_each_feature=JsCode("RosterMap.feature"),
+        ).add_to(fmap)
+    factory = "RosterMap.people" if points.identified else "RosterMap.planning"
+    callback = f"{factory}({json.dumps({'origin': origin, 'scale': scale})})"
+    PeopleCluster(
+        encode_points(points, origin, scale),
+        callback,
+        name=texts["people"],
+        chunkedLoading=True,
+        disableClusteringAtZoom=18,
+        maxClusterRadius=60,
+        spiderfyOnMaxZoom=False,
+        showCoverageOnHover=False,
+    ).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    if bounds:
+        fmap.fit_bounds(bounds)
+    html = fmap.get_root().render()
+    return Rendered(html, *inline_hashes(html))
+
+
+def inline_hashes(html: str) -> tuple[list[str], list[str]]:
+    """CSP sources ('sha256-…') of each inline <script> and <style> element, as a browser
+    reads them: the text between the tag and the first closing tag."""
+    scripts: list[str] = []
+    styles: list[str] = []
+    for match in _INLINE.finditer(html):
+        tag, attributes, body = match.group(1).lower(), match.group(2) or "", match.group(3)
+        if tag == "script" and "src=" in attributes.lower():
+            continue
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+        source = f"'sha256-{digest}'"
+        target = scripts if tag == "script" else styles
+        if source not in target:
+            target.append(source)
+    return scripts, styles
+
+
+def frame_csp(rendered: Rendered, tiles: Tiles) -> str:
+    """The frame's policy: our files, exactly its own inline scripts and styles, images from
+    us (and the tile host), JSON from us, and framing by our own pages only."""
+    images = "'self' data:" + (f" {tiles.origin}" if tiles.origin else "")
+    return (
+        f"default-src 'self'; script-src 'self' {' '.join(rendered.script_hashes)}; "
+        f"style-src 'self' {' '.join(rendered.style_hashes)}; img-src {images}; "
+        "connect-src 'self'; object-src 'none'; frame-ancestors 'self'; base-uri 'self'; "
+        "form-action 'none'"
+    )
+
+
+def _centre(bounds: list[list[float]] | None) -> tuple[float, float]:
+    if not bounds:
+        return (35.68, 139.76)
+    (south, west), (north, east) = bounds
+    return ((south + north) / 2, (west + east) / 2)

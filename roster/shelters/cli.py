@@ -1,0 +1,119 @@
+"""`roster import-shelters`: the shelter import from the command line, all or nothing."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from geo.shelters import FORMATS, RowError, read_shelter_files
+
+from ..extensions import db
+from .importing import ImportPlan, MappingError, apply_import, load_mapping, plan_import
+from .labels import DEFAULT_SOURCES
+
+
+@click.command("import-shelters")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="gsi (GSI GeoJSON or CSV; the default), jp-standard (the Digital Agency's "
+    "指定緊急避難場所一覧 CSV) or csv (any CSV, with --mapping).",
+)
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML naming the CSV's columns (docs/shelter-mapping.sample.toml); implies --format csv.",
+)
+@click.option(
+    "--city",
+    help="Import only this municipality's places (5-digit code, or 6 with the check digit).",
+)
+@click.option(
+    "--source",
+    "source_label",
+    help="Where the data comes from, stored on each place (default: one per format). "
+    "Places of this source that the files no longer list are removed.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+def import_shelters(
+    files: tuple[Path, ...],
+    file_format: str | None,
+    mapping_file: Path | None,
+    city: str | None,
+    source_label: str | None,
+    dry_run: bool,
+) -> None:
+    """Import shelters from FILE(s): added, changed and removed places, all or nothing."""
+    file_format = file_format or ("csv" if mapping_file else "gsi")
+    if mapping_file and file_format != "csv":
+        raise click.UsageError("--mapping is for --format csv")
+    if file_format == "csv" and not mapping_file:
+        raise click.UsageError("--format csv needs --mapping (docs/shelter-mapping.sample.toml)")
+    try:
+        mapping = load_mapping(mapping_file) if mapping_file else None
+        read = read_shelter_files(files, format=file_format, mapping=mapping, city=city)
+    except (MappingError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    source = source_label or DEFAULT_SOURCES[file_format]
+    plan = plan_import(db.session, read, source, city)
+    show_plan(plan)
+    if not plan.ok:
+        click.echo(f"{len(plan.errors)} problems: nothing was written.", err=True)
+        sys.exit(1)
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+        return
+    try:
+        summary = apply_import(
+            db.session, plan, None, format=file_format, city=city, files=len(files)
+        )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    click.echo(
+        f"Imported: {summary.added} added, {summary.changed} changed, "
+        f"{summary.removed} removed, {summary.unchanged} unchanged."
+    )
+
+
+def show_plan(plan: ImportPlan, limit: int = 20) -> None:
+    """Counts, the first places of each kind of change, and every bad row."""
+    click.echo(f"Source: {plan.source}")
+    click.echo(
+        f"Added: {len(plan.added)}   Changed: {len(plan.changed)}   "
+        f"Unchanged: {plan.unchanged}   Removed: {len(plan.removed)}"
+    )
+    for item in plan.added[:limit]:
+        click.echo(f"  + {item.source_id} {item.values['name']}")
+    for change in plan.changed[:limit]:
+        click.echo(f"  ~ {change.source_id} {change.name}: {', '.join(change.fields)}")
+    for removed in plan.removed[:limit]:
+        click.echo(f"  - {removed.source_id} {removed.name}")
+    more = max(0, len(plan.added) - limit) + max(0, len(plan.changed) - limit)
+    more += max(0, len(plan.removed) - limit)
+    if more:
+        click.echo(f"  ({more} more not listed)")
+    for error in plan.errors:
+        click.echo(f"  ! {describe(error)}", err=True)
+
+
+def describe(error: RowError) -> str:
+    where = [
+        part
+        for part in (
+            error.file,
+            f"row {error.row}" if error.row is not None else "",
+            f"column {error.column}" if error.column else "",
+        )
+        if part
+    ]
+    return f"{', '.join(where)}: {error.message}" if where else error.message
