@@ -29,6 +29,7 @@ from .consent import (
 from .hazards import HazardArea, HazardKind, HazardLayer, RegistrantHazard, ShelterAssignment
 from .municipality import District, Municipality
 from .partners import CONSENT_SCOPE_CATEGORIES, Organisation, PartnerCategory
+from .plans import AuthorRole, DestinationKind, Plan, PlanStatus, PlanTask, PlanVersion
 from .registrants import (
     COMMUNICATION_FIELDS,
     DEVICE_FIELDS,
@@ -87,6 +88,12 @@ __all__ = [
     "Source",
     "User",
     "HAZARDS",
+    "AuthorRole",
+    "DestinationKind",
+    "Plan",
+    "PlanStatus",
+    "PlanTask",
+    "PlanVersion",
     "HazardArea",
     "HazardKind",
     "HazardLayer",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -27,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, enum_column, utcnow
+from .base import Base, SnapshotColumns, UTCDateTime, enum_column, utcnow
 from .municipality import District
 from .partners import Organisation
 from .registrants import Registrant
@@ -125,7 +124,7 @@ class Agreement(Base):
         return f"<Agreement {self.id} {self.title} ({self.status})>"
 
 
-class AgreementVersion(Base):
+class AgreementVersion(SnapshotColumns, Base):
     """A snapshot of an agreement after each change; the history staff and auditors read."""
 
     __tablename__ = "agreement_versions"
@@ -134,14 +133,6 @@ class AgreementVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"))
     agreement: Mapped[Agreement] = relationship(back_populates="versions")
-    version: Mapped[int] = mapped_column(Integer)
-    #: Every term as it stood, as JSON-ready values.
-    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
-    #: The names of the terms this version changed.
-    changed: Mapped[list[str]] = mapped_column(JSON, default=list)
-    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    changed_by: Mapped[User] = relationship()
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class DisasterRelease(Base):

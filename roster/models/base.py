@@ -6,9 +6,9 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 # Named constraints let Alembic's batch mode rebuild SQLite tables reliably.
 NAMING_CONVENTION = {
@@ -61,3 +61,20 @@ def enum_column(enum_cls: type[enum.Enum]) -> SAEnum:
 def search_key_type(length: int) -> String:
     """Text compared by code point on both databases, so prefix ranges can use an index."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+class SnapshotColumns:
+    """The columns of a version row: a full snapshot of a record after a save, the names of
+    the terms the save changed, and who saved it when (agreements, plans)."""
+
+    version: Mapped[int] = mapped_column(Integer)
+    #: Every term as it stood, as JSON-ready values.
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: The names of the terms this version changed.
+    changed: Mapped[list[str]] = mapped_column(JSON, default=list)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @declared_attr
+    def changed_by(cls) -> Mapped[Any]:  # noqa: N805 - SQLAlchemy passes the class
+        return relationship("User")

@@ -1,0 +1,569 @@
+"""Plan pages: a person's plan, its form, its versions, its one-page print, and staff's list.
+
+Every page goes through permissions.plan_visible (staff: always; a partner: only a plan
+shared with them), answers a hidden plan with the same 404 as a missing one, and logs what
+it showed with record_disclosure. A partner's print is a copy in the provision ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import permissions
+from ..audit.operations import record_event
+from ..decorators import require
+from ..disclosures import record_disclosure
+from ..extensions import db
+from ..i18n import local_today
+from ..models import (
+    ConsentPurpose,
+    District,
+    Plan,
+    PlanStatus,
+    PlanVersion,
+    Provision,
+    ProvisionFormat,
+    ProvisionItem,
+    Registrant,
+    Shelter,
+)
+from ..partners.ledger import record_provision
+from ..portal.notices import CopyMark
+from ..registrants.projection import project
+from ..registrants.queries import Page, bounded_int
+from ..shelters.labels import GROUP_LABELS, HAZARD_LABELS
+from .forms import PlanForm, form_data, plan_data
+from .names import (
+    ASSISTANCE,
+    AUTHOR_ROLE_LABELS,
+    DESTINATION_LABELS,
+    REVIEW_REASONS,
+    START_TRIGGERS,
+    STATUS_LABELS,
+    TERM_LABELS,
+    TRANSPORTS,
+    WARNINGS,
+    code_label,
+)
+from .operations import (
+    TERMS,
+    ConsentNeededError,
+    StaleEditError,
+    making_consented,
+    new_plan_defaults,
+    plan_consents,
+    plan_of,
+    plan_warnings,
+    save_plan,
+    shelters_by_kind,
+    versions_of,
+    warnings_by_shelter,
+)
+from .printing import content, fit
+from .review import effective_status, review_reasons, status_condition
+from .warnings import DestinationWarning
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+#: The supporters' disclaimer every plan and print carries.
+DISCLAIMER = _l(
+    "Supporters help as far as they reasonably can. They carry no legal liability or duty "
+    "for the person's evacuation or its outcome: a plan is a best-effort arrangement, not a "
+    "promise."
+)
+#: The secrecy duty of plan information (49-16, 49-17), as the portal print states 49-13.
+PLAN_NOTICE = _l(
+    "Confidential (Disaster Countermeasures Basic Act, arts. 49-16 and 49-17; see also "
+    "49-13): whoever receives this plan, and whoever received it in the past, must not "
+    "disclose without good reason any secret learned from it. Use it only for evacuation "
+    "support, make no copies, and return or destroy it when it is no longer needed."
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels, and the registrant page's link to the plan.
+# ---------------------------------------------------------------------------------------------
+
+
+#: Code tables by the name templates pass to plan_label, keyed by stored value.
+CODE_TABLES: dict[str, dict[Any, Any]] = {
+    "status": {k.value: v for k, v in STATUS_LABELS.items()},
+    "author_role": {k.value: v for k, v in AUTHOR_ROLE_LABELS.items()},
+    "destination": {k.value: v for k, v in DESTINATION_LABELS.items()},
+    "start": START_TRIGGERS,
+    "transport": TRANSPORTS,
+    "assistance": ASSISTANCE,
+    "reason": REVIEW_REASONS,
+    "term": TERM_LABELS,
+    "hazard": HAZARD_LABELS,
+    "group": GROUP_LABELS,
+}
+
+
+@bp.app_template_filter()
+def plan_label(code: Any, table: str) -> str:
+    """The label of a code a plan stores, e.g. {{ plan.status|plan_label("status") }}."""
+    return code_label(CODE_TABLES[table], getattr(code, "value", code))
+
+
+@bp.app_template_filter()
+def plan_warning_text(warning: DestinationWarning) -> str:
+    message = WARNINGS.get(warning.code)
+    if message is None:
+        return warning.code
+    groups = "、".join(str(GROUP_LABELS.get(g, g)) for g in warning.groups) or "—"
+    hazard = str(HAZARD_LABELS.get(warning.hazard or "", warning.hazard or ""))
+    return str(message) % {"groups": groups, "hazard": hazard}
+
+
+def plan_link(registrant_id: int) -> str | None:
+    """The plan page's URL for the registrant page's link, or None when there is nothing the
+    user may open: staff always (to see or make the plan), a partner only for a plan
+    shared with them."""
+    if not permissions.can_view_plans(current_user):
+        return None
+    if permissions.can_edit_plans(current_user):
+        return url_for("plans.detail", registrant_id=registrant_id)
+    registrant = db.session.get(Registrant, registrant_id)
+    if registrant is None or plan_of(db.session, registrant_id) is None:
+        return None
+    if not permissions.plan_visible(db.session, current_user, registrant):
+        return None
+    return url_for("plans.detail", registrant_id=registrant_id)
+
+
+@bp.app_context_processor
+def plan_globals() -> dict[str, Any]:
+    return {"plan_link": plan_link}
+
+
+# ---------------------------------------------------------------------------------------------
+# Access.
+# ---------------------------------------------------------------------------------------------
+
+
+def visible_plan(registrant_id: int) -> tuple[Registrant, Plan | None]:
+    """The person and their plan, if this user may see it.
+
+    Staff get every person (with or without a plan); a partner only a person whose plan
+    exists and plan_visible allows. Anything else is the same 404 as a missing ID, and the
+    refusal is audited.
+    """
+    registrant = db.session.get(Registrant, registrant_id)
+    plan = plan_of(db.session, registrant_id) if registrant is not None else None
+    staff = permissions.can_edit_plans(current_user)
+    if (
+        registrant is None
+        or (not staff and plan is None)
+        or not permissions.plan_visible(db.session, current_user, registrant)
+    ):
+        record_event(
+            db.session,
+            "plan.denied",
+            actor=current_user,
+            object_type="registrant",
+            object_id=registrant_id,
+        )
+        db.session.commit()
+        abort(404)
+    return registrant, plan
+
+
+def _disclose(action: str, registrant: Registrant, **detail: Any) -> None:
+    record_disclosure(
+        db.session, current_user, action, [registrant], object_id=registrant.id, detail=detail
+    )
+
+
+def _facts(registrant: Registrant, plan: Plan | None) -> dict[str, Any]:
+    """What every view of a plan shows besides its terms."""
+    today = local_today()
+    shelter = plan.destination_shelter if plan is not None else None
+    reasons = review_reasons(plan, registrant, shelter, today) if plan is not None else []
+    return {
+        "today": today,
+        "shelter": shelter,
+        "reasons": reasons,
+        "status": effective_status(plan.status, reasons) if plan is not None else None,
+        "warnings": plan_warnings(db.session, registrant, shelter, today),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Staff's list.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanLine:
+    plan: Plan
+    r: Registrant
+    shelter: Shelter | None
+    reasons: list[str]
+    status: PlanStatus
+
+
+@bp.get("/")
+@require(permissions.can_edit_plans)
+def index() -> ResponseReturnValue:
+    """Every plan, by review date, filtered by effective status and district."""
+    today = local_today()
+    status_arg = request.args.get("status", "")
+    status = PlanStatus(status_arg) if status_arg in PlanStatus._value2member_map_ else None
+    district_id = bounded_int(request.args.get("district"))
+    where: list[Any] = []
+    if status is not None:
+        where.append(status_condition(status, today))
+    if district_id is not None:
+        where.append(Registrant.district_id == district_id)
+    base = (
+        select(Plan.id)
+        .join(Registrant, Registrant.id == Plan.registrant_id)
+        .outerjoin(Shelter, Shelter.id == Plan.destination_shelter_id)
+        .where(*where)
+    )
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    per_page = current_app.config["PAGE_SIZE"]
+    page_no = max(1, min(request.args.get("page", 1, type=int), max(1, -(-total // per_page))))
+    rows = db.session.execute(
+        select(Plan, Registrant, Shelter)
+        .join(Registrant, Registrant.id == Plan.registrant_id)
+        .outerjoin(Shelter, Shelter.id == Plan.destination_shelter_id)
+        .where(*where)
+        .order_by(Plan.review_on, Plan.id)
+        .offset((page_no - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    lines = []
+    for plan, registrant, shelter in rows:
+        reasons = review_reasons(plan, registrant, shelter, today)
+        lines.append(
+            PlanLine(plan, registrant, shelter, reasons, effective_status(plan.status, reasons))
+        )
+    in_district = [Registrant.district_id == district_id] if district_id is not None else []
+    counts = {
+        s: db.session.scalar(
+            select(func.count(Plan.id))
+            .join(Registrant, Registrant.id == Plan.registrant_id)
+            .outerjoin(Shelter, Shelter.id == Plan.destination_shelter_id)
+            .where(status_condition(s, today), *in_district)
+        )
+        or 0
+        for s in PlanStatus
+    }
+    page = Page(rows=lines, total=total, page=page_no, per_page=per_page)
+    record_disclosure(
+        db.session,
+        current_user,
+        "plan.list",
+        [line.r for line in lines],
+        detail={"total": total, "page": page_no, "status": status_arg or None},
+    )
+    db.session.commit()
+    return render_template(
+        "plans/index.html",
+        page=page,
+        lines=lines,
+        counts=counts,
+        statuses=list(PlanStatus),
+        status=status,
+        district_id=district_id,
+        districts=list(db.session.scalars(select(District).order_by(District.name_kana))),
+        args=request.args,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# One person's plan.
+# ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/<id:registrant_id>")
+@require(permissions.can_view_plans)
+def detail(registrant_id: int) -> ResponseReturnValue:
+    """The plan as it stands: its terms, status, consents, warnings and review flags; for
+    staff without a plan yet, how to make one."""
+    registrant, plan = visible_plan(registrant_id)
+    staff = permissions.can_edit_plans(current_user)
+    fields = permissions.visible_fields(current_user)
+    consents = plan_consents(db.session, registrant.id) if staff else {}
+    facts = _facts(registrant, plan)
+    _disclose("plan.view", registrant, plan=plan.id if plan else None)
+    db.session.commit()
+    return render_template(
+        "plans/detail.html",
+        registrant=registrant,
+        r=project(registrant, fields),
+        fields=fields,
+        plan=plan,
+        staff=staff,
+        consents=consents,
+        making=consents.get(ConsentPurpose.PLAN_MAKING),
+        sharing=consents.get(ConsentPurpose.PLAN_SHARING),
+        consented=making_consented(consents) if staff else False,
+        purposes=(ConsentPurpose.PLAN_MAKING, ConsentPurpose.PLAN_SHARING),
+        locales=current_app.config["LOCALES"],
+        disclaimer=str(DISCLAIMER),
+        **facts,
+    )
+
+
+def _shelter_choices(
+    registrant: Registrant,
+) -> tuple[dict[Any, list[tuple[str, str]]], set[int], dict[int, list[DestinationWarning]]]:
+    """The destination select, grouped by kind; a place with warnings for this person is
+    marked ⚠ in its option."""
+    from ..shelters.labels import KIND_LABELS
+
+    groups = shelters_by_kind(db.session)
+    shelters = [s for _kind, rows in groups for s in rows]
+    warned = warnings_by_shelter(db.session, registrant, shelters, local_today())
+    kind_label = {
+        "welfare": KIND_LABELS["is_welfare_shelter"],
+        "evacuation": KIND_LABELS["is_evacuation_shelter"],
+        "emergency": KIND_LABELS["is_emergency_site"],
+    }
+    choices: dict[Any, list[tuple[str, str]]] = {None: [("", "—")]}
+    for kind, rows in groups:
+        choices[str(kind_label[kind])] = [
+            (str(s.id), f"{s.name}{' ⚠' if warned.get(s.id) else ''}") for s in rows
+        ]
+    return choices, {s.id for s in shelters}, warned
+
+
+@bp.route("/<id:registrant_id>/edit", methods=["GET", "POST"])
+@require(permissions.can_edit_plans)
+def edit(registrant_id: int) -> ResponseReturnValue:
+    """Make or change the plan. A save built on an outdated page is refused with 409, and
+    nothing changes; a plan is made only with the person's plan-making consent."""
+    registrant, plan = visible_plan(registrant_id)
+    consents = plan_consents(db.session, registrant.id)
+    consented = making_consented(consents)
+    if plan is None and not consented:
+        if request.method == "GET":
+            _disclose("plan.view", registrant, page="edit")
+            db.session.commit()
+        return render_template(
+            "plans/consent_needed.html",
+            registrant=registrant,
+            making=consents.get(ConsentPurpose.PLAN_MAKING),
+        ), (200 if request.method == "GET" else 422)
+    choices, shelter_ids, warned = _shelter_choices(registrant)
+    data = None
+    if request.method == "GET":
+        data = (
+            form_data(plan)
+            if plan is not None
+            else new_plan_defaults(db.session, registrant, current_user, local_today())
+        )
+    form = PlanForm(
+        data=data, shelter_choices=choices, shelter_ids=shelter_ids, consented=consented
+    )
+    if form.validate_on_submit():
+        version = form.version.data or ""
+        try:
+            saved = save_plan(
+                db.session,
+                registrant,
+                plan_data(form),
+                int(version) if version.isdigit() else None,
+                current_user,
+                consented=consented,
+            )
+            db.session.commit()
+        except (StaleEditError, StaleDataError, IntegrityError):
+            db.session.rollback()
+            form.ensure_blank_rows()
+            return _form_page(registrant, plan, form, warned, conflict=True), 409
+        except ConsentNeededError:
+            db.session.rollback()
+            form.status.errors = [_("A plan can be made only with the person's consent.")]
+        else:
+            if not saved.saved:
+                flash(_("Nothing was changed."), "info")
+            elif saved.created:
+                flash(_("The plan was made."), "info")
+            else:
+                flash(_("The plan was saved."), "info")
+            return redirect(url_for("plans.detail", registrant_id=registrant.id))
+    if request.method == "GET":
+        _disclose("plan.view", registrant, page="edit")
+        db.session.commit()
+    form.ensure_blank_rows()
+    return _form_page(registrant, plan, form, warned), (422 if form.errors else 200)
+
+
+def _form_page(
+    registrant: Registrant,
+    plan: Plan | None,
+    form: PlanForm,
+    warned: dict[int, list[DestinationWarning]],
+    conflict: bool = False,
+) -> str:
+    chosen = form.shelter_id() if form.destination_kind.data == "shelter" else None
+    return render_template(
+        "plans/form.html",
+        registrant=registrant,
+        plan=plan,
+        form=form,
+        warnings=warned.get(chosen, []) if chosen else [],
+        chosen=db.session.get(Shelter, chosen) if chosen else None,
+        conflict=conflict,
+    )
+
+
+@bp.get("/<id:registrant_id>/versions")
+@require(permissions.can_edit_plans)
+def versions(registrant_id: int) -> ResponseReturnValue:
+    """Every saved version of the plan: when, by whom, and which terms changed."""
+    registrant, plan = visible_plan(registrant_id)
+    if plan is None:
+        abort(404)
+    rows = versions_of(db.session, plan)
+    _disclose("plan.versions", registrant, plan=plan.id)
+    db.session.commit()
+    return render_template("plans/versions.html", registrant=registrant, plan=plan, rows=rows)
+
+
+@bp.get("/<id:registrant_id>/versions/<int:version>")
+@require(permissions.can_edit_plans)
+def version(registrant_id: int, version: int) -> ResponseReturnValue:
+    """The plan as it stood at one version."""
+    registrant, plan = visible_plan(registrant_id)
+    if plan is None:
+        abort(404)
+    row = db.session.scalar(
+        select(PlanVersion).where(PlanVersion.plan_id == plan.id, PlanVersion.version == version)
+    )
+    if row is None:
+        abort(404)
+    shelter_id = row.snapshot.get("destination_shelter_id")
+    shelter = db.session.get(Shelter, shelter_id) if shelter_id else None
+    _disclose("plan.version", registrant, plan=plan.id, version=version)
+    db.session.commit()
+    return render_template(
+        "plans/version.html",
+        registrant=registrant,
+        plan=plan,
+        row=row,
+        snap=row.snapshot,
+        terms=TERMS,
+        shelter=shelter,
+        current=row.version == plan.version,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The one-page print.
+# ---------------------------------------------------------------------------------------------
+
+
+def _print_lang() -> str:
+    locales = current_app.config["LOCALES"]
+    lang = request.values.get("lang", "")
+    return lang if lang in locales else str(locales[0])
+
+
+def latest_plan_copy(registrant_id: int, access: permissions.PartnerAccess) -> Provision | None:
+    """The user's latest printed copy of this person's plan under the agreement in force,
+    not yet returned or destroyed."""
+    return db.session.scalar(
+        select(Provision)
+        .join(ProvisionItem, ProvisionItem.provision_id == Provision.id)
+        .where(
+            Provision.user_id == current_user.id,
+            Provision.agreement_id == access.agreement.id,
+            Provision.format == ProvisionFormat.PLAN_PRINT,
+            Provision.disposed_on.is_(None),
+            ProvisionItem.registrant_id == registrant_id,
+        )
+        .order_by(Provision.created_at.desc(), Provision.id.desc())
+        .limit(1)
+    )
+
+
+@bp.route("/<id:registrant_id>/print", methods=["GET", "POST"])
+@require(permissions.can_view_plans)
+def print_plan(registrant_id: int) -> ResponseReturnValue:
+    """The plan on one A4 page, in Japanese (?lang=en for English).
+
+    A partner prints with a POST, which records a numbered copy in the provision ledger and
+    then shows it (303); the page shows the partner's latest copy, watermarked, and is not
+    found without one. Staff open it directly; every opening is audited.
+    """
+    registrant, plan = visible_plan(registrant_id)
+    if plan is None:
+        abort(404)
+    lang = _print_lang()
+    staff = permissions.can_edit_plans(current_user)
+    target = url_for("plans.print_plan", registrant_id=registrant.id, lang=lang)
+    access = None if staff else permissions.partner_access(current_user, db.session)
+    if not staff and access is None:
+        abort(404)
+    if request.method == "POST":
+        if access is not None:
+            record_provision(
+                db.session, current_user, access, ProvisionFormat.PLAN_PRINT, [registrant]
+            )
+            db.session.commit()
+        return redirect(target, code=303)
+    mark = None
+    if access is not None:
+        copy = latest_plan_copy(registrant.id, access)
+        if copy is None:
+            abort(404)
+        mark = CopyMark.of(copy)
+        record_disclosure(
+            db.session,
+            current_user,
+            "plan.print.view",
+            [registrant],
+            object_id=registrant.id,
+            access=access,
+            detail={"plan": plan.id, "provision": copy.id, "copy_no": copy.copy_no, "lang": lang},
+        )
+    else:
+        _disclose("plan.print", registrant, plan=plan.id, lang=lang)
+    db.session.commit()
+    fields = permissions.visible_fields(current_user)
+    facts = _facts(registrant, plan)
+    r = project(registrant, fields)
+    with force_locale(lang):
+        disclaimer = str(DISCLAIMER)
+        notice = str(PLAN_NOTICE)
+        person, values = content(plan, r, fields, facts["shelter"])
+        footer = [f"{_('To supporters')}: {disclaimer}", notice]
+        return render_template(
+            "plans/print.html",
+            registrant=registrant,
+            r=r,
+            fields=fields,
+            plan=plan,
+            mark=mark,
+            layout=fit(values, person, list(plan.supporters or []), footer, mark is not None),
+            lang=lang,
+            staff=staff,
+            disclaimer=disclaimer,
+            notice=notice,
+            **facts,
+        )

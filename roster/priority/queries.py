@@ -1,0 +1,458 @@
+"""The priority queue and coverage figures, computed in the database.
+
+score_expression() is scoring.score() as SQL: one CASE per group of components, its
+branches in the order scoring.strongest() walks them, the weights as bound parameters. So
+the queue of 200,000 people is filtered, sorted and paged by the database, and only the
+page's rows are read back; their reasons come from scoring.score(), the reference, which a
+test holds equal to the SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.orm import selectinload
+
+from ..extensions import DbSession
+from ..models import (
+    District,
+    EmergencyContact,
+    Household,
+    Mobility,
+    Plan,
+    PlanStatus,
+    PlanTask,
+    Registrant,
+    RegistrantHazard,
+    RegistrantStatus,
+)
+from .scoring import BANDS, GROUPS, Bands, Person, score, strongest
+
+#: A plan in one of these states is a current plan: its person is no longer in the queue.
+CURRENT_PLAN = (PlanStatus.AGREED, PlanStatus.NEEDS_REVIEW)
+#: Sort keys the queue offers; every sort ends on the register number.
+SORTS = ("score", "id", "district")
+
+
+def named_supporter(dialect: str) -> ColumnElement[bool]:
+    """The joined plan names at least one supporter: an object whose name is not blank.
+
+    As scoring.Person.named_supporter is read by supporters_named(): a name that is missing,
+    null, or only spaces does not count.
+    """
+    if dialect == "postgresql":
+        array = case(
+            (func.json_typeof(Plan.supporters) == "array", Plan.supporters),
+            else_=cast(literal("[]"), JSON),
+        )
+        pg_items = func.json_array_elements(array).table_valued("value").alias("supporter")
+        name = func.json_extract_path_text(pg_items.c.value, "name")
+        return exists(
+            select(literal(1))
+            .select_from(pg_items)
+            .where(
+                func.json_typeof(pg_items.c.value) == "object",
+                func.trim(func.coalesce(name, "")) != "",
+            )
+        )
+    items = func.json_each(Plan.supporters).table_valued("value", "type").alias("supporter")
+    name = func.json_extract(items.c.value, "$.name")
+    return exists(
+        select(literal(1))
+        .select_from(items)
+        .where(items.c.type == "object", func.trim(func.coalesce(name, "")) != "")
+    )
+
+
+def supporters_named(supporters: object) -> bool:
+    """Python's reading of named_supporter(), for the reference score."""
+    if not isinstance(supporters, list):
+        return False
+    for item in supporters:
+        if isinstance(item, dict):
+            name = item.get("name")
+            if name is not None and str(name).strip(" "):
+                return True
+    return False
+
+
+def conditions(dialect: str) -> dict[str, ColumnElement[bool]]:
+    """Each component's condition over registrants outer-joined to their hazard row and plan."""
+    has_contact = exists(
+        select(EmergencyContact.id).where(EmergencyContact.registrant_id == Registrant.id)
+    )
+    return {
+        "landslide_zone": RegistrantHazard.landslide_zone.is_not(None),
+        "flood_rank_3_plus": RegistrantHazard.flood_rank >= 3,
+        "flood_rank_2": RegistrantHazard.flood_rank == 2,
+        "ventilator": Registrant.device_ventilator.is_(True),
+        "medical_device": or_(
+            Registrant.device_oxygen.is_(True),
+            Registrant.device_suction.is_(True),
+            Registrant.device_dialysis.is_(True),
+        ),
+        "bedridden": Registrant.mobility == Mobility.BEDRIDDEN,
+        "wheelchair": Registrant.mobility == Mobility.WHEELCHAIR,
+        "living_alone": Registrant.household == Household.ALONE,
+        "elderly_only": Registrant.household == Household.ELDERLY_ONLY,
+        # Without a plan, Plan.supporters is NULL: the EXISTS finds nothing.
+        "no_supporter": and_(not_(named_supporter(dialect)), not_(has_contact)),
+    }
+
+
+def score_expression(weights: Mapping[str, int], dialect: str) -> ColumnElement[int]:
+    """scoring.score() in SQL: per group, the weight of the strongest component that applies."""
+    where = conditions(dialect)
+    parts = [
+        case(
+            *[(where[code], literal(weights[code])) for code in strongest(group, weights)],
+            else_=literal(0),
+        )
+        for group in GROUPS
+    ]
+    total: ColumnElement[int] = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+def band_condition(column: ColumnElement[int], band: str, bands: Bands) -> ColumnElement[bool]:
+    if band == "A":
+        return column >= bands.a
+    if band == "B":
+        return and_(column >= bands.b, column < bands.a)
+    return column < bands.b
+
+
+def band_expression(column: ColumnElement[int], bands: Bands) -> ColumnElement[str]:
+    return case((column >= bands.a, "A"), (column >= bands.b, "B"), else_="C")
+
+
+def dialect_of(session: DbSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def active_by_scan() -> ColumnElement[bool]:
+    """The person is active, written so SQLite reads the table in order instead of through
+    the status index: the score reads most columns of nearly every row, and fetching 200,000
+    rows one by one through an index costs several times a plain scan. (PostgreSQL scans
+    for a condition that nearly every row meets anyway.)"""
+    return type_coerce(Registrant.status, String).concat("") == RegistrantStatus.ACTIVE.value
+
+
+def scored(
+    session: DbSession, weights: Mapping[str, int]
+) -> Select[int, int, int, PlanStatus, int]:
+    """Every active person with their score: id, district_id, score, plus the joined plan's
+    status and whether a task exists, for filtering."""
+    total = score_expression(weights, dialect_of(session))
+    return (
+        select(
+            Registrant.id.label("id"),
+            Registrant.district_id.label("district_id"),
+            total.label("score"),
+            Plan.status.label("plan_status"),
+            PlanTask.registrant_id.label("task_id"),
+        )
+        .select_from(Registrant)
+        .outerjoin(RegistrantHazard, RegistrantHazard.registrant_id == Registrant.id)
+        .outerjoin(Plan, Plan.registrant_id == Registrant.id)
+        .outerjoin(PlanTask, PlanTask.registrant_id == Registrant.id)
+        .where(active_by_scan())
+    )
+
+
+def in_queue() -> ColumnElement[bool]:
+    """No plan yet, or only a draft."""
+    return or_(Plan.id.is_(None), Plan.status == PlanStatus.DRAFT)
+
+
+@dataclass
+class QueueFilter:
+    """What the queue was asked for; unknown values are ignored."""
+
+    district_id: int | None = None
+    band: str = ""
+    unassigned: bool = False
+    sort: str = "score"
+
+    def __post_init__(self) -> None:
+        if self.band not in BANDS:
+            self.band = ""
+        if self.sort not in SORTS:
+            self.sort = "score"
+
+
+@dataclass
+class QueueRow:
+    registrant: Registrant
+    score: int
+    band: str
+    reasons: list[tuple[str, int]]
+    task: PlanTask | None
+    plan: Plan | None
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def queue_query(
+    session: DbSession, weights: Mapping[str, int], bands: Bands, flt: QueueFilter
+) -> Select[int, int, int, PlanStatus, int]:
+    """The queue's people and their scores, filtered, as a subquery-ready select."""
+    query = scored(session, weights).where(in_queue())
+    if flt.district_id:
+        query = query.where(Registrant.district_id == flt.district_id)
+    if flt.unassigned:
+        query = query.where(PlanTask.registrant_id.is_(None))
+    return query
+
+
+def queue_page(
+    session: DbSession,
+    weights: Mapping[str, int],
+    bands: Bands,
+    flt: QueueFilter,
+    page: int,
+    per_page: int,
+) -> QueuePage:
+    """One page of the queue, highest score first (ties by register number), and the count.
+
+    The page and the count come from one pass (COUNT(*) OVER ()), as the score has to be
+    computed for everyone to sort anyway; only a page past the end costs a second query."""
+    sub = queue_query(session, weights, bands, flt).subquery("queue")
+    where = [band_condition(sub.c.score, flt.band, bands)] if flt.band else []
+    order: tuple[Any, ...]
+    if flt.sort == "id":
+        order = (sub.c.id,)
+    elif flt.sort == "district":
+        # The district's reading per row, not a join: joined, SQLite would walk the people
+        # district by district through an index, fetching rows one by one.
+        def of_district(column: Any) -> Any:
+            return select(column).where(District.id == sub.c.district_id).scalar_subquery()
+
+        order = (
+            of_district(District.name_kana),
+            of_district(District.code),
+            sub.c.score.desc(),
+            sub.c.id,
+        )
+    else:
+        order = (sub.c.score.desc(), sub.c.id)
+    query = select(sub.c.id, func.count().over().label("total")).where(*where).order_by(*order)
+
+    def fetch(number: int) -> list[Any]:
+        return list(session.execute(query.limit(per_page).offset((number - 1) * per_page)))
+
+    page = max(1, page)
+    rows = fetch(page)
+    if rows:
+        total = int(rows[0].total)
+    else:
+        total = session.scalar(select(func.count()).select_from(sub).where(*where)) or 0
+        last = max(1, -(-total // per_page))
+        if page > last:
+            page = last
+            rows = fetch(page) if total else []
+    ids = [row.id for row in rows]
+    return QueuePage(people(session, ids, weights, bands), total, page, per_page)
+
+
+def people(
+    session: DbSession, ids: list[int], weights: Mapping[str, int], bands: Bands
+) -> list[QueueRow]:
+    """The rows for these people, in this order, scored by the reference function."""
+    if not ids:
+        return []
+    found = {
+        r.id: r
+        for r in session.scalars(
+            select(Registrant)
+            .where(Registrant.id.in_(ids))
+            .options(selectinload(Registrant.emergency_contacts))
+        )
+    }
+    hazards = {
+        h.registrant_id: h
+        for h in session.scalars(
+            select(RegistrantHazard).where(RegistrantHazard.registrant_id.in_(ids))
+        )
+    }
+    plans = {
+        p.registrant_id: p for p in session.scalars(select(Plan).where(Plan.registrant_id.in_(ids)))
+    }
+    tasks = {
+        t.registrant_id: t
+        for t in session.scalars(
+            select(PlanTask)
+            .where(PlanTask.registrant_id.in_(ids))
+            .options(selectinload(PlanTask.assignee))
+        )
+    }
+    rows = []
+    for i in ids:
+        registrant = found[i]
+        points, reasons = score(person_of(registrant, hazards.get(i), plans.get(i)), weights)
+        rows.append(
+            QueueRow(registrant, points, bands.of(points), reasons, tasks.get(i), plans.get(i))
+        )
+    return rows
+
+
+def person_of(registrant: Registrant, hazard: RegistrantHazard | None, plan: Plan | None) -> Person:
+    """What the score reads about a person, from their rows."""
+    return Person(
+        flood_rank=hazard.flood_rank if hazard else None,
+        landslide_zone=hazard.landslide_zone if hazard else None,
+        ventilator=registrant.device_ventilator,
+        other_device=registrant.device_oxygen
+        or registrant.device_suction
+        or registrant.device_dialysis,
+        mobility=registrant.mobility.value,
+        household=registrant.household.value,
+        named_supporter=plan is not None and supporters_named(plan.supporters),
+        emergency_contact=bool(registrant.emergency_contacts),
+    )
+
+
+def sql_scores(
+    session: DbSession, weights: Mapping[str, int], ids: Iterable[int] | None = None
+) -> dict[int, int]:
+    """Every active person's score as the database computes it (for tests and the demo)."""
+    query = scored(session, weights)
+    if ids is not None:
+        query = query.where(Registrant.id.in_(list(ids)))
+    return {row.id: row.score for row in session.execute(query)}
+
+
+def top_of_queue(
+    session: DbSession, weights: Mapping[str, int], limit: int, *, unassigned: bool = True
+) -> list[int]:
+    """The IDs at the head of the queue."""
+    sub = queue_query(session, weights, Bands(), QueueFilter(unassigned=unassigned)).subquery()
+    return list(
+        session.scalars(select(sub.c.id).order_by(sub.c.score.desc(), sub.c.id).limit(limit))
+    )
+
+
+def queue_ids(session: DbSession, ids: Iterable[int]) -> set[int]:
+    """Which of these IDs are in the queue (active, no current plan)."""
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(Registrant.id)
+            .outerjoin(Plan, Plan.registrant_id == Registrant.id)
+            .where(
+                Registrant.id.in_(wanted),
+                Registrant.status == RegistrantStatus.ACTIVE,
+                in_queue(),
+            )
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Coverage: how many people have a plan, per district and per band.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Coverage:
+    """One row of a coverage table: everyone active, and how far their plans are."""
+
+    key: str
+    name: str
+    total: int = 0
+    current: int = 0
+    draft: int = 0
+    district_id: int | None = None
+
+    @property
+    def none(self) -> int:
+        return self.total - self.current - self.draft
+
+    @property
+    def share(self) -> float:
+        return self.current / self.total if self.total else 0.0
+
+    def add(self, other: Coverage) -> None:
+        self.total += other.total
+        self.current += other.current
+        self.draft += other.draft
+
+
+def _plan_counts() -> tuple[ColumnElement[int], ColumnElement[int], ColumnElement[int]]:
+    total = func.count(Registrant.id)
+    current = func.coalesce(func.sum(case((Plan.status.in_(CURRENT_PLAN), 1), else_=0)), 0)
+    draft = func.coalesce(func.sum(case((Plan.status == PlanStatus.DRAFT, 1), else_=0)), 0)
+    return total, current, draft
+
+
+def coverage_by_district(session: DbSession) -> list[Coverage]:
+    """Every district (with no one active too), by reading."""
+    total, current, draft = _plan_counts()
+    rows = session.execute(
+        select(District.id, District.name, total, current, draft)
+        .select_from(District)
+        .outerjoin(
+            Registrant,
+            and_(
+                Registrant.district_id == District.id,
+                Registrant.status == RegistrantStatus.ACTIVE,
+            ),
+        )
+        .outerjoin(Plan, Plan.registrant_id == Registrant.id)
+        .group_by(District.id, District.name, District.name_kana, District.code)
+        .order_by(District.name_kana, District.code)
+    ).all()
+    return [
+        Coverage(str(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), district_id=r[0]) for r in rows
+    ]
+
+
+def coverage_by_band(
+    session: DbSession, weights: Mapping[str, int], bands: Bands
+) -> list[Coverage]:
+    """Bands A, B, C (each present, maybe empty). Everyone active is scored, with or without
+    a plan; the support component reads the plan's supporters, whatever its status."""
+    sub = scored(session, weights).subquery("scored")
+    band = band_expression(sub.c.score, bands).label("band")
+    rows = session.execute(
+        select(
+            band,
+            func.count(),
+            func.coalesce(func.sum(case((sub.c.plan_status.in_(CURRENT_PLAN), 1), else_=0)), 0),
+            func.coalesce(func.sum(case((sub.c.plan_status == PlanStatus.DRAFT, 1), else_=0)), 0),
+        ).group_by(band)
+    ).all()
+    found = {r[0]: Coverage(r[0], r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows}
+    return [found.get(b, Coverage(b, b)) for b in BANDS]
