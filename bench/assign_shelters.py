@@ -32,6 +32,8 @@ import shapely
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sections import write_section  # noqa: E402 - bench/sections.py, beside this script
+
 from geo import (  # noqa: E402
     DATA_DIR,
     assign_shelters,
@@ -59,8 +61,10 @@ CARE_GROUPS: list[tuple[list[str], float]] = [
 
 def load_shelters() -> gpd.GeoDataFrame:
     read = read_shelter_files(
-        [DATA_DIR / "nishitokyo_132292_evacuation.geojson",
-         DATA_DIR / "nishitokyo_132292_emergency.geojson"],
+        [
+            DATA_DIR / "nishitokyo_132292_evacuation.geojson",
+            DATA_DIR / "nishitokyo_132292_emergency.geojson",
+        ],
         format="gsi",
     )
     assert read.ok, read.errors
@@ -104,8 +108,12 @@ def timed(step: Callable[[], object]) -> tuple[float, object]:
 
 
 def report(
-    people: int, shelters: gpd.GeoDataFrame, timings: dict[str, list[float]], rounds: int,
-    assigned: pd.DataFrame, flags: pd.DataFrame,
+    people: int,
+    shelters: gpd.GeoDataFrame,
+    timings: dict[str, list[float]],
+    rounds: int,
+    assigned: pd.DataFrame,
+    flags: pd.DataFrame,
 ) -> str:
     bare = statistics.median(timings["bare"])
     assign = statistics.median(timings["assign"])
@@ -126,7 +134,7 @@ def report(
         "| step | seconds | ratio to the bare query |",
         "|---|---:|---:|",
         f"| bare `STRtree(shelters).query_nearest(people)` | {bare:.3f} | 1.00 |",
-        f"| `assign_shelters(..., \"flood\", ...)` | {assign:.3f} | {ratio:.2f} "
+        f'| `assign_shelters(..., "flood", ...)` | {assign:.3f} | {ratio:.2f} '
         f"({'within' if ratio <= TARGET_RATIO else '**over**'} {TARGET_RATIO:g}×) |",
         f"| `hazard_flags` (flood + landslide) | {flag:.3f} | {flag / bare:.2f} |",
         "",
@@ -149,16 +157,6 @@ def report(
         "",
     ]
     return "\n".join(lines)
-
-
-def replace_section(text: str, section: str) -> str:
-    """text with its HEADING section (up to the next "## " heading) replaced, or appended."""
-    start = text.find(f"\n{HEADING}\n")
-    if start < 0:
-        return text.rstrip("\n") + "\n\n" + section
-    end = text.find("\n## ", start + 1)
-    head = text[: start + 1]
-    return head + section if end < 0 else head + section + "\n" + text[end + 1 :]
 
 
 def main() -> None:
@@ -200,9 +198,7 @@ def main() -> None:
     text = report(args.people, shelters, timings, args.rounds, assigned, flags)
     print(text)
     if args.write:
-        doc = ROOT / "docs" / "performance.md"
-        current = doc.read_text() if doc.exists() else "# Performance\n"
-        doc.write_text(replace_section(current, text))
+        write_section(HEADING, text)
 
 
 if __name__ == "__main__":

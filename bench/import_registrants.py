@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sections import write_section  # noqa: E402 - bench/sections.py, beside this script
 from sqlalchemy import delete, insert  # noqa: E402
 
 from roster import create_app  # noqa: E402
@@ -114,10 +115,7 @@ def main() -> None:
     )
     print(text)
     if args.write:
-        doc = ROOT / "docs" / "performance.md"
-        current = doc.read_text()
-        head = current.split("\n## Eligibility import")[0].rstrip("\n")
-        doc.write_text(head + "\n" + text)
+        write_section("## Eligibility import", text)
 
 
 def run(template: Path, target: Path, csv_path: Path, bare: bool) -> float:

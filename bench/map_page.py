@@ -40,6 +40,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sections import write_section  # noqa: E402 - bench/sections.py, beside this script
+
 from roster import create_app  # noqa: E402
 from roster.extensions import db  # noqa: E402
 
@@ -215,16 +217,6 @@ def report(
     return "\n".join(lines)
 
 
-def replace_section(text: str, section: str) -> str:
-    """text with its HEADING section (up to the next "## " heading) replaced, or appended."""
-    start = text.find(f"\n{HEADING}\n")
-    if start < 0:
-        return text.rstrip("\n") + "\n\n" + section + "\n"
-    end = text.find("\n## ", start + 1)
-    head = text[: start + 1]
-    return head + section + "\n" if end < 0 else head + section + "\n" + text[end + 1 :]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--registrants", type=int, default=100_000)
@@ -245,9 +237,7 @@ def main() -> None:
     text = report(args.registrants, active, timings, sizes, args.rounds)
     print(text)
     if args.write:
-        doc = ROOT / "docs" / "performance.md"
-        current = doc.read_text() if doc.exists() else "# Performance\n"
-        doc.write_text(replace_section(current, text))
+        write_section(HEADING, text)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sections import DOC  # noqa: E402 - bench/sections.py, beside this script
+
 from roster import create_app  # noqa: E402
 from roster.extensions import db  # noqa: E402
 
@@ -188,10 +190,11 @@ def main() -> None:
         text = report(sizes, {s: built[s][1:] for s in sizes}, results, args.rounds)
     print(text)
     if args.write:
-        doc = ROOT / "docs" / "performance.md"
-        # Keep the sections other benchmarks write (bench/import_registrants.py).
-        rest = doc.read_text().partition("\n## Eligibility import")[1:] if doc.exists() else ()
-        doc.write_text(text + "".join(rest))
+        # The register-list part is the head of the file, up to the first section another
+        # benchmark writes; those sections are kept.
+        current = DOC.read_text() if DOC.exists() else ""
+        start = current.find("\n## Eligibility import")
+        DOC.write_text(text.rstrip("\n") + "\n" + (current[start:] if start >= 0 else ""))
 
 
 if __name__ == "__main__":
