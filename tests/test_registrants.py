@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -202,3 +203,16 @@ def test_a_broad_search_stops_counting_and_asks_to_narrow_it(client, auth, facto
     assert "More than 2 people match" in page
     # The first page still lists the matches in reading order; only the counting stops.
     assert page.count("広瀬 一") == 3
+
+
+def test_the_form_offers_a_map_to_click_the_home_on_with_app_served_leaflet(
+    client: Any, auth: Any, world: dict[str, Any]
+) -> None:
+    auth.login("t_staff")
+    html = client.get(f"/registrants/{world['consenting'].id}/edit").get_data(as_text=True)
+    assert 'id="location-picker"' in html and "location-picker.js" in html
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts and all(src.startswith("/vendor/") for src in scripts)
+    for src in scripts:
+        assert client.get(src).status_code == 200
+    assert "<script>" not in html, "no inline script: the page's CSP forbids it"

@@ -24,6 +24,7 @@ from ..consent.operations import current_by_purpose, history
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
+from ..maps.picker import picker_context
 from ..models import ConsentPurpose, ConsentState, Registrant, RegistrantStatus, Role
 from ..web import city_prefix
 from .forms import RegistrantForm, registrant_data
@@ -184,9 +185,9 @@ def create() -> ResponseReturnValue:
             db.session.commit()
             flash(_("The registrant was added."), "info")
             return redirect(url_for("registrants.detail", registrant_id=registrant.id))
-    return render_template("registrants/form.html", form=form, registrant=None), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "registrants/form.html", form=form, registrant=None, picker=picker_context(db.session)
+    ), (422 if form.errors else 200)
 
 
 @bp.route("/registrants/<id:registrant_id>/edit", methods=["GET", "POST"])
@@ -213,13 +214,20 @@ def edit(registrant_id: int) -> ResponseReturnValue:
         except (StaleEditError, StaleDataError):
             db.session.rollback()
             return render_template(
-                "registrants/form.html", form=form, registrant=registrant, conflict=True
+                "registrants/form.html",
+                form=form,
+                registrant=registrant,
+                conflict=True,
+                picker=picker_context(db.session),
             ), 409
         except DuplicateResidentNoError:
             form.resident_no.errors = [_("Another registrant already has this resident ID.")]
         else:
             flash(_("Saved.") if changed else _("Nothing was changed."), "info")
             return redirect(url_for("registrants.detail", registrant_id=registrant.id))
-    return render_template("registrants/form.html", form=form, registrant=registrant), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "registrants/form.html",
+        form=form,
+        registrant=registrant,
+        picker=picker_context(db.session),
+    ), (422 if form.errors else 200)

@@ -1,0 +1,57 @@
+"""The small map on the registrant form: click to set a person's home coordinates.
+
+It uses the vendored Leaflet and a static script (assets/location-picker.js); the page holds
+the configured tiles (or none: district points alone still orient the clerk on a closed
+network) and the district points, never anyone's personal data but the person being edited.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import current_app, g
+from sqlalchemy import select
+
+from ..extensions import DbSession
+from ..models import District
+from .build import tiles_from_config
+from .vendor import asset_url
+
+
+def picker_context(session: DbSession) -> dict[str, Any]:
+    """What templates/registrants/form.html needs to draw the picker. The page may then load
+    tiles from the tile server (security.security_headers reads g.map_on_page)."""
+    g.map_on_page = True
+    tiles = tiles_from_config(
+        current_app.config.get("MAP_TILES", "gsi_pale"),
+        current_app.config.get("MAP_TILES_ATTRIBUTION", ""),
+    )
+    points = [
+        (d.name, round(d.latitude, 6), round(d.longitude, 6))
+        for d in session.scalars(select(District).order_by(District.code))
+        if d.latitude is not None and d.longitude is not None
+    ]
+    centre = (
+        [sum(p[1] for p in points) / len(points), sum(p[2] for p in points) / len(points)]
+        if points
+        else [35.68, 139.76]
+    )
+    districts = [list(p) for p in points]
+    return {
+        "tiles": tiles.url or "",
+        "attribution": tiles.attribution,
+        "districts": json.dumps(districts, ensure_ascii=False),
+        "centre": centre,
+        "leaflet_js": asset_url("leaflet", "leaflet.js"),
+        "leaflet_css": asset_url("leaflet", "leaflet.css"),
+        "script": asset_url("roster", "location-picker.js"),
+    }
+
+
+def tile_origin() -> str | None:
+    """The tiles' scheme://host, which pages with a map must allow images from."""
+    return tiles_from_config(
+        current_app.config.get("MAP_TILES", "gsi_pale"),
+        current_app.config.get("MAP_TILES_ATTRIBUTION", ""),
+    ).origin
