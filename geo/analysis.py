@@ -214,7 +214,8 @@ def _hits(points: gpd.GeoDataFrame, layers: gpd.GeoDataFrame) -> pd.DataFrame:
         {
             "point": point,
             "kind": layers["kind"].to_numpy()[row],
-            "depth_rank": layers["depth_rank"].array[row] if "depth_rank" in layers
+            "depth_rank": layers["depth_rank"].array[row]
+            if "depth_rank" in layers
             else pd.array([None] * len(row), dtype="Int64"),
             "zone": _column(layers, "zone")[row],
             "phenomenon": _column(layers, "phenomenon")[row],

@@ -24,9 +24,7 @@ _NUMBER = r"(\d+(?:\.\d+)?)"
 _HEAD_COUNT = re.compile(_ABOUT + _NUMBER + r"(万)?(?:人|名)")
 # A labelled number with no unit: 屋内：480. Not a fraction, an area, a year or a percentage.
 _LABELS = "|".join(INDOOR_WORDS + OUTDOOR_WORDS)
-_LABELLED = re.compile(
-    rf"({_LABELS})[:=]?{_ABOUT}{_NUMBER}(?![\d./]|万|m|平方|坪|年|%|人|名)"
-)
+_LABELLED = re.compile(rf"({_LABELS})[:=]?{_ABOUT}{_NUMBER}(?![\d./]|万|m|平方|坪|年|%|人|名)")
 _BARE = re.compile(rf"{_ABOUT}{_NUMBER}")
 # 「うち屋内480人」 is part of a figure already given, not more people.
 _PART_OF = "うち"
@@ -91,8 +89,9 @@ def _counts(text: str) -> list[tuple[str | None, int, bool]]:
     previous_end = 0
     for start, end, label, value in found:
         before = text[previous_end:start]
-        counts.append((label or _last_label(before) or _label_after(text[end:]), value,
-                       _PART_OF in before))
+        counts.append(
+            (label or _last_label(before) or _label_after(text[end:]), value, _PART_OF in before)
+        )
         previous_end = end
     return counts
 

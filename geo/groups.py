@@ -18,7 +18,15 @@ ACCEPT_GROUPS = ("elderly", "disabled", "pregnant_infant", "medical_care")
 GROUP_KEYWORDS: dict[str, tuple[str, ...]] = {
     "elderly": ("高齢", "要介護", "老人"),
     "disabled": (
-        "障害", "障がい", "障碍", "車いす", "車椅子", "車イス", "身体障", "知的障", "精神障",
+        "障害",
+        "障がい",
+        "障碍",
+        "車いす",
+        "車椅子",
+        "車イス",
+        "身体障",
+        "知的障",
+        "精神障",
     ),
     "pregnant_infant": ("妊婦", "妊産婦", "乳幼児", "乳児", "幼児", "母子", "産婦"),
     # 重度要配慮者: people who need constant care or medical devices. A plain 要配慮者 (as in

@@ -35,8 +35,16 @@ HAZARD_COLUMNS: dict[str, str] = {
 }
 
 SHELTER_COLUMNS = (
-    "source_id", "name", "address", "latitude", "longitude", "is_emergency_site",
-    "is_evacuation_shelter", "is_welfare_shelter", "hazards", "accepts",
+    "source_id",
+    "name",
+    "address",
+    "latitude",
+    "longitude",
+    "is_emergency_site",
+    "is_evacuation_shelter",
+    "is_welfare_shelter",
+    "hazards",
+    "accepts",
 )
 
 _TRUE_FLAGS = {"1", "1.0", "true", "○", "◯"}

@@ -73,16 +73,20 @@ def read_hazard_layer(
     geometry = _polygonal(np.asarray(gdf.geometry.array, dtype=object))
     keep = ~shapely.is_missing(geometry) & ~shapely.is_empty(geometry)
     if not keep.any():
-        raise HazardInputError(f"{path.name} has no polygon features (a hazard layer must "
-                               "outline areas, not points or lines)")
+        raise HazardInputError(
+            f"{path.name} has no polygon features (a hazard layer must "
+            "outline areas, not points or lines)"
+        )
     gdf = gdf[keep]
     layer = gpd.GeoDataFrame(
         {
             "kind": kind,
-            "depth_rank": _depth_ranks(gdf, path, depth_property) if kind == "flood"
+            "depth_rank": _depth_ranks(gdf, path, depth_property)
+            if kind == "flood"
             else pd.array([None] * len(gdf), dtype="Int64"),
             "phenomenon": _codes(gdf, "A33_001", PHENOMENA, PHENOMENON_WORDS)
-            if kind == "landslide" else None,
+            if kind == "landslide"
+            else None,
             "zone": _codes(gdf, "A33_002", ZONES, ZONE_WORDS) if kind == "landslide" else None,
             "source_name": name or path.stem,
         },
@@ -127,8 +131,9 @@ def _read_file(path: Path, encoding: str | None) -> gpd.GeoDataFrame:
     except UnicodeDecodeError:
         raise
     except Exception as error:  # pyogrio raises several kinds for an unreadable file
-        raise HazardInputError(f"{path.name} cannot be read as GeoJSON, Shapefile or "
-                               f"GeoPackage: {error}") from error
+        raise HazardInputError(
+            f"{path.name} cannot be read as GeoJSON, Shapefile or GeoPackage: {error}"
+        ) from error
 
 
 def _read_as_latin1(path: Path) -> bool:

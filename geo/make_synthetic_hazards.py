@@ -37,11 +37,20 @@ SOURCE = "synthetic (demo)"
 #: synthetic areas where the valleys are.
 RIVERS: dict[str, list[tuple[float, float]]] = {
     "石神井川": [
-        (139.5080, 35.7262), (139.5200, 35.7248), (139.5320, 35.7232), (139.5430, 35.7222),
-        (139.5530, 35.7238), (139.5620, 35.7262), (139.5720, 35.7300), (139.5820, 35.7335),
+        (139.5080, 35.7262),
+        (139.5200, 35.7248),
+        (139.5320, 35.7232),
+        (139.5430, 35.7222),
+        (139.5530, 35.7238),
+        (139.5620, 35.7262),
+        (139.5720, 35.7300),
+        (139.5820, 35.7335),
     ],
     "白子川": [
-        (139.5530, 35.7600), (139.5610, 35.7585), (139.5690, 35.7562), (139.5780, 35.7548),
+        (139.5530, 35.7600),
+        (139.5610, 35.7585),
+        (139.5690, 35.7562),
+        (139.5780, 35.7548),
         (139.5860, 35.7560),
     ],
 }
@@ -144,11 +153,16 @@ def _along(line: LineString, fraction: float, offset: float) -> tuple[tuple[floa
 
 
 def _rectangle(centre: tuple[float, float], angle: float, length: float, width: float) -> Polygon:
-    corners = [(-length / 2, -width / 2), (length / 2, -width / 2),
-               (length / 2, width / 2), (-length / 2, width / 2)]
+    corners = [
+        (-length / 2, -width / 2),
+        (length / 2, -width / 2),
+        (length / 2, width / 2),
+        (-length / 2, width / 2),
+    ]
     cos, sin = math.cos(angle), math.sin(angle)
-    return Polygon([(centre[0] + x * cos - y * sin, centre[1] + x * sin + y * cos)
-                    for x, y in corners])
+    return Polygon(
+        [(centre[0] + x * cos - y * sin, centre[1] + x * sin + y * cos) for x, y in corners]
+    )
 
 
 def _a33(phenomenon: int, zone: int) -> dict[str, Any]:

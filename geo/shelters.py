@@ -42,31 +42,79 @@ from .hazards import is_tokyo_datum
 
 #: The columns of every reader's frame (plus geometry), in this order.
 SHELTER_FIELDS = (
-    "source_id", "name", "name_kana", "address", "latitude", "longitude",
-    "is_emergency_site", "is_evacuation_shelter", "is_welfare_shelter", "hazards", "accepts",
-    "accept_groups", "capacity_text", "capacity", "phone", "city_code",
+    "source_id",
+    "name",
+    "name_kana",
+    "address",
+    "latitude",
+    "longitude",
+    "is_emergency_site",
+    "is_evacuation_shelter",
+    "is_welfare_shelter",
+    "hazards",
+    "accepts",
+    "accept_groups",
+    "capacity_text",
+    "capacity",
+    "phone",
+    "city_code",
 )
 
 FORMATS = ("gsi", "jp-standard", "csv")
 
 #: The Digital Agency's 指定緊急避難場所一覧 columns, in the published order.
 JP_STANDARD_COLUMNS = (
-    "全国地方公共団体コード", "ID", "名称", "名称_カナ", "名称_英字",
-    "所在地_全国地方公共団体コード", "町字ID", "所在地_連結表記", "所在地_都道府県",
-    "所在地_市区町村", "所在地_町字", "所在地_番地以下", "建物名等(方書)", "緯度", "経度",
-    "標高", "電話番号", "内線番号", "連絡先メールアドレス", "連絡先FormURL",
-    "連絡先備考（その他、SNSなど）", "郵便番号", "市区町村コード", "地方公共団体名",
+    "全国地方公共団体コード",
+    "ID",
+    "名称",
+    "名称_カナ",
+    "名称_英字",
+    "所在地_全国地方公共団体コード",
+    "町字ID",
+    "所在地_連結表記",
+    "所在地_都道府県",
+    "所在地_市区町村",
+    "所在地_町字",
+    "所在地_番地以下",
+    "建物名等(方書)",
+    "緯度",
+    "経度",
+    "標高",
+    "電話番号",
+    "内線番号",
+    "連絡先メールアドレス",
+    "連絡先FormURL",
+    "連絡先備考（その他、SNSなど）",
+    "郵便番号",
+    "市区町村コード",
+    "地方公共団体名",
     *(f"災害種別_{column}" for column in HAZARD_COLUMNS.values()),
-    "指定避難所との重複", "想定収容人数", "対象となる町会・自治会", "URL", "画像",
-    "画像_ライセンス", "備考",
+    "指定避難所との重複",
+    "想定収容人数",
+    "対象となる町会・自治会",
+    "URL",
+    "画像",
+    "画像_ライセンス",
+    "備考",
 )
 
 #: Targets a "csv" mapping may name: the frame's scalar columns, "capacity" for the capacity
 #: text, and each hazard key (flood, landslide, ...) for that hazard's flag column.
 MAPPING_TARGETS = (
-    "source_id", "name", "name_kana", "address", "latitude", "longitude",
-    "is_emergency_site", "is_evacuation_shelter", "is_welfare_shelter", "accepts", "capacity",
-    "phone", "city_code", *HAZARD_COLUMNS,
+    "source_id",
+    "name",
+    "name_kana",
+    "address",
+    "latitude",
+    "longitude",
+    "is_emergency_site",
+    "is_evacuation_shelter",
+    "is_welfare_shelter",
+    "accepts",
+    "capacity",
+    "phone",
+    "city_code",
+    *HAZARD_COLUMNS,
 )
 REQUIRED_TARGETS = ("source_id", "name", "latitude", "longitude")
 
@@ -88,16 +136,36 @@ _JP_TARGETS: dict[str, str] = {
 }
 _JP_CITY_COLUMNS = ("全国地方公共団体コード", "市区町村コード", "所在地_全国地方公共団体コード")
 _JP_ADDRESS_PARTS = (
-    "所在地_都道府県", "所在地_市区町村", "所在地_町字", "所在地_番地以下", "建物名等(方書)",
+    "所在地_都道府県",
+    "所在地_市区町村",
+    "所在地_町字",
+    "所在地_番地以下",
+    "建物名等(方書)",
 )
 _GSI_EVACUATION_ONLY = (
-    "受入対象者", "指定緊急避難場所との住所同一", "その他市町村長が必要と認める事項",
+    "受入対象者",
+    "指定緊急避難場所との住所同一",
+    "その他市町村長が必要と認める事項",
 )
 _GSI_ID = re.compile(r"E(\d{5})\d{8}")
 
 _TRUE_FLAGS = {"1", "○", "◯", "〇", "●", "true", "yes", "y", "t", "有", "あり", "可", "対象"}
 _FALSE_FLAGS = {
-    "", "0", "×", "✕", "x", "-", "ー", "−", "false", "no", "n", "f", "無", "なし", "不可",
+    "",
+    "0",
+    "×",
+    "✕",
+    "x",
+    "-",
+    "ー",
+    "−",
+    "false",
+    "no",
+    "n",
+    "f",
+    "無",
+    "なし",
+    "不可",
 }
 _ENCODINGS = ("utf-8-sig", "cp932")
 
@@ -227,11 +295,15 @@ def _read_gsi_files(
             continue
         emergency = _gsi_kind(columns)
         if emergency is None:
-            errors.append(RowError(
-                str(path), None, None,
-                "not a GSI shelter file: it has neither the 指定避難所 columns (受入対象者) nor "
-                "the 指定緊急避難場所 hazard columns (洪水, 地震, ...)",
-            ))
+            errors.append(
+                RowError(
+                    str(path),
+                    None,
+                    None,
+                    "not a GSI shelter file: it has neither the 指定避難所 columns "
+                    "(受入対象者) nor the 指定緊急避難場所 hazard columns (洪水, 地震, ...)",
+                )
+            )
             continue
         for number, props, point in rows:
             item = _gsi_listing(str(path), number, props, point, emergency, city5, seen, errors)
@@ -252,21 +324,26 @@ def _gsi_table(path: Path) -> tuple[list[str], list[_Feature]]:
         headers, records = _read_csv(path)
         missing = [column for column in ("緯度", "経度") if column not in headers]
         if missing:
-            raise _FileError(f"required column {', '.join(missing)} missing (a GSI CSV has "
-                             "緯度 and 経度)", missing[0])
+            raise _FileError(
+                f"required column {', '.join(missing)} missing (a GSI CSV has 緯度 and 経度)",
+                missing[0],
+            )
         return headers, [
             (number, cells, (cells.get("経度"), cells.get("緯度"))) for number, cells in records
         ]
     try:
         gdf = pyogrio.read_dataframe(path)
     except Exception as error:  # pyogrio raises several kinds for an unreadable file
-        raise _FileError(f"the file cannot be read as GeoJSON or another GIS format: {error}") \
-            from error
+        raise _FileError(
+            f"the file cannot be read as GeoJSON or another GIS format: {error}"
+        ) from error
     if gdf.crs is not None:
         crs = CRS.from_user_input(gdf.crs)
         if is_tokyo_datum(crs):
-            raise _FileError("the file uses the old Tokyo datum, which cannot be converted "
-                             "accurately; ask for JGD2011 or WGS84 coordinates")
+            raise _FileError(
+                "the file uses the old Tokyo datum, which cannot be converted "
+                "accurately; ask for JGD2011 or WGS84 coordinates"
+            )
         if crs.to_epsg() != 4326:
             gdf = gdf.to_crs("EPSG:4326")
     features: list[_Feature] = []
@@ -305,8 +382,14 @@ def _gsi_listing(
         return None
     problems: list[tuple[str | None, str]] = []
     if not match:
-        problems.append(("共通ID", f'共通ID "{source_id}" is not "E" followed by 13 digits'
-                         if source_id else "共通ID is empty"))
+        problems.append(
+            (
+                "共通ID",
+                f'共通ID "{source_id}" is not "E" followed by 13 digits'
+                if source_id
+                else "共通ID is empty",
+            )
+        )
     if not _clean(props.get("施設・場所名")):
         problems.append(("施設・場所名", "施設・場所名 is empty"))
     coordinates: tuple[float, float] | None = None
@@ -412,8 +495,9 @@ def _mapped_columns(headers: list[str], mapping: Mapping[str, str] | None) -> _C
         )
     missing_targets = [target for target in REQUIRED_TARGETS if target not in mapping]
     if missing_targets:
-        raise _FileError(f"the mapping must name a column for {missing_targets[0]}",
-                         missing_targets[0])
+        raise _FileError(
+            f"the mapping must name a column for {missing_targets[0]}", missing_targets[0]
+        )
     by_key = {_key(header): header for header in headers}
     targets: dict[str, str] = {}
     for target, source in mapping.items():
@@ -451,8 +535,12 @@ def _table_row(
             return None
         value = parse_flag(cells.get(column))
         if value is None:
-            problems.append((column, f'{column} "{cells.get(column)}" is not a yes/no flag '
-                                     "(1, 1.0, ○ or empty, 0)"))
+            problems.append(
+                (
+                    column,
+                    f'{column} "{cells.get(column)}" is not a yes/no flag (1, 1.0, ○ or empty, 0)',
+                )
+            )
         return value
 
     source_id = code("source_id")
@@ -461,8 +549,10 @@ def _table_row(
         if value is None:
             problems.append((targets[target], f"{targets[target]} is empty"))
     coordinates, point_problems = _point(
-        cells.get(targets["latitude"]), cells.get(targets["longitude"]),
-        targets["latitude"], targets["longitude"],
+        cells.get(targets["latitude"]),
+        cells.get(targets["longitude"]),
+        targets["latitude"],
+        targets["longitude"],
     )
     problems += point_problems
     city_code = _city_code(cells, columns.city, problems)
@@ -538,8 +628,9 @@ def _point(
         (lon, longitude_column, LONGITUDE_RANGE),
     ):
         if not _within(value, (low, high)):
-            problems.append((column, f"{column} {value:g} is outside Japan "
-                                     f"({low:g} to {high:g}){hint}"))
+            problems.append(
+                (column, f"{column} {value:g} is outside Japan ({low:g} to {high:g}){hint}")
+            )
     return (None if problems else (lat, lon)), problems
 
 
@@ -601,8 +692,15 @@ def _decode(data: bytes) -> str:
 
 
 _GSI_COLUMNS = (
-    "NO", "共通ID", "都道府県名及び市町村名", "施設・場所名", "住所", *HAZARD_COLUMNS.values(),
-    *_GSI_EVACUATION_ONLY, "指定避難所との住所同一", "備考",
+    "NO",
+    "共通ID",
+    "都道府県名及び市町村名",
+    "施設・場所名",
+    "住所",
+    *HAZARD_COLUMNS.values(),
+    *_GSI_EVACUATION_ONLY,
+    "指定避難所との住所同一",
+    "備考",
 )
 _KNOWN = {
     "".join(unicodedata.normalize("NFKC", name).split()): name
@@ -630,8 +728,10 @@ def _clean(value: Any) -> str:
 def _frame(places: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     """The places as a GeoDataFrame: SHELTER_FIELDS, None (not NaN) where unknown."""
     frame = pd.DataFrame(
-        {name: pd.Series([place.get(name) for place in places], dtype=object)
-         for name in SHELTER_FIELDS}
+        {
+            name: pd.Series([place.get(name) for place in places], dtype=object)
+            for name in SHELTER_FIELDS
+        }
     )
     for name in ("latitude", "longitude"):
         frame[name] = frame[name].astype(float)

@@ -36,7 +36,7 @@ def town_of(address: str, city_prefix: str = "東京都西東京市") -> str:
     prefix = _compact(city_prefix)
     for candidate in (prefix, _PREFECTURE.sub("", prefix)):
         if candidate and text.startswith(candidate):
-            text = text[len(candidate):]
+            text = text[len(candidate) :]
             break
     match = _NUMBER_START.search(text)
     return text[: match.start()] if match else text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import random
 import sys
 
 import click
@@ -151,6 +152,8 @@ def demo_command(count: int | None, seed: int | None, if_empty: bool) -> None:
     from .demo.rounds import add_demo_rounds
     from .i18n import local_today
     from .passwords import hash_password
+    from .plans.demo import add_demo_plans
+    from .priority.demo import add_demo_tasks
 
     if if_empty and db.session.scalar(select(func.count(Registrant.id))):
         click.echo("the database already has registrants; demo not loaded")
@@ -167,10 +170,20 @@ def demo_command(count: int | None, seed: int | None, if_empty: bool) -> None:
             raise click.ClickException(str(exc)) from exc
         db.session.commit()
         rounds = add_demo_rounds(
-            db.session, local_today(), reference_key(current_app.config["SECRET_KEY"]),
+            db.session,
+            local_today(),
+            reference_key(current_app.config["SECRET_KEY"]),
             reverify_months=current_app.config["REVERIFY_MONTHS"],
         )
         summary["rounds"] = len(rounds)
+        # Plans in every status, and the priority queue's first assignments.
+        staff = db.session.scalars(
+            select(User).where(User.username == "staff", User.is_demo.is_(True))
+        ).one()
+        rng = random.Random(current_app.config["DEMO_SEED"] if seed is None else seed)  # noqa: S311
+        plans = add_demo_plans(db.session, local_today(), staff, rng)
+        summary["plans"] = sum(plans.values())
+        summary["plan_tasks"] = add_demo_tasks(db.session, staff, rng)
         refresh_statistics(db.session)
         db.session.commit()
         click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()))
@@ -194,13 +207,19 @@ def print_demo_logins() -> None:
 
 
 def register(app: Flask) -> None:
+    from .hazards.cli import import_hazard
     from .imports.cli import import_registrants
+    from .plans.cli import plans_group
+    from .shelters.cli import import_shelters
 
     app.cli.add_command(import_registrants)
+    app.cli.add_command(import_shelters)
     app.cli.add_command(db_group)
     app.cli.add_command(create_user_command)
     app.cli.add_command(verify_audit_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(import_hazard)
+    app.cli.add_command(plans_group)
 
 
 def make_app() -> Flask:
@@ -218,7 +237,11 @@ def demo_logins() -> list[tuple[str, str]]:
     """(user name, role) of the demo accounts, for the start-up banner."""
     return [
         (u.username, u.role.value)
-        for u in db.session.scalars(select(User).where(User.is_demo.is_(True)).order_by(User.id))
+        for u in db.session.scalars(
+            select(User)
+            .where(User.is_demo.is_(True), User.is_active_account.is_(True))
+            .order_by(User.id)
+        )
     ]
 
 

@@ -62,6 +62,28 @@ def instance_secret(raw: dict[str, Any], instance_dir: Path, name: str) -> str:
     return key_file.read_text().strip()
 
 
+def release_max_days(raw: dict[str, Any]) -> int:
+    """How long one declaration or renewal of a disaster-time release may run, in days."""
+    days = int(raw.get("release", {}).get("max_days", 7))
+    if days < 1:
+        raise ConfigError(f"release.max_days must be at least 1, not {days}")
+    return days
+
+
+def plan_priority(raw: dict[str, Any]) -> dict[str, Any]:
+    """The priority queue's weights ([plans.priority]) and band thresholds
+    ([plans.priority_bands]), checked: unknown keys and negative numbers are refused."""
+    from .priority.scoring import bands_from, weights_from
+
+    plans = raw.get("plans", {})
+    try:
+        weights = weights_from(plans.get("priority", {}))
+        bands = bands_from(plans.get("priority_bands", {}))
+    except ValueError as exc:
+        raise ConfigError(f"plans: {exc}") from exc
+    return {"PLAN_PRIORITY_WEIGHTS": weights, "PLAN_PRIORITY_BANDS": bands}
+
+
 def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
     """Translate the TOML sections into the flat keys Flask and its extensions read."""
     security = raw.get("security", {})
@@ -96,6 +118,11 @@ def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
         "OFFICE": dict(raw.get("office", {})),
         "REMINDER_AFTER_DAYS": int(raw.get("rounds", {}).get("reminder_after_days", 21)),
         "ROUND_MAX_MEMBERS": int(raw.get("rounds", {}).get("max_members", 2000)),
+        "RELEASE_MAX_DAYS": release_max_days(raw),
+        "GEO_CRS": str(raw.get("geo", {}).get("crs", "EPSG:6677")),
+        "MAP_TILES": str(raw.get("maps", {}).get("tiles", "gsi_pale")),
+        "MAP_TILES_ATTRIBUTION": str(raw.get("maps", {}).get("tiles_attribution", "")),
+        **plan_priority(raw),
         "DEMO_PASSWORD": os.environ.get("ROSTER_DEMO_PASSWORD")
         or raw.get("demo", {}).get("password", "demo"),
         "DEMO_REGISTRANTS": int(raw.get("demo", {}).get("registrants", 3000)),

@@ -342,3 +342,114 @@ def can_view_registrant(session: DbSession, user: User, registrant_id: int) -> b
     """Whether this one person is in the user's visible set."""
     query = visible_registrants(user).where(Registrant.id == registrant_id)
     return session.scalar(select(query.exists())) or False
+
+
+def can_view_shelters(user: Any) -> bool:
+    """The shelter registry pages: staff and drill planners (the API is open to every user)."""
+    return has_role(user, Role.STAFF, Role.PLANNER)
+
+
+def can_edit_shelters(user: Any) -> bool:
+    """Editing, adding and importing shelters: staff."""
+    return has_role(user, Role.STAFF)
+
+
+# ---------------------------------------------------------------------------------------------
+# Maps, hazard areas and shelter assignment (issue 5).
+# ---------------------------------------------------------------------------------------------
+
+
+def can_view_map(user: Any) -> bool:
+    """The map: staff and partners see people (details on a click), planners pseudonyms."""
+    return has_role(user, Role.STAFF, Role.PARTNER, Role.PLANNER)
+
+
+def can_manage_hazards(user: Any) -> bool:
+    """Importing and deleting hazard layers, and recomputing assignments: staff only."""
+    return has_role(user, Role.STAFF)
+
+
+def can_view_assignment(user: Any) -> bool:
+    """Shelter load per hazard, as counts only (no names): staff and drill planners."""
+    return has_role(user, Role.STAFF, Role.PLANNER)
+
+
+def map_identifies(user: Any) -> bool:
+    """Whether the user's map points are people, by register number, whose details a click
+    fetches through the access rule (staff, partners); planners get pseudonymous points that
+    carry a need category and an ID made up for each map."""
+    return has_role(user, Role.STAFF, Role.PARTNER)
+
+
+def map_registrants(user: Any) -> Select[Registrant]:
+    """The people a user's map may show: the active people of the user's visible set, and
+    none at all unless the user may see where people live (exactly, or coarsely for planners;
+    a partner's agreement must provide the location)."""
+    query = visible_registrants(user).where(Registrant.status == RegistrantStatus.ACTIVE)
+    if not {"latitude", "coarse_location"} & visible_fields(user):
+        query = query.where(false())
+    return query
+
+
+# ---------------------------------------------------------------------------------------------
+# Individual evacuation plans (issue 6, 49-14 and 49-15).
+# ---------------------------------------------------------------------------------------------
+
+
+def can_edit_plans(user: Any) -> bool:
+    """Making and changing plans, and the priority queue for making them: staff."""
+    return has_role(user, Role.STAFF)
+
+
+def can_view_plans(user: Any) -> bool:
+    """Staff see every plan; partners the plans shared with them (see plan_visible)."""
+    return has_role(user, Role.STAFF, Role.PARTNER)
+
+
+def plan_sharing_consented(
+    session: DbSession, registrant_id: int, category: PartnerCategory | None
+) -> bool:
+    """Whether the person's plan-sharing consent in force is 同意 covering this category.
+
+    Plan sharing needs the person's own answer (49-14, 49-15): no presumption and no
+    silence shares a plan, whatever the register's ordinance rule.
+    """
+    from .consent.operations import current_by_purpose
+    from .models import ConsentPurpose, ConsentRecord, ConsentState
+
+    records = session.scalars(
+        select(ConsentRecord).where(
+            ConsentRecord.registrant_id == registrant_id,
+            ConsentRecord.purpose == ConsentPurpose.PLAN_SHARING,
+        )
+    ).all()
+    record = current_by_purpose(records).get(ConsentPurpose.PLAN_SHARING)
+    return (
+        record is not None
+        and record.state is ConsentState.CONSENTED
+        and category is not None
+        and category in record.scope
+    )
+
+
+def plan_visible(session: DbSession, user: Any, registrant: Registrant) -> bool:
+    """Whether this user may see this person's plan.
+
+    Staff: always. A partner: only when the agreement in force includes plans, the register
+    rule admits the person, and either the person consented to share the plan with the
+    partner's category or a running release covers the person's district (49-15 follows
+    49-11(3)). Everyone else: never.
+    """
+    if has_role(user, Role.STAFF):
+        return True
+    access = partner_access(user, session)
+    if access is None or not access.agreement.includes_plans:
+        return False
+    admitted = session.scalar(
+        select(visible_registrants(user).where(Registrant.id == registrant.id).exists())
+    )
+    if not admitted:
+        return False
+    if registrant.district_id in access.released:
+        return True
+    return plan_sharing_consented(session, registrant.id, access.category)

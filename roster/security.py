@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import csrf, db, login_manager
 from .i18n import local_today
+from .maps.picker import tile_origin
 from .models import User
 from .models.base import utcnow
 from .partners.tokens import authenticate
@@ -91,8 +92,12 @@ def require_login() -> Response | None:
 
 def security_headers(response: Response) -> Response:
     """No outside resources, no framing, and no caching of pages that may hold personal data."""
+    # Map tiles, when config maps.tiles names an outside server, are the only outside images,
+    # and only on a page that draws a map (g.map_on_page).
+    tiles = tile_origin() if g.get("map_on_page") else None
+    images = "'self' data:" + (f" {tiles}" if tiles else "")
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        f"default-src 'self'; img-src {images}; style-src 'self'; script-src 'self'; "
         "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     )
     response.headers["X-Content-Type-Options"] = "nosniff"

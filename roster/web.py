@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, g
+from flask import Flask, abort, g
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
@@ -30,17 +30,52 @@ def register(app: Flask) -> None:
     from .dashboard.views import bp as dashboard_bp
     from .health import bp as health_bp
     from .imports.views import bp as imports_bp
+    from .maps import register as register_maps
     from .partners.views import bp as partners_bp
     from .portal.views import bp as portal_bp
     from .registrants.views import bp as registrants_bp
     from .releases.views import bp as releases_bp
     from .rounds.views import bp as rounds_bp
+    from .shelters.views import bp as shelters_bp
 
-    for bp in (health_bp, auth_bp, registrants_bp, consent_bp, admin_bp, audit_bp, api_bp,
-               rounds_bp, dashboard_bp, imports_bp, partners_bp, portal_bp, releases_bp):
+    for bp in (
+        health_bp,
+        auth_bp,
+        registrants_bp,
+        consent_bp,
+        admin_bp,
+        audit_bp,
+        api_bp,
+        rounds_bp,
+        dashboard_bp,
+        imports_bp,
+        partners_bp,
+        portal_bp,
+        releases_bp,
+        shelters_bp,
+    ):
         app.register_blueprint(bp)
+    register_maps(app)
+    from .priority.views import bp as priority_bp
+
+    app.register_blueprint(priority_bp)
+    from .plans.views import bp as plans_bp
+
+    app.register_blueprint(plans_bp)
     app.context_processor(template_globals)
     register_errors(app)
+
+
+M = TypeVar("M")
+
+
+def get_or_404(model: type[M], key: int) -> M:
+    """The row with this primary key, or the 404 page. Not for registrants: they are read
+    through the access rule (registrants.operations.fetch_visible)."""
+    row = db.session.get(model, key)
+    if row is None:
+        abort(404)
+    return row
 
 
 def municipality() -> Municipality | None:

@@ -75,7 +75,9 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/admin/users/<id:user_id>/active/<int(max=1):active>": (
         lambda w: f"/admin/users/{w['target'].id}/active/1"
     ),
-    "/admin/organisations": lambda w: "/admin/organisations",
+    "/admin/users/<id:user_id>/release/<int(max=1):allowed>": (
+        lambda w: f"/admin/users/{w['target'].id}/release/1"
+    ),
     "/admin/audit/": lambda w: "/admin/audit/",
     "/api/v1/registrants": lambda w: "/api/v1/registrants",
     "/api/v1/registrants/<id:registrant_id>": lambda w: f"/api/v1/registrants/{w['refusing'].id}",
@@ -95,10 +97,87 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/dashboard/": lambda w: "/dashboard/",
     # partners (staff)
     "/partners/": lambda w: "/partners/",
+    "/partners/new": lambda w: "/partners/new",
+    "/partners/<id:organisation_id>": lambda w: f"/partners/{w['organisation'].id}",
+    "/partners/<id:organisation_id>/edit": lambda w: f"/partners/{w['organisation'].id}/edit",
+    "/partners/<id:organisation_id>/agreements/new": (
+        lambda w: f"/partners/{w['organisation'].id}/agreements/new"
+    ),
+    "/partners/<id:organisation_id>/ledger": lambda w: f"/partners/{w['organisation'].id}/ledger",
+    "/partners/<id:organisation_id>/tokens/new": (
+        lambda w: f"/partners/{w['organisation'].id}/tokens/new"
+    ),
+    "/partners/agreements/<id:agreement_id>": lambda w: f"/partners/agreements/{w['agreement'].id}",
+    "/partners/agreements/<id:agreement_id>/edit": (
+        lambda w: f"/partners/agreements/{w['agreement'].id}/edit"
+    ),
+    "/partners/agreements/<id:agreement_id>/status": (
+        lambda w: f"/partners/agreements/{w['agreement'].id}/status"
+    ),
+    "/partners/agreements/<id:agreement_id>/document": (
+        lambda w: f"/partners/agreements/{w['agreement'].id}/document"
+    ),
+    "/partners/agreements/<id:agreement_id>/document.pdf": (
+        lambda w: f"/partners/agreements/{w['agreement'].id}/document.pdf"
+    ),
+    "/partners/agreements/<id:agreement_id>/versions": (
+        lambda w: f"/partners/agreements/{w['agreement'].id}/versions"
+    ),
+    "/partners/agreements/<id:agreement_id>/versions/<int:version>": (
+        lambda w: f"/partners/agreements/{w['agreement'].id}/versions/1"
+    ),
+    "/partners/provisions/<id:provision_id>": lambda w: f"/partners/provisions/{w['provision'].id}",
+    "/partners/provisions/<id:provision_id>/dispose": (
+        lambda w: f"/partners/provisions/{w['provision'].id}/dispose"
+    ),
+    "/partners/tokens/<id:token_id>/revoke": lambda w: f"/partners/tokens/{w['token'].id}/revoke",
     # portal (partner)
     "/portal/": lambda w: "/portal/",
+    "/portal/print": lambda w: "/portal/print",
+    "/portal/prints/<id:provision_id>": lambda w: f"/portal/prints/{w['provision'].id}",
+    "/portal/export.csv": lambda w: "/portal/export.csv",
+    "/portal/export.xlsx": lambda w: "/portal/export.xlsx",
+    "/portal/changes": lambda w: "/portal/changes",
     # releases (staff)
+    # shelters (issue 5)
+    "/shelters/": lambda w: "/shelters/",
+    "/shelters/new": lambda w: "/shelters/new",
+    "/shelters/<id:shelter_id>": lambda w: f"/shelters/{shelter_id(w)}",
+    "/shelters/<id:shelter_id>/edit": lambda w: f"/shelters/{shelter_id(w)}/edit",
+    "/shelters/import": lambda w: "/shelters/import",
+    "/shelters/import/<token>/apply": lambda w: f"/shelters/import/{'A' * 43}/apply",
+    "/api/v1/shelters": lambda w: "/api/v1/shelters",
+    # maps and hazards (issue 5)
+    # plans (issue 6)
+    "/plans/": lambda w: "/plans/",
+    "/plans/<id:registrant_id>": lambda w: f"/plans/{plan_person(w)}",
+    "/plans/<id:registrant_id>/edit": lambda w: f"/plans/{plan_person(w)}/edit",
+    "/plans/<id:registrant_id>/versions": lambda w: f"/plans/{plan_person(w)}/versions",
+    "/plans/<id:registrant_id>/versions/<int:version>": (
+        lambda w: f"/plans/{plan_person(w)}/versions/1"
+    ),
+    "/plans/<id:registrant_id>/print": lambda w: f"/plans/{plan_person(w)}/print",
+    # priority queue (issue 6)
+    "/priority/": lambda w: "/priority/",
+    "/priority/coverage": lambda w: "/priority/coverage",
+    "/priority/assign": lambda w: "/priority/assign",
+    "/priority/unassign": lambda w: "/priority/unassign",
+    "/maps/": lambda w: "/maps/",
+    "/maps/frame": lambda w: "/maps/frame",
+    "/maps/points.json": lambda w: "/maps/points.json",
+    "/maps/people/<id:registrant_id>": lambda w: f"/maps/people/{w['refusing'].id}",
+    "/vendor/<pkg>/<path:filename>": lambda w: "/vendor/leaflet/leaflet.js",
+    "/hazards/": lambda w: "/hazards/",
+    "/hazards/<id:layer_id>/delete": lambda w: f"/hazards/{hazard_layer_id(w)}/delete",
+    "/hazards/assignment": lambda w: "/hazards/assignment",
+    "/hazards/assignment/print": lambda w: "/hazards/assignment/print",
+    "/hazards/assignment/recompute": lambda w: "/hazards/assignment/recompute",
     "/releases/": lambda w: "/releases/",
+    "/releases/new": lambda w: "/releases/new",
+    "/releases/<id:release_id>": lambda w: f"/releases/{w['release'].id}",
+    "/releases/<id:release_id>/renew": lambda w: f"/releases/{w['release'].id}/renew",
+    "/releases/<id:release_id>/end": lambda w: f"/releases/{w['release'].id}/end",
+    "/releases/<id:release_id>/report.csv": lambda w: f"/releases/{w['release'].id}/report.csv",
 }
 
 Expected = int | tuple[int, str]
@@ -138,7 +217,7 @@ policy(ACCESS, "/admin/users",                                LOGIN, 200,   403,
 policy(ACCESS, "/admin/users/new",                            LOGIN, 200,   403,   403,   403)
 policy(ACCESS, "/admin/users/<id:user_id>/password",         LOGIN, 200,   403,   403,   403)
 policy(ACCESS, "/admin/users/<id:user_id>/active/<int(max=1):active>", LOGIN, USERS, 403, 403,  403)
-policy(ACCESS, "/admin/organisations",                        LOGIN, 200,   403,   403,   403)
+policy(ACCESS, "/admin/users/<id:user_id>/release/<int(max=1):allowed>", LOGIN, USERS, 403, 403, 403)  # noqa: E501
 policy(ACCESS, "/admin/audit/",                               LOGIN, 200,   403,   403,   403)
 policy(ACCESS, "/api/v1/registrants",                         401,   403,   200,   200,   200)
 policy(ACCESS, "/api/v1/registrants/<id:registrant_id>",     401,   403,   200,   404,   200)
@@ -158,10 +237,81 @@ policy(ACCESS, "/imports/<token>/report.csv",                 LOGIN, 403,   404,
 policy(ACCESS, "/dashboard/",                                 LOGIN, 403,   200,   403,   403)
 # partners (staff)
 policy(ACCESS, "/partners/",                                  LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/partners/new",                               LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/partners/<id:organisation_id>",              LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/partners/<id:organisation_id>/edit",         LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/partners/<id:organisation_id>/agreements/new", LOGIN, 403, 200,   403,   403)
+policy(ACCESS, "/partners/<id:organisation_id>/ledger",       LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/partners/<id:organisation_id>/tokens/new",   LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/partners/agreements/<id:agreement_id>",      LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/partners/agreements/<id:agreement_id>/edit", LOGIN, 403,   200,   403,   403)
+# An empty status change or upload is refused with what to fix, and changes nothing.
+policy(ACCESS, "/partners/agreements/<id:agreement_id>/status", LOGIN, 403, 422,   403,   403)
+policy(ACCESS, "/partners/agreements/<id:agreement_id>/document", LOGIN, 403, 422, 403,   403)
+# The factory's agreement has no signed document and no recorded version: not found.
+policy(ACCESS, "/partners/agreements/<id:agreement_id>/document.pdf", LOGIN, 403, 404, 403, 403)
+policy(ACCESS, "/partners/agreements/<id:agreement_id>/versions", LOGIN, 403, 200, 403,   403)
+policy(ACCESS, "/partners/agreements/<id:agreement_id>/versions/<int:version>", LOGIN, 403, 404, 403, 403)  # noqa: E501
+policy(ACCESS, "/partners/provisions/<id:provision_id>",      LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/partners/provisions/<id:provision_id>/dispose", LOGIN, 403, 200,  403,   403)
+policy(ACCESS, "/partners/tokens/<id:token_id>/revoke",       LOGIN, 403,   302,   403,   403)
 # portal (partner)
 policy(ACCESS, "/portal/",                                    LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/print",                               LOGIN, 403,   403,   303,   403)
+policy(ACCESS, "/portal/prints/<id:provision_id>",            LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/export.csv",                          LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/export.xlsx",                         LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/changes",                             LOGIN, 403,   403,   200,   403)
 # releases (staff)
+# shelters (issue 5)
+from .test_shelters import shelter_id  # noqa: E402  (a place for the shelter URLs above)
+
+policy(ACCESS, "/shelters/",                                  LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/shelters/new",                               LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/shelters/<id:shelter_id>",                   LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/shelters/<id:shelter_id>/edit",              LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/shelters/import",                            LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/shelters/import/<token>/apply",              LOGIN, 403,   404,   403,   403)
+policy(ACCESS, "/api/v1/shelters",                            401,   200,   200,   200,   200)
+# maps and hazards (issue 5)
+# plans (issue 6)
+from .test_plans import plan_person  # noqa: E402  (the plan of the refusing person, above)
+
+# The refusing person's plan: staff see it; a partner, whose agreement does not include
+# plans and whose rule does not admit the person, gets the 404 of a missing plan.
+policy(ACCESS, "/plans/",                                     LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/plans/<id:registrant_id>",                  LOGIN, 403,   200,   404,   403)
+policy(ACCESS, "/plans/<id:registrant_id>/edit",             LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/plans/<id:registrant_id>/versions",         LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/plans/<id:registrant_id>/versions/<int:version>", LOGIN, 403, 200, 403, 403)
+policy(ACCESS, "/plans/<id:registrant_id>/print",            LOGIN, 403,   200,   404,   403)
+# priority queue (issue 6)
+policy(ACCESS, "/priority/",                                  LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/priority/coverage",                          LOGIN, 403,   200,   403,   403)
+# An empty assignment selects no one: refused with what to fix (422), nothing changes.
+policy(ACCESS, "/priority/assign",                            LOGIN, 403,   422,   403,   403)
+policy(ACCESS, "/priority/unassign",                          LOGIN, 403,   422,   403,   403)
+from .test_hazards import hazard_layer_id  # noqa: E402  (a layer for the delete URL above)
+
+policy(ACCESS, "/maps/",                                      LOGIN, 403,   200,   200,   200)
+policy(ACCESS, "/maps/frame",                                 LOGIN, 403,   200,   200,   200)
+policy(ACCESS, "/maps/points.json",                           LOGIN, 403,   200,   200,   200)
+# The refusing person: staff see them; the partner's rule does not (404, as for no one);
+# a planner's map is pseudonymous and fetches no one (403).
+policy(ACCESS, "/maps/people/<id:registrant_id>",            LOGIN, 403,   200,   404,   403)
+policy(ACCESS, "/vendor/<pkg>/<path:filename>",              LOGIN, 200,   200,   200,   200)
+policy(ACCESS, "/hazards/",                                   LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/hazards/<id:layer_id>/delete",              LOGIN, 403,   (302, "/hazards/"), 403, 403)  # noqa: E501
+policy(ACCESS, "/hazards/assignment",                         LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/hazards/assignment/print",                   LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/hazards/assignment/recompute",               LOGIN, 403,   (302, "/hazards/assignment?hazard=flood"), 403, 403)  # noqa: E501
 policy(ACCESS, "/releases/",                                  LOGIN, 403,   200,   403,   403)
+# t_staff has not been authorised to declare a release (User.may_declare_release): 403.
+policy(ACCESS, "/releases/new",                               LOGIN, 403,   403,   403,   403)
+policy(ACCESS, "/releases/<id:release_id>",                   LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/releases/<id:release_id>/renew",             LOGIN, 403,   403,   403,   403)
+policy(ACCESS, "/releases/<id:release_id>/end",               LOGIN, 403,   403,   403,   403)
+policy(ACCESS, "/releases/<id:release_id>/report.csv",        LOGIN, 403,   200,   403,   403)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
 # may gets the form back with its errors (422), and nothing is saved.
@@ -173,13 +323,31 @@ policy(SUBMIT, "/registrants/<id:registrant_id>/edit",       LOGIN, 403,   422, 
 policy(SUBMIT, "/registrants/<id:registrant_id>/consent/new", LOGIN, 403,  422,   403,   403)
 policy(SUBMIT, "/admin/users/new",                            LOGIN, 422,   403,   403,   403)
 policy(SUBMIT, "/admin/users/<id:user_id>/password",         LOGIN, 422,   403,   403,   403)
-policy(SUBMIT, "/admin/organisations",                        LOGIN, 422,   403,   403,   403)
 policy(SUBMIT, "/rounds/new",                                 LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/rounds/reply",                               LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/imports/",                                   LOGIN, 403,   422,   403,   403)
 # partners (staff)
+policy(SUBMIT, "/partners/new",                               LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/partners/<id:organisation_id>/edit",         LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/partners/<id:organisation_id>/agreements/new", LOGIN, 403, 422,   403,   403)
+policy(SUBMIT, "/partners/<id:organisation_id>/tokens/new",   LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/partners/agreements/<id:agreement_id>/edit", LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/partners/provisions/<id:provision_id>/dispose", LOGIN, 403, 422,  403,   403)
 # portal (partner)
 # releases (staff)
+# shelters (issue 5)
+policy(SUBMIT, "/shelters/new",                               LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/shelters/<id:shelter_id>/edit",              LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/shelters/import",                            LOGIN, 403,   422,   403,   403)
+# maps and hazards (issue 5)
+# plans (issue 6)
+# A staff member's empty print form just opens the print (303); a partner may print only a
+# plan shared with them.
+policy(SUBMIT, "/plans/<id:registrant_id>/edit",             LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/plans/<id:registrant_id>/print",            LOGIN, 403,   303,   404,   403)
+# priority queue (issue 6)
+policy(SUBMIT, "/hazards/",                                   LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/releases/new",                               LOGIN, 403,   403,   403,   403)
 # fmt: on
 
 
@@ -476,14 +644,16 @@ def test_the_openapi_description_is_openapi_3_1_for_a_signed_in_user(
     doc = response.get_json()
     assert doc["openapi"].startswith("3.1")
     assert {"title", "version"} <= set(doc["info"])
-    assert set(doc["paths"]) == {"/api/v1/registrants", "/api/v1/registrants/{id}"}
+    api_rules = {r.replace("<id:registrant_id>", "{id}") for r in URLS if r.startswith("/api/")}
+    assert set(doc["paths"]) == api_rules - {"/api/v1/openapi.json"}, "describe every API route"
     for path, item in doc["paths"].items():
         assert set(item) == {"get"}, path
         assert "200" in item["get"]["responses"] and "401" in item["get"]["responses"]
     registrant = doc["components"]["schemas"]["Registrant"]
     assert set(registrant["properties"]) == STAFF_KEYS
-    assert doc["security"] == [{"session": []}]
+    assert doc["security"] == [{"session": []}, {"partnerToken": []}]
     assert doc["components"]["securitySchemes"]["session"]["in"] == "cookie"
+    assert doc["components"]["securitySchemes"]["partnerToken"]["scheme"] == "bearer"
     # Every reference resolves.
     text = json.dumps(doc)
     for ref in {part.split('"')[0] for part in text.split('"$ref": "')[1:]}:

@@ -217,3 +217,38 @@ def test_replies_are_recorded_from_the_keyboard(browser, server):
     page.goto(server + "/dashboard/")
     shot(page, "14-dashboard")
     assert page.locator("svg[role=img]").count() > 0
+
+
+def test_a_partner_prints_the_list_with_a_watermark_on_every_page(browser, server):
+    import re
+
+    page = sign_in(browser, server, "partner")
+    assert page.url.endswith("/portal/")
+    shot(page, "30-partner-portal")
+    people = int(re.search(r"(\d+)人", page.locator("main").inner_text()).group(1))
+    assert people > 0
+    page.click("form[action$='/portal/print'] button")
+    page.wait_for_url(re.compile(r"/portal/prints/\d+$"))
+    copy = re.search(r"第(\d+)部", page.content())
+    assert copy, "the copy number is on the page"
+    shot(page, "31-partner-print")
+    page.emulate_media(media="print")
+    pdf = page.pdf(format="A4", landscape=True, prefer_css_page_size=True, print_background=True)
+    (ARTIFACTS / "partner-list.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages >= 2, "the demo partner's list runs over several pages"
+    # The watermark and the notice are fixed elements, which Chromium repeats on every page.
+    head = page.locator(".wm-head")
+    assert copy.group(0) in head.inner_text() and "民生委員" in head.inner_text()
+    assert head.evaluate("e => getComputedStyle(e).position") == "fixed"
+    assert page.locator(".wm-diagonal").evaluate("e => getComputedStyle(e).position") == "fixed"
+    assert "第49条の13" in page.content()
+    # The copy is in the ledger: staff see it there.
+    staff = sign_in(browser, server, "staff")
+    staff.goto(server + "/partners/")
+    staff.locator("table").get_by_role(
+        "link", name="西東京市民生委員児童委員協議会 第1地区（デモ）", exact=True
+    ).click()
+    staff.locator("a[href$='/ledger']").first.click()
+    shot(staff, "32-staff-ledger")
+    assert f"第{copy.group(1)}部" in staff.content()

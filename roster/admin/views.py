@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,6 +10,7 @@ from .. import permissions
 from ..decorators import require
 from ..extensions import db
 from ..models import Organisation, Role, User
+from ..web import get_or_404
 from .forms import ResetPasswordForm, UserForm
 from .operations import (
     DuplicateNameError,
@@ -66,18 +67,11 @@ def new_user() -> ResponseReturnValue:
     return render_template("admin/user_form.html", form=form), 422 if form.errors else 200
 
 
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
-
-
 @bp.route("/users/<id:user_id>/password", methods=["GET", "POST"])
 @require(permissions.can_manage_users)
 def reset(user_id: int) -> ResponseReturnValue:
     """Set a temporary password; the user's sessions end and they must choose a new one."""
-    user = _user_or_404(user_id)
+    user = get_or_404(User, user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         reset_password(db.session, user, form.new_password.data or "", current_user)
@@ -91,7 +85,7 @@ def reset(user_id: int) -> ResponseReturnValue:
 @require(permissions.can_manage_users)
 def activate(user_id: int, active: int) -> ResponseReturnValue:
     """Deactivate or reactivate an account. Admins cannot lock themselves out."""
-    user = _user_or_404(user_id)
+    user = get_or_404(User, user_id)
     if user.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
     else:
@@ -110,7 +104,7 @@ def activate(user_id: int, active: int) -> ResponseReturnValue:
 @require(permissions.can_manage_users)
 def release_authority(user_id: int, allowed: int) -> ResponseReturnValue:
     """Authorise a staff member to declare disaster-time releases, or withdraw it."""
-    user = _user_or_404(user_id)
+    user = get_or_404(User, user_id)
     try:
         set_release_authority(db.session, user, bool(allowed), current_user)
     except NotStaffError:

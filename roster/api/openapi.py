@@ -122,14 +122,23 @@ def spec() -> dict[str, Any]:
             "title": "Roster API",
             "version": "1",
             "description": "Read-only access to the register of people who need help to "
-            "evacuate. Session cookie authentication. Every call is "
-            "audited.",
+            "evacuate, and to the shelter registry. A signed-in session, or for a partner "
+            "system a bearer token that staff issue under the partner's agreement (only its "
+            "SHA-256 is stored; it stops when revoked or when the agreement is no longer in "
+            "force). Every call is audited.",
         },
         "components": {
             "schemas": {"Registrant": REGISTRANT, "Error": ERROR},
-            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                "partnerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "rt_… token issued by staff for a partner user",
+                },
+            },
         },
-        "security": [{"session": []}],
+        "security": [{"session": []}, {"partnerToken": []}],
         "paths": {
             "/api/v1/registrants": {
                 "get": {
@@ -165,6 +174,22 @@ def spec() -> dict[str, Any]:
                     "responses": _responses(
                         {"$ref": "#/components/schemas/Registrant"}, 401, 403, 404
                     ),
+                }
+            },
+            "/api/v1/shelters": {
+                "get": {
+                    "summary": "The shelter registry (any signed-in user)",
+                    "description": "JSON {items, attribution}, or with format=geojson a "
+                    "GeoJSON FeatureCollection (application/geo+json) of WGS84 points. "
+                    "出典：国土地理院 指定緊急避難場所・指定避難所データ for GSI-sourced places.",
+                    "parameters": [
+                        _query(
+                            "format",
+                            {"type": "string", "enum": ["json", "geojson"], "default": "json"},
+                            "Answer format",
+                        ),
+                    ],
+                    "responses": _responses({"type": "object"}, 400, 401),
                 }
             },
         },

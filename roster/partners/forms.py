@@ -29,7 +29,7 @@ from wtforms.validators import (
 
 from .. import permissions
 from ..consent.forms import CheckboxesField
-from ..labels import choices
+from ..labels import FIELD_GROUP_LABELS, choices
 from ..models import DisposalMethod, PartnerCategory
 from ..registrants.forms import REQUIRED, not_in_future, phone_number
 from .operations import TRANSITIONS, AgreementTerms, OrganisationData
@@ -43,26 +43,6 @@ def strip(value: str | None) -> str | None:
     """
     return _RUNS.sub(" ", value).strip() if isinstance(value, str) else value
 
-
-#: The field groups an agreement can provide, as staff read them on the form.
-FIELD_GROUP_LABELS: dict[str, object] = {
-    "name": _l("Name"),
-    "name_kana": _l("Reading (kana)"),
-    "birth_date": _l("Date of birth"),
-    "sex": _l("Sex"),
-    "address": _l("Address"),
-    "phone": _l("Phone, mobile and fax"),
-    "email": _l("Email"),
-    "support_reason": _l("Why support is needed"),
-    "household": _l("Household"),
-    "mobility": _l("Mobility"),
-    "location": _l("Location"),
-    "emergency_contacts": _l("Emergency contacts"),
-    "devices": _l("Medical devices"),
-    "communication": _l("Communication"),
-    "care_level": _l("Care level"),
-    "disability_certificate": _l("Disability certificate"),
-}
 
 #: Every term of an agreement, as the version history names them.
 TERM_LABELS: dict[str, object] = {

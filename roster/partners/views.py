@@ -50,6 +50,7 @@ from ..models import (
     Role,
     User,
 )
+from ..web import get_or_404
 from . import ledger as ledger_ops
 from .forms import (
     ORGANISATION_LABELS,
@@ -183,27 +184,6 @@ def district_name(code: str, names: dict[str, str]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def _organisation_or_404(organisation_id: int) -> Organisation:
-    organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None:
-        abort(404)
-    return organisation
-
-
-def _agreement_or_404(agreement_id: int) -> Agreement:
-    agreement = db.session.get(Agreement, agreement_id)
-    if agreement is None:
-        abort(404)
-    return agreement
-
-
-def _provision_or_404(provision_id: int) -> Provision:
-    provision = db.session.get(Provision, provision_id)
-    if provision is None:
-        abort(404)
-    return provision
-
-
 def _district_choices() -> list[tuple[int, str]]:
     return [(d.id, d.name) for d in permissions.visible_districts(db.session, current_user)]
 
@@ -308,7 +288,7 @@ def new_organisation() -> ResponseReturnValue:
 @require(permissions.can_manage_partners)
 def edit_organisation(organisation_id: int) -> ResponseReturnValue:
     """Change an organisation's name, category, contacts or districts."""
-    organisation = _organisation_or_404(organisation_id)
+    organisation = get_or_404(Organisation, organisation_id)
     form = OrganisationForm(
         obj=organisation if request.method == "GET" else None,
         district_choices=_district_choices(),
@@ -340,7 +320,7 @@ def edit_organisation(organisation_id: int) -> ResponseReturnValue:
 @require(permissions.can_manage_partners)
 def organisation(organisation_id: int) -> ResponseReturnValue:
     """An organisation: contacts, districts, users, agreements, ledger summary and tokens."""
-    org = _organisation_or_404(organisation_id)
+    org = get_or_404(Organisation, organisation_id)
     today = local_today()
     users = list(
         db.session.scalars(
@@ -383,7 +363,7 @@ def _agreement_form(agreement: Agreement | None = None) -> AgreementForm:
 def new_agreement(organisation_id: int) -> ResponseReturnValue:
     """Write a new agreement as a draft, starting from the organisation's districts and the
     usual fields (the legal items and a needs summary, no medical details)."""
-    org = _organisation_or_404(organisation_id)
+    org = get_or_404(Organisation, organisation_id)
     form = _agreement_form()
     if request.method == "GET":
         today = local_today()
@@ -408,7 +388,7 @@ def new_agreement(organisation_id: int) -> ResponseReturnValue:
 @require(permissions.can_manage_partners)
 def edit_agreement(agreement_id: int) -> ResponseReturnValue:
     """Change an agreement's terms. A save built on an outdated page is refused with 409."""
-    agreement = _agreement_or_404(agreement_id)
+    agreement = get_or_404(Agreement, agreement_id)
     org = agreement.organisation
     if agreement.status is AgreementStatus.TERMINATED:
         if request.method == "GET":
@@ -518,14 +498,14 @@ def _render_agreement(
 @require(permissions.can_manage_partners)
 def agreement(agreement_id: int) -> ResponseReturnValue:
     """An agreement's terms, status, signed document, and the buttons that change its status."""
-    return _render_agreement(_agreement_or_404(agreement_id))
+    return _render_agreement(get_or_404(Agreement, agreement_id))
 
 
 @bp.post("/agreements/<id:agreement_id>/status")
 @require(permissions.can_manage_partners)
 def agreement_status(agreement_id: int) -> ResponseReturnValue:
     """Activate, suspend, resume or terminate; the partner's access follows on its next request."""
-    agreement = _agreement_or_404(agreement_id)
+    agreement = get_or_404(Agreement, agreement_id)
     form = StatusForm()
     if not form.validate_on_submit():
         return _render_agreement(agreement, 422, errors=[_("Choose what to do.")])
@@ -564,7 +544,7 @@ def agreement_status(agreement_id: int) -> ResponseReturnValue:
 @require(permissions.can_manage_partners)
 def upload_document(agreement_id: int) -> ResponseReturnValue:
     """Keep the signed agreement: a PDF, at most 20 MB, named by its SHA-256."""
-    agreement = _agreement_or_404(agreement_id)
+    agreement = get_or_404(Agreement, agreement_id)
     form = DocumentForm()
     if not form.validate_on_submit():
         return _render_agreement(agreement, 422, document_form=form)
@@ -604,7 +584,7 @@ def upload_document(agreement_id: int) -> ResponseReturnValue:
 @require(permissions.can_manage_partners)
 def download_document(agreement_id: int) -> ResponseReturnValue:
     """The signed agreement as a download named after the agreement's number only."""
-    agreement = _agreement_or_404(agreement_id)
+    agreement = get_or_404(Agreement, agreement_id)
     if not agreement.document_sha256:
         abort(404)
     path = document_path(_documents_dir(), agreement.document_sha256)
@@ -632,7 +612,7 @@ def download_document(agreement_id: int) -> ResponseReturnValue:
 @require(permissions.can_manage_partners)
 def versions(agreement_id: int) -> ResponseReturnValue:
     """Every version of the agreement: when, by whom, and which terms changed."""
-    agreement = _agreement_or_404(agreement_id)
+    agreement = get_or_404(Agreement, agreement_id)
     rows = list(
         db.session.scalars(
             select(AgreementVersion)
@@ -650,7 +630,7 @@ def versions(agreement_id: int) -> ResponseReturnValue:
 @require(permissions.can_manage_partners)
 def version(agreement_id: int, version: int) -> ResponseReturnValue:
     """The agreement as it stood at one version."""
-    agreement = _agreement_or_404(agreement_id)
+    agreement = get_or_404(Agreement, agreement_id)
     row = db.session.scalar(
         select(AgreementVersion).where(
             AgreementVersion.agreement_id == agreement.id, AgreementVersion.version == version
@@ -683,7 +663,7 @@ def version(agreement_id: int, version: int) -> ResponseReturnValue:
 @require(permissions.can_manage_partners)
 def ledger(organisation_id: int) -> ResponseReturnValue:
     """Every copy the organisation received, and whether it came back or was destroyed."""
-    org = _organisation_or_404(organisation_id)
+    org = get_or_404(Organisation, organisation_id)
     today = local_today()
     outstanding_only = request.args.get("outstanding") == "1"
     rows = ledger_ops.ledger(db.session, org.id, outstanding_only)
@@ -702,7 +682,7 @@ def ledger(organisation_id: int) -> ResponseReturnValue:
 @require(permissions.can_manage_partners)
 def provision(provision_id: int) -> ResponseReturnValue:
     """One copy: who made it, under which agreement, and the people on it (audited)."""
-    copy = _provision_or_404(provision_id)
+    copy = get_or_404(Provision, provision_id)
     people = ledger_ops.people(db.session, copy)
     record_disclosure(
         db.session,
@@ -725,7 +705,7 @@ def provision(provision_id: int) -> ResponseReturnValue:
 @require(permissions.can_manage_partners)
 def dispose(provision_id: int) -> ResponseReturnValue:
     """Record that a copy was returned or destroyed: the date, how, and who confirmed it."""
-    copy = _provision_or_404(provision_id)
+    copy = get_or_404(Provision, provision_id)
     form = DisposeForm()
     if request.method == "GET" and copy.outstanding:
         form.disposed_on.data = local_today()
@@ -777,7 +757,7 @@ def dispose(provision_id: int) -> ResponseReturnValue:
 @require(permissions.can_manage_partners)
 def new_token(organisation_id: int) -> ResponseReturnValue:
     """Issue an API token for a partner user. The token is shown once, on this answer only."""
-    org = _organisation_or_404(organisation_id)
+    org = get_or_404(Organisation, organisation_id)
     today = local_today()
     users = token_users(db.session, org)
     form = TokenForm(user_choices=[(u.id, f"{u.display_name} ({u.username})") for u in users])

@@ -14,27 +14,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..labels import label, need_label
-
-#: The agreement's field groups (permissions.AGREEMENT_FIELDS) in plain words.
-FIELD_GROUP_LABELS: dict[str, Any] = {
-    "name": _l("Name"),
-    "name_kana": _l("Reading (kana)"),
-    "birth_date": _l("Date of birth"),
-    "sex": _l("Sex"),
-    "address": _l("Address"),
-    "phone": _l("Phone, mobile and fax"),
-    "email": _l("Email"),
-    "support_reason": _l("Why support is needed"),
-    "household": _l("Household"),
-    "mobility": _l("Mobility"),
-    "location": _l("Location"),
-    "emergency_contacts": _l("Emergency contacts"),
-    "devices": _l("Medical devices"),
-    "communication": _l("Communication"),
-    "care_level": _l("Care level"),
-    "disability_certificate": _l("Disability certificate"),
-}
+from ..labels import FIELD_GROUP_LABELS, label, need_label
 
 
 def field_group_labels(groups: Iterable[str]) -> list[str]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from .. import permissions
 from ..audit.operations import record_event
 from ..extensions import DbSession
+from ..hazards.operations import refresh_person as refresh_hazards
 from ..models import ConsentState, District, EmergencyContact, Registrant, User
 from ..models.base import utcnow
 from ..text import address_key, search_key
@@ -75,6 +76,7 @@ def create_registrant(
     _apply(session, registrant, dict(data), city)
     session.add(registrant)
     session.flush()
+    refresh_hazards(session, registrant)  # hazard flags and shelters at the new home
     record_event(
         session, "registrant.create", actor=actor, object_type="registrant", object_id=registrant.id
     )
@@ -101,6 +103,7 @@ def update_registrant(
         # form opened before this save is refused.
         registrant.updated_at = utcnow()
         session.flush()
+        refresh_hazards(session, registrant)  # location, needs or status may have changed
         record_event(
             session,
             "registrant.update",

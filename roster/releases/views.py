@@ -10,7 +10,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     g,
@@ -33,6 +32,7 @@ from ..extensions import db
 from ..models import DisasterRelease, Role
 from ..models.base import utcnow
 from ..registrants.queries import bounded_int, districts
+from ..web import get_or_404
 from . import report
 from .forms import DeclareForm, RenewForm
 from .operations import (
@@ -49,13 +49,6 @@ bp = Blueprint("releases", __name__, url_prefix="/releases")
 
 def _max_days() -> int:
     return int(current_app.config["RELEASE_MAX_DAYS"])
-
-
-def _release_or_404(release_id: int) -> DisasterRelease:
-    release = db.session.get(DisasterRelease, release_id)
-    if release is None:
-        abort(404)
-    return release
 
 
 @bp.get("/")
@@ -176,14 +169,14 @@ def _detail(
 @bp.get("/<id:release_id>")
 @require(permissions.can_view_releases)
 def detail(release_id: int) -> ResponseReturnValue:
-    return _detail(_release_or_404(release_id))
+    return _detail(get_or_404(DisasterRelease, release_id))
 
 
 @bp.post("/<id:release_id>/renew")
 @require(permissions.can_declare_release)
 def renew(release_id: int) -> ResponseReturnValue:
     """Push the end time back, at most release.max_days from now."""
-    release = _release_or_404(release_id)
+    release = get_or_404(DisasterRelease, release_id)
     now = utcnow()
     if state(release, now) is ReleaseState.ENDED:
         return _detail(release, error=_("This release has ended: declare a new one."), status=409)
@@ -207,7 +200,7 @@ def renew(release_id: int) -> ResponseReturnValue:
 @require(permissions.can_declare_release)
 def end(release_id: int) -> ResponseReturnValue:
     """End the release now: partners see only people whose consent admits them again."""
-    release = _release_or_404(release_id)
+    release = get_or_404(DisasterRelease, release_id)
     try:
         end_release(db.session, current_user, release, now=utcnow())
     except ReleaseRefused:
@@ -221,7 +214,7 @@ def end(release_id: int) -> ResponseReturnValue:
 @require(permissions.can_view_releases)
 def report_csv(release_id: int) -> ResponseReturnValue:
     """Every access under the release as CSV, with names: staff only, and audited."""
-    release = _release_or_404(release_id)
+    release = get_or_404(DisasterRelease, release_id)
     rows = report.all_accesses(db.session, release.id)
     body = report.report_csv(rows)
     record_disclosure(

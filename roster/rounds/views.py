@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -27,7 +26,7 @@ from ..extensions import db
 from ..i18n import local_today
 from ..models import MailingRound, PartnerCategory, Registrant, RoundMember
 from ..registrants.queries import bounded_int
-from ..web import municipality
+from ..web import get_or_404, municipality
 from .forms import NewRoundForm, ReplyForm, SentForm
 from .operations import (
     Reply,
@@ -48,13 +47,6 @@ bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
 def _key() -> bytes:
     return reference_key(current_app.config["SECRET_KEY"])
-
-
-def _round_or_404(round_id: int) -> MailingRound:
-    mailing = db.session.get(MailingRound, round_id)
-    if mailing is None:
-        abort(404)
-    return mailing
 
 
 @bp.get("/")
@@ -111,7 +103,7 @@ def new() -> ResponseReturnValue:
 @require(permissions.can_run_rounds)
 def detail(round_id: int) -> ResponseReturnValue:
     """A round: who is in it, who replied, and what can be done next."""
-    mailing = _round_or_404(round_id)
+    mailing = get_or_404(MailingRound, round_id)
     members = _visible_members(mailing)
     returned = sum(1 for m in mailing.members if m.returned_on)
     due = reminder_due(mailing, local_today(), current_app.config["REMINDER_AFTER_DAYS"])
@@ -139,7 +131,7 @@ def detail(round_id: int) -> ResponseReturnValue:
 def print_round(round_id: int) -> ResponseReturnValue:
     """Every form of the round, one A4 page each, ready for window envelopes. Audited as an
     export: the pages carry the people's details."""
-    mailing = _round_or_404(round_id)
+    mailing = get_or_404(MailingRound, round_id)
     form = load_forms()[mailing.form_version]
     items = [
         {"form": form, "reference": m.reference, "person": _person(m)}
@@ -193,7 +185,7 @@ def _office() -> dict[str, Any]:
 @require(permissions.can_run_rounds)
 def sent(round_id: int) -> ResponseReturnValue:
     """Record the day the forms went into the post."""
-    mailing = _round_or_404(round_id)
+    mailing = get_or_404(MailingRound, round_id)
     form = SentForm()
     if form.validate_on_submit() and form.sent_on.data:
         mark_sent(db.session, current_user, mailing, form.sent_on.data)
@@ -208,7 +200,7 @@ def sent(round_id: int) -> ResponseReturnValue:
 @require(permissions.can_run_rounds)
 def reminder(round_id: int) -> ResponseReturnValue:
     """A new round for everyone who has not replied, once enough days have passed."""
-    mailing = _round_or_404(round_id)
+    mailing = get_or_404(MailingRound, round_id)
     if not reminder_due(mailing, local_today(), current_app.config["REMINDER_AFTER_DAYS"]):
         flash(_("A reminder is not due yet."), "error")
         return redirect(url_for("rounds.detail", round_id=round_id))
@@ -222,7 +214,7 @@ def reminder(round_id: int) -> ResponseReturnValue:
 @require(permissions.can_run_rounds)
 def presume(round_id: int) -> ResponseReturnValue:
     """Under the presumed_after_no_reply ordinance, record 推定同意 for those who stayed silent."""
-    mailing = _round_or_404(round_id)
+    mailing = get_or_404(MailingRound, round_id)
     members = _presumable(mailing)
     basis = (request.form.get("basis") or "").strip()[:300]
     if not members or not basis:

@@ -15,7 +15,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     jsonify,
     redirect,
@@ -38,6 +37,7 @@ from ..extensions import db
 from ..models import Shelter
 from ..models.shelters import HAZARDS
 from ..registrants.queries import bounded_int
+from ..web import get_or_404
 from . import uploads
 from .forms import ImportForm, ShelterForm
 from .importing import (
@@ -108,13 +108,6 @@ def yes_no(value: bool | None) -> str:
     return _("Yes") if value else _("No")
 
 
-def _shelter_or_404(shelter_id: int) -> Shelter:
-    shelter = db.session.get(Shelter, shelter_id)
-    if shelter is None:
-        abort(404)
-    return shelter
-
-
 # --- Pages ---------------------------------------------------------------------------------------
 
 
@@ -139,7 +132,7 @@ def index() -> ResponseReturnValue:
 @bp.get("/shelters/<id:shelter_id>")
 @require(permissions.can_view_shelters)
 def detail(shelter_id: int) -> ResponseReturnValue:
-    return render_template("shelters/detail.html", shelter=_shelter_or_404(shelter_id))
+    return render_template("shelters/detail.html", shelter=get_or_404(Shelter, shelter_id))
 
 
 @bp.route("/shelters/new", methods=["GET", "POST"])
@@ -169,7 +162,7 @@ def create() -> ResponseReturnValue:
 @require(permissions.can_edit_shelters)
 def edit(shelter_id: int) -> ResponseReturnValue:
     """Edit every field of a place. A save built on an outdated page is refused with 409."""
-    shelter = _shelter_or_404(shelter_id)
+    shelter = get_or_404(Shelter, shelter_id)
     form = ShelterForm()
     prefilled = False
     if request.method == "GET":
