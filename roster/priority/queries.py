@@ -224,10 +224,17 @@ class QueuePage:
 
 
 def queue_query(
-    session: DbSession, weights: Mapping[str, int], bands: Bands, flt: QueueFilter
+    session: DbSession,
+    weights: Mapping[str, int],
+    bands: Bands,
+    flt: QueueFilter,
+    visible: ColumnElement[bool] | None = None,
 ) -> Select[int, int, int, PlanStatus, int]:
-    """The queue's people and their scores, filtered, as a subquery-ready select."""
+    """The queue's people and their scores, filtered, as a subquery-ready select; `visible`
+    is the viewer's access rule (permissions.registrant_condition)."""
     query = scored(session, weights).where(in_queue())
+    if visible is not None:
+        query = query.where(visible)
     if flt.district_id:
         query = query.where(Registrant.district_id == flt.district_id)
     if flt.unassigned:
@@ -242,12 +249,13 @@ def queue_page(
     flt: QueueFilter,
     page: int,
     per_page: int,
+    visible: ColumnElement[bool] | None = None,
 ) -> QueuePage:
     """One page of the queue, highest score first (ties by register number), and the count.
 
     The page and the count come from one pass (COUNT(*) OVER ()), as the score has to be
     computed for everyone to sort anyway; only a page past the end costs a second query."""
-    sub = queue_query(session, weights, bands, flt).subquery("queue")
+    sub = queue_query(session, weights, bands, flt, visible).subquery("queue")
     where = [band_condition(sub.c.score, flt.band, bands)] if flt.band else []
     order: tuple[Any, ...]
     if flt.sort == "id":

@@ -113,7 +113,13 @@ def _render_queue(
     flt: QueueFilter, page_no: int, form: AssignForm, error: str | None = None
 ) -> ResponseReturnValue:
     page = queue_page(
-        db.session, _weights(), _bands(), flt, page_no, current_app.config["PAGE_SIZE"]
+        db.session,
+        _weights(),
+        _bands(),
+        flt,
+        page_no,
+        current_app.config["PAGE_SIZE"],
+        visible=permissions.registrant_condition(current_user),
     )
     record_disclosure(
         db.session,
