@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import Select, and_, false, or_, select, true
 from sqlalchemy.orm import selectinload
 
@@ -267,7 +267,15 @@ def partner_access(user: Any, session: DbSession | None = None) -> PartnerAccess
     suspended or expired, or a release ended, takes effect on the very next request."""
     if not has_role(user, Role.PARTNER) or user.organisation_id is None:
         return None
-    session = session or db.session
+    # Within one request the answer is read once (pages ask for the rule, the fields and the
+    # districts, and log the disclosure); the next request reads it afresh.
+    cache = request.environ.setdefault("roster.partner_access", {}) if has_request_context() else {}
+    if user.id not in cache:
+        cache[user.id] = _read_partner_access(user, session or db.session)
+    return cache[user.id]
+
+
+def _read_partner_access(user: Any, session: DbSession) -> PartnerAccess | None:
     agreement = agreement_in_force(session, user.organisation_id, local_today())
     if agreement is None:
         return None
