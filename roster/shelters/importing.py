@@ -54,6 +54,7 @@ from geo.groups import ACCEPT_GROUPS, normalise_accepts
 from geo.shelters import (
     MAPPING_TARGETS,
     REQUIRED_TARGETS,
+    SHELTER_FIELDS,
     RowError,
     ShelterRead,
     city_prefix,
@@ -74,25 +75,9 @@ MAX_LENGTHS = {
     "capacity_text": 200,
     "phone": 40,
 }
-#: The fields an import compares and may write, in the order changes are reported.
-IMPORT_FIELDS = (
-    "name",
-    "name_kana",
-    "address",
-    "latitude",
-    "longitude",
-    "is_emergency_site",
-    "is_evacuation_shelter",
-    "is_welfare_shelter",
-    "hazards",
-    "accepts",
-    "accept_groups",
-    "capacity_text",
-    "capacity",
-    "phone",
-    "city_code",
-    "source",
-)
+#: The fields an import compares and may write, in the order changes are reported: every
+#: column the readers produce except the ID it matches on, and where the row came from.
+IMPORT_FIELDS = (*SHELTER_FIELDS[1:], "source")
 _GSI_ID = re.compile(r"E(\d{5})\d{8}")
 
 
