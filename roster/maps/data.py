@@ -10,6 +10,7 @@ People's points carry no personal data besides where someone lives:
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -455,18 +456,9 @@ def district_cells(session: DbSession) -> dict[str, Any]:
     area = city_outline(session)
     if not districts or area is None:
         return {"type": "FeatureCollection", "features": []}
-    points = gpd.GeoDataFrame(
-        {"name": [d.name for d in districts]},
-        geometry=gpd.points_from_xy(
-            [d.longitude for d in districts], [d.latitude for d in districts]
-        ),
-        crs=WGS84,
-        index=[d.id for d in districts],
-    )
-    cells = approximate_districts(points, area)
-    shapes = shapely.set_precision(
-        np.asarray(cells.geometry.array, dtype=object), 10**-EXACT_DECIMALS
-    )
+    sites = tuple((d.id, float(d.longitude or 0), float(d.latitude or 0)) for d in districts)
+    names = [d.name for d in districts]
+    ids, shapes = _cells(sites, area)
     approximate = _("approximate outline")
     features = [
         {
@@ -486,7 +478,7 @@ def district_cells(session: DbSession) -> dict[str, Any]:
                 },
             },
         }
-        for district_id, name, shape in zip(cells.index, points["name"], shapes, strict=True)
+        for district_id, name, shape in zip(ids, names, shapes, strict=True)
         if shape is not None and not shape.is_empty
     ]
     return {"type": "FeatureCollection", "features": features}
@@ -507,7 +499,31 @@ def city_outline(session: DbSession) -> Any:
                 lat.append(float(y))
     if not lon:
         return None
+    return _area(tuple(lon), tuple(lat))
+
+
+# The outlines change only when shelters or districts do, yet every map draws them (and
+# asks for the area twice: outlines and bounds); the geometry is computed once per input.
+
+
+@functools.lru_cache(maxsize=8)
+def _area(lon: tuple[float, ...], lat: tuple[float, ...]) -> Any:
     return city_area(gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=WGS84))
+
+
+@functools.lru_cache(maxsize=8)
+def _cells(sites: tuple[tuple[int, float, float], ...], area: Any) -> tuple[list[int], Any]:
+    """District IDs and their outlines, rounded to EXACT_DECIMALS."""
+    points = gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy([s[1] for s in sites], [s[2] for s in sites]),
+        crs=WGS84,
+        index=[s[0] for s in sites],
+    )
+    cells = approximate_districts(points, area)
+    shapes = shapely.set_precision(
+        np.asarray(cells.geometry.array, dtype=object), 10**-EXACT_DECIMALS
+    )
+    return [int(i) for i in cells.index], shapes
 
 
 def bounds(session: DbSession, points: Points) -> list[list[float]] | None:
