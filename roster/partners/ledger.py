@@ -195,12 +195,12 @@ def dispose(
     )
 
 
-def people(session: DbSession, provision: Provision) -> list[tuple[int, Registrant]]:
-    """The people on the copy, by the line printed beside them."""
+def people(session: DbSession, provision: Provision, user: User) -> list[tuple[int, Registrant]]:
+    """The people on the copy that `user` may see, by the line printed beside them."""
     rows = session.execute(
         select(ProvisionItem.line, Registrant)
         .join(Registrant, Registrant.id == ProvisionItem.registrant_id)
-        .where(ProvisionItem.provision_id == provision.id)
+        .where(ProvisionItem.provision_id == provision.id, permissions.registrant_condition(user))
         .order_by(ProvisionItem.line)
     ).all()
     return [(line, registrant) for line, registrant in rows]

@@ -683,7 +683,7 @@ def ledger(organisation_id: int) -> ResponseReturnValue:
 def provision(provision_id: int) -> ResponseReturnValue:
     """One copy: who made it, under which agreement, and the people on it (audited)."""
     copy = get_or_404(Provision, provision_id)
-    people = ledger_ops.people(db.session, copy)
+    people = ledger_ops.people(db.session, copy, current_user)
     record_disclosure(
         db.session,
         current_user,

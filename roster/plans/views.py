@@ -231,7 +231,7 @@ def index() -> ResponseReturnValue:
     status_arg = request.args.get("status", "")
     status = PlanStatus(status_arg) if status_arg in PlanStatus._value2member_map_ else None
     district_id = bounded_int(request.args.get("district"))
-    where: list[Any] = []
+    where: list[Any] = [permissions.registrant_condition(current_user)]
     if status is not None:
         where.append(status_condition(status, today))
     if district_id is not None:

@@ -115,11 +115,13 @@ def summary(session: DbSession, release_id: int) -> list[UserSummary]:
     return result
 
 
-def _access_query(release_id: int) -> Any:
+def _access_query(release_id: int, visible: Any) -> Any:
+    """The accesses with their people; `visible` is the viewer's access rule
+    (permissions.registrant_condition)."""
     return (
         select(ReleaseAccess, Registrant)
         .join(Registrant, Registrant.id == ReleaseAccess.registrant_id)
-        .where(ReleaseAccess.release_id == release_id)
+        .where(ReleaseAccess.release_id == release_id, visible)
         .options(selectinload(ReleaseAccess.user).selectinload(User.organisation))
         .order_by(ReleaseAccess.at, ReleaseAccess.id)
     )
@@ -129,7 +131,9 @@ def _row(access: ReleaseAccess, registrant: Registrant) -> AccessRow:
     return AccessRow(access.at, access.user, access.action, registrant)
 
 
-def access_page(session: DbSession, release_id: int, page: int, per_page: int) -> Page[AccessRow]:
+def access_page(
+    session: DbSession, release_id: int, page: int, per_page: int, visible: Any
+) -> Page[AccessRow]:
     """One page of the accesses, oldest first."""
     total = (
         session.scalar(
@@ -140,13 +144,13 @@ def access_page(session: DbSession, release_id: int, page: int, per_page: int) -
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     rows = session.execute(
-        _access_query(release_id).limit(per_page).offset((page - 1) * per_page)
+        _access_query(release_id, visible).limit(per_page).offset((page - 1) * per_page)
     ).all()
     return Page(rows=[_row(a, r) for a, r in rows], total=total, page=page, per_page=per_page)
 
 
-def all_accesses(session: DbSession, release_id: int) -> list[AccessRow]:
-    return [_row(a, r) for a, r in session.execute(_access_query(release_id)).all()]
+def all_accesses(session: DbSession, release_id: int, visible: Any) -> list[AccessRow]:
+    return [_row(a, r) for a, r in session.execute(_access_query(release_id, visible)).all()]
 
 
 #: Cells Excel would read as a formula; such a cell gets a leading apostrophe.

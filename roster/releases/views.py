@@ -140,7 +140,13 @@ def _detail(
     now = utcnow()
     current = state(release, now)
     page_no = bounded_int(request.args.get("page")) or 1
-    accesses = report.access_page(db.session, release.id, page_no, current_app.config["PAGE_SIZE"])
+    accesses = report.access_page(
+        db.session,
+        release.id,
+        page_no,
+        current_app.config["PAGE_SIZE"],
+        permissions.registrant_condition(current_user),
+    )
     record_disclosure(
         db.session,
         current_user,
@@ -215,7 +221,9 @@ def end(release_id: int) -> ResponseReturnValue:
 def report_csv(release_id: int) -> ResponseReturnValue:
     """Every access under the release as CSV, with names: staff only, and audited."""
     release = get_or_404(DisasterRelease, release_id)
-    rows = report.all_accesses(db.session, release.id)
+    rows = report.all_accesses(
+        db.session, release.id, permissions.registrant_condition(current_user)
+    )
     body = report.report_csv(rows)
     record_disclosure(
         db.session,
