@@ -209,7 +209,7 @@ def report(
         "Policy. Planners' points are coarse (1e-3 degree) and shuffled, with made-up IDs. "
         "The baseline is what every map pays whatever the register's size: shelters, hazard "
         "outlines (simplified by 5 m), the approximate district outlines (Voronoi cells, "
-        "recomputed per request) and folium itself.",
+        "computed once per set of district points) and folium itself.",
         "",
         "Re-run: `.venv/bin/python bench/map_page.py --write` (add `--db PATH` to reuse a "
         "database built before).",
