@@ -11,7 +11,14 @@ from flask_login import current_user
 
 from .eras import wareki
 from .extensions import babel
-from .labels import action_label, label, need_label, scope_labels, sort_label
+from .labels import (
+    action_label,
+    label,
+    need_label,
+    reason_labels,
+    scope_labels,
+    sort_label,
+)
 
 
 def select_locale() -> str:
@@ -54,6 +61,7 @@ def register(app: Flask) -> None:
         label=label,
         need_label=need_label,
         scope_labels=scope_labels,
+        reason_labels=reason_labels,
         action_label=action_label,
     )
     app.jinja_env.globals.update(

@@ -21,6 +21,7 @@ from .models import (
     Role,
     Sex,
     Source,
+    SupportReason,
 )
 
 LABELS: dict[enum.Enum, object] = {
@@ -51,6 +52,14 @@ LABELS: dict[enum.Enum, object] = {
     Source.ELIGIBLE_LIST: _l("Eligible (source systems)"),
     Source.SELF_APPLIED: _l("Self-application"),
     Source.RECOMMENDED: _l("Recommended by a partner"),
+    SupportReason.ELDERLY_CARE: _l("Elderly or needing care"),
+    SupportReason.PHYSICAL: _l("Physical disability"),
+    SupportReason.INTELLECTUAL: _l("Intellectual disability"),
+    SupportReason.MENTAL: _l("Mental disability"),
+    SupportReason.MEDICAL_CARE: _l("Intractable disease or medical care"),
+    SupportReason.INFANT_PREGNANT: _l("Infant, pregnant or nursing mother"),
+    SupportReason.FOREIGN: _l("Foreign resident"),
+    SupportReason.OTHER: _l("Other reason"),
     ConsentState.UNCONFIRMED: _l("Not confirmed"),
     ConsentState.CONSENTED: _l("Consented"),
     ConsentState.REFUSED: _l("Refused"),
@@ -139,6 +148,12 @@ def choices(enum_cls: type[enum.Enum]) -> list[tuple[str, str]]:
     return [(m.value, label(m)) for m in enum_cls]
 
 
+def reason_labels(categories: object) -> str:
+    """A person's support-reason categories as one line, in the categories' order."""
+    chosen = {SupportReason(c) for c in categories or []}  # type: ignore[attr-defined]
+    return "、".join(label(c) for c in SupportReason if c in chosen)
+
+
 def scope_labels(scope: object) -> str:
     """A consent scope's categories in the order forms list them, as one line."""
     from .models import CONSENT_SCOPE_CATEGORIES
@@ -158,7 +173,8 @@ FIELD_GROUP_LABELS: dict[str, object] = {
     "address": _l("Address"),
     "phone": _l("Phone, mobile and fax"),
     "email": _l("Email"),
-    "support_reason": _l("Why support is needed"),
+    "support_reason": _l("Why support is needed (categories)"),
+    "support_reason_detail": _l("Why support is needed, in detail"),
     "household": _l("Household"),
     "mobility": _l("Mobility"),
     "location": _l("Location"),

@@ -43,13 +43,20 @@ LEGAL_FIELDS = frozenset(
         "mobile_phone",
         "fax",
         "email",
-        "support_reason",
+        "support_categories",
     }
 )
 NEEDS_SUMMARY_FIELDS = frozenset({"household", "mobility"})
 PLACE_FIELDS = frozenset({"id", "district", "latitude", "longitude", "location_approximate"})
 SENSITIVE_FIELDS = frozenset(
-    {"devices", "device_other", "communication", "care_level", "disability_certificate"}
+    {
+        "devices",
+        "device_other",
+        "communication",
+        "care_level",
+        "disability_certificate",
+        "support_reason_detail",
+    }
 )
 STAFF_FIELDS = (
     PLACE_FIELDS
@@ -77,7 +84,9 @@ AGREEMENT_FIELDS: dict[str, frozenset[str]] = {
     "address": frozenset({"address"}),
     "phone": frozenset({"phone", "mobile_phone", "fax"}),
     "email": frozenset({"email"}),
-    "support_reason": frozenset({"support_reason"}),
+    # The legal item as categories; the words behind them are the medical group below.
+    "support_reason": frozenset({"support_categories"}),
+    "support_reason_detail": frozenset({"support_reason_detail"}),
     "household": frozenset({"household"}),
     "mobility": frozenset({"mobility"}),
     "location": frozenset({"latitude", "longitude", "location_approximate"}),
@@ -90,7 +99,7 @@ AGREEMENT_FIELDS: dict[str, frozenset[str]] = {
 #: 要配慮個人情報: disability and medical details, which a leak of even one record makes
 #: reportable. Agreement forms mark them, and new agreements leave them out.
 MEDICAL_FIELD_GROUPS = frozenset(
-    {"devices", "communication", "care_level", "disability_certificate"}
+    {"devices", "communication", "care_level", "disability_certificate", "support_reason_detail"}
 )
 #: What a new agreement offers until staff change it: the legal items and a needs summary.
 DEFAULT_AGREEMENT_FIELDS = tuple(
@@ -109,7 +118,8 @@ def agreement_fields(groups: Any) -> frozenset[str]:
 
 
 #: A planner sees roughly where people are and what they need, but not who they are: the
-#: location is rounded to about 100 m (coarse_location), and free-text notes are left out.
+#: location is rounded to about 100 m (coarse_location), and free-text notes are left out:
+#: the reason's categories, never its detail.
 PLANNER_FIELDS = frozenset(
     {
         "id",
@@ -117,6 +127,7 @@ PLANNER_FIELDS = frozenset(
         "coarse_location",
         "household",
         "mobility",
+        "support_categories",
         "devices",
         "care_level",
         "status",

@@ -93,7 +93,8 @@ class Factory:
         values: dict[str, Any] = dict(
             resident_no=f"{9000000000 + n}", name=f"試験 太郎{n}", name_kana="シケン タロウ",
             birth_date=date(1940, 4, 1), sex=Sex.MALE,
-            address=f"{CITY}テスト町1-{n}-1", phone="042-000-0000", support_reason="車椅子使用",
+            address=f"{CITY}テスト町1-{n}-1", phone="042-000-0000", reason_physical=True,
+            support_reason_detail="車椅子使用",
             district=district, latitude=35.72, longitude=139.55, location_approximate=False,
             household=Household.ALONE, mobility=Mobility.WHEELCHAIR, care_level=CareLevel.CARE_3,
             device_ventilator=True, disability_certificate="身体1級",

@@ -474,10 +474,10 @@ LEGAL_KEYS = {
     "mobile_phone",
     "fax",
     "email",
-    "support_reason",
+    "support_categories",
 }
 PARTNER_KEYS = PLACE_KEYS | LEGAL_KEYS | NEEDS_KEYS
-PLANNER_KEYS = PLACE_KEYS | NEEDS_KEYS | {"devices", "care_level", "status"}
+PLANNER_KEYS = PLACE_KEYS | NEEDS_KEYS | {"support_categories", "devices", "care_level", "status"}
 STAFF_KEYS = PARTNER_KEYS | {
     "resident_no",
     "postal_code",
@@ -487,6 +487,7 @@ STAFF_KEYS = PARTNER_KEYS | {
     "language_note",
     "care_level",
     "disability_certificate",
+    "support_reason_detail",
     "emergency_contacts",
     "status",
     "source",

@@ -196,7 +196,8 @@ def person(district: District, consent: str, status: RegistrantStatus, **kw: Any
         resident_no=f"{8100000000 + n}", name=name, name_kana="キソク ハナコ",
         birth_date=date(1938, 5, 5), sex=Sex.FEMALE, address=f"東京都テスト市規則町1-{n}",
         phone="042-000-0001", mobile_phone="090-0000-0001", fax="042-000-0002",
-        email=f"r{n}@example.jp", support_reason="歩行困難。", postal_code="100-0001",
+        email=f"r{n}@example.jp", reason_physical=True, support_reason_detail="歩行困難。",
+        postal_code="100-0001",
         district=district, latitude=35.7, longitude=139.5, location_approximate=False,
         household=Household.ALONE, mobility=Mobility.WHEELCHAIR, care_level=CareLevel.CARE_3,
         device_ventilator=True, device_other="在宅酸素", comm_hearing=True,
@@ -427,17 +428,20 @@ def test_the_api_answers_with_the_same_people(
 DEFAULT_KEYS = {
     "id", "district",
     "name", "name_kana", "birth_date", "sex", "address", "phone", "mobile_phone", "fax",
-    "email", "support_reason", "household", "mobility",
+    "email", "support_categories", "household", "mobility",
     "latitude", "longitude", "location_approximate",
 }  # fmt: skip
-MEDICAL_KEYS = {"devices", "device_other", "communication", "care_level", "disability_certificate"}
+MEDICAL_KEYS = {
+    "devices", "device_other", "communication", "care_level", "disability_certificate",
+    "support_reason_detail",
+}  # fmt: skip
 
 #: name -> (field groups, the keys the partner may see)
 FIELD_LISTS: dict[str, tuple[list[str], set[str]]] = {
     "default": (list(permissions.DEFAULT_AGREEMENT_FIELDS), DEFAULT_KEYS),
     "with_medical": (
         [*permissions.DEFAULT_AGREEMENT_FIELDS, "devices", "communication", "care_level",
-         "disability_certificate"],
+         "disability_certificate", "support_reason_detail"],
         DEFAULT_KEYS | MEDICAL_KEYS,
     ),  # fmt: skip
     "fire": (

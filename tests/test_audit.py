@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from roster.audit.operations import record_event, verify_chain
-from roster.models import AuditEvent, AuditHead
+from roster.models import REASON_FIELDS, AuditEvent, AuditHead
 
 
 def tamper(db, statement):
@@ -136,7 +136,9 @@ def edit_data(person, **changes):
         "resident_no": person.resident_no, "name": person.name, "name_kana": person.name_kana,
         "birth_date": person.birth_date.isoformat(), "sex": person.sex.value,
         "address": person.address, "district_id": str(person.district_id),
-        "phone": person.phone or "", "support_reason": person.support_reason,
+        "phone": person.phone or "",
+        "support_reason_detail": person.support_reason_detail or "",
+        **{f: "y" for f in REASON_FIELDS if getattr(person, f)},
         "latitude": str(person.latitude), "longitude": str(person.longitude),
         "household": person.household.value, "mobility": person.mobility.value,
         "care_level": person.care_level.value, "status": person.status.value,

@@ -36,6 +36,7 @@ from roster.demo.names import FAMILY_NAMES, FOREIGN_NAMES, GIVEN_NAMES
 from roster.demo.places import TOWNS_BY_NAME
 from roster.extensions import make_engine
 from roster.models import (
+    DEVICE_FIELDS,
     HAZARDS,
     Agreement,
     AgreementStatus,
@@ -56,6 +57,7 @@ from roster.models import (
     ReleaseAccess,
     Role,
     Shelter,
+    SupportReason,
     User,
 )
 from roster.models.agreements import agreement_districts, release_districts
@@ -68,6 +70,7 @@ from roster.permissions import (
     SENSITIVE_FIELDS,
     can_declare_release,
 )
+from roster.reasons import categories_of
 from roster.text import address_key, is_katakana_reading, search_key
 
 from .factories import Factory
@@ -358,9 +361,31 @@ def test_phone_numbers_look_japanese(demo_session: Session) -> None:
             assert pattern.fullmatch(contact.phone) and contact.relation
 
 
-def test_support_reasons_are_japanese_sentences(demo_session: Session) -> None:
-    for reason in demo_session.scalars(select(Registrant.support_reason)):
-        assert reason.endswith("。") and "。" in reason[:-1]
+def test_support_reason_details_are_japanese_sentences(demo_session: Session) -> None:
+    for reason in demo_session.scalars(select(Registrant.support_reason_detail)):
+        assert reason is not None and reason.endswith("。") and "。" in reason[:-1]
+
+
+def test_every_demo_person_has_a_reason_category_that_fits_their_needs(
+    demo_session: Session,
+) -> None:
+    for person in demo_session.scalars(select(Registrant)):
+        categories = categories_of(person)
+        assert categories
+        devices = [getattr(person, f) for f in DEVICE_FIELDS]
+        assert (SupportReason.MEDICAL_CARE in categories) == any(devices)
+        assert (SupportReason.FOREIGN in categories) == person.comm_language
+        if person.disability_certificate and person.disability_certificate.startswith("療育"):
+            assert SupportReason.INTELLECTUAL in categories
+
+
+def test_the_demo_partner_gets_reason_categories_but_never_the_detail(
+    demo_session: Session,
+) -> None:
+    for agreement in demo_session.scalars(select(Agreement)):
+        if agreement.organisation.category is PartnerCategory.MINSEI_IIN:
+            assert "support_reason" in agreement.fields
+            assert "support_reason_detail" not in agreement.fields
 
 
 def test_needs_follow_realistic_shares(demo_session: Session) -> None:

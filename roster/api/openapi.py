@@ -5,7 +5,16 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from ..models import CareLevel, ConsentState, Household, Mobility, RegistrantStatus, Sex, Source
+from ..models import (
+    CareLevel,
+    ConsentState,
+    Household,
+    Mobility,
+    RegistrantStatus,
+    Sex,
+    Source,
+    SupportReason,
+)
 from ..registrants.queries import NEEDS
 
 
@@ -29,7 +38,16 @@ REGISTRANT = {
         "mobile_phone": {"type": ["string", "null"]},
         "fax": {"type": ["string", "null"]},
         "email": {"type": ["string", "null"]},
-        "support_reason": {"type": "string", "description": "避難支援等を必要とする事由"},
+        "support_categories": {
+            "type": "array",
+            "description": "避難支援等を必要とする事由, as one or more categories",
+            "items": {"type": "string", "enum": [r.value for r in SupportReason]},
+        },
+        "support_reason_detail": {
+            "type": ["string", "null"],
+            "description": "The reason in the staff's words (要配慮個人情報); only for callers "
+            "whose agreement includes the medical group support_reason_detail",
+        },
         "district": {
             "type": "object",
             "properties": {

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import CareLevel, Household, Mobility
+from ..models import CareLevel, Household, Mobility, SupportReason
 from .draw import Weighted, chance, one_of
 from .names import LANGUAGE_WEIGHTS
 
@@ -188,6 +188,37 @@ def _certificate(rng: random.Random, needs: Needs, age: int) -> str | None:
     if immobile:
         return "身体1級" if chance(rng, 0.6) else "身体2級"
     return YOUNG_CERTIFICATES.pick(rng)
+
+
+def support_categories(needs: Needs, household: Household, age: int) -> list[SupportReason]:
+    """The categories staff would tick for these needs (the register's legal item).
+
+    Elderly people with 認知症 are 高齢・要介護, as municipal forms file them; a young person's
+    cognitive need is an intellectual disability, as the demo's sentences say.
+    """
+    certificate = needs.certificate or ""
+    elderly = age >= 65 and (
+        needs.care_level is not _C.NONE
+        or household in (Household.ALONE, Household.ELDERLY_ONLY)
+        or needs.cognitive
+    )
+    immobile = needs.mobility in (_M.WHEELCHAIR, _M.BEDRIDDEN)
+    flags = {
+        SupportReason.ELDERLY_CARE: elderly or (age >= 65 and not certificate),
+        SupportReason.PHYSICAL: certificate.startswith("身体")
+        or needs.hearing
+        or needs.visual
+        or (age < 65 and immobile),
+        SupportReason.INTELLECTUAL: certificate.startswith("療育")
+        or (age < 65 and needs.cognitive),
+        SupportReason.MENTAL: certificate.startswith("精神"),
+        SupportReason.MEDICAL_CARE: needs.ventilator
+        or needs.oxygen
+        or needs.suction
+        or needs.dialysis,
+        SupportReason.FOREIGN: needs.language is not None,
+    }
+    return [c for c, on in flags.items() if on] or [SupportReason.OTHER]
 
 
 def support_reason(rng: random.Random, needs: Needs, household: Household, age: int) -> str:

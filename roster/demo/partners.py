@@ -64,7 +64,9 @@ _S = AgreementStatus
 #: Field groups (permissions.AGREEMENT_FIELDS) of the agreements below.
 DEFAULT = tuple(permissions.DEFAULT_AGREEMENT_FIELDS)
 #: The fire station also gets the medical details it needs to send the right crew.
-FIRE_FIELDS = (*DEFAULT, "emergency_contacts", "devices", "communication")
+FIRE_FIELDS = (
+    *DEFAULT, "support_reason_detail", "emergency_contacts", "devices", "communication",
+)  # fmt: skip
 NEIGHBOURHOOD_FIELDS = (
     "name", "name_kana", "address", "phone", "support_reason", "household", "mobility",
 )  # fmt: skip
@@ -74,7 +76,7 @@ POLICE_FIELDS = (
 )  # fmt: skip
 CARE_OFFICE_FIELDS = (
     "name", "name_kana", "address", "phone", "support_reason", "household", "mobility",
-    "location", "devices", "care_level",
+    "location", "devices", "care_level", "support_reason_detail",
 )  # fmt: skip
 SHAKYO_FIELDS = (*DEFAULT, "emergency_contacts", "care_level")
 

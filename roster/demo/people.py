@@ -12,10 +12,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..models import Household, RegistrantStatus, Sex, Source
+from ..reasons import reason_columns
 from ..text import address_key, search_key
 from .draw import Weighted, chance, day_between, digits, office_hours, one_of, years_before, zipf
 from .names import CARE_OFFICES, FAMILY_NAMES, FOREIGN_NAMES, GIVEN_NAMES, SUPPORT_OFFICES, Name
-from .needs import Needs, draw_household, draw_needs, support_reason
+from .needs import Needs, draw_household, draw_needs, support_categories, support_reason
 from .places import BUILDING_NAMES, Town
 
 CITY = "東京都西東京市"
@@ -149,7 +150,9 @@ class PersonMaker:
             "birth_date": birth,
             "sex": sex,
             "household": household,
-            "support_reason": support_reason(rng, needs, household, age),
+            # The sentence names illnesses and devices: 要配慮個人情報, so it is the detail.
+            "support_reason_detail": support_reason(rng, needs, household, age),
+            **reason_columns(support_categories(needs, household, age)),
             "district_id": place.district_id,
             "status": STATUSES.pick(rng),
             "source": source,

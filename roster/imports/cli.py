@@ -92,6 +92,9 @@ def show_plan(plan: ImportPlan, limit: int = 20) -> None:
     click.echo(f"New eligible people: {len(plan.new)}")
     for person in plan.new[:limit]:
         click.echo(f"  + row {person.record.row}: {person.record.resident_no}")
+    click.echo(
+        f"  of which the reason matched no category and became その他: {plan.reason_unmatched}"
+    )
     click.echo(f"Changed: {len(plan.changed)}   Unchanged: {plan.unchanged}")
     for changed in plan.changed[:limit]:
         fields = ", ".join(c.field for c in changed.changes) or "district"

@@ -26,9 +26,11 @@ from ..models import (
     Registrant,
     RegistrantStatus,
     Source,
+    SupportReason,
     User,
 )
 from ..models.base import utcnow
+from ..reasons import categorise, reason_columns
 from ..text import address_key, search_key
 from .parsing import ImportRecord, ParseResult, RowError
 
@@ -80,6 +82,13 @@ class MissingPerson:
 class NewPerson:
     record: ImportRecord
     district_id: int
+    #: 避難支援等を必要とする事由 as categories, from the export's text (see support_categories).
+    categories: list[SupportReason] = field(default_factory=list)
+
+    @property
+    def reason_unmatched(self) -> bool:
+        """No keyword matched: the person got その他, which staff should look at."""
+        return self.categories == [SupportReason.OTHER]
 
 
 @dataclass
@@ -95,6 +104,11 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def reason_unmatched(self) -> int:
+        """New people whose 事由 matched no category and fell to その他."""
+        return sum(1 for p in self.new if p.reason_unmatched)
 
 
 class ImportRefusedError(Exception):
@@ -148,7 +162,7 @@ def plan_import(session: DbSession, parsed: ParseResult, city: str) -> ImportPla
             continue
         person = existing.pop(record.resident_no, None)
         if person is None:
-            plan.new.append(NewPerson(record, district_id))
+            plan.new.append(NewPerson(record, district_id, support_categories(record)))
             continue
         changes = _changes(person, record, present)
         if changes or person.district_id != district_id:
@@ -181,15 +195,17 @@ def _changes(person: Any, record: ImportRecord, present: frozenset[str]) -> list
     return changes
 
 
-def support_reason(record: ImportRecord) -> str:
-    """A first 事由 from what the source systems know; staff refine it after a visit."""
-    parts = []
+def support_categories(record: ImportRecord) -> list[SupportReason]:
+    """First categories from what the source systems know; staff refine them after a visit.
+
+    The 事由 text and the certificate go through the keyword rules (roster.reasons); a care
+    level means 高齢・要介護. Nobody is left without a category: その他 when nothing matches.
+    """
+    text = " ".join(t for t in (record.support_reason, record.disability_certificate) if t)
+    found = set(categorise(text))
     if record.care_level and record.care_level is not CareLevel.NONE:
-        parts.append(record.care_level.value)
-    if record.disability_certificate:
-        parts.append(f"障害者手帳 {record.disability_certificate}")
-    reason = record.support_reason or "、".join(parts)
-    return reason or "名簿対象者（住民記録・福祉システムより抽出）"
+        found = (found - {SupportReason.OTHER}) | {SupportReason.ELDERLY_CARE}
+    return [c for c in SupportReason if c in found]
 
 
 def _new_row(person: NewPerson, city: str, district: District, today: date) -> dict[str, Any]:
@@ -206,7 +222,9 @@ def _new_row(person: NewPerson, city: str, district: District, today: date) -> d
         "mobile_phone": r.mobile_phone,
         "fax": None,
         "email": None,
-        "support_reason": support_reason(r),
+        **reason_columns(person.categories),
+        # The export's words may name illnesses: 要配慮個人情報, kept as the detail only.
+        "support_reason_detail": r.support_reason,
         "district_id": district.id,
         "latitude": district.latitude,
         "longitude": district.longitude,
@@ -300,6 +318,7 @@ def apply_import(
             "created": summary.created,
             "updated": summary.updated,
             "status_changed": summary.status_changed,
+            "reason_unmatched": plan.reason_unmatched,
         },
     )
     return summary

@@ -308,6 +308,7 @@ def dry_run(
         object_type="registrant",
         detail={
             "new": len(plan.new),
+            "reason_unmatched": plan.reason_unmatched,
             "changed": len(plan.changed),
             "unchanged": plan.unchanged,
             "missing": len(plan.missing),

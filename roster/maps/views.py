@@ -28,7 +28,7 @@ from ..hazards.names import (
     hazard_name,
 )
 from ..hazards.operations import AREA_KIND, assignment_hazards
-from ..labels import label, need_label
+from ..labels import label, need_label, reason_labels
 from ..models import HazardLayer, Registrant
 from ..registrants.operations import fetch_visible
 from ..registrants.projection import project
@@ -209,7 +209,13 @@ def person_lines(view: dict[str, Any]) -> list[list[str]]:
     )
     add("care_level", _("Care level"), label(view.get("care_level")))
     add("disability_certificate", _("Disability certificate"), view.get("disability_certificate"))
-    add("support_reason", _("Reason for support"), view.get("support_reason"))
+    reasons = reason_labels(view.get("support_categories"))
+    add("support_categories", _("Reason for support"), reasons)
+    add(
+        "support_reason_detail",
+        _("Why support is needed, in detail"),
+        view.get("support_reason_detail"),
+    )
     contacts = view.get("emergency_contacts") or []
     add(
         "emergency_contacts",

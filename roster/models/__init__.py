@@ -33,6 +33,7 @@ from .plans import AuthorRole, DestinationKind, Plan, PlanStatus, PlanTask, Plan
 from .registrants import (
     COMMUNICATION_FIELDS,
     DEVICE_FIELDS,
+    REASON_FIELDS,
     CareLevel,
     EmergencyContact,
     Household,
@@ -41,6 +42,7 @@ from .registrants import (
     RegistrantStatus,
     Sex,
     Source,
+    SupportReason,
 )
 from .rounds import MailingRound, RoundMember
 from .searches import SavedSearch
@@ -71,6 +73,8 @@ __all__ = [
     "ConsentScope",
     "ConsentState",
     "DEVICE_FIELDS",
+    "REASON_FIELDS",
+    "SupportReason",
     "District",
     "EmergencyContact",
     "Household",

@@ -5,7 +5,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, enum_column, search_key_type, utcnow
@@ -58,6 +68,27 @@ class Source(enum.StrEnum):
     RECOMMENDED = "recommended"  #: 関係者推薦
 
 
+class SupportReason(enum.StrEnum):
+    """避難支援等を必要とする事由, as categories: the legal item of 49-10 that partners get.
+
+    The details behind a category (diagnoses, devices, certificates) are 要配慮個人情報 and
+    live in Registrant.support_reason_detail, shared only under a medical field group.
+    """
+
+    ELDERLY_CARE = "elderly_care"  #: 高齢・要介護 (認知症 included, as municipal forms do)
+    PHYSICAL = "physical"  #: 身体障害 (視覚・聴覚 included)
+    INTELLECTUAL = "intellectual"  #: 知的障害
+    MENTAL = "mental"  #: 精神障害
+    MEDICAL_CARE = "medical_care"  #: 難病・医療的ケア
+    INFANT_PREGNANT = "infant_pregnant"  #: 乳幼児・妊産婦
+    FOREIGN = "foreign"  #: 外国人
+    OTHER = "other"  #: その他
+
+
+#: Boolean category columns, in SupportReason's order: one indexed column per category, so
+#: a list filtered by category reads an index on SQLite and PostgreSQL alike.
+REASON_FIELDS = tuple(f"reason_{r.value}" for r in SupportReason)
+
 #: Boolean need columns, in the order forms and filters show them.
 DEVICE_FIELDS = ("device_ventilator", "device_oxygen", "device_suction", "device_dialysis")
 COMMUNICATION_FIELDS = ("comm_hearing", "comm_visual", "comm_language", "comm_cognitive")
@@ -91,6 +122,8 @@ class Registrant(Base):
         Index(
             "ix_registrants_household_consent", "household", "consent_state", "status", "kana_key"
         ),
+        # 49-10 requires the reason: every person has at least one category.
+        CheckConstraint(" OR ".join(REASON_FIELDS), name="support_reason"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,8 +145,18 @@ class Registrant(Base):
     mobile_phone: Mapped[str | None] = mapped_column(String(20))
     fax: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(120))
-    #: 避難支援等を必要とする事由, in the staff's words.
-    support_reason: Mapped[str] = mapped_column(Text)
+    #: 避難支援等を必要とする事由, as categories (SupportReason); at least one is set.
+    reason_elderly_care: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    reason_physical: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    reason_intellectual: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    reason_mental: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    reason_medical_care: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    reason_infant_pregnant: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    reason_foreign: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    reason_other: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    #: The reason in the staff's words: diagnoses, devices, certificates. 要配慮個人情報:
+    #: only agreements with the medical group "support_reason_detail" provide it.
+    support_reason_detail: Mapped[str | None] = mapped_column(Text)
 
     #: 地区/町丁目.
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..i18n import show_date
-from ..labels import label, need_label
+from ..labels import label, need_label, reason_labels
 from .names import (
     ASSISTANCE,
     AUTHOR_ROLE_LABELS,
@@ -275,7 +275,8 @@ PERSON = {
     "address": _l("Address"),
     "phone": _l("Phone"),
     "district": _l("District"),
-    "support_reason": _l("Why support is needed"),
+    "support_categories": _l("Why support is needed"),
+    "support_reason_detail": _l("Why support is needed, in detail"),
     "needs": _l("Mobility / household"),
     "devices": _l("Medical devices"),
     "care_level": _l("Care level"),
@@ -311,8 +312,12 @@ def content(
         phones = " / ".join(p for p in (r.get("phone"), r.get("mobile_phone")) if p)
         person.append((str(PERSON["phone"]), dash(phones), False))
     person.append((str(PERSON["district"]), r["district"]["name"], False))
-    if "support_reason" in fields:
-        person.append((str(PERSON["support_reason"]), dash(r["support_reason"]), True))
+    if "support_categories" in fields:
+        reasons = reason_labels(r["support_categories"])
+        person.append((str(PERSON["support_categories"]), dash(reasons), False))
+    if "support_reason_detail" in fields:
+        detail = r["support_reason_detail"]
+        person.append((str(PERSON["support_reason_detail"]), dash(detail), True))
     if "mobility" in fields or "household" in fields:
         mobility = label(r["mobility"]) if "mobility" in fields else "—"
         household = label(r["household"]) if "household" in fields else "—"

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..labels import FIELD_GROUP_LABELS, label, need_label
+from ..labels import FIELD_GROUP_LABELS, label, need_label, reason_labels
 
 
 def field_group_labels(groups: Iterable[str]) -> list[str]:
@@ -81,7 +81,16 @@ COLUMNS: tuple[Column, ...] = (
     Column("mobile_phone", _l("Mobile phone"), _plain("mobile_phone")),
     Column("fax", _l("Fax"), _plain("fax")),
     Column("email", _l("Email"), _plain("email")),
-    Column("support_reason", _l("Why support is needed"), _plain("support_reason")),
+    Column(
+        "support_categories",
+        _l("Why support is needed"),
+        lambda v: reason_labels(v.get("support_categories")),
+    ),
+    Column(
+        "support_reason_detail",
+        _l("Why support is needed, in detail"),
+        _plain("support_reason_detail"),
+    ),
     Column("household", _l("Household"), _plain("household")),
     Column("mobility", _l("Mobility"), _plain("mobility")),
     Column("latitude", _l("Latitude"), lambda v: v.get("latitude")),

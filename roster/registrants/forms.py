@@ -31,7 +31,15 @@ from wtforms.validators import (
 
 from ..i18n import local_today
 from ..labels import choices
-from ..models import CareLevel, Household, Mobility, RegistrantStatus, Sex, Source
+from ..models import (
+    REASON_FIELDS,
+    CareLevel,
+    Household,
+    Mobility,
+    RegistrantStatus,
+    Sex,
+    Source,
+)
 from ..text import clean, is_katakana_reading, nfkc, to_katakana
 
 PHONE = re.compile(r"^0\d{1,4}-?\d{1,4}-?\d{3,4}$")
@@ -138,10 +146,18 @@ class RegistrantForm(FlaskForm):
         filters=[strip],
         validators=[Optional(), Email(_l("Write a valid email address.")), Length(max=120)],
     )
-    support_reason = TextAreaField(
-        _l("Why support is needed"),
+    reason_elderly_care = BooleanField(_l("Elderly or needing care"))
+    reason_physical = BooleanField(_l("Physical disability"))
+    reason_intellectual = BooleanField(_l("Intellectual disability"))
+    reason_mental = BooleanField(_l("Mental disability"))
+    reason_medical_care = BooleanField(_l("Intractable disease or medical care"))
+    reason_infant_pregnant = BooleanField(_l("Infant, pregnant or nursing mother"))
+    reason_foreign = BooleanField(_l("Foreign resident"))
+    reason_other = BooleanField(_l("Other reason"))
+    support_reason_detail = TextAreaField(
+        _l("Why support is needed, in detail"),
         filters=[strip],
-        validators=[DataRequired(REQUIRED), Length(max=2000)],
+        validators=[Optional(), Length(max=2000)],
     )
     latitude = FloatField(
         _l("Latitude"),
@@ -194,7 +210,12 @@ class RegistrantForm(FlaskForm):
     def validate(self, extra_validators: object = None) -> bool:
         """Field checks, then the checks across fields that Optional() fields would skip."""
         ok = super().validate(extra_validators)  # type: ignore[arg-type]
-        checks = (self._check_location, self._check_contact, self._check_language)
+        checks = (
+            self._check_location,
+            self._check_contact,
+            self._check_language,
+            self._check_reason,
+        )
         return all([check() for check in checks]) and ok
 
     def _check_location(self) -> bool:
@@ -211,6 +232,16 @@ class RegistrantForm(FlaskForm):
         add_error(
             self.phone,
             _l("Give at least one way to reach the person: phone, mobile, fax or email."),
+        )
+        return False
+
+    def _check_reason(self) -> bool:
+        """49-10 requires 避難支援等を必要とする事由: at least one category."""
+        if any(getattr(self, name).data for name in REASON_FIELDS):
+            return True
+        add_error(
+            self.reason_elderly_care,
+            _l("Tick at least one reason why the person needs support."),
         )
         return False
 
@@ -234,7 +265,8 @@ PLAIN_FIELDS = (
     "mobile_phone",
     "fax",
     "email",
-    "support_reason",
+    *REASON_FIELDS,
+    "support_reason_detail",
     "latitude",
     "longitude",
     "device_ventilator",

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..models import COMMUNICATION_FIELDS, DEVICE_FIELDS, Registrant
+from ..reasons import categories_of
 
 
 def _devices(r: Registrant) -> list[str]:
@@ -40,7 +41,8 @@ READERS: dict[str, Any] = {
     "mobile_phone": lambda r: r.mobile_phone,
     "fax": lambda r: r.fax,
     "email": lambda r: r.email,
-    "support_reason": lambda r: r.support_reason,
+    "support_categories": categories_of,
+    "support_reason_detail": lambda r: r.support_reason_detail,
     "district": lambda r: {"id": r.district_id, "code": r.district.code, "name": r.district.name},
     "latitude": lambda r: r.latitude,
     "longitude": lambda r: r.longitude,
