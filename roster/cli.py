@@ -6,6 +6,7 @@ import getpass
 import os
 import random
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -116,20 +117,51 @@ def create_user_command(
 
 
 @click.command("verify-audit")
-def verify_audit_command() -> None:
-    """Check the audit hash chain; exit 1 naming the first bad event."""
+@click.option(
+    "--checkpoints",
+    "checkpoint_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Checkpoint file (audit.checkpoint_file, and its rotated copies); may be repeated.",
+)
+def verify_audit_command(checkpoint_files: tuple[Path, ...]) -> None:
+    """Check the audit hash chain; exit 1 naming the first bad event. With --checkpoints,
+    also check that the chain holds every head written outside the database."""
     from .audit.operations import verify_chain
 
     report = verify_chain(db.session)
-    if report.ok:
-        click.echo(f"audit chain intact: {report.checked} events")
-        # Written down elsewhere (a ticket, syslog, paper), this proves later that no event
-        # up to here was cut off.
-        click.echo(f"head: event {report.head_seq} {report.head_hash}")
+    if not report.ok:
+        click.echo(
+            f"audit chain broken at event {report.first_bad_seq}: {report.reason} "
+            f"({report.checked} events verified before it)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"audit chain intact: {report.checked} events")
+    # Written down elsewhere (a ticket, syslog, paper), this proves later that no event
+    # up to here was cut off.
+    click.echo(f"head: event {report.head_seq} {report.head_hash}")
+    if checkpoint_files:
+        verify_checkpoint_files(report.head_seq, checkpoint_files)
+
+
+def verify_checkpoint_files(head_seq: int, paths: tuple[Path, ...]) -> None:
+    """Compare the chain with the checkpoint files; exit 1 naming the first that disagrees."""
+    from .audit.checkpoints import CheckpointFormatError, read_checkpoints, verify_checkpoints
+
+    try:
+        result = verify_checkpoints(db.session, head_seq, read_checkpoints(paths))
+    except CheckpointFormatError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    if result.ok:
+        click.echo(f"{result.checked} checkpoints agree with the chain")
         return
+    point = result.checkpoint
+    assert point is not None
     click.echo(
-        f"audit chain broken at event {report.first_bad_seq}: {report.reason} "
-        f"({report.checked} events verified before it)",
+        f"checkpoint {point.source}:{point.line_no} (written {point.written_at}) names "
+        f"event {point.seq}, but {result.reason}",
         err=True,
     )
     sys.exit(1)
