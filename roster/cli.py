@@ -7,6 +7,7 @@ import os
 import random
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -167,6 +168,77 @@ def verify_checkpoint_files(head_seq: int, paths: tuple[Path, ...]) -> None:
     sys.exit(1)
 
 
+@click.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(dest: Path) -> None:
+    """Write a consistent copy of the database and its manifest into the new folder DEST,
+    while the app runs."""
+    from .backups.manifests import BackupError
+    from .backups.operations import backup_database
+
+    try:
+        manifest = backup_database(
+            current_app.config["DATABASE_URL"], dest, current_app.config["BACKUP_PG_BIN_DIR"]
+        )
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = sum(manifest.row_counts.values())
+    click.echo(
+        f"backup written to {dest}: {manifest.engine}, {rows:,} rows in "
+        f"{len(manifest.row_counts)} tables, audit head event {manifest.audit_head_seq}, "
+        f"SHA-256 {manifest.dump_sha256}"
+    )
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace a database that already holds rows.")
+def restore_command(src: Path, replace: bool) -> None:
+    """Restore the backup in folder SRC, verify the audit chain and compare the rows per
+    table with the manifest; exit 1 if they differ or the chain does not verify."""
+    from .backups.manifests import BackupError
+    from .backups.operations import restore_database
+
+    try:
+        report = restore_database(
+            current_app.config["DATABASE_URL"],
+            src,
+            replace=replace,
+            pg_bin_dir=current_app.config["BACKUP_PG_BIN_DIR"],
+        )
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    print_restore_report(report)
+    if not report.ok:
+        sys.exit(1)
+
+
+def print_restore_report(report: Any) -> None:
+    """The rows per table beside the manifest's, the schema revision and the audit chain."""
+    manifest, restored = report.manifest, report.restored
+    click.echo(f"{'table':<32} {'backup':>10} {'restored':>10}")
+    for name in sorted(manifest.row_counts.keys() | restored.row_counts.keys()):
+        want, got = manifest.row_counts.get(name), restored.row_counts.get(name)
+        mark = "" if want == got else "  DIFFERS"
+        click.echo(f"{name:<32} {want if want is not None else '-':>10} "
+                   f"{got if got is not None else '-':>10}{mark}")
+    click.echo(f"schema revision: {restored.alembic_revision} "
+               f"(backup: {manifest.alembic_revision})")
+    chain = report.chain
+    if chain.ok:
+        click.echo(f"audit chain intact: {chain.checked} events, head event {chain.head_seq} "
+                   f"(backup: {manifest.audit_head_seq})")
+    else:
+        click.echo(f"audit chain broken at event {chain.first_bad_seq}: {chain.reason}", err=True)
+    if report.ok:
+        click.echo(
+            "restored. Events after the backup are gone: move audit.checkpoint_file aside "
+            "(keep it) before the app runs, or verify-audit --checkpoints will name them."
+        )
+    else:
+        click.echo("the restored database does not match the backup's manifest", err=True)
+
+
 @click.command("demo")
 @click.option(
     "--registrants",
@@ -249,6 +321,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(create_user_command)
     app.cli.add_command(verify_audit_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(import_hazard)
     app.cli.add_command(plans_group)
