@@ -7,7 +7,7 @@ import os
 import random
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -17,6 +17,9 @@ from sqlalchemy import func, select
 from .config import PROJECT_DIR
 from .extensions import db, refresh_statistics
 from .models import Organisation, Registrant, Role, User
+
+if TYPE_CHECKING:
+    from .backups.operations import RestoreReport
 
 
 def alembic_config():  # type: ignore[no-untyped-def]
@@ -213,7 +216,7 @@ def restore_command(src: Path, replace: bool) -> None:
         sys.exit(1)
 
 
-def print_restore_report(report: Any) -> None:
+def print_restore_report(report: RestoreReport) -> None:
     """The rows per table beside the manifest's, the schema revision and the audit chain."""
     manifest, restored = report.manifest, report.restored
     click.echo(f"{'table':<32} {'backup':>10} {'restored':>10}")
