@@ -89,8 +89,9 @@ def test_a_refused_request_leaves_no_personal_data_in_the_event(
     assert response.status_code == 403
     (event,) = refusals(db, start)
     text = " ".join(str(v) for v in (event.object_id, event.detail, event.actor_name))
-    for secret in (person.name, person.address, "042-999-1234", str(person.id)):
+    for secret in (person.name, person.address, "042-999-1234", f"/{person.id}/"):
         assert secret not in text
+    assert event.object_id == "registrants.edit"
     assert json.loads(event.detail)["rule"] == "/registrants/<id:registrant_id>/edit"
 
 
