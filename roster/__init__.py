@@ -21,8 +21,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     from . import cli, i18n, security, web
+    from .audit import checkpoints, refusals
 
     security.register(app)
+    refusals.register(app)
+    checkpoints.register(app)
     i18n.register(app)
     web.register(app)
     cli.register(app)

@@ -6,6 +6,8 @@ import getpass
 import os
 import random
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask, current_app
@@ -15,6 +17,9 @@ from sqlalchemy import func, select
 from .config import PROJECT_DIR
 from .extensions import db, refresh_statistics
 from .models import Organisation, Registrant, Role, User
+
+if TYPE_CHECKING:
+    from .backups.operations import RestoreReport
 
 
 def alembic_config():  # type: ignore[no-untyped-def]
@@ -116,23 +121,125 @@ def create_user_command(
 
 
 @click.command("verify-audit")
-def verify_audit_command() -> None:
-    """Check the audit hash chain; exit 1 naming the first bad event."""
+@click.option(
+    "--checkpoints",
+    "checkpoint_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Checkpoint file (audit.checkpoint_file, and its rotated copies); may be repeated.",
+)
+def verify_audit_command(checkpoint_files: tuple[Path, ...]) -> None:
+    """Check the audit hash chain; exit 1 naming the first bad event. With --checkpoints,
+    also check that the chain holds every head written outside the database."""
     from .audit.operations import verify_chain
 
     report = verify_chain(db.session)
-    if report.ok:
-        click.echo(f"audit chain intact: {report.checked} events")
-        # Written down elsewhere (a ticket, syslog, paper), this proves later that no event
-        # up to here was cut off.
-        click.echo(f"head: event {report.head_seq} {report.head_hash}")
+    if not report.ok:
+        click.echo(
+            f"audit chain broken at event {report.first_bad_seq}: {report.reason} "
+            f"({report.checked} events verified before it)",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(f"audit chain intact: {report.checked} events")
+    # Written down elsewhere (a ticket, syslog, paper), this proves later that no event
+    # up to here was cut off.
+    click.echo(f"head: event {report.head_seq} {report.head_hash}")
+    if checkpoint_files:
+        verify_checkpoint_files(report.head_seq, checkpoint_files)
+
+
+def verify_checkpoint_files(head_seq: int, paths: tuple[Path, ...]) -> None:
+    """Compare the chain with the checkpoint files; exit 1 naming the first that disagrees."""
+    from .audit.checkpoints import CheckpointFormatError, read_checkpoints, verify_checkpoints
+
+    try:
+        result = verify_checkpoints(db.session, head_seq, read_checkpoints(paths))
+    except CheckpointFormatError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    if result.ok:
+        click.echo(f"{result.checked} checkpoints agree with the chain")
         return
+    point = result.checkpoint
+    assert point is not None
     click.echo(
-        f"audit chain broken at event {report.first_bad_seq}: {report.reason} "
-        f"({report.checked} events verified before it)",
+        f"checkpoint {point.source}:{point.line_no} (written {point.written_at}) names "
+        f"event {point.seq}, but {result.reason}",
         err=True,
     )
     sys.exit(1)
+
+
+@click.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(dest: Path) -> None:
+    """Write a consistent copy of the database and its manifest into the new folder DEST,
+    while the app runs."""
+    from .backups.manifests import BackupError
+    from .backups.operations import backup_database
+
+    try:
+        manifest = backup_database(
+            current_app.config["DATABASE_URL"], dest, current_app.config["BACKUP_PG_BIN_DIR"]
+        )
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = sum(manifest.row_counts.values())
+    click.echo(
+        f"backup written to {dest}: {manifest.engine}, {rows:,} rows in "
+        f"{len(manifest.row_counts)} tables, audit head event {manifest.audit_head_seq}, "
+        f"SHA-256 {manifest.dump_sha256}"
+    )
+
+
+@click.command("restore")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace a database that already holds rows.")
+def restore_command(src: Path, replace: bool) -> None:
+    """Restore the backup in folder SRC, verify the audit chain and compare the rows per
+    table with the manifest; exit 1 if they differ or the chain does not verify."""
+    from .backups.manifests import BackupError
+    from .backups.operations import restore_database
+
+    try:
+        report = restore_database(
+            current_app.config["DATABASE_URL"],
+            src,
+            replace=replace,
+            pg_bin_dir=current_app.config["BACKUP_PG_BIN_DIR"],
+        )
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    print_restore_report(report)
+    if not report.ok:
+        sys.exit(1)
+
+
+def print_restore_report(report: RestoreReport) -> None:
+    """The rows per table beside the manifest's, the schema revision and the audit chain."""
+    manifest, restored = report.manifest, report.restored
+    click.echo(f"{'table':<32} {'backup':>10} {'restored':>10}")
+    for name in sorted(manifest.row_counts.keys() | restored.row_counts.keys()):
+        want, got = manifest.row_counts.get(name), restored.row_counts.get(name)
+        mark = "" if want == got else "  DIFFERS"
+        click.echo(f"{name:<32} {want if want is not None else '-':>10} "
+                   f"{got if got is not None else '-':>10}{mark}")
+    click.echo(f"schema revision: {restored.alembic_revision} "
+               f"(backup: {manifest.alembic_revision})")
+    chain = report.chain
+    if chain.ok:
+        click.echo(f"audit chain intact: {chain.checked} events, head event {chain.head_seq} "
+                   f"(backup: {manifest.audit_head_seq})")
+    else:
+        click.echo(f"audit chain broken at event {chain.first_bad_seq}: {chain.reason}", err=True)
+    if report.ok:
+        click.echo(
+            "restored. Events after the backup are gone: move audit.checkpoint_file aside "
+            "(keep it) before the app runs, or verify-audit --checkpoints will name them."
+        )
+    else:
+        click.echo("the restored database does not match the backup's manifest", err=True)
 
 
 @click.command("demo")
@@ -217,6 +324,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(create_user_command)
     app.cli.add_command(verify_audit_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(import_hazard)
     app.cli.add_command(plans_group)

@@ -84,6 +84,30 @@ def plan_priority(raw: dict[str, Any]) -> dict[str, Any]:
     return {"PLAN_PRIORITY_WEIGHTS": weights, "PLAN_PRIORITY_BANDS": bands}
 
 
+def project_path(value: str) -> str:
+    """A path from the settings, a relative one taken from the project directory."""
+    path = Path(value)
+    return str(path if path.is_absolute() else PROJECT_DIR / path)
+
+
+def audit_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    """Where the chain's head is written outside the database, and how many refused requests
+    one user or address may leave in the trail per minute ([audit])."""
+    audit = raw.get("audit", {})
+    checkpoint_file = str(audit.get("checkpoint_file", "instance/audit-checkpoints.log"))
+    if not checkpoint_file:
+        raise ConfigError("audit.checkpoint_file must name a file")
+    per_minute = int(audit.get("refusals_per_minute", 10))
+    if per_minute < 1:
+        raise ConfigError(f"audit.refusals_per_minute must be at least 1, not {per_minute}")
+    return {
+        "AUDIT_CHECKPOINT_FILE": project_path(checkpoint_file),
+        "AUDIT_CHECKPOINT_SYSLOG": bool(audit.get("checkpoint_syslog", False)),
+        "AUDIT_REFUSALS_PER_MINUTE": per_minute,
+        "BACKUP_PG_BIN_DIR": str(raw.get("backup", {}).get("pg_bin_dir", "")),
+    }
+
+
 def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
     """Translate the TOML sections into the flat keys Flask and its extensions read."""
     security = raw.get("security", {})
@@ -123,6 +147,7 @@ def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
         "MAP_TILES": str(raw.get("maps", {}).get("tiles", "gsi_pale")),
         "MAP_TILES_ATTRIBUTION": str(raw.get("maps", {}).get("tiles_attribution", "")),
         **plan_priority(raw),
+        **audit_settings(raw),
         "DEMO_PASSWORD": os.environ.get("ROSTER_DEMO_PASSWORD")
         or raw.get("demo", {}).get("password", "demo"),
         "DEMO_REGISTRANTS": int(raw.get("demo", {}).get("registrants", 3000)),

@@ -192,6 +192,7 @@ ACTION_LABELS: dict[str, object] = {
     "login.paused": _l("Sign-in paused after failures"),
     "login.inactive": _l("Sign-in to a deactivated account"),
     "registrant.denied": _l("Refused: a person not visible to the user"),
+    "request.refused": _l("Refused request"),
     "logout": _l("Signed out"),
     "password.change": _l("Changed own password"),
     "password.reset": _l("Reset a password"),

@@ -101,6 +101,8 @@ def register_errors(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
     from flask_wtf.csrf import CSRFError
 
+    from .audit.refusals import mark_csrf_refusal
+
     messages = {
         400: (_l("Bad request"), _l("The request could not be understood.")),
         403: (_l("Not allowed"), _l("Your role does not allow this page.")),
@@ -120,6 +122,7 @@ def register_errors(app: Flask) -> None:
         code = getattr(exc, "code", 500) or 500
         title, message = messages.get(code, messages[500])
         if isinstance(exc, CSRFError):
+            mark_csrf_refusal()
             message = csrf_message
         if request.path.startswith("/api/"):
             return jsonify(error=str(title)), code

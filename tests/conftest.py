@@ -72,6 +72,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "SECRET_KEY": "test-secret",
             "AUDIT_KEY": "test-audit-key",
             "IMPORT_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+            "AUDIT_CHECKPOINT_FILE": str(tmp_path_factory.mktemp("audit") / "checkpoints.log"),
             "ARGON2_FAST": True,
             "WTF_CSRF_ENABLED": False,
         }

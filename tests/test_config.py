@@ -69,3 +69,24 @@ def test_behind_a_trusted_proxy_the_client_address_is_the_forwarded_one():
     assert seen["addr"] == "203.0.113.9"
     trust_proxies(inner, 0)(dict(environ), None)
     assert seen["addr"] == "127.0.0.1", "without trusted proxies the header is ignored"
+
+
+def test_the_audit_checkpoint_file_defaults_to_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("ROSTER_DATABASE_URL", raising=False)
+    settings = flask_settings(load_file(DEFAULT_CONFIG), tmp_path)
+    assert settings["AUDIT_CHECKPOINT_FILE"].endswith("instance/audit-checkpoints.log")
+    assert settings["AUDIT_CHECKPOINT_SYSLOG"] is False
+    assert settings["AUDIT_REFUSALS_PER_MINUTE"] == 10
+    assert settings["BACKUP_PG_BIN_DIR"] == ""
+
+
+def test_a_refusal_quota_below_one_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="audit.refusals_per_minute must be at least 1"):
+        flask_settings({"database": {"url": "sqlite://"}, "audit": {"refusals_per_minute": 0}},
+                       tmp_path)
+
+
+def test_an_empty_checkpoint_file_setting_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="audit.checkpoint_file must name a file"):
+        flask_settings({"database": {"url": "sqlite://"}, "audit": {"checkpoint_file": ""}},
+                       tmp_path)

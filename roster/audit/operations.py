@@ -94,6 +94,7 @@ def record_event(
     event.hash = hash_of(event)
     session.add(event)
     head.last_seq, head.last_hash = event.seq, event.hash
+    session.info["audit_head"] = (event.seq, event.hash)  # for audit.checkpoints, at commit
     session.flush()
     return event
 
@@ -121,6 +122,7 @@ def record_events(session: DbSession, events: list[dict[str, Any]]) -> None:
     session.execute(
         update(AuditHead).where(AuditHead.id == 1).values(last_seq=seq, last_hash=prev_hash)
     )
+    session.info["audit_head"] = (seq, prev_hash)  # for audit.checkpoints, at commit
     session.expire_all()
 
 
