@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from .config import PROJECT_DIR
 from .extensions import db, refresh_statistics
 from .models import Organisation, Registrant, Role, User
+from .passwords import password_problem
 
 
 def alembic_config():  # type: ignore[no-untyped-def]
@@ -96,10 +97,11 @@ def create_user_command(
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Again: "):
             raise click.UsageError("the passwords differ")
-    if len(password) < current_app.config["MIN_PASSWORD_LENGTH"]:
-        raise click.UsageError(
-            f"use at least {current_app.config['MIN_PASSWORD_LENGTH']} characters"
-        )
+    problem = password_problem(
+        password, username=username, min_length=current_app.config["MIN_PASSWORD_LENGTH"]
+    )
+    if problem:
+        raise click.UsageError(problem)
     try:
         create_user(
             db.session,

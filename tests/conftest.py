@@ -73,6 +73,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "AUDIT_KEY": "test-audit-key",
             "IMPORT_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
             "ARGON2_FAST": True,
+            # Fixture users have no second factor; tests of the required case turn it on.
+            "REQUIRE_TOTP": False,
             "WTF_CSRF_ENABLED": False,
         }
     )

@@ -45,7 +45,7 @@ from .registrants import (
 from .rounds import MailingRound, RoundMember
 from .searches import SavedSearch
 from .shelters import HAZARDS, Shelter
-from .users import Role, User
+from .users import RecoveryCode, Role, User
 
 __all__ = [
     "Agreement",
@@ -83,6 +83,7 @@ __all__ = [
     "MailingRound",
     "RoundMember",
     "RegistrantStatus",
+    "RecoveryCode",
     "Role",
     "Sex",
     "Source",
