@@ -10,6 +10,7 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from .config import PROJECT_DIR
@@ -97,9 +98,10 @@ def create_user_command(
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Again: "):
             raise click.UsageError("the passwords differ")
-    problem = password_problem(
-        password, username=username, min_length=current_app.config["MIN_PASSWORD_LENGTH"]
-    )
+    with force_locale("en"):  # as every other message of the command line
+        problem = password_problem(
+            password, username=username, min_length=current_app.config["MIN_PASSWORD_LENGTH"]
+        )
     if problem:
         raise click.UsageError(problem)
     try:
