@@ -91,9 +91,9 @@ def require_login() -> Response | None:
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
         return _first("password change required", "auth.change_password")
     # A partner system's bearer token stands for a system, not a person: no second factor.
-    if g.get("api_token_id") is None and must_enrol(current_user):
-        if request.endpoint not in ENROLMENT_ENDPOINTS:
-            return _first("second factor enrolment required", "factors.overview")
+    token = g.get("api_token_id")
+    if token is None and request.endpoint not in ENROLMENT_ENDPOINTS and must_enrol(current_user):
+        return _first("second factor enrolment required", "factors.overview")
     return None
 
 

@@ -11,11 +11,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import pyotp
 import pytest
 from flask import Flask
 from sqlalchemy import select
-
-import pyotp
 
 from roster.extensions import db as database
 from roster.models import (

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import func, select
 
+from roster.auth.totp import start_enrolment
 from roster.models import (
     AuditEvent,
     ConsentRecord,
@@ -20,7 +21,6 @@ from roster.models import (
     Role,
     User,
 )
-from roster.auth.totp import start_enrolment
 from roster.models.base import utcnow
 from roster.passwords import hash_password, verify_password
 
@@ -333,6 +333,24 @@ def test_an_admin_created_user_is_sent_to_change_their_password_from_every_page(
     assert response.status_code == 302
     assert not newcomer.must_change_password
     assert client.get("/registrants/").status_code == 200
+
+
+def test_the_temporary_password_is_refused_as_the_new_one(
+    client: IsolatedClient, auth: AuthActions, db: Any, place: dict[str, Any]
+) -> None:
+    english(client)
+    admin_creates(client, auth)
+    newcomer = db.scalars(select(User).where(User.username == "newcomer")).one()
+    auth.login("newcomer", TEMPORARY)
+    response = client.post(
+        "/account/password",
+        data={"current_password": TEMPORARY, "new_password": TEMPORARY, "confirm": TEMPORARY},
+    )
+    assert response.status_code == 422
+    assert SAME in response.get_data(as_text=True)
+    db.expire_all()
+    assert newcomer.must_change_password
+    assert client.get("/registrants/").headers["Location"] == "/account/password"
 
 
 def test_a_password_reset_by_an_admin_ends_the_users_sessions_and_forces_a_change(
