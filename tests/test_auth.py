@@ -338,9 +338,9 @@ def test_an_admin_created_user_is_sent_to_change_their_password_from_every_page(
 def test_the_temporary_password_is_refused_as_the_new_one(
     client: IsolatedClient, auth: AuthActions, db: Any, place: dict[str, Any]
 ) -> None:
-    english(client)
     admin_creates(client, auth)
     newcomer = db.scalars(select(User).where(User.username == "newcomer")).one()
+    english(client)
     auth.login("newcomer", TEMPORARY)
     response = client.post(
         "/account/password",
