@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from .config import PROJECT_DIR
 from .extensions import db, refresh_statistics
 from .models import Organisation, Registrant, Role, User
+from .passwords import password_problem
 
 if TYPE_CHECKING:
     from .backups.operations import RestoreReport
@@ -101,10 +103,12 @@ def create_user_command(
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Again: "):
             raise click.UsageError("the passwords differ")
-    if len(password) < current_app.config["MIN_PASSWORD_LENGTH"]:
-        raise click.UsageError(
-            f"use at least {current_app.config['MIN_PASSWORD_LENGTH']} characters"
+    with force_locale("en"):  # as every other message of the command line
+        problem = password_problem(
+            password, username=username, min_length=current_app.config["MIN_PASSWORD_LENGTH"]
         )
+    if problem:
+        raise click.UsageError(problem)
     try:
         create_user(
             db.session,

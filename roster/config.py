@@ -108,6 +108,23 @@ def audit_settings(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def min_password_length(security: dict[str, Any]) -> int:
+    """The shortest password accepted: 12 by default, and never below 8."""
+    length = int(security.get("min_password_length", 12))
+    if length < 8:
+        raise ConfigError(f"security.min_password_length must be at least 8, not {length}")
+    return length
+
+
+def require_totp(security: dict[str, Any]) -> bool:
+    """Whether admins and staff must use a second factor. Only a TOML true or false: the
+    string "false" would otherwise read as true, and a typo must not turn the factor off."""
+    required = security.get("require_totp", True)
+    if not isinstance(required, bool):
+        raise ConfigError(f"security.require_totp must be true or false, not {required!r}")
+    return required
+
+
 def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
     """Translate the TOML sections into the flat keys Flask and its extensions read."""
     security = raw.get("security", {})
@@ -128,7 +145,8 @@ def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": int(raw.get("security", {}).get("max_upload_mb", 64)) * 2**20,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
-        "MIN_PASSWORD_LENGTH": int(security.get("min_password_length", 10)),
+        "MIN_PASSWORD_LENGTH": min_password_length(security),
+        "REQUIRE_TOTP": require_totp(security),
         "TRUSTED_PROXIES": int(security.get("trusted_proxies", 0)),
         "BABEL_DEFAULT_LOCALE": locales[0],
         "BABEL_DEFAULT_TIMEZONE": i18n.get("timezone", "Asia/Tokyo"),

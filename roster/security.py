@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .auth.totp import must_enrol
 from .extensions import csrf, db, login_manager
 from .i18n import local_today
 from .maps.picker import tile_origin
@@ -17,9 +18,15 @@ from .models.base import utcnow
 from .partners.tokens import authenticate
 
 #: The only endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.set_locale", "health.healthz", "static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"auth.login", "auth.second_factor", "auth.set_locale", "health.healthz", "static"}
+)
 #: Endpoints a user who must change their password may still reach.
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "static"})
+#: Endpoints a user who must set up a second factor may still reach.
+ENROLMENT_ENDPOINTS = frozenset(
+    {"factors.overview", "factors.start", "auth.logout", "static"}
+)
 
 
 def register(app: Flask) -> None:
@@ -82,12 +89,21 @@ def require_login() -> Response | None:
     if not current_user.is_authenticated:
         return unauthorized()
     if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
-        if request.path.startswith("/api/"):
-            response = jsonify(error="password change required")
-            response.status_code = 403
-            return response
-        return redirect(url_for("auth.change_password"))  # type: ignore[return-value]
+        return _first("password change required", "auth.change_password")
+    # A partner system's bearer token stands for a system, not a person: no second factor.
+    token = g.get("api_token_id")
+    if token is None and request.endpoint not in ENROLMENT_ENDPOINTS and must_enrol(current_user):
+        return _first("second factor enrolment required", "factors.overview")
     return None
+
+
+def _first(reason: str, endpoint: str) -> Response:
+    """Send the user to what they must do before anything else (an API caller gets a 403)."""
+    if request.path.startswith("/api/"):
+        response = jsonify(error=reason)
+        response.status_code = 403
+        return response
+    return redirect(url_for(endpoint))  # type: ignore[return-value]
 
 
 def security_headers(response: Response) -> Response:

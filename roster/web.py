@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .audit.views import bp as audit_bp
+    from .auth.factor_views import bp as factors_bp
     from .auth.views import bp as auth_bp
     from .consent.views import bp as consent_bp
     from .dashboard.views import bp as dashboard_bp
@@ -41,6 +42,7 @@ def register(app: Flask) -> None:
     for bp in (
         health_bp,
         auth_bp,
+        factors_bp,
         registrants_bp,
         consent_bp,
         admin_bp,

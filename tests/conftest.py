@@ -74,6 +74,8 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             "IMPORT_UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
             "AUDIT_CHECKPOINT_FILE": str(tmp_path_factory.mktemp("audit") / "checkpoints.log"),
             "ARGON2_FAST": True,
+            # Fixture users have no second factor; tests of the required case turn it on.
+            "REQUIRE_TOTP": False,
             "WTF_CSRF_ENABLED": False,
         }
     )

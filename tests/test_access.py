@@ -11,11 +11,21 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import pyotp
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from roster.models import AuditEvent, ConsentState, PartnerCategory, RegistrantStatus, Role
+from roster.extensions import db as database
+from roster.models import (
+    AuditEvent,
+    ConsentState,
+    PartnerCategory,
+    RegistrantStatus,
+    Role,
+    User,
+)
+from roster.models.base import utcnow
 
 from .conftest import AuthActions, IsolatedClient
 
@@ -36,11 +46,22 @@ USERNAMES = {
 
 
 def sign_in(auth: AuthActions, role: str) -> None:
+    """Sign in as the role's fixture user, with the app's current code if it has a factor."""
     if role == "anon":
         return
     response = auth.login(USERNAMES[role])
     assert response.status_code == 302, f"{role} could not sign in"
+    if response.headers["Location"] == "/login/code":
+        user = database.session.scalars(select(User).where(User.username == USERNAMES[role])).one()
+        response = auth.client.post("/login/code", data={"code": totp_code(user)})
     assert response.headers["Location"] == "/"
+
+
+def totp_code(user: User, ahead: int = 0) -> str:
+    """The code the user's authenticator app shows now (or `ahead` steps of 30 s later)."""
+    assert user.totp_secret is not None
+    totp = pyotp.TOTP(user.totp_secret)
+    return totp.generate_otp(totp.timecode(utcnow()) + ahead)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -52,6 +73,7 @@ HOME = (302, "/")
 REGISTER = (302, "/registrants/")
 USERS = (302, "/admin/users")
 PORTAL = (302, "/portal/")
+FACTOR = (302, "/account/two-factor")
 
 #: rule -> the URL requested for it. Registrant routes use the *refusing* person (in the
 #: partner's district, but not consenting), so the partner column shows the 404 policy.
@@ -60,6 +82,14 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/login": lambda w: "/login",
     "/logout": lambda w: "/logout",
     "/account/password": lambda w: "/account/password",
+    "/login/code": lambda w: "/login/code",
+    "/account/two-factor": lambda w: "/account/two-factor",
+    "/account/two-factor/start": lambda w: "/account/two-factor/start",
+    "/account/two-factor/recovery-codes": lambda w: "/account/two-factor/recovery-codes",
+    "/account/two-factor/disable": lambda w: "/account/two-factor/disable",
+    "/admin/users/<id:user_id>/two-factor/reset": (
+        lambda w: f"/admin/users/{w['target'].id}/two-factor/reset"
+    ),
     "/locale": lambda w: "/locale",
     "/": lambda w: "/",
     "/registrants/": lambda w: "/registrants/",
@@ -206,6 +236,14 @@ policy(ACCESS, "/healthz",                                    200,   200,   200,
 policy(ACCESS, "/login",                                      200,   HOME,  HOME,  HOME,  HOME)
 policy(ACCESS, "/logout",                                     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
 policy(ACCESS, "/account/password",                           LOGIN, 200,   200,   200,   200)
+# The code step needs the password step's marker: without it, back to the sign-in page.
+policy(ACCESS, "/login/code",                                 LOGIN, HOME,  HOME,  HOME,  HOME)
+policy(ACCESS, "/account/two-factor",                         LOGIN, 200,   200,   200,   200)
+policy(ACCESS, "/account/two-factor/start",                   LOGIN, FACTOR, FACTOR, FACTOR, FACTOR)
+# The fixture users have no second factor: nothing to replace or turn off.
+policy(ACCESS, "/account/two-factor/recovery-codes",          LOGIN, FACTOR, FACTOR, FACTOR, FACTOR)
+policy(ACCESS, "/account/two-factor/disable",                 LOGIN, FACTOR, FACTOR, FACTOR, FACTOR)
+policy(ACCESS, "/admin/users/<id:user_id>/two-factor/reset",  LOGIN, USERS, 403,   403,   403)
 policy(ACCESS, "/locale",                                     LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)
 policy(ACCESS, "/",                                           LOGIN, USERS, REGISTER, PORTAL, REGISTER)  # noqa: E501
 policy(ACCESS, "/registrants/",                               LOGIN, 403,   200,   200,   200)
@@ -317,6 +355,9 @@ policy(ACCESS, "/releases/<id:release_id>/report.csv",        LOGIN, 403,   200,
 # may gets the form back with its errors (422), and nothing is saved.
 policy(SUBMIT, "/login",                                      200,   HOME,  HOME,  HOME,  HOME)
 policy(SUBMIT, "/account/password",                           LOGIN, 422,   422,   422,   422)
+policy(SUBMIT, "/login/code",                                 LOGIN, HOME,  HOME,  HOME,  HOME)
+policy(SUBMIT, "/account/two-factor",                         LOGIN, 422,   422,   422,   422)
+policy(SUBMIT, "/account/two-factor/recovery-codes",          LOGIN, FACTOR, FACTOR, FACTOR, FACTOR)
 policy(SUBMIT, "/registrants/",                               LOGIN, 403,   REGISTER, REGISTER, REGISTER)  # noqa: E501
 policy(SUBMIT, "/registrants/new",                            LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/registrants/<id:registrant_id>/edit",       LOGIN, 403,   422,   403,   403)

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import func, select
 
+from roster.auth.totp import start_enrolment
 from roster.models import (
     AuditEvent,
     ConsentRecord,
@@ -20,16 +21,22 @@ from roster.models import (
     Role,
     User,
 )
+from roster.models.base import utcnow
 from roster.passwords import hash_password, verify_password
 
 from .conftest import TEST_PASSWORD, AuthActions, IsolatedClient
-from .test_access import URLS, new_client, sign_in
+from .test_access import URLS, new_client, sign_in, totp_code
 from .test_partners import csrf_agreement_form, csrf_dispose_form, csrf_not_a_pdf
 from .test_plans import csrf_partner_print, csrf_plan_form
 from .test_releases import csrf_declare, csrf_end, csrf_renew
 
 NEW_PASSWORD = "a much better passphrase"
 WRONG_LOGIN = "The user name or password is wrong."
+TOO_SHORT = "Use at least 12 characters."
+COMMON = "This password is on the list of commonly used passwords."
+HAS_NAME = "The password must not contain the user name."
+MONOTONOUS = "Do not use only repeated or sequential characters"
+SAME = "Choose a password different from the current one."
 
 
 @pytest.fixture()
@@ -300,7 +307,7 @@ def test_an_admin_created_user_is_sent_to_change_their_password_from_every_page(
     assert auth.login("newcomer", TEMPORARY).status_code == 302
     change = (302, "/account/password")
     rules = {rule.rule: rule.methods or set() for rule in app.url_map.iter_rules()}
-    allowed = {"/healthz", "/login", "/locale", "/logout", "/account/password"}
+    allowed = {"/healthz", "/login", "/login/code", "/locale", "/logout", "/account/password"}
     for rule, url in URLS.items():
         if rule in allowed:
             continue
@@ -326,6 +333,24 @@ def test_an_admin_created_user_is_sent_to_change_their_password_from_every_page(
     assert response.status_code == 302
     assert not newcomer.must_change_password
     assert client.get("/registrants/").status_code == 200
+
+
+def test_the_temporary_password_is_refused_as_the_new_one(
+    client: IsolatedClient, auth: AuthActions, db: Any, place: dict[str, Any]
+) -> None:
+    admin_creates(client, auth)
+    newcomer = db.scalars(select(User).where(User.username == "newcomer")).one()
+    english(client)
+    auth.login("newcomer", TEMPORARY)
+    response = client.post(
+        "/account/password",
+        data={"current_password": TEMPORARY, "new_password": TEMPORARY, "confirm": TEMPORARY},
+    )
+    assert response.status_code == 422
+    assert SAME in response.get_data(as_text=True)
+    db.expire_all()
+    assert newcomer.must_change_password
+    assert client.get("/registrants/").headers["Location"] == "/account/password"
 
 
 def test_a_password_reset_by_an_admin_ends_the_users_sessions_and_forces_a_change(
@@ -360,12 +385,21 @@ def test_a_password_reset_by_an_admin_ends_the_users_sessions_and_forces_a_chang
     ("current", "new", "confirm", "message"),
     [
         ("not my password", NEW_PASSWORD, NEW_PASSWORD, "The current password is wrong."),
-        (TEST_PASSWORD, "short", "short", "Use at least 10 characters."),
-        (TEST_PASSWORD, "123456789", "123456789", "Use at least 10 characters."),
+        (TEST_PASSWORD, "short", "short", TOO_SHORT),
+        (TEST_PASSWORD, "a1b2c3d4e5f", "a1b2c3d4e5f", TOO_SHORT),
+        (TEST_PASSWORD, "password1234", "password1234", COMMON),
+        (TEST_PASSWORD, "Password12!!", "Password12!!", COMMON),
+        (TEST_PASSWORD, "QWERTYUIOP12", "QWERTYUIOP12", COMMON),
+        (TEST_PASSWORD, "my T_Staff account", "my T_Staff account", HAS_NAME),
+        (TEST_PASSWORD, "zzzzzzzzzzzz", "zzzzzzzzzzzz", MONOTONOUS),
+        (TEST_PASSWORD, "123456789012", "123456789012", MONOTONOUS),
+        (TEST_PASSWORD, TEST_PASSWORD, TEST_PASSWORD, SAME),
         (TEST_PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "The passwords differ."),
         ("", NEW_PASSWORD, NEW_PASSWORD, "This field is required."),
     ],
-    ids=["wrong-current", "too-short", "one-short", "mismatch", "no-current"],
+    ids=["wrong-current", "too-short", "one-short", "common", "common-decorated",
+         "common-upper-case", "contains-user-name", "repeated", "sequential", "unchanged",
+         "mismatch", "no-current"],
 )
 def test_a_bad_password_change_is_refused_with_a_message_and_changes_nothing(
     app: Flask,
@@ -378,7 +412,7 @@ def test_a_bad_password_change_is_refused_with_a_message_and_changes_nothing(
     confirm: str,
     message: str,
 ) -> None:
-    assert app.config["MIN_PASSWORD_LENGTH"] == 10
+    assert app.config["MIN_PASSWORD_LENGTH"] == 12
     staff = world["users"]["staff"]
     english(client)
     sign_in(auth, "staff")
@@ -428,6 +462,22 @@ def person_form(person: Registrant | None, district_id: int) -> dict[str, str]:
     if person is not None:
         data.update(resident_no=person.resident_no, name="変更 後子", version=str(person.version))
     return data
+
+
+def enrolling_code(user: User) -> str:
+    """Start the user's enrolment (if not started) and give the code their app shows now."""
+    if user.totp_secret is None:
+        start_enrolment(user)
+    return totp_code(user)
+
+
+def enrolled_code(user: User) -> str:
+    """Give the user a second factor (if none yet) and a code one step ahead, so that the
+    code the sign-in itself used does not make this one a replay."""
+    if not user.has_totp:
+        start_enrolment(user)
+        user.totp_enabled_at = utcnow()
+    return totp_code(user, ahead=1)
 
 
 def _changed_locale(db: Any, w: dict[str, Any]) -> bool:
@@ -515,6 +565,36 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
         "admin",
         lambda w: {},
         lambda db, w: not w["target"].is_active_account,
+    ),
+    "/login/code": (
+        "anon",
+        lambda w: {"code": "123456"},
+        lambda db, w: False,  # no password step went before: only the 400 is checked
+    ),
+    "/account/two-factor/start": (
+        "staff",
+        lambda w: {},
+        lambda db, w: w["users"]["staff"].totp_secret is not None,
+    ),
+    "/account/two-factor": (
+        "staff",
+        lambda w: {"code": enrolling_code(w["users"]["staff"])},
+        lambda db, w: w["users"]["staff"].has_totp,
+    ),
+    "/account/two-factor/recovery-codes": (
+        "planner",
+        lambda w: {"code": enrolled_code(w["users"]["planner"])},
+        lambda db, w: bool(events(db, "totp.recovery_codes")),
+    ),
+    "/account/two-factor/disable": (
+        "planner",
+        lambda w: {"code": enrolled_code(w["users"]["planner"])},
+        lambda db, w: not w["users"]["planner"].has_totp,
+    ),
+    "/admin/users/<id:user_id>/two-factor/reset": (
+        "admin",
+        lambda w: {},
+        lambda db, w: bool(events(db, "totp.reset")),
     ),
     "/admin/users/<id:user_id>/release/<int(max=1):allowed>": (
         "admin",
@@ -704,6 +784,8 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
 #: What the control (with a token) answers where it is not a redirect: the upload shows its
 #: dry run, and an unknown upload token is not found.
 CONTROL_STATUS = {
+    "/account/two-factor": 200,  # the recovery codes, shown once
+    "/account/two-factor/recovery-codes": 200,
     "/imports/": 200,
     "/imports/<token>/apply": 404,
     "/imports/<token>/report.csv": 404,
@@ -726,6 +808,7 @@ CONTROL_STATUS = {
 #: Posts whose control changes nothing stored (a search; an unknown upload token; a
 #: presumption under the default opt_in rule, which allows none).
 NO_EFFECT = {
+    "/login/code",
     "/registrants/",
     "/imports/<token>/apply",
     "/imports/<token>/report.csv",
@@ -932,7 +1015,10 @@ def test_flask_create_user_gives_a_partner_its_organisation(
         (["--role", "partner"], "partner users need --organisation"),
         (["--role", "staff", "--organisation", "__ORG__"], "other roles take none"),
         (["--role", "partner", "--organisation", "存在しない団体"], "no organisation named"),
-        (["--role", "staff", "--password", "short"], "use at least 10 characters"),
+        (["--role", "staff", "--password", "short"], TOO_SHORT),
+        (["--role", "staff", "--password", "Password2024"], COMMON),
+        (["--role", "staff", "--password", "cli_user is me!"], HAS_NAME),
+        (["--role", "staff", "--password", "abcdefghijklmn"], MONOTONOUS),
         (["--role", "boss"], "Invalid value for '--role'"),
     ],
     ids=[
@@ -940,6 +1026,9 @@ def test_flask_create_user_gives_a_partner_its_organisation(
         "staff-with-organisation",
         "unknown-organisation",
         "short-password",
+        "common-password",
+        "password-with-the-user-name",
+        "sequential-password",
         "unknown-role",
     ],
 )

@@ -90,3 +90,29 @@ def test_an_empty_checkpoint_file_setting_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="audit.checkpoint_file must name a file"):
         flask_settings({"database": {"url": "sqlite://"}, "audit": {"checkpoint_file": ""}},
                        tmp_path)
+
+
+def test_the_shipped_config_requires_a_second_factor_and_12_character_passwords(tmp_path):
+    settings = flask_settings(load_file(DEFAULT_CONFIG), tmp_path)
+    assert settings["REQUIRE_TOTP"] is True
+    assert settings["MIN_PASSWORD_LENGTH"] == 12
+
+
+def test_without_the_settings_the_safe_defaults_apply(tmp_path):
+    settings = flask_settings({"database": {"url": "sqlite:///x.db"}}, tmp_path)
+    assert (settings["REQUIRE_TOTP"], settings["MIN_PASSWORD_LENGTH"]) == (True, 12)
+
+
+@pytest.mark.parametrize(
+    ("security", "message"),
+    [
+        ({"require_totp": "false"}, "security.require_totp must be true or false"),
+        ({"require_totp": 0}, "security.require_totp must be true or false"),
+        ({"min_password_length": 6}, "security.min_password_length must be at least 8"),
+    ],
+    ids=["string", "number", "too-short"],
+)
+def test_a_bad_password_length_or_second_factor_setting_is_refused(tmp_path, security, message):
+    raw = {"database": {"url": "sqlite:///x.db"}, "security": security}
+    with pytest.raises(ConfigError, match=message):
+        flask_settings(raw, tmp_path)

@@ -31,6 +31,9 @@ class UserForm(NewPasswordMixin, FlaskForm):
         self.role.choices = choices(Role)
         self.organisation_id.choices = [(0, "—")] + organisations
 
+    def password_owner_name(self) -> str:
+        return self.username.data or ""
+
     def validate_username(self, field: Field) -> None:
         if not USERNAME.match(field.data or ""):
             raise ValidationError(_l("Use 3–60 letters, digits, dots, hyphens or underscores."))

@@ -7,6 +7,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import permissions
+from ..auth.totp import reset as reset_second_factor
+from ..auth.totp import totp_required
 from ..decorators import require
 from ..extensions import db
 from ..models import Organisation, Role, User
@@ -33,7 +35,8 @@ def _organisations() -> list[Organisation]:
 def users() -> ResponseReturnValue:
     """Every account, its role and whether it is active."""
     rows = db.session.scalars(select(User).order_by(User.role, User.username)).all()
-    return render_template("admin/users.html", users=rows)
+    required = {u.id for u in rows if totp_required(u)}
+    return render_template("admin/users.html", users=rows, totp_required=required)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -72,7 +75,7 @@ def new_user() -> ResponseReturnValue:
 def reset(user_id: int) -> ResponseReturnValue:
     """Set a temporary password; the user's sessions end and they must choose a new one."""
     user = get_or_404(User, user_id)
-    form = ResetPasswordForm()
+    form = ResetPasswordForm().for_account(user)
     if form.validate_on_submit():
         reset_password(db.session, user, form.new_password.data or "", current_user)
         db.session.commit()
@@ -119,4 +122,17 @@ def release_authority(user_id: int, allowed: int) -> ResponseReturnValue:
             else _("%(name)s may no longer declare a disaster-time release.", name=user.username)
         )
         flash(message, "info")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<id:user_id>/two-factor/reset")
+@require(permissions.can_manage_users)
+def reset_factor(user_id: int) -> ResponseReturnValue:
+    """Take away a user's second factor (a lost or replaced phone): audited; their sessions
+    end, and where the factor is required they must set it up again at their next sign-in."""
+    user = get_or_404(User, user_id)
+    reset_second_factor(db.session, user, current_user)
+    db.session.commit()
+    flash(_("The second factor of %(name)s was reset. They set it up again at their next "
+            "sign-in.", name=user.username), "info")
     return redirect(url_for("admin.users"))

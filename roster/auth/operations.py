@@ -6,6 +6,8 @@ import hashlib
 import hmac
 from datetime import timedelta
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select, text, update
 
 from ..audit.operations import audit_key, client_address, record_event
@@ -14,6 +16,7 @@ from ..models import AuditEvent, AuditHead, User
 from ..models.base import utcnow
 from ..passwords import hash_password, verify_password, verify_unknown_user
 from ..registrants.searches import forget_expired_searches
+from .totp import accept_code
 
 #: Failed sign-ins within the window before further tries are refused: per account, and
 #: (higher, as an office shares one address) per client address.
@@ -23,6 +26,11 @@ FAILURE_WINDOW = timedelta(minutes=15)
 #: A name that is no account is logged as this prefix and a keyed digest of what was typed:
 #: the typed text may be a password, yet repeated guesses at one name still add up.
 UNKNOWN_PREFIX = "?"
+
+
+#: Session key of the marker the password step leaves for the code step, and its lifetime.
+PENDING = "second_factor"
+PENDING_SECONDS = 300
 
 
 class TooManyFailuresError(Exception):
@@ -99,10 +107,60 @@ def authenticate(session: DbSession, username: str, password: str) -> User | Non
     if not user.is_active_account:
         record_event(session, "login.inactive", actor_name=name)
         raise InactiveAccountError(name)
+    if user.has_totp:
+        # Not signed in yet: the code step (verify_second_factor) completes it.
+        record_event(session, "login.password", actor=user)
+    else:
+        complete_login(session, user)
+    return user
+
+
+def complete_login(session: DbSession, user: User) -> None:
+    """Every factor checked: stamp and audit the sign-in."""
     user.last_login_at = utcnow()
     record_event(session, "login", actor=user)
     forget_expired_searches(session)
-    return user
+
+
+def verify_second_factor(session: DbSession, user: User, code: str) -> bool:
+    """The sign-in's second step: a TOTP code, or a recovery code (then spent).
+
+    A wrong or replayed code is a failed sign-in like a wrong password, so it counts towards
+    the same pause (MAX_FAILURES per account in FAILURE_WINDOW): six digits cannot be tried
+    one after another.
+    """
+    _serialise_attempts(session, user.username)
+    if _paused(session, user.username):
+        record_event(session, "login.paused", actor_name=user.username)
+        raise TooManyFailuresError(user.username)
+    if accept_code(session, user, code):
+        complete_login(session, user)
+        return True
+    record_event(session, "login.failed", actor_name=user.username, detail={"step": "code"})
+    return False
+
+
+def _marker_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="roster.second-factor")
+
+
+def pending_marker(user: User) -> str:
+    """A signed, timed note that this account passed the password step. It names the account
+    by its session token, so a sign-out everywhere or a reset voids it too."""
+    return _marker_signer().dumps(user.session_token)
+
+
+def pending_user(session: DbSession, marker: object) -> User | None:
+    """The active account a marker younger than PENDING_SECONDS names, or None."""
+    if not isinstance(marker, str):
+        return None
+    try:
+        token = _marker_signer().loads(marker, max_age=PENDING_SECONDS)
+    except BadSignature:  # SignatureExpired is one too
+        return None
+    return session.scalar(
+        select(User).where(User.session_token == str(token), User.is_active_account.is_(True))
+    )
 
 
 def log_out(session: DbSession, user: User) -> None:

@@ -20,13 +20,17 @@ from flask_login import current_user, login_user, logout_user
 from ..extensions import db
 from ..passwords import verify_password
 from ..registrants.searches import forget_searches
-from .forms import ChangePasswordForm, LoginForm
+from .forms import WRONG_CODE, ChangePasswordForm, CodeForm, LoginForm
 from .operations import (
+    PENDING,
     InactiveAccountError,
     TooManyFailuresError,
     authenticate,
     log_out,
+    pending_marker,
+    pending_user,
     set_password,
+    verify_second_factor,
 )
 
 bp = Blueprint("auth", __name__)
@@ -60,16 +64,56 @@ def login() -> ResponseReturnValue:
             )
             return render_template("auth/login.html", form=form), 429
         db.session.commit()
+        if user is not None and user.has_totp:
+            _fresh_session()
+            session[PENDING] = pending_marker(user)
+            return redirect(url_for("auth.second_factor"))
         if user is not None:
-            locale = session.get("locale")
-            session.clear()
-            if locale:
-                session["locale"] = locale
-            session.permanent = True
+            _fresh_session()
             login_user(user)
             return redirect(url_for("registrants.home"))
         flash(_("The user name or password is wrong."), "error")
     return render_template("auth/login.html", form=form)
+
+
+def _fresh_session() -> None:
+    """Drop everything an earlier session held but the chosen language."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    session.permanent = True
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def second_factor() -> ResponseReturnValue:
+    """The sign-in's second step: a code from the app, or a recovery code. Only a short-lived
+    signed marker of the password step is in the session until the code is right."""
+    if current_user.is_authenticated:
+        return redirect(url_for("registrants.home"))
+    user = pending_user(db.session, session.get(PENDING))
+    if user is None:
+        session.pop(PENDING, None)
+        flash(_("Sign in again: the code must follow the password within 5 minutes."), "error")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            accepted = verify_second_factor(db.session, user, form.code.data or "")
+        except TooManyFailuresError:
+            db.session.commit()
+            session.pop(PENDING, None)
+            flash(_("Too many failed attempts for this user name. Wait 15 minutes and try "
+                    "again, or ask an administrator."), "error")
+            return redirect(url_for("auth.login"))
+        db.session.commit()
+        if accepted:
+            _fresh_session()
+            login_user(user)
+            return redirect(url_for("registrants.home"))
+        form.code.errors = [str(WRONG_CODE)]
+    status = 422 if form.errors else 200
+    return render_template("auth/second_factor.html", form=form), status
 
 
 @bp.post("/logout")
@@ -87,8 +131,8 @@ def logout() -> ResponseReturnValue:
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password() -> ResponseReturnValue:
     """Change one's own password; other sessions end and this one continues."""
-    form = ChangePasswordForm()
     user = current_user._get_current_object()
+    form = ChangePasswordForm().for_account(user)
     if form.validate_on_submit():
         if not verify_password(user.password_hash, form.current_password.data or ""):
             form.current_password.errors = [_("The current password is wrong.")]

@@ -47,7 +47,7 @@ from .registrants import (
 from .rounds import MailingRound, RoundMember
 from .searches import SavedSearch
 from .shelters import HAZARDS, Shelter
-from .users import Role, User
+from .users import RecoveryCode, Role, User
 
 __all__ = [
     "Agreement",
@@ -87,6 +87,7 @@ __all__ = [
     "MailingRound",
     "RoundMember",
     "RegistrantStatus",
+    "RecoveryCode",
     "Role",
     "Sex",
     "Source",

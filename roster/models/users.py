@@ -6,7 +6,7 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, enum_column, utcnow
@@ -54,6 +54,12 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Base32 secret of the second factor (TOTP, RFC 6238); set while enrolling and after.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: When the second factor was confirmed with a code; empty while enrolling or without one.
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The last TOTP time step accepted: a code of this step or an earlier one is refused.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     # Flask-Login's user protocol.
     is_authenticated = True
@@ -66,9 +72,27 @@ class User(Base):
     def get_id(self) -> str:
         return self.session_token
 
+    @property
+    def has_totp(self) -> bool:
+        """Signs in with a second factor."""
+        return self.totp_enabled_at is not None
+
     def rotate_session_token(self) -> None:
         """End every session this user has open."""
         self.session_token = new_session_token()
 
     def __repr__(self) -> str:
         return f"<User {self.username} ({self.role})>"
+
+
+class RecoveryCode(Base):
+    """A one-time code that stands in for a TOTP code when the phone is not at hand."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the normalised code; the code itself is shown once and never stored.
+    digest: Mapped[str] = mapped_column(String(64))
+    #: When it was spent; a spent code never works again.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
