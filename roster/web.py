@@ -106,6 +106,13 @@ def register_errors(app: Flask) -> None:
         403: (_l("Not allowed"), _l("Your role does not allow this page.")),
         404: (_l("Not found"), _l("There is no such page, or you may not see it.")),
         405: (_l("Not allowed"), _l("This address does not accept that method.")),
+        409: (
+            _l("Changed by someone else"),
+            _l(
+                "Someone else saved this after you opened the page. Nothing was saved: "
+                "reload the page and try again."
+            ),
+        ),
         500: (
             _l("Something went wrong"),
             _l("The error was recorded. Nothing was saved; please try again."),

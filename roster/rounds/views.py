@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -184,10 +185,13 @@ def _office() -> dict[str, Any]:
 @bp.post("/<id:round_id>/sent")
 @require(permissions.can_run_rounds)
 def sent(round_id: int) -> ResponseReturnValue:
-    """Record the day the forms went into the post."""
+    """Record the day the forms went into the post. Once recorded it stays: a second save,
+    from a page opened before the first, is refused with 409."""
     mailing = get_or_404(MailingRound, round_id)
     form = SentForm()
     if form.validate_on_submit() and form.sent_on.data:
+        if mailing.sent_on is not None:
+            abort(409)
         mark_sent(db.session, current_user, mailing, form.sent_on.data)
         db.session.commit()
         flash(_("Marked as sent."), "info")
