@@ -26,8 +26,7 @@ from ..decorators import require
 from ..extensions import db
 from ..i18n import local_today
 from ..models import MailingRound, PartnerCategory, Registrant, RoundMember
-from ..registrants.queries import bounded_int
-from ..web import get_or_404, municipality
+from ..web import arg_int, get_or_404, municipality
 from .forms import NewRoundForm, ReplyForm, SentForm
 from .operations import (
     Reply,
@@ -243,7 +242,7 @@ def visits() -> ResponseReturnValue:
     """A printable visit list per district for 民生委員: people not asked yet or due for
     review, with space to note each visit. Audited as an export."""
     districts = permissions.visible_districts(db.session, current_user)
-    chosen = bounded_int(request.args.get("district"))
+    chosen = arg_int("district")
     if chosen is None:
         return render_template("rounds/visits_choose.html", districts=districts)
     pages = visit_pages(

@@ -36,8 +36,7 @@ from ..decorators import require
 from ..extensions import db
 from ..models import Shelter
 from ..models.shelters import HAZARDS
-from ..registrants.queries import bounded_int
-from ..web import get_or_404
+from ..web import arg_int, get_or_404
 from . import uploads
 from .forms import ImportForm, ShelterForm
 from .importing import (
@@ -116,7 +115,7 @@ def yes_no(value: bool | None) -> str:
 def index() -> ResponseReturnValue:
     """The registry: kinds, suitability, capacity and welfare details, filtered and sorted."""
     flt = ShelterFilter.from_args(request.args)
-    page = shelter_page(db.session, flt, bounded_int(request.args.get("page")) or 1)
+    page = shelter_page(db.session, flt, arg_int("page", 1))
     return render_template(
         "shelters/index.html",
         page=page,
