@@ -21,7 +21,9 @@ def error(status: int, message: str) -> ResponseReturnValue:
 
 
 def _int_arg(name: str, default: int) -> int | None:
-    return bounded_int(request.args.get(name, str(default)), low=0)
+    # The API refuses a bad number (400) instead of ignoring it, so it reads the text itself.
+    text = request.args.get(name, str(default))
+    return bounded_int(text, low=0)
 
 
 @bp.get("/registrants")
