@@ -9,6 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from .files import private_dir
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_DIR / "config.toml"
 
@@ -39,7 +41,7 @@ def database_url(raw: dict[str, Any]) -> str:
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
         path = PROJECT_DIR / url[len(prefix) :]
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         url = prefix + str(path)
     return url
 
@@ -51,7 +53,7 @@ def instance_secret(raw: dict[str, Any], instance_dir: Path, name: str) -> str:
     if key:
         return str(key)
     key_file = instance_dir / name
-    instance_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(instance_dir)
     try:
         # Created at once with owner-only access; if another worker won the race, read theirs.
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

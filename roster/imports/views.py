@@ -46,6 +46,7 @@ from .. import permissions
 from ..audit.operations import record_event
 from ..decorators import require
 from ..extensions import db, refresh_statistics
+from ..files import private_dir
 from ..i18n import local_today, show_date
 from ..labels import label
 from ..models import District, Registrant, RegistrantStatus
@@ -129,8 +130,7 @@ def upload_dir() -> Path:
     """instance/imports, or IMPORT_UPLOAD_DIR when set (tests use a temporary folder)."""
     configured = current_app.config.get("IMPORT_UPLOAD_DIR")
     folder = Path(configured) if configured else Path(current_app.instance_path) / "imports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+    return private_dir(folder)
 
 
 def _path(token: str, kind: str) -> Path:

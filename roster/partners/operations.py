@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from .. import permissions
 from ..audit.operations import record_event
 from ..extensions import DbSession
+from ..files import private_dir
 from ..models import (
     Agreement,
     AgreementStatus,
@@ -520,7 +521,7 @@ def store_document(
         raise DocumentError("empty")
     if head != PDF_MAGIC:
         raise DocumentError("not_pdf")
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     digest = hashlib.sha256(head)
     size = len(head)
     fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".part")
