@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .files import private_dir
+from .uploads import UploadLimits
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_DIR / "config.toml"
@@ -72,6 +73,29 @@ def release_max_days(raw: dict[str, Any]) -> int:
     return days
 
 
+def upload_limits(raw: dict[str, Any]) -> UploadLimits:
+    """What one upload may hold ([uploads]); each limit must be a positive number."""
+    section = raw.get("uploads", {})
+    unknown = set(section) - set(UploadLimits.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"uploads: unknown setting {', '.join(sorted(unknown))}")
+    try:
+        limits = UploadLimits(
+            max_rows=int(section.get("max_rows", UploadLimits.max_rows)),
+            max_columns=int(section.get("max_columns", UploadLimits.max_columns)),
+            max_uncompressed_mb=int(
+                section.get("max_uncompressed_mb", UploadLimits.max_uncompressed_mb)
+            ),
+            max_seconds=float(section.get("max_seconds", UploadLimits.max_seconds)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"uploads: every limit must be a number ({exc})") from exc
+    for name, value in vars(limits).items():
+        if value <= 0:
+            raise ConfigError(f"uploads.{name} must be more than 0, not {value}")
+    return limits
+
+
 def plan_priority(raw: dict[str, Any]) -> dict[str, Any]:
     """The priority queue's weights ([plans.priority]) and band thresholds
     ([plans.priority_bands]), checked: unknown keys and negative numbers are refused."""
@@ -121,6 +145,7 @@ def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
         "REMINDER_AFTER_DAYS": int(raw.get("rounds", {}).get("reminder_after_days", 21)),
         "ROUND_MAX_MEMBERS": int(raw.get("rounds", {}).get("max_members", 2000)),
         "RELEASE_MAX_DAYS": release_max_days(raw),
+        "UPLOAD_LIMITS": upload_limits(raw),
         "GEO_CRS": str(raw.get("geo", {}).get("crs", "EPSG:6677")),
         "MAP_TILES": str(raw.get("maps", {}).get("tiles", "gsi_pale")),
         "MAP_TILES_ATTRIBUTION": str(raw.get("maps", {}).get("tiles_attribution", "")),
