@@ -17,7 +17,6 @@ import openpyxl
 import pytest
 from flask import Flask
 
-from roster.config import ConfigError, flask_settings
 from roster.imports.parsing import read_table
 from roster.uploads import UploadLimits, UploadRefused, check_zip
 
@@ -255,27 +254,3 @@ def test_a_hazard_layer_with_too_many_features_is_refused(
     response = client.post("/hazards/", data=data, content_type="multipart/form-data")
     refused_quickly(response, started, "The file has more than 2 rows.")
     assert db.scalar(select(func.count(HazardLayer.id))) == 0
-
-
-# --- Settings -------------------------------------------------------------------------------
-
-
-def test_the_upload_limits_come_from_the_uploads_section(tmp_path: Path) -> None:
-    raw = {"database": {"url": "sqlite://"}, "uploads": {"max_rows": 10, "max_seconds": 5}}
-    limits = flask_settings(raw, tmp_path)["UPLOAD_LIMITS"]
-    assert (limits.max_rows, limits.max_seconds, limits.max_columns) == (10, 5.0, 200)
-
-
-@pytest.mark.parametrize(
-    ("uploads", "message"),
-    [
-        ({"max_rows": 0}, "uploads.max_rows must be more than 0"),
-        ({"max_seconds": "soon"}, "every limit must be a number"),
-        ({"max_lines": 5}, "unknown setting max_lines"),
-    ],
-)
-def test_a_bad_upload_limit_is_refused_with_a_clear_message(
-    tmp_path: Path, uploads: dict[str, Any], message: str
-) -> None:
-    with pytest.raises(ConfigError, match=message):
-        flask_settings({"database": {"url": "sqlite://"}, "uploads": uploads}, tmp_path)

@@ -69,10 +69,13 @@ def test_no_bad_number_in_a_url_answers_500(
 ) -> None:
     post_only = app_rules(app)[rule] == {"POST"}
     url = URLS[rule](place)
-    urls = bad_paths(rule, url) + ([] if post_only else bad_queries(url))
     for role in ROLES:
         auth.logout()
         sign_in(auth, role)
+        urls = bad_paths(rule, url)
+        # Query numbers matter only where the view itself runs: not behind a refusal.
+        if not post_only and client.get(url).status_code == 200:
+            urls += bad_queries(url)
         for bad in urls:
             response = client.post(bad) if post_only else client.get(bad)
             assert response.status_code < 500, (role, bad)
