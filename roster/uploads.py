@@ -46,7 +46,7 @@ class UploadLimits:
     max_rows: int = 250_000
     max_columns: int = 200
     max_uncompressed_mb: int = 512
-    max_seconds: float = 60.0
+    max_seconds: float = 120.0
 
     @property
     def max_bytes(self) -> int:
