@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from roster.extensions import private_sqlite_files
 from roster.models import Base
 
 config = context.config
@@ -32,6 +33,9 @@ def run_migrations_online() -> None:
         prefix="sqlalchemy.",
         poolclass=pool.NullPool,
     )
+    if engine.dialect.name == "sqlite":
+        # A database made by `roster db upgrade` is owner-only from its first byte.
+        private_sqlite_files(engine.url.database)
     with engine.connect() as conn:
         _run(conn)
 

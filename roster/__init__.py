@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from .config import PROJECT_DIR, flask_settings, load_file
+from .files import private_tree
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -17,6 +18,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(PROJECT_DIR / "templates"),
         instance_path=str(PROJECT_DIR / "instance"),
     )
+    # Keys, uploads, signed agreements and the database live here: owner-only, always.
+    private_tree(Path(app.instance_path))
     app.config.from_mapping(flask_settings(load_file(), Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)

@@ -9,6 +9,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from .files import private_dir
+from .uploads import UploadLimits
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_DIR / "config.toml"
 
@@ -39,7 +42,7 @@ def database_url(raw: dict[str, Any]) -> str:
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
         path = PROJECT_DIR / url[len(prefix) :]
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         url = prefix + str(path)
     return url
 
@@ -51,7 +54,7 @@ def instance_secret(raw: dict[str, Any], instance_dir: Path, name: str) -> str:
     if key:
         return str(key)
     key_file = instance_dir / name
-    instance_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(instance_dir)
     try:
         # Created at once with owner-only access; if another worker won the race, read theirs.
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -68,6 +71,29 @@ def release_max_days(raw: dict[str, Any]) -> int:
     if days < 1:
         raise ConfigError(f"release.max_days must be at least 1, not {days}")
     return days
+
+
+def upload_limits(raw: dict[str, Any]) -> UploadLimits:
+    """What one upload may hold ([uploads]); each limit must be a positive number."""
+    section = raw.get("uploads", {})
+    unknown = set(section) - set(UploadLimits.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"uploads: unknown setting {', '.join(sorted(unknown))}")
+    try:
+        limits = UploadLimits(
+            max_rows=int(section.get("max_rows", UploadLimits.max_rows)),
+            max_columns=int(section.get("max_columns", UploadLimits.max_columns)),
+            max_uncompressed_mb=int(
+                section.get("max_uncompressed_mb", UploadLimits.max_uncompressed_mb)
+            ),
+            max_seconds=float(section.get("max_seconds", UploadLimits.max_seconds)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"uploads: every limit must be a number ({exc})") from exc
+    for name, value in vars(limits).items():
+        if value <= 0:
+            raise ConfigError(f"uploads.{name} must be more than 0, not {value}")
+    return limits
 
 
 def plan_priority(raw: dict[str, Any]) -> dict[str, Any]:
@@ -161,6 +187,7 @@ def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
         "REMINDER_AFTER_DAYS": int(raw.get("rounds", {}).get("reminder_after_days", 21)),
         "ROUND_MAX_MEMBERS": int(raw.get("rounds", {}).get("max_members", 2000)),
         "RELEASE_MAX_DAYS": release_max_days(raw),
+        "UPLOAD_LIMITS": upload_limits(raw),
         "GEO_CRS": str(raw.get("geo", {}).get("crs", "EPSG:6677")),
         "MAP_TILES": str(raw.get("maps", {}).get("tiles", "gsi_pale")),
         "MAP_TILES_ATTRIBUTION": str(raw.get("maps", {}).get("tiles_attribution", "")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -10,6 +11,8 @@ from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from .files import private_dir, private_file
 
 #: What operations take: the request's scoped session or a plain one (scripts, tests).
 DbSession = Session | scoped_session[Session]
@@ -37,9 +40,22 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     # hide_parameters: a database error must not copy personal data into the logs.
     engine = create_engine(url, echo=echo, hide_parameters=True)
     if engine.dialect.name == "sqlite":
+        private_sqlite_files(engine.url.database)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def private_sqlite_files(database: str | None) -> None:
+    """Create the SQLite file 0600 before SQLite does (it gives -wal and -shm the database
+    file's mode), and tighten an existing database and its -wal and -shm."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    private_dir(path.parent)
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if name == path or name.exists():
+            private_file(name)
 
 
 def _sqlite_begin(connection: Any) -> None:

@@ -4,24 +4,41 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g
+from flask import Flask, abort, g, request
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
 from . import permissions
 from .extensions import db
 from .models import Municipality
+from .numbers import MAX_INT, bounded_int
 
 
 class IdConverter(IntegerConverter):
     """A database ID in a URL: a positive integer small enough for every backend."""
 
     def __init__(self, url_map: Any) -> None:
-        super().__init__(url_map, min=1, max=2**31 - 1)
+        super().__init__(url_map, min=1, max=MAX_INT)
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` with an upper bound, so a number too large for the database is a 404."""
+
+    def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = 0,
+                 max: int | None = MAX_INT, signed: bool = False) -> None:
+        super().__init__(url_map, fixed_digits, min, max, signed)
+
+
+def arg_int(name: str, default: int | None = None, low: int = 1, high: int = MAX_INT) -> Any:
+    """The query parameter `name` as a number in [low, high]; `default` when it is missing
+    or bad, so a mistyped or tampered page number shows the page instead of an error."""
+    number = bounded_int(request.args.get(name), low, high)
+    return default if number is None else number
 
 
 def register(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["int"] = BoundedIntConverter
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .audit.views import bp as audit_bp
@@ -110,6 +127,13 @@ def register_errors(app: Flask) -> None:
         403: (_l("Not allowed"), _l("Your role does not allow this page.")),
         404: (_l("Not found"), _l("There is no such page, or you may not see it.")),
         405: (_l("Not allowed"), _l("This address does not accept that method.")),
+        409: (
+            _l("Changed by someone else"),
+            _l(
+                "Someone else saved this after you opened the page. Nothing was saved: "
+                "reload the page and try again."
+            ),
+        ),
         500: (
             _l("Something went wrong"),
             _l("The error was recorded. Nothing was saved; please try again."),

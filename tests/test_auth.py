@@ -484,6 +484,12 @@ def _changed_locale(db: Any, w: dict[str, Any]) -> bool:
     return w["users"]["staff"].locale == "en"
 
 
+def unsent_round(w: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
+    """The place's round is sent already, and a sending date once recorded stays (409)."""
+    w["round"].sent_on = None
+    return form
+
+
 #: rule -> (who posts, the form, whether the change happened). Every POST route is listed.
 CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
     "/login": (
@@ -616,7 +622,7 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
     ),
     "/rounds/<id:round_id>/sent": (
         "staff",
-        lambda w: {"sent_on": "2026-11-01"},
+        lambda w: unsent_round(w, {"sent_on": "2026-11-01"}),
         lambda db, w: str(w["round"].sent_on) == "2026-11-01",
     ),
     "/rounds/<id:round_id>/reminder": (
@@ -648,7 +654,8 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
     "/partners/<id:organisation_id>/edit": (
         "staff",
         lambda w: {"name": "CSRF改名", "category": "minsei_iin",
-                   "districts": [str(w["districts"][0].id)]},
+                   "districts": [str(w["districts"][0].id)],
+                   "version": str(w["organisation"].version)},
         lambda db, w: w["organisation"].name == "CSRF改名",
     ),
     "/partners/<id:organisation_id>/agreements/new": (

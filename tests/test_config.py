@@ -13,6 +13,7 @@ def test_the_shipped_config_file_loads_with_the_documented_defaults(tmp_path, mo
     assert settings["CONSENT_RULE"] == "opt_in"
     assert settings["BABEL_DEFAULT_LOCALE"] == "ja"
     assert settings["DATABASE_URL"].endswith("instance/roster.db")
+    assert settings["UPLOAD_LIMITS"].max_rows == 250_000, "200,000 people and a margin"
 
 
 def test_roster_config_names_another_file(tmp_path, monkeypatch):
@@ -116,3 +117,22 @@ def test_a_bad_password_length_or_second_factor_setting_is_refused(tmp_path, sec
     raw = {"database": {"url": "sqlite:///x.db"}, "security": security}
     with pytest.raises(ConfigError, match=message):
         flask_settings(raw, tmp_path)
+
+
+def test_the_upload_limits_come_from_the_uploads_section(tmp_path):
+    raw = {"database": {"url": "sqlite://"}, "uploads": {"max_rows": 10, "max_seconds": 5}}
+    limits = flask_settings(raw, tmp_path)["UPLOAD_LIMITS"]
+    assert (limits.max_rows, limits.max_seconds, limits.max_columns) == (10, 5.0, 200)
+
+
+@pytest.mark.parametrize(
+    ("uploads", "message"),
+    [
+        ({"max_rows": 0}, "uploads.max_rows must be more than 0"),
+        ({"max_seconds": "soon"}, "every limit must be a number"),
+        ({"max_lines": 5}, "unknown setting max_lines"),
+    ],
+)
+def test_a_bad_upload_limit_is_refused_with_a_clear_message(tmp_path, uploads, message):
+    with pytest.raises(ConfigError, match=message):
+        flask_settings({"database": {"url": "sqlite://"}, "uploads": uploads}, tmp_path)

@@ -66,7 +66,7 @@ def test_staff_upload_a_shift_jis_csv_and_see_the_dry_run_with_new_changed_missi
     person = world["consenting"]
     before = count(db)
     data = export(NEW, changed_row(person), BAD_DATE)
-    response = upload(client, data, encoding="shift_jis")
+    response = upload(client, data, encoding="shift_jis", keep="y")
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
     assert "3234567890" in html and "新規 一郎" in html and "テスト町A" in html  # new
@@ -89,7 +89,7 @@ def test_a_file_with_a_bad_row_shows_the_errors_offers_no_apply_and_writes_nothi
 ):
     auth.login("t_staff")
     before = count(db)
-    html = upload(client, export(NEW, BAD_DATE, BAD_PLACE)).get_data(as_text=True)
+    html = upload(client, export(NEW, BAD_DATE, BAD_PLACE), keep="y").get_data(as_text=True)
     assert "error-summary" in html
     assert "/apply" not in html and REPORT.search(html)
     table = re.search(r'<table class="register errors">.*?</table>', html, re.S)[0]
@@ -198,7 +198,7 @@ def test_apply_refuses_when_the_people_missing_changed_since_the_dry_run(
 
 def test_the_report_download_lists_every_bad_row(client, auth, db, world):
     auth.login("t_staff")
-    html = upload(client, export(NEW, BAD_DATE, BAD_PLACE)).get_data(as_text=True)
+    html = upload(client, export(NEW, BAD_DATE, BAD_PLACE), keep="y").get_data(as_text=True)
     response = client.post(f"/imports/{token_of(html)}/report.csv")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
@@ -233,7 +233,7 @@ def test_an_unreadable_file_is_a_form_error_and_nothing_is_kept(client, auth, wo
 @pytest.mark.parametrize("role", ["partner", "planner", "admin"])
 def test_partners_planners_and_admins_get_403_on_every_import_url(client, auth, world, role):
     auth.login("t_staff")
-    token = token_of(upload(client, export(NEW, BAD_DATE)).get_data(as_text=True))
+    token = token_of(upload(client, export(NEW, BAD_DATE), keep="y").get_data(as_text=True))
     auth.logout()
     auth.login(f"t_{role}")
     assert client.get("/imports/").status_code == 403
@@ -252,7 +252,7 @@ def test_an_unknown_expired_or_another_users_token_gives_404(
     for token in (unknown, "..", "not-a-token"):
         assert client.post(f"/imports/{token}/apply").status_code == 404
         assert client.post(f"/imports/{token}/report.csv").status_code == 404
-    token = token_of(upload(client, export(NEW, BAD_DATE)).get_data(as_text=True))
+    token = token_of(upload(client, export(NEW, BAD_DATE), keep="y").get_data(as_text=True))
     factory.user(Role.STAFF, "t_staff2")
     auth.logout()
     auth.login("t_staff2")

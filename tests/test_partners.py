@@ -242,6 +242,7 @@ def test_an_organisation_edit_is_audited_with_the_changed_field_names(
             "category": "minsei_iin",
             "contact_phone": "042-999-0000",
             "districts": [str(a.id), str(b.id)],
+            "version": str(org.version),
         },
     )
     assert response.status_code == 302
@@ -257,8 +258,29 @@ def test_an_organisation_edit_is_audited_with_the_changed_field_names(
             "category": "minsei_iin",
             "contact_phone": "042-999-0000",
             "districts": [str(a.id), str(b.id)],
+            "version": str(org.version),
         },
     )
+    assert len(events(db, "organisation.update")) == 1
+
+
+def test_a_stale_organisation_save_answers_409_and_keeps_the_newer_districts(
+    staff: IsolatedClient, db: Any, world: dict[str, Any]
+) -> None:
+    org = world["organisation"]
+    a, b = world["districts"]
+    opened = {"name": org.name, "category": "minsei_iin", "version": str(org.version)}
+    first = staff.post(
+        f"/partners/{org.id}/edit", data={**opened, "districts": [str(a.id), str(b.id)]}
+    )
+    assert first.status_code == 302
+    db.expire_all()
+    assert org.version == 2, "a change of districts alone makes a new version"
+    stale = staff.post(f"/partners/{org.id}/edit", data={**opened, "districts": [str(a.id)]})
+    assert stale.status_code == 409
+    assert "changed by someone else" in html(stale)
+    db.expire_all()
+    assert {d.id for d in org.districts} == {a.id, b.id}
     assert len(events(db, "organisation.update")) == 1
 
 
@@ -269,7 +291,11 @@ def test_renaming_to_another_organisations_name_is_refused(
     db.commit()
     response = staff.post(
         f"/partners/{world['organisation'].id}/edit",
-        data={"name": other.name, "category": "minsei_iin"},
+        data={
+            "name": other.name,
+            "category": "minsei_iin",
+            "version": str(world["organisation"].version),
+        },
     )
     assert response.status_code == 422
     assert "An organisation with this name exists." in html(response)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from .. import permissions
 from ..disclosures import record_disclosure
 from ..extensions import db
+from ..numbers import bounded_int
 from ..registrants.operations import fetch_visible
 from ..registrants.projection import project, to_json
 from ..registrants.queries import register_page, strict_filter
@@ -20,8 +21,9 @@ def error(status: int, message: str) -> ResponseReturnValue:
 
 
 def _int_arg(name: str, default: int) -> int | None:
-    value = request.args.get(name, str(default))
-    return int(value) if value.isdigit() else None
+    # The API refuses a bad number (400) instead of ignoring it, so it reads the text itself.
+    text = request.args.get(name, str(default))
+    return bounded_int(text, low=0)
 
 
 @bp.get("/registrants")

@@ -8,7 +8,8 @@ from .. import permissions
 from ..decorators import require
 from ..extensions import db
 from ..models import AuditEvent
-from ..registrants.queries import Page, bounded_int
+from ..registrants.queries import Page
+from ..web import arg_int
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -21,7 +22,7 @@ def index() -> ResponseReturnValue:
     """The audit trail, newest first, filterable by action and user name."""
     action = request.args.get("action", "")
     actor = request.args.get("actor", "")
-    registrant = bounded_int(request.args.get("registrant"))
+    registrant = arg_int("registrant")
     where = []
     if registrant:
         where += [AuditEvent.object_type == "registrant", AuditEvent.object_id == str(registrant)]
@@ -30,7 +31,7 @@ def index() -> ResponseReturnValue:
     if actor:
         where.append(AuditEvent.actor_name == actor)
     total = db.session.scalar(select(func.count(AuditEvent.id)).where(*where)) or 0
-    page = max(1, request.args.get("page", 1, type=int))
+    page = arg_int("page", 1)
     events = db.session.scalars(
         select(AuditEvent)
         .where(*where)

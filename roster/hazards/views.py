@@ -23,6 +23,7 @@ from ..decorators import require
 from ..extensions import db
 from ..i18n import local_today
 from ..models import HazardLayer
+from ..uploads import UploadRefused, check_layer
 from .forms import ConfirmForm, LayerForm
 from .names import (
     DEPTH_NAMES,
@@ -105,6 +106,7 @@ def _import(form: LayerForm) -> HazardLayer | None:
         path = Path(folder) / safe
         upload.save(path)
         try:
+            check_layer(path, current_app.config["UPLOAD_LIMITS"])
             return import_layer(
                 db.session,
                 path,
@@ -117,7 +119,7 @@ def _import(form: LayerForm) -> HazardLayer | None:
                 source_file=original or safe,
                 crs=current_app.config["GEO_CRS"],
             )
-        except HazardInputError as exc:
+        except (HazardInputError, UploadRefused) as exc:
             db.session.rollback()
             form.file.errors = [
                 *form.file.errors,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
+from flask import current_app
 from tqdm import tqdm
 
 from ..extensions import db, refresh_statistics
 from ..i18n import local_today
 from ..labels import label
 from ..models import RegistrantStatus
+from ..uploads import UploadRefused
 from ..web import city_prefix
 from .mapping import Mapping, MappingError, load_mapping
 from .operations import ImportPlan, apply_import, plan_import
@@ -54,8 +58,10 @@ def import_registrants(
     """Import eligible people from a source-system export (CSV or XLSX), all or nothing."""
     try:
         mapping = load_mapping(mapping_file) if mapping_file else Mapping()
-        table = read_table(file, filename=file.name, encoding=encoding)
-    except (MappingError, TableError) as exc:
+        # The size limits hold here too; the clock does not: no web worker waits on it.
+        limits = replace(current_app.config["UPLOAD_LIMITS"], max_seconds=math.inf)
+        table = read_table(file, filename=file.name, encoding=encoding, limits=limits)
+    except (MappingError, TableError, UploadRefused) as exc:
         raise click.ClickException(str(exc)) from exc
     parsed = parse_rows(table, mapping, today=local_today())
     plan = plan_import(db.session, parsed, city_prefix())

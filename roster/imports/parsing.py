@@ -26,6 +26,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from ..models.registrants import CareLevel, Household, Mobility, Sex
 from ..text import is_katakana_reading, to_katakana
+from ..uploads import UploadLimits, check_zip
 from .dates import DateError, to_date
 from .mapping import (
     CODED_FIELDS,
@@ -114,23 +115,35 @@ _TRIED = "UTF-8 (with or without BOM) and Shift_JIS (cp932)"
 
 
 def read_table(
-    path_or_bytes: str | Path | bytes, *, filename: str, encoding: str | None = None
+    path_or_bytes: str | Path | bytes,
+    *,
+    filename: str,
+    encoding: str | None = None,
+    limits: UploadLimits | None = None,
 ) -> Table:
     """Read a CSV/TSV or XLSX file (the kind is taken from filename) into a Table.
 
     CSV encoding is detected when not given: a UTF-8 BOM, then valid UTF-8, then cp932.
-    Fully empty rows are skipped. Raises TableError for unreadable files and bad headers.
+    Fully empty rows are skipped. Raises TableError for unreadable files and bad headers,
+    and UploadRefused, before or while reading, for a file beyond the limits.
     """
+    limits = limits or UploadLimits()
     suffix = Path(filename).suffix.lower()
     if suffix in _XLSX_SUFFIXES:
-        source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
-        return _read_xlsx(source)
+        data = (
+            path_or_bytes
+            if isinstance(path_or_bytes, bytes)
+            else Path(path_or_bytes).read_bytes()
+        )
+        check_zip(data, limits)
+        return _read_xlsx(io.BytesIO(data), limits)
     if suffix in _CSV_SUFFIXES:
         if isinstance(path_or_bytes, bytes):
             data = path_or_bytes
         else:
             data = Path(path_or_bytes).read_bytes()
-        return _read_csv(*decode_csv(data, encoding))
+        limits.check_size(len(data))
+        return _read_csv(*decode_csv(data, encoding), limits)
     if suffix == ".xls":
         raise TableError("Old Excel files (.xls) cannot be read: save the file as .xlsx or CSV.")
     raise TableError(f'Cannot read "{filename}": give a CSV (.csv, .tsv, .txt) or .xlsx file.')
@@ -170,20 +183,35 @@ def _decode_as(data: bytes, encoding: str) -> str:
         raise TableError(f"The file is not valid {encoding} (line {line}).") from error
 
 
-def _read_csv(text: str, encoding: str) -> Table:
+def _read_csv(text: str, encoding: str, limits: UploadLimits) -> Table:
     first_line = text.split("\n", 1)[0]
     tabs = first_line.count("\t") > first_line.count(",")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if tabs else ",")
     try:
         # Records are numbered as a spreadsheet numbers rows, whatever newlines a quoted
         # value holds.
-        rows = list(enumerate(cast(Iterator[list[Cell]], reader), start=1))
+        rows = list(_bounded(enumerate(cast(Iterator[list[Cell]], reader), start=1), limits))
     except csv.Error as error:
         raise TableError(f"The CSV is malformed near line {reader.line_num}: {error}.") from error
     return _table(rows, encoding)
 
 
-def _read_xlsx(source: str | Path | io.BytesIO) -> Table:
+def _bounded(
+    rows: Iterable[tuple[int, list[Cell]]], limits: UploadLimits
+) -> Iterator[tuple[int, list[Cell]]]:
+    """The rows, stopping with UploadRefused at the row, column or time limit (the header
+    row is not counted)."""
+    clock = limits.clock()
+    for number, row in rows:
+        limits.check_rows(number - 1)
+        while row and _is_blank(row[-1]):
+            row.pop()
+        limits.check_columns(len(row))
+        clock.check(number)
+        yield number, row
+
+
+def _read_xlsx(source: io.BytesIO, limits: UploadLimits) -> Table:
     try:
         workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
     # openpyxl reports a damaged workbook with any of these.
@@ -194,7 +222,8 @@ def _read_xlsx(source: str | Path | io.BytesIO) -> Table:
         # Some exporters write a wrong size into the sheet; read every row that is there.
         sheet.reset_dimensions()
         values = sheet.iter_rows(values_only=True)
-        return _table(((n, [_xlsx_cell(v) for v in row]) for n, row in enumerate(values, 1)), None)
+        cells = ((n, [_xlsx_cell(v) for v in row]) for n, row in enumerate(values, 1))
+        return _table(_bounded(cells, limits), None)
     finally:
         workbook.close()
 

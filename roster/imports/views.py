@@ -1,7 +1,9 @@
 """The eligibility import for staff: upload an export, check the dry run, then apply it.
 
 Between the dry run and the apply the uploaded file waits in the instance folder under a
-random token, readable by its owner only, and is deleted after the apply or after two hours.
+random token, readable by its owner only. It is deleted once applied or refused (a file with
+bad rows), unless staff ticked "keep the uploaded file" (for its error report), and in any
+case after two hours. A file beyond the [uploads] limits is refused before it is stored.
 It holds personal data, as does the error report: neither is ever logged or put in a URL.
 """
 
@@ -40,15 +42,17 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 
 from .. import permissions
 from ..audit.operations import record_event
 from ..decorators import require
 from ..extensions import db, refresh_statistics
+from ..files import private_dir
 from ..i18n import local_today, show_date
 from ..labels import label
 from ..models import District, Registrant, RegistrantStatus
+from ..uploads import UploadRefused, check_upload
 from ..web import city_prefix
 from .mapping import Mapping, MappingError, load_mapping
 from .operations import DEFAULT_MISSING_STATUS, ImportPlan, apply_import, plan_import
@@ -108,6 +112,7 @@ class UploadForm(FlaskForm):
         ],
         default="",
     )
+    keep = BooleanField(_l("Keep the uploaded file"))
 
 
 # --- The stored upload ---------------------------------------------------------------------
@@ -123,14 +128,15 @@ class Upload:
     suffix: str
     encoding: str | None
     mapping: Path | None
+    #: Staff asked to keep a refused file (for its error report) until it expires.
+    keep: bool = False
 
 
 def upload_dir() -> Path:
     """instance/imports, or IMPORT_UPLOAD_DIR when set (tests use a temporary folder)."""
     configured = current_app.config.get("IMPORT_UPLOAD_DIR")
     folder = Path(configured) if configured else Path(current_app.instance_path) / "imports"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+    return private_dir(folder)
 
 
 def _path(token: str, kind: str) -> Path:
@@ -144,13 +150,15 @@ def _write_private(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
-def store_upload(data: bytes, suffix: str, encoding: str | None, mapping: str | None) -> str:
+def store_upload(
+    data: bytes, suffix: str, encoding: str | None, mapping: str | None, keep: bool = False
+) -> str:
     """Keep the upload for the apply; the token is all the browser gets."""
     token = secrets.token_urlsafe(32)
     _write_private(_path(token, "bin"), data)
     if mapping is not None:
         _write_private(_path(token, "toml"), mapping.encode("utf-8"))
-    meta = {"user": current_user.id, "suffix": suffix, "encoding": encoding or None}
+    meta = {"user": current_user.id, "suffix": suffix, "encoding": encoding or None, "keep": keep}
     _write_private(_path(token, "json"), json.dumps(meta).encode("utf-8"))
     return token
 
@@ -171,7 +179,12 @@ def load_upload(token: str) -> Upload:
         abort(404)
     mapping = _path(token, "toml")
     return Upload(
-        token, data, meta["suffix"], meta["encoding"], mapping if mapping.exists() else None
+        token,
+        data,
+        meta["suffix"],
+        meta["encoding"],
+        mapping if mapping.exists() else None,
+        bool(meta.get("keep")),
     )
 
 
@@ -215,7 +228,12 @@ def make_plan(upload: Upload) -> ImportPlan:
     Raises MappingError or TableError for a file that cannot be read at all.
     """
     mapping = load_mapping(upload.mapping) if upload.mapping else Mapping()
-    table = read_table(upload.data, filename=f"upload{upload.suffix}", encoding=upload.encoding)
+    table = read_table(
+        upload.data,
+        filename=f"upload{upload.suffix}",
+        encoding=upload.encoding,
+        limits=current_app.config["UPLOAD_LIMITS"],
+    )
     parsed = parse_rows(table, mapping, today=local_today())
     plan = plan_import(db.session, parsed, city_prefix())
     # A fixed order, so the people listed on the dry run are the ones the apply reads.
@@ -293,7 +311,7 @@ def _changes(plan: ImportPlan, districts: dict[int, str]) -> list[tuple[Any, lis
 
 
 def dry_run(
-    token: str, plan: ImportPlan, status: int = 200, notice: str | None = None
+    token: str | None, plan: ImportPlan, status: int = 200, notice: str | None = None
 ) -> ResponseReturnValue:
     """The dry-run page: what the apply would do, and every row that stops it."""
     districts: dict[int, str] = {
@@ -348,7 +366,8 @@ def index() -> ResponseReturnValue:
     if form.validate_on_submit():
         accepted = _accept(form)
         if accepted is not None:
-            return dry_run(*accepted)
+            token, plan = accepted
+            return dry_run(_kept_unless_refused(token, plan, bool(form.keep.data)), plan)
     return render_template("imports/index.html", form=form), 422 if form.errors else 200
 
 
@@ -363,15 +382,32 @@ def _accept(form: UploadForm) -> tuple[str, ImportPlan] | None:
             form.mapping.errors.append(_("The mapping file is not UTF-8 text."))
             return None
     suffix = Path(upload.filename or "").suffix.lower()
-    token = store_upload(upload.read(), suffix, form.encoding.data, mapping_text)
+    data = upload.read()
+    try:
+        check_upload(upload.filename or "", data, current_app.config["UPLOAD_LIMITS"])
+    except UploadRefused as exc:
+        form.file.errors.append(str(exc))
+        return None
+    token = store_upload(data, suffix, form.encoding.data, mapping_text, bool(form.keep.data))
     try:
         plan = make_plan(load_upload(token))
+    except UploadRefused as exc:
+        form.file.errors.append(str(exc))
     except MappingError as exc:
         form.mapping.errors.append(_("The mapping cannot be used: %(reason)s", reason=str(exc)))
     except TableError as exc:
         form.file.errors.append(_("The file cannot be read: %(reason)s", reason=str(exc)))
     else:
         return token, plan
+    delete_upload(token)
+    return None
+
+
+def _kept_unless_refused(token: str, plan: ImportPlan, keep: bool) -> str | None:
+    """The token while the upload may still be used; a refused file (bad rows) is deleted
+    at once unless staff chose to keep it for its error report."""
+    if plan.ok or keep:
+        return token
     delete_upload(token)
     return None
 
@@ -385,7 +421,7 @@ def apply(token: str) -> ResponseReturnValue:
     plan = make_plan(upload)
     if not plan.ok:
         return dry_run(
-            token,
+            _kept_unless_refused(token, plan, upload.keep),
             plan,
             422,
             _(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column
@@ -72,6 +72,10 @@ class Organisation(Base):
     districts: Mapped[list[District]] = relationship(
         secondary=organisation_districts, order_by=District.code
     )
+    #: Bumped on every save; an edit form built on an older version is refused.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:
         return f"<Organisation {self.name} ({self.category})>"

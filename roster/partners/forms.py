@@ -119,6 +119,8 @@ class OrganisationForm(FlaskForm):
     )
     notes = TextAreaField(_l("Notes"), filters=[lines], validators=[Length(max=4000)])
     districts: SelectMultipleField = CheckboxesField(_l("Districts served"), coerce=int)
+    #: The version the form was built on (edits only).
+    version = HiddenField()
 
     def __init__(self, *args: object, district_choices: list[tuple[int, str]], **kwargs: object):
         super().__init__(*args, **kwargs)

@@ -19,10 +19,12 @@ from typing import IO, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from .. import permissions
 from ..audit.operations import record_event
 from ..extensions import DbSession
+from ..files import private_dir
 from ..models import (
     Agreement,
     AgreementStatus,
@@ -34,6 +36,8 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from ..versioning import StaleEditError as StaleEditError
+from ..versioning import check_version
 from .ledger import ENDED_STATUSES
 
 # ---------------------------------------------------------------------------------------------
@@ -106,15 +110,25 @@ def create_organisation(session: DbSession, data: OrganisationData, actor: User)
 
 
 def update_organisation(
-    session: DbSession, organisation: Organisation, data: OrganisationData, actor: User
+    session: DbSession,
+    organisation: Organisation,
+    data: OrganisationData,
+    expected_version: int | None,
+    actor: User,
 ) -> list[str]:
-    """Change an organisation; return the names of the fields that changed (audited)."""
+    """Change an organisation; return the names of the fields that changed (audited).
+
+    Refused with StaleEditError when the form was built on an older version: nothing changes.
+    """
+    check_version(organisation, expected_version)
     _check_name(session, data.name, exclude_id=organisation.id)
     changed = [n for n in ORGANISATION_COLUMNS if getattr(organisation, n) != getattr(data, n)]
     for name in changed:
         setattr(organisation, name, getattr(data, name))
     if {d.id for d in organisation.districts} != set(data.district_ids):
         organisation.districts = _districts(session, data.district_ids)
+        # The districts live in another table: touch the row so its version moves on too.
+        flag_modified(organisation, "name")
         changed.append("districts")
     if changed:
         session.flush()
@@ -132,10 +146,6 @@ def update_organisation(
 # ---------------------------------------------------------------------------------------------
 # Agreements: terms, snapshots and versions
 # ---------------------------------------------------------------------------------------------
-
-
-class StaleEditError(Exception):
-    """The form was built on an older version of the agreement than the one stored."""
 
 
 class AgreementClosedError(Exception):
@@ -396,8 +406,7 @@ def update_agreement(
     """Change the terms. Refused when the form is stale, the agreement terminated, or an
     active agreement would lose its districts or fields, overlap another, or end in the past.
     """
-    if agreement.version != expected_version:
-        raise StaleEditError(agreement.id)
+    check_version(agreement, expected_version)
     if agreement.status is AgreementStatus.TERMINATED:
         raise AgreementClosedError(agreement.id)
     if agreement.status is AgreementStatus.ACTIVE:
@@ -435,8 +444,8 @@ def change_status(
     expected_version: int | None = None,
 ) -> AgreementStatus:
     """Activate, suspend, resume or terminate. Termination is final and stamped with the time."""
-    if expected_version is not None and agreement.version != expected_version:
-        raise StaleEditError(agreement.id)
+    if expected_version is not None:
+        check_version(agreement, expected_version)
     if action not in TRANSITIONS:
         raise TransitionError(action)
     sources, target = TRANSITIONS[action]
@@ -512,7 +521,7 @@ def store_document(
         raise DocumentError("empty")
     if head != PDF_MAGIC:
         raise DocumentError("not_pdf")
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     digest = hashlib.sha256(head)
     size = len(head)
     fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".part")

@@ -50,6 +50,7 @@ from ..models import (
     Role,
     User,
 )
+from ..versioning import posted_version
 from ..web import get_or_404
 from . import ledger as ledger_ops
 from .forms import (
@@ -189,8 +190,7 @@ def _district_choices() -> list[tuple[int, str]]:
 
 
 def _version_arg() -> int | None:
-    value = request.form.get("version", "")
-    return int(value) if value.isdigit() else None
+    return posted_version(request.form.get("version"))
 
 
 def _tz() -> str:
@@ -287,7 +287,8 @@ def new_organisation() -> ResponseReturnValue:
 @bp.route("/<id:organisation_id>/edit", methods=["GET", "POST"])
 @require(permissions.can_manage_partners)
 def edit_organisation(organisation_id: int) -> ResponseReturnValue:
-    """Change an organisation's name, category, contacts or districts."""
+    """Change an organisation's name, category, contacts or districts. A save built on an
+    outdated page is refused with 409, changing nothing."""
     organisation = get_or_404(Organisation, organisation_id)
     form = OrganisationForm(
         obj=organisation if request.method == "GET" else None,
@@ -296,11 +297,21 @@ def edit_organisation(organisation_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         form.category.data = organisation.category.value
         form.districts.data = [d.id for d in organisation.districts]
+        form.version.data = str(organisation.version)
     if form.validate_on_submit():
         try:
             changed = update_organisation(
-                db.session, organisation, form.data_object(), current_user
+                db.session, organisation, form.data_object(), _version_arg(), current_user
             )
+            db.session.flush()
+        except (StaleEditError, StaleDataError):
+            db.session.rollback()
+            return render_template(
+                "partners/organisation_form.html",
+                form=form,
+                organisation=organisation,
+                conflict=True,
+            ), 409
         except DuplicateNameError:
             form.name.errors = [_("An organisation with this name exists.")]
         else:

@@ -44,6 +44,8 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from ..versioning import StaleEditError as StaleEditError
+from ..versioning import check_version
 from .names import TERM_LABELS
 from .review import needs_signature
 from .warnings import DestinationWarning, PersonFacts, ShelterFacts, destination_warnings
@@ -56,9 +58,8 @@ BASIS = ("basis_address", "basis_needs", "basis_shelter_version")
 WGS84 = "EPSG:4326"
 
 
-class StaleEditError(Exception):
-    """The form was built on an older version of the plan than the one stored, or a plan
-    was made for the person by someone else after the form was opened."""
+class PlanStaleError(StaleEditError):
+    """A plan was made for the person by someone else after the (new plan) form was opened."""
 
 
 class ConsentNeededError(Exception):
@@ -381,9 +382,9 @@ def save_plan(
     """
     plan = session.scalar(select(Plan).where(Plan.registrant_id == registrant.id))
     if (plan is None) != (expected_version is None):
-        raise StaleEditError(registrant.id)
-    if plan is not None and plan.version != expected_version:
-        raise StaleEditError(registrant.id)
+        raise PlanStaleError(registrant.id)
+    if plan is not None:
+        check_version(plan, expected_version)
     agreed = data.get("status") is PlanStatus.AGREED
     if not consented and (plan is None or agreed):
         raise ConsentNeededError(registrant.id)

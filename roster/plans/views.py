@@ -50,8 +50,9 @@ from ..models import (
 from ..partners.ledger import record_provision
 from ..portal.notices import CopyMark
 from ..registrants.projection import project
-from ..registrants.queries import Page, bounded_int
+from ..registrants.queries import Page
 from ..shelters.labels import GROUP_LABELS, HAZARD_LABELS
+from ..web import arg_int
 from .forms import PlanForm, form_data, plan_data
 from .names import (
     ASSISTANCE,
@@ -230,7 +231,7 @@ def index() -> ResponseReturnValue:
     today = local_today()
     status_arg = request.args.get("status", "")
     status = PlanStatus(status_arg) if status_arg in PlanStatus._value2member_map_ else None
-    district_id = bounded_int(request.args.get("district"))
+    district_id = arg_int("district")
     where: list[Any] = [permissions.registrant_condition(current_user)]
     if status is not None:
         where.append(status_condition(status, today))
@@ -244,7 +245,7 @@ def index() -> ResponseReturnValue:
     )
     total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
     per_page = current_app.config["PAGE_SIZE"]
-    page_no = max(1, min(request.args.get("page", 1, type=int), max(1, -(-total // per_page))))
+    page_no = max(1, min(arg_int("page", 1), max(1, -(-total // per_page))))
     rows = db.session.execute(
         select(Plan, Registrant, Shelter)
         .join(Registrant, Registrant.id == Plan.registrant_id)

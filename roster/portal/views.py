@@ -31,8 +31,8 @@ from ..extensions import db
 from ..models import Provision, ProvisionFormat, Registrant
 from ..partners.ledger import record_provision
 from ..registrants.projection import project
-from ..registrants.queries import NEEDS, RegisterFilter, bounded_int, register_page
-from ..web import municipality
+from ..registrants.queries import NEEDS, RegisterFilter, register_page
+from ..web import arg_int, municipality
 from .changes import changes_since
 from .columns import columns_for, field_group_labels
 from .exports import csv_copy, xlsx_copy
@@ -64,7 +64,7 @@ def home() -> ResponseReturnValue:
     if access is None:
         return _no_agreement()
     flt = RegisterFilter(
-        district_id=bounded_int(request.args.get("district")),
+        district_id=arg_int("district"),
         need=request.args.get("need", ""),
         sort="district",
     )
@@ -72,7 +72,7 @@ def home() -> ResponseReturnValue:
         db.session,
         current_user,
         flt,
-        request.args.get("page", 1, type=int),
+        arg_int("page", 1),
         current_app.config["PAGE_SIZE"],
     )
     fields = permissions.visible_fields(current_user)

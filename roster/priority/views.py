@@ -20,7 +20,9 @@ from ..dashboard import charts
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
-from ..registrants.queries import bounded_int, districts
+from ..numbers import bounded_int
+from ..registrants.queries import districts
+from ..web import arg_int
 from .forms import AssignForm
 from .operations import PriorityError, active_staff, assign, unassign
 from .queries import (
@@ -157,7 +159,7 @@ def _render_queue(
 def queue() -> ResponseReturnValue:
     """People without a current plan, highest priority first, with the reasons."""
     form = AssignForm(staff=active_staff(db.session))
-    return _render_queue(_filter(request.args), request.args.get("page", 1, type=int), form)
+    return _render_queue(_filter(request.args), arg_int("page", 1), form)
 
 
 def _selected() -> list[int]:

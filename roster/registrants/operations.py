@@ -13,10 +13,8 @@ from ..hazards.operations import refresh_person as refresh_hazards
 from ..models import ConsentState, District, EmergencyContact, Registrant, User
 from ..models.base import utcnow
 from ..text import address_key, search_key
-
-
-class StaleEditError(Exception):
-    """The form was built on an older version of the record than the one stored."""
+from ..versioning import StaleEditError as StaleEditError
+from ..versioning import check_version
 
 
 class DuplicateResidentNoError(Exception):
@@ -92,8 +90,7 @@ def update_registrant(
     city: str,
 ) -> list[str]:
     """Save an edit made on version expected_version; refuse it if the record moved on."""
-    if registrant.version != expected_version:
-        raise StaleEditError(registrant.id)
+    check_version(registrant, expected_version)
     _check_unique(session, data["resident_no"], exclude_id=registrant.id)
     before = snapshot(registrant)
     _apply(session, registrant, dict(data), city)

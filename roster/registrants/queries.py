@@ -18,6 +18,7 @@ from ..dashboard.queries import reverify_due_condition
 from ..extensions import DbSession
 from ..i18n import local_today
 from ..models import ConsentState, District, Household, Mobility, Registrant, RegistrantStatus
+from ..numbers import bounded_int
 from ..permissions import can_see_all_statuses, registrant_condition, visible_fields
 from ..text import address_key, next_prefix, search_key
 
@@ -222,12 +223,3 @@ def districts(session: DbSession) -> list[District]:
     return list(session.scalars(select(District).order_by(District.name_kana, District.code)))
 
 
-#: Largest ID either database stores; anything above names nothing.
-MAX_ID = 2**31 - 1
-
-
-def bounded_int(value: str | None) -> int | None:
-    """A positive ID from a query string, or None for anything else (text, huge numbers)."""
-    if value is None or not value.isdigit() or not 0 < int(value) <= MAX_ID:
-        return None
-    return int(value)

@@ -26,7 +26,7 @@ from ..disclosures import record_disclosure
 from ..extensions import db
 from ..maps.picker import picker_context
 from ..models import ConsentPurpose, ConsentState, Registrant, RegistrantStatus, Role
-from ..web import city_prefix
+from ..web import arg_int, city_prefix
 from .forms import RegistrantForm, registrant_data
 from .operations import (
     DuplicateResidentNoError,
@@ -36,7 +36,7 @@ from .operations import (
     update_registrant,
 )
 from .projection import project
-from .queries import NEEDS, RegisterFilter, bounded_int, register_page, sort_options
+from .queries import NEEDS, RegisterFilter, register_page, sort_options
 from .searches import recall_search, remember_search
 
 bp = Blueprint("registrants", __name__)
@@ -60,7 +60,7 @@ def _filter_from_request() -> RegisterFilter:
         q=q or "",
         search_expired=bool(key) and q is None,
         city=city_prefix(),
-        district_id=bounded_int(args.get("district")),
+        district_id=arg_int("district"),
         consent=args.get("consent", ""),
         need=args.get("need", ""),
         due=args.get("due") == "1",
@@ -89,7 +89,7 @@ def index() -> ResponseReturnValue:
         db.session,
         current_user,
         flt,
-        request.args.get("page", 1, type=int),
+        arg_int("page", 1),
         current_app.config["PAGE_SIZE"],
     )
     fields = permissions.visible_fields(current_user)

@@ -15,7 +15,6 @@ from flask import (
     g,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -31,8 +30,8 @@ from ..disclosures import record_disclosure
 from ..extensions import db
 from ..models import DisasterRelease, Role
 from ..models.base import utcnow
-from ..registrants.queries import bounded_int, districts
-from ..web import get_or_404
+from ..registrants.queries import districts
+from ..web import arg_int, get_or_404
 from . import report
 from .forms import DeclareForm, RenewForm
 from .operations import (
@@ -139,7 +138,7 @@ def _detail(
     time. The page shows names, so it is logged like every other list of people."""
     now = utcnow()
     current = state(release, now)
-    page_no = bounded_int(request.args.get("page")) or 1
+    page_no = arg_int("page", 1)
     accesses = report.access_page(
         db.session,
         release.id,

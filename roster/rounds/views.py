@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -25,8 +26,7 @@ from ..decorators import require
 from ..extensions import db
 from ..i18n import local_today
 from ..models import MailingRound, PartnerCategory, Registrant, RoundMember
-from ..registrants.queries import bounded_int
-from ..web import get_or_404, municipality
+from ..web import arg_int, get_or_404, municipality
 from .forms import NewRoundForm, ReplyForm, SentForm
 from .operations import (
     Reply,
@@ -184,10 +184,13 @@ def _office() -> dict[str, Any]:
 @bp.post("/<id:round_id>/sent")
 @require(permissions.can_run_rounds)
 def sent(round_id: int) -> ResponseReturnValue:
-    """Record the day the forms went into the post."""
+    """Record the day the forms went into the post. Once recorded it stays: a second save,
+    from a page opened before the first, is refused with 409."""
     mailing = get_or_404(MailingRound, round_id)
     form = SentForm()
     if form.validate_on_submit() and form.sent_on.data:
+        if mailing.sent_on is not None:
+            abort(409)
         mark_sent(db.session, current_user, mailing, form.sent_on.data)
         db.session.commit()
         flash(_("Marked as sent."), "info")
@@ -239,7 +242,7 @@ def visits() -> ResponseReturnValue:
     """A printable visit list per district for 民生委員: people not asked yet or due for
     review, with space to note each visit. Audited as an export."""
     districts = permissions.visible_districts(db.session, current_user)
-    chosen = bounded_int(request.args.get("district"))
+    chosen = arg_int("district")
     if chosen is None:
         return render_template("rounds/visits_choose.html", districts=districts)
     pages = visit_pages(

@@ -12,6 +12,7 @@ from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..models import Shelter, User
 from ..models.shelters import HAZARDS
+from ..versioning import StaleEditError, check_version
 from .labels import GSI_ATTRIBUTION, KIND_CODES, MANUAL_SOURCE, is_gsi
 
 #: Every field staff edit, in the form's order (source_id only where the form offers it).
@@ -44,8 +45,7 @@ SORTS = ("name", "capacity")
 PER_PAGE = 100
 
 
-class StaleShelterError(Exception):
-    """The form was built on an older version of the place than the one stored."""
+StaleShelterError = StaleEditError
 
 
 class DuplicateSourceIdError(Exception):
@@ -204,8 +204,7 @@ def update_shelter(
 
     Raises StaleShelterError when the form was built on another version: nothing changes.
     """
-    if version != shelter.version:
-        raise StaleShelterError(shelter.id)
+    check_version(shelter, version)
     if values.get("source_id"):
         _check_source_id(session, values["source_id"], shelter.id)
     changed = _changed(shelter, values)

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from flask import abort, current_app
 
+from ..files import private_dir
+
 MAX_AGE = 2 * 60 * 60
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -46,9 +48,7 @@ class StoredUpload:
 def root() -> Path:
     configured = current_app.config.get("IMPORT_UPLOAD_DIR")
     base = Path(configured) if configured else Path(current_app.instance_path) / "imports"
-    folder = base / "shelters"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+    return private_dir(base / "shelters")
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -36,8 +37,8 @@ from ..decorators import require
 from ..extensions import db
 from ..models import Shelter
 from ..models.shelters import HAZARDS
-from ..registrants.queries import bounded_int
-from ..web import get_or_404
+from ..uploads import UploadRefused, check_upload
+from ..web import arg_int, get_or_404
 from . import uploads
 from .forms import ImportForm, ShelterForm
 from .importing import (
@@ -116,7 +117,7 @@ def yes_no(value: bool | None) -> str:
 def index() -> ResponseReturnValue:
     """The registry: kinds, suitability, capacity and welfare details, filtered and sorted."""
     flt = ShelterFilter.from_args(request.args)
-    page = shelter_page(db.session, flt, bounded_int(request.args.get("page")) or 1)
+    page = shelter_page(db.session, flt, arg_int("page", 1))
     return render_template(
         "shelters/index.html",
         page=page,
@@ -246,6 +247,16 @@ class ShownError:
     message: str
 
 
+def _beyond_limits(files: list[tuple[str, bytes]]) -> str | None:
+    """Why the first file over the [uploads] limits is refused, naming it; None if none is."""
+    for name, data in files:
+        try:
+            check_upload(name, data, current_app.config["UPLOAD_LIMITS"])
+        except UploadRefused as exc:
+            return f"{name}: {exc}"
+    return None
+
+
 def _plan(upload: uploads.StoredUpload) -> tuple[ImportPlan, list[ShownError]]:
     """Read the stored files and compare them with the registry now. Writes nothing."""
     mapping = load_mapping(upload.mapping) if upload.mapping else None
@@ -308,6 +319,10 @@ def import_upload() -> ResponseReturnValue:
             files = [
                 (f.filename or "", f.read()) for f in form.files.data or [] if f and f.filename
             ]
+            refused = _beyond_limits(files)
+            if refused:
+                form.files.errors = [refused]
+                return render_template("shelters/import.html", form=form), 422
             token = uploads.store(
                 current_user.id,
                 files,
@@ -318,6 +333,8 @@ def import_upload() -> ResponseReturnValue:
             )
             upload = uploads.load(token, current_user.id)
             plan, errors = _plan(upload)
+            if not plan.ok:  # nothing can come of a refused upload: it is not kept
+                uploads.delete(token)
             return _preview(upload, plan, errors)
     return render_template("shelters/import.html", form=form), 422 if form.errors else 200
 
@@ -330,6 +347,7 @@ def import_apply(token: str) -> ResponseReturnValue:
     upload = uploads.load(token, current_user.id)
     plan, errors = _plan(upload)
     if not plan.ok:
+        uploads.delete(token)
         return _preview(
             upload,
             plan,
