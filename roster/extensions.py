@@ -125,6 +125,26 @@ def refresh_statistics(session: DbSession) -> None:
     session.execute(text("ANALYZE"))
 
 
+def advance_sequences(session: DbSession, *tables: type[Any]) -> None:
+    """After rows were inserted with explicit IDs, move each table's ID sequence past them.
+
+    PostgreSQL hands out IDs from a sequence that knows nothing of IDs a bulk INSERT chose
+    itself, so the next ordinary insert would reuse one and fail on the primary key. SQLite
+    takes the next ID from the table's largest, so it needs nothing. Call it after every bulk
+    insert that writes `id`.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for model in tables:
+        name = model.__table__.name
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "  # noqa: S608 - a model's table
+                f"COALESCE((SELECT MAX(id) FROM {name}), 0) + 1, false)"
+            )
+        )
+
+
 db = Database()
 login_manager = LoginManager()
 babel = Babel()
