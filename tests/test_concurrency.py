@@ -17,13 +17,14 @@ from typing import Any
 import pytest
 from alembic import command
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from roster import create_app
 from roster.audit.operations import verify_chain
 from roster.cli import alembic_config
 from roster.extensions import db as database
+from roster.extensions import make_engine
 from roster.models import AuditEvent, Role
 
 from .conftest import TEST_PASSWORD
@@ -151,3 +152,35 @@ def test_many_clerks_at_once_get_no_500_and_every_audit_event_is_kept(file_app: 
     assert report.ok, report
     for action, count in audited.items():
         assert after[action] - before[action] == count, action
+
+
+def file_engine(tmp_path: Path) -> Any:
+    engine = make_engine(f"sqlite:///{tmp_path / 'locks.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)"))
+        conn.execute(text("INSERT INTO counter VALUES (1, 0)"))
+    return engine
+
+
+def test_a_transaction_that_read_before_another_wrote_may_still_write(tmp_path: Path) -> None:
+    engine = file_engine(tmp_path)
+    with Session(engine) as late, Session(engine) as early:
+        assert late.scalar(text("SELECT n FROM counter")) == 0  # its snapshot starts here
+        early.execute(text("UPDATE counter SET n = n + 1"))
+        early.commit()
+        late.execute(text("UPDATE counter SET n = n + 1"))  # plain BEGIN: database is locked
+        late.commit()
+        assert late.scalar(text("SELECT n FROM counter")) == 2
+    engine.dispose()
+
+
+def test_reading_after_the_commit_takes_no_write_lock(tmp_path: Path) -> None:
+    engine = file_engine(tmp_path)
+    with Session(engine) as rendering, engine.connect() as other:
+        rendering.execute(text("UPDATE counter SET n = 5"))
+        rendering.commit()
+        assert rendering.scalar(text("SELECT n FROM counter")) == 5  # a lazy load, say
+        other.exec_driver_sql("PRAGMA busy_timeout=0")
+        other.execute(text("UPDATE counter SET n = 6"))  # would wait if a lock were held
+        other.commit()
+    engine.dispose()
