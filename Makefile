@@ -29,7 +29,7 @@ run: install
 	@echo "  Roster is at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	@echo ""
 	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind 127.0.0.1:$(PORT) \
-		--timeout 120 roster.wsgi:app
+		--timeout 120 --keep-alive 5 roster.wsgi:app
 
 test: install
 	$(BIN)/python -m pytest

@@ -119,7 +119,7 @@ def gunicorn(env: dict[str, str], workers: int, port: int, logs: Path) -> Iterat
     """The `make run` server with this many workers, until the block ends."""
     command = [
         str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(THREADS),
-        "--bind", f"127.0.0.1:{port}", "--timeout", "120",
+        "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--keep-alive", "5",
         "--control-socket", str(logs / f"gunicorn-{port}.ctl"), "roster.wsgi:app",
     ]
     with open(logs / f"gunicorn-{port}.log", "w") as log:
@@ -223,9 +223,12 @@ def section(runs: list[Run], seconds: int) -> str:
         f"with {REGISTRANTS:,} fictional registrants, {seconds} s per line. Users mix staff "
         "(register list, search by POST, person page, edit with the version check, consent "
         "record, API by session), partners (portal, API by token) and planners, 6 : 3 : 1, "
-        "each pausing 0.5–1.5 s between steps and signing in again now and then. Every page "
+        "each pausing 0.5–1.5 s between steps and signing in again about once in 40 steps "
+        "(a sign-in is an argon2id hash of 64 MiB, about 0.6 s of CPU here). Every page "
         "that shows people writes its audit event. A 409 on an edit (someone saved first) is "
-        "counted as an answer; anything else but success is a failure. The target is none.",
+        "counted as an answer; anything else but success is a failure. The target is none. "
+        "With about a second's pause per step, n users ask for at most about n requests/s: "
+        "the server keeps up while requests/s stays near the number of users.",
         "",
         "| database | workers | users | requests | failed | requests/s | p50 ms | p95 ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
