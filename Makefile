@@ -42,7 +42,8 @@ bench: install
 	$(BIN)/python bench/register_list.py --write
 	$(BIN)/python bench/import_registrants.py --write
 
-# Many users at once against gunicorn on SQLite and on PostgreSQL (about 8 minutes).
+# Many users at once against gunicorn on SQLite, and on PostgreSQL when
+# ROSTER_LOAD_DATABASE_URL names a database of its own (its schema is reset); about 12 minutes.
 load: install
 	$(BIN)/python bench/load.py --write
 

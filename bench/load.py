@@ -1,16 +1,17 @@
 """Many users at once: gunicorn on SQLite and on PostgreSQL, driven by locust.
 
-    python bench/load.py [--seconds 60] [--users 20 50] [--pg URL | --no-pg] [--write]
+    python bench/load.py [--seconds 60] [--users 20 50] [--pg URL] [--write]
 
 For each database a fresh demo (西東京市, 3,000 fictional registrants) is made: SQLite in a
-temporary folder (never instance/), PostgreSQL in the database of --pg, whose public schema
-is dropped and made again. A partner system's API token is issued. Then gunicorn serves it
-on 127.0.0.1 as `make run` does (4 workers of 4 threads) while locust (bench/locustfile.py)
-runs headless for --seconds with each number of --users: staff (register list, search by
-POST, person page, edit with the version check, consent record, API by session), partners
-(portal, API by token), planners, and sign-ins throughout. The largest number of users is run
-once more against a single worker, to show whether the audit chain turns every request into
-a queue. Afterwards the audit chain must verify.
+temporary folder (never instance/), PostgreSQL in the database of --pg (default
+$ROSTER_LOAD_DATABASE_URL; without either, SQLite only), whose public schema is dropped and
+made again: give it a database of its own. A partner system's API token is issued. Then
+gunicorn serves it on 127.0.0.1 as `make run` does (4 workers of 4 threads) while locust
+(bench/locustfile.py) runs headless for --seconds with each number of --users: staff
+(register list, search by POST, person page, edit with the version check, consent record,
+API by session), partners (portal, API by token), planners, and sign-ins throughout. The
+largest number of users is run once more against a single worker, to show whether the
+audit chain turns every request into a queue. Afterwards the audit chain must verify.
 
 The target is no failed request at all. --write replaces the "## Many users at once"
 section of docs/performance.md and keeps every other section.
@@ -43,7 +44,8 @@ from sections import write_section  # noqa: E402 - bench/sections.py, beside thi
 HEADING = "## Many users at once"
 BIN = Path(sys.executable).parent
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test_concurrency"
+#: The PostgreSQL database to load (its public schema is dropped and made again).
+PG_URL = os.environ.get("ROSTER_LOAD_DATABASE_URL", "")
 REGISTRANTS = 3000
 THREADS = 4
 WARM_UP = 10
@@ -264,14 +266,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--users", type=int, nargs="+", default=[20, 50])
-    parser.add_argument("--pg", default=PG_DEFAULT, help="PostgreSQL URL (its schema is reset)")
-    parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument("--pg", default=PG_URL, help="PostgreSQL URL (its schema is reset)")
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="roster-load-") as tmp:
         workdir = Path(tmp)
         runs = measure("SQLite", f"sqlite:///{workdir / 'roster.db'}", args, workdir)
-        if not args.no_pg:
+        if args.pg:
             runs += measure("PostgreSQL", args.pg, args, workdir)
     text = section(runs, args.seconds)
     print(text)
