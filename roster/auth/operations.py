@@ -114,8 +114,9 @@ def authenticate(session: DbSession, username: str, password: str) -> User | Non
         record_event(session, "login.inactive", actor_name=name)
         raise InactiveAccountError(name)
     user.last_login_at = utcnow()
-    record_event(session, "login", actor=user)
     forget_expired_searches(session)
+    # Last, so the audit head is locked (PostgreSQL) only from here to the commit.
+    record_event(session, "login", actor=user)
     return user
 
 
