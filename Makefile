@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= $(or $(ROSTER_PORT),5000)
 # gunicorn: worker processes, and threads in each (a request waiting on the database or a
-# password hash lets another thread of the worker run).
+# password hash lets another thread of the worker run). No keep-alive: the threaded worker can
+# reset a kept-alive connection just as the client reuses it.
 WORKERS ?= $(or $(ROSTER_WORKERS),4)
 THREADS ?= $(or $(ROSTER_THREADS),4)
 
@@ -29,7 +30,7 @@ run: install
 	@echo "  Roster is at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	@echo ""
 	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind 127.0.0.1:$(PORT) \
-		--timeout 120 --keep-alive 5 roster.wsgi:app
+		--timeout 120 --keep-alive 0 roster.wsgi:app
 
 test: install
 	$(BIN)/python -m pytest

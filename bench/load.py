@@ -121,7 +121,7 @@ def gunicorn(env: dict[str, str], workers: int, port: int, logs: Path) -> Iterat
     """The `make run` server with this many workers, until the block ends."""
     command = [
         str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(THREADS),
-        "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--keep-alive", "5",
+        "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--keep-alive", "0",
         "--control-socket", str(logs / f"gunicorn-{port}.ctl"), "roster.wsgi:app",
     ]
     with open(logs / f"gunicorn-{port}.log", "w") as log:
