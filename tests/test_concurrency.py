@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from roster import create_app
 from roster.audit.operations import verify_chain
+from roster.auth.operations import MAX_FAILURES
 from roster.cli import alembic_config
 from roster.extensions import db as database
 from roster.extensions import make_engine
@@ -184,3 +185,27 @@ def test_reading_after_the_commit_takes_no_write_lock(tmp_path: Path) -> None:
         other.execute(text("UPDATE counter SET n = 6"))  # would wait if a lock were held
         other.commit()
     engine.dispose()
+
+
+def test_a_burst_of_parallel_guesses_stops_at_the_limit(file_app: Flask) -> None:
+    seed(file_app)
+    guesses, start = 12, threading.Barrier(12)
+    statuses: list[int] = []
+
+    def guess() -> None:
+        client = file_app.test_client()
+        start.wait()
+        answer = client.post("/login", data={"username": "clerk0", "password": "wrong guess"})
+        statuses.append(answer.status_code)
+
+    threads = [threading.Thread(target=guess) for _ in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [200] * MAX_FAILURES + [429] * (guesses - MAX_FAILURES)
+    with file_app.app_context():
+        failed = database.session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "login.failed", AuditEvent.actor_name == "clerk0"))
+        database.session.remove()
+    assert failed == MAX_FAILURES
