@@ -4,8 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= $(or $(ROSTER_PORT),5000)
+# gunicorn: worker processes, and threads in each (a request waiting on the database or a
+# password hash lets another thread of the worker run). No keep-alive: the threaded worker can
+# reset a kept-alive connection just as the client reuses it.
+WORKERS ?= $(or $(ROSTER_WORKERS),4)
+THREADS ?= $(or $(ROSTER_THREADS),4)
 
-.PHONY: run test install translations lint bench clean
+.PHONY: run test install translations lint bench load clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +29,8 @@ run: install
 	@echo ""
 	@echo "  Roster is at http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
 	@echo ""
-	$(BIN)/roster run --host 127.0.0.1 --port $(PORT)
+	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --bind 127.0.0.1:$(PORT) \
+		--timeout 120 --keep-alive 0 roster.wsgi:app
 
 test: install
 	$(BIN)/python -m pytest
@@ -36,6 +42,11 @@ lint: install
 bench: install
 	$(BIN)/python bench/register_list.py --write
 	$(BIN)/python bench/import_registrants.py --write
+
+# Many users at once against gunicorn on SQLite, and on PostgreSQL when
+# ROSTER_LOAD_DATABASE_URL names a database of its own (its schema is reset); about 12 minutes.
+load: install
+	$(BIN)/python bench/load.py --write
 
 clean:
 	rm -rf $(VENV) instance/roster.db* .pytest_cache

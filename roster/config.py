@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 import tomllib
 from datetime import timedelta
 from pathlib import Path
@@ -55,14 +56,24 @@ def instance_secret(raw: dict[str, Any], instance_dir: Path, name: str) -> str:
         return str(key)
     key_file = instance_dir / name
     private_dir(instance_dir)
-    try:
-        # Created at once with owner-only access; if another worker won the race, read theirs.
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return key_file.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_urlsafe(48))
+    if not key_file.exists():
+        _create_key_file(key_file)
     return key_file.read_text().strip()
+
+
+def _create_key_file(key_file: Path) -> None:
+    """Write a new random key where several workers starting at once may race to: the key is
+    written whole to a file of its own, then linked into place, so a worker that loses the
+    race reads the winner's complete key, never an empty or half-written file."""
+    fd, draft = tempfile.mkstemp(prefix=f".{key_file.name}.", dir=key_file.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:  # mkstemp makes it readable by its owner only
+            fh.write(secrets.token_urlsafe(48))
+        os.link(draft, key_file)
+    except FileExistsError:
+        pass  # another worker's key is in place: everyone uses that one
+    finally:
+        os.unlink(draft)
 
 
 def release_max_days(raw: dict[str, Any]) -> int:

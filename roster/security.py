@@ -6,14 +6,14 @@ from typing import Any
 
 from flask import Flask, Request, Response, g, jsonify, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .auth.totp import must_enrol
 from .extensions import csrf, db, login_manager
 from .i18n import local_today
 from .maps.picker import tile_origin
-from .models import User
+from .models import ApiToken, User
 from .models.base import utcnow
 from .partners.tokens import authenticate
 
@@ -69,9 +69,20 @@ def load_api_token(req: Request) -> User | None:
     if found is None:
         return None
     user, token = found
-    token.last_used_at = utcnow()
     g.api_token_id = token.id
+    _stamp_use_at_commit(token.id)
     return user
+
+
+def _stamp_use_at_commit(token_id: int) -> None:
+    """Record the token's use with the request's own commit, as its last statement.
+
+    Set on the loaded token, the change would be flushed before the request's first query,
+    and the request would hold the write lock (SQLite) or the token's row (PostgreSQL) across
+    all its reading; parallel calls with one token would queue behind each other.
+    """
+    stamp = update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+    event.listen(db.session(), "before_commit", lambda s: s.execute(stamp), once=True)
 
 
 def unauthorized() -> Response:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+import threading
+import time
+
 import pytest
 
-from roster.config import DEFAULT_CONFIG, ConfigError, flask_settings, load_file
+from roster.config import DEFAULT_CONFIG, ConfigError, flask_settings, instance_secret, load_file
 
 
 def test_the_shipped_config_file_loads_with_the_documented_defaults(tmp_path, monkeypatch):
@@ -136,3 +140,27 @@ def test_the_upload_limits_come_from_the_uploads_section(tmp_path):
 def test_a_bad_upload_limit_is_refused_with_a_clear_message(tmp_path, uploads, message):
     with pytest.raises(ConfigError, match=message):
         flask_settings({"database": {"url": "sqlite://"}, "uploads": uploads}, tmp_path)
+
+
+def test_workers_starting_at_once_all_read_the_same_whole_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("ROSTER_AUDIT_KEY", raising=False)
+    token = secrets.token_urlsafe
+
+    def slowly(n):  # the window between creating the file and writing the key
+        time.sleep(0.05)
+        return token(n)
+
+    monkeypatch.setattr(secrets, "token_urlsafe", slowly)
+    start, keys = threading.Barrier(6), []
+
+    def worker():
+        start.wait()
+        keys.append(instance_secret({}, tmp_path, "audit_key"))
+
+    workers = [threading.Thread(target=worker) for _ in range(6)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert len(set(keys)) == 1 and len(keys[0]) > 40
+    assert [p.name for p in tmp_path.iterdir()] == ["audit_key"]

@@ -30,6 +30,8 @@ from geo import (
     town_points,
 )
 from roster import permissions
+from roster.audit.operations import record_event
+from roster.consent.operations import ConsentAnswer, record_consent
 from roster.consent.rules import latest, register_sharing_allows
 from roster.demo import DemoError, load_demo
 from roster.demo.names import FAMILY_NAMES, FOREIGN_NAMES, GIVEN_NAMES
@@ -40,7 +42,9 @@ from roster.models import (
     HAZARDS,
     Agreement,
     AgreementStatus,
+    AuditEvent,
     Base,
+    ConsentMethod,
     ConsentPurpose,
     ConsentRecord,
     ConsentState,
@@ -71,6 +75,7 @@ from roster.permissions import (
     can_declare_release,
 )
 from roster.reasons import categories_of
+from roster.registrants.operations import create_registrant
 from roster.text import address_key, is_katakana_reading, search_key
 
 from .factories import Factory
@@ -803,3 +808,33 @@ def test_the_live_demo_has_copies_out_no_release_running_and_staff_who_may_decla
         live_demo.scalars(permissions.visible_registrants(partner).with_only_columns(Registrant.id))
     )
     assert on_copy != now and on_copy & now  # "changes since my last list" has something
+
+
+def test_after_the_demo_the_ordinary_operations_add_people_consent_and_events(
+    live_demo: Session, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite takes the next ID from the table, PostgreSQL from a sequence")
+    staff = _user(live_demo, "staff")
+    district = live_demo.scalars(select(District).order_by(District.id)).first()
+    assert district is not None
+    person = create_registrant(live_demo, {
+        "resident_no": "7700000001", "name": "試験 花子", "name_kana": "シケン ハナコ",
+        "birth_date": date(1950, 1, 1), "sex": "female",
+        "address": f"東京都西東京市{district.name}1-1", "support_reason": "独居",
+        "district_id": district.id, "latitude": None, "longitude": None,
+        "household": "alone", "mobility": "independent", "care_level": "none",
+        "status": "active", "source": "self_applied",
+        "emergency_contacts": [{"name": "試験 一郎", "relation": "長男", "phone": "090-1"}],
+    }, staff, "東京都西東京市")
+    record = record_consent(live_demo, person, ConsentAnswer(
+        purpose=ConsentPurpose.REGISTER_SHARING, state=ConsentState.CONSENTED,
+        method=ConsentMethod.MAIL, decided_on=date.today(),
+        scope=frozenset({PartnerCategory.MINSEI_IIN})), staff)
+    event = record_event(live_demo, "registrant.view", actor=staff, object_id=person.id)
+    live_demo.flush()
+    assert person.id > live_demo.scalar(select(func.max(Registrant.id)).where(
+        Registrant.id != person.id))
+    assert record.id > live_demo.scalar(select(func.max(ConsentRecord.id)).where(
+        ConsentRecord.id != record.id))
+    assert event.seq == live_demo.scalar(select(func.max(AuditEvent.seq)))

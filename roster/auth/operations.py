@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import timedelta
+from typing import NoReturn
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 
 from ..audit.operations import audit_key, client_address, record_event
-from ..extensions import DbSession
-from ..models import AuditEvent, AuditHead, User
+from ..extensions import DbSession, write_lock
+from ..models import AuditEvent, User
 from ..models.base import utcnow
 from ..passwords import hash_password, verify_password, verify_unknown_user
 from ..registrants.searches import forget_expired_searches
@@ -75,14 +76,14 @@ def _paused(session: DbSession, name: str) -> bool:
 
 def _serialise_attempts(session: DbSession, name: str) -> None:
     """Make attempts on one name wait for each other, so a burst of parallel guesses cannot
-    all read the failure count before any of them is written."""
+    all read the failure count before any of them is written. Held until the commit."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
             text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": "login:" + name}
         )
     else:
         # SQLite has one writer at a time: taking the write lock now queues the attempts.
-        session.execute(update(AuditHead).values(last_seq=AuditHead.last_seq))
+        write_lock(session)
 
 
 def authenticate(session: DbSession, username: str, password: str) -> User | None:
@@ -91,17 +92,30 @@ def authenticate(session: DbSession, username: str, password: str) -> User | Non
     After MAX_FAILURES failures for an account (or MAX_FAILURES_PER_ADDRESS from one address)
     within FAILURE_WINDOW, sign-in is paused: even the right password is refused until the
     window has passed. Names that are no account are logged by keyed digest (logged_name).
+
+    The password hash is checked before the lock on attempts is taken, so a slow hash never
+    holds up other writers; the count is then read again under the lock, and its answer
+    decides, so parallel guesses still stop at the limit. A paused name is refused before
+    hashing, as hashing for an attacker who is already paused only costs the server.
     """
     typed = username.strip()[:60]
     user = session.scalar(select(User).where(User.username == typed))
     name = logged_name(typed, user)
-    _serialise_attempts(session, name)
     if _paused(session, name):
-        record_event(session, "login.paused", actor_name=name)
-        raise TooManyFailuresError(name)
+        return _refuse_paused(session, name)
     if user is None:
         verify_unknown_user(password)
-    if user is None or not verify_password(user.password_hash, password):
+    checked = user.password_hash if user is not None else None
+    verified = checked is not None and verify_password(checked, password)
+    _serialise_attempts(session, name)
+    if _paused(session, name):
+        return _refuse_paused(session, name)
+    if user is not None:
+        # The account as it is now, under the lock: a password changed or an account
+        # deactivated meanwhile counts.
+        session.refresh(user)
+        verified = verified and user.password_hash == checked
+    if user is None or not verified:
         record_event(session, "login.failed", actor_name=name)
         return None
     if not user.is_active_account:
@@ -118,8 +132,9 @@ def authenticate(session: DbSession, username: str, password: str) -> User | Non
 def complete_login(session: DbSession, user: User) -> None:
     """Every factor checked: stamp and audit the sign-in."""
     user.last_login_at = utcnow()
-    record_event(session, "login", actor=user)
     forget_expired_searches(session)
+    # Last, so the audit head is locked (PostgreSQL) only from here to the commit.
+    record_event(session, "login", actor=user)
 
 
 def verify_second_factor(session: DbSession, user: User, code: str) -> bool:
@@ -131,8 +146,7 @@ def verify_second_factor(session: DbSession, user: User, code: str) -> bool:
     """
     _serialise_attempts(session, user.username)
     if _paused(session, user.username):
-        record_event(session, "login.paused", actor_name=user.username)
-        raise TooManyFailuresError(user.username)
+        _refuse_paused(session, user.username)
     if accept_code(session, user, code):
         complete_login(session, user)
         return True
@@ -161,6 +175,13 @@ def pending_user(session: DbSession, marker: object) -> User | None:
     return session.scalar(
         select(User).where(User.session_token == str(token), User.is_active_account.is_(True))
     )
+
+
+def _refuse_paused(session: DbSession, name: str) -> NoReturn:
+    """Record a refused attempt on a paused name or address, and refuse it."""
+    _serialise_attempts(session, name)
+    record_event(session, "login.paused", actor_name=name)
+    raise TooManyFailuresError(name)
 
 
 def log_out(session: DbSession, user: User) -> None:

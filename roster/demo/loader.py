@@ -32,7 +32,7 @@ from geo import (
 )
 
 from ..consent.rules import in_force_key
-from ..extensions import DbSession
+from ..extensions import DbSession, advance_sequences
 from ..hazards.demo import load_demo_hazards
 from ..i18n import local_today
 from ..models import (
@@ -285,6 +285,8 @@ def _add_registrants(
             states.update(person.row["consent_state"] for person in chunk)
             counts.update(contacts=len(contacts), consents=len(records))
             bar.update(size)
+    # The rows above chose their own IDs; the ordinary inserts after them must not reuse one.
+    advance_sequences(session, Registrant, EmergencyContact, ConsentRecord)
     return states, counts
 
 

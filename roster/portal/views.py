@@ -166,6 +166,9 @@ def printed(provision_id: int) -> ResponseReturnValue:
 
 def _export(fmt: ProvisionFormat) -> ResponseReturnValue:
     provision, people = _copy_of_everyone(fmt)
+    # The copy is in the ledger and the trail: commit before building the file, so the
+    # audit head is not held while a large spreadsheet is written.
+    db.session.commit()
     fields = permissions.visible_fields(current_user)
     columns = columns_for(fields)
     lines = [(n, project(r, fields)) for n, r in enumerate(people, start=1)]
@@ -174,7 +177,6 @@ def _export(fmt: ProvisionFormat) -> ResponseReturnValue:
         data, mimetype = csv_copy(mark, columns, lines), "text/csv; charset=utf-8"
     else:
         data, mimetype = xlsx_copy(mark, columns, lines), XLSX_TYPE
-    db.session.commit()
     name = f"roster-{provision.organisation_id}-copy{provision.copy_no}.{fmt.value}"
     return Response(
         data,
