@@ -148,6 +148,7 @@ def _import(form: LayerForm) -> ImportedLayer | None:
 @bp.post("/<id:layer_id>/delete")
 @require(permissions.can_manage_hazards)
 def delete(layer_id: int) -> ResponseReturnValue:
+    """Delete a layer and its areas, then recompute everyone's flags and assignments."""
     layer = db.session.get(HazardLayer, layer_id)
     if layer is None:
         abort(404)
