@@ -8,7 +8,7 @@ from .analysis import assign_shelters, hazard_flags, shelter_load, suitable_shel
 from .capacity import Capacity, parse_capacity
 from .groups import ACCEPT_GROUPS, normalise_accepts
 from .gsi import DATA_DIR, HAZARD_COLUMNS, read_gsi_shelters
-from .hazards import HAZARD_KINDS, HazardInputError, read_hazard_layer
+from .hazards import HAZARD_KINDS, HazardInputError, read_hazard_file, read_hazard_layer
 from .shelters import SHELTER_FIELDS, RowError, ShelterRead, read_shelter_files
 from .towns import city_area, offset_point, random_points_near, town_of, town_points
 
@@ -30,6 +30,7 @@ __all__ = [
     "parse_capacity",
     "random_points_near",
     "read_gsi_shelters",
+    "read_hazard_file",
     "read_hazard_layer",
     "read_shelter_files",
     "shelter_load",

@@ -96,7 +96,7 @@ def test_a_flood_layer_is_stored_in_the_metric_crs_and_flags_the_people_inside(
         ({"A31a_205": 2}, square(LON, LAT, 0.004)),
         ({"A31a_205": 3}, square(LON, LAT, 0.001)),  # deeper, inside the first
     ]))
-    layer = import_layer(db, path, "flood", actor=world["users"]["staff"], crs="EPSG:6677")
+    layer = import_layer(db, path, "flood", actor=world["users"]["staff"], crs="EPSG:6677").layer
     assert (layer.kind, layer.crs, layer.feature_count, layer.synthetic) == (
         HazardKind.FLOOD, "EPSG:6677", 2, False)
     assert layer.name == "flood" and layer.source_file == "flood.geojson"
@@ -109,7 +109,9 @@ def test_a_flood_layer_is_stored_in_the_metric_crs_and_flags_the_people_inside(
     assert {found[i].flood_rank for i in inside} == {3}, "the deepest rank at home"
     assert outside.id not in found and moved.id not in found
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "hazard.import")).one()
-    assert json.loads(event.detail) == {"kind": "flood", "features": 2, "synthetic": False}
+    assert json.loads(event.detail) == {"kind": "flood", "features": 2, "synthetic": False,
+                                        "repaired": 0, "not_areas": 0, "parts_dropped": 0,
+                                        "zones_given": 0}
 
 
 def test_landslide_zones_special_beats_warning_and_phenomena_are_listed(
@@ -219,7 +221,7 @@ def test_deleting_a_layer_recomputes_everyone(
     client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any], tmp_path: Path
 ) -> None:
     path = write(tmp_path, "f.geojson", geojson([({"A31a_205": 1}, square(LON, LAT))]))
-    layer = import_layer(db, path, "flood", actor=None, crs="EPSG:6677")
+    layer = import_layer(db, path, "flood", actor=None, crs="EPSG:6677").layer
     assert flags(db)
     auth.login("t_staff")
     response = client.post(f"/hazards/{layer.id}/delete")
@@ -305,7 +307,8 @@ def test_a_refused_upload_answers_422_with_the_reason_and_saves_nothing(
     response = client.post("/hazards/", data=data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "no flood depth property" in html
+    assert "x.geojson の浸水深ランクを読み取れません。A31a_205 も A31_205 もありません。" in html
+    assert "「浸水深の属性名」" in html and "foo (1)" in html
     assert db.scalar(select(func.count(HazardLayer.id))) == 0
     data = {"kind": "flood", "file": (io.BytesIO(b"x"), "x.csv")}
     assert client.post("/hazards/", data=data).status_code == 422
@@ -339,3 +342,202 @@ def test_the_demo_layers_are_synthetic_and_flag_and_assign_people(
             ShelterAssignment.hazard == hazard))
         assert count == active
 
+
+
+# --- prefectures' own landslide files -------------------------------------------------------
+
+
+def tokyo_landslide() -> bytes:
+    """Tokyo's 土砂災害警戒区域 as published: kubun and genshoname, written out; a 特別警戒区域
+    over the factory's people inside the 警戒区域 around it, and one zone elsewhere."""
+    return geojson([
+        ({"kubun": "警戒区域", "genshoname": "急傾斜地の崩壊", "kasyo_no": "A-1"},
+         square(LON, LAT, 0.004)),
+        ({"kubun": "特別警戒区域", "genshoname": "急傾斜地の崩壊", "kasyo_no": "A-1"},
+         square(LON, LAT, 0.001)),
+        ({"kubun": "警戒区域", "genshoname": "土石流", "kasyo_no": "B-7"},
+         square(LON + 0.05, LAT, 0.001)),
+    ])
+
+
+def test_a_tokyo_landslide_file_keeps_its_zones_and_flags_the_person_special(
+    db: Any, world: dict[str, Any], tmp_path: Path
+) -> None:
+    path = write(tmp_path, "dosha.geojson", tokyo_landslide())
+    imported = import_layer(db, path, "landslide", actor=None, crs="EPSG:6677")
+    stored = db.execute(select(HazardArea.zone, HazardArea.phenomenon)
+                        .order_by(HazardArea.id)).all()
+    assert [tuple(row) for row in stored] == [
+        ("warning", "steep_slope"), ("special", "steep_slope"), ("warning", "debris_flow")]
+    assert imported.report.zones == {"warning": 2, "special": 1}
+    row = flags(db)[world["consenting"].id]
+    assert (row.landslide_zone, row.landslide_phenomena) == ("special", "steep_slope")
+
+
+def unknown_zone_file(tmp_path: Path) -> Path:
+    return write(tmp_path, "ku.geojson", geojson([({"kbn_cd": "R", "name": "大沢"},
+                                                   square(LON, LAT))]))
+
+
+def test_the_command_refuses_a_landslide_file_whose_zone_it_cannot_read_naming_its_properties(
+    runner: Any, db: Any, world: dict[str, Any], tmp_path: Path
+) -> None:
+    result = runner.invoke(args=["import-hazard", str(unknown_zone_file(tmp_path)),
+                                 "--kind", "landslide"])
+    assert result.exit_code == 1
+    assert "kbn_cd (R), name (大沢)" in result.output and "--zone-property" in result.output
+    assert "Nothing was written" in result.output
+    assert db.scalar(select(func.count(HazardLayer.id))) == 0
+
+
+def test_the_command_reads_a_named_zone_property_with_its_values_and_reports_the_counts(
+    runner: Any, db: Any, world: dict[str, Any], tmp_path: Path
+) -> None:
+    result = runner.invoke(args=["import-hazard", str(unknown_zone_file(tmp_path)),
+                                 "--kind", "landslide", "--zone-property", "kbn_cd",
+                                 "--zone-value", "R=special", "--zone-value", "Y=warning"])
+    assert result.exit_code == 0, result.output
+    special = "Landslide special warning zone (土砂災害特別警戒区域)"
+    assert f"Areas by zone: {special} 1." in result.output
+    assert "Areas by phenomenon: not given 1." in result.output
+    assert flags(db)[world["consenting"].id].landslide_zone == "special"
+
+
+def test_the_command_accepts_a_zone_staff_give_explicitly(
+    runner: Any, db: Any, world: dict[str, Any], tmp_path: Path
+) -> None:
+    result = runner.invoke(args=["import-hazard", str(unknown_zone_file(tmp_path)),
+                                 "--kind", "landslide", "--zone", "warning"])
+    assert result.exit_code == 0, result.output
+    assert "1 areas have the zone chosen at import." in result.output
+    assert flags(db)[world["consenting"].id].landslide_zone == "warning"
+    assert db.scalars(select(HazardArea.zone)).all() == ["warning"]
+
+
+def test_the_command_refuses_landslide_options_for_a_flood_layer(
+    runner: Any, db: Any, world: dict[str, Any], tmp_path: Path
+) -> None:
+    path = write(tmp_path, "f.geojson", geojson([({"A31a_205": 1}, square(LON, LAT))]))
+    result = runner.invoke(args=["import-hazard", str(path), "--kind", "flood",
+                                 "--zone", "warning", "--zone-value", "R=special"])
+    assert result.exit_code == 2
+    assert "--zone, --zone-value: only for --kind landslide." in result.output
+    assert db.scalar(select(func.count(HazardLayer.id))) == 0
+
+
+def rings(*outlines: list[tuple[float, float]]) -> bytes:
+    """Polygons around the factory's point exactly as given (unclosed rings stay so), in
+    units of 0.001°."""
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kubun": "警戒区域"},
+         "geometry": {"type": "Polygon", "coordinates": [
+             [[LON + x / 1000, LAT + y / 1000] for x, y in outline]]}}
+        for outline in outlines
+    ]}).encode()
+
+
+SQUARE = [(-2, -2), (2, -2), (2, 2), (-2, 2), (-2, -2)]
+UNCLOSED = [(-2, -2), (2, -2), (2, 2), (-2, 2)]
+BOW_TIE = [(5, 0), (6, 1), (6, 0), (5, 1), (5, 0)]
+
+
+def test_the_command_repairs_an_unclosed_ring_and_a_bow_tie_and_counts_them(
+    runner: Any, db: Any, world: dict[str, Any], tmp_path: Path
+) -> None:
+    path = write(tmp_path, "rings.geojson", rings(SQUARE, UNCLOSED, BOW_TIE))
+    result = runner.invoke(args=["import-hazard", str(path), "--kind", "landslide"])
+    assert result.exit_code == 0, result.output
+    assert "2 areas repaired (features 2, 3)." in result.output
+    assert flags(db)[world["consenting"].id].landslide_zone == "warning"
+
+
+# --- the page speaks Japanese -----------------------------------------------------------------
+
+
+def upload(client: IsolatedClient, data: bytes, **fields: str) -> Any:
+    return client.post("/hazards/", data={
+        "kind": "landslide", **fields, "file": (io.BytesIO(data), "dosha.geojson")})
+
+
+def test_the_page_refuses_unknown_properties_in_japanese_naming_them(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    auth.login("t_staff")
+    response = upload(client, geojson([({"kbn_cd": "R"}, square(LON, LAT))]))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "特別警戒区域か警戒区域かを読み取れません" in html and "kbn_cd (R)" in html
+    assert "「ファイルに区分がない区域の区分」" in html
+    assert db.scalar(select(func.count(HazardLayer.id))) == 0
+    response = upload(client, geojson([({"kbn_cd": "R"}, square(LON, LAT))]),
+                      zone_property="kbn_cd")
+    html = response.get_data(as_text=True)
+    assert "区分が特別警戒区域でも警戒区域でもありません（値の例：R）" in html
+
+
+def test_the_page_offers_no_zone_by_default_and_reports_what_it_read(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    auth.login("t_staff")
+    page = client.get("/hazards/").get_data(as_text=True)
+    assert '<option selected value="">指定しない' in page
+    response = upload(client, tokyo_landslide())
+    assert response.status_code == 302
+    html = client.get("/hazards/").get_data(as_text=True)
+    assert "区分別の区域数：土砂災害警戒区域 2, 土砂災害特別警戒区域 1。" in html
+    assert "現象の種類別の区域数：急傾斜地の崩壊 2, 土石流 1。" in html
+    assert flags(db)[world["consenting"].id].landslide_zone == "special"
+
+
+def test_the_page_takes_a_value_map_and_an_explicit_zone(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    auth.login("t_staff")
+    data = geojson([({"kbn_cd": "R", "gen": "K"}, square(LON, LAT, 0.001)),
+                    ({"kbn_cd": None, "gen": "K"}, square(LON, LAT, 0.004))])
+    response = upload(client, data, zone_property="kbn_cd", zone_values="R=特別警戒区域\r\n\r\n",
+                      phenomenon_property="gen", phenomenon_values="K=急傾斜地の崩壊",
+                      zone="warning")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    zones = db.execute(select(HazardArea.zone, HazardArea.phenomenon).order_by(HazardArea.id))
+    assert [tuple(row) for row in zones] == [("special", "steep_slope"),
+                                             ("warning", "steep_slope")]
+    assert "1 区域は、取込時に選んだ区分です。" in client.get("/hazards/").get_data(as_text=True)
+
+
+def test_the_page_refuses_an_unrepairable_area_by_its_number_in_japanese(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    auth.login("t_staff")
+    flat = [(0, 5), (1, 6), (2, 7), (0, 5)]
+    response = upload(client, rings(SQUARE, UNCLOSED, flat))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "dosha.geojson の 3 番目の地物は正しい区域ではなく（" in html
+    assert "（輪郭が自己交差しています（位置 139.55" in html
+    assert db.scalar(select(func.count(HazardLayer.id))) == 0
+
+
+def test_the_page_refuses_landslide_fields_for_a_flood_layer(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    auth.login("t_staff")
+    response = upload(client, geojson([({"A31a_205": 1}, square(LON, LAT))]), kind="flood",
+                      zone="special")
+    assert response.status_code == 422
+    assert "土砂災害警戒区域の場合のみ指定できます。" in response.get_data(as_text=True)
+    assert db.scalar(select(func.count(HazardLayer.id))) == 0
+
+
+def test_every_refusal_has_a_sentence_for_the_page_with_the_same_parameters() -> None:
+    import re
+
+    from geo.hazard_errors import MESSAGES
+    from roster.hazards.messages import REFUSALS
+
+    def parameters(text: str) -> set[str]:
+        return set(re.findall(r"%\((\w+)\)s", text))
+
+    assert set(REFUSALS) == set(MESSAGES)
+    for code, english in MESSAGES.items():
+        assert parameters(REFUSALS[code]._args[0]) == parameters(english), code

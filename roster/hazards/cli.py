@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
+from flask_babel import force_locale
 from tqdm import tqdm
 
-from geo.hazards import HAZARD_KINDS, HazardInputError
+from geo.hazards import HAZARD_KINDS, Attributes, HazardInputError
 
 from ..extensions import db, refresh_statistics
 from ..models import Registrant, RegistrantStatus
+from .messages import report_lines
 from .operations import assignment_hazards, import_layer, recompute_all
 
 
@@ -29,6 +32,35 @@ from .operations import assignment_hazards, import_layer, recompute_all
     "--depth-property",
     help="Flood only: the property holding the depth rank, when not A31a_205/A31_205.",
 )
+@click.option(
+    "--zone-property",
+    help="Landslide only: the property holding the zone, when not A33_002, kubun or 区分.",
+)
+@click.option(
+    "--zone-value",
+    "zone_values",
+    multiple=True,
+    metavar="VALUE=MEANING",
+    help="Landslide only: what a zone value means, e.g. R=special or Y=警戒区域 (repeatable).",
+)
+@click.option(
+    "--zone",
+    type=click.Choice(("warning", "special")),
+    help="Landslide only: the zone of areas whose file states none (never assumed).",
+)
+@click.option(
+    "--phenomenon-property",
+    help="Landslide only: the property holding the phenomenon, when not A33_001, genshoname "
+    "or 現象名.",
+)
+@click.option(
+    "--phenomenon-value",
+    "phenomenon_values",
+    multiple=True,
+    metavar="VALUE=MEANING",
+    help="Landslide only: what a phenomenon value means, e.g. K=steep_slope, D=土石流, "
+    "L=landslide (repeatable).",
+)
 @click.option("--encoding", help="Attribute encoding of a Shapefile without .cpg, e.g. cp932.")
 @click.option(
     "--synthetic",
@@ -42,10 +74,14 @@ def import_hazard(
     depth_property: str | None,
     encoding: str | None,
     synthetic: bool,
+    **landslide: Any,
 ) -> None:
     """Import a hazard layer (GeoJSON, Shapefile or GeoPackage), then recompute everyone's
     hazard flags and shelter assignments. A refused file writes nothing (exit 1)."""
     from sqlalchemy import func, select
+
+    _check_options(kind, depth_property, landslide)
+    attributes = Attributes(depth_property=depth_property, **landslide)
 
     people = (
         db.session.scalar(
@@ -55,13 +91,13 @@ def import_hazard(
     )
     hazards = len(assignment_hazards(db.session))
     try:
-        layer = import_layer(
+        imported = import_layer(
             db.session,
             file,
             kind,
             actor=None,
             name=name,
-            depth_property=depth_property,
+            attributes=attributes,
             encoding=encoding,
             synthetic=synthetic,
             crs=current_app.config["GEO_CRS"],
@@ -71,7 +107,11 @@ def import_hazard(
         db.session.rollback()
         click.echo(f"refused: {exc}. Nothing was written.", err=True)
         sys.exit(1)
+    layer = imported.layer
     click.echo(f"layer {layer.id}: {layer.feature_count} areas ({kind}) from {file.name}")
+    with force_locale("en"):
+        for line in report_lines(imported.report):
+            click.echo(f"  {line}")
     total = people * max(hazards, len(assignment_hazards(db.session)))
     with tqdm(total=total, unit="件", desc="assign", file=sys.stderr) as bar:
         summary = recompute_all(db.session, crs=current_app.config["GEO_CRS"], progress=bar)
@@ -81,3 +121,13 @@ def import_hazard(
     click.echo(f"{summary.people} people, {summary.flagged} in a hazard area")
     for hazard, counts in summary.hazards.items():
         click.echo(f"  {hazard}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+def _check_options(kind: str, depth_property: str | None, landslide: dict[str, Any]) -> None:
+    """An option of another kind of layer would be ignored: refuse it instead."""
+    if depth_property and kind != "flood":
+        raise click.UsageError("--depth-property is only for --kind flood.")
+    given = [name for name, value in landslide.items() if value]
+    if given and kind != "landslide":
+        options = ", ".join("--" + name.removesuffix("s").replace("_", "-") for name in given)
+        raise click.UsageError(f"{options}: only for --kind landslide.")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,7 +34,7 @@ from flask import current_app
 from sqlalchemy import case, delete, func, insert, select
 
 from geo.analysis import assign_shelters, hazard_flags
-from geo.hazards import read_hazard_layer
+from geo.hazards import Attributes, LayerReport, read_hazard_file
 
 from .. import permissions
 from ..audit.operations import record_event
@@ -95,6 +95,14 @@ def metric_crs(crs: str | None = None) -> str:
 # --- layers -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ImportedLayer:
+    """A stored layer and the report of its reading (areas by value, repairs)."""
+
+    layer: HazardLayer
+    report: LayerReport
+
+
 def import_layer(
     session: DbSession,
     path: str | Path,
@@ -103,6 +111,7 @@ def import_layer(
     actor: User | None,
     name: str | None = None,
     depth_property: str | None = None,
+    attributes: Attributes | None = None,
     encoding: str | None = None,
     synthetic: bool = False,
     source_file: str | None = None,
@@ -110,23 +119,25 @@ def import_layer(
     recompute: bool = True,
     progress: Progress | None = None,
     audit: bool = True,
-) -> HazardLayer:
+) -> ImportedLayer:
     """Store one hazard file as a layer of polygons in the metric CRS, then (by default)
     recompute everyone's flags and assignments.
 
-    Raises geo.hazards.HazardInputError (its message is for staff) before anything is
-    written. source_file: the name to record (the uploaded file's), default the path's.
+    attributes: which properties hold the depth rank, zone and phenomenon and what their
+    values mean, when not as 国土数値情報 or Tokyo publish them (depth_property is short for
+    its depth_property). Raises geo.hazards.HazardInputError (refusals.refusal() says it for
+    staff) before anything is written. source_file: the name to record (the uploaded
+    file's), default the path's.
     """
     crs = metric_crs(crs)
     path = Path(path)
-    frame = read_hazard_layer(
-        path,
-        kind,
-        crs=crs,
-        depth_property=depth_property or None,
-        encoding=encoding or None,
-        name=name or None,
+    attributes = attributes or Attributes()
+    if depth_property:
+        attributes = replace(attributes, depth_property=depth_property)
+    read = read_hazard_file(
+        path, kind, crs=crs, attributes=attributes, encoding=encoding or None, name=name or None
     )
+    frame = read.frame
     layer = HazardLayer(
         kind=HazardKind(kind),
         name=(name or str(frame["source_name"].iloc[0]) or path.stem)[:120],
@@ -159,11 +170,16 @@ def import_layer(
             actor=actor,
             object_type="hazard_layer",
             object_id=layer.id,
-            detail={"kind": kind, "features": len(rows), "synthetic": synthetic},
+            detail={
+                "kind": kind,
+                "features": len(rows),
+                "synthetic": synthetic,
+                **read.report.as_detail(),
+            },
         )
     if recompute:
         recompute_all(session, crs=crs, progress=progress)
-    return layer
+    return ImportedLayer(layer, read.report)
 
 
 def delete_layer(

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 
-from geo.hazards import HazardInputError
+from geo.hazards import Attributes, HazardInputError
 
 from .. import permissions
 from ..audit.operations import record_event
@@ -24,7 +24,8 @@ from ..extensions import db
 from ..i18n import local_today
 from ..models import HazardLayer
 from ..uploads import UploadRefused, check_layer
-from .forms import ConfirmForm, LayerForm
+from .forms import ConfirmForm, LayerForm, value_lines
+from .messages import refusal, report_lines
 from .names import (
     DEPTH_NAMES,
     GROUP_NAMES,
@@ -36,6 +37,7 @@ from .names import (
 )
 from .operations import (
     SORT_KEYS,
+    ImportedLayer,
     assignment_hazards,
     assignment_table,
     delete_layer,
@@ -68,18 +70,20 @@ def index() -> ResponseReturnValue:
     """The hazard layers, and an upload form for another one."""
     form = LayerForm()
     if form.validate_on_submit():
-        layer = _import(form)
-        if layer is not None:
+        imported = _import(form)
+        if imported is not None:
             db.session.commit()
             flash(
                 _(
                     "The layer “%(name)s” was imported with %(n)d areas; hazard flags and "
                     "shelter assignments were recomputed.",
-                    name=layer.name,
-                    n=layer.feature_count,
+                    name=imported.layer.name,
+                    n=imported.layer.feature_count,
                 ),
                 "info",
             )
+            if lines := report_lines(imported.report):
+                flash(" ".join(lines), "info")
             return redirect(url_for("hazards.index"))
     return (
         render_template(
@@ -93,7 +97,19 @@ def index() -> ResponseReturnValue:
     )
 
 
-def _import(form: LayerForm) -> HazardLayer | None:
+def _attributes(form: LayerForm) -> Attributes:
+    """How to read the file's attributes, from the form's optional fields."""
+    return Attributes(
+        depth_property=form.depth_property.data or None,
+        zone_property=form.zone_property.data or None,
+        phenomenon_property=form.phenomenon_property.data or None,
+        zone_values=value_lines(form.zone_values.data),
+        phenomenon_values=value_lines(form.phenomenon_values.data),
+        zone=form.zone.data or None,
+    )
+
+
+def _import(form: LayerForm) -> ImportedLayer | None:
     """Store the upload in a private temporary folder and import it; None, with the
     form's errors, when the file is refused (and then nothing is written)."""
     upload = form.file.data
@@ -113,7 +129,7 @@ def _import(form: LayerForm) -> HazardLayer | None:
                 form.kind.data,
                 actor=current_user,
                 name=form.name.data or Path(original).stem or None,
-                depth_property=form.depth_property.data or None,
+                attributes=_attributes(form),
                 encoding=form.encoding.data or None,
                 synthetic=bool(form.synthetic.data),
                 source_file=original or safe,
@@ -121,9 +137,10 @@ def _import(form: LayerForm) -> HazardLayer | None:
             )
         except (HazardInputError, UploadRefused) as exc:
             db.session.rollback()
+            reason = refusal(exc) if isinstance(exc, HazardInputError) else str(exc)
             form.file.errors = [
                 *form.file.errors,
-                _("The file was refused, and nothing was saved: %(reason)s", reason=str(exc)),
+                _("The file was refused, and nothing was saved: %(reason)s", reason=reason),
             ]
             return None
 
@@ -131,6 +148,7 @@ def _import(form: LayerForm) -> HazardLayer | None:
 @bp.post("/<id:layer_id>/delete")
 @require(permissions.can_manage_hazards)
 def delete(layer_id: int) -> ResponseReturnValue:
+    """Delete a layer and its areas, then recompute everyone's flags and assignments."""
     layer = db.session.get(HazardLayer, layer_id)
     if layer is None:
         abort(404)
