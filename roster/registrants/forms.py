@@ -29,6 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..formtext import address, code, katakana, lines, strip, untouched
 from ..i18n import local_today
 from ..labels import choices
 from ..models import (
@@ -40,14 +41,10 @@ from ..models import (
     Sex,
     Source,
 )
-from ..formtext import address, code, katakana, lines, strip, untouched
 from ..text import is_katakana_reading, nfkc
 
 PHONE = re.compile(r"^0\d{1,4}-?\d{1,4}-?\d{3,4}$")
 POSTAL = re.compile(r"^\d{3}-?\d{4}$")
-
-
-__all__ = ["address", "code", "katakana", "lines", "strip"]
 
 
 def phone_number(_form: Form, field: Field) -> None:
