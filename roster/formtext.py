@@ -114,10 +114,23 @@ def _is_text(field: Field) -> bool:
 
 
 def _same_as_shown(field: Field, stored: Any) -> bool:
-    """Browsers send a text area's line breaks as CRLF and drop line breaks from an input."""
+    """A form filled from the record (obj=, data=) shows the stored value through the field's
+    filters, one filled by hand shows it as it is: either, sent back, is untouched."""
     if stored is not None and not isinstance(stored, str):
         return False
-    raw, shown = str(field.raw_data[0]), stored or ""
+    raw = str(field.raw_data[0])
+    return any(_sent_as(field, raw, shown) for shown in (stored or "", _filtered(field, stored)))
+
+
+def _filtered(field: Field, stored: str | None) -> str:
+    value: Any = stored
+    for tidy in field.filters:
+        value = tidy(value)
+    return value if isinstance(value, str) else ""
+
+
+def _sent_as(field: Field, raw: str, shown: str) -> bool:
+    """Browsers send a text area's line breaks as CRLF and drop line breaks from an input."""
     if field.widget.__class__.__name__ == "TextArea":
         return _LINE_BREAKS.sub("\n", raw) == _LINE_BREAKS.sub("\n", shown)
     return raw == shown.replace("\r", "").replace("\n", "")
