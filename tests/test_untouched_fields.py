@@ -201,7 +201,8 @@ CASES: dict[str, Case] = {
         stored={
             "route_notes": "自宅→公民館（徒歩１０分）\n段差あり",
             "doctor": "田中（内科）",
-            "pets": "猫（１匹）",
+            "pets": "猫  （１匹） ",
+            "allergies": "そば\n\n卵（軽度）  ",
         },
         change=("hospital", "第二病院（分院）"),
         action="plan.update",
@@ -238,9 +239,9 @@ CASES: dict[str, Case] = {
         page=lambda w: f"/partners/agreements/{w['agreement'].id}/edit",
         record=lambda w: w["agreement"],
         stored={
-            "title": "協定（第１号）",
+            "title": "協定  （第１号）",
             "list_manager": "鈴木（会長）",
-            "viewers": "佐藤（副会長）\n高橋",
+            "viewers": "佐藤（副会長）\n\n高橋 ",
             "notes": "（更新時に確認）",
         },
         change=("storage_place", "会長宅の金庫"),
