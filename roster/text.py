@@ -1,4 +1,22 @@
-"""Normalising Japanese text for storage and search."""
+"""Normalising Japanese text for storage and search.
+
+What each kind of typed text needs, and no more, so that tidying never changes meaning:
+
+- **Names, titles and words** (a person's name, a contact, a support reason, notes): only
+  whitespace is tidied (ends trimmed, a run of spaces made one; a single full-width space,
+  as between 姓 and 名, stays). No NFKC: it turns （） into (), ＡＢＣ into ABC, ㈱ into (株)
+  and half-width katakana into full-width, which is not how the person wrote their name.
+  Not even NFC: it maps CJK compatibility ideographs (神 U+FA19) to other code points, and
+  the 異体字 of a name is part of the name.
+- **Addresses**: the words as written, but full-width digits become ASCII digits and a dash
+  of any form between two digits becomes "-" (１－２－３ → 1-2-3), since the numbers are what
+  matching and sorting read. Kanji numerals and building names are kept.
+- **Numbers and codes** (phones, postal codes, resident IDs, emails, city codes): NFKC, as
+  they are ASCII by definition, and any dash between digits becomes "-".
+- **Readings (フリガナ)**: NFKC (half-width kana to full-width), then hiragana to katakana.
+- **Search keys** (search_key, address_key): NFKC, katakana and no spaces; derived copies for
+  comparison, never shown.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +36,49 @@ def nfkc(text: str) -> str:
 def clean(text: str | None) -> str:
     """NFKC with runs of whitespace collapsed to one space and the ends trimmed."""
     return _SPACES.sub(" ", nfkc(text or "")).strip()
+
+
+#: Dashes people type between digits: hyphen-minus in both widths, hyphens, dashes, minus,
+#: the katakana long vowel mark an IME gives for "-", and the half-width one.
+_DASHES = "-－‐‑‒–—―−ーｰ"
+_DASH_BETWEEN_DIGITS = re.compile(rf"(?<=[0-9０-９])[{_DASHES}](?=[0-9０-９])")
+_WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_RUN = re.compile(r"\s+")
+
+
+def _one_space(match: re.Match[str]) -> str:
+    # A single full-width space is how 姓　名 are written; any other run becomes one space.
+    return "\u3000" if match.group() == "\u3000" else " "
+
+
+def line_text(text: str | None) -> str:
+    """Words on one line: the ends trimmed, each run of whitespace one space; nothing else."""
+    return _RUN.sub(_one_space, (text or "").strip())
+
+
+def lines_text(text: str | None) -> str:
+    """Words on several lines: each line as line_text, the breaks kept, blank ends dropped."""
+    return "\n".join(line_text(line) for line in (text or "").splitlines()).strip("\n")
+
+
+def digits_text(text: str) -> str:
+    """Full-width digits to ASCII, and a dash of any form between two digits to "-"."""
+    return _DASH_BETWEEN_DIGITS.sub("-", text).translate(_WIDE_DIGITS)
+
+
+def address_text(text: str | None) -> str:
+    """An address as written, with its numbers in ASCII digits and hyphens."""
+    return digits_text(line_text(text))
+
+
+def code_text(text: str | None) -> str:
+    """A number or code: NFKC, whitespace tidied, dashes between digits as "-"."""
+    return digits_text(clean(text))
+
+
+def reading_text(text: str | None) -> str:
+    """A reading in full-width katakana."""
+    return to_katakana(clean(text))
 
 
 def to_katakana(text: str) -> str:

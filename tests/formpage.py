@@ -46,10 +46,17 @@ class _FormReader(HTMLParser):
         if tag == "select":
             self._select = None
         elif tag == "textarea" and self._textarea is not None:
-            self.fields.append((self._textarea, "".join(self._text).removeprefix("\n")))
+            self.fields.append((self._textarea, _as_submitted("".join(self._text))))
             self._textarea = None
         elif tag == "form" and self.inside:
             self.inside, self.done = False, True
+
+
+def _as_submitted(text: str) -> str:
+    """A text area's content as a browser sends it: the parser reads line breaks as LF and
+    drops one right after the tag; the form sends every line break as CRLF."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\n")
+    return text.replace("\n", "\r\n")
 
 
 def form_fields(page: str, action: str, here: str) -> dict[str, list[str]]:

@@ -8,16 +8,17 @@ from wtforms import BooleanField, Field, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..auth.forms import NewPasswordMixin
+from ..formtext import code, strip
 from ..labels import choices
 from ..models import Role
-from ..registrants.forms import REQUIRED, strip
+from ..registrants.forms import REQUIRED
 
 USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,60}$")
 
 
 class UserForm(NewPasswordMixin, FlaskForm):
     username = StringField(
-        _l("User name"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=60)]
+        _l("User name"), filters=[code], validators=[DataRequired(REQUIRED), Length(max=60)]
     )
     display_name = StringField(
         _l("Display name"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=100)]

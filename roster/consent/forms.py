@@ -12,6 +12,7 @@ from wtforms import DateField, Field, SelectField, SelectMultipleField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..formtext import strip
 from ..labels import choices, label
 from ..models import (
     CONSENT_SCOPE_CATEGORIES,
@@ -20,7 +21,7 @@ from ..models import (
     ConsentState,
     PartnerCategory,
 )
-from ..registrants.forms import REQUIRED, add_error, not_in_future, strip
+from ..registrants.forms import REQUIRED, add_error, not_in_future
 from .operations import ConsentAnswer
 
 

@@ -8,7 +8,8 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, Field, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from ..registrants.forms import REQUIRED, strip
+from ..formtext import strip
+from ..registrants.forms import REQUIRED
 from .names import LAYER_KIND_NAMES
 
 #: GeoJSON, GeoPackage, or a Shapefile with its .dbf, .shx and .prj zipped together.

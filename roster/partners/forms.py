@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -29,20 +27,11 @@ from wtforms.validators import (
 
 from .. import permissions
 from ..consent.forms import CheckboxesField
+from ..formtext import address, code, lines, listed, strip
 from ..labels import FIELD_GROUP_LABELS, choices
 from ..models import DisposalMethod, PartnerCategory
 from ..registrants.forms import REQUIRED, not_in_future, phone_number
 from .operations import TRANSITIONS, AgreementTerms, OrganisationData
-
-_RUNS = re.compile(r"[ \t\r\n\f\v]+")
-
-
-def strip(value: str | None) -> str | None:
-    """Trim the ends and collapse runs of spaces. Unlike the register's filter there is no
-    NFKC: titles and names keep their full-width brackets, so an unchanged form saves nothing.
-    """
-    return _RUNS.sub(" ", value).strip() if isinstance(value, str) else value
-
 
 #: Every term of an agreement, as the version history names them.
 TERM_LABELS: dict[str, object] = {
@@ -79,13 +68,6 @@ ORGANISATION_LABELS: dict[str, object] = {
 }
 
 
-def lines(value: str | None) -> str | None:
-    """Each line cleaned like a one-line field, the line breaks kept, blank ends dropped."""
-    if not isinstance(value, str):
-        return value
-    return "\n".join(strip(line) or "" for line in value.splitlines()).strip("\n")
-
-
 def field_group_label(group: str) -> str:
     return str(FIELD_GROUP_LABELS.get(group, group))
 
@@ -106,16 +88,16 @@ class OrganisationForm(FlaskForm):
     )
     contact_phone = StringField(
         _l("Contact phone"),
-        filters=[strip],
+        filters=[code],
         validators=[Optional(), Length(max=40), phone_number],
     )
     contact_email = StringField(
         _l("Contact email"),
-        filters=[strip],
+        filters=[code],
         validators=[Optional(), Email(_l("Write a valid email address.")), Length(max=120)],
     )
     contact_address = StringField(
-        _l("Contact address"), filters=[strip], validators=[Optional(), Length(max=200)]
+        _l("Contact address"), filters=[address], validators=[Optional(), Length(max=200)]
     )
     notes = TextAreaField(_l("Notes"), filters=[lines], validators=[Length(max=4000)])
     districts: SelectMultipleField = CheckboxesField(_l("Districts served"), coerce=int)
@@ -165,7 +147,7 @@ class AgreementForm(FlaskForm):
     )
     viewers = TextAreaField(
         _l("Named viewers, one per line"),
-        filters=[lines],
+        filters=[listed],
         validators=[Length(max=4000)],
         render_kw={"rows": 6},
     )
@@ -198,9 +180,7 @@ class AgreementForm(FlaskForm):
             emergency_provision=bool(self.emergency_provision.data),
             list_manager=self.list_manager.data or "",
             list_manager_contact=self.list_manager_contact.data or "",
-            viewers="\n".join(
-                line.strip() for line in (self.viewers.data or "").splitlines() if line.strip()
-            ),
+            viewers=self.viewers.data or "",
             storage_place=self.storage_place.data or "",
             duty_confidentiality=bool(self.duty_confidentiality.data),
             duty_no_copies=bool(self.duty_no_copies.data),

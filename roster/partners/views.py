@@ -36,6 +36,7 @@ from ..audit.operations import record_event
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
+from ..formtext import validate_edit
 from ..i18n import local_today, show_date, show_datetime
 from ..labels import label
 from ..models import (
@@ -298,7 +299,7 @@ def edit_organisation(organisation_id: int) -> ResponseReturnValue:
         form.category.data = organisation.category.value
         form.districts.data = [d.id for d in organisation.districts]
         form.version.data = str(organisation.version)
-    if form.validate_on_submit():
+    if validate_edit(form, organisation):
         try:
             changed = update_organisation(
                 db.session, organisation, form.data_object(), _version_arg(), current_user
@@ -415,7 +416,7 @@ def edit_agreement(agreement_id: int) -> ResponseReturnValue:
         form.districts.data = [d.id for d in agreement.districts]
         form.fields.data = list(agreement.fields or [])
     problems: list[str] = []
-    if form.validate_on_submit():
+    if validate_edit(form, agreement):
         try:
             changed = update_agreement(
                 db.session,

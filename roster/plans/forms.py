@@ -26,9 +26,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..consent.forms import CheckboxesField
+from ..formtext import address, code, lines, strip
 from ..models import AuthorRole, DestinationKind, PlanStatus
-from ..registrants.forms import REQUIRED, ContactForm, add_error, not_in_future, phone_number, strip
-from ..text import nfkc
+from ..registrants.forms import REQUIRED, ContactForm, add_error, not_in_future, phone_number
 from .names import (
     ASSISTANCE,
     AUTHOR_ROLE_LABELS,
@@ -50,8 +50,10 @@ class SupporterForm(Form):
 
     name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=100)])
     relation = StringField(_l("Relation"), filters=[strip], validators=[Optional(), Length(max=40)])
-    address = StringField(_l("Address"), filters=[strip], validators=[Optional(), Length(max=200)])
-    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), phone_number])
+    address = StringField(
+        _l("Address"), filters=[address], validators=[Optional(), Length(max=200)]
+    )
+    phone = StringField(_l("Phone"), filters=[code], validators=[Optional(), phone_number])
     day = BooleanField(_l("Daytime"))
     night = BooleanField(_l("Night"))
     weekdays = BooleanField(_l("Weekdays"))
@@ -70,7 +72,7 @@ class SupporterForm(Form):
 
 
 def _text(label: Any, max_length: int = TEXT_MAX) -> TextAreaField:
-    return TextAreaField(label, filters=[strip], validators=[Length(max=max_length)])
+    return TextAreaField(label, filters=[lines], validators=[Length(max=max_length)])
 
 
 def _line(label: Any, max_length: int) -> StringField:
@@ -84,7 +86,9 @@ class PlanForm(FlaskForm):
     destination_kind = SelectField(_l("Destination"), validators=[DataRequired(REQUIRED)])
     destination_shelter_id = SelectField(_l("Shelter or welfare shelter"), validate_choice=False)
     destination_name = _line(_l("Name of the place"), 120)
-    destination_address = _line(_l("Address of the place"), 200)
+    destination_address = StringField(
+        _l("Address of the place"), filters=[address], validators=[Optional(), Length(max=200)]
+    )
     route_notes = _text(_l("Route"))
     start_trigger = SelectField(_l("When to start"), validators=[DataRequired(REQUIRED)])
     transport = SelectField(_l("Transport"))
@@ -244,7 +248,7 @@ def plan_data(form: PlanForm) -> dict[str, Any]:
                 "name": row.form.name.data,
                 "relation": row.form.relation.data or "",
                 "address": row.form.address.data or "",
-                "phone": nfkc(row.form.phone.data or ""),
+                "phone": row.form.phone.data or "",
                 "day": bool(row.form.day.data),
                 "night": bool(row.form.night.data),
                 "weekdays": bool(row.form.weekdays.data),
@@ -276,7 +280,7 @@ def plan_data(form: PlanForm) -> dict[str, Any]:
             {
                 "name": row.form.name.data,
                 "relation": row.form.relation.data or "",
-                "phone": nfkc(row.form.phone.data or ""),
+                "phone": row.form.phone.data or "",
             }
             for row in form.contacts
             if row.form.name.data

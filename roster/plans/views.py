@@ -34,6 +34,7 @@ from ..audit.operations import record_event
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
+from ..formtext import validate_edit
 from ..i18n import local_today
 from ..models import (
     ConsentPurpose,
@@ -380,7 +381,7 @@ def edit(registrant_id: int) -> ResponseReturnValue:
     form = PlanForm(
         data=data, shelter_choices=choices, shelter_ids=shelter_ids, consented=consented
     )
-    if form.validate_on_submit():
+    if validate_edit(form, form_data(plan) if plan is not None else None):
         version = form.version.data or ""
         try:
             saved = save_plan(

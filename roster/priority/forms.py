@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from ..formtext import strip
 from ..models import User
-from ..registrants.forms import strip
 
 
 class AssignForm(FlaskForm):

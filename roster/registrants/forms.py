@@ -29,6 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..formtext import address, code, katakana, lines, strip, untouched
 from ..i18n import local_today
 from ..labels import choices
 from ..models import (
@@ -40,18 +41,10 @@ from ..models import (
     Sex,
     Source,
 )
-from ..text import clean, is_katakana_reading, nfkc, to_katakana
+from ..text import is_katakana_reading, nfkc
 
 PHONE = re.compile(r"^0\d{1,4}-?\d{1,4}-?\d{3,4}$")
 POSTAL = re.compile(r"^\d{3}-?\d{4}$")
-
-
-def strip(value: str | None) -> str | None:
-    return clean(value) if isinstance(value, str) else value
-
-
-def katakana(value: str | None) -> str | None:
-    return to_katakana(clean(value)) if isinstance(value, str) else value
 
 
 def phone_number(_form: Form, field: Field) -> None:
@@ -96,7 +89,7 @@ class ContactForm(Form):
 
     name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=100)])
     relation = StringField(_l("Relation"), filters=[strip], validators=[Optional(), Length(max=40)])
-    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), phone_number])
+    phone = StringField(_l("Phone"), filters=[code], validators=[Optional(), phone_number])
 
     def validate(self, extra_validators: object = None) -> bool:
         """A contact needs a name and a phone; a row with neither is simply left out."""
@@ -113,7 +106,7 @@ class ContactForm(Form):
 class RegistrantForm(FlaskForm):
     resident_no = StringField(
         _l("Resident ID"),
-        filters=[strip],
+        filters=[code],
         validators=[DataRequired(REQUIRED), Length(max=20), digits_only],
     )
     name = StringField(
@@ -129,21 +122,21 @@ class RegistrantForm(FlaskForm):
         validators=[InputRequired(REQUIRED), not_in_future, after_1900],
     )
     sex = SelectField(_l("Sex"), choices=[], validators=[DataRequired(REQUIRED)])
-    postal_code = StringField(_l("Postal code"), filters=[strip], validators=[Optional(), postal])
+    postal_code = StringField(_l("Postal code"), filters=[code], validators=[Optional(), postal])
     address = StringField(
-        _l("Address"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=200)]
+        _l("Address"), filters=[address], validators=[DataRequired(REQUIRED), Length(max=200)]
     )
     district_id = SelectField(
         _l("District"), coerce=int, choices=[], validators=[DataRequired(REQUIRED)]
     )
-    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), phone_number])
+    phone = StringField(_l("Phone"), filters=[code], validators=[Optional(), phone_number])
     mobile_phone = StringField(
-        _l("Mobile phone"), filters=[strip], validators=[Optional(), phone_number]
+        _l("Mobile phone"), filters=[code], validators=[Optional(), phone_number]
     )
-    fax = StringField(_l("Fax"), filters=[strip], validators=[Optional(), phone_number])
+    fax = StringField(_l("Fax"), filters=[code], validators=[Optional(), phone_number])
     email = StringField(
         _l("Email"),
-        filters=[strip],
+        filters=[code],
         validators=[Optional(), Email(_l("Write a valid email address.")), Length(max=120)],
     )
     reason_elderly_care = BooleanField(_l("Elderly or needing care"))
@@ -156,7 +149,7 @@ class RegistrantForm(FlaskForm):
     reason_other = BooleanField(_l("Other reason"))
     support_reason_detail = TextAreaField(
         _l("Why support is needed, in detail"),
-        filters=[strip],
+        filters=[lines],
         validators=[Optional(), Length(max=2000)],
     )
     latitude = FloatField(
@@ -292,23 +285,23 @@ ENUM_FIELDS = {
 }
 
 
+def _value(field: Field) -> object:
+    """Typed blank text becomes None; an untouched field keeps its stored value, even ""."""
+    if isinstance(field.data, str) and not untouched(field):
+        return field.data or None
+    return field.data
+
+
 def registrant_data(form: RegistrantForm) -> dict[str, object]:
-    """The validated form as model attributes; blank text becomes None."""
-    data: dict[str, object] = {
-        name: (getattr(form, name).data or None)
-        if isinstance(getattr(form, name).data, str)
-        else getattr(form, name).data
-        for name in PLAIN_FIELDS
-    }
-    data["resident_no"] = nfkc(form.resident_no.data or "")
-    for name in ("phone", "mobile_phone", "fax", "postal_code"):
-        data[name] = nfkc(str(data[name])) if data[name] else None
+    """The validated form as model attributes. The filters have tidied what was typed;
+    untouched fields hold their stored values (see roster.formtext)."""
+    data: dict[str, object] = {name: _value(getattr(form, name)) for name in PLAIN_FIELDS}
     data.update({name: cls(getattr(form, name).data) for name, cls in ENUM_FIELDS.items()})
     data["emergency_contacts"] = [
         {
             "name": c.form.name.data,
             "relation": c.form.relation.data or "",
-            "phone": nfkc(c.form.phone.data or ""),
+            "phone": c.form.phone.data or "",
         }
         for c in form.emergency_contacts
         if c.form.name.data

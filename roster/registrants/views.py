@@ -24,6 +24,7 @@ from ..consent.operations import current_by_purpose, history
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
+from ..formtext import validate_edit
 from ..maps.picker import picker_context
 from ..models import ConsentPurpose, ConsentState, Registrant, RegistrantStatus, Role
 from ..web import arg_int, city_prefix
@@ -200,7 +201,7 @@ def edit(registrant_id: int) -> ResponseReturnValue:
         form.version.data = str(registrant.version)
         if registrant.location_approximate:
             form.latitude.data = form.longitude.data = None
-    if form.validate_on_submit():
+    if validate_edit(form, registrant):
         try:
             changed = update_registrant(
                 db.session,

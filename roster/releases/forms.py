@@ -18,7 +18,8 @@ from wtforms import BooleanField, DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..consent.forms import CheckboxesField
-from ..registrants.forms import REQUIRED, add_error, strip
+from ..formtext import strip
+from ..registrants.forms import REQUIRED, add_error
 
 #: The legal basis a declaration starts from; staff may add the disaster's particulars.
 DEFAULT_LEGAL_BASIS = (

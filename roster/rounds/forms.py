@@ -6,9 +6,10 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, StringFiel
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..consent.forms import CheckboxesField
+from ..formtext import strip
 from ..labels import label
 from ..models import CONSENT_SCOPE_CATEGORIES
-from ..registrants.forms import REQUIRED, not_in_future, strip
+from ..registrants.forms import REQUIRED, not_in_future
 
 LANGUAGES = (("ja", _l("Japanese")), ("ja-easy", _l("Easy Japanese")), ("en", _l("English")))
 

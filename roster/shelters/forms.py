@@ -31,8 +31,9 @@ from geo.groups import ACCEPT_GROUPS
 from geo.shelters import FORMATS, LATITUDE_RANGE, LONGITUDE_RANGE, normalise_city_code
 
 from ..consent.forms import CheckboxesField
+from ..formtext import address, code, katakana, untouched
 from ..models.shelters import HAZARDS
-from ..registrants.forms import REQUIRED, kana_only, katakana, phone_number, strip
+from ..registrants.forms import REQUIRED, kana_only, phone_number
 from ..text import nfkc
 from .labels import FORMAT_LABELS, GROUP_LABELS, HAZARD_LABELS, KINDS
 
@@ -81,7 +82,7 @@ def city_code(_form: Form, field: Field) -> None:
 
 
 class ShelterForm(FlaskForm):
-    source_id = StringField(_l("ID"), filters=[strip], validators=[Optional(), Length(max=20)])
+    source_id = StringField(_l("ID"), filters=[code], validators=[Optional(), Length(max=20)])
     name = StringField(
         _l("Facility name"), filters=[trim], validators=[DataRequired(REQUIRED), Length(max=120)]
     )
@@ -123,7 +124,7 @@ class ShelterForm(FlaskForm):
         _l("Facility agreement"), filters=[trim], validators=[Optional(), Length(max=200)]
     )
     address = StringField(
-        _l("Address"), filters=[trim], validators=[DataRequired(REQUIRED), Length(max=200)]
+        _l("Address"), filters=[address], validators=[DataRequired(REQUIRED), Length(max=200)]
     )
     latitude = DegreesField(
         _l("Latitude"),
@@ -140,14 +141,14 @@ class ShelterForm(FlaskForm):
         ],
     )
     phone = StringField(
-        _l("Phone"), filters=[strip], validators=[Optional(), Length(max=40), phone_number]
+        _l("Phone"), filters=[code], validators=[Optional(), Length(max=40), phone_number]
     )
     contact = StringField(
         _l("Contact person or office"), filters=[trim], validators=[Optional(), Length(max=200)]
     )
     notes = TextAreaField(_l("Notes"), filters=[trim], validators=[Optional(), Length(max=2000)])
     city_code = StringField(
-        _l("City code"), filters=[strip], validators=[Optional(), Length(max=6), city_code]
+        _l("City code"), filters=[code], validators=[Optional(), Length(max=6), city_code]
     )
     version = HiddenField()
 
@@ -197,8 +198,10 @@ class ShelterForm(FlaskForm):
                 field.data = value
 
     def values(self) -> dict[str, Any]:
-        """The submitted place as model values."""
-        city = normalise_city_code(self.city_code.data) if self.city_code.data else ""
+        """The submitted place as model values; untouched fields as they are stored."""
+        city = self.city_code.data
+        if city and not untouched(self.city_code):
+            city = normalise_city_code(city)
         return {
             "source_id": self.source_id.data or "",
             "name": self.name.data or "",
@@ -209,7 +212,7 @@ class ShelterForm(FlaskForm):
             "hazards": [h for h in HAZARDS if h in (self.hazards.data or [])],
             "capacity": self.capacity.data,
             "capacity_text": self.capacity_text.data or "",
-            "accepts": self.accepts.data or None,
+            "accepts": self.accepts.data if untouched(self.accepts) else self.accepts.data or None,
             "accept_groups": [g for g in ACCEPT_GROUPS if g in (self.accept_groups.data or [])],
             "care_places": self.care_places.data,
             "accessible_toilet": from_tri_state(self.accessible_toilet.data),
@@ -230,7 +233,7 @@ class ImportForm(FlaskForm):
     format = SelectField(
         _l("Format"), choices=[(f, FORMAT_LABELS[f]) for f in FORMATS], default="gsi"
     )
-    city = StringField(_l("City code"), filters=[strip], validators=[Optional(), city_code])
+    city = StringField(_l("City code"), filters=[code], validators=[Optional(), city_code])
     files = MultipleFileField(_l("Files"))
     mapping = FileField(
         _l("Column mapping (.toml)"),

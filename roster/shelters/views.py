@@ -35,6 +35,7 @@ from geo.shelters import read_shelter_files
 from .. import permissions
 from ..decorators import require
 from ..extensions import db
+from ..formtext import validate_edit
 from ..models import Shelter
 from ..models.shelters import HAZARDS
 from ..uploads import UploadRefused, check_upload
@@ -172,7 +173,7 @@ def edit(shelter_id: int) -> ResponseReturnValue:
         if not shelter.group_list and shelter.accepts:
             form.accept_groups.data = normalise_accepts(shelter.accepts)
             prefilled = bool(form.accept_groups.data)
-    if form.validate_on_submit():
+    if validate_edit(form, values_of(shelter)):
         values = form.values()
         values["source_id"] = values["source_id"] or shelter.source_id
         notes = _derive(values, shelter)
