@@ -821,7 +821,8 @@ def test_after_the_demo_the_ordinary_operations_add_people_consent_and_events(
     person = create_registrant(live_demo, {
         "resident_no": "7700000001", "name": "試験 花子", "name_kana": "シケン ハナコ",
         "birth_date": date(1950, 1, 1), "sex": "female",
-        "address": f"東京都西東京市{district.name}1-1", "support_reason": "独居",
+        "address": f"東京都西東京市{district.name}1-1", "reason_elderly_care": True,
+        "support_reason_detail": "独居",
         "district_id": district.id, "latitude": None, "longitude": None,
         "household": "alone", "mobility": "independent", "care_level": "none",
         "status": "active", "source": "self_applied",
