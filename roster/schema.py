@@ -66,16 +66,18 @@ def needs_current_schema(command: F) -> F:
 def register(app: Flask) -> None:
     """Pages answer 503 with the same sentence until the schema is current; once it is, the
     check is not made again in this process."""
-    state = {"current": False}
+    app.extensions["schema_current"] = False
 
-    @app.before_request
     def check_schema() -> Any:
-        if state["current"] or current_app.config.get("SKIP_SCHEMA_CHECK"):
+        if current_app.extensions["schema_current"]:
             return None
         # The default language: choosing the user's would read the users table.
         with force_locale(current_app.config["LOCALES"][0]):
             problem = schema_problem()
         if problem is None:
-            state["current"] = True
+            current_app.extensions["schema_current"] = True
             return None
         return problem, 503, {"Content-Type": "text/plain; charset=utf-8"}
+
+    # First of all hooks: the others (sign-in, sessions) read the database.
+    app.before_request_funcs.setdefault(None, []).insert(0, check_schema)

@@ -109,7 +109,7 @@ def test_a_file_with_a_bad_row_shows_the_errors_offers_no_apply_and_writes_nothi
     before = count(db)
     html = upload(client, export(NEW, BAD_DATE, BAD_PLACE), keep="y").get_data(as_text=True)
     assert "error-summary" in html
-    assert "/apply" not in html and REPORT.search(html)
+    assert "/apply" not in html and "/confirm" not in html and REPORT.search(html)
     table = re.search(r'<table class="register errors">.*?</table>', html, re.S)[0]
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td>", table)
     assert rows == [("3", "生年月日"), ("4", "address")]
