@@ -11,7 +11,6 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from roster.imports import views
 from roster.models import AuditEvent, Registrant, RegistrantStatus, Role
 
 HEADER = "宛名番号,氏名,氏名カナ,生年月日,性別,住所,電話番号,要介護度\r\n"
@@ -125,7 +124,6 @@ def test_apply_writes_the_people_and_deletes_the_stored_file(client, auth, db, w
     person = world["consenting"]
     before = count(db)
     html = upload(client, export(NEW, changed_row(person))).get_data(as_text=True)
-    token = token_of(html)
     confirmation = confirm(client, html)
     assert confirmation.status_code == 200
     response = apply_confirmed(client, confirmation)
