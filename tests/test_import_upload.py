@@ -111,7 +111,7 @@ def test_a_file_with_a_bad_row_shows_the_errors_offers_no_apply_and_writes_nothi
     assert "/apply" not in html and "/confirm" not in html and REPORT.search(html)
     table = re.search(r'<table class="register errors">.*?</table>', html, re.S)[0]
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td>", table)
-    assert rows == [("3", "生年月日"), ("4", "address")]
+    assert rows == [("3", "生年月日"), ("4", "住所")]
     token = token_of(html)
     response = client.post(f"/imports/{token}/apply", data={})
     assert response.status_code == 422  # applying anyway is refused, with the dry run again

@@ -33,6 +33,8 @@ from ..models.base import utcnow
 from ..reasons import categorise, reason_columns
 from ..text import address_key, search_key
 from .batches import SourceFile, seal_batch, snapshot, start_batch
+from .mapping import header_name
+from .messages import Message
 from .parsing import ImportRecord, ParseResult, RowError
 
 #: Fields an import compares and updates on people already on the register.
@@ -149,16 +151,7 @@ def plan_import(session: DbSession, parsed: ParseResult, city: str) -> ImportPla
     for record in records:
         district_id = finder.find(record)
         if district_id is None:
-            column, reason = (
-                ("district", f'No district is named "{record.district}".')
-                if record.district
-                else (
-                    "address",
-                    "No district matches the start of this address (after the "
-                    "city); add a district column or correct the address.",
-                )
-            )
-            plan.errors.append(RowError(record.row, column, reason))
+            plan.errors.append(_no_district(record, parsed.columns))
             continue
         person = existing.pop(record.resident_no, None)
         if person is None:
@@ -188,6 +181,19 @@ def plan_import(session: DbSession, parsed: ParseResult, city: str) -> ImportPla
     ]
     plan.errors.sort(key=lambda e: (e.row, e.column))
     return plan
+
+
+def _no_district(record: ImportRecord, headers: Mapping[str, str]) -> RowError:
+    """The row's district column names no district, or its address starts with none."""
+    if record.district:
+        message = Message.of("district_unknown", value=record.district)
+        return RowError(
+            record.row, headers.get("district", header_name("district")), message, record.district
+        )
+    message = Message.of("district_unmatched")
+    return RowError(
+        record.row, headers.get("address", header_name("address")), message, record.address
+    )
 
 
 def _changes(person: Any, record: ImportRecord, present: frozenset[str]) -> list[FieldChange]:

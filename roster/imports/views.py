@@ -11,7 +11,9 @@ It holds personal data, as does the error report: neither is ever logged or put 
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -56,7 +58,14 @@ from ..models import District, Registrant, RegistrantStatus
 from ..uploads import UploadRefused, check_upload
 from ..web import city_prefix
 from .batches import SourceFile
-from .mapping import Mapping, MappingError, load_mapping
+from .mapping import (
+    DEFAULT_HEADERS,
+    REQUIRED_FIELDS,
+    TARGET_FIELDS,
+    Mapping,
+    MappingError,
+    load_mapping,
+)
 from .operations import ImportPlan, apply_import, plan_import
 from .parsing import TableError, parse_rows, read_table
 from .report import report_csv
@@ -89,6 +98,26 @@ FIELD_NAMES: dict[str, Any] = {
     "disability_certificate": _l("Disability certificate"),
     "district": _l("District"),
 }
+#: What each recognised column holds, for the upload page.
+COLUMN_NAMES: dict[str, Any] = {
+    **FIELD_NAMES,
+    "resident_no": _l("Resident ID"),
+    "support_reason": _l("Why support is needed (text; becomes the categories and the detail)"),
+    "household": _l("Household"),
+    "mobility": _l("Mobility"),
+}
+#: Three fictional people for the sample file; the address gets a town of this register.
+SAMPLE_PEOPLE = (
+    ("100000001", "見本 花子", "ミホン ハナコ", "昭和15年3月2日", "女", "1-2-3", "要介護3", "",
+     "歩行困難"),
+    ("100000002", "見本 太郎", "ミホン タロウ", "S22.4.1", "男", "2-3-4", "", "身体2級",
+     "視覚障害"),
+    ("100000003", "例示 さくら", "レイジ サクラ", "1950-11-20", "女", "3-4-5", "要支援1", "", ""),
+)
+SAMPLE_HEADERS = (
+    "宛名番号", "氏名", "氏名カナ", "生年月日", "性別", "住所", "要介護度", "障害者手帳",
+    "避難支援を要する事由",
+)
 
 
 class UploadForm(FlaskForm):
@@ -432,7 +461,46 @@ def index() -> ResponseReturnValue:
         if accepted is not None:
             token, plan = accepted
             return dry_run(_kept_unless_refused(token, plan, bool(form.keep.data)), plan)
-    return render_template("imports/index.html", form=form), 422 if form.errors else 200
+    return render_template(
+        "imports/index.html", form=form, columns=recognised_columns()
+    ), (422 if form.errors else 200)
+
+
+def recognised_columns() -> list[tuple[str, str, str, bool]]:
+    """(header, other recognised headers, what it holds, required) per field, from the same
+    table the parser reads."""
+    return [
+        (
+            DEFAULT_HEADERS[target][0],
+            "、".join(DEFAULT_HEADERS[target][1:]),
+            str(COLUMN_NAMES[target]),
+            target in REQUIRED_FIELDS,
+        )
+        for target in TARGET_FIELDS
+    ]
+
+
+@bp.get("/sample.csv")
+@require(permissions.can_import_registrants)
+def sample() -> ResponseReturnValue:
+    """A sample export: three fictional people under the usual Japanese headers, as UTF-8
+    with a BOM so that Excel opens it without garbling."""
+    towns = db.session.scalars(select(District.name).order_by(District.id).limit(3)).all()
+    towns = [*towns, *(["〇〇町"] * (3 - len(towns)))]
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(SAMPLE_HEADERS)
+    for town, (no, name, kana, born, sex, block, care, cert, reason) in zip(
+        towns, SAMPLE_PEOPLE, strict=True
+    ):
+        address = f"{city_prefix()}{town}{block}"
+        writer.writerow((no, name, kana, born, sex, address, care, cert, reason))
+    return Response(
+        out.getvalue().encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="import-sample.csv"'},
+    )
 
 
 def _accept(form: UploadForm) -> tuple[str, ImportPlan] | None:
