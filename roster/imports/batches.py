@@ -307,6 +307,7 @@ def undo_batch(
     check = check_undo(session, batch)
     if not check.ok:
         raise UndoRefusedError(check)
+    _claim(session, batch, actor, check)
     items = _items(session, batch.id)
     restored = [i for i in items if i.kind is not BatchItemKind.ADDED]
     removed = [i.registrant_id for i in items if i.kind is BatchItemKind.ADDED]
@@ -314,11 +315,27 @@ def undo_batch(
         _restore(session, item, city)
     _remove(session, removed)
     _refresh_hazards(session, [i.registrant_id for i in restored if _moved(i.changes)])
-    batch.undone_at = utcnow()
-    batch.undone_by_id = actor.id if actor is not None else None
-    batch.undone_by_name = actor.username if actor is not None else "cli"
     _audit_undo(session, batch, actor, restored, removed)
     return check
+
+
+def _claim(session: DbSession, batch: ImportBatch, actor: User | None, check: UndoCheck) -> None:
+    """Mark the batch undone first, only if no one else did: of two clerks undoing at once,
+    the second waits for the first and is then refused."""
+    claimed = session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch.id, ImportBatch.undone_at.is_(None))
+        .values(
+            undone_at=utcnow(),
+            undone_by_id=actor.id if actor is not None else None,
+            undone_by_name=actor.username if actor is not None else "cli",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        check.refusal = "undone"
+        raise UndoRefusedError(check)
+    session.refresh(batch)
 
 
 def _restore(session: DbSession, item: ImportBatchItem, city: str) -> None:
