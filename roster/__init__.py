@@ -23,7 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(flask_settings(load_file(), Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
-    from . import cli, i18n, security, web
+    from . import cli, i18n, schema, security, web
     from .audit import checkpoints, refusals
 
     security.register(app)
@@ -31,5 +31,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     checkpoints.register(app)
     i18n.register(app)
     web.register(app)
+    schema.register(app)
     cli.register(app)
     return app

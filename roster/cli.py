@@ -19,6 +19,7 @@ from .config import PROJECT_DIR
 from .extensions import db, refresh_statistics
 from .models import Organisation, Registrant, Role, User
 from .passwords import password_problem
+from .schema import needs_current_schema
 
 if TYPE_CHECKING:
     from .backups.operations import RestoreReport
@@ -247,6 +248,7 @@ def print_restore_report(report: RestoreReport) -> None:
 
 
 @click.command("demo")
+@needs_current_schema
 @click.option(
     "--registrants",
     "count",
@@ -319,11 +321,12 @@ def print_demo_logins() -> None:
 
 def register(app: Flask) -> None:
     from .hazards.cli import import_hazard
-    from .imports.cli import import_registrants
+    from .imports.cli import import_registrants, import_undo
     from .plans.cli import plans_group
     from .shelters.cli import import_shelters
 
     app.cli.add_command(import_registrants)
+    app.cli.add_command(import_undo)
     app.cli.add_command(import_shelters)
     app.cli.add_command(db_group)
     app.cli.add_command(create_user_command)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -67,3 +68,13 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         current_locale=select_locale, need_label=need_label, sort_label=sort_label
     )
+
+
+def cli_locale() -> str:
+    """The command line's language: Japanese when the shell's locale is Japanese (LC_ALL,
+    LC_MESSAGES or LANG, as gettext reads them), English otherwise."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"

@@ -47,7 +47,7 @@ def register(app: Flask) -> None:
     from .consent.views import bp as consent_bp
     from .dashboard.views import bp as dashboard_bp
     from .health import bp as health_bp
-    from .imports.views import bp as imports_bp
+    from .imports.batch_views import bp as imports_bp
     from .maps import register as register_maps
     from .partners.views import bp as partners_bp
     from .portal.views import bp as portal_bp

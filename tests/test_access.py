@@ -125,6 +125,12 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/imports/": lambda w: "/imports/",
     "/imports/<token>/apply": lambda w: f"/imports/{'A' * 43}/apply",
     "/imports/<token>/report.csv": lambda w: f"/imports/{'A' * 43}/report.csv",
+    "/imports/<token>/confirm": lambda w: f"/imports/{'A' * 43}/confirm",
+    "/imports/sample.csv": lambda w: "/imports/sample.csv",
+    "/imports/batches": lambda w: "/imports/batches",
+    # No batch in the world: the number is a batch that does not exist.
+    "/imports/batches/<id:batch_id>": lambda w: "/imports/batches/999999",
+    "/imports/batches/<id:batch_id>/undo": lambda w: "/imports/batches/999999/undo",
     "/dashboard/": lambda w: "/dashboard/",
     # partners (staff)
     "/partners/": lambda w: "/partners/",
@@ -273,6 +279,11 @@ policy(ACCESS, "/rounds/visits",                              LOGIN, 403,   200,
 policy(ACCESS, "/imports/",                                   LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/imports/<token>/apply",                      LOGIN, 403,   404,   403,   403)
 policy(ACCESS, "/imports/<token>/report.csv",                 LOGIN, 403,   404,   403,   403)
+policy(ACCESS, "/imports/<token>/confirm",                    LOGIN, 403,   404,   403,   403)
+policy(ACCESS, "/imports/sample.csv",                         LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/imports/batches",                            LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/imports/batches/<id:batch_id>",              LOGIN, 403,   404,   403,   403)
+policy(ACCESS, "/imports/batches/<id:batch_id>/undo",         LOGIN, 403,   404,   403,   403)
 policy(ACCESS, "/dashboard/",                                 LOGIN, 403,   200,   403,   403)
 # partners (staff)
 policy(ACCESS, "/partners/",                                  LOGIN, 403,   200,   403,   403)

@@ -642,6 +642,8 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
     ),
     "/imports/<token>/apply": ("staff", lambda w: {}, lambda db, w: False),
     "/imports/<token>/report.csv": ("staff", lambda w: {}, lambda db, w: False),
+    "/imports/<token>/confirm": ("staff", lambda w: {}, lambda db, w: False),
+    "/imports/batches/<id:batch_id>/undo": ("staff", lambda w: {}, lambda db, w: False),
     # partners (staff)
     "/partners/new": (
         "staff",
@@ -796,6 +798,8 @@ CONTROL_STATUS = {
     "/imports/": 200,
     "/imports/<token>/apply": 404,
     "/imports/<token>/report.csv": 404,
+    "/imports/<token>/confirm": 404,
+    "/imports/batches/<id:batch_id>/undo": 404,
     # partners (staff)
     "/partners/agreements/<id:agreement_id>/document": 422,
     "/partners/<id:organisation_id>/tokens/new": 200,
@@ -819,6 +823,8 @@ NO_EFFECT = {
     "/registrants/",
     "/imports/<token>/apply",
     "/imports/<token>/report.csv",
+    "/imports/<token>/confirm",
+    "/imports/batches/<id:batch_id>/undo",
     "/rounds/<id:round_id>/presume",
     # partners (staff)
     "/partners/agreements/<id:agreement_id>/document",

@@ -76,11 +76,17 @@ def test_one_bad_row_means_nothing_is_written_and_every_bad_row_is_reported(
     ])
     before = count(db)
     report = tmp_path / "report.csv"
-    result = runner.invoke(args=["import-registrants", str(path), "--report", str(report)])
+    # The command line speaks the shell's language: here Japanese.
+    result = runner.invoke(
+        args=["import-registrants", str(path), "--report", str(report)],
+        env={"LC_ALL": "", "LC_MESSAGES": "", "LANG": "ja_JP.UTF-8"},
+    )
     assert result.exit_code == 1
     assert count(db) == before
     lines = report.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("行")
+    assert "平成32年1月1日" in report.read_text(encoding="utf-8-sig")
+    assert "年号" in result.output or "平成" in result.output
     rows = {line.split(",")[0] for line in lines[1:]}
     assert rows == {"3", "4"}
 

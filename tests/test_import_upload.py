@@ -11,16 +11,16 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from roster.imports import views
 from roster.models import AuditEvent, Registrant, RegistrantStatus, Role
 
 HEADER = "宛名番号,氏名,氏名カナ,生年月日,性別,住所,電話番号,要介護度\r\n"
 NEW = "3234567890,新規 一郎,シンキ イチロウ,H1.1.8,男,東京都テスト市テスト町A1-1-1,,"
 BAD_DATE = "5234567890,悪い 日付,ワルイ ヒヅケ,平成32年1月1日,女,東京都テスト市テスト町A1-1-1,,"
 BAD_PLACE = "6234567890,悪い 住所,ワルイ ジュウショ,昭和20年1月1日,女,東京都テスト市どこか町1,,"
-TOKEN = re.compile(r"/imports/([A-Za-z0-9_-]{43})/apply")
+TOKEN = re.compile(r"/imports/([A-Za-z0-9_-]{43})/(?:confirm|apply)")
 REPORT = re.compile(r"/imports/([A-Za-z0-9_-]{43})/report\.csv")
 MISSING_KEY = re.compile(r'name="missing_key" value="([0-9a-f]+)"')
+PLAN_KEY = re.compile(r'name="plan_key" value="([0-9a-f]+)"')
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +45,23 @@ def changed_row(person, address="東京都テスト市テスト町B5-5-5"):
 def upload(client, data, name="export.csv", **fields):
     form = {"file": (io.BytesIO(data), name), **fields}
     return client.post("/imports/", data=form, content_type="multipart/form-data")
+
+
+def confirm(client, html, **choices):
+    """Post the dry run's choices to the confirmation step."""
+    data = {"missing_key": MISSING_KEY.search(html)[1], **choices}
+    return client.post(f"/imports/{token_of(html)}/confirm", data=data)
+
+
+def apply_confirmed(client, confirmation):
+    """Press Apply on the confirmation page, sending exactly what it holds."""
+    page = confirmation.get_data(as_text=True)
+    data = {
+        "missing_key": MISSING_KEY.search(page)[1],
+        "plan_key": PLAN_KEY.search(page)[1],
+        "status": re.findall(r'name="status" value="([^"]+)"', page),
+    }
+    return client.post(f"/imports/{token_of(page)}/apply", data=data)
 
 
 def token_of(html):
@@ -91,10 +108,10 @@ def test_a_file_with_a_bad_row_shows_the_errors_offers_no_apply_and_writes_nothi
     before = count(db)
     html = upload(client, export(NEW, BAD_DATE, BAD_PLACE), keep="y").get_data(as_text=True)
     assert "error-summary" in html
-    assert "/apply" not in html and REPORT.search(html)
+    assert "/apply" not in html and "/confirm" not in html and REPORT.search(html)
     table = re.search(r'<table class="register errors">.*?</table>', html, re.S)[0]
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td>", table)
-    assert rows == [("3", "生年月日"), ("4", "address")]
+    assert rows == [("3", "生年月日"), ("4", "住所")]
     token = token_of(html)
     response = client.post(f"/imports/{token}/apply", data={})
     assert response.status_code == 422  # applying anyway is refused, with the dry run again
@@ -107,11 +124,11 @@ def test_apply_writes_the_people_and_deletes_the_stored_file(client, auth, db, w
     person = world["consenting"]
     before = count(db)
     html = upload(client, export(NEW, changed_row(person))).get_data(as_text=True)
-    token = token_of(html)
-    data = {"missing_key": MISSING_KEY.search(html)[1]}
-    response = client.post(f"/imports/{token}/apply", data=data)
+    confirmation = confirm(client, html)
+    assert confirmation.status_code == 200
+    response = apply_confirmed(client, confirmation)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/registrants/")
+    assert "/imports/batches/" in response.headers["Location"]
     assert count(db) == before + 1
     new = db.scalars(select(Registrant).where(Registrant.resident_no == "3234567890")).one()
     assert new.district_id == world["districts"][0].id
@@ -124,27 +141,24 @@ def test_apply_writes_the_people_and_deletes_the_stored_file(client, auth, db, w
         e.detail for e in db.scalars(select(AuditEvent).where(AuditEvent.action.like("import.%")))
     )
     # The token is spent.
-    assert client.post(f"/imports/{token}/apply", data=data).status_code == 404
+    assert apply_confirmed(client, confirmation).status_code == 404
 
 
-def test_a_missing_persons_confirmed_status_is_applied_and_keep_keeps_it(
-    client, auth, db, world
-):
+def test_a_missing_persons_chosen_status_is_applied_and_keep_keeps_it(client, auth, db, world):
     auth.login("t_staff")
     html = upload(client, export(NEW)).get_data(as_text=True)
     unasked, refusing, elsewhere = world["unasked"], world["refusing"], world["elsewhere"]
-    # Each select starts on the proposed status, for staff to confirm or change.
-    select_html = re.search(rf'name="missing-{unasked.id}".*?</select>', html, re.S)[0]
-    assert re.search(r'value="moved_out"\s+selected', select_html)
-    response = client.post(
-        f"/imports/{token_of(html)}/apply",
-        data={
-            "missing_key": MISSING_KEY.search(html)[1],
+    confirmation = confirm(
+        client,
+        html,
+        **{
             f"missing-{unasked.id}": "deceased",
             f"missing-{refusing.id}": "keep",
             f"missing-{elsewhere.id}": "institutionalised",
         },
     )
+    assert "1 new, 0 changed, 2 status changes" in _english(client, confirmation)
+    response = apply_confirmed(client, confirmation)
     assert response.status_code == 302
     for person in (unasked, refusing, elsewhere):
         db.refresh(person)
@@ -153,31 +167,83 @@ def test_a_missing_persons_confirmed_status_is_applied_and_keep_keeps_it(
     assert elsewhere.status is RegistrantStatus.INSTITUTIONALISED
 
 
-def test_people_not_shown_keep_their_status_unless_staff_choose_one_for_them(
-    client, auth, db, world, monkeypatch
-):
-    monkeypatch.setattr(views, "SHOWN", 1)
+def _english(client, response):
+    """The confirmation's counts sentence, from the page as rendered (ja or en)."""
+    page = response.get_data(as_text=True)
+    counts = re.search(r'id="confirm-counts">([^<]*)<', page)[1]
+    digits = re.findall(r"\d+", counts)
+    return "{} new, {} changed, {} status changes".format(*digits)
+
+
+def test_the_dry_run_pre_selects_no_status_for_anyone_missing(client, auth, db, world):
     auth.login("t_staff")
     html = upload(client, export(NEW)).get_data(as_text=True)
-    rest = re.search(r'name="missing-rest".*?</select>', html, re.S)[0]
-    assert re.search(r'value="keep"\s+selected', rest)  # unseen people start on "keep"
-    listed = re.findall(r'name="missing-(\d+)"', html)
-    assert len(listed) == 1
-    response = client.post(
-        f"/imports/{token_of(html)}/apply",
-        data={
-            "missing_key": MISSING_KEY.search(html)[1],
-            f"missing-{listed[0]}": "keep",
-            "missing-rest": "moved_out",
-        },
-    )
-    assert response.status_code == 302
+    selects = re.findall(r'<select name="(?:missing-\d+|ticked-status)".*?</select>', html, re.S)
+    assert len(selects) == 5  # four missing people and the status for the ticked
+    for select_html in selects:
+        chosen = re.findall(r'<option value="([^"]+)" selected', select_html)
+        assert chosen == ["keep"]
+    assert "missing-rest" not in html
+
+
+def test_an_apply_with_no_choices_changes_no_status(client, auth, db, world):
+    auth.login("t_staff")
+    html = upload(client, export(NEW)).get_data(as_text=True)
+    confirmation = confirm(client, html)
+    assert 'name="status"' not in confirmation.get_data(as_text=True)
+    assert apply_confirmed(client, confirmation).status_code == 302
     people = [world[k] for k in ("consenting", "unasked", "refusing", "elsewhere")]
     for person in people:
         db.refresh(person)
-    statuses = {str(p.id): p.status for p in people}
-    assert statuses.pop(listed[0]) is RegistrantStatus.ACTIVE
-    assert set(statuses.values()) == {RegistrantStatus.MOVED_OUT}
+    assert {p.status for p in people} == {RegistrantStatus.ACTIVE}
+
+
+def test_ticked_people_get_the_status_chosen_for_the_ticked_and_others_keep_theirs(
+    client, auth, db, world
+):
+    auth.login("t_staff")
+    html = upload(client, export(NEW)).get_data(as_text=True)
+    unasked, refusing, elsewhere = world["unasked"], world["refusing"], world["elsewhere"]
+    confirmation = confirm(
+        client, html, tick=[str(unasked.id), str(refusing.id)], **{"ticked-status": "moved_out"}
+    )
+    assert _english(client, confirmation) == "1 new, 0 changed, 2 status changes"
+    assert apply_confirmed(client, confirmation).status_code == 302
+    for person in (unasked, refusing, elsewhere):
+        db.refresh(person)
+    assert unasked.status is RegistrantStatus.MOVED_OUT
+    assert refusing.status is RegistrantStatus.MOVED_OUT
+    assert elsewhere.status is RegistrantStatus.ACTIVE
+
+
+def test_a_ticked_person_with_a_different_status_of_their_own_is_refused(
+    client, auth, db, world
+):
+    auth.login("t_staff")
+    html = upload(client, export(NEW)).get_data(as_text=True)
+    unasked = world["unasked"]
+    response = confirm(
+        client,
+        html,
+        tick=[str(unasked.id)],
+        **{"ticked-status": "moved_out", f"missing-{unasked.id}": "deceased"},
+    )
+    assert response.status_code == 422
+    assert 'id="confirm-counts"' not in response.get_data(as_text=True)
+
+
+def test_apply_without_the_confirmation_step_writes_nothing(client, auth, db, world):
+    auth.login("t_staff")
+    before = count(db)
+    html = upload(client, export(NEW)).get_data(as_text=True)
+    unasked = world["unasked"]
+    response = client.post(
+        f"/imports/{token_of(html)}/apply",
+        data={"missing_key": MISSING_KEY.search(html)[1], "status": f"{unasked.id}:moved_out"},
+    )
+    assert response.status_code == 409
+    db.refresh(unasked)
+    assert unasked.status is RegistrantStatus.ACTIVE and count(db) == before
 
 
 def test_apply_refuses_when_the_people_missing_changed_since_the_dry_run(
@@ -187,10 +253,7 @@ def test_apply_refuses_when_the_people_missing_changed_since_the_dry_run(
     html = upload(client, export(NEW)).get_data(as_text=True)
     before = count(db)
     latecomer = factory.registrant(world["districts"][0])
-    response = client.post(
-        f"/imports/{token_of(html)}/apply",
-        data={"missing_key": MISSING_KEY.search(html)[1]},
-    )
+    response = confirm(client, html)
     assert response.status_code == 409
     assert latecomer.resident_no in response.get_data(as_text=True)
     assert count(db) == before + 1  # only the latecomer
@@ -217,7 +280,7 @@ def test_a_mapping_file_names_unusual_columns_and_a_bad_one_is_refused(client, a
     assert upload(client, data).status_code == 200  # parsed, but every row is refused
     mapping = '[columns]\nresident_no = "住民コード"\n'.encode()
     html = upload(client, data, mapping=(io.BytesIO(mapping), "map.toml")).get_data(as_text=True)
-    assert "3234567890" in html and "/apply" in html
+    assert "3234567890" in html and "/confirm" in html
     bad = upload(client, data, mapping=(io.BytesIO(b"[columns\n"), "map.toml"))
     assert bad.status_code == 422 and "TOML" in bad.get_data(as_text=True)
 

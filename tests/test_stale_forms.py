@@ -130,6 +130,8 @@ NO_LOST_UPDATE: dict[str, str] = {
     "enrols again",
     "/hazards/<id:layer_id>/delete": "final; a second delete finds nothing",
     "/plans/<id:registrant_id>/print": "prints; changes nothing",
+    "/imports/batches/<id:batch_id>/undo": "checks every person's version when posted, and "
+    "marks the batch undone only if no one else did; a second undo is refused",
 }
 
 

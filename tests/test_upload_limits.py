@@ -213,7 +213,12 @@ def test_an_applied_file_is_deleted(
     assert stored(upload_dir)
     key = re.search(r'name="missing_key" value="([0-9a-f]+)"', html)
     assert key
-    response = client.post(f"/imports/{token_of(html)}/apply", data={"missing_key": key[1]})
+    confirmation = client.post(f"/imports/{token_of(html)}/confirm", data={"missing_key": key[1]})
+    plan = re.search(r'name="plan_key" value="([0-9a-f]+)"', confirmation.get_data(as_text=True))
+    assert plan
+    response = client.post(
+        f"/imports/{token_of(html)}/apply", data={"missing_key": key[1], "plan_key": plan[1]}
+    )
     assert response.status_code == 302
     assert stored(upload_dir) == []
 

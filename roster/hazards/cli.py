@@ -15,11 +15,13 @@ from geo.hazards import HAZARD_KINDS, Attributes, HazardInputError
 
 from ..extensions import db, refresh_statistics
 from ..models import Registrant, RegistrantStatus
+from ..schema import needs_current_schema
 from .messages import report_lines
 from .operations import assignment_hazards, import_layer, recompute_all
 
 
 @click.command("import-hazard")
+@needs_current_schema
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--kind",

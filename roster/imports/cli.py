@@ -1,4 +1,5 @@
-"""`roster import-registrants`: the eligibility import from the command line."""
+"""`roster import-registrants` and `roster import-undo`: the eligibility import from the
+command line. Messages about the file are in the shell's language (Japanese or English)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,20 @@ import math
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
+from flask_babel import force_locale
 from tqdm import tqdm
 
 from ..extensions import db, refresh_statistics
-from ..i18n import local_today
-from ..labels import label
-from ..models import RegistrantStatus
+from ..i18n import cli_locale, local_today
+from ..models import ImportBatch, RegistrantStatus
+from ..schema import needs_current_schema
 from ..uploads import UploadRefused
 from ..web import city_prefix
+from .batches import SourceFile, UndoRefusedError, check_undo, undo_batch
 from .mapping import Mapping, MappingError, load_mapping
 from .operations import ImportPlan, apply_import, plan_import
 from .parsing import TableError, parse_rows, read_table
@@ -26,6 +30,7 @@ MISSING_CHOICES = ["keep", *(s.value for s in RegistrantStatus if s is not Regis
 
 
 @click.command("import-registrants")
+@needs_current_schema
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--mapping",
@@ -40,7 +45,7 @@ MISSING_CHOICES = ["keep", *(s.value for s in RegistrantStatus if s is not Regis
     type=click.Choice(MISSING_CHOICES),
     default="keep",
     show_default=True,
-    help="Status for eligible people missing from the export.",
+    help="Status for eligible people missing from the export (default: they keep theirs).",
 )
 @click.option(
     "--report",
@@ -56,6 +61,18 @@ def import_registrants(
     report: Path | None,
 ) -> None:
     """Import eligible people from a source-system export (CSV or XLSX), all or nothing."""
+    with force_locale(cli_locale()):
+        _import(file, mapping_file, encoding, dry_run, set_missing, report)
+
+
+def _import(
+    file: Path,
+    mapping_file: Path | None,
+    encoding: str | None,
+    dry_run: bool,
+    set_missing: str,
+    report: Path | None,
+) -> None:
     try:
         mapping = load_mapping(mapping_file) if mapping_file else Mapping()
         # The size limits hold here too; the clock does not: no web worker waits on it.
@@ -79,17 +96,23 @@ def import_registrants(
         if set_missing == "keep"
         else {m.registrant_id: RegistrantStatus(set_missing) for m in plan.missing}
     )
+    click.echo(
+        f"Writing: {len(plan.new)} new, {len(plan.changed)} changed, "
+        f"{len(statuses)} status changes."
+    )
+    source = SourceFile.of(file.name, file.read_bytes())
     with tqdm(total=len(plan.new), unit="人", desc="import", file=sys.stderr) as bar:
         summary = apply_import(
-            db.session, plan, None, city_prefix(), local_today(), statuses, progress=bar
+            db.session, plan, None, city_prefix(), source, statuses, progress=bar
         )
     db.session.commit()
     if summary.created > 1000:
         refresh_statistics(db.session)
         db.session.commit()
     click.echo(
-        f"Imported: {summary.created} added, {summary.updated} updated, "
-        f"{summary.status_changed} statuses changed."
+        f"Imported as batch {summary.batch_id}: {summary.created} added, "
+        f"{summary.updated} updated, {summary.status_changed} statuses changed "
+        f"(undo: roster import-undo {summary.batch_id})."
     )
 
 
@@ -107,9 +130,53 @@ def show_plan(plan: ImportPlan, limit: int = 20) -> None:
         click.echo(f"  ~ row {changed.row}: {changed.resident_no}: {fields}")
     click.echo(
         f"Missing from the export: {len(plan.missing)} "
-        f"(proposed: {label(RegistrantStatus.MOVED_OUT)}; confirm with --set-missing)"
+        "(they keep their status unless --set-missing names one)"
     )
     for missing in plan.missing[:limit]:
         click.echo(f"  - {missing.resident_no}")
     for error in plan.errors:
         click.echo(f"  ! row {error.row}, {error.column}: {error.reason}", err=True)
+
+
+@click.command("import-undo")
+@needs_current_schema
+@click.argument("batch_id", type=click.IntRange(1, 2**31 - 1))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def import_undo(batch_id: int, yes: bool) -> None:
+    """Undo import batch BATCH_ID (the latest one not undone), if nothing depends on it."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise click.ClickException(f"There is no import batch {batch_id}.")
+    check = check_undo(db.session, batch)
+    if check.ok:
+        click.echo(
+            f"Undo batch {batch_id} ({batch.file_name}): restore {check.restore} changed "
+            f"people and {check.statuses} statuses, remove {check.remove} added people."
+        )
+        if not yes:
+            click.confirm("Undo it?", abort=True)
+    try:
+        undo_batch(db.session, batch, None, city_prefix())
+    except UndoRefusedError as refused:
+        db.session.rollback()
+        raise click.ClickException(undo_refusal(refused.check.refusal, refused.check)) from None
+    db.session.commit()
+    click.echo(f"Batch {batch_id} undone.")
+
+
+_BLOCKER_TEXT = {
+    "edited": "edited after the import",
+    "consent": "consent recorded after the import",
+    "work": "added by the import and worked on since",
+}
+
+
+def undo_refusal(refusal: str | None, check: Any) -> str:
+    """One paragraph: why the batch cannot be undone, naming the people by 宛名番号."""
+    if refusal == "undone":
+        return f"Batch {check.batch_id} has already been undone."
+    if refusal == "not_latest":
+        return f"Only the latest import batch can be undone; batch {check.batch_id} is not it."
+    lines = [f"Batch {check.batch_id} cannot be undone: later work depends on it."]
+    lines += [f"  {b.resident_no}: {_BLOCKER_TEXT[b.reason]}" for b in check.blockers]
+    return "\n".join(lines)

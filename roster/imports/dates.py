@@ -1,7 +1,8 @@
 """Dates as source systems write them: Western or Japanese era (和暦), in their many spellings.
 
-Everything accepted here names exactly one day. Anything else is a DateError whose message
-the import shows to the user as it is, so a wrong date is fixed at the source, never guessed.
+Everything accepted here names exactly one day. Anything else is a DateError holding a message
+code (roster.imports.messages) that the import shows translated, so a wrong date is fixed at
+the source, never guessed.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import NamedTuple
 
 from ..eras import ERAS
 from ..text import nfkc
+from .messages import MessageError
 
 
-class DateError(ValueError):
-    """A value that is not a real date. The message is English and says what is wrong."""
+class DateError(MessageError):
+    """A value that is not a real date; its message says what is wrong."""
 
 
 class _Era(NamedTuple):
@@ -54,8 +56,6 @@ _COMPACT_DATE = re.compile(r"(?P<year>\d{4})(?P<month>\d{2})(?P<day>\d{2})")
 _TIME_SUFFIX = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 _SEPARATORS = str.maketrans({"年": "/", "月": "/", "日": None, " ": None, "\t": None})
 
-_EXAMPLES = "write it as e.g. 1940-03-02, 昭和15年3月2日 or S15.3.2"
-
 
 def parse_date(text: str) -> date:
     """The day a text names: 1940-03-02, 1940/3/2, 19400302, 1940年3月2日, 昭和15年3月2日,
@@ -71,54 +71,52 @@ def to_date(value: object) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, bool):  # bool is an int, but True is no date
-        raise DateError(f'"{value}" is not a date; {_EXAMPLES}.')
+        raise DateError("date_not_a_date", value=str(value))
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int | str):
         return parse_date(str(value))
     if value is None:
-        raise DateError("No date given.")
-    raise DateError(f'"{value}" is not a date; {_EXAMPLES}.')
+        raise DateError("date_none")
+    raise DateError("date_not_a_date", value=str(value))
 
 
 @lru_cache(maxsize=65536)  # a register repeats birth dates many times over
 def _parse(text: str) -> date:
     compact = _TIME_SUFFIX.sub("", nfkc(text).strip()).translate(_SEPARATORS)
     if not compact:
-        raise DateError("No date given.")
+        raise DateError("date_none")
     if match := _ERA_DATE.fullmatch(compact):
         return _era_date(text, match)
     for pattern in (_WESTERN_DATE, _COMPACT_DATE):
         if match := pattern.fullmatch(compact):
             year, month, day = (int(match[part]) for part in ("year", "month", "day"))
             return _real_date(text, year, month, day)
-    raise DateError(f'"{text}" is not a date we can read; {_EXAMPLES}.')
+    raise DateError("date_unreadable", value=text)
 
 
 def _era_date(text: str, match: re.Match[str]) -> date:
     era = _ERAS[match["era"].upper()]
     era_year = 1 if match["year"] == "元" else int(match["year"])  # 元年 is the first year
     if era_year == 0:
-        raise DateError(f'"{text}": there is no year 0 of {era.name}; the first year is 元年.')
+        raise DateError("era_year_zero", value=text, era=era.name)
     day = _real_date(text, era.start.year + era_year - 1, int(match["month"]), int(match["day"]))
     if day < era.start:
-        raise DateError(
-            f'"{text}" is before {era.name} ({era.romaji}) began on {era.start.isoformat()}.'
-        )
+        raise DateError("era_before", value=text, era=era.name, day=era.start.isoformat())
     if era.end is not None and day > era.end:
-        raise DateError(
-            f'"{text}" is after {era.name} ({era.romaji}) ended on {era.end.isoformat()}.'
-        )
+        raise DateError("era_after", value=text, era=era.name, day=era.end.isoformat())
     return day
 
 
 def _real_date(text: str, year: int, month: int, day: int) -> date:
     """The date, or a DateError saying which part does not exist."""
     if year < 1:
-        raise DateError(f'"{text}": there is no year {year}.')
+        raise DateError("no_year", value=text, year=year)
     if not 1 <= month <= 12:
-        raise DateError(f'"{text}": there is no month {month}.')
+        raise DateError("no_month", value=text, month=month)
     days = calendar.monthrange(year, month)[1]
     if not 1 <= day <= days:
-        raise DateError(f'"{text}": {year}-{month:02d} has days 1 to {days}, not {day}.')
+        raise DateError(
+            "no_day", value=text, year=year, month=f"{month:02d}", days=days, day=day
+        )
     return date(year, month, day)

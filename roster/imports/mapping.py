@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..models.registrants import CareLevel, Household, Mobility, Sex
 from ..text import nfkc
+from .messages import Message
 
 #: Every field a source column can feed, in the order reports list them.
 TARGET_FIELDS: tuple[str, ...] = (
@@ -109,8 +110,9 @@ class Columns:
 
     #: Field -> (0-based column index, header as written in the file).
     found: dict[str, tuple[int, str]]
-    #: (field, reason) for each column that is required or named by the mapping but absent.
-    problems: list[tuple[str, str]]
+    #: (the field's recognised header, message) for each column that is required or named
+    #: by the mapping but absent.
+    problems: list[tuple[str, Message]]
 
 
 @dataclass(frozen=True)
@@ -130,16 +132,12 @@ class Mapping:
         """
         index = {match_key(header): i for i, header in enumerate(headers)}
         found: dict[str, tuple[int, str]] = {}
-        problems: list[tuple[str, str]] = []
+        problems: list[tuple[str, Message]] = []
         for target, header in self.columns.items():
             if (i := index.get(match_key(header))) is None:
-                problems.append(
-                    (
-                        target,
-                        f'The mapping names column "{header}" for {target}, '
-                        "but the file has no such column.",
-                    )
-                )
+                column = header_name(target)
+                message = Message.of("mapped_column_missing", header=header, column=column)
+                problems.append((column, message))
             else:
                 found[target] = (i, headers[i])
         claimed = {i for i, _ in found.values()}
@@ -154,15 +152,20 @@ class Mapping:
                     break
             else:
                 if target in REQUIRED_FIELDS:
-                    problems.append((target, _missing_column(target)))
+                    problems.append((header_name(target), _missing_column(target)))
         return Columns(found, problems)
 
 
-def _missing_column(target: str) -> str:
-    expected = ", ".join(DEFAULT_HEADERS[target])
-    return (
-        f"The file has no column for {target} ({FIELD_LABELS[target]}), which is required. "
-        f"Expected a header such as {expected}, or name the column in a mapping file."
+def header_name(target: str) -> str:
+    """The header a municipality's file uses for a field, the first recognised one."""
+    return DEFAULT_HEADERS[target][0]
+
+
+def _missing_column(target: str) -> Message:
+    return Message.of(
+        "column_missing",
+        column=header_name(target),
+        expected="、".join(DEFAULT_HEADERS[target]),
     )
 
 

@@ -2,15 +2,15 @@
 
 The source systems are authoritative for who is eligible and for their identity fields; staff
 are authoritative for what they learnt on visits (household, mobility, needs, contacts), so
-an import never overwrites those. People missing from an export are never deleted: each gets
-a proposed status that staff confirm.
+an import never overwrites those. People missing from an export are never deleted, and their
+status changes only where staff chose one for them: nothing is proposed. Every apply is an
+import batch (roster.imports.batches) that records what it changed, for its page and its undo.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -32,6 +32,9 @@ from ..models import (
 from ..models.base import utcnow
 from ..reasons import categorise, reason_columns
 from ..text import address_key, search_key
+from .batches import SourceFile, seal_batch, snapshot, start_batch
+from .mapping import header_name
+from .messages import Message
 from .parsing import ImportRecord, ParseResult, RowError
 
 #: Fields an import compares and updates on people already on the register.
@@ -48,8 +51,6 @@ SOURCE_FIELDS = (
     "disability_certificate",
 )
 REGISTRANTS = cast(Table, Registrant.__table__)
-#: What a person missing from the export is proposed to have become; staff confirm.
-DEFAULT_MISSING_STATUS = RegistrantStatus.MOVED_OUT
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class ChangedPerson:
     district_id: int
     #: Every source field as it will be after the import.
     values: dict[str, Any] = field(default_factory=dict)
+    #: The district before the import.
+    old_district_id: int | None = None
 
 
 @dataclass
@@ -75,7 +78,6 @@ class MissingPerson:
     registrant_id: int
     resident_no: str
     name: str
-    proposed: RegistrantStatus = DEFAULT_MISSING_STATUS
 
 
 @dataclass
@@ -149,16 +151,7 @@ def plan_import(session: DbSession, parsed: ParseResult, city: str) -> ImportPla
     for record in records:
         district_id = finder.find(record)
         if district_id is None:
-            column, reason = (
-                ("district", f'No district is named "{record.district}".')
-                if record.district
-                else (
-                    "address",
-                    "No district matches the start of this address (after the "
-                    "city); add a district column or correct the address.",
-                )
-            )
-            plan.errors.append(RowError(record.row, column, reason))
+            plan.errors.append(_no_district(record, parsed.columns))
             continue
         person = existing.pop(record.resident_no, None)
         if person is None:
@@ -170,7 +163,13 @@ def plan_import(session: DbSession, parsed: ParseResult, city: str) -> ImportPla
             values.update({c.field: c.new for c in changes})
             plan.changed.append(
                 ChangedPerson(
-                    person.id, person.resident_no, record.row, changes, district_id, values
+                    person.id,
+                    person.resident_no,
+                    record.row,
+                    changes,
+                    district_id,
+                    values,
+                    person.district_id,
                 )
             )
         else:
@@ -182,6 +181,19 @@ def plan_import(session: DbSession, parsed: ParseResult, city: str) -> ImportPla
     ]
     plan.errors.sort(key=lambda e: (e.row, e.column))
     return plan
+
+
+def _no_district(record: ImportRecord, headers: Mapping[str, str]) -> RowError:
+    """The row's district column names no district, or its address starts with none."""
+    if record.district:
+        message = Message.of("district_unknown", value=record.district)
+        return RowError(
+            record.row, headers.get("district", header_name("district")), message, record.district
+        )
+    message = Message.of("district_unmatched")
+    return RowError(
+        record.row, headers.get("address", header_name("address")), message, record.address
+    )
 
 
 def _changes(person: Any, record: ImportRecord, present: frozenset[str]) -> list[FieldChange]:
@@ -208,7 +220,7 @@ def support_categories(record: ImportRecord) -> list[SupportReason]:
     return [c for c in SupportReason if c in found]
 
 
-def _new_row(person: NewPerson, city: str, district: District, today: date) -> dict[str, Any]:
+def _new_row(person: NewPerson, city: str, district: District) -> dict[str, Any]:
     r = person.record
     return {
         "resident_no": r.resident_no,
@@ -245,7 +257,8 @@ def _new_row(person: NewPerson, city: str, district: District, today: date) -> d
         "disability_certificate": r.disability_certificate,
         "status": RegistrantStatus.ACTIVE,
         "source": Source.ELIGIBLE_LIST,
-        "last_verified_on": today,
+        # Nobody has verified anything: the export only says who is eligible.
+        "last_verified_on": None,
         "consent_state": ConsentState.UNCONFIRMED,
         "consent_scope": 0,
         "current_consent_id": None,
@@ -263,6 +276,7 @@ class ImportSummary:
     created: int
     updated: int
     status_changed: int
+    batch_id: int
 
 
 def apply_import(
@@ -270,27 +284,64 @@ def apply_import(
     plan: ImportPlan,
     actor: User | None,
     city: str,
-    today: date,
+    source: SourceFile,
     missing_statuses: Mapping[int, RegistrantStatus] | None = None,
     batch: int = 5000,
     progress: Any = None,
 ) -> ImportSummary:
-    """Write the plan in the caller's transaction, or nothing at all if any row is bad.
+    """Write the plan in the caller's transaction as one import batch, or nothing at all if
+    any row is bad.
 
-    missing_statuses says, per registrant ID, what staff confirmed for people missing from
-    the export; people not named there keep their status.
+    missing_statuses says, per registrant ID, what staff chose for people missing from the
+    export; everyone else keeps their status. Nothing here chooses a status.
     """
     if not plan.ok:
         raise ImportRefusedError(f"{len(plan.errors)} rows have errors; nothing was written")
+    confirmed = _confirmed(plan, missing_statuses or {})
+    record = start_batch(session, actor, source)
+    touched = [c.registrant_id for c in plan.changed] + list(confirmed)
+    before = snapshot(session, touched)
     districts = {d.id: d for d in session.scalars(select(District))}
-    created = _insert_new(session, plan.new, city, districts, today, batch, progress)
-    _update_changed(session, plan.changed, city, today)
-    confirmed = {
-        k: v
-        for k, v in (missing_statuses or {}).items()
-        if k in {m.registrant_id for m in plan.missing}
-    }
+    created = _insert_new(session, plan.new, city, districts, batch, progress)
+    _update_changed(session, plan.changed, city)
     _set_statuses(session, confirmed)
+    _audit_people(session, actor, created, plan.changed, confirmed)
+    # Whatever else writes these people in this transaction goes above this line: the seal
+    # records the values and versions the batch leaves, which its undo restores from.
+    summary = seal_batch(session, record, before, created, plan.new, plan.changed, confirmed)
+    record_event(
+        session,
+        "import.apply",
+        actor=actor,
+        actor_name="cli",
+        object_type="import_batch",
+        object_id=record.id,
+        detail={
+            "created": summary.added,
+            "updated": summary.changed,
+            "status_changed": summary.status_changed,
+            "reason_unmatched": plan.reason_unmatched,
+            "sha256": source.sha256,
+        },
+    )
+    return ImportSummary(summary.added, summary.changed, summary.status_changed, record.id)
+
+
+def _confirmed(
+    plan: ImportPlan, statuses: Mapping[int, RegistrantStatus]
+) -> dict[int, RegistrantStatus]:
+    """The chosen statuses of people who are missing from this export, and no one else."""
+    missing = {m.registrant_id for m in plan.missing}
+    return {k: v for k, v in statuses.items() if k in missing}
+
+
+def _audit_people(
+    session: DbSession,
+    actor: User | None,
+    created: Sequence[int],
+    changed: Sequence[ChangedPerson],
+    confirmed: Mapping[int, RegistrantStatus],
+) -> None:
     events = (
         [_event(actor, "registrant.create", i, {"import": True}) for i in created]
         + [
@@ -300,7 +351,7 @@ def apply_import(
                 c.registrant_id,
                 {"import": True, "fields": sorted({x.field for x in c.changes})},
             )
-            for c in plan.changed
+            for c in changed
         ]
         + [
             _event(actor, "registrant.update", i, {"import": True, "fields": ["status"]})
@@ -308,20 +359,6 @@ def apply_import(
         ]
     )
     record_events(session, events)
-    summary = ImportSummary(len(created), len(plan.changed), len(confirmed))
-    record_event(
-        session,
-        "import.apply",
-        actor=actor,
-        actor_name="cli",
-        detail={
-            "created": summary.created,
-            "updated": summary.updated,
-            "status_changed": summary.status_changed,
-            "reason_unmatched": plan.reason_unmatched,
-        },
-    )
-    return summary
 
 
 def _event(
@@ -341,7 +378,6 @@ def _insert_new(
     people: Sequence[NewPerson],
     city: str,
     districts: dict[int, District],
-    today: date,
     batch: int,
     progress: Any,
 ) -> list[int]:
@@ -349,16 +385,14 @@ def _insert_new(
     statement = insert(Registrant).returning(Registrant.id, sort_by_parameter_order=True)
     for start in range(0, len(people), batch):
         chunk = people[start : start + batch]
-        rows = [_new_row(p, city, districts[p.district_id], today) for p in chunk]
+        rows = [_new_row(p, city, districts[p.district_id]) for p in chunk]
         ids += session.scalars(statement, rows).all()
         if progress is not None:
             progress.update(len(chunk))
     return ids
 
 
-def _update_changed(
-    session: DbSession, people: Iterable[ChangedPerson], city: str, today: date
-) -> None:
+def _update_changed(session: DbSession, people: Iterable[ChangedPerson], city: str) -> None:
     table = REGISTRANTS
     for person in people:
         values = person.values
@@ -371,7 +405,6 @@ def _update_changed(
                 name_key=search_key(values["name"]),
                 kana_key=search_key(values["name_kana"]),
                 address_key=address_key(values["address"], city),
-                last_verified_on=today,
                 version=table.c.version + 1,
                 updated_at=utcnow(),
             )

@@ -30,18 +30,18 @@ from ..uploads import UploadLimits, check_zip
 from .dates import DateError, to_date
 from .mapping import (
     CODED_FIELDS,
-    FIELD_LABELS,
     REQUIRED_FIELDS,
     TARGET_FIELDS,
     Mapping,
     match_key,
 )
+from .messages import Message, MessageError
 
 #: A cell as read: always str from CSV; from XLSX also the numbers and dates Excel stored.
 Cell = str | int | float | date
 
 
-class TableError(ValueError):
+class TableError(MessageError):
     """A file that cannot be read as a table at all; the message says why."""
 
 
@@ -60,12 +60,18 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class RowError:
-    """One problem: the source row, the column (header as written, or the field when the
-    column is missing) and what is wrong, in English."""
+    """One problem: the source row, the column (the header as written, or the recognised
+    header when the column is missing), what is wrong, and the cell's value."""
 
     row: int
     column: str
-    reason: str
+    message: Message
+    value: str = ""
+
+    @property
+    def reason(self) -> str:
+        """What is wrong, in the current language."""
+        return str(self.message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +117,6 @@ class ParseResult:
 
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
-_TRIED = "UTF-8 (with or without BOM) and Shift_JIS (cp932)"
 
 
 def read_table(
@@ -145,8 +150,8 @@ def read_table(
         limits.check_size(len(data))
         return _read_csv(*decode_csv(data, encoding), limits)
     if suffix == ".xls":
-        raise TableError("Old Excel files (.xls) cannot be read: save the file as .xlsx or CSV.")
-    raise TableError(f'Cannot read "{filename}": give a CSV (.csv, .tsv, .txt) or .xlsx file.')
+        raise TableError("old_excel")
+    raise TableError("unknown_kind", name=filename)
 
 
 def decode_csv(data: bytes, encoding: str | None = None) -> tuple[str, str]:
@@ -163,14 +168,14 @@ def decode_csv(data: bytes, encoding: str | None = None) -> tuple[str, str]:
             return data.decode(candidate), candidate
         except UnicodeDecodeError:
             continue
-    raise TableError(f"The file's text encoding is not one we can read; tried {_TRIED}.")
+    raise TableError("encoding_unreadable")
 
 
 def _codec(encoding: str) -> str:
     try:
         name = codecs.lookup(encoding).name
     except LookupError as error:
-        raise TableError(f'Unknown text encoding "{encoding}".') from error
+        raise TableError("encoding_unknown", encoding=encoding) from error
     # Files called Shift_JIS are written by Windows, whose cp932 adds ①, ㈱, 髙 and the like.
     return "cp932" if name in {"shift_jis", "cp932"} else name
 
@@ -180,7 +185,7 @@ def _decode_as(data: bytes, encoding: str) -> str:
         return data.decode(encoding).removeprefix("\ufeff")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise TableError(f"The file is not valid {encoding} (line {line}).") from error
+        raise TableError("encoding_invalid", encoding=encoding, line=line) from error
 
 
 def _read_csv(text: str, encoding: str, limits: UploadLimits) -> Table:
@@ -192,7 +197,7 @@ def _read_csv(text: str, encoding: str, limits: UploadLimits) -> Table:
         # value holds.
         rows = list(_bounded(enumerate(cast(Iterator[list[Cell]], reader), start=1), limits))
     except csv.Error as error:
-        raise TableError(f"The CSV is malformed near line {reader.line_num}: {error}.") from error
+        raise TableError("csv_malformed", line=reader.line_num) from error
     return _table(rows, encoding)
 
 
@@ -216,7 +221,7 @@ def _read_xlsx(source: io.BytesIO, limits: UploadLimits) -> Table:
         workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
     # openpyxl reports a damaged workbook with any of these.
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise TableError(f"The file is not a readable .xlsx workbook: {error}.") from error
+        raise TableError("xlsx_unreadable") from error
     try:
         sheet = workbook.worksheets[0]
         # Some exporters write a wrong size into the sheet; read every row that is there.
@@ -250,7 +255,7 @@ def _table(rows: Iterable[tuple[int, list[Cell]]], encoding: str | None) -> Tabl
     try:
         header_row, header = next(numbered)
     except StopIteration:
-        raise TableError("The file is empty: it has no header row.") from None
+        raise TableError("empty_file") from None
     table = Table(_headers(header, header_row), [], [], header_row, encoding)
     for number, row in numbered:
         table.row_numbers.append(number)
@@ -268,12 +273,15 @@ def _headers(cells: list[Cell], row: int) -> list[str]:
     for i, header in enumerate(headers):
         letter = get_column_letter(i + 1)
         if not header:
-            raise TableError(f"The header row (row {row}) has no name in column {letter}.")
+            raise TableError("header_blank", row=row, letter=letter)
         first = seen.setdefault(match_key(header), i)
         if first != i:
             raise TableError(
-                f'The header row (row {row}) has "{header}" twice: '
-                f"columns {get_column_letter(first + 1)} and {letter}."
+                "header_twice",
+                row=row,
+                header=header,
+                first=get_column_letter(first + 1),
+                second=letter,
             )
     return headers
 
@@ -281,7 +289,7 @@ def _headers(cells: list[Cell], row: int) -> list[str]:
 # --- Normalising values --------------------------------------------------------------------
 
 
-class _Problem(Exception):
+class _Problem(MessageError):
     """A cell's value is wrong; the message is the reason shown to the user."""
 
 
@@ -304,7 +312,7 @@ def _limited(limit: int) -> Callable[[Cell], str]:
     def parse(cell: Cell) -> str:
         text = _text(cell)
         if len(text) > limit:
-            raise _Problem(f"Too long: at most {limit} characters, this has {len(text)}.")
+            raise _Problem("too_long", limit=limit, length=len(text))
         return text
 
     return parse
@@ -316,9 +324,9 @@ _DIGITS = re.compile(r"[0-9]+")
 def _resident_no(cell: Cell) -> str:
     text = _text(cell)
     if not _DIGITS.fullmatch(text):
-        raise _Problem(f'"{text}" is not a resident ID: use digits only.')
+        raise _Problem("resident_no_digits", value=text)
     if len(text) > 20:
-        raise _Problem(f"A resident ID has at most 20 digits; this has {len(text)}.")
+        raise _Problem("resident_no_length", length=len(text))
     return text
 
 
@@ -331,9 +339,9 @@ def _kana(cell: Cell) -> str:
     if not _PLAIN_KATAKANA.fullmatch(text):
         text = to_katakana(text)
     if not (_PLAIN_KATAKANA.fullmatch(text) or is_katakana_reading(text)):
-        raise _Problem(f'"{text}" is not a reading: write it in kana only.')
+        raise _Problem("kana", value=text)
     if len(text) > 100:
-        raise _Problem(f"Too long: at most 100 characters, this has {len(text)}.")
+        raise _Problem("too_long", limit=100, length=len(text))
     return text
 
 
@@ -342,11 +350,11 @@ def _birth_date(today: date) -> Callable[[Cell], date]:
         try:
             day = to_date(cell)
         except DateError as error:
-            raise _Problem(str(error)) from None
+            raise _Problem(error.message.code, **dict(error.message.params)) from None
         if day > today:
-            raise _Problem(f"{day.isoformat()} is in the future.")
+            raise _Problem("future_date", value=day.isoformat())
         if day.year < 1900:
-            raise _Problem(f"Check the year: {day.isoformat()} is before 1900.")
+            raise _Problem("before_1900", value=day.isoformat())
         return day
 
     return parse
@@ -362,7 +370,7 @@ def _postal_code(cell: Cell) -> str:
         cell = f"{int(cell):07d}"
     text = _text(cell).translate(_DASHES).replace(" ", "")
     if not (match := _POSTAL.fullmatch(text)):
-        raise _Problem(f'"{text}" is not a postal code: write it as 123-4567.')
+        raise _Problem("postal_code", value=text)
     return f"{match[1]}-{match[2]}"
 
 
@@ -381,21 +389,16 @@ _KNOWN_GROUPS = (
 )
 
 
-_LOST_ZERO_HINT = " A number cell drops the leading 0: format the column as text."
-
-
 def _phone(cell: Cell) -> str:
     given = _text(cell)
     text = _HYPHEN_RUNS.sub("-", given.translate(_PHONE_SEPARATORS)).strip("-")
     digits = text.replace("-", "")
     if not (_DIGITS.fullmatch(digits) and 10 <= len(digits) <= 11 and digits[0] == "0"):
-        raise _Problem(
-            f'"{given}" is not a phone number: it needs 10 or 11 digits starting with 0.'
-            + _LOST_ZERO_HINT * (not isinstance(cell, str))
-        )
+        # A number cell has lost the leading 0: the message says to format it as text.
+        raise _Problem("phone" if isinstance(cell, str) else "phone_number_cell", value=given)
     if "-" in text:
         if not _PHONE_SHAPE.fullmatch(text):
-            raise _Problem(f'"{given}" has its hyphens in odd places; write e.g. 042-451-2345.')
+            raise _Problem("phone_hyphens", value=given)
         return text
     return _group_phone(digits)
 
@@ -467,14 +470,6 @@ _BUILTIN_CODES: dict[str, dict[str, StrEnum]] = {
 }
 
 
-_CODE_EXAMPLES = {
-    "sex": "男, 女 or その他",
-    "care_level": "要支援1, 要支援2, 要介護1 to 要介護5 or 非該当",
-    "household": "独居, 高齢者のみ or 同居",
-    "mobility": "独歩, 杖・歩行器, 車椅子 or 寝たきり",
-}
-
-
 def _coded(target: str, mapping: Mapping) -> Callable[[Cell], StrEnum]:
     """A parser for a coded field: the mapping's codes first, then the built-in words.
 
@@ -495,10 +490,7 @@ def _coded(target: str, mapping: Mapping) -> Callable[[Cell], StrEnum]:
             value = numeric.get(int(key))
         member = enum(value) if value is not None else builtin.get(key)
         if member is None:
-            raise _Problem(
-                f'"{_text(cell)}" is not a known {target} ({FIELD_LABELS[target]}); write '
-                f"{_CODE_EXAMPLES[target]}, or map the code in a mapping file."
-            )
+            raise _Problem(f"{target}_unknown", value=_text(cell))
         seen[cell] = member
         return member
 
@@ -547,10 +539,10 @@ def parse_rows(table: Table, mapping: Mapping, *, today: date) -> ParseResult:
     columns = mapping.resolve(table.headers)
     result = ParseResult(columns={target: header for target, (_, header) in columns.found.items()})
     result.errors.extend(
-        RowError(table.header_row, target, reason) for target, reason in columns.problems
+        RowError(table.header_row, column, message) for column, message in columns.problems
     )
     plan = _plan(columns.found, mapping, today)
-    seen = _FirstSeen(columns.found.get("resident_no", (0, "resident_no"))[1])
+    seen = _FirstSeen(columns.found.get("resident_no", (0, ""))[1])
     width = len(table.headers)
     for number, row in zip(table.row_numbers, table.rows, strict=True):
         values, errors = _parse_row(plan, row, number)
@@ -576,8 +568,8 @@ class _FirstSeen:
             return
         first = self.rows.setdefault(resident_no, number)
         if first != number:
-            reason = f"Resident ID {resident_no} also appears on row {first}."
-            errors.append(RowError(number, self.column, reason))
+            message = Message.of("resident_no_repeated", value=resident_no, first=first)
+            errors.append(RowError(number, self.column, message, str(resident_no)))
 
 
 def _plan(found: dict[str, tuple[int, str]], mapping: Mapping, today: date) -> list[_Column]:
@@ -607,15 +599,15 @@ def _parse_row(
         cell = row[index] if index < size else ""
         if isinstance(cell, str) and (not cell or cell.isspace()):
             if empty is _REQUIRED:
-                reason = f"{target} ({FIELD_LABELS[target]}) is required but empty."
-                errors.append(RowError(number, header, reason))
+                message = Message.of("required_empty", column=header)
+                errors.append(RowError(number, header, message))
             else:
                 values[target] = empty
             continue
         try:
             values[target] = parse(cell)
         except _Problem as problem:
-            errors.append(RowError(number, header, str(problem)))
+            errors.append(RowError(number, header, problem.message, _text(cell)))
     return values, errors
 
 
@@ -623,11 +615,9 @@ def _beyond_header(row: list[Cell], width: int, number: int) -> Iterator[RowErro
     """A value past the last header usually means an unquoted comma shifted the row."""
     for i in range(width, len(row)):
         if not _is_blank(row[i]):
+            letter = get_column_letter(i + 1)
             yield RowError(
-                number,
-                get_column_letter(i + 1),
-                f"This row has a value in column {get_column_letter(i + 1)}, which has no "
-                "header; a comma inside an unquoted value shifts the columns.",
+                number, letter, Message.of("beyond_header", letter=letter), _text(row[i])
             )
             return
 

@@ -6,9 +6,9 @@ import csv
 import io
 from collections.abc import Iterable
 
-from .parsing import RowError
+from flask_babel import gettext as _
 
-HEADER = ("行 (row)", "列 (column)", "理由 (reason)")
+from .parsing import RowError
 
 
 def report_csv(errors: Iterable[RowError]) -> str:
@@ -16,6 +16,6 @@ def report_csv(errors: Iterable[RowError]) -> str:
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows((e.row, e.column, e.reason) for e in errors)
+    writer.writerow((_("Row"), _("Column"), _("Value"), _("Reason")))
+    writer.writerows((e.row, e.column, e.value, e.reason) for e in errors)
     return out.getvalue()

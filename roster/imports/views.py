@@ -1,4 +1,5 @@
-"""The eligibility import for staff: upload an export, check the dry run, then apply it.
+"""The eligibility import for staff: upload an export, check the dry run, choose the statuses
+of the people missing from it, confirm the counts, then apply it as an import batch.
 
 Between the dry run and the apply the uploaded file waits in the instance folder under a
 random token, readable by its owner only. It is deleted once applied or refused (a file with
@@ -10,7 +11,9 @@ It holds personal data, as does the error report: neither is ever logged or put 
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -54,8 +57,16 @@ from ..labels import label
 from ..models import District, Registrant, RegistrantStatus
 from ..uploads import UploadRefused, check_upload
 from ..web import city_prefix
-from .mapping import Mapping, MappingError, load_mapping
-from .operations import DEFAULT_MISSING_STATUS, ImportPlan, apply_import, plan_import
+from .batches import SourceFile
+from .mapping import (
+    DEFAULT_HEADERS,
+    REQUIRED_FIELDS,
+    TARGET_FIELDS,
+    Mapping,
+    MappingError,
+    load_mapping,
+)
+from .operations import ImportPlan, apply_import, plan_import
 from .parsing import TableError, parse_rows, read_table
 from .report import report_csv
 
@@ -87,6 +98,26 @@ FIELD_NAMES: dict[str, Any] = {
     "disability_certificate": _l("Disability certificate"),
     "district": _l("District"),
 }
+#: What each recognised column holds, for the upload page.
+COLUMN_NAMES: dict[str, Any] = {
+    **FIELD_NAMES,
+    "resident_no": _l("Resident ID"),
+    "support_reason": _l("Why support is needed (text; becomes the categories and the detail)"),
+    "household": _l("Household"),
+    "mobility": _l("Mobility"),
+}
+#: Three fictional people for the sample file; the address gets a town of this register.
+SAMPLE_PEOPLE = (
+    ("100000001", "見本 花子", "ミホン ハナコ", "昭和15年3月2日", "女", "1-2-3", "要介護3", "",
+     "歩行困難"),
+    ("100000002", "見本 太郎", "ミホン タロウ", "S22.4.1", "男", "2-3-4", "", "身体2級",
+     "視覚障害"),
+    ("100000003", "例示 さくら", "レイジ サクラ", "1950-11-20", "女", "3-4-5", "要支援1", "", ""),
+)
+SAMPLE_HEADERS = (
+    "宛名番号", "氏名", "氏名カナ", "生年月日", "性別", "住所", "要介護度", "障害者手帳",
+    "避難支援を要する事由",
+)
 
 
 class UploadForm(FlaskForm):
@@ -124,12 +155,14 @@ class Upload:
 
     token: str
     data: bytes
-    #: The kind of file, e.g. ".csv"; the name it was uploaded under is not kept.
+    #: The kind of file, e.g. ".csv".
     suffix: str
     encoding: str | None
     mapping: Path | None
     #: Staff asked to keep a refused file (for its error report) until it expires.
     keep: bool = False
+    #: The name it was uploaded under, for the import batch.
+    name: str = "-"
 
 
 def upload_dir() -> Path:
@@ -151,14 +184,25 @@ def _write_private(path: Path, data: bytes) -> None:
 
 
 def store_upload(
-    data: bytes, suffix: str, encoding: str | None, mapping: str | None, keep: bool = False
+    data: bytes,
+    suffix: str,
+    encoding: str | None,
+    mapping: str | None,
+    keep: bool = False,
+    name: str = "-",
 ) -> str:
     """Keep the upload for the apply; the token is all the browser gets."""
     token = secrets.token_urlsafe(32)
     _write_private(_path(token, "bin"), data)
     if mapping is not None:
         _write_private(_path(token, "toml"), mapping.encode("utf-8"))
-    meta = {"user": current_user.id, "suffix": suffix, "encoding": encoding or None, "keep": keep}
+    meta = {
+        "user": current_user.id,
+        "suffix": suffix,
+        "encoding": encoding or None,
+        "keep": keep,
+        "name": name,
+    }
     _write_private(_path(token, "json"), json.dumps(meta).encode("utf-8"))
     return token
 
@@ -185,6 +229,7 @@ def load_upload(token: str) -> Upload:
         meta["encoding"],
         mapping if mapping.exists() else None,
         bool(meta.get("keep")),
+        str(meta.get("name") or "-"),
     )
 
 
@@ -253,19 +298,68 @@ def missing_choices() -> list[tuple[str, str]]:
     return [(KEEP, _("Keep as it is")), *((s.value, label(s)) for s in others)]
 
 
-def confirmed_statuses(plan: ImportPlan, form: MultiDict[str, str]) -> dict[int, RegistrantStatus]:
-    """The statuses staff chose for people missing from the export. A person with no choice
-    in the form (one not listed, or new since the dry run) keeps their status."""
-    allowed = {s.value for s in RegistrantStatus if s is not RegistrantStatus.ACTIVE}
-    rest = form.get("missing-rest", KEEP)
+class StatusConflictError(ValueError):
+    """A ticked person was also given a different status of their own."""
+
+
+def chosen_statuses(plan: ImportPlan, form: MultiDict[str, str]) -> dict[int, RegistrantStatus]:
+    """The statuses staff chose on the dry run for people missing from the export: one by
+    one, or one status for the ticked. Anyone without a choice keeps their status; nothing
+    is chosen for anyone by default."""
+    missing = {m.registrant_id for m in plan.missing[:SHOWN]}
+    ticked = {_missing_id(v, missing) for v in form.getlist("tick")}
+    bulk = _status(form.get("ticked-status", KEEP))
     statuses: dict[int, RegistrantStatus] = {}
-    for i, person in enumerate(plan.missing):
-        choice = form.get(f"missing-{person.registrant_id}", KEEP) if i < SHOWN else rest
-        if choice in allowed:
-            statuses[person.registrant_id] = RegistrantStatus(choice)
-        elif choice != KEEP:
-            abort(400)
+    for registrant_id in missing:
+        own = _status(form.get(f"missing-{registrant_id}", KEEP))
+        if own is not None and bulk is not None and registrant_id in ticked and own != bulk:
+            raise StatusConflictError
+        choice = own or (bulk if registrant_id in ticked else None)
+        if choice is not None:
+            statuses[registrant_id] = choice
     return statuses
+
+
+def confirmed_statuses(
+    plan: ImportPlan, form: MultiDict[str, str]
+) -> dict[int, RegistrantStatus]:
+    """The statuses carried by the confirmation step, for people missing from the export."""
+    missing = {m.registrant_id for m in plan.missing}
+    statuses: dict[int, RegistrantStatus] = {}
+    for value in form.getlist("status"):
+        registrant_id, _sep, status = value.partition(":")
+        chosen = _status(status)
+        if chosen is None:
+            abort(400)
+        statuses[_missing_id(registrant_id, missing)] = chosen
+    return statuses
+
+
+def _missing_id(value: str, missing: set[int]) -> int:
+    if not value.isdigit() or int(value) not in missing:
+        abort(400)
+    return int(value)
+
+
+def _status(value: str) -> RegistrantStatus | None:
+    """None for "keep"; a 400 for anything that is not a status other than active."""
+    if value == KEEP:
+        return None
+    if value not in {s.value for s in RegistrantStatus if s is not RegistrantStatus.ACTIVE}:
+        abort(400)
+    return RegistrantStatus(value)
+
+
+def plan_key(plan: ImportPlan, statuses: dict[int, RegistrantStatus]) -> str:
+    """A digest of what the apply would write, to tell whether it changed since the
+    confirmation. Register IDs and counts only: no personal data goes into the page."""
+    parts = [
+        str(len(plan.new)),
+        ",".join(str(c.registrant_id) for c in plan.changed),
+        ",".join(f"{i}:{s.value}" for i, s in sorted(statuses.items())),
+        missing_key(plan),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def show_value(value: object) -> str:
@@ -346,7 +440,6 @@ def dry_run(
         errors=plan.errors[:SHOWN],
         districts=districts,
         choices=missing_choices(),
-        proposed=DEFAULT_MISSING_STATUS.value,
         keep=KEEP,
         missing_key=missing_key(plan),
         notice=notice,
@@ -368,7 +461,46 @@ def index() -> ResponseReturnValue:
         if accepted is not None:
             token, plan = accepted
             return dry_run(_kept_unless_refused(token, plan, bool(form.keep.data)), plan)
-    return render_template("imports/index.html", form=form), 422 if form.errors else 200
+    return render_template(
+        "imports/index.html", form=form, columns=recognised_columns()
+    ), (422 if form.errors else 200)
+
+
+def recognised_columns() -> list[tuple[str, str, str, bool]]:
+    """(header, other recognised headers, what it holds, required) per field, from the same
+    table the parser reads."""
+    return [
+        (
+            DEFAULT_HEADERS[target][0],
+            "、".join(DEFAULT_HEADERS[target][1:]),
+            str(COLUMN_NAMES[target]),
+            target in REQUIRED_FIELDS,
+        )
+        for target in TARGET_FIELDS
+    ]
+
+
+@bp.get("/sample.csv")
+@require(permissions.can_import_registrants)
+def sample() -> ResponseReturnValue:
+    """A sample export: three fictional people under the usual Japanese headers, as UTF-8
+    with a BOM so that Excel opens it without garbling."""
+    towns = db.session.scalars(select(District.name).order_by(District.id).limit(3)).all()
+    towns = [*towns, *(["〇〇町"] * (3 - len(towns)))]
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(SAMPLE_HEADERS)
+    for town, (no, name, kana, born, sex, block, care, cert, reason) in zip(
+        towns, SAMPLE_PEOPLE, strict=True
+    ):
+        address = f"{city_prefix()}{town}{block}"
+        writer.writerow((no, name, kana, born, sex, address, care, cert, reason))
+    return Response(
+        out.getvalue().encode("utf-8"),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="import-sample.csv"'},
+    )
 
 
 def _accept(form: UploadForm) -> tuple[str, ImportPlan] | None:
@@ -388,7 +520,14 @@ def _accept(form: UploadForm) -> tuple[str, ImportPlan] | None:
     except UploadRefused as exc:
         form.file.errors.append(str(exc))
         return None
-    token = store_upload(data, suffix, form.encoding.data, mapping_text, bool(form.keep.data))
+    token = store_upload(
+        data,
+        suffix,
+        form.encoding.data,
+        mapping_text,
+        bool(form.keep.data),
+        upload.filename or "-",
+    )
     try:
         plan = make_plan(load_upload(token))
     except UploadRefused as exc:
@@ -412,15 +551,14 @@ def _kept_unless_refused(token: str, plan: ImportPlan, keep: bool) -> str | None
     return None
 
 
-@bp.post("/<token>/apply")
-@require(permissions.can_import_registrants)
-def apply(token: str) -> ResponseReturnValue:
-    """Write the upload as re-planned now, with the statuses staff confirmed; all or nothing."""
+def _replan(token: str) -> tuple[Upload, ImportPlan, ResponseReturnValue | None]:
+    """The upload planned again against the register as it is now, or the dry run to show
+    instead when the file has problems or the people missing from it changed."""
     remove_expired()
     upload = load_upload(token)
     plan = make_plan(upload)
     if not plan.ok:
-        return dry_run(
+        return upload, plan, dry_run(
             _kept_unless_refused(token, plan, upload.keep),
             plan,
             422,
@@ -430,7 +568,7 @@ def apply(token: str) -> ResponseReturnValue:
             ),
         )
     if request.form.get("missing_key") != missing_key(plan):
-        return dry_run(
+        return upload, plan, dry_run(
             token,
             plan,
             409,
@@ -439,11 +577,63 @@ def apply(token: str) -> ResponseReturnValue:
                 "statuses again, then apply. Nothing was written."
             ),
         )
+    return upload, plan, None
+
+
+@bp.post("/<token>/confirm")
+@require(permissions.can_import_registrants)
+def confirm(token: str) -> ResponseReturnValue:
+    """The confirmation step: the count of each change, before anything is written."""
+    _upload, plan, refused = _replan(token)
+    if refused is not None:
+        return refused
+    try:
+        statuses = chosen_statuses(plan, request.form)
+    except StatusConflictError:
+        return dry_run(
+            token,
+            plan,
+            422,
+            _(
+                "A ticked person was also given a different status of their own. Choose one "
+                "status for each person. Nothing was written."
+            ),
+        )
+    by_status = {label(s): sum(1 for v in statuses.values() if v is s) for s in RegistrantStatus}
+    return render_template(
+        "imports/confirm.html",
+        token=token,
+        plan=plan,
+        statuses=statuses,
+        by_status={k: v for k, v in by_status.items() if v},
+        missing_key=missing_key(plan),
+        plan_key=plan_key(plan, statuses),
+    )
+
+
+@bp.post("/<token>/apply")
+@require(permissions.can_import_registrants)
+def apply(token: str) -> ResponseReturnValue:
+    """Write the confirmed upload, as re-planned now, as one import batch; all or nothing."""
+    upload, plan, refused = _replan(token)
+    if refused is not None:
+        return refused
     statuses = confirmed_statuses(plan, request.form)
+    if request.form.get("plan_key") != plan_key(plan, statuses):
+        return dry_run(
+            token,
+            plan,
+            409,
+            _(
+                "The register changed since you confirmed the counts. Check the dry run "
+                "again, then apply. Nothing was written."
+            ),
+        )
+    source = SourceFile.of(upload.name, upload.data)
     with claimed(token):
         try:
             summary = apply_import(
-                db.session, plan, current_user, city_prefix(), local_today(), statuses
+                db.session, plan, current_user, city_prefix(), source, statuses
             )
             db.session.commit()
         except BaseException:
@@ -462,7 +652,7 @@ def apply(token: str) -> ResponseReturnValue:
         ),
         "info",
     )
-    return redirect(url_for("registrants.index"))
+    return redirect(url_for("imports.batch", batch_id=summary.batch_id))
 
 
 @bp.post("/<token>/report.csv")

@@ -27,6 +27,7 @@ from .consent import (
     append_only_ddl,
 )
 from .hazards import HazardArea, HazardKind, HazardLayer, RegistrantHazard, ShelterAssignment
+from .imports import BatchItemKind, ImportBatch, ImportBatchItem
 from .municipality import District, Municipality
 from .partners import CONSENT_SCOPE_CATEGORIES, Organisation, PartnerCategory
 from .plans import AuthorRole, DestinationKind, Plan, PlanStatus, PlanTask, PlanVersion
@@ -105,6 +106,9 @@ __all__ = [
     "RegistrantHazard",
     "ShelterAssignment",
     "Shelter",
+    "BatchItemKind",
+    "ImportBatch",
+    "ImportBatchItem",
 ]
 
 

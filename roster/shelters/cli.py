@@ -10,11 +10,13 @@ import click
 from geo.shelters import FORMATS, RowError, read_shelter_files
 
 from ..extensions import db
+from ..schema import needs_current_schema
 from .importing import ImportPlan, MappingError, apply_import, load_mapping, plan_import
 from .labels import DEFAULT_SOURCES
 
 
 @click.command("import-shelters")
+@needs_current_schema
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
