@@ -288,6 +288,34 @@ def _unlisted(plan: ImportPlan, shelter: Shelter) -> None:
         plan.kept += 1
 
 
+#: The lists as the CLI names them.
+LIST_NAMES = {"is_emergency_site": "指定緊急避難場所", "is_evacuation_shelter": "指定避難所"}
+
+
+def scope_note(plan: ImportPlan) -> str:
+    """What the removals are limited to, in one sentence (English, for the command line)."""
+    held = " and ".join(LIST_NAMES[kind] for kind in LIST_KINDS if kind in plan.kinds)
+    where = ", ".join(normalise_city_code(c) or c for c in plan.cities) or "no city"
+    note = f"Removes {len(plan.removed)} {held} of city {where} not in the files"
+    kept = plan.kinds_kept
+    if kept:
+        names = " and ".join(LIST_NAMES[kind] for kind in kept)
+        note += f"; {names} are kept, as the files hold none"
+    return note + "."
+
+
+def welfare_without_groups(session: DbSession) -> list[Shelter]:
+    """Welfare shelters that take no group: assignment sends nobody there until staff set
+    the groups."""
+    query = (
+        select(Shelter)
+        .where(Shelter.is_welfare_shelter.is_(True))
+        .where((Shelter.accept_groups.is_(None)) | (Shelter.accept_groups == ""))
+        .order_by(Shelter.source_id)
+    )
+    return list(session.scalars(query))
+
+
 @dataclass(frozen=True)
 class ImportSummary:
     added: int
