@@ -359,8 +359,7 @@ def scope_notes(plan: ImportPlan) -> list[str]:
     cities = "、".join(normalise_city_code(c) or c for c in plan.cities) or "—"
     notes = [
         _(
-            "Removes %(count)s places of %(lists)s of city %(cities)s that the files no "
-            "longer list.",
+            "Removed: %(count)s places the files no longer list (%(lists)s, city %(cities)s).",
             count=len(plan.removed),
             lists=lists,
             cities=cities,
@@ -369,7 +368,7 @@ def scope_notes(plan: ImportPlan) -> list[str]:
     if plan.kinds_kept:
         notes.append(
             _(
-                "%(lists)s are kept as they are, as the files hold none (%(count)s places).",
+                "Kept as they are, as the files hold none: %(lists)s (%(count)s places).",
                 lists="、".join(kind_label(kind) for kind in plan.kinds_kept),
                 count=plan.kept,
             )
