@@ -76,8 +76,9 @@ def merge_places(listings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One dict per place from listings of both kinds (as listing() makes them).
 
     Listings with the same name and address, or at the same point, are one place: it
-    carries every designation and hazard of its listings, and everything else comes from
-    its first 共通ID, so extra keys a caller adds to the listings are kept too.
+    carries every designation and hazard of its listings and, as source_ids, every 共通ID it
+    is listed under; everything else comes from its first 共通ID, so extra keys a caller adds
+    to the listings are kept too.
     """
     return [_merge(group) for group in _group_same_place(listings)]
 
@@ -171,6 +172,7 @@ def _merge(group: list[dict[str, Any]]) -> dict[str, Any]:
     accepts = [item["accepts"] for item in group if item["accepts"]]
     return {
         **first,
+        "source_ids": [item["source_id"] for item in group],
         "is_emergency_site": any(item["is_emergency_site"] for item in group),
         "is_evacuation_shelter": any(item["is_evacuation_shelter"] for item in group),
         "is_welfare_shelter": any(item["is_welfare_shelter"] for item in group),

@@ -10,6 +10,11 @@ Three formats:
   any subset of its columns in any order, in UTF-8 or cp932, with flags written 1, 1.0 or ○.
 - "csv": any CSV, through a mapping {target column: source header}.
 
+Before reading rows, each reader looks at the file's header (what_it_looks_like): a file of
+another format (GSI's lists, the standard list, a CSV with its own columns, a hazard layer,
+an Excel workbook, anything that is not CSV or GeoJSON text) is refused with one
+FormatMismatch that says what the file looks like and how to import it, and no row is read.
+
 Every reader returns the same columns (SHELTER_FIELDS) with point geometry in EPSG:4326,
 plus a list of RowError. A bad row is reported and left out, never raised, so the caller can
 show every problem at once and refuse the whole import ("nothing half-written"). Messages are
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 import unicodedata
@@ -60,7 +66,38 @@ SHELTER_FIELDS = (
     "city_code",
 )
 
+#: Every ID a row's place is listed under (GSI lists one place in both lists under two
+#: 共通ID); a column of the frame beside SHELTER_FIELDS.
+SOURCE_IDS = "source_ids"
+
 FORMATS = ("gsi", "jp-standard", "csv")
+
+#: The two published lists, by the frame's column of that kind.
+LIST_KINDS = ("is_emergency_site", "is_evacuation_shelter")
+
+#: What a file can look like (what_it_looks_like), and which of them each format reads.
+LOOKS = (
+    "gsi-evacuation",
+    "gsi-emergency",
+    "jp-standard",
+    "own-columns",
+    "geojson-other",
+    "hazard",
+    "xlsx",
+    "not-text",
+)
+READS: dict[str, tuple[str, ...]] = {
+    "gsi": ("gsi-evacuation", "gsi-emergency"),
+    "jp-standard": ("jp-standard",),
+    "csv": ("gsi-evacuation", "gsi-emergency", "jp-standard", "own-columns"),
+}
+#: The format that reads a file that looks like this, if any.
+FORMAT_FOR_LOOK = {
+    "gsi-evacuation": "gsi",
+    "gsi-emergency": "gsi",
+    "jp-standard": "jp-standard",
+    "own-columns": "csv",
+}
 
 #: The Digital Agency's 指定緊急避難場所一覧 columns, in the published order.
 JP_STANDARD_COLUMNS = (
@@ -185,12 +222,74 @@ class RowError:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class FormatMismatch:
+    """A file that is not of the format asked for: what it looks like (one of LOOKS), and
+    the headers (or GeoJSON property names) that tell it."""
+
+    file: str
+    format: str
+    looks_like: str
+    headers: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        """One sentence: what the file looks like and how to import it."""
+        looks = _LOOKS_LIKE[self.looks_like].format(headers=headers_shown(self.headers))
+        return (
+            f"{Path(self.file).name} is not {_FORMAT_NAMES[self.format]}: "
+            f"it looks like {looks}; {_HOW[self.looks_like]}."
+        )
+
+
+_FORMAT_NAMES = {
+    "gsi": "a GSI shelter file",
+    "jp-standard": "a standard 指定緊急避難場所一覧",
+    "csv": "a CSV",
+}
+_LOOKS_LIKE = {
+    "gsi-evacuation": "GSI's list of 指定避難所",
+    "gsi-emergency": "GSI's list of 指定緊急避難場所",
+    "jp-standard": "the Digital Agency's standard 指定緊急避難場所一覧",
+    "own-columns": "a CSV with its own columns ({headers})",
+    "geojson-other": "GeoJSON with its own properties ({headers})",
+    "hazard": "a hazard layer (areas, not places)",
+    "xlsx": "an Excel workbook",
+    "not-text": "neither CSV nor GeoJSON text",
+}
+_MAPPING_HINT = "see docs/shelter-mapping.sample.toml"
+_HOW = {
+    "gsi-evacuation": "use --format gsi",
+    "gsi-emergency": "use --format gsi",
+    "jp-standard": "use --format jp-standard",
+    "own-columns": f"use --format csv with a mapping; {_MAPPING_HINT}",
+    "geojson-other": f"save it as CSV and use --format csv with a mapping; {_MAPPING_HINT}",
+    "hazard": "import it with roster import-hazard",
+    "xlsx": "save the sheet as CSV (UTF-8) and import that",
+    "not-text": "export the list as CSV or GeoJSON",
+}
+
+
+def headers_shown(headers: tuple[str, ...], limit: int = 5) -> str:
+    """The first few headers, and an ellipsis when there are more."""
+    shown = [header for header in headers if header][:limit]
+    return ", ".join(shown + (["…"] if len(headers) > limit else []))
+
+
 @dataclass
 class ShelterRead:
-    """The places read (one row each, SHELTER_FIELDS + geometry) and every problem found."""
+    """The places read (one row each, SHELTER_FIELDS + geometry) and every problem found.
+
+    kinds: the lists (LIST_KINDS) the files speak of. A file of 指定避難所 alone says
+    nothing about 指定緊急避難場所, so an import keeps those as they are.
+    mismatch: set when a file is not of the format asked for; then no row was read and
+    errors holds its one sentence.
+    """
 
     frame: gpd.GeoDataFrame
     errors: list[RowError] = field(default_factory=list)
+    kinds: frozenset[str] = frozenset(LIST_KINDS)
+    mismatch: FormatMismatch | None = None
 
     @property
     def ok(self) -> bool:
@@ -200,9 +299,11 @@ class ShelterRead:
 class _FileError(Exception):
     """A file that cannot be read at all; becomes a RowError without a row."""
 
-    def __init__(self, message: str, column: str | None = None) -> None:
+    def __init__(self, message: str, column: str | None = None, missing: bool = False) -> None:
         super().__init__(message)
         self.column = column
+        #: A column the format or the mapping needs is missing.
+        self.missing = missing
 
 
 def read_shelter_files(
@@ -222,12 +323,94 @@ def read_shelter_files(
         raise ValueError(f"unknown shelter format {format!r}; expected one of {FORMATS}")
     city5 = city_prefix(city) if city is not None else None
     files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    looks = {path: what_it_looks_like(path) for path in files}
+    for path, (look, headers) in looks.items():
+        if look is not None and look not in READS[format]:
+            return _refused(FormatMismatch(str(path), format, look, headers))
     errors: list[RowError] = []
-    if format == "gsi":
-        places = _read_gsi_files(files, city5, errors)
-    else:
-        places = _read_table_files(files, format, mapping, city5, errors)
-    return ShelterRead(_frame(places), errors)
+    kinds: set[str] = set()
+    try:
+        if format == "gsi":
+            places = _read_gsi_files(files, city5, errors, kinds)
+        else:
+            places = _read_table_files(files, format, mapping, city5, errors, kinds, looks)
+    except _Mismatch as refused:
+        return _refused(refused.mismatch)
+    return ShelterRead(_frame(places), errors, frozenset(kinds))
+
+
+def _refused(mismatch: FormatMismatch) -> ShelterRead:
+    error = RowError(mismatch.file, None, None, mismatch.message)
+    return ShelterRead(_frame([]), [error], frozenset(), mismatch)
+
+
+class _Mismatch(Exception):
+    def __init__(self, mismatch: FormatMismatch) -> None:
+        super().__init__(mismatch.message)
+        self.mismatch = mismatch
+
+
+# --- What a file looks like ---------------------------------------------------------------------
+
+
+def what_it_looks_like(path: Path) -> tuple[str | None, tuple[str, ...]]:
+    """One of LOOKS and the headers that tell it, from the file's first bytes and header;
+    (None, ()) when it cannot be told (an unreadable file: the reader says why)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None, ()
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return "xlsx", ()
+    try:
+        text = _decode(data)
+    except _FileError:
+        return "not-text", ()
+    if "\x00" in text[:4096]:
+        return "not-text", ()
+    body = text.lstrip("\ufeff \t\r\n")
+    if body.startswith(("{", "[")):
+        return _geojson_look(body)
+    first = next((row for row in csv.reader(io.StringIO(body[:65536])) if any(row)), [])
+    headers = tuple(_canonical(header) for header in first)
+    return _table_look(headers), headers
+
+
+def _table_look(headers: tuple[str, ...]) -> str:
+    present = set(headers)
+    if {"共通ID", "施設・場所名"} <= present:
+        kind = _gsi_kind(list(headers))
+        if kind is not None:
+            return "gsi-emergency" if kind else "gsi-evacuation"
+    # The standard's own columns tell it; the reader then asks for 緯度 and 経度 by name.
+    if present & {"ID", "名称"} and any(header.startswith("災害種別_") for header in headers):
+        return "jp-standard"
+    return "own-columns"
+
+
+def _geojson_look(body: str) -> tuple[str | None, tuple[str, ...]]:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None, ()
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list):
+        return None, ()
+    names: dict[str, None] = {}
+    shapes = set()
+    for feature in features[:200]:
+        if not isinstance(feature, dict):
+            continue
+        names.update(dict.fromkeys(_canonical(k) for k in (feature.get("properties") or {})))
+        shapes.add(str((feature.get("geometry") or {}).get("type", "")))
+    headers = tuple(names)
+    if shapes & {"Polygon", "MultiPolygon"}:
+        return "hazard", headers
+    if "共通ID" in names:
+        kind = _gsi_kind(list(headers))
+        if kind is not None:
+            return ("gsi-emergency" if kind else "gsi-evacuation"), headers
+    return "geojson-other", headers
 
 
 def parse_flag(value: Any) -> bool | None:
@@ -283,7 +466,7 @@ def check_digit(code5: str) -> str:
 
 
 def _read_gsi_files(
-    files: list[Path], city5: str | None, errors: list[RowError]
+    files: list[Path], city5: str | None, errors: list[RowError], kinds: set[str]
 ) -> list[dict[str, Any]]:
     listings: list[dict[str, Any]] = []
     seen: dict[str, tuple[str, int]] = {}
@@ -305,6 +488,7 @@ def _read_gsi_files(
                 )
             )
             continue
+        kinds.add("is_emergency_site" if emergency else "is_evacuation_shelter")
         for number, props, point in rows:
             item = _gsi_listing(str(path), number, props, point, emergency, city5, seen, errors)
             if item is not None:
@@ -425,6 +609,8 @@ def _read_table_files(
     mapping: Mapping[str, str] | None,
     city5: str | None,
     errors: list[RowError],
+    kinds: set[str],
+    looks: Mapping[Path, tuple[str | None, tuple[str, ...]]],
 ) -> list[dict[str, Any]]:
     places: list[dict[str, Any]] = []
     seen: dict[str, tuple[str, int]] = {}
@@ -437,8 +623,14 @@ def _read_table_files(
             else:
                 columns = _mapped_columns(headers, mapping)
         except _FileError as error:
+            look, shown = looks.get(path, (None, ()))
+            if format == "csv" and error.missing and look in ("gsi-evacuation", "gsi-emergency"):
+                raise _Mismatch(FormatMismatch(file, format, look, shown)) from error
+            if format == "csv" and error.missing and look == "jp-standard":
+                raise _Mismatch(FormatMismatch(file, format, look, shown)) from error
             errors.append(RowError(file, None, error.column, str(error)))
             continue
+        kinds.update(_table_kinds(format, columns, headers))
         for number, cells in records:
             row_problems: list[tuple[str | None, str]] = []
             place = _table_row(cells, columns, format == "jp-standard", row_problems)
@@ -454,7 +646,20 @@ def _read_table_files(
                 errors += [RowError(file, number, col, text) for col, text in row_problems]
             else:
                 places.append(place)
+                kinds.update(kind for kind in LIST_KINDS if place[kind])
     return places
+
+
+def _table_kinds(format: str, columns: _Columns, headers: list[str]) -> set[str]:
+    """The lists a CSV speaks of by its columns alone (its rows add the kinds they have).
+
+    The standard list is the list of 指定緊急避難場所, and of 指定避難所 too when it has the
+    column 指定避難所との重複; a mapped CSV speaks of each kind it has a column for.
+    """
+    if format == "jp-standard":
+        shelters = "指定避難所との重複" in headers
+        return {"is_emergency_site", *(["is_evacuation_shelter"] if shelters else [])}
+    return {kind for kind in LIST_KINDS if kind in columns.targets}
 
 
 @dataclass
@@ -475,6 +680,7 @@ def _jp_columns(headers: list[str]) -> _Columns:
         raise _FileError(
             f"required column {', '.join(missing)} missing (the file has: {', '.join(headers)})",
             missing[0],
+            missing=True,
         )
     return _Columns(
         {target: column for target, column in _JP_TARGETS.items() if column in present},
@@ -503,7 +709,9 @@ def _mapped_columns(headers: list[str], mapping: Mapping[str, str] | None) -> _C
     for target, source in mapping.items():
         header = by_key.get(_key(source))
         if header is None:
-            raise _FileError(f"column {source} (mapped to {target}) is missing", source)
+            raise _FileError(
+                f"column {source} (mapped to {target}) is missing", source, missing=True
+            )
         targets[target] = header
     city = [targets.pop("city_code")] if "city_code" in targets else []
     return _Columns(targets, city)
@@ -572,6 +780,7 @@ def _table_row(
     latitude, longitude = coordinates or (None, None)
     return {
         "source_id": source_id,
+        SOURCE_IDS: [source_id] if source_id else [],
         "name": name,
         "name_kana": text("name_kana"),
         "address": text("address") or _joined(cells, columns.address_parts) or "",
@@ -730,7 +939,7 @@ def _frame(places: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     frame = pd.DataFrame(
         {
             name: pd.Series([place.get(name) for place in places], dtype=object)
-            for name in SHELTER_FIELDS
+            for name in (*SHELTER_FIELDS, SOURCE_IDS)
         }
     )
     for name in ("latitude", "longitude"):

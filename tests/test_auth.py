@@ -723,10 +723,13 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
                    "longitude": "139.54", "is_evacuation_shelter": "y", "version": "1"},
         lambda db, w: w["shelter"].name == "CSRF改名",
     ),
-    # A file that is not GSI data: with the token, the preview lists its problem (200).
+    # A GSI list without coordinates: with the token, the preview lists its problem (200).
     "/shelters/import": (
         "staff",
-        lambda w: {"format": "gsi", "files": (io.BytesIO("共通ID\r\n".encode()), "x.csv")},
+        lambda w: {
+            "format": "gsi",
+            "files": (io.BytesIO("共通ID,施設・場所名,受入対象者\r\n".encode()), "x.csv"),
+        },
         lambda db, w: False,
     ),
     "/shelters/import/<token>/apply": ("staff", lambda w: {}, lambda db, w: False),

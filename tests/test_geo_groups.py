@@ -40,7 +40,26 @@ def test_known_wordings(text: str, groups: list[str]) -> None:
     assert normalise_accepts(text) == groups
 
 
-@pytest.mark.parametrize("text", [None, "", "どなたでも", "要配慮者", "地域住民"])
+@pytest.mark.parametrize(
+    "text",
+    ["要配慮者", "要配慮者及びその支援者", "要援護者", "災害時要援護者", "要配慮者とその家族"],
+)
+def test_the_general_words_for_people_who_need_care_take_every_group(text: str) -> None:
+    assert normalise_accepts(text) == list(ACCEPT_GROUPS)
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        ("高齢者等の要配慮者", ["elderly"]),
+        ("障害者等の災害時要援護者", ["disabled"]),
+    ],
+)
+def test_a_general_word_beside_a_group_keeps_to_that_group(text: str, groups: list[str]) -> None:
+    assert normalise_accepts(text) == groups
+
+
+@pytest.mark.parametrize("text", [None, "", "どなたでも", "地域住民", "避難者"])
 def test_unknown_text_gives_no_group(text: str | None) -> None:
     assert normalise_accepts(text) == []
 

@@ -13,6 +13,7 @@ import pytest
 from geo.gsi import DATA_DIR, HAZARD_COLUMNS, read_gsi_shelters
 from geo.shelters import (
     SHELTER_FIELDS,
+    SOURCE_IDS,
     RowError,
     check_digit,
     city_prefix,
@@ -68,7 +69,7 @@ def comparable(frame: gpd.GeoDataFrame) -> pd.DataFrame:
 def test_the_frame_has_the_normalised_columns() -> None:
     read = read_shelter_files(NISHITOKYO)
     assert read.ok and read.errors == []
-    assert list(read.frame.columns) == [*SHELTER_FIELDS, "geometry"]
+    assert list(read.frame.columns) == [*SHELTER_FIELDS, SOURCE_IDS, "geometry"]
     assert read.frame.crs.to_epsg() == 4326
 
 
@@ -177,13 +178,20 @@ def test_bad_gsi_rows_are_reported_not_raised(tmp_path: Path) -> None:
     assert "appears again" in read.errors[2].message and "row 2" in read.errors[2].message
 
 
-def test_a_file_that_is_not_gsi_is_an_error(tmp_path: Path) -> None:
+def test_a_csv_of_its_own_among_gsi_files_refuses_the_import_in_one_sentence(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "other.csv"
     path.write_text("名前,緯度,経度\n公園,35.7,139.5\n", encoding="utf-8")
-    read = read_shelter_files([path, *KOGANEI])
-    assert len(read.frame) == 30
-    assert len(read.errors) == 1
-    assert read.errors[0].row is None and "not a GSI shelter file" in read.errors[0].message
+    read = read_shelter_files([*KOGANEI, path])
+    assert len(read.frame) == 0
+    assert [(e.file, e.row, e.column) for e in read.errors] == [(str(path), None, None)]
+    assert read.errors[0].message == (
+        "other.csv is not a GSI shelter file: it looks like a CSV with its own columns "
+        "(名前, 緯度, 経度); use --format csv with a mapping; "
+        "see docs/shelter-mapping.sample.toml."
+    )
+    assert read.mismatch is not None and read.mismatch.looks_like == "own-columns"
 
 
 def test_a_gsi_csv_without_coordinates_is_an_error(tmp_path: Path) -> None:
@@ -199,7 +207,8 @@ def test_an_unreadable_file_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "broken.geojson"
     path.write_text("{ not json", encoding="utf-8")
     read = read_shelter_files(path)
-    assert len(read.frame) == 0 and list(read.frame.columns) == [*SHELTER_FIELDS, "geometry"]
+    assert len(read.frame) == 0
+    assert list(read.frame.columns) == [*SHELTER_FIELDS, SOURCE_IDS, "geometry"]
     assert read.errors[0].file == str(path) and read.errors[0].row is None
 
 
@@ -289,7 +298,7 @@ def test_jp_standard_all_columns_in_published_order(tmp_path: Path) -> None:
 
 def test_jp_standard_without_a_required_column(tmp_path: Path) -> None:
     path = tmp_path / "no_lat.csv"
-    path.write_text("ID,名称,経度\n1,公園,139.5\n", encoding="utf-8")
+    path.write_text("ID,名称,経度,災害種別_地震\n1,公園,139.5,1\n", encoding="utf-8")
     read = read_shelter_files(path, format="jp-standard")
     assert len(read.frame) == 0
     assert [(e.row, e.column) for e in read.errors] == [(None, "緯度")]

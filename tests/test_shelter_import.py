@@ -576,3 +576,261 @@ def test_a_bad_mapping_upload_is_refused(
     response = client.post("/shelters/import", data=data, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "The mapping cannot be used" in response.get_data(as_text=True)
+
+
+# --- A file of one list keeps the other list ----------------------------------------------------
+
+
+def test_the_evacuation_file_alone_after_both_keeps_the_emergency_only_sites(
+    runner: Any, db: Any
+) -> None:
+    assert run(runner, *NISHITOKYO).exit_code == 0
+    result = run(runner, NISHITOKYO[0])
+    assert result.exit_code == 0, result.output
+    assert "Added: 0   Changed: 0   Unchanged: 61   Removed: 0" in result.output
+    assert (
+        "Removes 0 指定避難所 of city 132292 not in the files; "
+        "指定緊急避難場所 are kept, as the files hold none." in result.output
+    )
+    assert count(db) == 78
+    assert count(db, Shelter.is_emergency_site.is_(True)) == 49
+    assert by_source_id(db, "E1322900004201").name == "ひばりが丘総合運動場"
+
+
+def test_the_emergency_file_alone_after_both_finds_each_place_under_its_other_id(
+    runner: Any, db: Any
+) -> None:
+    assert run(runner, *NISHITOKYO).exit_code == 0
+    result = run(runner, NISHITOKYO[1])
+    assert result.exit_code == 0, result.output
+    assert "Added: 0   Changed: 0   Unchanged: 49   Removed: 0" in result.output
+    assert "指定避難所 are kept, as the files hold none." in result.output
+    assert count(db) == 78
+    # Its name comes from the 指定避難所 listing, the place's first 共通ID, as before.
+    assert by_source_id(db, "E1322900012111").name == "東京都立田無工科高等学校"
+
+
+def test_a_one_list_file_removes_only_places_of_that_list(
+    runner: Any, db: Any, tmp_path: Path
+) -> None:
+    assert run(runner, *NISHITOKYO).exit_code == 0
+    [evacuation] = _without(NISHITOKYO[:1], tmp_path, "E1322900053111", {})
+    data = json.loads(evacuation.read_text(encoding="utf-8"))
+    data["features"] = [
+        f for f in data["features"] if f["properties"]["共通ID"] != "E1322900002111"
+    ]
+    evacuation.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = run(runner, evacuation)
+    assert result.exit_code == 0, result.output
+    assert "Added: 0   Changed: 1   Unchanged: 59   Removed: 1" in result.output
+    assert "- E1322900053111 東伏見コミュニティセンター" in result.output
+    assert "~ E1322900002111 中原小学校: is_evacuation_shelter" in result.output
+    assert "Removes 1 指定避難所 of city 132292 not in the files" in result.output
+    school = by_source_id(db, "E1322900002111")  # still a 指定緊急避難場所
+    assert school.is_emergency_site and not school.is_evacuation_shelter
+    assert count(db) == 77 and count(db, Shelter.is_emergency_site.is_(True)) == 49
+
+
+def test_a_stray_listing_of_one_list_is_merged_into_its_place_by_a_file_of_both(
+    runner: Any, db: Any
+) -> None:
+    """An emergency-only import first, then both lists: one place per school, not two."""
+    assert run(runner, NISHITOKYO[1]).exit_code == 0
+    result = run(runner, *NISHITOKYO)
+    assert result.exit_code == 0, result.output
+    assert count(db) == 78
+    school = by_source_id(db, "E1322900002111")
+    assert school.is_emergency_site and school.is_evacuation_shelter
+    assert school.hazard_list == ["flood", "landslide", "earthquake"]
+
+
+# --- A file of another format is refused in one sentence --------------------------------------
+
+MUNICIPAL_ROWS = [
+    "ID,名称,住所,緯度,経度,避難場所,避難所,洪水,土砂災害,地震,大規模火災",
+    "1,中原小学校,西東京市ひばりが丘2-6-25,35.74703,139.537563,True,True,True,False,True,False",
+    "2,向台公園,西東京市向台町1-1,35.7300,139.5400,True,False,False,False,True,True",
+]
+
+
+def _municipal(tmp_path: Path) -> Path:
+    return _write_csv(tmp_path / "hinanjo.csv", MUNICIPAL_ROWS)
+
+
+def _xlsx(tmp_path: Path) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in MUNICIPAL_ROWS:
+        book.active.append(row.split(","))
+    path = tmp_path / "hinanjo.xlsx"
+    book.save(path)
+    return path
+
+
+def _binary(tmp_path: Path) -> Path:
+    path = tmp_path / "hinanjo.pdf"
+    path.write_bytes(b"%PDF-1.7\n\x00\x01\x02\xff\xfe\x80\x81" * 20)
+    return path
+
+
+def _gsi_csv(tmp_path: Path) -> Path:
+    rows = [
+        "NO,共通ID,都道府県名及び市町村名,施設・場所名,住所,受入対象者,緯度,経度",
+        "1,E1322900001121,東京都西東京市,ひばりが丘保育園,ひばりが丘2-3-5,妊婦,35.74711,139.540356",
+    ]
+    return _write_csv(tmp_path / "shelters.csv", rows)
+
+
+LANDSLIDE = DATA_DIR / "synthetic_landslide_nishitokyo.geojson"
+
+
+@pytest.mark.parametrize(
+    ("make", "args", "sentence"),
+    [
+        (
+            _municipal,
+            ["--format", "jp-standard"],
+            "hinanjo.csv is not a standard 指定緊急避難場所一覧: it looks like a CSV with its "
+            "own columns (ID, 名称, 住所, 緯度, 経度, …); use --format csv with a mapping; "
+            "see docs/shelter-mapping.sample.toml.",
+        ),
+        (
+            _municipal,
+            ["--format", "gsi"],
+            "hinanjo.csv is not a GSI shelter file: it looks like a CSV with its own columns",
+        ),
+        (
+            lambda tmp: QUIRKS,
+            ["--format", "gsi"],
+            "is not a GSI shelter file: it looks like the Digital Agency's standard "
+            "指定緊急避難場所一覧; use --format jp-standard.",
+        ),
+        (
+            _gsi_csv,
+            ["--format", "jp-standard"],
+            "it looks like GSI's list of 指定避難所; use --format gsi.",
+        ),
+        (
+            lambda tmp: NISHITOKYO[1],
+            ["--format", "gsi", "--format", "csv", "--mapping", SAMPLE_MAPPING],
+            "it looks like GSI's list of 指定緊急避難場所; use --format gsi.",
+        ),
+        (
+            lambda tmp: QUIRKS,
+            ["--mapping", SAMPLE_MAPPING],
+            "it looks like the Digital Agency's standard 指定緊急避難場所一覧; use --format "
+            "jp-standard.",
+        ),
+        (
+            lambda tmp: LANDSLIDE,
+            [],
+            "it looks like a hazard layer (areas, not places); import it with roster "
+            "import-hazard.",
+        ),
+        (
+            _xlsx,
+            ["--format", "jp-standard"],
+            "hinanjo.xlsx is not a standard 指定緊急避難場所一覧: it looks like an Excel "
+            "workbook; save the sheet as CSV (UTF-8) and import that.",
+        ),
+        (_binary, [], "it looks like neither CSV nor GeoJSON text"),
+    ],
+)
+def test_a_file_of_another_format_is_refused_in_one_sentence_and_nothing_is_written(
+    runner: Any, db: Any, tmp_path: Path, make: Any, args: list[Any], sentence: str
+) -> None:
+    assert run(runner, *NISHITOKYO).exit_code == 0
+    result = run(runner, make(tmp_path), *args)
+    assert result.exit_code != 0
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and sentence in lines[0], result.output
+    assert count(db) == 78 and len(import_events(db)) == 1
+
+
+def test_a_standard_list_without_any_hazard_column_is_refused(
+    runner: Any, db: Any, tmp_path: Path
+) -> None:
+    rows = ["ID,名称,緯度,経度", "1,公園,35.73,139.54"]
+    result = run(runner, _write_csv(tmp_path / "x.csv", rows), "--format", "jp-standard")
+    assert result.exit_code != 0
+    assert "it looks like a CSV with its own columns (ID, 名称, 緯度, 経度)" in result.output
+    assert count(db) == 0
+
+
+def _japanese_staff(client: IsolatedClient) -> None:
+    assert AuthActions(client).login("t_staff").status_code == 302
+    assert client.post("/locale", data={"locale": "ja"}).status_code == 302
+
+
+def test_the_upload_page_refuses_another_format_in_one_japanese_sentence(
+    client: IsolatedClient, db: Any, world: dict[str, Any], tmp_path: Path
+) -> None:
+    _japanese_staff(client)
+    response = _upload(client, [_municipal(tmp_path)], format="jp-standard")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert (
+        "ファイルの一つが、選んだ形式（指定緊急避難場所一覧（自治体標準オープンデータセット、CSV））"
+        "ではありません。独自の列（ID, 名称, 住所, 緯度, 経度, …）を持つCSVのようです。"
+        "「形式」で「その他のCSV（列の対応づけが必要）」を選び" in html
+    )
+    assert "hinanjo.csv" not in html and "looks like" not in html
+    assert "取り込む" not in html or "/apply" not in html
+    assert count(db) == 0 and import_events(db) == []
+
+
+def test_the_upload_page_sends_a_hazard_layer_to_the_hazard_page(
+    client: IsolatedClient, db: Any, world: dict[str, Any]
+) -> None:
+    _japanese_staff(client)
+    response = _upload(client, [LANDSLIDE])
+    assert response.status_code == 422
+    assert "「ハザード・避難先」のページから取り込んでください" in response.get_data(as_text=True)
+
+
+def test_the_preview_says_which_list_the_import_keeps(
+    client: IsolatedClient, db: Any, world: dict[str, Any]
+) -> None:
+    staff(client)
+    assert _apply(client, _upload(client, NISHITOKYO)).status_code == 302
+    html = _upload(client, NISHITOKYO[:1]).get_data(as_text=True)
+    assert "Removed: 0 places the files no longer list (Designated shelter, city 132292)." in html
+    assert "Kept as they are, as the files hold none: Emergency evacuation site (17 places)" in html
+
+
+# --- Welfare shelters that take no group --------------------------------------------------------
+
+
+def _welfare_file(tmp_path: Path, accepts: dict[str, str]) -> Path:
+    data = json.loads(NISHITOKYO[0].read_text(encoding="utf-8"))
+    for feature in data["features"]:
+        props = feature["properties"]
+        props["受入対象者"] = accepts.get(props["共通ID"], props["受入対象者"])
+    path = tmp_path / NISHITOKYO[0].name
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_a_welfare_shelter_for_yohairyosha_takes_every_group(
+    runner: Any, db: Any, tmp_path: Path
+) -> None:
+    path = _welfare_file(tmp_path, {"E1322900001121": "要配慮者及びその支援者"})
+    assert run(runner, path).exit_code == 0
+    nursery = by_source_id(db, "E1322900001121")
+    assert nursery.group_list == ["elderly", "disabled", "pregnant_infant", "medical_care"]
+
+
+def test_after_an_import_every_welfare_shelter_that_takes_no_group_is_listed(
+    runner: Any, client: IsolatedClient, db: Any, world: dict[str, Any], tmp_path: Path
+) -> None:
+    path = _welfare_file(tmp_path, {"E1322900001121": "地域の方"})
+    result = run(runner, path)
+    assert result.exit_code == 0, result.output
+    assert "1 welfare shelters take no group" in result.output
+    assert "  ? E1322900001121 ひばりが丘保育園 (地域の方)" in result.output
+    nursery = by_source_id(db, "E1322900001121")
+    staff(client)
+    html = client.get("/shelters/").get_data(as_text=True)
+    assert "These welfare shelters take no group" in html
+    assert f'href="/shelters/{nursery.id}/edit">ひばりが丘保育園</a>' in html

@@ -11,7 +11,15 @@ from geo.shelters import FORMATS, RowError, read_shelter_files
 
 from ..extensions import db
 from ..schema import needs_current_schema
-from .importing import ImportPlan, MappingError, apply_import, load_mapping, plan_import
+from .importing import (
+    ImportPlan,
+    MappingError,
+    apply_import,
+    load_mapping,
+    plan_import,
+    scope_note,
+    welfare_without_groups,
+)
 from .labels import DEFAULT_SOURCES
 
 
@@ -64,6 +72,8 @@ def import_shelters(
         read = read_shelter_files(files, format=file_format, mapping=mapping, city=city)
     except (MappingError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
+    if read.mismatch is not None:
+        raise click.ClickException(read.mismatch.message)
     source = source_label or DEFAULT_SOURCES[file_format]
     plan = plan_import(db.session, read, source, city)
     show_plan(plan)
@@ -85,6 +95,19 @@ def import_shelters(
         f"Imported: {summary.added} added, {summary.changed} changed, "
         f"{summary.removed} removed, {summary.unchanged} unchanged."
     )
+    show_welfare_without_groups()
+
+
+def show_welfare_without_groups() -> None:
+    """Every welfare shelter that takes no group, so that staff set the groups."""
+    places = welfare_without_groups(db.session)
+    if places:
+        click.echo(
+            f"{len(places)} welfare shelters take no group, so no one is assigned to them; "
+            "set the groups they take on each place's page:"
+        )
+        for place in places:
+            click.echo(f"  ? {place.source_id} {place.name} ({place.accepts or 'no 受入対象者'})")
 
 
 def show_plan(plan: ImportPlan, limit: int = 20) -> None:
@@ -104,6 +127,8 @@ def show_plan(plan: ImportPlan, limit: int = 20) -> None:
     more += max(0, len(plan.removed) - limit)
     if more:
         click.echo(f"  ({more} more not listed)")
+    if plan.ok:
+        click.echo(scope_note(plan))
     for error in plan.errors:
         click.echo(f"  ! {describe(error)}", err=True)
 

@@ -7,15 +7,20 @@ caller's transaction. A read with any bad row is never applied: the caller shows
 errors, and nothing is written.
 
 Matching: a file's row is the registry's place with the same ID (GSI 共通ID, the standard
-list's ID, or the mapped source_id column).
+list's ID, or the mapped source_id column). GSI lists one place in both lists under two
+共通ID that differ only in the type at the end (E1322900002111 and E1322900002201); the
+registry keeps the first, so a row of one list alone finds its place by the rest of the ID.
+The place's name, address and point come from its first 共通ID, as when both lists are read
+together: a row listed under a later ID (the 指定緊急避難場所 listing of a school that is also
+a 指定避難所) sets its kinds and hazards, not its name.
 
 Which fields the file owns (a re-import overwrites them) and which staff own:
 
 - name, latitude and longitude: always the file's.
 - address, reading (name_kana), phone, city code: the file's when its cell has a value; an
   empty cell never erases what the registry holds.
-- 指定緊急避難場所 and 指定避難所: the file's, when the file lists places of that kind at all
-  (a file with no emergency site in it says nothing about emergency sites).
+- 指定緊急避難場所 and 指定避難所: the file's, when the file is that list (ShelterRead.kinds):
+  a file of 指定避難所 alone says nothing about emergency sites.
 - 福祉避難所: an import can mark a place as a welfare shelter but never unmarks one, since
   welfare designations are often published apart from the GSI lists and recorded by staff.
 - Suitability (hazards): the file's when it gives the place any hazard flag. GSI gives
@@ -29,10 +34,14 @@ Which fields the file owns (a re-import overwrites them) and which staff own:
   accessible toilet, step-free access, backup power, the facility agreement, contact and
   notes.
 
-Removed: a place whose source is the import's source (e.g. GSI's) and whose municipality is
-one the import covers (--city, or the cities of the file's rows), but which the file no
-longer lists, is reported as removed and deleted. Places staff added by hand, and places of
-other sources or other municipalities, are never removed. A deleted place's assignments
+Removed: only places the file would have held and does not. A place whose source is the
+import's source (e.g. GSI's), whose municipality is one the import covers (--city, or the
+cities of the file's rows), which the file no longer lists, and whose every kind is a list
+the file holds, is reported as removed and deleted. A place that is also of a list the file
+does not hold (a school that is 指定避難所 and 指定緊急避難場所, missing from a file of
+指定避難所) loses only the kind the file holds, as a change; a place of none of the file's
+lists is kept as it is. Places staff added by hand, and places of other sources or other
+municipalities, are never removed. A deleted place's assignments
 (ShelterAssignment.shelter_id) become empty (ON DELETE SET NULL) until assignment is run
 again.
 """
@@ -52,9 +61,11 @@ from sqlalchemy import select
 
 from geo.groups import ACCEPT_GROUPS, normalise_accepts
 from geo.shelters import (
+    LIST_KINDS,
     MAPPING_TARGETS,
     REQUIRED_TARGETS,
     SHELTER_FIELDS,
+    SOURCE_IDS,
     RowError,
     ShelterRead,
     city_prefix,
@@ -158,6 +169,17 @@ class ImportPlan:
     removed: list[Removed] = field(default_factory=list)
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    #: The lists (LIST_KINDS) the files hold, and the municipalities (5 digits) the removals
+    #: are limited to.
+    kinds: frozenset[str] = frozenset(LIST_KINDS)
+    cities: list[str] = field(default_factory=list)
+    #: Places of this source and those municipalities, of no list the files hold, kept.
+    kept: int = 0
+
+    @property
+    def kinds_kept(self) -> list[str]:
+        """The lists the files do not hold, whose places the import keeps as they are."""
+        return [kind for kind in LIST_KINDS if kind not in self.kinds]
 
     @property
     def ok(self) -> bool:
@@ -190,37 +212,108 @@ def plan_import(
     read_shelter_files; rows without a city code of their own get it.
     """
     city5 = city_prefix(city) if city else None
-    plan = ImportPlan(source=source_label, errors=list(read.errors))
+    plan = ImportPlan(source=source_label, errors=list(read.errors), kinds=read.kinds)
+    if read.mismatch is not None:
+        return plan
     rows = [_file_row(record, city5) for record in _records(read)]
     plan.errors += _length_errors(rows)
     if not rows and not read.errors:
         where = f" of city {city}" if city else ""
         plan.errors.append(RowError("", None, None, f"the files hold no places{where}"))
-    carried = {
-        kind: any(row[kind] for row in rows)
-        for kind in ("is_emergency_site", "is_evacuation_shelter")
-    }
+    carried = {kind: kind in read.kinds for kind in LIST_KINDS}
     registry = {s.source_id: s for s in session.scalars(select(Shelter))}
-    for row in rows:
-        shelter = registry.get(row["source_id"])
+    matched: set[int] = set()
+    for row, shelter in _matches(rows, registry):
         if shelter is None:
             plan.added.append(Added(row["source_id"], _new_values(row, source_label)))
             continue
+        matched.add(shelter.id)
         changes = _changes(shelter, row, source_label, carried)
         if changes:
             plan.changed.append(Changed(shelter.id, shelter.source_id, shelter.name, changes))
         else:
             plan.unchanged += 1
-    listed = {row["source_id"] for row in rows}
-    scope = {city5} if city5 else {_row_city(row) for row in rows}
-    plan.removed = [
-        Removed(s.id, s.source_id, s.name, s.source)
-        for s in sorted(registry.values(), key=lambda s: s.source_id)
-        if s.source_id not in listed
-        and _same_source(s.source, source_label)
-        and _shelter_city(s) in scope
-    ]
+    plan.cities = sorted(c for c in ({city5} if city5 else {_row_city(r) for r in rows}) if c)
+    for shelter in sorted(registry.values(), key=lambda s: s.source_id):
+        if (
+            shelter.id not in matched
+            and _same_source(shelter.source, source_label)
+            and _shelter_city(shelter) in plan.cities
+        ):
+            _unlisted(plan, shelter)
     return plan
+
+
+def _matches(
+    rows: list[dict[str, Any]], registry: dict[str, Shelter]
+) -> Iterable[tuple[dict[str, Any], Shelter | None]]:
+    """Each row with its registry place: by ID, else by any other ID of its place."""
+    taken = {row["source_id"] for row in rows if row["source_id"] in registry}
+    by_place: dict[str, list[Shelter]] = {}
+    for place in registry.values():
+        key = _place_key(place.source_id)
+        if key and place.source_id not in taken:
+            by_place.setdefault(key, []).append(place)
+    for row in rows:
+        shelter = registry.get(row["source_id"])
+        if shelter is None:
+            candidates = [
+                *(registry[i] for i in row["source_ids"] if i in registry and i not in taken),
+                *by_place.get(_place_key(row["source_id"]) or "", []),
+            ]
+            shelter = next((s for s in candidates if s.source_id not in taken), None)
+            if shelter is not None:
+                taken.add(shelter.source_id)
+        yield row, shelter
+
+
+def _place_key(source_id: str) -> str | None:
+    """A GSI 共通ID without its type: the same for a place's listings in both lists."""
+    match = _GSI_ID.fullmatch(source_id or "")
+    return source_id[:-3] if match else None
+
+
+def _unlisted(plan: ImportPlan, shelter: Shelter) -> None:
+    """A place of the import's source and city that the files do not list: removed when the
+    files would have held it, unmarked of the lists they hold when it is of another list
+    too, and kept as it is when it is of no list the files hold."""
+    kinds = {kind for kind in LIST_KINDS if getattr(shelter, kind)}
+    held = kinds & plan.kinds
+    if (kinds and kinds <= plan.kinds) or (not kinds and plan.kinds == set(LIST_KINDS)):
+        plan.removed.append(Removed(shelter.id, shelter.source_id, shelter.name, shelter.source))
+    elif held:
+        changes = {kind: (True, False) for kind in LIST_KINDS if kind in held}
+        plan.changed.append(Changed(shelter.id, shelter.source_id, shelter.name, changes))
+    else:
+        plan.kept += 1
+
+
+#: The lists as the CLI names them.
+LIST_NAMES = {"is_emergency_site": "指定緊急避難場所", "is_evacuation_shelter": "指定避難所"}
+
+
+def scope_note(plan: ImportPlan) -> str:
+    """What the removals are limited to, in one sentence (English, for the command line)."""
+    held = " and ".join(LIST_NAMES[kind] for kind in LIST_KINDS if kind in plan.kinds)
+    where = ", ".join(normalise_city_code(c) or c for c in plan.cities) or "no city"
+    note = f"Removes {len(plan.removed)} {held} of city {where} not in the files"
+    kept = plan.kinds_kept
+    if kept:
+        names = " and ".join(LIST_NAMES[kind] for kind in kept)
+        note += f"; {names} are kept, as the files hold none"
+    return note + "."
+
+
+def welfare_without_groups(session: DbSession) -> list[Shelter]:
+    """Welfare shelters that take no group: assignment sends nobody there until staff set
+    the groups."""
+    query = (
+        select(Shelter)
+        .where(Shelter.is_welfare_shelter.is_(True))
+        .where((Shelter.accept_groups.is_(None)) | (Shelter.accept_groups == ""))
+        .order_by(Shelter.source_id)
+    )
+    return list(session.scalars(query))
 
 
 @dataclass(frozen=True)
@@ -313,8 +406,10 @@ def _file_row(record: dict[str, Any], city5: str | None) -> dict[str, Any]:
     if not city_code and city5:
         city_code = normalise_city_code(city5) or ""
     capacity = record.get("capacity")
+    source_id = _text(record["source_id"])
     return {
-        "source_id": _text(record["source_id"]),
+        "source_id": source_id,
+        "source_ids": [_text(i) for i in (record.get(SOURCE_IDS) or [source_id])],
         "name": _text(record["name"]),
         "name_kana": _text(record.get("name_kana")),
         "address": _text(record.get("address")),
@@ -361,13 +456,23 @@ def _new_values(row: dict[str, Any], source_label: str) -> dict[str, Any]:
 def _changes(
     shelter: Shelter, row: dict[str, Any], source_label: str, carried: dict[str, bool]
 ) -> dict[str, tuple[Any, Any]]:
-    """field -> (registry value, file value) for what the file owns and changes."""
-    new: dict[str, Any] = {
-        "name": row["name"],
-        "latitude": row["latitude"],
-        "longitude": row["longitude"],
-    }
-    for name in ("address", "name_kana", "phone", "city_code"):
+    """field -> (registry value, file value) for what the file owns and changes.
+
+    A row found under another ID of its place owns the name, address and point only when
+    its ID comes first; the place then takes that ID, as a read of both lists would give it.
+    """
+    new: dict[str, Any] = {}
+    if row["source_id"] <= shelter.source_id:
+        new.update(
+            source_id=row["source_id"],
+            name=row["name"],
+            latitude=row["latitude"],
+            longitude=row["longitude"],
+        )
+        for name in ("address", "name_kana"):
+            if row[name]:
+                new[name] = row[name]
+    for name in ("phone", "city_code"):
         if row[name]:
             new[name] = row[name]
     for kind in ("is_emergency_site", "is_evacuation_shelter"):
@@ -390,13 +495,13 @@ def _changes(
     if not _same_source(shelter.source, source_label):
         new["source"] = source_label
     old = {
-        **{name: getattr(shelter, name) for name in IMPORT_FIELDS},
+        **{name: getattr(shelter, name) for name in ("source_id", *IMPORT_FIELDS)},
         "hazards": shelter.hazard_list,
         "accept_groups": shelter.group_list,
     }
     return {
         name: (old[name], new[name])
-        for name in IMPORT_FIELDS
+        for name in ("source_id", *IMPORT_FIELDS)
         if name in new and not _equal(old[name], new[name])
     }
 

@@ -30,7 +30,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from geo.capacity import parse_capacity
 from geo.groups import normalise_accepts
-from geo.shelters import read_shelter_files
+from geo.shelters import (
+    FORMAT_FOR_LOOK,
+    FormatMismatch,
+    headers_shown,
+    normalise_city_code,
+    read_shelter_files,
+)
 
 from .. import permissions
 from ..decorators import require
@@ -49,9 +55,11 @@ from .importing import (
     apply_import,
     load_mapping,
     plan_import,
+    welfare_without_groups,
 )
 from .labels import (
     DEFAULT_SOURCES,
+    FORMAT_LABELS,
     GROUP_LABELS,
     GSI_ATTRIBUTION,
     HAZARD_LABELS,
@@ -128,6 +136,9 @@ def index() -> ResponseReturnValue:
         sorts=SORTS,
         args=request.args,
         gsi_listed=any(is_gsi(s.source) for s in page.rows),
+        no_groups=welfare_without_groups(db.session)
+        if permissions.can_edit_shelters(current_user)
+        else [],
     )
 
 
@@ -258,10 +269,15 @@ def _beyond_limits(files: list[tuple[str, bytes]]) -> str | None:
     return None
 
 
-def _plan(upload: uploads.StoredUpload) -> tuple[ImportPlan, list[ShownError]]:
-    """Read the stored files and compare them with the registry now. Writes nothing."""
+def _read(upload: uploads.StoredUpload) -> tuple[ImportPlan, list[ShownError], str | None]:
+    """Read the stored files and compare them with the registry now. Writes nothing.
+
+    The third value is why the files were refused before any row was read (a file of
+    another format), in the reader's language; None when they were read.
+    """
     mapping = load_mapping(upload.mapping) if upload.mapping else None
     read = read_shelter_files(upload.files, format=upload.format, mapping=mapping, city=upload.city)
+    refused = mismatch_message(read.mismatch) if read.mismatch else None
     source = upload.source or DEFAULT_SOURCES[upload.format]
     plan = plan_import(db.session, read, source, upload.city)
     shown = [
@@ -270,7 +286,95 @@ def _plan(upload: uploads.StoredUpload) -> tuple[ImportPlan, list[ShownError]]:
         )
         for e in plan.errors
     ]
+    return plan, shown, refused
+
+
+def _plan(upload: uploads.StoredUpload) -> tuple[ImportPlan, list[ShownError]]:
+    plan, shown, _refused = _read(upload)
     return plan, shown
+
+
+def mismatch_message(mismatch: FormatMismatch) -> str:
+    """Why a file of another format is refused, and how to import it, without its name."""
+    chosen = FORMAT_LABELS[mismatch.format]
+    right = FORMAT_LABELS.get(FORMAT_FOR_LOOK.get(mismatch.looks_like, ""), "")
+    headers = headers_shown(mismatch.headers)
+    messages = {
+        "gsi-evacuation": _(
+            "One of the files is not in the chosen format (%(chosen)s): it looks like GSI's "
+            "list of 指定避難所. Choose “%(right)s” under Format and upload it again.",
+            chosen=chosen,
+            right=right,
+        ),
+        "gsi-emergency": _(
+            "One of the files is not in the chosen format (%(chosen)s): it looks like GSI's "
+            "list of 指定緊急避難場所. Choose “%(right)s” under Format and upload it again.",
+            chosen=chosen,
+            right=right,
+        ),
+        "jp-standard": _(
+            "One of the files is not in the chosen format (%(chosen)s): it looks like the "
+            "standard list of emergency evacuation sites. Choose “%(right)s” under Format and "
+            "upload it again.",
+            chosen=chosen,
+            right=right,
+        ),
+        "own-columns": _(
+            "One of the files is not in the chosen format (%(chosen)s): it looks like a CSV "
+            "with its own columns (%(headers)s). Choose “%(right)s” under Format and give a "
+            "column mapping, as the help on this page describes.",
+            chosen=chosen,
+            right=right,
+            headers=headers,
+        ),
+        "geojson-other": _(
+            "One of the files is not in the chosen format (%(chosen)s): it looks like GeoJSON "
+            "with its own properties (%(headers)s). Save it as CSV, then choose “%(right)s” "
+            "under Format and give a column mapping, as the help on this page describes.",
+            chosen=chosen,
+            right=FORMAT_LABELS["csv"],
+            headers=headers,
+        ),
+        "hazard": _(
+            "One of the files is not in the chosen format (%(chosen)s): it looks like a hazard "
+            "layer (areas, not places). Import it on the “Hazards & assignment” page.",
+            chosen=chosen,
+        ),
+        "xlsx": _(
+            "One of the files is not in the chosen format (%(chosen)s): it is an Excel "
+            "workbook. Save the sheet as CSV (UTF-8) and upload that.",
+            chosen=chosen,
+        ),
+        "not-text": _(
+            "One of the files is not in the chosen format (%(chosen)s): it is neither CSV nor "
+            "GeoJSON text. Export the list as CSV or GeoJSON and upload that.",
+            chosen=chosen,
+        ),
+    }
+    return messages[mismatch.looks_like]
+
+
+def scope_notes(plan: ImportPlan) -> list[str]:
+    """What the removals are limited to, and which lists the import keeps as they are."""
+    lists = "、".join(kind_label(kind) for kind in KINDS if kind in plan.kinds)
+    cities = "、".join(normalise_city_code(c) or c for c in plan.cities) or "—"
+    notes = [
+        _(
+            "Removed: %(count)s places the files no longer list (%(lists)s, city %(cities)s).",
+            count=len(plan.removed),
+            lists=lists,
+            cities=cities,
+        )
+    ]
+    if plan.kinds_kept:
+        notes.append(
+            _(
+                "Kept as they are, as the files hold none: %(lists)s (%(count)s places).",
+                lists="、".join(kind_label(kind) for kind in plan.kinds_kept),
+                count=plan.kept,
+            )
+        )
+    return notes
 
 
 def _uploaded_names(message: str, upload: uploads.StoredUpload) -> str:
@@ -300,6 +404,7 @@ def _preview(
         field_label=field_label,
         show_value=show_value,
         file_names=list(upload.names.values()),
+        scope_notes=scope_notes(plan) if plan.ok else [],
     ), status
 
 
@@ -333,9 +438,12 @@ def import_upload() -> ResponseReturnValue:
                 mapping,
             )
             upload = uploads.load(token, current_user.id)
-            plan, errors = _plan(upload)
+            plan, errors, refused = _read(upload)
             if not plan.ok:  # nothing can come of a refused upload: it is not kept
                 uploads.delete(token)
+            if refused:
+                form.files.errors = [refused]
+                return render_template("shelters/import.html", form=form), 422
             return _preview(upload, plan, errors)
     return render_template("shelters/import.html", form=form), 422 if form.errors else 200
 
