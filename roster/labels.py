@@ -247,6 +247,8 @@ ACTION_LABELS: dict[str, object] = {
     "hazard.import": _l("Imported a hazard layer"),
     "hazard.delete": _l("Deleted a hazard layer"),
     "hazard.recompute": _l("Recomputed hazard flags and shelter assignments"),
+    "address_points.import": _l("Loaded address points"),
+    "registrant.geocode": _l("Placed people at their addresses"),
     "map.view": _l("Opened the map"),
     "map.points": _l("Loaded the map's points"),
     "map.person": _l("Opened a person on the map"),

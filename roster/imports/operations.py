@@ -17,11 +17,13 @@ from sqlalchemy import Table, bindparam, insert, select, update
 
 from ..audit.operations import record_event, record_events
 from ..extensions import DbSession
+from ..geocoding.operations import geocode_people
 from ..models import (
     CareLevel,
     ConsentState,
     District,
     Household,
+    LocationPrecision,
     Mobility,
     Registrant,
     RegistrantStatus,
@@ -229,6 +231,7 @@ def _new_row(person: NewPerson, city: str, district: District, today: date) -> d
         "latitude": district.latitude,
         "longitude": district.longitude,
         "location_approximate": True,
+        "location_precision": LocationPrecision.DISTRICT,
         "household": r.household or Household.UNKNOWN,
         "mobility": r.mobility or Mobility.UNKNOWN,
         "device_ventilator": False,
@@ -291,6 +294,7 @@ def apply_import(
         if k in {m.registrant_id for m in plan.missing}
     }
     _set_statuses(session, confirmed)
+    _geocode_imported(session, created, plan.changed, actor)
     events = (
         [_event(actor, "registrant.create", i, {"import": True}) for i in created]
         + [
@@ -322,6 +326,15 @@ def apply_import(
         },
     )
     return summary
+
+
+def _geocode_imported(
+    session: DbSession, created: list[int], changed: Sequence[ChangedPerson], actor: User | None
+) -> None:
+    """Place the people the import added, or whose address it changed, at their address."""
+    moved = [c.registrant_id for c in changed if any(x.field == "address" for x in c.changes)]
+    if created or moved:
+        geocode_people(session, ids=created + moved, actor=actor)
 
 
 def _event(

@@ -2,6 +2,7 @@
 
 from sqlalchemy import DDL, event
 
+from .addresses import AddressPoint
 from .agreements import (
     Agreement,
     AgreementStatus,
@@ -37,6 +38,7 @@ from .registrants import (
     CareLevel,
     EmergencyContact,
     Household,
+    LocationPrecision,
     Mobility,
     Registrant,
     RegistrantStatus,
@@ -50,6 +52,8 @@ from .shelters import HAZARDS, Shelter
 from .users import RecoveryCode, Role, User
 
 __all__ = [
+    "AddressPoint",
+    "LocationPrecision",
     "Agreement",
     "AgreementStatus",
     "AgreementVersion",

@@ -25,7 +25,14 @@ from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..maps.picker import picker_context
-from ..models import ConsentPurpose, ConsentState, Registrant, RegistrantStatus, Role
+from ..models import (
+    ConsentPurpose,
+    ConsentState,
+    LocationPrecision,
+    Registrant,
+    RegistrantStatus,
+    Role,
+)
 from ..web import arg_int, city_prefix
 from .forms import RegistrantForm, registrant_data
 from .operations import (
@@ -198,7 +205,8 @@ def edit(registrant_id: int) -> ResponseReturnValue:
     form = _form(obj=registrant if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = str(registrant.version)
-        if registrant.location_approximate:
+        if registrant.location_precision is not LocationPrecision.MANUAL:
+            # The form holds only pins staff set; a geocoded point is found again on save.
             form.latitude.data = form.longitude.data = None
     if form.validate_on_submit():
         try:
