@@ -14,6 +14,7 @@ from .models import (
     ConsentState,
     DisposalMethod,
     Household,
+    LocationPrecision,
     Mobility,
     PartnerCategory,
     ProvisionFormat,
@@ -25,6 +26,11 @@ from .models import (
 )
 
 LABELS: dict[enum.Enum, object] = {
+    LocationPrecision.HOUSE: _l("House point (residence number)"),
+    LocationPrecision.BLOCK: _l("Block point (block number)"),
+    LocationPrecision.CHOME: _l("Town block point (chōme)"),
+    LocationPrecision.DISTRICT: _l("District point"),
+    LocationPrecision.MANUAL: _l("Set on the map"),
     Sex.MALE: _l("Male"),
     Sex.FEMALE: _l("Female"),
     Sex.OTHER: _l("Other"),

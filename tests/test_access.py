@@ -503,7 +503,9 @@ def test_the_stock_client_fixture_does_not_carry_a_user_into_another_clients_req
 # The API returns only what the user may see.
 # ---------------------------------------------------------------------------------------------
 
-PLACE_KEYS = {"id", "district", "latitude", "longitude", "location_approximate"}
+PLACE_KEYS = {
+    "id", "district", "latitude", "longitude", "location_approximate", "location_precision",
+}  # fmt: skip
 NEEDS_KEYS = {"household", "mobility"}
 LEGAL_KEYS = {
     "name",

@@ -429,7 +429,7 @@ DEFAULT_KEYS = {
     "id", "district",
     "name", "name_kana", "birth_date", "sex", "address", "phone", "mobile_phone", "fax",
     "email", "support_categories", "household", "mobility",
-    "latitude", "longitude", "location_approximate",
+    "latitude", "longitude", "location_approximate", "location_precision",
 }  # fmt: skip
 MEDICAL_KEYS = {
     "devices", "device_other", "communication", "care_level", "disability_certificate",
@@ -448,7 +448,7 @@ FIELD_LISTS: dict[str, tuple[list[str], set[str]]] = {
         ["name", "address", "phone", "mobility", "devices", "communication", "location"],
         {"id", "district", "name", "address", "phone", "mobile_phone", "fax", "mobility",
          "devices", "device_other", "communication", "latitude", "longitude",
-         "location_approximate"},
+         "location_approximate", "location_precision"},
     ),  # fmt: skip
     "minimal": (["name", "address"], {"id", "district", "name", "address"}),
     "every_group": (

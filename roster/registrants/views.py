@@ -70,6 +70,7 @@ def _filter_from_request() -> RegisterFilter:
         district_id=arg_int("district"),
         consent=args.get("consent", ""),
         need=args.get("need", ""),
+        precision=args.get("precision", ""),
         due=args.get("due") == "1",
         status=args.get("status", RegistrantStatus.ACTIVE.value),
         sort=args.get("sort", ""),
@@ -85,7 +86,8 @@ def index() -> ResponseReturnValue:
         # A POST only turns the search box into a key; it changes nothing stored.
         form = request.form
         args: dict[str, Any] = {
-            k: form.get(k) for k in ("district", "consent", "need", "due", "status", "sort", "dir")
+            k: form.get(k)
+            for k in ("district", "consent", "need", "precision", "due", "status", "sort", "dir")
         }
         q = form.get("q", "").strip()
         args["f"] = remember_search(db.session, current_user, q) if q else ""
@@ -119,6 +121,7 @@ def index() -> ResponseReturnValue:
         needs=[n for n, (f, _c) in NEEDS.items() if f in fields],
         sorts=sort_options(current_user),
         consent_states=list(ConsentState),
+        precisions=list(LocationPrecision),
         statuses=list(RegistrantStatus),
         args=request.args,
     )
