@@ -20,9 +20,20 @@ from geo.addresses import Address, AddressIndex, normalise
 from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..hazards.operations import Progress, refresh_people
-from ..models import AddressPoint, District, LocationPrecision, Municipality, Registrant, User
+from ..models import (
+    AddressPoint,
+    District,
+    LocationPrecision,
+    Municipality,
+    Registrant,
+    RegistrantStatus,
+    User,
+)
 from ..models.base import utcnow
 
+#: The credit the 町丁目 points (Geolonia 住所データ, from 国土交通省 位置参照情報) ask for,
+#: shown wherever people placed on them are displayed.
+CHOME_ATTRIBUTION = "出典：Geolonia 住所データ（CC BY 4.0）、国土交通省 位置参照情報"
 #: Rows per bulk write.
 CHUNK = 5000
 REGISTRANTS = cast(Table, Registrant.__table__)
@@ -101,6 +112,12 @@ def point_counts(session: DbSession) -> dict[str, int]:
     return {level: int(count) for level, count in rows}
 
 
+def address_attribution(session: DbSession) -> str:
+    """The credit line of the loaded 町丁目 points, or "" when none are loaded."""
+    found = session.scalar(select(AddressPoint.id).where(AddressPoint.level == "chome").limit(1))
+    return CHOME_ATTRIBUTION if found is not None else ""
+
+
 def address_index(session: DbSession, keys: Iterable[str] | None = None) -> AddressIndex:
     """Every stored point (or only those of `keys`) as an index."""
     query = select(AddressPoint.key, AddressPoint.latitude, AddressPoint.longitude,
@@ -108,6 +125,17 @@ def address_index(session: DbSession, keys: Iterable[str] | None = None) -> Addr
     if keys is not None:
         query = query.where(AddressPoint.key.in_(sorted(set(keys))))
     return AddressIndex((row[0], row[1], row[2], row[3]) for row in session.execute(query))
+
+
+def precision_counts(session: DbSession) -> dict[LocationPrecision, int]:
+    """Active people per location precision, finest first, zeros included (the dashboard)."""
+    rows = session.execute(
+        select(Registrant.location_precision, func.count())
+        .where(Registrant.status == RegistrantStatus.ACTIVE)
+        .group_by(Registrant.location_precision)
+    )
+    found = {LocationPrecision(p): int(n) for p, n in rows}
+    return {p: found.get(p, 0) for p in LocationPrecision}
 
 
 # --- people -----------------------------------------------------------------------------------

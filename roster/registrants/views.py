@@ -24,6 +24,7 @@ from ..consent.operations import current_by_purpose, history
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
+from ..geocoding.operations import CHOME_ATTRIBUTION
 from ..maps.picker import picker_context
 from ..models import (
     ConsentPurpose,
@@ -168,6 +169,7 @@ def detail(registrant_id: int) -> ResponseReturnValue:
         current=current_by_purpose(records),
         current_purposes=list(ConsentPurpose),
         unconfirmed=ConsentState.UNCONFIRMED,
+        chome_attribution=CHOME_ATTRIBUTION,
     )
 
 
