@@ -202,6 +202,8 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/hazards/assignment": lambda w: "/hazards/assignment",
     "/hazards/assignment/print": lambda w: "/hazards/assignment/print",
     "/hazards/assignment/recompute": lambda w: "/hazards/assignment/recompute",
+    "/address-points/": lambda w: "/address-points/",
+    "/address-points/geocode": lambda w: "/address-points/geocode",
     "/releases/": lambda w: "/releases/",
     "/releases/new": lambda w: "/releases/new",
     "/releases/<id:release_id>": lambda w: f"/releases/{w['release'].id}",
@@ -329,6 +331,9 @@ policy(ACCESS, "/priority/coverage",                          LOGIN, 403,   200,
 # An empty assignment selects no one: refused with what to fix (422), nothing changes.
 policy(ACCESS, "/priority/assign",                            LOGIN, 403,   422,   403,   403)
 policy(ACCESS, "/priority/unassign",                          LOGIN, 403,   422,   403,   403)
+# address points and geocoding (issue 11)
+policy(ACCESS, "/address-points/",                            LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/address-points/geocode",                     LOGIN, 403,   (302, "/address-points/"), 403, 403)  # noqa: E501
 from .test_hazards import hazard_layer_id  # noqa: E402  (a layer for the delete URL above)
 
 policy(ACCESS, "/maps/",                                      LOGIN, 403,   200,   200,   200)

@@ -91,6 +91,7 @@ def _coarse(r: Registrant) -> dict[str, Any]:
         "latitude": rounded(r.latitude),
         "longitude": rounded(r.longitude),
         "location_approximate": True,
+        "location_precision": r.location_precision,
     }
 
 
