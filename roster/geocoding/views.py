@@ -82,7 +82,7 @@ def _import(form: PointsForm) -> PointRead | None:
             reason = _("%(n)s rows have no readable coordinates (lines %(lines)s)",
                        n=len(exc.read.errors), lines=lines)
     db.session.rollback()
-    form.file.errors = [_("The file was refused, and nothing was saved: %(reason)s.",
+    form.file.errors = [_("The file was refused, and nothing was saved: %(reason)s",
                           reason=reason)]
     return None
 
