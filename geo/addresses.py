@@ -11,6 +11,7 @@ keys `town|chome|block|house`; `locate` tries the finest level first.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -25,10 +26,9 @@ _KANJI_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "�
 _KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
 _KANJI = "〇零一二三四五六七八九十百千"
 #: Markers a number stands next to: only those 漢数字 are numbers (八幡町 keeps its 八).
-_MARKER = r"丁目|番地|番|号|-|の"
-_KANJI_NUMBER = re.compile(
-    rf"(?:(?<=丁目)|(?<=番地)|(?<=[番\-]))[{_KANJI}]+|[{_KANJI}]+(?={_MARKER}|$)"
-)
+_KANJI_RUN = re.compile(f"[{_KANJI}]+")
+_BEFORE = ("丁目", "番地", "番", "-")
+_AFTER = ("丁目", "番地", "番", "号", "-", "の")
 # Every dash a clerk or a system may type between numbers (ー only between numbers).
 _DASHES = re.compile(r"[‐‑‒–—―−﹣－]")
 _LONG_VOWEL = re.compile(rf"(?<=[0-9{_KANJI}])[ーｰ](?=[0-9{_KANJI}])")
@@ -37,6 +37,9 @@ _GA = re.compile(r"[ヶがケ](?=[\u4e00-\u9fff])")
 _PREFECTURE = re.compile(r"^(?:東京都|北海道|京都府|大阪府|.{2,3}?県)")
 _SEPARATOR = r"(?:丁目|番地|番)(?:の|-)?|-|の"
 _NUMBERS = re.compile(rf"(\d+(?:(?:{_SEPARATOR})\d+)*)(丁目|番地|番|号)?")
+_SPACED_DASH = re.compile(r"\s*-\s*")
+_SPACES = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
 _CHOME_NAME = re.compile(r"^(.*?)(\d+)丁目$")
 
 
@@ -81,14 +84,26 @@ def clean(text: str) -> str:
     text = _DASHES.sub("-", text).replace("ヵ", "カ")
     text = _GA.sub("ケ", text)
     text = _LONG_VOWEL.sub("-", text)
-    text = _KANJI_NUMBER.sub(lambda m: str(kanji_to_int(m.group())), text)
-    return re.sub(r"\s*-\s*", "-", text)
+    text = _KANJI_RUN.sub(_kanji_number, text)
+    return _SPACED_DASH.sub("-", text)
+
+
+def _kanji_number(match: re.Match[str]) -> str:
+    """A run of 漢数字 as digits when a marker stands before or after it (or it ends the text)."""
+    text, start, end = match.string, match.start(), match.end()
+    after = text[end:]
+    if not after or after.startswith(_AFTER) or text[:start].endswith(_BEFORE):
+        return str(kanji_to_int(match.group()))
+    return match.group()
 
 
 def town_name(text: str) -> str:
     """A town as keys hold it: cleaned, without spaces and without a leading 大字."""
-    town = re.sub(r"\s+", "", clean(text))
-    return town.removeprefix("大字")
+    return _bare_town(clean(text))
+
+
+def _bare_town(cleaned: str) -> str:
+    return _SPACES.sub("", cleaned).removeprefix("大字")
 
 
 def strip_city(text: str, prefecture: str = "", city: str = "") -> str:
@@ -106,14 +121,19 @@ def strip_city(text: str, prefecture: str = "", city: str = "") -> str:
     return text
 
 
+@functools.lru_cache(maxsize=64)
+def _clean_name(text: str) -> str:
+    return clean(text)
+
+
 def normalise(address: str, prefecture: str = "", city: str = "") -> Address:
     """Take an address apart (see the module's docstring)."""
-    text = strip_city(clean(address), clean(prefecture), clean(city))
+    text = strip_city(clean(address), _clean_name(prefecture), _clean_name(city))
     match = _NUMBERS.search(text)
     if match is None:
-        return Address(town_name(text), (), False, "")
-    town = town_name(text[: match.start()])
-    numbers = tuple(int(n) for n in re.findall(r"\d+", match.group(1)))
+        return Address(_bare_town(text), (), False, "")
+    town = _bare_town(text[: match.start()])
+    numbers = tuple(int(n) for n in _DIGITS.findall(match.group(1)))
     rest = text[match.end() :].strip()
     if len(numbers) > 3:
         # 1-2-3-405: a fourth number is the room.
