@@ -393,6 +393,8 @@ policy(SUBMIT, "/plans/<id:registrant_id>/edit",             LOGIN, 403,   422, 
 policy(SUBMIT, "/plans/<id:registrant_id>/print",            LOGIN, 403,   303,   404,   403)
 # priority queue (issue 6)
 policy(SUBMIT, "/hazards/",                                   LOGIN, 403,   422,   403,   403)
+# An empty upload is refused with what to fix (422), nothing changes.
+policy(SUBMIT, "/address-points/",                            LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/releases/new",                               LOGIN, 403,   403,   403,   403)
 # fmt: on
 
