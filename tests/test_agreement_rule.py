@@ -429,7 +429,7 @@ DEFAULT_KEYS = {
     "id", "district",
     "name", "name_kana", "birth_date", "sex", "address", "phone", "mobile_phone", "fax",
     "email", "support_categories", "household", "mobility",
-    "latitude", "longitude", "location_approximate", "location_precision",
+    "latitude", "longitude", "location_approximate",
 }  # fmt: skip
 MEDICAL_KEYS = {
     "devices", "device_other", "communication", "care_level", "disability_certificate",
@@ -448,7 +448,7 @@ FIELD_LISTS: dict[str, tuple[list[str], set[str]]] = {
         ["name", "address", "phone", "mobility", "devices", "communication", "location"],
         {"id", "district", "name", "address", "phone", "mobile_phone", "fax", "mobility",
          "devices", "device_other", "communication", "latitude", "longitude",
-         "location_approximate", "location_precision"},
+         "location_approximate"},
     ),  # fmt: skip
     "minimal": (["name", "address"], {"id", "district", "name", "address"}),
     "every_group": (
@@ -469,9 +469,11 @@ STAFF_ONLY_KEYS = {
 
 
 def projected_keys(keys: set[str]) -> set[str]:
-    """What a person's projection holds: the keys, and the spoken language with the
-    communication needs."""
-    return keys | ({"language_note"} if "communication" in keys else set())
+    """What a person's projection holds: the keys, the spoken language with the
+    communication needs, and the location's precision with its approximate flag."""
+    language = {"language_note"} if "communication" in keys else set()
+    precision = {"location_precision"} if "location_approximate" in keys else set()
+    return keys | language | precision
 
 
 @pytest.mark.parametrize("field_list", list(FIELD_LISTS))
