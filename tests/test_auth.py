@@ -490,9 +490,9 @@ def unsent_round(w: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
     return form
 
 
-#: rule -> (who posts, the form, whether the change happened). Every POST route is listed.
 #: A one-point file for the address-point upload.
 CSRF_POINTS = "town,koaza,lat,lng\nテスト町A一丁目,,35.72,139.55\n"
+#: rule -> (who posts, the form, whether the change happened). Every POST route is listed.
 CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
     "/login": (
         "anon",
