@@ -207,3 +207,27 @@ def test_birth_date_is_unchanged_by_geocoding(
     geocode_people(db)
     db.refresh(r)
     assert r.birth_date == date(1940, 4, 1) and r.address == f"{CITY}泉町1-2-3"
+
+
+def test_two_uploads_of_the_same_addresses_at_once_answer_with_a_sentence_not_a_500(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from sqlalchemy.exc import IntegrityError
+
+    from roster.geocoding import views
+
+    def clash(*args: Any, **kwargs: Any) -> None:
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(views, "import_address_points", clash)
+    world["users"]["staff"].locale = "en"
+    db.flush()
+    auth.login("t_staff")
+    upload = (io.BytesIO("town,koaza,lat,lng\nテスト町A一丁目,,35.72,139.55\n".encode()), "p.csv")
+    response = client.post("/address-points/", data={"file": upload},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "loaded by someone else at the same time" in response.get_data(as_text=True)

@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from geo.address_points import PointFormatError, PointRead
 
@@ -81,6 +82,10 @@ def _import(form: PointsForm) -> PointRead | None:
             lines = ", ".join(str(line) for line, _reason in exc.read.errors[:10])
             reason = _("%(n)s rows have no readable coordinates (lines %(lines)s)",
                        n=len(exc.read.errors), lines=lines)
+        except IntegrityError:
+            # Another member of staff loaded points of the same addresses at the same moment.
+            reason = _("points of the same addresses were loaded by someone else at the same "
+                       "time; load the file again")
     db.session.rollback()
     form.file.errors = [_("The file was refused, and nothing was saved: %(reason)s",
                           reason=reason)]
