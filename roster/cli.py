@@ -320,6 +320,7 @@ def print_demo_logins() -> None:
 
 
 def register(app: Flask) -> None:
+    from .geocoding.cli import geocode_command, import_address_points_command
     from .hazards.cli import import_hazard
     from .imports.cli import import_registrants, import_undo
     from .plans.cli import plans_group
@@ -336,6 +337,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(import_hazard)
     app.cli.add_command(plans_group)
+    app.cli.add_command(import_address_points_command)
+    app.cli.add_command(geocode_command)
 
 
 def make_app() -> Flask:

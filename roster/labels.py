@@ -14,6 +14,7 @@ from .models import (
     ConsentState,
     DisposalMethod,
     Household,
+    LocationPrecision,
     Mobility,
     PartnerCategory,
     ProvisionFormat,
@@ -25,6 +26,11 @@ from .models import (
 )
 
 LABELS: dict[enum.Enum, object] = {
+    LocationPrecision.HOUSE: _l("House point (residence number)"),
+    LocationPrecision.BLOCK: _l("Block point (block number)"),
+    LocationPrecision.CHOME: _l("Town block point (chōme)"),
+    LocationPrecision.DISTRICT: _l("District point"),
+    LocationPrecision.MANUAL: _l("Set on the map"),
     Sex.MALE: _l("Male"),
     Sex.FEMALE: _l("Female"),
     Sex.OTHER: _l("Other"),
@@ -250,6 +256,8 @@ ACTION_LABELS: dict[str, object] = {
     "hazard.import": _l("Imported a hazard layer"),
     "hazard.delete": _l("Deleted a hazard layer"),
     "hazard.recompute": _l("Recomputed hazard flags and shelter assignments"),
+    "address_points.import": _l("Loaded address points"),
+    "registrant.geocode": _l("Placed people at their addresses"),
     "map.view": _l("Opened the map"),
     "map.points": _l("Loaded the map's points"),
     "map.person": _l("Opened a person on the map"),

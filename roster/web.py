@@ -46,6 +46,7 @@ def register(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .consent.views import bp as consent_bp
     from .dashboard.views import bp as dashboard_bp
+    from .geocoding.views import bp as geocoding_bp
     from .health import bp as health_bp
     from .imports.batch_views import bp as imports_bp
     from .maps import register as register_maps
@@ -72,6 +73,7 @@ def register(app: Flask) -> None:
         portal_bp,
         releases_bp,
         shelters_bp,
+        geocoding_bp,
     ):
         app.register_blueprint(bp)
     register_maps(app)

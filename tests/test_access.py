@@ -209,6 +209,8 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/hazards/assignment": lambda w: "/hazards/assignment",
     "/hazards/assignment/print": lambda w: "/hazards/assignment/print",
     "/hazards/assignment/recompute": lambda w: "/hazards/assignment/recompute",
+    "/address-points/": lambda w: "/address-points/",
+    "/address-points/geocode": lambda w: "/address-points/geocode",
     "/releases/": lambda w: "/releases/",
     "/releases/new": lambda w: "/releases/new",
     "/releases/<id:release_id>": lambda w: f"/releases/{w['release'].id}",
@@ -341,6 +343,9 @@ policy(ACCESS, "/priority/coverage",                          LOGIN, 403,   200,
 # An empty assignment selects no one: refused with what to fix (422), nothing changes.
 policy(ACCESS, "/priority/assign",                            LOGIN, 403,   422,   403,   403)
 policy(ACCESS, "/priority/unassign",                          LOGIN, 403,   422,   403,   403)
+# address points and geocoding (issue 11)
+policy(ACCESS, "/address-points/",                            LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/address-points/geocode",                     LOGIN, 403,   (302, "/address-points/"), 403, 403)  # noqa: E501
 from .test_hazards import hazard_layer_id  # noqa: E402  (a layer for the delete URL above)
 
 policy(ACCESS, "/maps/",                                      LOGIN, 403,   200,   200,   200)
@@ -400,6 +405,8 @@ policy(SUBMIT, "/plans/<id:registrant_id>/edit",             LOGIN, 403,   422, 
 policy(SUBMIT, "/plans/<id:registrant_id>/print",            LOGIN, 403,   303,   404,   403)
 # priority queue (issue 6)
 policy(SUBMIT, "/hazards/",                                   LOGIN, 403,   422,   403,   403)
+# An empty upload is refused with what to fix (422), nothing changes.
+policy(SUBMIT, "/address-points/",                            LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/releases/new",                               LOGIN, 403,   403,   403,   403)
 # fmt: on
 
@@ -517,7 +524,9 @@ def test_the_stock_client_fixture_does_not_carry_a_user_into_another_clients_req
 # The API returns only what the user may see.
 # ---------------------------------------------------------------------------------------------
 
-PLACE_KEYS = {"id", "district", "latitude", "longitude", "location_approximate"}
+PLACE_KEYS = {
+    "id", "district", "latitude", "longitude", "location_approximate", "location_precision",
+}  # fmt: skip
 NEEDS_KEYS = {"household", "mobility"}
 LEGAL_KEYS = {
     "name",

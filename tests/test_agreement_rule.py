@@ -469,9 +469,11 @@ STAFF_ONLY_KEYS = {
 
 
 def projected_keys(keys: set[str]) -> set[str]:
-    """What a person's projection holds: the keys, and the spoken language with the
-    communication needs."""
-    return keys | ({"language_note"} if "communication" in keys else set())
+    """What a person's projection holds: the keys, the spoken language with the
+    communication needs, and the location's precision with its approximate flag."""
+    language = {"language_note"} if "communication" in keys else set()
+    precision = {"location_precision"} if "location_approximate" in keys else set()
+    return keys | language | precision
 
 
 @pytest.mark.parametrize("field_list", list(FIELD_LISTS))

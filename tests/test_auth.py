@@ -490,6 +490,8 @@ def unsent_round(w: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
     return form
 
 
+#: A one-point file for the address-point upload.
+CSRF_POINTS = "town,koaza,lat,lng\nテスト町A一丁目,,35.72,139.55\n"
 #: rule -> (who posts, the form, whether the change happened). Every POST route is listed.
 CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
     "/login": (
@@ -773,6 +775,15 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
     ),
     "/hazards/assignment/recompute": (
         "staff", lambda w: {}, lambda db, w: bool(events(db, "hazard.recompute"))
+    ),
+    # address points and geocoding (issue 11)
+    "/address-points/": (
+        "staff",
+        lambda w: {"file": (io.BytesIO(CSRF_POINTS.encode()), "points.csv")},
+        lambda db, w: bool(events(db, "address_points.import")),
+    ),
+    "/address-points/geocode": (
+        "staff", lambda w: {}, lambda db, w: bool(events(db, "registrant.geocode"))
     ),
     # The form builders authorise t_staff first (the matrix's t_staff may not declare), and
     # for renew/end bring the place's lapsed release back to running.

@@ -252,3 +252,20 @@ def test_a_partner_prints_the_list_with_a_watermark_on_every_page(browser, serve
     staff.locator("a[href$='/ledger']").first.click()
     shot(staff, "32-staff-ledger")
     assert f"第{copy.group(1)}部" in staff.content()
+
+
+def test_the_person_page_shows_where_the_location_comes_from(browser, server):
+    page = sign_in(browser, server, "staff")
+    page.goto(server + "/registrants/?precision=chome")
+    page.locator("table.register tbody tr td:nth-child(2) a").first.click()
+    facts = page.locator("table.facts").nth(1).inner_text()
+    assert "位置の精度" in facts and "町丁目（町丁目の代表点）" in facts
+    assert "出典：Geolonia 住所データ（CC BY 4.0）、国土交通省 位置参照情報" in facts
+    shot(page, "30-person-location-precision")
+    page.goto(server + "/dashboard/")
+    assert "地図上の位置の精度" in page.content()
+    shot(page, "31-dashboard-precision")
+    page.goto(server + "/maps/")
+    legend = page.locator(".map-legend").inner_text()
+    assert "概略の位置" in legend and "Geolonia" in legend
+    shot(page, "32-map-approximate-points")

@@ -40,6 +40,7 @@ from roster.extensions import make_engine
 from roster.models import (
     DEVICE_FIELDS,
     HAZARDS,
+    AddressPoint,
     Agreement,
     AgreementStatus,
     AuditEvent,
@@ -51,6 +52,7 @@ from roster.models import (
     DisasterRelease,
     District,
     EmergencyContact,
+    LocationPrecision,
     Municipality,
     Organisation,
     PartnerCategory,
@@ -301,24 +303,39 @@ def test_summary_counts_what_was_loaded(demo_loaded: LoadedDemo) -> None:
     assert (summary["shelters"], summary["welfare_shelters"]) == (78, 28)
 
 
-def test_every_registrant_lies_inside_the_city_area(
+def test_every_made_up_home_lies_inside_the_city_area(
     demo_session: Session, demo_shelters: gpd.GeoDataFrame
 ) -> None:
+    # The area is the hull around the shelters; real 町丁目 points at the city's edge may lie
+    # beyond it, and they are the city's own points.
     area = city_area(demo_shelters)
-    rows = demo_session.execute(select(Registrant.longitude, Registrant.latitude)).all()
+    rows = demo_session.execute(
+        select(Registrant.longitude, Registrant.latitude).where(
+            Registrant.location_precision != LocationPrecision.CHOME
+        )
+    ).all()
     lon = np.array([r.longitude for r in rows])
     lat = np.array([r.latitude for r in rows])
     assert shapely.contains_xy(area, lon, lat).all()
 
 
-def test_approximate_locations_are_the_district_points(demo_session: Session) -> None:
+def test_most_demo_people_stand_at_their_chome_point_a_few_at_the_district_or_a_pin(
+    demo_session: Session,
+) -> None:
     people = demo_session.scalars(select(Registrant)).all()
-    approximate = [p for p in people if p.location_approximate]
-    assert 0.08 < len(approximate) / len(people) < 0.25
-    for person in approximate:
+    by = {p: [r for r in people if r.location_precision is p] for p in LocationPrecision}
+    assert len(by[LocationPrecision.CHOME]) / len(people) > 0.75
+    assert 0.01 < len(by[LocationPrecision.DISTRICT]) / len(people) < 0.1
+    assert 0.05 < len(by[LocationPrecision.MANUAL]) / len(people) < 0.2
+    for person in by[LocationPrecision.DISTRICT]:
+        assert "番地" in person.address and person.location_approximate
         assert (person.longitude, person.latitude) == (
             person.district.longitude, person.district.latitude
         )
+    points = {(a.latitude, a.longitude) for a in demo_session.scalars(select(AddressPoint))}
+    assert len(points) == 114
+    assert all((p.latitude, p.longitude) in points for p in by[LocationPrecision.CHOME])
+    assert not any(p.location_approximate for p in by[LocationPrecision.MANUAL])
 
 
 def test_registrants_live_at_addresses_of_their_district(demo_session: Session) -> None:

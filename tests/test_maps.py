@@ -97,9 +97,9 @@ def test_a_partner_sees_only_the_people_the_rule_gives(
     assert data["mode"] == "identified"
     assert [row[2] for row in data["points"]] == [mapped["consenting"].id]
     frame = client.get("/maps/frame").get_data(as_text=True)
-    assert f",{mapped['consenting'].id}]" in frame
+    assert f",{mapped['consenting'].id},0]" in frame
     for other in ("refusing", "unasked", "elsewhere", "moved"):
-        assert f",{mapped[other].id}]" not in frame
+        assert f",{mapped[other].id},0]" not in frame
 
 
 def test_a_partner_whose_agreement_gives_no_location_sees_no_one(
@@ -120,10 +120,11 @@ def test_a_planner_gets_pseudonymous_coarse_points_with_new_ids_each_time(
     auth.login("t_planner")
     first, second = points(client), points(client)
     assert first["mode"] == "pseudonymous"
-    assert first["fields"] == ["lat", "lon", "category", "id"]
+    assert first["fields"] == ["lat", "lon", "category", "id", "approximate"]
     rows = first["points"]
     assert len(rows) == 4, "active people only"
-    for lat, lon, category, made_up in rows:
+    for lat, lon, category, made_up, approximate in rows:
+        assert approximate == 0, "the factory's people have pins set on the map"
         assert round(lat, 3) == lat and round(lon, 3) == lon
         assert category in {"medical", "bedridden", "wheelchair", "care", "other"}
         assert isinstance(made_up, int)

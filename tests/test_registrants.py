@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from roster.models import Registrant, RegistrantStatus
+from roster.models import LocationPrecision, Registrant, RegistrantStatus
 
 from .test_audit import edit_data
 
@@ -153,7 +153,8 @@ def test_editing_a_person_placed_at_the_district_point_keeps_it_approximate(
     auth.login("t_staff")
     district = world["districts"][0]
     person = factory.registrant(district, latitude=district.latitude,
-                                longitude=district.longitude, location_approximate=True)
+                                longitude=district.longitude, location_approximate=True,
+                                location_precision=LocationPrecision.DISTRICT)
     form = client.get(f"/registrants/{person.id}/edit").get_data(as_text=True)
     latitude = re.search(r'<input[^>]*name="latitude"[^>]*>', form).group(0)
     assert 'value=""' in latitude or "value" not in latitude
@@ -162,6 +163,7 @@ def test_editing_a_person_placed_at_the_district_point_keeps_it_approximate(
     assert client.post(f"/registrants/{person.id}/edit", data=data).status_code == 302
     db.refresh(person)
     assert person.location_approximate
+    assert person.location_precision is LocationPrecision.DISTRICT
 
 
 def test_a_person_needs_at_least_one_contact_and_chosen_answers(client, auth, db, world):

@@ -59,6 +59,10 @@ REGISTRANT = {
         "latitude": {"type": ["number", "null"]},
         "longitude": {"type": ["number", "null"]},
         "location_approximate": {"type": "boolean"},
+        "location_precision": {
+            "type": "string",
+            "enum": ["house", "block", "chome", "district", "manual"],
+        },
         "household": _enum(Household),
         "mobility": _enum(Mobility),
         "devices": {

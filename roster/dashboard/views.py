@@ -16,6 +16,7 @@ from .. import permissions
 from ..audit.operations import record_event
 from ..decorators import require
 from ..extensions import db
+from ..geocoding.operations import precision_counts
 from ..i18n import local_today
 from ..labels import label
 from ..models import ConsentState, RegistrantStatus
@@ -115,7 +116,8 @@ def _line(row: CoverageRow) -> Line:
 @bp.get("/")
 @require(permissions.can_view_dashboard)
 def index() -> ResponseReturnValue:
-    """Consent coverage by district, and who is due for review (要確認)."""
+    """Consent coverage by district, who is due for review (要確認), and how precisely
+    people are placed."""
     today = local_today()
     months = int(current_app.config.get("REVERIFY_MONTHS", 12))
     coverage = consent_coverage(db.session)
@@ -141,5 +143,6 @@ def index() -> ResponseReturnValue:
         due_total=due_total,
         due=due,
         rates=round_rates(db.session),
+        precisions=precision_counts(db.session),
         percent=percent,
     )

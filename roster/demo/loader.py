@@ -30,17 +30,21 @@ from geo import (
     read_gsi_shelters,
     town_points,
 )
+from geo.address_points import Area, PointReader
+from geo.addresses import AddressIndex, normalise
 
 from ..consent.rules import in_force_key
 from ..extensions import DbSession, advance_sequences
 from ..hazards.demo import load_demo_hazards
 from ..i18n import local_today
 from ..models import (
+    AddressPoint,
     ConsentPurpose,
     ConsentRecord,
     ConsentState,
     District,
     EmergencyContact,
+    LocationPrecision,
     Municipality,
     Organisation,
     Registrant,
@@ -61,6 +65,8 @@ MUNICIPALITY = {"code": "132292", "name": "西東京市", "prefecture": "東京�
 SHELTER_SOURCE = "国土地理院 指定緊急避難場所・指定避難所データ (2025-10-27)"
 EVACUATION_FILE = DATA_DIR / "nishitokyo_132292_evacuation.geojson"
 EMERGENCY_FILE = DATA_DIR / "nishitokyo_132292_emergency.geojson"
+#: The real 町丁目 points (出典：Geolonia 住所データ（CC BY 4.0）、国土交通省 位置参照情報).
+CHOME_FILE = DATA_DIR / "nishitokyo_132292_chome.csv"
 
 #: Demo accounts: username, role, display name.
 DEMO_USERS = (
@@ -267,6 +273,7 @@ def _add_registrants(
     progress: bool,
 ) -> tuple[Counter[ConsentState], Counter[str]]:
     """Generate and insert the registrants chunk by chunk; return states and row counts."""
+    index = _add_address_points(session)
     rng = random.Random(seed)  # noqa: S311 - reproducible fiction, not a secret
     people = PersonMaker(rng, today, places)
     consents = ConsentMaker(rng, today, people)
@@ -278,7 +285,7 @@ def _add_registrants(
         for size in _chunks(total):
             chunk = [people.make(ids.registrant + i) for i in range(size)]
             ids.registrant += size
-            _place_homes(chunk, points, area)
+            _place_homes(chunk, points, area, index)
             contacts = _contacts(people, chunk, ids)
             records, scopes, current = _consents(consents, chunk, ids, staff_id, today)
             _write_chunk(session, chunk, contacts, records, scopes, current)
@@ -302,15 +309,27 @@ def _next_ids(session: DbSession) -> _Ids:
     return _Ids(next_id(Registrant.id), next_id(EmergencyContact.id), next_id(ConsentRecord.id))
 
 
-def _place_homes(chunk: list[Person], rng: np.random.Generator, area: BaseGeometry) -> None:
-    """Home coordinates: random near the town's point, or the point itself if approximate."""
+def _place_homes(
+    chunk: list[Person], rng: np.random.Generator, area: BaseGeometry, index: AddressIndex
+) -> None:
+    """Homes set on the map: random near the town's point (手動); the others at the 町丁目
+    point their address matches, else at the district's point (地区)."""
     by_town: dict[int, list[Person]] = {}
     for person in chunk:
         row = person.row
-        if row["location_approximate"]:
+        if row["location_precision"] is LocationPrecision.MANUAL:
+            by_town.setdefault(person.place.district_id, []).append(person)
+            row["location_approximate"] = False
+            continue
+        address = normalise(row["address"], MUNICIPALITY["prefecture"], MUNICIPALITY["name"])
+        found = index.locate(address)
+        if found is None:
+            precision = LocationPrecision.DISTRICT
             row["longitude"], row["latitude"] = person.place.longitude, person.place.latitude
         else:
-            by_town.setdefault(person.place.district_id, []).append(person)
+            precision = LocationPrecision(found.level)
+            row["longitude"], row["latitude"] = found.longitude, found.latitude
+        row["location_precision"], row["location_approximate"] = precision, precision.approximate
     for group in by_town.values():
         place = group[0].place
         homes = random_points_near(
@@ -318,6 +337,19 @@ def _place_homes(chunk: list[Person], rng: np.random.Generator, area: BaseGeomet
         )
         for person, (lon, lat) in zip(group, homes, strict=True):
             person.row["longitude"], person.row["latitude"] = float(lon), float(lat)
+
+
+def _add_address_points(session: DbSession) -> AddressIndex:
+    """The real 町丁目 points of 西東京市 (Geolonia 住所データ, CC BY 4.0), stored and indexed."""
+    area = Area(MUNICIPALITY["prefecture"], MUNICIPALITY["name"], MUNICIPALITY["code"])
+    reader = PointReader(CHOME_FILE, area)
+    points = list(reader.points())
+    session.execute(
+        insert(AddressPoint),
+        [{"key": p.key, "level": p.level, "latitude": p.latitude, "longitude": p.longitude,
+          "source": reader.read.format} for p in points],
+    )
+    return AddressIndex((p.key, p.latitude, p.longitude, p.level) for p in points)
 
 
 def _contacts(people: PersonMaker, chunk: list[Person], ids: _Ids) -> list[dict[str, Any]]:

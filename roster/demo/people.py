@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from ..models import Household, RegistrantStatus, Sex, Source
+from ..models import Household, LocationPrecision, RegistrantStatus, Sex, Source
 from ..reasons import reason_columns
 from ..text import address_key, search_key
 from .draw import Weighted, chance, day_between, digits, office_hours, one_of, years_before, zipf
@@ -20,6 +20,10 @@ from .needs import Needs, draw_household, draw_needs, support_categories, suppor
 from .places import BUILDING_NAMES, Town
 
 CITY = "東京都西東京市"
+#: Share of people whose home staff set on the map.
+MANUAL_PINS = 0.12
+#: Block numbers above this are written without the 丁目 (the draw stays as it was).
+OMITTED_CHOME_FROM = 26
 
 # Ages: about 80 % are 65–100, most of them 75–94; the rest 5–64.
 ELDERLY_AGES = Weighted(
@@ -188,7 +192,12 @@ class PersonMaker:
 
     def _address(self, town: Town) -> dict[str, Any]:
         rng = self.rng
-        address = f"{CITY}{town.name}{rng.randint(1, town.chome)}-{rng.randint(1, 28)}"
+        chome, block = rng.randint(1, town.chome), rng.randint(1, 28)
+        address = f"{CITY}{town.name}{chome}-{block}"
+        if block > OMITTED_CHOME_FROM:
+            # About one in fourteen is written without its 丁目, as some old records are:
+            # it matches no 町丁目 point, so the person stays at the district's point.
+            address = f"{CITY}{town.name}{block}番地"
         if chance(rng, 0.9):
             address += f"-{rng.randint(1, 25)}"
         if chance(rng, 0.25):
@@ -227,7 +236,10 @@ class PersonMaker:
             "last_verified_on": verified,
             "created_at": created,
             "updated_at": office_hours(rng, verified) if verified else created,
-            "location_approximate": not chance(rng, 0.85),
+            # Staff set some homes on the map (手動); the loader places the rest by address.
+            "location_precision": (
+                LocationPrecision.MANUAL if chance(rng, MANUAL_PINS) else LocationPrecision.CHOME
+            ),
             "version": 1,
         }
 

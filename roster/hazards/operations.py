@@ -10,7 +10,7 @@ shelter registry into frames, calls it, and stores the answers in bulk:
 - recompute_assignments() stores, for one hazard, every active person's nearest suitable
   shelter (ShelterAssignment), or why there is none;
 - recompute_all() does both for every hazard after any change of layers or shelters, and
-  refresh_person() for one person after their record changed.
+  refresh_person() for one person after their record changed, refresh_people() for many.
 
 Who needs care, and which groups a person belongs to, is derived from the register as
 NEEDS_CARE and person_groups() document; assignment uses it to send people who need care only
@@ -581,8 +581,22 @@ def refresh_person(session: DbSession, registrant: Registrant, crs: str | None =
     location, a new need, a new status). Cheap: the layers and shelters are small."""
     if registrant.id is None:
         session.flush()
+    refresh_people(session, [registrant.id], crs)
+
+
+#: Beyond this many people, recomputing everyone is cheaper than a long IN list.
+REFRESH_ALL_ABOVE = 20_000
+
+
+def refresh_people(session: DbSession, ids: Sequence[int], crs: str | None = None) -> None:
+    """Recompute the flags and assignments of `ids` after their records changed (geocoding
+    moved them, an import changed them); everyone's when they are many."""
+    if not ids:
+        return
     crs = metric_crs(crs)
-    ids = [registrant.id]
+    if len(ids) > REFRESH_ALL_ABOVE:
+        recompute_all(session, crs=crs)
+        return
     people = people_frame(session, crs, ids=ids)
     areas = areas_frame(session, crs)
     recompute_flags(session, crs, people=people, areas=areas, ids=ids)

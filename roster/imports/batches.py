@@ -27,6 +27,7 @@ from ..models import (
     EmergencyContact,
     ImportBatch,
     ImportBatchItem,
+    LocationPrecision,
     Plan,
     PlanTask,
     ProvisionItem,
@@ -58,6 +59,7 @@ RESTORABLE = (
     "latitude",
     "longitude",
     "location_approximate",
+    "location_precision",
     "status",
 )
 #: Columns holding codes or dates, and how a JSON value becomes one again.
@@ -66,6 +68,7 @@ _DECODE: dict[str, Any] = {
     "sex": Sex,
     "care_level": CareLevel,
     "status": RegistrantStatus,
+    "location_precision": LocationPrecision,
 }
 #: Tables whose rows for a person mean someone worked on them: an added person with any
 #: of these is not removed by an undo.

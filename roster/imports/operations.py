@@ -17,11 +17,13 @@ from sqlalchemy import Table, bindparam, insert, select, update
 
 from ..audit.operations import record_event, record_events
 from ..extensions import DbSession
+from ..geocoding.operations import geocode_people
 from ..models import (
     CareLevel,
     ConsentState,
     District,
     Household,
+    LocationPrecision,
     Mobility,
     Registrant,
     RegistrantStatus,
@@ -241,6 +243,7 @@ def _new_row(person: NewPerson, city: str, district: District) -> dict[str, Any]
         "latitude": district.latitude,
         "longitude": district.longitude,
         "location_approximate": True,
+        "location_precision": LocationPrecision.DISTRICT,
         "household": r.household or Household.UNKNOWN,
         "mobility": r.mobility or Mobility.UNKNOWN,
         "device_ventilator": False,
@@ -306,6 +309,7 @@ def apply_import(
     _update_changed(session, plan.changed, city)
     _set_statuses(session, confirmed)
     _audit_people(session, actor, created, plan.changed, confirmed)
+    _geocode_imported(session, created, plan.changed, actor)
     # Whatever else writes these people in this transaction goes above this line: the seal
     # records the values and versions the batch leaves, which its undo restores from.
     summary = seal_batch(session, record, before, created, plan.new, plan.changed, confirmed)
@@ -359,6 +363,15 @@ def _audit_people(
         ]
     )
     record_events(session, events)
+
+
+def _geocode_imported(
+    session: DbSession, created: list[int], changed: Sequence[ChangedPerson], actor: User | None
+) -> None:
+    """Place the people the import added, or whose address it changed, at their address."""
+    moved = [c.registrant_id for c in changed if any(x.field == "address" for x in c.changes)]
+    if created or moved:
+        geocode_people(session, ids=created + moved, actor=actor)
 
 
 def _event(

@@ -163,7 +163,8 @@ def encode_points(points: Points, origin: tuple[float, float], scale: int) -> st
     dy = np.rint((points.lat - origin[0]) * scale).astype(np.int64)
     dx = np.rint((points.lon - origin[1]) * scale).astype(np.int64)
     columns = [dy, dx] if points.identified else [dy, dx, points.categories]
-    table = np.column_stack([*columns, points.ids]).astype(np.int64)
+    approximate = points.approximate if len(points.approximate) else np.zeros(len(points))
+    table = np.column_stack([*columns, points.ids, approximate]).astype(np.int64)
     return json.dumps(table.tolist(), separators=(",", ":"))
 
 

@@ -102,29 +102,34 @@ DISTRICT_COLOUR = "#37474f"
 
 @dataclass(frozen=True)
 class Points:
-    """People's points for one map. identified: rows of (lat, lon, registrant id);
-    pseudonymous: rows of (lat, lon, category index, made-up id)."""
+    """People's points for one map. identified: rows of (lat, lon, registrant id, approximate);
+    pseudonymous: rows of (lat, lon, category index, made-up id, approximate). Approximate
+    (1) is a 町丁目 or district point standing for many homes, drawn apart."""
 
     identified: bool
     lat: np.ndarray
     lon: np.ndarray
     ids: np.ndarray
     categories: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    approximate: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def rows(self) -> list[list[Any]]:
         """The rows as JSON-ready lists (points.json)."""
+        approximate = self.approximate if len(self.approximate) else np.zeros(len(self.ids))
         if self.identified:
             return [
-                [float(a), float(o), int(i)]
-                for a, o, i in zip(self.lat, self.lon, self.ids, strict=True)
+                [float(a), float(o), int(i), int(x)]
+                for a, o, i, x in zip(self.lat, self.lon, self.ids, approximate, strict=True)
             ]
         codes = [code for code, _colour in CATEGORIES]
         return [
-            [float(a), float(o), codes[int(c)], int(i)]
-            for a, o, c, i in zip(self.lat, self.lon, self.categories, self.ids, strict=True)
+            [float(a), float(o), codes[int(c)], int(i), int(x)]
+            for a, o, c, i, x in zip(
+                self.lat, self.lon, self.categories, self.ids, approximate, strict=True
+            )
         ]
 
 
@@ -137,15 +142,19 @@ def map_points(session: DbSession, user: Any) -> Points:
         rows = _raw_rows(
             session,
             query.with_only_columns(
-                Registrant.id, Registrant.latitude, Registrant.longitude
+                Registrant.id,
+                Registrant.latitude,
+                Registrant.longitude,
+                Registrant.location_approximate,
             ).order_by(Registrant.id),
         )
-        table = np.array(rows, dtype=np.float64).reshape(-1, 3)
+        table = np.array(rows, dtype=np.float64).reshape(-1, 4)
         return Points(
             identified=True,
             lat=np.round(table[:, 1], EXACT_DECIMALS),
             lon=np.round(table[:, 2], EXACT_DECIMALS),
             ids=table[:, 0].astype(np.int64),
+            approximate=table[:, 3].astype(np.int64),
         )
     columns = (
         Registrant.latitude,
@@ -156,6 +165,7 @@ def map_points(session: DbSession, user: Any) -> Points:
         Registrant.device_oxygen,
         Registrant.device_suction,
         Registrant.device_dialysis,
+        Registrant.location_approximate,
     )
     # In register order, which lets SQLite read the rows in storage order; shuffled below.
     frame = pd.DataFrame(
@@ -171,6 +181,7 @@ def map_points(session: DbSession, user: Any) -> Points:
         lon=np.round(frame["longitude"].to_numpy(dtype=float), COARSE_DECIMALS),
         ids=_made_up_ids(count),
         categories=need_categories(frame),
+        approximate=frame["location_approximate"].fillna(False).to_numpy(dtype=np.int64),
     )
 
 

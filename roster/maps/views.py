@@ -22,6 +22,7 @@ from ..audit.operations import record_event
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
+from ..geocoding.operations import address_attribution
 from ..hazards.names import (
     LAYER_KIND_NAMES,
     SHELTER_KIND_NAMES,
@@ -95,6 +96,7 @@ def index() -> ResponseReturnValue:
         no_location=not {"latitude", "coarse_location"} & access_fields,
         tiles=tiles,
         attribution=SHELTER_ATTRIBUTION,
+        address_attribution=address_attribution(db.session),
         frame_url=url_for("maps.frame", hazard=hazard),
     )
 
@@ -159,7 +161,11 @@ def points_json() -> ResponseReturnValue:
     _log_points(points, hazard, "map.points")
     return jsonify(
         mode="identified" if points.identified else "pseudonymous",
-        fields=["lat", "lon", "id"] if points.identified else ["lat", "lon", "category", "id"],
+        fields=(
+            ["lat", "lon", "id", "approximate"]
+            if points.identified
+            else ["lat", "lon", "category", "id", "approximate"]
+        ),
         points=points.rows(),
     )
 
@@ -222,7 +228,7 @@ def person_lines(view: dict[str, Any]) -> list[list[str]]:
         _("Emergency contacts"),
         "、".join(f"{c['name']} ({c['relation']}) {c['phone']}" for c in contacts),
     )
-    if view.get("location_approximate"):
-        lines.append([_("Location"), _("approximate (the district's point)")])
+    if "location_precision" in view:
+        lines.append([_("Location precision"), label(view.get("location_precision"))])
     lines.append([_("Register number"), str(view.get("id"))])
     return lines

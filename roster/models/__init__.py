@@ -2,6 +2,7 @@
 
 from sqlalchemy import DDL, event
 
+from .addresses import AddressPoint
 from .agreements import (
     Agreement,
     AgreementStatus,
@@ -38,6 +39,7 @@ from .registrants import (
     CareLevel,
     EmergencyContact,
     Household,
+    LocationPrecision,
     Mobility,
     Registrant,
     RegistrantStatus,
@@ -51,6 +53,8 @@ from .shelters import HAZARDS, Shelter
 from .users import RecoveryCode, Role, User
 
 __all__ = [
+    "AddressPoint",
+    "LocationPrecision",
     "Agreement",
     "AgreementStatus",
     "AgreementVersion",

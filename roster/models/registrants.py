@@ -36,6 +36,21 @@ class Household(enum.StrEnum):
     UNKNOWN = "unknown"  #: 未確認: imported from the source systems, not yet asked
 
 
+class LocationPrecision(enum.StrEnum):
+    """Where a person's coordinates come from, finest first."""
+
+    HOUSE = "house"  #: 住居: the house's own point (住居表示 位置参照)
+    BLOCK = "block"  #: 街区: the block's point (街区レベル位置参照)
+    CHOME = "chome"  #: 町丁目: the point of the 丁目
+    DISTRICT = "district"  #: 地区: the district's point, when the address matched nothing
+    MANUAL = "manual"  #: 手動: set by staff on the map; geocoding never overwrites it
+
+    @property
+    def approximate(self) -> bool:
+        """A 町丁目 or district point stands for many homes: drawn and flagged as approximate."""
+        return self in (LocationPrecision.CHOME, LocationPrecision.DISTRICT)
+
+
 class Mobility(enum.StrEnum):
     INDEPENDENT = "independent"  #: 独歩
     CANE_WALKER = "cane_walker"  #: 杖・歩行器
@@ -164,7 +179,13 @@ class Registrant(Base):
     #: Home location (WGS84). Approximate when derived from the district, not the address.
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    #: Derived from location_precision (its `approximate`), kept as a column for the
+    #: partner field set and the lists; set only with the precision (set_location).
     location_approximate: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Where the coordinates come from; MANUAL ones are never geocoded over.
+    location_precision: Mapped[LocationPrecision] = mapped_column(
+        enum_column(LocationPrecision), default=LocationPrecision.DISTRICT, index=True
+    )
 
     household: Mapped[Household] = mapped_column(enum_column(Household))
     mobility: Mapped[Mobility] = mapped_column(enum_column(Mobility))

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from .. import permissions
 from ..audit.operations import record_event
 from ..extensions import DbSession
+from ..geocoding.operations import locate_registrant, set_location
 from ..hazards.operations import refresh_person as refresh_hazards
-from ..models import ConsentState, District, EmergencyContact, Registrant, User
+from ..models import ConsentState, EmergencyContact, LocationPrecision, Registrant, User
 from ..models.base import utcnow
 from ..text import address_key, search_key
 from ..versioning import StaleEditError as StaleEditError
@@ -33,18 +34,17 @@ def _apply(session: DbSession, registrant: Registrant, data: dict[str, Any], cit
 
 
 def _place(session: DbSession, registrant: Registrant) -> None:
-    """Without coordinates of their own, a person is placed at the district point, approximate.
+    """Coordinates given on the form are a pin staff set (手動), kept as they are; without them
+    the address places the person (住居, 街区, 町丁目), else the district's point (地区).
 
-    The edit form leaves an approximate location blank, so saving it does not promote the
-    district point to an exact one.
+    The edit form shows only manual pins, so saving it never turns a geocoded point into one.
     """
     if registrant.latitude is not None and registrant.longitude is not None:
-        registrant.location_approximate = False
+        set_location(
+            registrant, (registrant.latitude, registrant.longitude, LocationPrecision.MANUAL)
+        )
         return
-    district = session.get(District, registrant.district_id)
-    registrant.latitude = district.latitude if district else None
-    registrant.longitude = district.longitude if district else None
-    registrant.location_approximate = True
+    set_location(registrant, locate_registrant(session, registrant))
 
 
 def _replace_contacts(registrant: Registrant, contacts: list[dict[str, str]]) -> None:

@@ -47,6 +47,7 @@ READERS: dict[str, Any] = {
     "latitude": lambda r: r.latitude,
     "longitude": lambda r: r.longitude,
     "location_approximate": lambda r: r.location_approximate,
+    "location_precision": lambda r: r.location_precision,
     "household": lambda r: r.household,
     "mobility": lambda r: r.mobility,
     "devices": _devices,
@@ -65,7 +66,7 @@ READERS: dict[str, Any] = {
 
 
 #: Keys that come with a field group: whoever may see the group sees these too.
-GROUPED = {"language_note": "communication"}
+GROUPED = {"language_note": "communication", "location_precision": "location_approximate"}
 #: Decimal places of a coarse location: 3 is about 100 m, enough to plan, not to find a door.
 COARSE_DECIMALS = 3
 
@@ -90,6 +91,7 @@ def _coarse(r: Registrant) -> dict[str, Any]:
         "latitude": rounded(r.latitude),
         "longitude": rounded(r.longitude),
         "location_approximate": True,
+        "location_precision": r.location_precision,
     }
 
 

@@ -17,7 +17,15 @@ from sqlalchemy.orm import selectinload
 from ..dashboard.queries import reverify_due_condition
 from ..extensions import DbSession
 from ..i18n import local_today
-from ..models import ConsentState, District, Household, Mobility, Registrant, RegistrantStatus
+from ..models import (
+    ConsentState,
+    District,
+    Household,
+    LocationPrecision,
+    Mobility,
+    Registrant,
+    RegistrantStatus,
+)
 from ..numbers import bounded_int
 from ..permissions import can_see_all_statuses, registrant_condition, visible_fields
 from ..text import address_key, next_prefix, search_key
@@ -63,6 +71,8 @@ class RegisterFilter:
     district_id: int | None = None
     consent: str = ""
     need: str = ""
+    #: Where the coordinates come from (LocationPrecision value), for whoever sees locations.
+    precision: str = ""
     #: Only people due for review (要確認), staff only.
     due: bool = False
     status: str = RegistrantStatus.ACTIVE.value
@@ -116,6 +126,8 @@ def conditions(user: Any, flt: RegisterFilter) -> list[ColumnElement[bool]]:
         where.append(Registrant.consent_state == ConsentState(flt.consent))
     if flt.need in NEEDS and NEEDS[flt.need][0] in fields:
         where.append(NEEDS[flt.need][1])
+    if flt.precision in set(LocationPrecision) and "location_approximate" in fields:
+        where.append(Registrant.location_precision == LocationPrecision(flt.precision))
     if flt.due and "last_verified_on" in fields:
         where.append(reverify_due_condition(local_today(), current_app.config["REVERIFY_MONTHS"]))
     if can_see_all_statuses(user) and flt.status in RegistrantStatus.__members__.values():

@@ -25,8 +25,16 @@ from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..formtext import validate_edit
+from ..geocoding.operations import CHOME_ATTRIBUTION
 from ..maps.picker import picker_context
-from ..models import ConsentPurpose, ConsentState, Registrant, RegistrantStatus, Role
+from ..models import (
+    ConsentPurpose,
+    ConsentState,
+    LocationPrecision,
+    Registrant,
+    RegistrantStatus,
+    Role,
+)
 from ..web import arg_int, city_prefix
 from .forms import RegistrantForm, registrant_data
 from .operations import (
@@ -64,6 +72,7 @@ def _filter_from_request() -> RegisterFilter:
         district_id=arg_int("district"),
         consent=args.get("consent", ""),
         need=args.get("need", ""),
+        precision=args.get("precision", ""),
         due=args.get("due") == "1",
         status=args.get("status", RegistrantStatus.ACTIVE.value),
         sort=args.get("sort", ""),
@@ -79,7 +88,8 @@ def index() -> ResponseReturnValue:
         # A POST only turns the search box into a key; it changes nothing stored.
         form = request.form
         args: dict[str, Any] = {
-            k: form.get(k) for k in ("district", "consent", "need", "due", "status", "sort", "dir")
+            k: form.get(k)
+            for k in ("district", "consent", "need", "precision", "due", "status", "sort", "dir")
         }
         q = form.get("q", "").strip()
         args["f"] = remember_search(db.session, current_user, q) if q else ""
@@ -113,6 +123,7 @@ def index() -> ResponseReturnValue:
         needs=[n for n, (f, _c) in NEEDS.items() if f in fields],
         sorts=sort_options(current_user),
         consent_states=list(ConsentState),
+        precisions=list(LocationPrecision),
         statuses=list(RegistrantStatus),
         args=request.args,
     )
@@ -159,6 +170,7 @@ def detail(registrant_id: int) -> ResponseReturnValue:
         current=current_by_purpose(records),
         current_purposes=list(ConsentPurpose),
         unconfirmed=ConsentState.UNCONFIRMED,
+        chome_attribution=CHOME_ATTRIBUTION,
     )
 
 
@@ -199,7 +211,8 @@ def edit(registrant_id: int) -> ResponseReturnValue:
     form = _form(obj=registrant if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = str(registrant.version)
-        if registrant.location_approximate:
+        if registrant.location_precision is not LocationPrecision.MANUAL:
+            # The form holds only pins staff set; a geocoded point is found again on save.
             form.latitude.data = form.longitude.data = None
     if validate_edit(form, registrant):
         try:

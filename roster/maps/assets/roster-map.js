@@ -5,6 +5,10 @@
   "use strict";
 
   var config = { texts: {}, categories: [], personUrl: "", identified: false };
+  /* A 町丁目 or district point stands for many homes: pale, with a dashed edge. */
+  var APPROXIMATE = {
+    radius: 6, color: "#0b3d6e", weight: 2, dashArray: "3 2", fillColor: "#bbdefb", fillOpacity: 0.5
+  };
 
   function text(key, fallback) {
     return (config.texts && config.texts[key]) || fallback || key;
@@ -97,10 +101,11 @@
                         { sticky: true });
     },
 
-    /* Staff and partners: [dy, dx, register number]; details on a click. */
+    /* Staff and partners: [dy, dx, register number, approximate]; details on a click.
+       An approximate point (町丁目 or district) is a pale ring with a dashed edge. */
     people: function (opts) {
       return function (row) {
-        var marker = L.circleMarker(latLng(opts, row), {
+        var marker = L.circleMarker(latLng(opts, row), row[3] ? APPROXIMATE : {
           radius: 6, color: "#0b3d6e", weight: 1, fillColor: "#1e88e5", fillOpacity: 0.9
         });
         personPopup(marker, row[2]);
@@ -108,12 +113,14 @@
       };
     },
 
-    /* Planners: [dy, dx, need category, made-up id]; the popup shows the category only. */
+    /* Planners: [dy, dx, need category, made-up id, approximate]; the popup shows the
+       category only. */
     planning: function (opts) {
       return function (row) {
         var category = config.categories[row[2]] || { label: "", colour: "#5b6470" };
         var marker = L.circleMarker(latLng(opts, row), {
-          radius: 6, color: "#263238", weight: 1, fillColor: category.colour, fillOpacity: 0.9
+          radius: 6, color: "#263238", weight: row[4] ? 2 : 1, dashArray: row[4] ? "3 2" : null,
+          fillColor: category.colour, fillOpacity: row[4] ? 0.35 : 0.9
         });
         marker.bindPopup(function () {
           return content(category.label, [[text("pseudonym", "ID"), "P-" + row[3]]]);

@@ -1,0 +1,1 @@
+"""Address points and geocoding: each person placed at their own address (issue 11)."""
