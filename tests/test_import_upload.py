@@ -346,3 +346,11 @@ def test_csrf_is_required(app, client, auth, world, upload_dir):
         assert 'name="csrf_token" value="' in response.get_data(as_text=True)
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_the_upload_page_title_is_only_its_name_and_the_columns_show_once(client, auth, db, world):
+    auth.login("t_staff")
+    html = client.get("/imports/").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", html, re.S)[1]
+    assert "<" not in title and "&lt;" not in title, title
+    assert html.count('id="columns"') == 1
