@@ -42,19 +42,11 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..text import address_key, search_key
+from .mapping import SOURCE_FIELDS
 
 #: Every column an import may write on a person already on the register, and so restores.
 RESTORABLE = (
-    "name",
-    "name_kana",
-    "birth_date",
-    "sex",
-    "address",
-    "postal_code",
-    "phone",
-    "mobile_phone",
-    "care_level",
-    "disability_certificate",
+    *SOURCE_FIELDS,
     "district_id",
     "latitude",
     "longitude",

@@ -18,6 +18,21 @@ from ..models.registrants import CareLevel, Household, Mobility, Sex
 from ..text import nfkc
 from .messages import Message
 
+#: Fields an import compares and updates on people already on the register.
+SOURCE_FIELDS = (
+    "name",
+    "name_kana",
+    "birth_date",
+    "sex",
+    "address",
+    "postal_code",
+    "phone",
+    "mobile_phone",
+    "care_level",
+    "disability_certificate",
+)
+
+
 #: Every field a source column can feed, in the order reports list them.
 TARGET_FIELDS: tuple[str, ...] = (
     "resident_no",

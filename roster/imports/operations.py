@@ -35,23 +35,10 @@ from ..models.base import utcnow
 from ..reasons import categorise, reason_columns
 from ..text import address_key, search_key
 from .batches import SourceFile, seal_batch, snapshot, start_batch
-from .mapping import header_name
+from .mapping import SOURCE_FIELDS, header_name
 from .messages import Message
 from .parsing import ImportRecord, ParseResult, RowError
 
-#: Fields an import compares and updates on people already on the register.
-SOURCE_FIELDS = (
-    "name",
-    "name_kana",
-    "birth_date",
-    "sex",
-    "address",
-    "postal_code",
-    "phone",
-    "mobile_phone",
-    "care_level",
-    "disability_certificate",
-)
 REGISTRANTS = cast(Table, Registrant.__table__)
 
 
