@@ -246,12 +246,13 @@ def section(runs: list[Run], seconds: int) -> str:
 
 #: What the 4-against-1 comparison can show on a small machine.
 CPU_BOUND = (
-    "On two shared cores the server is bound by the CPU at 50 users: one worker's threads "
-    "already use what CPU is free, and each sign-in's hash takes about 0.6 s of it, so more "
-    "workers cannot answer much more here. What the comparison shows is that they answer no "
-    "fewer: the audit chain does not make a queue of the requests, as each holds the write "
-    "lock (SQLite) or the audit head's row (PostgreSQL) only from its audit event to its "
-    "commit, never while it reads or renders. With more cores the workers have room to scale."
+    "On two cores the server is bound by the CPU at 50 users (each sign-in's hash takes about "
+    "0.6 s of it), so four workers cannot answer four times as much here, and on a machine "
+    "shared with other work they may answer no more than one. What the comparison must show "
+    "is that they are not held back by one another: the audit chain does not make a queue "
+    "of the requests, as each holds the write lock (SQLite) or the audit head's row "
+    "(PostgreSQL) only from its audit event to its commit, never while it reads or renders. "
+    "With more cores the workers have room to scale."
 )
 
 
