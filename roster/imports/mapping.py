@@ -36,16 +36,7 @@ SOURCE_FIELDS = (
 #: Every field a source column can feed, in the order reports list them.
 TARGET_FIELDS: tuple[str, ...] = (
     "resident_no",
-    "name",
-    "name_kana",
-    "birth_date",
-    "sex",
-    "address",
-    "postal_code",
-    "phone",
-    "mobile_phone",
-    "care_level",
-    "disability_certificate",
+    *SOURCE_FIELDS,
     "support_reason",
     "district",
     "household",
