@@ -1,4 +1,4 @@
-"""Role checks for views: small wrappers over the can_* functions in permissions."""
+"""Role checks for views: small wrappers over the can_* functions in roster.access.roles."""
 
 from __future__ import annotations
 

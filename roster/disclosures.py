@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import insert
 
-from . import permissions
+from .access.rule import PartnerAccess, partner_access
 from .audit.operations import record_event
 from .extensions import DbSession
 from .models import Registrant, ReleaseAccess, User
@@ -29,13 +29,13 @@ def record_disclosure(
     *,
     object_id: int | str | None = None,
     detail: dict[str, Any] | None = None,
-    access: permissions.PartnerAccess | None = None,
+    access: PartnerAccess | None = None,
 ) -> list[int]:
     """Audit that `user` was shown `registrants`; return the releases it happened under.
 
     Pass `access` when the caller already holds the partner's entitlement for this request.
     """
-    access = access or permissions.partner_access(user, session)
+    access = access or partner_access(user, session)
     rule = current_app.config["CONSENT_RULE"]
     under: list[dict[str, Any]] = []
     if access is not None and access.under_release:

@@ -169,8 +169,8 @@ def scope_labels(scope: object) -> str:
 
 
 #: Labels of audit actions; an unknown action shows its code.
-#: The field groups an agreement can provide (permissions.AGREEMENT_FIELDS), in plain words:
-#: on the agreement form, the agreement page and the partner's summary of it.
+#: The field groups an agreement can provide (roster.access.fields.AGREEMENT_FIELDS), in
+#: plain words: on the agreement form, the agreement page and the partner's summary of it.
 FIELD_GROUP_LABELS: dict[str, object] = {
     "name": _l("Name"),
     "name_kana": _l("Reading (kana)"),

@@ -8,7 +8,14 @@ changes, so a stale form never overwrites a newer save unseen.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+T = TypeVar("T")
 
 
 class Versioned(Protocol):
@@ -30,3 +37,31 @@ def check_version(record: Versioned, expected: int | None) -> None:
     """Refuse (StaleEditError) a save whose form was built on another version of `record`."""
     if expected is None or record.version != expected:
         raise StaleEditError(record.id)
+
+
+@dataclass(frozen=True)
+class Saved(Generic[T]):
+    """What save_versioned did: the save's own answer, or a conflict that changed nothing."""
+
+    value: T | None = None
+    conflict: bool = False
+
+
+def save_versioned(
+    session: Session, posted: str | None, save: Callable[[int | None], T]
+) -> Saved[T]:
+    """Run an edit built on the version a form posted, and flush it.
+
+    `save` receives that version (None when the field is missing or garbled, which the check
+    refuses) and calls check_version before it changes anything. A save built on another
+    version, or one that lost the race in the UPDATE itself (StaleDataError), is rolled back
+    and reported as a conflict, for the view to answer 409 with the form as it was posted.
+    Other errors (a duplicate key, say) pass through to the view. The view commits.
+    """
+    try:
+        value = save(posted_version(posted))
+        session.flush()
+    except (StaleEditError, StaleDataError):
+        session.rollback()
+        return Saved(conflict=True)
+    return Saved(value=value)

@@ -8,7 +8,8 @@ from flask import Flask, abort, g, request
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
-from . import permissions
+from .access import fields as access_fields
+from .access import roles
 from .extensions import db
 from .models import Municipality
 from .numbers import MAX_INT, bounded_int
@@ -113,7 +114,7 @@ def city_prefix() -> str:
 
 
 def template_globals() -> dict[str, Any]:
-    return {"municipality": municipality(), "perm": permissions}
+    return {"municipality": municipality(), "perm": roles, "access_fields": access_fields}
 
 
 def register_errors(app: Flask) -> None:

@@ -141,11 +141,11 @@ def place(world: dict[str, Any], factory: Factory, db: Session, app: Flask) -> d
     list in the ledger; a release that has ended; and an API token of the partner's."""
     from datetime import date, timedelta
 
+    from roster.access.rule import partner_access
     from roster.consent.catalog import reference_key
     from roster.models import ApiToken, DisasterRelease, ProvisionFormat
     from roster.models.base import utcnow
     from roster.partners.ledger import record_provision
-    from roster.permissions import partner_access
     from roster.rounds.operations import create_round
 
     mailing = create_round(db, world["users"]["staff"], "t", "ja", [world["unasked"].id],

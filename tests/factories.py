@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from roster.access.fields import DEFAULT_AGREEMENT_FIELDS
 from roster.consent.operations import ConsentAnswer, record_consent
 from roster.models import (
     Agreement,
@@ -31,7 +32,6 @@ from roster.models import (
     User,
 )
 from roster.passwords import hash_password
-from roster.permissions import DEFAULT_AGREEMENT_FIELDS
 from roster.text import address_key, search_key
 
 CITY = "東京都テスト市"  # factory.municipality() is テスト市 of 東京都

@@ -1,6 +1,6 @@
 """Who may reach what: every route for every role, and what the register shows each of them.
 
-The policy lives in roster/permissions.py; these tests state it again from the outside, as
+The policy lives in roster/access/; these tests state it again from the outside, as
 the answers a browser or an API client gets, so a change to the rule shows up here.
 """
 

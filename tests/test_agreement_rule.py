@@ -18,7 +18,9 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from roster import permissions
+from roster.access.fields import AGREEMENT_FIELDS, DEFAULT_AGREEMENT_FIELDS
+from roster.access.projection import project
+from roster.access.rule import partner_access, visible_fields, visible_registrants
 from roster.disclosures import record_disclosure
 from roster.i18n import local_today
 from roster.models import (
@@ -41,7 +43,6 @@ from roster.models import (
 )
 from roster.models.base import utcnow
 from roster.models.partners import scope_mask
-from roster.registrants.projection import project
 from roster.text import search_key
 
 from .conftest import AuthActions
@@ -214,7 +215,7 @@ def build(
     factory: Factory,
     agreement_kind: str,
     release_kind: str,
-    fields: Any = permissions.DEFAULT_AGREEMENT_FIELDS,
+    fields: Any = DEFAULT_AGREEMENT_FIELDS,
     category: PartnerCategory = CATEGORY,
     cases: tuple[Case, ...] = CASES,
 ) -> World:
@@ -278,7 +279,7 @@ def rule(request: pytest.FixtureRequest, app: Flask, monkeypatch: pytest.MonkeyP
 
 
 def visible_ids(db: Session, user: User) -> set[int]:
-    query = permissions.visible_registrants(user).with_only_columns(Registrant.id)
+    query = visible_registrants(user).with_only_columns(Registrant.id)
     return set(db.scalars(query))
 
 
@@ -295,7 +296,7 @@ def test_the_rule_admits_exactly_whom_the_law_and_the_agreement_allow(
 ) -> None:
     world = build(db, factory, agreement_kind, release_kind)
     seen = visible_ids(db, world.partner)
-    access = permissions.partner_access(world.partner, db)
+    access = partner_access(world.partner, db)
     assert (access is not None) == agreement_in_force(agreement_kind)
     if access is not None:
         assert access.under_release == expected_access_under_release(agreement_kind, release_kind)
@@ -438,9 +439,9 @@ MEDICAL_KEYS = {
 
 #: name -> (field groups, the keys the partner may see)
 FIELD_LISTS: dict[str, tuple[list[str], set[str]]] = {
-    "default": (list(permissions.DEFAULT_AGREEMENT_FIELDS), DEFAULT_KEYS),
+    "default": (list(DEFAULT_AGREEMENT_FIELDS), DEFAULT_KEYS),
     "with_medical": (
-        [*permissions.DEFAULT_AGREEMENT_FIELDS, "devices", "communication", "care_level",
+        [*DEFAULT_AGREEMENT_FIELDS, "devices", "communication", "care_level",
          "disability_certificate", "support_reason_detail"],
         DEFAULT_KEYS | MEDICAL_KEYS,
     ),  # fmt: skip
@@ -452,7 +453,7 @@ FIELD_LISTS: dict[str, tuple[list[str], set[str]]] = {
     ),  # fmt: skip
     "minimal": (["name", "address"], {"id", "district", "name", "address"}),
     "every_group": (
-        list(permissions.AGREEMENT_FIELDS),
+        list(AGREEMENT_FIELDS),
         DEFAULT_KEYS | MEDICAL_KEYS | {"emergency_contacts"},
     ),
     "none": ([], {"id", "district"}),
@@ -485,7 +486,7 @@ def test_the_partner_sees_exactly_the_agreements_fields(
     case = Case("consented_in_scope", "in", RegistrantStatus.ACTIVE)
     world = build(db, factory, "active", "none", fields=groups, cases=(case,))
     registrant = world.people[case]
-    fields = permissions.visible_fields(world.partner)
+    fields = visible_fields(world.partner)
     assert fields == keys
     assert set(project(registrant, fields)) == projected_keys(keys)
 
@@ -510,7 +511,7 @@ def test_fields_follow_the_agreement_under_a_release_too(
     case = Case("refused", "in", RegistrantStatus.ACTIVE)
     world = build(db, factory, "active", "running_here", fields=groups, cases=(case,))
     assert visible_ids(db, world.partner) == {world.people[case].id}
-    assert permissions.visible_fields(world.partner) == keys
+    assert visible_fields(world.partner) == keys
 
 
 # ---------------------------------------------------------------------------------------------
@@ -534,7 +535,7 @@ def test_ending_the_agreement_or_the_release_cuts_access_at_once(
     world.agreement.terminated_at = utcnow()
     db.flush()
     assert visible_ids(db, world.partner) == set()
-    assert permissions.visible_fields(world.partner) == frozenset()
+    assert visible_fields(world.partner) == frozenset()
 
 
 def test_only_the_agreement_in_force_counts_among_several(db: Session, factory: Factory) -> None:
@@ -556,16 +557,16 @@ def test_only_the_agreement_in_force_counts_among_several(db: Session, factory: 
     factory.agreement(other, [b], starts_on=today - timedelta(days=10),
                       ends_on=today + timedelta(days=10))  # fmt: skip
     assert visible_ids(db, world.partner) == {world.people[cases[0]].id}
-    access = permissions.partner_access(world.partner, db)
+    access = partner_access(world.partner, db)
     assert access is not None and access.districts == {a.id}
 
 
 def test_a_partner_without_an_organisation_sees_no_one(db: Session, factory: Factory) -> None:
     world = build(db, factory, "active", "running_here")
     lone = factory.user(Role.PARTNER)
-    assert permissions.partner_access(lone, db) is None
+    assert partner_access(lone, db) is None
     assert visible_ids(db, lone) == set()
-    assert permissions.visible_fields(lone) == frozenset()
+    assert visible_fields(lone) == frozenset()
     assert visible_ids(db, world.partner)  # the world itself is not empty
 
 
@@ -583,7 +584,7 @@ def test_two_releases_each_lift_consent_in_their_own_district(
     )  # fmt: skip
     db.add(second)
     db.flush()
-    access = permissions.partner_access(world.partner, db)
+    access = partner_access(world.partner, db)
     assert access is not None
     assert access.released == {world.districts["A2"].id: world.release.id, a.id: second.id}
     person_ = world.people[cases[0]]

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from roster.consent.rules import current_state, latest
+from roster.access.consent import current_state, latest
 from roster.models import (
     AppendOnlyError,
     ConsentPurpose,
@@ -242,7 +242,7 @@ RULES = ("opt_in", "presumed_after_no_reply", "opt_out")
 @pytest.mark.parametrize("state", list(SHARING))
 @pytest.mark.parametrize("rule", RULES)
 def test_each_state_shares_as_its_ordinance_rule_says(db, factory, world, app, state, rule):
-    from roster.permissions import visible_registrants
+    from roster.access.rule import visible_registrants
 
     person, staff = world["unasked"], world["users"]["staff"]
     if state is not ConsentState.UNCONFIRMED:
@@ -261,7 +261,7 @@ def test_each_state_shares_as_its_ordinance_rule_says(db, factory, world, app, s
 
 @pytest.mark.parametrize("rule", RULES)
 def test_a_withdrawal_takes_effect_at_once_under_every_rule(db, factory, world, app, rule):
-    from roster.permissions import visible_registrants
+    from roster.access.rule import visible_registrants
 
     person, staff = world["consenting"], world["users"]["staff"]
     partner = world["users"]["partner"]

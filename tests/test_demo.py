@@ -29,10 +29,17 @@ from geo import (
     town_of,
     town_points,
 )
-from roster import permissions
+from roster.access.consent import latest, register_sharing_allows
+from roster.access.fields import (
+    DEFAULT_AGREEMENT_FIELDS,
+    MEDICAL_FIELD_GROUPS,
+    SENSITIVE_FIELDS,
+    agreement_fields,
+)
+from roster.access.roles import can_declare_release
+from roster.access.rule import partner_access, running_releases, visible_fields, visible_registrants
 from roster.audit.operations import record_event
 from roster.consent.operations import ConsentAnswer, record_consent
-from roster.consent.rules import latest, register_sharing_allows
 from roster.demo import DemoError, load_demo
 from roster.demo.names import FAMILY_NAMES, FOREIGN_NAMES, GIVEN_NAMES
 from roster.demo.places import TOWNS_BY_NAME
@@ -70,12 +77,6 @@ from roster.models.agreements import agreement_districts, release_districts
 from roster.models.base import utcnow
 from roster.models.consent import consent_record_scopes
 from roster.models.partners import scope_mask
-from roster.permissions import (
-    DEFAULT_AGREEMENT_FIELDS,
-    MEDICAL_FIELD_GROUPS,
-    SENSITIVE_FIELDS,
-    can_declare_release,
-)
 from roster.reasons import categories_of
 from roster.registrants.operations import create_registrant
 from roster.text import address_key, is_katakana_reading, search_key
@@ -616,7 +617,7 @@ def test_the_partners_agreement_covers_some_districts_and_withholds_medical_deta
     assert {d.id for d in agreement.districts} < {d.id for d in organisation.districts}
     assert set(DEFAULT_AGREEMENT_FIELDS) <= set(agreement.fields)
     assert not set(agreement.fields) & (MEDICAL_FIELD_GROUPS | {"emergency_contacts"})
-    assert not permissions.agreement_fields(agreement.fields) & SENSITIVE_FIELDS
+    assert not agreement_fields(agreement.fields) & SENSITIVE_FIELDS
     assert agreement.emergency_provision and agreement.includes_plans
     assert agreement.list_manager and agreement.storage_place and agreement.viewers
 
@@ -786,13 +787,13 @@ def test_the_demo_partner_sees_people_of_its_districts_and_never_a_medical_field
     live_demo: Session, client: Any, auth: Any
 ) -> None:
     partner = _user(live_demo, "partner")
-    access = permissions.partner_access(partner, live_demo)
+    access = partner_access(partner, live_demo)
     assert access is not None and not access.under_release
     assert 4 <= len(access.districts) <= 7
-    people = live_demo.scalars(permissions.visible_registrants(partner)).all()
+    people = live_demo.scalars(visible_registrants(partner)).all()
     assert people
     assert {p.district_id for p in people} <= access.districts
-    fields = permissions.visible_fields(partner)
+    fields = visible_fields(partner)
     assert "name" in fields and not fields & (SENSITIVE_FIELDS | {"emergency_contacts"})
     medical = SENSITIVE_FIELDS | {"emergency_contacts", "language_note"}
     auth.login("partner")
@@ -807,7 +808,7 @@ def test_the_demo_partner_sees_people_of_its_districts_and_never_a_medical_field
 def test_the_live_demo_has_copies_out_no_release_running_and_staff_who_may_declare(
     live_demo: Session,
 ) -> None:
-    assert permissions.running_releases(live_demo) == []
+    assert running_releases(live_demo) == []
     assert can_declare_release(_user(live_demo, "staff"))
     (terminated,) = live_demo.scalars(
         select(Agreement).where(Agreement.status == AgreementStatus.TERMINATED)
@@ -822,7 +823,7 @@ def test_the_live_demo_has_copies_out_no_release_running_and_staff_who_may_decla
     ).one()
     on_copy = {item.registrant_id for item in last.items}
     now = set(
-        live_demo.scalars(permissions.visible_registrants(partner).with_only_columns(Registrant.id))
+        live_demo.scalars(visible_registrants(partner).with_only_columns(Registrant.id))
     )
     assert on_copy != now and on_copy & now  # "changes since my last list" has something
 

@@ -26,8 +26,8 @@ from sqlalchemy import select
 
 from geo.districts import approximate_districts
 from geo.towns import city_area
+from roster.access.fields import DEFAULT_AGREEMENT_FIELDS
 from roster.models import AuditEvent, RegistrantStatus, Shelter
-from roster.permissions import DEFAULT_AGREEMENT_FIELDS
 
 from .conftest import AuthActions, IsolatedClient
 from .factories import Factory

@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from roster.access.fields import DEFAULT_AGREEMENT_FIELDS
 from roster.i18n import local_today
 from roster.models import (
     Agreement,
@@ -30,7 +31,6 @@ from roster.models import (
     Role,
 )
 from roster.partners.operations import reminders, safe_document_name
-from roster.permissions import DEFAULT_AGREEMENT_FIELDS
 
 from .conftest import AuthActions, IsolatedClient
 from .test_access import new_client

@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from roster import permissions
+from roster.access.rule import plan_visible
 from roster.extensions import db as database
 from roster.i18n import local_today
 from roster.models import (
@@ -907,10 +907,10 @@ def test_plan_visible_under_every_combination(
     person = _sharing_case(db, world, factory, consent, plans, admitted, running)
     partner = world["users"]["partner"]
     expected = _expected(consent, plans, admitted, running)
-    assert permissions.plan_visible(db, partner, person) is expected
-    assert permissions.plan_visible(db, world["users"]["staff"], person) is True
+    assert plan_visible(db, partner, person) is expected
+    assert plan_visible(db, world["users"]["staff"], person) is True
     for role in ("planner", "admin"):
-        assert permissions.plan_visible(db, world["users"][role], person) is False
+        assert plan_visible(db, world["users"][role], person) is False
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from roster.access.fields import DEFAULT_AGREEMENT_FIELDS
 from roster.models import (
     AgreementStatus,
     AuditEvent,
@@ -25,7 +26,6 @@ from roster.models import (
     RegistrantStatus,
     Role,
 )
-from roster.permissions import DEFAULT_AGREEMENT_FIELDS
 
 from .conftest import AuthActions, IsolatedClient
 
@@ -409,7 +409,7 @@ def test_changes_list_added_people_and_lines_to_strike_out_with_their_reasons(
 def test_a_district_dropped_from_the_agreement_is_the_reason_given(
     client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
 ) -> None:
-    from roster.permissions import partner_access
+    from roster.access.rule import partner_access
     from roster.portal.changes import RemovalReason, changes_since
 
     auth.login("t_partner")

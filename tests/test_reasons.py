@@ -149,7 +149,7 @@ def test_the_migration_sets_categories_and_keeps_the_old_text_as_the_detail(
 
 
 def test_an_agreement_with_the_old_reason_group_opens_the_categories_only() -> None:
-    from roster.permissions import agreement_fields
+    from roster.access.fields import agreement_fields
 
     keys = agreement_fields(["name", "support_reason"])
     assert "support_categories" in keys

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import permissions
+from ..access.roles import can_manage_users
 from ..auth.totp import reset as reset_second_factor
 from ..auth.totp import totp_required
 from ..decorators import require
@@ -31,7 +31,7 @@ def _organisations() -> list[Organisation]:
 
 
 @bp.get("/users")
-@require(permissions.can_manage_users)
+@require(can_manage_users)
 def users() -> ResponseReturnValue:
     """Every account, its role and whether it is active."""
     rows = db.session.scalars(select(User).order_by(User.role, User.username)).all()
@@ -40,7 +40,7 @@ def users() -> ResponseReturnValue:
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@require(permissions.can_manage_users)
+@require(can_manage_users)
 def new_user() -> ResponseReturnValue:
     """Create an account with a temporary password the user must change."""
     form = UserForm(organisations=[(o.id, o.name) for o in _organisations()])
@@ -71,7 +71,7 @@ def new_user() -> ResponseReturnValue:
 
 
 @bp.route("/users/<id:user_id>/password", methods=["GET", "POST"])
-@require(permissions.can_manage_users)
+@require(can_manage_users)
 def reset(user_id: int) -> ResponseReturnValue:
     """Set a temporary password; the user's sessions end and they must choose a new one."""
     user = get_or_404(User, user_id)
@@ -85,7 +85,7 @@ def reset(user_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/users/<id:user_id>/active/<int(max=1):active>")
-@require(permissions.can_manage_users)
+@require(can_manage_users)
 def activate(user_id: int, active: int) -> ResponseReturnValue:
     """Deactivate or reactivate an account. Admins cannot lock themselves out."""
     user = get_or_404(User, user_id)
@@ -104,7 +104,7 @@ def activate(user_id: int, active: int) -> ResponseReturnValue:
 
 
 @bp.post("/users/<id:user_id>/release/<int(max=1):allowed>")
-@require(permissions.can_manage_users)
+@require(can_manage_users)
 def release_authority(user_id: int, allowed: int) -> ResponseReturnValue:
     """Authorise a staff member to declare disaster-time releases, or withdraw it."""
     user = get_or_404(User, user_id)
@@ -126,7 +126,7 @@ def release_authority(user_id: int, allowed: int) -> ResponseReturnValue:
 
 
 @bp.post("/users/<id:user_id>/two-factor/reset")
-@require(permissions.can_manage_users)
+@require(can_manage_users)
 def reset_factor(user_id: int) -> ResponseReturnValue:
     """Take away a user's second factor (a lost or replaced phone): audited; their sessions
     end, and where the factor is required they must set it up again at their next sign-in."""

@@ -4,12 +4,13 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from .. import permissions
+from ..access.projection import project, to_json
+from ..access.roles import can_view_register
+from ..access.rule import visible_fields
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..numbers import bounded_int
 from ..registrants.operations import fetch_visible
-from ..registrants.projection import project, to_json
 from ..registrants.queries import register_page, strict_filter
 from .openapi import spec
 
@@ -32,7 +33,7 @@ def registrants() -> ResponseReturnValue:
 
     Name search is not offered here: a search term would have to travel in the URL.
     """
-    if not permissions.can_view_register(current_user):
+    if not can_view_register(current_user):
         return error(403, "forbidden")
     page, per_page = _int_arg("page", 1), _int_arg("per_page", 100)
     limit = current_app.config["API_MAX_PER_PAGE"]
@@ -45,7 +46,7 @@ def registrants() -> ResponseReturnValue:
     result = register_page(db.session, current_user, flt, page, per_page)
     if page > result.pages and result.total:
         return error(404, "no such page")
-    fields = permissions.visible_fields(current_user)
+    fields = visible_fields(current_user)
     # Project before the commit expires the loaded rows.
     items = [to_json(project(r, fields)) for r in result.rows]
     record_disclosure(
@@ -68,13 +69,13 @@ def registrants() -> ResponseReturnValue:
 @bp.get("/registrants/<id:registrant_id>")
 def registrant(registrant_id: int) -> ResponseReturnValue:
     """One registrant, if the caller may see them; 404 otherwise, as for an unknown ID."""
-    if not permissions.can_view_register(current_user):
+    if not can_view_register(current_user):
         return error(403, "forbidden")
     person = fetch_visible(db.session, current_user, registrant_id)
     if person is None:
         db.session.commit()
         return error(404, "not found")
-    body = to_json(project(person, permissions.visible_fields(current_user)))
+    body = to_json(project(person, visible_fields(current_user)))
     record_disclosure(
         db.session,
         current_user,

@@ -4,7 +4,7 @@ from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from .. import permissions
+from ..access.roles import can_view_audit
 from ..decorators import require
 from ..extensions import db
 from ..models import AuditEvent
@@ -17,7 +17,7 @@ PER_PAGE = 100
 
 
 @bp.get("/")
-@require(permissions.can_view_audit)
+@require(can_view_audit)
 def index() -> ResponseReturnValue:
     """The audit trail, newest first, filterable by action and user name."""
     action = request.args.get("action", "")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select, update
 
+from ..access.consent import latest
 from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..models import (
@@ -21,7 +21,6 @@ from ..models import (
     User,
 )
 from ..models.partners import scope_mask
-from .rules import latest
 
 
 @dataclass(frozen=True)
@@ -85,13 +84,6 @@ def history(session: DbSession, registrant: Registrant) -> list[ConsentRecord]:
     ).all()
     return sorted(rows, key=lambda r: (r.decided_on, r.id), reverse=True)
 
-
-def current_by_purpose(records: Iterable[ConsentRecord]) -> dict[ConsentPurpose, ConsentRecord]:
-    """The record in force for each purpose that has any."""
-    by_purpose: dict[ConsentPurpose, list[ConsentRecord]] = {}
-    for record in records:
-        by_purpose.setdefault(record.purpose, []).append(record)
-    return {p: r for p, rs in by_purpose.items() if (r := latest(rs)) is not None}
 
 
 def refresh_current_consent(session: DbSession, registrant: Registrant) -> None:

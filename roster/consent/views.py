@@ -5,7 +5,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import permissions
+from ..access.roles import can_record_consent
 from ..decorators import require
 from ..extensions import db
 from ..registrants.views import visible_or_404
@@ -16,7 +16,7 @@ bp = Blueprint("consent", __name__)
 
 
 @bp.route("/registrants/<id:registrant_id>/consent/new", methods=["GET", "POST"])
-@require(permissions.can_record_consent)
+@require(can_record_consent)
 def record(registrant_id: int) -> ResponseReturnValue:
     """Record an answer as a new consent record; earlier records stay as they are."""
     registrant = visible_or_404(registrant_id, page="consent")

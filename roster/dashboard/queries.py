@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
+from ..access.rule import registrant_condition
 from ..extensions import DbSession
 from ..models import (
     ConsentState,
@@ -22,7 +23,6 @@ from ..models import (
     RegistrantStatus,
     RoundMember,
 )
-from ..permissions import registrant_condition
 
 #: Consent states in the order the dashboard shows them: sharing, not sharing, not asked yet.
 STATE_ORDER: tuple[ConsentState, ...] = (

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import permissions
+from ..access.roles import can_view_dashboard
 from ..audit.operations import record_event
 from ..decorators import require
 from ..extensions import db
@@ -114,7 +114,7 @@ def _line(row: CoverageRow) -> Line:
 
 
 @bp.get("/")
-@require(permissions.can_view_dashboard)
+@require(can_view_dashboard)
 def index() -> ResponseReturnValue:
     """Consent coverage by district, who is due for review (要確認), and how precisely
     people are placed."""

@@ -33,7 +33,7 @@ from geo import (
 from geo.address_points import Area, PointReader
 from geo.addresses import AddressIndex, normalise
 
-from ..consent.rules import in_force_key
+from ..access.consent import in_force_key
 from ..extensions import DbSession, advance_sequences
 from ..hazards.demo import load_demo_hazards
 from ..i18n import local_today
@@ -392,7 +392,7 @@ def _consents(
 
 
 def _in_force_key(record: dict[str, Any]) -> tuple[int, date, int]:
-    """The order of roster.consent.rules.latest()."""
+    """The order of roster.roster.access.consent.latest()."""
     return in_force_key(record["state"], record["decided_on"], record["id"])
 
 

@@ -16,7 +16,7 @@ What it shows:
   copies of the previous term, one of them printed under a release;
 - one release that has ended (a typhoon over three towns), with what it showed to whom.
 
-The people on each copy are chosen with the access rule itself (permissions.partner_condition),
+The people on each copy are chosen with the access rule itself (partner_condition),
 in SQL; items are written with bulk INSERTs, so 200,000 registrants cost a few queries.
 """
 
@@ -32,8 +32,9 @@ from typing import Any, cast
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import and_, insert, or_, select
 
-from .. import permissions
-from ..consent.rules import register_sharing_allows
+from ..access.consent import register_sharing_allows
+from ..access.fields import AGREEMENT_FIELDS, DEFAULT_AGREEMENT_FIELDS, agreement_fields
+from ..access.rule import PartnerAccess, partner_condition
 from ..extensions import DbSession
 from ..models import (
     Agreement,
@@ -61,8 +62,8 @@ from .draw import JST, office_hours, years_before
 _C = PartnerCategory
 _S = AgreementStatus
 
-#: Field groups (permissions.AGREEMENT_FIELDS) of the agreements below.
-DEFAULT = tuple(permissions.DEFAULT_AGREEMENT_FIELDS)
+#: Field groups (AGREEMENT_FIELDS) of the agreements below.
+DEFAULT = tuple(DEFAULT_AGREEMENT_FIELDS)
 #: The fire station also gets the medical details it needs to send the right crew.
 FIRE_FIELDS = (
     *DEFAULT, "support_reason_detail", "emergency_contacts", "devices", "communication",
@@ -581,7 +582,7 @@ class _Builder:
             starts_on=starts,
             ends_on=ends,
             districts=self.towns(spec.towns),
-            fields=[g for g in permissions.AGREEMENT_FIELDS if g in spec.fields],
+            fields=[g for g in AGREEMENT_FIELDS if g in spec.fields],
             includes_plans=spec.includes_plans,
             emergency_provision=spec.emergency_provision,
             list_manager=spec.list_manager,
@@ -625,20 +626,20 @@ class _Builder:
 
     def access(
         self, agreement: Agreement, released: dict[int, int] | None = None
-    ) -> permissions.PartnerAccess:
-        """The agreement's entitlement, as permissions.partner_access builds it, for `today`
+    ) -> PartnerAccess:
+        """The agreement's entitlement, as partner_access builds it, for `today`
         (which may not be the real date: the demo can be loaded for any day)."""
-        return permissions.PartnerAccess(
+        return PartnerAccess(
             agreement=agreement,
             category=agreement.organisation.category,
             districts=frozenset(d.id for d in agreement.districts),
-            fields=permissions.agreement_fields(agreement.fields),
+            fields=agreement_fields(agreement.fields),
             released=released or {},
         )
 
     def people(
         self,
-        access: permissions.PartnerAccess,
+        access: PartnerAccess,
         as_of: date | None = None,
         towns: tuple[str, ...] = (),
         also: list[int] | None = None,
@@ -646,7 +647,7 @@ class _Builder:
         """IDs the access rule admits now, in list order; with as_of, only those whose
         current answer was given by then (people who answered later were not on it); with
         towns, only there; with also, these IDs too (people who have left since)."""
-        condition = permissions.partner_condition(access)
+        condition = partner_condition(access)
         if as_of is not None:
             condition = and_(
                 condition, or_(ConsentRecord.id.is_(None), ConsentRecord.decided_on <= as_of)
@@ -665,7 +666,7 @@ class _Builder:
         )
         return list(self.session.scalars(query))
 
-    def since_left(self, access: permissions.PartnerAccess, after: date, limit: int) -> list[int]:
+    def since_left(self, access: PartnerAccess, after: date, limit: int) -> list[int]:
         """People of the agreement's districts the rule no longer admits who were surely on a
         list made on `after`: consenting people who have moved out, died or entered a
         facility, and people who withdrew since."""
@@ -763,7 +764,7 @@ class _Builder:
     def release_accesses(
         self,
         release: DisasterRelease,
-        access: permissions.PartnerAccess,
+        access: PartnerAccess,
         user: User,
         ids: list[int],
         action: str,
@@ -779,7 +780,7 @@ class _Builder:
                 Registrant.district_id,
                 Registrant.consent_state,
                 Registrant.consent_scope,
-            ).where(permissions.partner_condition(access))
+            ).where(partner_condition(access))
         )
         shown = sorted(
             row.id

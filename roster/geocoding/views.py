@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from geo.address_points import PointFormatError, PointRead
 
-from .. import permissions
+from ..access.roles import can_manage_hazards
 from ..decorators import require
 from ..extensions import db
 from .forms import GeocodeForm, PointsForm
@@ -44,7 +44,7 @@ LOOKS_LIKE = {
 
 
 @bp.route("/", methods=["GET", "POST"])
-@require(permissions.can_manage_hazards)
+@require(can_manage_hazards)
 def index() -> ResponseReturnValue:
     """Loaded points per level, people per precision, and an upload form for more points."""
     form = PointsForm()
@@ -93,7 +93,7 @@ def _import(form: PointsForm) -> PointRead | None:
 
 
 @bp.post("/geocode")
-@require(permissions.can_manage_hazards)
+@require(can_manage_hazards)
 def geocode() -> ResponseReturnValue:
     """Place people at their addresses (manual pins stay); flags and shelters follow."""
     form = GeocodeForm()

@@ -36,7 +36,7 @@ from sqlalchemy import case, delete, func, insert, select
 from geo.analysis import assign_shelters, hazard_flags
 from geo.hazards import Attributes, LayerReport, read_hazard_file
 
-from .. import permissions
+from ..access.rule import registrant_condition
 from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..i18n import local_today
@@ -678,7 +678,7 @@ def assignment_table(session: DbSession, user: Any, hazard: str) -> AssignmentTa
         .where(
             ShelterAssignment.hazard == hazard,
             Registrant.status == RegistrantStatus.ACTIVE,
-            permissions.registrant_condition(user),
+            registrant_condition(user),
         )
         .group_by(shelter_key, ShelterAssignment.reason)
     )

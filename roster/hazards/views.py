@@ -17,7 +17,7 @@ from werkzeug.utils import secure_filename
 
 from geo.hazards import Attributes, HazardInputError
 
-from .. import permissions
+from ..access.roles import can_manage_hazards, can_view_assignment
 from ..audit.operations import record_event
 from ..decorators import require
 from ..extensions import db
@@ -65,7 +65,7 @@ def _names() -> dict[str, Any]:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@require(permissions.can_manage_hazards)
+@require(can_manage_hazards)
 def index() -> ResponseReturnValue:
     """The hazard layers, and an upload form for another one."""
     form = LayerForm()
@@ -146,7 +146,7 @@ def _import(form: LayerForm) -> ImportedLayer | None:
 
 
 @bp.post("/<id:layer_id>/delete")
-@require(permissions.can_manage_hazards)
+@require(can_manage_hazards)
 def delete(layer_id: int) -> ResponseReturnValue:
     """Delete a layer and its areas, then recompute everyone's flags and assignments."""
     layer = db.session.get(HazardLayer, layer_id)
@@ -209,21 +209,21 @@ def _table(print_view: bool) -> ResponseReturnValue:
 
 
 @bp.get("/assignment")
-@require(permissions.can_view_assignment)
+@require(can_view_assignment)
 def assignment() -> ResponseReturnValue:
     """Per shelter, for one hazard: people assigned, their needs, capacity and shortfall."""
     return _table(print_view=False)
 
 
 @bp.get("/assignment/print")
-@require(permissions.can_view_assignment)
+@require(can_view_assignment)
 def assignment_print() -> ResponseReturnValue:
     """The capacity-versus-demand table on A4, for drill planning."""
     return _table(print_view=True)
 
 
 @bp.post("/assignment/recompute")
-@require(permissions.can_manage_hazards)
+@require(can_manage_hazards)
 def recompute() -> ResponseReturnValue:
     """Recompute everyone's hazard flags and assignments (after shelters changed)."""
     hazard = request.form.get("hazard", DEFAULT_HAZARD)

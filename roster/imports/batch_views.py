@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import permissions
+from ..access.roles import can_import_registrants
 from ..audit.operations import record_event
 from ..decorators import require
 from ..extensions import db
@@ -87,7 +87,7 @@ def show_change(name: str, value: object, districts: dict[int, str]) -> str:
 
 
 @bp.get("/batches")
-@require(permissions.can_import_registrants)
+@require(can_import_registrants)
 def batches() -> ResponseReturnValue:
     """Every import batch, newest first: who, when, which file, how many of each change."""
     total = db.session.scalar(select(func.count(ImportBatch.id))) or 0
@@ -108,7 +108,7 @@ def batches() -> ResponseReturnValue:
 
 
 @bp.get("/batches/<id:batch_id>")
-@require(permissions.can_import_registrants)
+@require(can_import_registrants)
 def batch(batch_id: int) -> ResponseReturnValue:
     """One batch: the file, and per person what it added or changed (old → new)."""
     record = _batch_or_404(batch_id)
@@ -154,7 +154,7 @@ def batch(batch_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/batches/<id:batch_id>/undo")
-@require(permissions.can_import_registrants)
+@require(can_import_registrants)
 def undo_confirm(batch_id: int) -> ResponseReturnValue:
     """What undoing the batch would do, or who stops it; the undo itself is a POST."""
     record = _batch_or_404(batch_id)
@@ -165,7 +165,7 @@ def undo_confirm(batch_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/batches/<id:batch_id>/undo")
-@require(permissions.can_import_registrants)
+@require(can_import_registrants)
 def undo(batch_id: int) -> ResponseReturnValue:
     """Undo the batch, all or nothing, or refuse naming the people later work depends on."""
     record = _batch_or_404(batch_id)

@@ -47,7 +47,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, SelectField
 
-from .. import permissions
+from ..access.roles import can_import_registrants
 from ..audit.operations import record_event
 from ..decorators import require
 from ..extensions import db, refresh_statistics
@@ -451,7 +451,7 @@ def dry_run(
 
 
 @bp.route("/", methods=["GET", "POST"])
-@require(permissions.can_import_registrants)
+@require(can_import_registrants)
 def index() -> ResponseReturnValue:
     """Upload an export; a valid upload answers with its dry run."""
     remove_expired()
@@ -481,7 +481,7 @@ def recognised_columns() -> list[tuple[str, str, str, bool]]:
 
 
 @bp.get("/sample.csv")
-@require(permissions.can_import_registrants)
+@require(can_import_registrants)
 def sample() -> ResponseReturnValue:
     """A sample export: three fictional people under the usual Japanese headers, as UTF-8
     with a BOM so that Excel opens it without garbling."""
@@ -581,7 +581,7 @@ def _replan(token: str) -> tuple[Upload, ImportPlan, ResponseReturnValue | None]
 
 
 @bp.post("/<token>/confirm")
-@require(permissions.can_import_registrants)
+@require(can_import_registrants)
 def confirm(token: str) -> ResponseReturnValue:
     """The confirmation step: the count of each change, before anything is written."""
     _upload, plan, refused = _replan(token)
@@ -612,7 +612,7 @@ def confirm(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/<token>/apply")
-@require(permissions.can_import_registrants)
+@require(can_import_registrants)
 def apply(token: str) -> ResponseReturnValue:
     """Write the confirmed upload, as re-planned now, as one import batch; all or nothing."""
     upload, plan, refused = _replan(token)
@@ -656,7 +656,7 @@ def apply(token: str) -> ResponseReturnValue:
 
 
 @bp.post("/<token>/report.csv")
-@require(permissions.can_import_registrants)
+@require(can_import_registrants)
 def report(token: str) -> ResponseReturnValue:
     """Every bad row as a CSV for Excel. Its reasons may quote cells: POST, never logged."""
     remove_expired()

@@ -2,8 +2,8 @@
 approximate district outlines. build.py draws it; views.py serves it as JSON too.
 
 People's points carry no personal data besides where someone lives:
-- staff and partners (permissions.map_identifies): [lat, lon, register number] of the people
-  permissions.map_registrants() admits; a click fetches the details through the access rule;
+- staff and partners (map_identifies): [lat, lon, register number] of the people
+  map_registrants() admits; a click fetches the details through the access rule;
 - planners: [lat, lon, need category, an ID made up for this map], the location rounded as
   the register's coarse location is (about 100 m), in a shuffled order.
 """
@@ -25,7 +25,9 @@ from sqlalchemy import func, select
 from geo.districts import approximate_districts
 from geo.towns import city_area
 
-from .. import permissions
+from ..access.projection import COARSE_DECIMALS
+from ..access.roles import map_identifies
+from ..access.rule import map_registrants
 from ..extensions import DbSession
 from ..hazards.names import (
     DEPTH_NAMES,
@@ -47,7 +49,6 @@ from ..models import (
     Shelter,
     ShelterAssignment,
 )
-from ..registrants.projection import COARSE_DECIMALS
 
 WGS84 = "EPSG:4326"
 #: Decimal places of an exact point (about 1 m).
@@ -135,10 +136,10 @@ class Points:
 
 def map_points(session: DbSession, user: Any) -> Points:
     """The points of the people this user's map may show, as the module docstring says."""
-    query = permissions.map_registrants(user).where(
+    query = map_registrants(user).where(
         Registrant.latitude.is_not(None), Registrant.longitude.is_not(None)
     )
-    if permissions.map_identifies(user):
+    if map_identifies(user):
         rows = _raw_rows(
             session,
             query.with_only_columns(

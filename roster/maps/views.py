@@ -17,7 +17,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import permissions
+from ..access.projection import project
+from ..access.roles import can_view_assignment, can_view_map, has_role, map_identifies
+from ..access.rule import map_registrants, visible_fields
 from ..audit.operations import record_event
 from ..decorators import require
 from ..disclosures import record_disclosure
@@ -30,9 +32,8 @@ from ..hazards.names import (
 )
 from ..hazards.operations import AREA_KIND, assignment_hazards
 from ..labels import label, need_label, reason_labels
-from ..models import HazardLayer, Registrant
+from ..models import HazardLayer, Registrant, Role
 from ..registrants.operations import fetch_visible
-from ..registrants.projection import project
 from .build import SHELTER_ATTRIBUTION, frame_csp, render_map, tiles_from_config
 from .data import (
     Points,
@@ -58,8 +59,8 @@ def _hazard() -> tuple[str, list[str]]:
 def _log_points(points: Points, hazard: str, what: str) -> None:
     """A map's people: partners' through record_disclosure (so a release's access report
     sees them); staff's and planners' as a count, the points holding no one's details."""
-    if permissions.has_role(current_user, permissions.Role.PARTNER) and len(points):
-        shown = permissions.map_registrants(current_user).where(
+    if has_role(current_user, Role.PARTNER) and len(points):
+        shown = map_registrants(current_user).where(
             Registrant.latitude.is_not(None), Registrant.longitude.is_not(None)
         )
         people = list(db.session.scalars(shown))
@@ -76,12 +77,12 @@ def _log_points(points: Points, hazard: str, what: str) -> None:
 
 
 @bp.get("/")
-@require(permissions.can_view_map)
+@require(can_view_map)
 def index() -> ResponseReturnValue:
     hazard, hazards = _hazard()
     layers = list(db.session.scalars(select(HazardLayer).order_by(HazardLayer.kind)))
     tiles = tiles_from_config(current_app.config.get("MAP_TILES", "gsi_pale"))
-    access_fields = permissions.visible_fields(current_user)
+    access_fields = visible_fields(current_user)
     return render_template(
         "maps/index.html",
         hazard=hazard,
@@ -92,7 +93,7 @@ def index() -> ResponseReturnValue:
         kind_names=LAYER_KIND_NAMES,
         shelter_kind_names=SHELTER_KIND_NAMES,
         legend=legend(),
-        identified=permissions.map_identifies(current_user),
+        identified=map_identifies(current_user),
         no_location=not {"latitude", "coarse_location"} & access_fields,
         tiles=tiles,
         attribution=SHELTER_ATTRIBUTION,
@@ -102,7 +103,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.get("/frame")
-@require(permissions.can_view_map)
+@require(can_view_map)
 def frame() -> ResponseReturnValue:
     """The folium document, with a policy that allows exactly its own inline scripts."""
     hazard, _hazards = _hazard()
@@ -115,7 +116,7 @@ def frame() -> ResponseReturnValue:
     rendered = render_map(
         points=points,
         shelters=shelter_collections(
-            db.session, hazard, with_load=permissions.can_view_assignment(current_user)
+            db.session, hazard, with_load=can_view_assignment(current_user)
         ),
         shelter_names=SHELTER_KIND_NAMES,
         overlays=hazard_overlays(db.session),
@@ -153,7 +154,7 @@ def frame_texts(points: Points) -> dict[str, str]:
 
 
 @bp.get("/points.json")
-@require(permissions.can_view_map)
+@require(can_view_map)
 def points_json() -> ResponseReturnValue:
     """The people's points the frame draws for this user, as JSON."""
     hazard, _hazards = _hazard()
@@ -171,17 +172,17 @@ def points_json() -> ResponseReturnValue:
 
 
 @bp.get("/people/<id:registrant_id>")
-@require(permissions.can_view_map)
+@require(can_view_map)
 def person(registrant_id: int) -> ResponseReturnValue:
     """One person's details for a map popup, if the access rule lets this user see them;
     the same 404 for anyone else as for a missing number. Logged as map.person."""
-    if not permissions.map_identifies(current_user):
+    if not map_identifies(current_user):
         return jsonify(error="not allowed"), 403
     registrant = fetch_visible(db.session, current_user, registrant_id)
     if registrant is None:
         db.session.commit()
         return jsonify(error="not found"), 404
-    view = project(registrant, permissions.visible_fields(current_user))
+    view = project(registrant, visible_fields(current_user))
     record_disclosure(db.session, current_user, "map.person", [registrant], object_id=registrant.id)
     db.session.commit()
     return jsonify(

@@ -78,7 +78,7 @@ class Agreement(Base):
     districts: Mapped[list[District]] = relationship(
         secondary=agreement_districts, order_by=District.code
     )
-    #: Field groups provided, from permissions.AGREEMENT_FIELDS, e.g. ["name", "address"].
+    #: Field groups provided, from roster.access.fields.AGREEMENT_FIELDS, e.g. ["name", "address"].
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: Whether individual evacuation plans are provided too (49-15).
     includes_plans: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -25,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from .. import permissions
+from ..access.fields import AGREEMENT_FIELDS
 from ..consent.forms import CheckboxesField
 from ..formtext import address, code, lines, listed, strip
 from ..labels import FIELD_GROUP_LABELS, choices
@@ -162,7 +162,7 @@ class AgreementForm(FlaskForm):
     def __init__(self, *args: object, district_choices: list[tuple[int, str]], **kwargs: object):
         super().__init__(*args, **kwargs)
         self.districts.choices = district_choices
-        self.fields.choices = [(g, field_group_label(g)) for g in permissions.AGREEMENT_FIELDS]
+        self.fields.choices = [(g, field_group_label(g)) for g in AGREEMENT_FIELDS]
 
     def validate_ends_on(self, field: Field) -> None:
         if self.starts_on.data and field.data and field.data < self.starts_on.data:

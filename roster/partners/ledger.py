@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
-from .. import permissions
+from ..access.rule import PartnerAccess, registrant_condition
 from ..audit.operations import record_event
 from ..disclosures import record_disclosure
 from ..extensions import DbSession
@@ -39,7 +39,7 @@ def next_copy_no(session: DbSession, agreement_id: int) -> int:
 def record_provision(
     session: DbSession,
     user: User,
-    access: permissions.PartnerAccess,
+    access: PartnerAccess,
     format: ProvisionFormat,
     registrants: Sequence[Registrant],
 ) -> Provision:
@@ -200,7 +200,7 @@ def people(session: DbSession, provision: Provision, user: User) -> list[tuple[i
     rows = session.execute(
         select(ProvisionItem.line, Registrant)
         .join(Registrant, Registrant.id == ProvisionItem.registrant_id)
-        .where(ProvisionItem.provision_id == provision.id, permissions.registrant_condition(user))
+        .where(ProvisionItem.provision_id == provision.id, registrant_condition(user))
         .order_by(ProvisionItem.line)
     ).all()
     return [(line, registrant) for line, registrant in rows]

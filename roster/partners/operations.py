@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from .. import permissions
+from ..access.fields import AGREEMENT_FIELDS
 from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..files import private_dir
@@ -223,9 +223,9 @@ SNAPSHOT_TERMS = (
 
 
 def ordered_fields(groups: Any) -> list[str]:
-    """Known field groups only, in the order of permissions.AGREEMENT_FIELDS."""
+    """Known field groups only, in the order of AGREEMENT_FIELDS."""
     chosen = set(groups or ())
-    return [g for g in permissions.AGREEMENT_FIELDS if g in chosen]
+    return [g for g in AGREEMENT_FIELDS if g in chosen]
 
 
 def snapshot(agreement: Agreement) -> dict[str, Any]:
@@ -624,7 +624,7 @@ def reminders(session: DbSession, today: date, days: int = REMINDER_DAYS) -> Rem
 def in_force_among(
     agreements: list[Agreement], organisation_id: int, today: date
 ) -> Agreement | None:
-    """As permissions.agreement_in_force, over agreements already loaded."""
+    """As agreement_in_force, over agreements already loaded."""
     candidates = [
         a for a in agreements if a.organisation_id == organisation_id and a.in_force(today)
     ]

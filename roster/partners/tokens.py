@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import permissions
+from ..access.rule import agreement_in_force
 from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..models import ApiToken, Organisation, Role, User
@@ -74,7 +74,7 @@ def issue_token(
         raise NotAPartnerError(user.id)
     if not user.is_active_account:
         raise NotAPartnerError(user.id)
-    agreement = permissions.agreement_in_force(session, organisation.id, today)
+    agreement = agreement_in_force(session, organisation.id, today)
     if agreement is None:
         raise NoAgreementError(organisation.id)
     raw = new_token()
@@ -146,7 +146,7 @@ def authenticate(session: DbSession, raw: str, today: date) -> tuple[User, ApiTo
         or user.organisation_id is None
     ):
         return None
-    in_force = permissions.agreement_in_force(session, user.organisation_id, today)
+    in_force = agreement_in_force(session, user.organisation_id, today)
     if in_force is None or in_force.id != token.agreement_id:
         return None
     return user, token

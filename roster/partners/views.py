@@ -31,7 +31,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import permissions
+from ..access.fields import DEFAULT_AGREEMENT_FIELDS
+from ..access.roles import can_manage_partners
+from ..access.rule import agreement_in_force, visible_districts
 from ..audit.operations import record_event
 from ..decorators import require
 from ..disclosures import record_disclosure
@@ -187,7 +189,7 @@ def district_name(code: str, names: dict[str, str]) -> str:
 
 
 def _district_choices() -> list[tuple[int, str]]:
-    return [(d.id, d.name) for d in permissions.visible_districts(db.session, current_user)]
+    return [(d.id, d.name) for d in visible_districts(db.session, current_user)]
 
 
 def _version_arg() -> int | None:
@@ -224,7 +226,7 @@ class OrganisationRow:
 
 
 @bp.get("/")
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def index() -> ResponseReturnValue:
     """Every partner organisation, its agreement in force and copies out; reminders on top."""
     today = local_today()
@@ -267,7 +269,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def new_organisation() -> ResponseReturnValue:
     """Add a partner organisation: name, category, contacts and the districts it serves."""
     form = OrganisationForm(district_choices=_district_choices())
@@ -286,7 +288,7 @@ def new_organisation() -> ResponseReturnValue:
 
 
 @bp.route("/<id:organisation_id>/edit", methods=["GET", "POST"])
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def edit_organisation(organisation_id: int) -> ResponseReturnValue:
     """Change an organisation's name, category, contacts or districts. A save built on an
     outdated page is refused with 409, changing nothing."""
@@ -329,7 +331,7 @@ def edit_organisation(organisation_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/<id:organisation_id>")
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def organisation(organisation_id: int) -> ResponseReturnValue:
     """An organisation: contacts, districts, users, agreements, ledger summary and tokens."""
     org = get_or_404(Organisation, organisation_id)
@@ -371,7 +373,7 @@ def _agreement_form(agreement: Agreement | None = None) -> AgreementForm:
 
 
 @bp.route("/<id:organisation_id>/agreements/new", methods=["GET", "POST"])
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def new_agreement(organisation_id: int) -> ResponseReturnValue:
     """Write a new agreement as a draft, starting from the organisation's districts and the
     usual fields (the legal items and a needs summary, no medical details)."""
@@ -382,7 +384,7 @@ def new_agreement(organisation_id: int) -> ResponseReturnValue:
         form.starts_on.data = today
         form.ends_on.data = _a_year_on(today)
         form.districts.data = [d.id for d in org.districts]
-        form.fields.data = list(permissions.DEFAULT_AGREEMENT_FIELDS)
+        form.fields.data = list(DEFAULT_AGREEMENT_FIELDS)
         form.duty_confidentiality.data = True
         form.duty_no_copies.data = True
         form.duty_return.data = True
@@ -397,7 +399,7 @@ def new_agreement(organisation_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/agreements/<id:agreement_id>/edit", methods=["GET", "POST"])
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def edit_agreement(agreement_id: int) -> ResponseReturnValue:
     """Change an agreement's terms. A save built on an outdated page is refused with 409."""
     agreement = get_or_404(Agreement, agreement_id)
@@ -507,14 +509,14 @@ def _render_agreement(
 
 
 @bp.get("/agreements/<id:agreement_id>")
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def agreement(agreement_id: int) -> ResponseReturnValue:
     """An agreement's terms, status, signed document, and the buttons that change its status."""
     return _render_agreement(get_or_404(Agreement, agreement_id))
 
 
 @bp.post("/agreements/<id:agreement_id>/status")
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def agreement_status(agreement_id: int) -> ResponseReturnValue:
     """Activate, suspend, resume or terminate; the partner's access follows on its next request."""
     agreement = get_or_404(Agreement, agreement_id)
@@ -553,7 +555,7 @@ def agreement_status(agreement_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/agreements/<id:agreement_id>/document")
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def upload_document(agreement_id: int) -> ResponseReturnValue:
     """Keep the signed agreement: a PDF, at most 20 MB, named by its SHA-256."""
     agreement = get_or_404(Agreement, agreement_id)
@@ -593,7 +595,7 @@ def upload_document(agreement_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/agreements/<id:agreement_id>/document.pdf")
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def download_document(agreement_id: int) -> ResponseReturnValue:
     """The signed agreement as a download named after the agreement's number only."""
     agreement = get_or_404(Agreement, agreement_id)
@@ -621,7 +623,7 @@ def download_document(agreement_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/agreements/<id:agreement_id>/versions")
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def versions(agreement_id: int) -> ResponseReturnValue:
     """Every version of the agreement: when, by whom, and which terms changed."""
     agreement = get_or_404(Agreement, agreement_id)
@@ -639,7 +641,7 @@ def versions(agreement_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/agreements/<id:agreement_id>/versions/<int:version>")
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def version(agreement_id: int, version: int) -> ResponseReturnValue:
     """The agreement as it stood at one version."""
     agreement = get_or_404(Agreement, agreement_id)
@@ -672,7 +674,7 @@ def version(agreement_id: int, version: int) -> ResponseReturnValue:
 
 
 @bp.get("/<id:organisation_id>/ledger")
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def ledger(organisation_id: int) -> ResponseReturnValue:
     """Every copy the organisation received, and whether it came back or was destroyed."""
     org = get_or_404(Organisation, organisation_id)
@@ -691,7 +693,7 @@ def ledger(organisation_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/provisions/<id:provision_id>")
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def provision(provision_id: int) -> ResponseReturnValue:
     """One copy: who made it, under which agreement, and the people on it (audited)."""
     copy = get_or_404(Provision, provision_id)
@@ -714,7 +716,7 @@ def provision(provision_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/provisions/<id:provision_id>/dispose", methods=["GET", "POST"])
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def dispose(provision_id: int) -> ResponseReturnValue:
     """Record that a copy was returned or destroyed: the date, how, and who confirmed it."""
     copy = get_or_404(Provision, provision_id)
@@ -766,14 +768,14 @@ def dispose(provision_id: int) -> ResponseReturnValue:
 
 
 @bp.route("/<id:organisation_id>/tokens/new", methods=["GET", "POST"])
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def new_token(organisation_id: int) -> ResponseReturnValue:
     """Issue an API token for a partner user. The token is shown once, on this answer only."""
     org = get_or_404(Organisation, organisation_id)
     today = local_today()
     users = token_users(db.session, org)
     form = TokenForm(user_choices=[(u.id, f"{u.display_name} ({u.username})") for u in users])
-    in_force = permissions.agreement_in_force(db.session, org.id, today)
+    in_force = agreement_in_force(db.session, org.id, today)
     refusal = None
     if form.validate_on_submit():
         user = db.session.get(User, form.user_id.data)
@@ -806,7 +808,7 @@ def new_token(organisation_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/tokens/<id:token_id>/revoke")
-@require(permissions.can_manage_partners)
+@require(can_manage_partners)
 def revoke(token_id: int) -> ResponseReturnValue:
     """Revoke a token: the partner system's next request is refused."""
     token = db.session.get(ApiToken, token_id)

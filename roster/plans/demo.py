@@ -26,7 +26,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..consent.rules import latest
+from ..access.consent import latest
 from ..demo.names import FAMILY_NAMES, FEMALE_MIDDLE, FEMALE_OLD, MALE_MIDDLE, MALE_OLD
 from ..models import (
     CONSENT_SCOPE_CATEGORIES,

@@ -23,8 +23,8 @@ from pyproj import Transformer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..access.consent import current_by_purpose
 from ..audit.operations import record_event
-from ..consent.operations import current_by_purpose
 from ..extensions import DbSession
 from ..models import (
     AuthorRole,

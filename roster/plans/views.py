@@ -1,6 +1,6 @@
 """Plan pages: a person's plan, its form, its versions, its one-page print, and staff's list.
 
-Every page goes through permissions.plan_visible (staff: always; a partner: only a plan
+Every page goes through plan_visible (staff: always; a partner: only a plan
 shared with them), answers a hidden plan with the same 404 as a missing one, and logs what
 it showed with record_disclosure. A partner's print is a copy in the provision ledger.
 """
@@ -29,7 +29,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import permissions
+from ..access.projection import project
+from ..access.roles import can_edit_plans, can_view_plans
+from ..access.rule import (
+    PartnerAccess,
+    partner_access,
+    plan_visible,
+    registrant_condition,
+    visible_fields,
+)
 from ..audit.operations import record_event
 from ..decorators import require
 from ..disclosures import record_disclosure
@@ -50,7 +58,6 @@ from ..models import (
 )
 from ..partners.ledger import record_provision
 from ..portal.notices import CopyMark
-from ..registrants.projection import project
 from ..registrants.queries import Page
 from ..shelters.labels import GROUP_LABELS, HAZARD_LABELS
 from ..web import arg_int
@@ -142,14 +149,14 @@ def plan_link(registrant_id: int) -> str | None:
     """The plan page's URL for the registrant page's link, or None when there is nothing the
     user may open: staff always (to see or make the plan), a partner only for a plan
     shared with them."""
-    if not permissions.can_view_plans(current_user):
+    if not can_view_plans(current_user):
         return None
-    if permissions.can_edit_plans(current_user):
+    if can_edit_plans(current_user):
         return url_for("plans.detail", registrant_id=registrant_id)
     registrant = db.session.get(Registrant, registrant_id)
     if registrant is None or plan_of(db.session, registrant_id) is None:
         return None
-    if not permissions.plan_visible(db.session, current_user, registrant):
+    if not plan_visible(db.session, current_user, registrant):
         return None
     return url_for("plans.detail", registrant_id=registrant_id)
 
@@ -173,11 +180,11 @@ def visible_plan(registrant_id: int) -> tuple[Registrant, Plan | None]:
     """
     registrant = db.session.get(Registrant, registrant_id)
     plan = plan_of(db.session, registrant_id) if registrant is not None else None
-    staff = permissions.can_edit_plans(current_user)
+    staff = can_edit_plans(current_user)
     if (
         registrant is None
         or (not staff and plan is None)
-        or not permissions.plan_visible(db.session, current_user, registrant)
+        or not plan_visible(db.session, current_user, registrant)
     ):
         record_event(
             db.session,
@@ -226,14 +233,14 @@ class PlanLine:
 
 
 @bp.get("/")
-@require(permissions.can_edit_plans)
+@require(can_edit_plans)
 def index() -> ResponseReturnValue:
     """Every plan, by review date, filtered by effective status and district."""
     today = local_today()
     status_arg = request.args.get("status", "")
     status = PlanStatus(status_arg) if status_arg in PlanStatus._value2member_map_ else None
     district_id = arg_int("district")
-    where: list[Any] = [permissions.registrant_condition(current_user)]
+    where: list[Any] = [registrant_condition(current_user)]
     if status is not None:
         where.append(status_condition(status, today))
     if district_id is not None:
@@ -301,13 +308,13 @@ def index() -> ResponseReturnValue:
 
 
 @bp.get("/<id:registrant_id>")
-@require(permissions.can_view_plans)
+@require(can_view_plans)
 def detail(registrant_id: int) -> ResponseReturnValue:
     """The plan as it stands: its terms, status, consents, warnings and review flags; for
     staff without a plan yet, how to make one."""
     registrant, plan = visible_plan(registrant_id)
-    staff = permissions.can_edit_plans(current_user)
-    fields = permissions.visible_fields(current_user)
+    staff = can_edit_plans(current_user)
+    fields = visible_fields(current_user)
     consents = plan_consents(db.session, registrant.id) if staff else {}
     facts = _facts(registrant, plan)
     _disclose("plan.view", registrant, plan=plan.id if plan else None)
@@ -354,7 +361,7 @@ def _shelter_choices(
 
 
 @bp.route("/<id:registrant_id>/edit", methods=["GET", "POST"])
-@require(permissions.can_edit_plans)
+@require(can_edit_plans)
 def edit(registrant_id: int) -> ResponseReturnValue:
     """Make or change the plan. A save built on an outdated page is refused with 409, and
     nothing changes; a plan is made only with the person's plan-making consent."""
@@ -435,7 +442,7 @@ def _form_page(
 
 
 @bp.get("/<id:registrant_id>/versions")
-@require(permissions.can_edit_plans)
+@require(can_edit_plans)
 def versions(registrant_id: int) -> ResponseReturnValue:
     """Every saved version of the plan: when, by whom, and which terms changed."""
     registrant, plan = visible_plan(registrant_id)
@@ -448,7 +455,7 @@ def versions(registrant_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/<id:registrant_id>/versions/<int:version>")
-@require(permissions.can_edit_plans)
+@require(can_edit_plans)
 def version(registrant_id: int, version: int) -> ResponseReturnValue:
     """The plan as it stood at one version."""
     registrant, plan = visible_plan(registrant_id)
@@ -486,7 +493,7 @@ def _print_lang() -> str:
     return lang if lang in locales else str(locales[0])
 
 
-def latest_plan_copy(registrant_id: int, access: permissions.PartnerAccess) -> Provision | None:
+def latest_plan_copy(registrant_id: int, access: PartnerAccess) -> Provision | None:
     """The user's latest printed copy of this person's plan under the agreement in force,
     not yet returned or destroyed."""
     return db.session.scalar(
@@ -505,7 +512,7 @@ def latest_plan_copy(registrant_id: int, access: permissions.PartnerAccess) -> P
 
 
 @bp.route("/<id:registrant_id>/print", methods=["GET", "POST"])
-@require(permissions.can_view_plans)
+@require(can_view_plans)
 def print_plan(registrant_id: int) -> ResponseReturnValue:
     """The plan on one A4 page, in Japanese (?lang=en for English).
 
@@ -517,9 +524,9 @@ def print_plan(registrant_id: int) -> ResponseReturnValue:
     if plan is None:
         abort(404)
     lang = _print_lang()
-    staff = permissions.can_edit_plans(current_user)
+    staff = can_edit_plans(current_user)
     target = url_for("plans.print_plan", registrant_id=registrant.id, lang=lang)
-    access = None if staff else permissions.partner_access(current_user, db.session)
+    access = None if staff else partner_access(current_user, db.session)
     if not staff and access is None:
         abort(404)
     if request.method == "POST":
@@ -547,7 +554,7 @@ def print_plan(registrant_id: int) -> ResponseReturnValue:
     else:
         _disclose("plan.print", registrant, plan=plan.id, lang=lang)
     db.session.commit()
-    fields = permissions.visible_fields(current_user)
+    fields = visible_fields(current_user)
     facts = _facts(registrant, plan)
     r = project(registrant, fields)
     with force_locale(lang):

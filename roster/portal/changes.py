@@ -15,8 +15,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from .. import permissions
-from ..consent.rules import sharing_allows
+from ..access.consent import sharing_allows
+from ..access.rule import PartnerAccess, visible_registrants
 from ..extensions import DbSession
 from ..models import ConsentState, Provision, Registrant, RegistrantStatus
 from .queries import list_order, visible_among
@@ -72,7 +72,7 @@ class Changes:
 
 
 def removal_reasons(
-    session: DbSession, access: permissions.PartnerAccess, ids: list[int]
+    session: DbSession, access: PartnerAccess, ids: list[int]
 ) -> dict[int, RemovalReason]:
     """Why each of `ids` left the list.
 
@@ -107,13 +107,13 @@ def removal_reasons(
 
 
 def changes_since(
-    session: DbSession, user: Any, access: permissions.PartnerAccess, copy: Provision
+    session: DbSession, user: Any, access: PartnerAccess, copy: Provision
 ) -> Changes:
     """Compare the copy with the people the rule admits now."""
     on_copy = {item.registrant_id: item.line for item in copy.items}
     now_ids = list(
         session.scalars(
-            permissions.visible_registrants(user)
+            visible_registrants(user)
             .with_only_columns(Registrant.id)
             .order_by(*list_order(user))
         )

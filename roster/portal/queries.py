@@ -1,4 +1,4 @@
-"""The portal's reads. People always come through permissions.visible_registrants, so the
+"""The portal's reads. People always come through visible_registrants, so the
 access rule (agreement in force, district, status, consent, release) decides who is in a
 list, a copy or a change report; copies in the ledger are read only as the user's own."""
 
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import permissions
+from ..access.rule import visible_fields, visible_registrants
 from ..extensions import DbSession
 from ..models import Provision, ProvisionFormat, Registrant
 
@@ -18,7 +18,7 @@ from ..models import Provision, ProvisionFormat, Registrant
 def list_order(user: Any) -> tuple[Any, ...]:
     """District, then reading; the reading only when the user may see it, so the order of a
     list never hints at a field the agreement leaves out."""
-    if "name_kana" in permissions.visible_fields(user):
+    if "name_kana" in visible_fields(user):
         return (Registrant.district_id, Registrant.kana_key, Registrant.id)
     return (Registrant.district_id, Registrant.id)
 
@@ -26,7 +26,7 @@ def list_order(user: Any) -> tuple[Any, ...]:
 def portal_people(session: DbSession, user: Any) -> list[Registrant]:
     """Everyone the partner user may see now, in the order of the paper list."""
     query = (
-        permissions.visible_registrants(user)
+        visible_registrants(user)
         .order_by(*list_order(user))
         .options(selectinload(Registrant.emergency_contacts))
     )
@@ -39,7 +39,7 @@ def visible_among(session: DbSession, user: Any, ids: Iterable[int]) -> dict[int
     if not wanted:
         return {}
     query = (
-        permissions.visible_registrants(user)
+        visible_registrants(user)
         .where(Registrant.id.in_(wanted))
         .options(selectinload(Registrant.emergency_contacts))
     )

@@ -1,6 +1,6 @@
 """The partner portal: the partner's list, its printed copies and exports, and what changed.
 
-Every person shown comes through permissions (partner_access, visible_registrants,
+Every person shown comes through roster.access (partner_access, visible_registrants,
 visible_fields); every print and export is made by the ledger's record_provision.
 """
 
@@ -24,13 +24,14 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import permissions
+from ..access.projection import project
+from ..access.roles import can_use_portal
+from ..access.rule import partner_access, visible_districts, visible_fields
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..models import Provision, ProvisionFormat, Registrant
 from ..partners.ledger import record_provision
-from ..registrants.projection import project
 from ..registrants.queries import NEEDS, RegisterFilter, register_page
 from ..web import arg_int, municipality
 from .changes import changes_since
@@ -57,10 +58,10 @@ def _no_agreement(status: int = 200) -> ResponseReturnValue:
 
 
 @bp.get("/")
-@require(permissions.can_use_portal)
+@require(can_use_portal)
 def home() -> ResponseReturnValue:
     """The partner's home: the agreement in force and the people it lets them see."""
-    access = permissions.partner_access(current_user)
+    access = partner_access(current_user)
     if access is None:
         return _no_agreement()
     flt = RegisterFilter(
@@ -75,7 +76,7 @@ def home() -> ResponseReturnValue:
         arg_int("page", 1),
         current_app.config["PAGE_SIZE"],
     )
-    fields = permissions.visible_fields(current_user)
+    fields = visible_fields(current_user)
     rows = [project(r, fields) for r in page.rows]
     record_disclosure(
         db.session,
@@ -100,7 +101,7 @@ def home() -> ResponseReturnValue:
         page=page,
         flt=flt,
         fields=fields,
-        districts=permissions.visible_districts(db.session, current_user),
+        districts=visible_districts(db.session, current_user),
         needs=[n for n, (f, _c) in NEEDS.items() if f in fields],
         args=request.args,
     )
@@ -109,7 +110,7 @@ def home() -> ResponseReturnValue:
 def _copy_of_everyone(fmt: ProvisionFormat) -> tuple[Provision, list[Registrant]]:
     """Record a copy of the whole list in the ledger. Without an agreement, or with no one
     to copy, the request ends here and nothing is recorded."""
-    access = permissions.partner_access(current_user)
+    access = partner_access(current_user)
     if access is None:
         abort(make_response(_no_agreement(403)))
     people = portal_people(db.session, current_user)
@@ -120,7 +121,7 @@ def _copy_of_everyone(fmt: ProvisionFormat) -> tuple[Provision, list[Registrant]
 
 
 @bp.post("/print")
-@require(permissions.can_use_portal)
+@require(can_use_portal)
 def print_list() -> ResponseReturnValue:
     """Make a numbered printed copy of the whole list, then show it for printing."""
     provision, _people = _copy_of_everyone(ProvisionFormat.PRINT)
@@ -129,18 +130,18 @@ def print_list() -> ResponseReturnValue:
 
 
 @bp.get("/prints/<id:provision_id>")
-@require(permissions.can_use_portal)
+@require(can_use_portal)
 def printed(provision_id: int) -> ResponseReturnValue:
     """A printed copy, watermarked on every page: its people still admitted by the rule, with
     the agreement's fields, while the agreement it was made under is in force."""
     copy = own_print(db.session, current_user, provision_id)
     if copy is None:
         abort(404)
-    access = permissions.partner_access(current_user)
+    access = partner_access(current_user)
     if access is None or access.agreement.id != copy.agreement_id or not copy.outstanding:
         gone = "disposed" if access is not None and not copy.outstanding else "agreement"
         return render_template("portal/gone.html", copy=copy, gone=gone, office=_office()), 410
-    fields = permissions.visible_fields(current_user)
+    fields = visible_fields(current_user)
     found = visible_among(db.session, current_user, [i.registrant_id for i in copy.items])
     shown = [i for i in copy.items if i.registrant_id in found]
     record_disclosure(
@@ -169,7 +170,7 @@ def _export(fmt: ProvisionFormat) -> ResponseReturnValue:
     # The copy is in the ledger and the trail: commit before building the file, so the
     # audit head is not held while a large spreadsheet is written.
     db.session.commit()
-    fields = permissions.visible_fields(current_user)
+    fields = visible_fields(current_user)
     columns = columns_for(fields)
     lines = [(n, project(r, fields)) for n, r in enumerate(people, start=1)]
     mark = CopyMark.of(provision)
@@ -186,31 +187,31 @@ def _export(fmt: ProvisionFormat) -> ResponseReturnValue:
 
 
 @bp.post("/export.csv")
-@require(permissions.can_use_portal)
+@require(can_use_portal)
 def export_csv() -> ResponseReturnValue:
     """The whole list as CSV (UTF-8 with BOM), a numbered copy in the ledger."""
     return _export(ProvisionFormat.CSV)
 
 
 @bp.post("/export.xlsx")
-@require(permissions.can_use_portal)
+@require(can_use_portal)
 def export_xlsx() -> ResponseReturnValue:
     """The whole list as an Excel workbook, a numbered copy in the ledger."""
     return _export(ProvisionFormat.XLSX)
 
 
 @bp.get("/changes")
-@require(permissions.can_use_portal)
+@require(can_use_portal)
 def changes() -> ResponseReturnValue:
     """Who to add to the user's last copy, and which of its lines to strike out, and why."""
-    access = permissions.partner_access(current_user)
+    access = partner_access(current_user)
     if access is None:
         return _no_agreement()
     copy = latest_copy(db.session, current_user, access.agreement.id)
     if copy is None:
         return render_template("portal/changes.html", result=None, added=[], fields=frozenset())
     result = changes_since(db.session, current_user, access, copy)
-    fields = permissions.visible_fields(current_user)
+    fields = visible_fields(current_user)
     record_disclosure(
         db.session,
         current_user,

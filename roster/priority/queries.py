@@ -231,7 +231,7 @@ def queue_query(
     visible: ColumnElement[bool] | None = None,
 ) -> Select[int, int, int, PlanStatus, int]:
     """The queue's people and their scores, filtered, as a subquery-ready select; `visible`
-    is the viewer's access rule (permissions.registrant_condition)."""
+    is the viewer's access rule (roster.access.rule.registrant_condition)."""
     query = scored(session, weights).where(in_queue())
     if visible is not None:
         query = query.where(visible)

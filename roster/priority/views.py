@@ -15,7 +15,8 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from .. import permissions
+from ..access.roles import can_edit_plans
+from ..access.rule import registrant_condition
 from ..dashboard import charts
 from ..decorators import require
 from ..disclosures import record_disclosure
@@ -121,7 +122,7 @@ def _render_queue(
         flt,
         page_no,
         current_app.config["PAGE_SIZE"],
-        visible=permissions.registrant_condition(current_user),
+        visible=registrant_condition(current_user),
     )
     record_disclosure(
         db.session,
@@ -155,7 +156,7 @@ def _render_queue(
 
 
 @bp.get("/")
-@require(permissions.can_edit_plans)
+@require(can_edit_plans)
 def queue() -> ResponseReturnValue:
     """People without a current plan, highest priority first, with the reasons."""
     form = AssignForm(staff=active_staff(db.session))
@@ -172,7 +173,7 @@ def _back(flt: QueueFilter) -> ResponseReturnValue:
 
 
 @bp.post("/assign")
-@require(permissions.can_edit_plans)
+@require(can_edit_plans)
 def assign_selected() -> ResponseReturnValue:
     """Give the ticked people's plans to a staff member or a named care manager."""
     flt = _filter(request.form)
@@ -198,7 +199,7 @@ def assign_selected() -> ResponseReturnValue:
 
 
 @bp.post("/unassign")
-@require(permissions.can_edit_plans)
+@require(can_edit_plans)
 def unassign_selected() -> ResponseReturnValue:
     """Take the assignment back from the ticked people."""
     flt = _filter(request.form)
@@ -268,7 +269,7 @@ def _total(rows: list[Coverage]) -> Coverage:
 
 
 @bp.get("/coverage")
-@require(permissions.can_edit_plans)
+@require(can_edit_plans)
 def coverage() -> ResponseReturnValue:
     """Plans per district and per priority band: everyone active, and how far their plans are."""
     by_district = coverage_by_district(db.session)

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from .. import permissions
+from ..access.rule import can_view_registrant
 from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..geocoding.operations import locate_registrant, set_location
@@ -129,7 +129,7 @@ def fetch_visible(session: DbSession, user: User, registrant_id: int) -> Registr
     A refusal is audited: someone asked for a person they may not see (or who does not
     exist), which is worth knowing after a leak.
     """
-    if permissions.can_view_registrant(session, user, registrant_id):
+    if can_view_registrant(session, user, registrant_id):
         return session.get(Registrant, registrant_id)
     record_event(
         session, "registrant.denied", actor=user, object_type="registrant", object_id=registrant_id

@@ -14,6 +14,8 @@ from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, func, select, union_all
 from sqlalchemy.orm import selectinload
 
+from ..access.roles import can_see_all_statuses
+from ..access.rule import registrant_condition, visible_fields
 from ..dashboard.queries import reverify_due_condition
 from ..extensions import DbSession
 from ..i18n import local_today
@@ -27,7 +29,6 @@ from ..models import (
     RegistrantStatus,
 )
 from ..numbers import bounded_int
-from ..permissions import can_see_all_statuses, registrant_condition, visible_fields
 from ..text import address_key, next_prefix, search_key
 
 T = TypeVar("T")

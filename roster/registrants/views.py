@@ -19,8 +19,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from .. import permissions
-from ..consent.operations import current_by_purpose, history
+from ..access.consent import current_by_purpose
+from ..access.projection import project
+from ..access.roles import (
+    can_edit_registrants,
+    can_use_portal,
+    can_view_consent_history,
+    can_view_register,
+)
+from ..access.rule import visible_districts, visible_fields
+from ..consent.operations import history
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
@@ -44,7 +52,6 @@ from .operations import (
     fetch_visible,
     update_registrant,
 )
-from .projection import project
 from .queries import NEEDS, RegisterFilter, register_page, sort_options
 from .searches import recall_search, remember_search
 
@@ -56,7 +63,7 @@ def home() -> ResponseReturnValue:
     """Send each role to where its work starts."""
     if current_user.role is Role.ADMIN:
         return redirect(url_for("admin.users"))
-    if permissions.can_use_portal(current_user):
+    if can_use_portal(current_user):
         return redirect(url_for("portal.home"))
     return redirect(url_for("registrants.index"))
 
@@ -81,7 +88,7 @@ def _filter_from_request() -> RegisterFilter:
 
 
 @bp.route("/registrants/", methods=["GET", "POST"])
-@require(permissions.can_view_register)
+@require(can_view_register)
 def index() -> ResponseReturnValue:
     """The register list: filter, search, sort and page through the people one may see."""
     if request.method == "POST":
@@ -103,7 +110,7 @@ def index() -> ResponseReturnValue:
         arg_int("page", 1),
         current_app.config["PAGE_SIZE"],
     )
-    fields = permissions.visible_fields(current_user)
+    fields = visible_fields(current_user)
     rows = [project(r, fields) for r in page.rows]
     record_disclosure(
         db.session,
@@ -119,7 +126,7 @@ def index() -> ResponseReturnValue:
         page=page,
         flt=flt,
         fields=fields,
-        districts=permissions.visible_districts(db.session, current_user),
+        districts=visible_districts(db.session, current_user),
         needs=[n for n, (f, _c) in NEEDS.items() if f in fields],
         sorts=sort_options(current_user),
         consent_states=list(ConsentState),
@@ -152,14 +159,14 @@ def visible_or_404(registrant_id: int, page: str | None = None) -> Registrant:
 
 
 @bp.get("/registrants/<id:registrant_id>")
-@require(permissions.can_view_register)
+@require(can_view_register)
 def detail(registrant_id: int) -> ResponseReturnValue:
     """One person's page, with the fields this user may see and, for staff, the consent history."""
     registrant = visible_or_404(registrant_id, page="detail")
-    fields = permissions.visible_fields(current_user)
+    fields = visible_fields(current_user)
     records = (
         history(db.session, registrant)
-        if permissions.can_view_consent_history(current_user)
+        if can_view_consent_history(current_user)
         else []
     )
     return render_template(
@@ -175,12 +182,12 @@ def detail(registrant_id: int) -> ResponseReturnValue:
 
 
 def _form(obj: Any = None) -> RegistrantForm:
-    choices = [(d.id, d.name) for d in permissions.visible_districts(db.session, current_user)]
+    choices = [(d.id, d.name) for d in visible_districts(db.session, current_user)]
     return RegistrantForm(obj=obj, district_choices=choices)
 
 
 @bp.route("/registrants/new", methods=["GET", "POST"])
-@require(permissions.can_edit_registrants)
+@require(can_edit_registrants)
 def create() -> ResponseReturnValue:
     """Add a person (手上げ, a recommendation, or by hand from the source systems)."""
     form = _form()
@@ -204,7 +211,7 @@ def create() -> ResponseReturnValue:
 
 
 @bp.route("/registrants/<id:registrant_id>/edit", methods=["GET", "POST"])
-@require(permissions.can_edit_registrants)
+@require(can_edit_registrants)
 def edit(registrant_id: int) -> ResponseReturnValue:
     """Edit a person. A save built on an outdated page is refused with 409, changing nothing."""
     registrant = visible_or_404(registrant_id, page="edit")

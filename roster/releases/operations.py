@@ -1,6 +1,6 @@
 """Declaring, renewing and ending a disaster-time release (49-11(3)), each audited.
 
-Access follows at once: permissions.partner_access reads the running releases on every
+Access follows at once: roster.access.rule.partner_access reads the running releases on every
 request, so nothing here has to tell anyone.
 """
 

@@ -117,7 +117,7 @@ def summary(session: DbSession, release_id: int) -> list[UserSummary]:
 
 def _access_query(release_id: int, visible: Any) -> Any:
     """The accesses with their people; `visible` is the viewer's access rule
-    (permissions.registrant_condition)."""
+    (roster.access.rule.registrant_condition)."""
     return (
         select(ReleaseAccess, Registrant)
         .join(Registrant, Registrant.id == ReleaseAccess.registrant_id)

@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from .. import permissions
+from ..access.roles import can_declare_release, can_view_releases, has_role
+from ..access.rule import partner_access, registrant_condition, running_releases
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
@@ -51,7 +52,7 @@ def _max_days() -> int:
 
 
 @bp.get("/")
-@require(permissions.can_view_releases)
+@require(can_view_releases)
 def index() -> ResponseReturnValue:
     """Running releases first, then those scheduled, then past ones."""
     now = utcnow()
@@ -78,7 +79,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require(permissions.can_declare_release)
+@require(can_declare_release)
 def new() -> ResponseReturnValue:
     """Declare a release: the disaster, the districts, the time it runs and its legal basis."""
     now = utcnow()
@@ -144,7 +145,7 @@ def _detail(
         release.id,
         page_no,
         current_app.config["PAGE_SIZE"],
-        permissions.registrant_condition(current_user),
+        registrant_condition(current_user),
     )
     record_disclosure(
         db.session,
@@ -154,7 +155,7 @@ def _detail(
         detail={"release": release.id, "page": accesses.page},
     )
     db.session.commit()
-    may_change = permissions.can_declare_release(current_user) and current is not ReleaseState.ENDED
+    may_change = can_declare_release(current_user) and current is not ReleaseState.ENDED
     if may_change and renew_form is None:
         renew_form = _renew_form(release, now, formdata=None)
     return render_template(
@@ -172,13 +173,13 @@ def _detail(
 
 
 @bp.get("/<id:release_id>")
-@require(permissions.can_view_releases)
+@require(can_view_releases)
 def detail(release_id: int) -> ResponseReturnValue:
     return _detail(get_or_404(DisasterRelease, release_id))
 
 
 @bp.post("/<id:release_id>/renew")
-@require(permissions.can_declare_release)
+@require(can_declare_release)
 def renew(release_id: int) -> ResponseReturnValue:
     """Push the end time back, at most release.max_days from now."""
     release = get_or_404(DisasterRelease, release_id)
@@ -202,7 +203,7 @@ def renew(release_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/<id:release_id>/end")
-@require(permissions.can_declare_release)
+@require(can_declare_release)
 def end(release_id: int) -> ResponseReturnValue:
     """End the release now: partners see only people whose consent admits them again."""
     release = get_or_404(DisasterRelease, release_id)
@@ -216,12 +217,12 @@ def end(release_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/<id:release_id>/report.csv")
-@require(permissions.can_view_releases)
+@require(can_view_releases)
 def report_csv(release_id: int) -> ResponseReturnValue:
     """Every access under the release as CSV, with names: staff only, and audited."""
     release = get_or_404(DisasterRelease, release_id)
     rows = report.all_accesses(
-        db.session, release.id, permissions.registrant_condition(current_user)
+        db.session, release.id, registrant_condition(current_user)
     )
     body = report.report_csv(rows)
     record_disclosure(
@@ -253,15 +254,15 @@ def _banner() -> dict[str, Any] | None:
     if "release_banner" in g:
         return g.release_banner  # type: ignore[no-any-return]
     banner: dict[str, Any] | None = None
-    if permissions.has_role(current_user, Role.PARTNER):
-        access = permissions.partner_access(current_user, db.session)
+    if has_role(current_user, Role.PARTNER):
+        access = partner_access(current_user, db.session)
         if access is not None and access.under_release:
             # partner_access has just loaded these releases: the identity map answers.
             ids = sorted(set(access.released.values()))
             found = [db.session.get(DisasterRelease, i) for i in ids]
             banner = {"partner": True, "releases": [r for r in found if r is not None]}
-    elif permissions.can_view_releases(current_user):
-        running = permissions.running_releases(db.session)
+    elif can_view_releases(current_user):
+        running = running_releases(db.session)
         if running:
             banner = {"partner": False, "releases": running}
     g.release_banner = banner
@@ -273,6 +274,6 @@ def release_banner_context() -> dict[str, Callable[[], dict[str, Any] | None]]:
     """Offer the banner to signed-in partners and staff; nobody else gets a query."""
     if not getattr(current_user, "is_authenticated", False):
         return {}
-    if not permissions.has_role(current_user, Role.PARTNER, Role.STAFF):
+    if not has_role(current_user, Role.PARTNER, Role.STAFF):
         return {}
     return {"release_banner": _banner}

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 
+from ..access.rule import registrant_condition
 from ..audit.operations import record_event
 from ..consent.catalog import current_form, parse_reference_code, reference_code
 from ..consent.operations import ConsentAnswer, record_consent
@@ -26,7 +27,6 @@ from ..models import (
     RoundMember,
     User,
 )
-from ..permissions import registrant_condition
 
 
 def awaiting_reply() -> Select[int]:
@@ -220,7 +220,7 @@ def presume_consent(
 ) -> int:
     """Record 推定同意 for each silent member, dated today, citing the notice and the basis.
 
-    An explicit refusal or withdrawal in the history still wins (consent.rules.STRENGTH).
+    An explicit refusal or withdrawal in the history still wins (roster.access.consent.STRENGTH).
     """
     for member in members:
         mailing = member.round

@@ -19,7 +19,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from .. import permissions
+from ..access.roles import can_run_rounds
+from ..access.rule import visible_districts, visible_registrants
 from ..audit.operations import record_event
 from ..consent.catalog import load_forms, reference_key
 from ..decorators import require
@@ -50,7 +51,7 @@ def _key() -> bytes:
 
 
 @bp.get("/")
-@require(permissions.can_run_rounds)
+@require(can_run_rounds)
 def index() -> ResponseReturnValue:
     """Every round with how many forms went out and came back."""
     rows = db.session.execute(
@@ -63,10 +64,10 @@ def index() -> ResponseReturnValue:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require(permissions.can_run_rounds)
+@require(can_run_rounds)
 def new() -> ResponseReturnValue:
     """Choose whom to send forms to, then create the round with a code per person."""
-    districts = permissions.visible_districts(db.session, current_user)
+    districts = visible_districts(db.session, current_user)
     form = NewRoundForm(district_choices=[(d.id, d.name) for d in districts])
     if form.validate_on_submit():
         limit = current_app.config["ROUND_MAX_MEMBERS"]
@@ -100,7 +101,7 @@ def new() -> ResponseReturnValue:
 
 
 @bp.get("/<id:round_id>")
-@require(permissions.can_run_rounds)
+@require(can_run_rounds)
 def detail(round_id: int) -> ResponseReturnValue:
     """A round: who is in it, who replied, and what can be done next."""
     mailing = get_or_404(MailingRound, round_id)
@@ -127,7 +128,7 @@ def detail(round_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/<id:round_id>/print")
-@require(permissions.can_run_rounds)
+@require(can_run_rounds)
 def print_round(round_id: int) -> ResponseReturnValue:
     """Every form of the round, one A4 page each, ready for window envelopes. Audited as an
     export: the pages carry the people's details."""
@@ -153,7 +154,7 @@ def _visible_members(mailing: MailingRound) -> list[RoundMember]:
     """The round's members the user may see, through the access rule like every other page."""
     visible = set(
         db.session.scalars(
-            permissions.visible_registrants(current_user)
+            visible_registrants(current_user)
             .with_only_columns(Registrant.id)
             .where(Registrant.id.in_([m.registrant_id for m in mailing.members]))
         )
@@ -182,7 +183,7 @@ def _office() -> dict[str, Any]:
 
 
 @bp.post("/<id:round_id>/sent")
-@require(permissions.can_run_rounds)
+@require(can_run_rounds)
 def sent(round_id: int) -> ResponseReturnValue:
     """Record the day the forms went into the post. Once recorded it stays: a second save,
     from a page opened before the first, is refused with 409."""
@@ -200,7 +201,7 @@ def sent(round_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/<id:round_id>/reminder")
-@require(permissions.can_run_rounds)
+@require(can_run_rounds)
 def reminder(round_id: int) -> ResponseReturnValue:
     """A new round for everyone who has not replied, once enough days have passed."""
     mailing = get_or_404(MailingRound, round_id)
@@ -214,7 +215,7 @@ def reminder(round_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/<id:round_id>/presume")
-@require(permissions.can_run_rounds)
+@require(can_run_rounds)
 def presume(round_id: int) -> ResponseReturnValue:
     """Under the presumed_after_no_reply ordinance, record 推定同意 for those who stayed silent."""
     mailing = get_or_404(MailingRound, round_id)
@@ -237,11 +238,11 @@ def _presumable(mailing: MailingRound) -> list[RoundMember]:
 
 
 @bp.get("/visits")
-@require(permissions.can_run_rounds)
+@require(can_run_rounds)
 def visits() -> ResponseReturnValue:
     """A printable visit list per district for 民生委員: people not asked yet or due for
     review, with space to note each visit. Audited as an export."""
-    districts = permissions.visible_districts(db.session, current_user)
+    districts = visible_districts(db.session, current_user)
     chosen = arg_int("district")
     if chosen is None:
         return render_template("rounds/visits_choose.html", districts=districts)
@@ -266,7 +267,7 @@ def visits() -> ResponseReturnValue:
 
 
 @bp.route("/reply", methods=["GET", "POST"])
-@require(permissions.can_run_rounds)
+@require(can_run_rounds)
 def reply() -> ResponseReturnValue:
     """Record returned forms one after another: code, answer, ticks, Enter."""
     form = ReplyForm()

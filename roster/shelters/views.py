@@ -38,7 +38,7 @@ from geo.shelters import (
     read_shelter_files,
 )
 
-from .. import permissions
+from ..access.roles import can_edit_shelters, can_view_shelters
 from ..decorators import require
 from ..extensions import db
 from ..formtext import validate_edit
@@ -122,7 +122,7 @@ def yes_no(value: bool | None) -> str:
 
 
 @bp.get("/shelters/")
-@require(permissions.can_view_shelters)
+@require(can_view_shelters)
 def index() -> ResponseReturnValue:
     """The registry: kinds, suitability, capacity and welfare details, filtered and sorted."""
     flt = ShelterFilter.from_args(request.args)
@@ -137,19 +137,19 @@ def index() -> ResponseReturnValue:
         args=request.args,
         gsi_listed=any(is_gsi(s.source) for s in page.rows),
         no_groups=welfare_without_groups(db.session)
-        if permissions.can_edit_shelters(current_user)
+        if can_edit_shelters(current_user)
         else [],
     )
 
 
 @bp.get("/shelters/<id:shelter_id>")
-@require(permissions.can_view_shelters)
+@require(can_view_shelters)
 def detail(shelter_id: int) -> ResponseReturnValue:
     return render_template("shelters/detail.html", shelter=get_or_404(Shelter, shelter_id))
 
 
 @bp.route("/shelters/new", methods=["GET", "POST"])
-@require(permissions.can_edit_shelters)
+@require(can_edit_shelters)
 def create() -> ResponseReturnValue:
     """Add a place by hand (one the imported lists do not have)."""
     form = ShelterForm()
@@ -172,7 +172,7 @@ def create() -> ResponseReturnValue:
 
 
 @bp.route("/shelters/<id:shelter_id>/edit", methods=["GET", "POST"])
-@require(permissions.can_edit_shelters)
+@require(can_edit_shelters)
 def edit(shelter_id: int) -> ResponseReturnValue:
     """Edit every field of a place. A save built on an outdated page is refused with 409."""
     shelter = get_or_404(Shelter, shelter_id)
@@ -409,7 +409,7 @@ def _preview(
 
 
 @bp.route("/shelters/import", methods=["GET", "POST"])
-@require(permissions.can_edit_shelters)
+@require(can_edit_shelters)
 def import_upload() -> ResponseReturnValue:
     """Upload shelter files; a readable upload answers with its preview (a dry run)."""
     uploads.remove_expired()
@@ -449,7 +449,7 @@ def import_upload() -> ResponseReturnValue:
 
 
 @bp.post("/shelters/import/<token>/apply")
-@require(permissions.can_edit_shelters)
+@require(can_edit_shelters)
 def import_apply(token: str) -> ResponseReturnValue:
     """Apply the upload as re-planned now; all of it or, on any problem, nothing."""
     uploads.remove_expired()

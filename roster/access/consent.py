@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
-from ..models import ConsentRecord, ConsentState, PartnerCategory, Registrant
+from ..models import ConsentPurpose, ConsentRecord, ConsentState, PartnerCategory, Registrant
 from ..models.partners import SCOPE_BITS
 
 #: How much a state says: the person's own answer outranks a presumption, which outranks
@@ -73,3 +73,10 @@ def sharing_allows(
     if state is ConsentState.CONSENTED and scope & bit:
         return True
     return state in sharing_states(rule)
+
+def current_by_purpose(records: Iterable[ConsentRecord]) -> dict[ConsentPurpose, ConsentRecord]:
+    """The record in force for each purpose that has any."""
+    by_purpose: dict[ConsentPurpose, list[ConsentRecord]] = {}
+    for record in records:
+        by_purpose.setdefault(record.purpose, []).append(record)
+    return {p: r for p, rs in by_purpose.items() if (r := latest(rs)) is not None}

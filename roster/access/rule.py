@@ -1,8 +1,8 @@
-"""Every access rule in one place, as plain functions of the user (and the registrant).
+"""Who may see whom, and which of their fields: the register's access rule.
 
-Deny by default: a role gets nothing unless a function here grants it. Every page, print
-view, export, map layer and API call that returns registrant data builds its query with
-visible_registrants() and its output with visible_fields().
+Deny by default: a user sees no one and no field unless a function here grants it. Every
+page, print view, export, map layer and API call that returns registrant data builds its
+query with visible_registrants() and its output with visible_fields().
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import Select, and_, false, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from .consent.rules import register_sharing_allows, sharing_allows
-from .extensions import DbSession, db
-from .i18n import local_today
-from .models import (
+from ..extensions import DbSession, db
+from ..i18n import local_today
+from ..models import (
     Agreement,
     AgreementStatus,
     DisasterRelease,
@@ -29,178 +28,10 @@ from .models import (
     Role,
     User,
 )
-from .models.base import utcnow
-
-# Field sets. Names are the keys of the projected registrant (see registrants/views.project).
-LEGAL_FIELDS = frozenset(
-    {
-        "name",
-        "name_kana",
-        "birth_date",
-        "sex",
-        "address",
-        "phone",
-        "mobile_phone",
-        "fax",
-        "email",
-        "support_categories",
-    }
-)
-NEEDS_SUMMARY_FIELDS = frozenset({"household", "mobility"})
-PLACE_FIELDS = frozenset({"id", "district", "latitude", "longitude", "location_approximate"})
-SENSITIVE_FIELDS = frozenset(
-    {
-        "devices",
-        "device_other",
-        "communication",
-        "care_level",
-        "disability_certificate",
-        "support_reason_detail",
-    }
-)
-STAFF_FIELDS = (
-    PLACE_FIELDS
-    | LEGAL_FIELDS
-    | NEEDS_SUMMARY_FIELDS
-    | SENSITIVE_FIELDS
-    | {
-        "resident_no",
-        "postal_code",
-        "emergency_contacts",
-        "status",
-        "source",
-        "last_verified_on",
-        "consent_state",
-        "version",
-    }
-)
-#: The field groups an agreement can provide, in the order the agreement form lists them,
-#: each with the projection keys it opens. A partner always gets the person's ID and district.
-AGREEMENT_FIELDS: dict[str, frozenset[str]] = {
-    "name": frozenset({"name"}),
-    "name_kana": frozenset({"name_kana"}),
-    "birth_date": frozenset({"birth_date"}),
-    "sex": frozenset({"sex"}),
-    "address": frozenset({"address"}),
-    "phone": frozenset({"phone", "mobile_phone", "fax"}),
-    "email": frozenset({"email"}),
-    # The legal item as categories; the words behind them are the medical group below.
-    "support_reason": frozenset({"support_categories"}),
-    "support_reason_detail": frozenset({"support_reason_detail"}),
-    "household": frozenset({"household"}),
-    "mobility": frozenset({"mobility"}),
-    "location": frozenset({"latitude", "longitude", "location_approximate"}),
-    "emergency_contacts": frozenset({"emergency_contacts"}),
-    "devices": frozenset({"devices", "device_other"}),
-    "communication": frozenset({"communication"}),
-    "care_level": frozenset({"care_level"}),
-    "disability_certificate": frozenset({"disability_certificate"}),
-}
-#: 要配慮個人情報: disability and medical details, which a leak of even one record makes
-#: reportable. Agreement forms mark them, and new agreements leave them out.
-MEDICAL_FIELD_GROUPS = frozenset(
-    {"devices", "communication", "care_level", "disability_certificate", "support_reason_detail"}
-)
-#: What a new agreement offers until staff change it: the legal items and a needs summary.
-DEFAULT_AGREEMENT_FIELDS = tuple(
-    g for g in AGREEMENT_FIELDS if g not in MEDICAL_FIELD_GROUPS and g != "emergency_contacts"
-)
-#: What every partner who sees a person at all sees: which person, and in which district.
-PARTNER_BASE_FIELDS = frozenset({"id", "district"})
-
-
-def agreement_fields(groups: Any) -> frozenset[str]:
-    """The projection keys an agreement's field groups open; unknown names open nothing."""
-    keys = set(PARTNER_BASE_FIELDS)
-    for group in groups or ():
-        keys |= AGREEMENT_FIELDS.get(group, frozenset())
-    return frozenset(keys)
-
-
-#: A planner sees roughly where people are and what they need, but not who they are: the
-#: location is rounded to about 100 m (coarse_location), and free-text notes are left out:
-#: the reason's categories, never its detail.
-PLANNER_FIELDS = frozenset(
-    {
-        "id",
-        "district",
-        "coarse_location",
-        "household",
-        "mobility",
-        "support_categories",
-        "devices",
-        "care_level",
-        "status",
-    }
-)
-
-
-def has_role(user: Any, *roles: Role) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and user.role in roles
-
-
-def can_view_register(user: Any) -> bool:
-    """Staff, partners and planners see a register list; what is in it differs by role."""
-    return has_role(user, Role.STAFF, Role.PARTNER, Role.PLANNER)
-
-
-def can_edit_registrants(user: Any) -> bool:
-    return has_role(user, Role.STAFF)
-
-
-def can_record_consent(user: Any) -> bool:
-    return has_role(user, Role.STAFF)
-
-
-def can_view_consent_history(user: Any) -> bool:
-    return has_role(user, Role.STAFF)
-
-
-def can_view_dashboard(user: Any) -> bool:
-    return has_role(user, Role.STAFF)
-
-
-def can_see_all_statuses(user: Any) -> bool:
-    """Staff also see people who moved out, died or entered a facility; others only the active."""
-    return has_role(user, Role.STAFF)
-
-
-def can_run_rounds(user: Any) -> bool:
-    """Mailing rounds print people's details and record their answers: staff only."""
-    return has_role(user, Role.STAFF)
-
-
-def can_import_registrants(user: Any) -> bool:
-    """The eligibility import writes people from the source systems: staff only."""
-    return has_role(user, Role.STAFF)
-
-
-def can_manage_users(user: Any) -> bool:
-    return has_role(user, Role.ADMIN)
-
-
-def can_view_audit(user: Any) -> bool:
-    return has_role(user, Role.ADMIN)
-
-
-def can_manage_partners(user: Any) -> bool:
-    """Organisations, agreements, the provision ledger and API tokens are welfare staff's."""
-    return has_role(user, Role.STAFF)
-
-
-def can_declare_release(user: Any) -> bool:
-    """Only staff an admin has authorised may declare a disaster-time release."""
-    return has_role(user, Role.STAFF) and bool(getattr(user, "may_declare_release", False))
-
-
-def can_view_releases(user: Any) -> bool:
-    return has_role(user, Role.STAFF)
-
-
-def can_use_portal(user: Any) -> bool:
-    """The partner portal: a partner's own list, its prints, exports and changes."""
-    return has_role(user, Role.PARTNER)
-
+from ..models.base import utcnow
+from .consent import register_sharing_allows, sharing_allows
+from .fields import PLANNER_FIELDS, STAFF_FIELDS, agreement_fields
+from .roles import has_role
 
 # ---------------------------------------------------------------------------------------------
 # The partner rule: agreement, district, status, consent, and a running release.
@@ -363,41 +194,9 @@ def can_view_registrant(session: DbSession, user: User, registrant_id: int) -> b
     return session.scalar(select(query.exists())) or False
 
 
-def can_view_shelters(user: Any) -> bool:
-    """The shelter registry pages: staff and drill planners (the API is open to every user)."""
-    return has_role(user, Role.STAFF, Role.PLANNER)
-
-
-def can_edit_shelters(user: Any) -> bool:
-    """Editing, adding and importing shelters: staff."""
-    return has_role(user, Role.STAFF)
-
-
 # ---------------------------------------------------------------------------------------------
 # Maps, hazard areas and shelter assignment (issue 5).
 # ---------------------------------------------------------------------------------------------
-
-
-def can_view_map(user: Any) -> bool:
-    """The map: staff and partners see people (details on a click), planners pseudonyms."""
-    return has_role(user, Role.STAFF, Role.PARTNER, Role.PLANNER)
-
-
-def can_manage_hazards(user: Any) -> bool:
-    """Importing and deleting hazard layers, and recomputing assignments: staff only."""
-    return has_role(user, Role.STAFF)
-
-
-def can_view_assignment(user: Any) -> bool:
-    """Shelter load per hazard, as counts only (no names): staff and drill planners."""
-    return has_role(user, Role.STAFF, Role.PLANNER)
-
-
-def map_identifies(user: Any) -> bool:
-    """Whether the user's map points are people, by register number, whose details a click
-    fetches through the access rule (staff, partners); planners get pseudonymous points that
-    carry a need category and an ID made up for each map."""
-    return has_role(user, Role.STAFF, Role.PARTNER)
 
 
 def map_registrants(user: Any) -> Select[Registrant]:
@@ -415,16 +214,6 @@ def map_registrants(user: Any) -> Select[Registrant]:
 # ---------------------------------------------------------------------------------------------
 
 
-def can_edit_plans(user: Any) -> bool:
-    """Making and changing plans, and the priority queue for making them: staff."""
-    return has_role(user, Role.STAFF)
-
-
-def can_view_plans(user: Any) -> bool:
-    """Staff see every plan; partners the plans shared with them (see plan_visible)."""
-    return has_role(user, Role.STAFF, Role.PARTNER)
-
-
 def plan_sharing_consented(
     session: DbSession, registrant_id: int, category: PartnerCategory | None
 ) -> bool:
@@ -433,8 +222,8 @@ def plan_sharing_consented(
     Plan sharing needs the person's own answer (49-14, 49-15): no presumption and no
     silence shares a plan, whatever the register's ordinance rule.
     """
-    from .consent.operations import current_by_purpose
-    from .models import ConsentPurpose, ConsentRecord, ConsentState
+    from ..models import ConsentPurpose, ConsentRecord, ConsentState
+    from .consent import current_by_purpose
 
     records = session.scalars(
         select(ConsentRecord).where(
