@@ -49,6 +49,7 @@ from ..models import (
     Shelter,
     ShelterAssignment,
 )
+from ..viewer import viewer_of
 
 WGS84 = "EPSG:4326"
 #: Decimal places of an exact point (about 1 m).
@@ -136,7 +137,7 @@ class Points:
 
 def map_points(session: DbSession, user: Any) -> Points:
     """The points of the people this user's map may show, as the module docstring says."""
-    query = map_registrants(user).where(
+    query = map_registrants(viewer_of(user)).where(
         Registrant.latitude.is_not(None), Registrant.longitude.is_not(None)
     )
     if map_identifies(user):
