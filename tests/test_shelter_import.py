@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from geo import DATA_DIR
-from geo.shelters import read_shelter_files
+from geo.shelters.reading import read_shelter_files
 from roster.models import AuditEvent, Shelter, ShelterAssignment
 from roster.shelters.importing import (
     MappingError,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from geo.shelters import FORMATS, RowError, read_shelter_files
+from geo.shelters.cells import RowError
+from geo.shelters.reading import FORMATS, read_shelter_files
 
 from ..extensions import db
 from ..schema import needs_current_schema

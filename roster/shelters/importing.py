@@ -1,6 +1,6 @@
 """Importing shelter lists into the registry: a plan first, then all of it or nothing.
 
-geo.shelters.read_shelter_files reads GSI, Digital Agency standard or mapped CSV files into
+geo.shelters.reading.read_shelter_files reads GSI, Digital Agency standard or mapped CSV files into
 one frame plus every bad row. plan_import compares that frame with the registry and says
 what would be added, changed (by field) and removed; apply_import writes a plan in the
 caller's transaction. A read with any bad row is never applied: the caller shows the
@@ -60,17 +60,10 @@ from typing import Any
 from sqlalchemy import select
 
 from geo.groups import ACCEPT_GROUPS, normalise_accepts
-from geo.shelters import (
-    LIST_KINDS,
-    MAPPING_TARGETS,
-    REQUIRED_TARGETS,
-    SHELTER_FIELDS,
-    SOURCE_IDS,
-    RowError,
-    ShelterRead,
-    city_prefix,
-    normalise_city_code,
-)
+from geo.shelters.cells import RowError, city_prefix, normalise_city_code
+from geo.shelters.columns import LIST_KINDS, SHELTER_FIELDS, SOURCE_IDS
+from geo.shelters.reading import ShelterRead
+from geo.shelters.tables import MAPPING_TARGETS, REQUIRED_TARGETS
 
 from ..audit.operations import record_event
 from ..extensions import DbSession
@@ -99,7 +92,7 @@ class MappingError(ValueError):
 def load_mapping(source: str | Path | bytes) -> dict[str, str]:
     """The {target: source header} of a mapping TOML (docs/shelter-mapping.sample.toml).
 
-    The file has one table, [columns], whose keys are geo.shelters.MAPPING_TARGETS and whose
+    The file has one table, [columns], whose keys are geo.shelters.tables.MAPPING_TARGETS and whose
     values are the headers of the CSV. Raises MappingError saying what is wrong.
     """
     try:

@@ -30,13 +30,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from geo.capacity import parse_capacity
 from geo.groups import normalise_accepts
-from geo.shelters import (
-    FORMAT_FOR_LOOK,
-    FormatMismatch,
-    headers_shown,
-    normalise_city_code,
-    read_shelter_files,
-)
+from geo.shelters.cells import normalise_city_code
+from geo.shelters.columns import KINDS
+from geo.shelters.looks import FORMAT_FOR_LOOK, FormatMismatch, headers_shown
+from geo.shelters.reading import read_shelter_files
 
 from ..access.roles import can_edit_shelters, can_view_shelters
 from ..decorators import require
@@ -65,7 +62,6 @@ from .labels import (
     HAZARD_LABELS,
     KIND_CODES,
     KIND_LABELS,
-    KINDS,
     group_label,
     hazard_label,
     is_gsi,
