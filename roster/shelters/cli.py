@@ -14,14 +14,13 @@ from ..extensions import db
 from ..schema import needs_current_schema
 from .importing import (
     ImportPlan,
-    MappingError,
     apply_import,
-    load_mapping,
     plan_import,
     scope_note,
     welfare_without_groups,
 )
 from .labels import DEFAULT_SOURCES
+from .mapping import MappingError, load_mapping
 
 
 @click.command("import-shelters")

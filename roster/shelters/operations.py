@@ -127,7 +127,8 @@ def values_of(shelter: Shelter) -> dict[str, Any]:
     return values
 
 
-def _store(shelter: Shelter, values: dict[str, Any]) -> None:
+def store(shelter: Shelter, values: dict[str, Any]) -> None:
+    """Set a place's fields; hazards and groups as the registry keeps them, comma-separated."""
     for name, value in values.items():
         if name in ("hazards", "accept_groups"):
             value = ",".join(value)
@@ -182,7 +183,7 @@ def create_shelter(session: DbSession, values: dict[str, Any], actor: User) -> S
         values["source_id"] = next_manual_id(session)
     _check_source_id(session, values["source_id"], None)
     shelter = Shelter(source=MANUAL_SOURCE)
-    _store(shelter, values)
+    store(shelter, values)
     session.add(shelter)
     session.flush()
     _reassign(session)
@@ -198,7 +199,11 @@ def create_shelter(session: DbSession, values: dict[str, Any], actor: User) -> S
 
 
 def update_shelter(
-    session: DbSession, shelter: Shelter, values: dict[str, Any], version: int, actor: User
+    session: DbSession,
+    shelter: Shelter,
+    values: dict[str, Any],
+    version: int | None,
+    actor: User,
 ) -> list[str]:
     """Save staff's edit; the names of the fields that changed (audited as shelter.update).
 
@@ -210,7 +215,7 @@ def update_shelter(
     changed = _changed(shelter, values)
     if not changed:
         return []
-    _store(shelter, {name: values[name] for name in changed})
+    store(shelter, {name: values[name] for name in changed})
     session.flush()
     if ASSIGNMENT_FIELDS & set(changed):
         _reassign(session)
