@@ -9,7 +9,9 @@ from .capacity import Capacity, parse_capacity
 from .groups import ACCEPT_GROUPS, normalise_accepts
 from .gsi import DATA_DIR, HAZARD_COLUMNS, read_gsi_shelters
 from .hazards import HAZARD_KINDS, HazardInputError, read_hazard_file, read_hazard_layer
-from .shelters import SHELTER_FIELDS, RowError, ShelterRead, read_shelter_files
+from .shelters.cells import RowError
+from .shelters.columns import SHELTER_FIELDS
+from .shelters.reading import ShelterRead, read_shelter_files
 from .towns import city_area, offset_point, random_points_near, town_of, town_points
 
 __all__ = [

@@ -116,33 +116,12 @@ def assign_shelters(
     """
     _check_metric(people)
     shelters = _in_crs(shelters, people)
-    count = len(people)
     person_points = np.asarray(people.geometry.array, dtype=object)
-    shelter_points = np.asarray(shelters.geometry.array, dtype=object)
     ids = shelters["id"].to_numpy()
-    id_rank = np.empty(len(ids), dtype=np.int64)
-    id_rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
-
-    suitable = suitable_shelters(shelters, hazard, areas)
-    welfare = _bools(shelters, "is_welfare_shelter")
-    open_to_all = suitable & (~welfare | _bools(shelters, "is_emergency_site"))
-    takes = _group_bits(shelters["accept_groups"]) * (suitable & welfare)
-
+    open_to_all, takes = _who_each_takes(shelters, hazard, areas)
     care = people["needs_care"].fillna(False).to_numpy(dtype=bool)
-    person_bits = _person_bits(people["groups"], care)
-
-    chosen = np.full(count, -1, dtype=np.int64)
-    distance = np.full(count, np.nan)
-    reason = np.full(count, None, dtype=object)
-    for eligible, parts in _partitions(care, person_bits, open_to_all, takes):
-        if not eligible.any():
-            for positions, why in parts:
-                reason[positions] = why
-            continue
-        positions = np.concatenate([part for part, _why in parts])
-        nearest, metres = _nearest(person_points[positions], shelter_points, eligible, id_rank)
-        chosen[positions] = nearest
-        distance[positions] = metres
+    partitions = _partitions(care, _person_bits(people["groups"], care), open_to_all, takes)
+    chosen, distance, reason = _choose(person_points, shelters, ids, partitions)
     missing = shapely.is_missing(person_points) | shapely.is_empty(person_points)
     reason[missing] = NO_LOCATION
     chosen[missing] = -1
@@ -155,6 +134,45 @@ def assign_shelters(
             "reason": pd.Series(reason, dtype=object),
         }
     )
+
+
+def _who_each_takes(
+    shelters: gpd.GeoDataFrame, hazard: str, areas: gpd.GeoDataFrame | gpd.GeoSeries | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per shelter: whether it is open to everyone, and the group bits of the people who
+    need care it takes (0 when it is not a suitable welfare shelter)."""
+    suitable = suitable_shelters(shelters, hazard, areas)
+    welfare = _bools(shelters, "is_welfare_shelter")
+    open_to_all = suitable & (~welfare | _bools(shelters, "is_emergency_site"))
+    takes = _group_bits(shelters["accept_groups"]) * (suitable & welfare)
+    return open_to_all, takes
+
+
+def _choose(
+    person_points: np.ndarray,
+    shelters: gpd.GeoDataFrame,
+    ids: np.ndarray,
+    partitions: list[tuple[np.ndarray, list[tuple[np.ndarray, str]]]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per person: the position of their nearest eligible shelter (-1 for none), the
+    distance, and why there is none."""
+    count = len(person_points)
+    shelter_points = np.asarray(shelters.geometry.array, dtype=object)
+    id_rank = np.empty(len(ids), dtype=np.int64)
+    id_rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    chosen = np.full(count, -1, dtype=np.int64)
+    distance = np.full(count, np.nan)
+    reason = np.full(count, None, dtype=object)
+    for eligible, parts in partitions:
+        if not eligible.any():
+            for positions, why in parts:
+                reason[positions] = why
+            continue
+        positions = np.concatenate([part for part, _why in parts])
+        nearest, metres = _nearest(person_points[positions], shelter_points, eligible, id_rank)
+        chosen[positions] = nearest
+        distance[positions] = metres
+    return chosen, distance, reason
 
 
 def shelter_load(

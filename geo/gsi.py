@@ -18,6 +18,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from .shelters.columns import GSI_FIELDS
+
 #: Data files shipped with the project (see data/README.md for the attribution).
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -34,19 +36,6 @@ HAZARD_COLUMNS: dict[str, str] = {
     "volcano": "火山現象",
 }
 
-SHELTER_COLUMNS = (
-    "source_id",
-    "name",
-    "address",
-    "latitude",
-    "longitude",
-    "is_emergency_site",
-    "is_evacuation_shelter",
-    "is_welfare_shelter",
-    "hazards",
-    "accepts",
-)
-
 _TRUE_FLAGS = {"1", "1.0", "true", "○", "◯"}
 
 
@@ -56,12 +45,12 @@ def read_gsi_shelters(evacuation_path: str | Path, emergency_path: str | Path) -
     Columns: source_id (the place's first 共通ID), name, address, latitude, longitude,
     is_emergency_site, is_evacuation_shelter, is_welfare_shelter, hazards (list of hazard
     keys in HAZARD_COLUMNS order), accepts (受入対象者 or None), and a point geometry.
-    geo.shelters.read_shelter_files reads the same data with more columns and row errors.
+    geo.shelters.reading.read_shelter_files reads the same data with more columns and row errors.
     """
     listings = list(_listings(gpd.read_file(evacuation_path, engine="pyogrio"), False))
     listings += _listings(gpd.read_file(emergency_path, engine="pyogrio"), True)
     places = merge_places(listings)
-    frame = pd.DataFrame(places, columns=list(SHELTER_COLUMNS))
+    frame = pd.DataFrame(places, columns=list(GSI_FIELDS))
     # Keep missing 受入対象者 as None, not as the NaN of pandas' string dtype.
     frame["accepts"] = pd.Series([place["accepts"] for place in places], dtype=object)
     frame = frame.sort_values("source_id", ignore_index=True)

@@ -11,16 +11,9 @@ import pandas as pd
 import pytest
 
 from geo.gsi import DATA_DIR, HAZARD_COLUMNS, read_gsi_shelters
-from geo.shelters import (
-    SHELTER_FIELDS,
-    SOURCE_IDS,
-    RowError,
-    check_digit,
-    city_prefix,
-    normalise_city_code,
-    parse_flag,
-    read_shelter_files,
-)
+from geo.shelters.cells import RowError, check_digit, city_prefix, normalise_city_code, parse_flag
+from geo.shelters.columns import SHELTER_FIELDS, SOURCE_IDS
+from geo.shelters.reading import read_shelter_files
 
 KINDS = ("evacuation", "emergency")
 NISHITOKYO = [DATA_DIR / f"nishitokyo_132292_{kind}.geojson" for kind in KINDS]
@@ -277,7 +270,7 @@ def test_jp_standard_filtered_by_city() -> None:
 
 
 def test_jp_standard_all_columns_in_published_order(tmp_path: Path) -> None:
-    from geo.shelters import JP_STANDARD_COLUMNS
+    from geo.shelters.headers import JP_STANDARD_COLUMNS
 
     values = dict.fromkeys(JP_STANDARD_COLUMNS, "")
     values.update({

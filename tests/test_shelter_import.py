@@ -17,20 +17,16 @@ import pytest
 from sqlalchemy import func, select
 
 from geo import DATA_DIR
-from geo.shelters import read_shelter_files
+from geo.shelters.reading import read_shelter_files
 from roster.models import AuditEvent, Shelter, ShelterAssignment
-from roster.shelters.importing import (
-    MappingError,
-    apply_import,
-    load_mapping,
-    plan_import,
-)
+from roster.shelters.importing import apply_import, plan_import
 from roster.shelters.labels import (
     CSV_SOURCE,
     GSI_SOURCE,
     JP_STANDARD_SOURCE,
     MANUAL_SOURCE,
 )
+from roster.shelters.mapping import MappingError, load_mapping
 
 from .conftest import AuthActions, IsolatedClient
 from .test_shelters import make_shelter

@@ -35,6 +35,7 @@ from sqlalchemy import case, delete, func, insert, select
 
 from geo.analysis import assign_shelters, hazard_flags
 from geo.hazards import Attributes, LayerReport, read_hazard_file
+from geo.shelters.columns import KINDS
 
 from ..access.rule import registrant_condition
 from ..audit.operations import record_event
@@ -653,7 +654,7 @@ SHELTER_KINDS = ("emergency_site", "evacuation_shelter", "welfare_shelter")
 
 
 def shelter_kinds(shelter: Shelter) -> tuple[str, ...]:
-    flags = (shelter.is_emergency_site, shelter.is_evacuation_shelter, shelter.is_welfare_shelter)
+    flags = [getattr(shelter, column) for column in KINDS]
     return tuple(kind for kind, on in zip(SHELTER_KINDS, flags, strict=True) if on)
 
 

@@ -7,20 +7,20 @@ from pathlib import Path
 
 import click
 
-from geo.shelters import FORMATS, RowError, read_shelter_files
+from geo.shelters.cells import RowError
+from geo.shelters.reading import FORMATS, ShelterRead, read_shelter_files
 
 from ..extensions import db
 from ..schema import needs_current_schema
 from .importing import (
     ImportPlan,
-    MappingError,
     apply_import,
-    load_mapping,
     plan_import,
     scope_note,
     welfare_without_groups,
 )
 from .labels import DEFAULT_SOURCES
+from .mapping import MappingError, load_mapping
 
 
 @click.command("import-shelters")
@@ -62,18 +62,8 @@ def import_shelters(
     dry_run: bool,
 ) -> None:
     """Import shelters from FILE(s): added, changed and removed places, all or nothing."""
-    file_format = file_format or ("csv" if mapping_file else "gsi")
-    if mapping_file and file_format != "csv":
-        raise click.UsageError("--mapping is for --format csv")
-    if file_format == "csv" and not mapping_file:
-        raise click.UsageError("--format csv needs --mapping (docs/shelter-mapping.sample.toml)")
-    try:
-        mapping = load_mapping(mapping_file) if mapping_file else None
-        read = read_shelter_files(files, format=file_format, mapping=mapping, city=city)
-    except (MappingError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    if read.mismatch is not None:
-        raise click.ClickException(read.mismatch.message)
+    file_format = _chosen_format(file_format, mapping_file)
+    read = _read(files, file_format, mapping_file, city)
     source = source_label or DEFAULT_SOURCES[file_format]
     plan = plan_import(db.session, read, source, city)
     show_plan(plan)
@@ -83,10 +73,37 @@ def import_shelters(
     if dry_run:
         click.echo("Dry run: nothing was written.")
         return
+    _apply(plan, file_format, city, len(files))
+    show_welfare_without_groups()
+
+
+def _chosen_format(file_format: str | None, mapping_file: Path | None) -> str:
+    """The format asked for (a mapping implies csv); a mapping goes with csv only."""
+    file_format = file_format or ("csv" if mapping_file else "gsi")
+    if mapping_file and file_format != "csv":
+        raise click.UsageError("--mapping is for --format csv")
+    if file_format == "csv" and not mapping_file:
+        raise click.UsageError("--format csv needs --mapping (docs/shelter-mapping.sample.toml)")
+    return file_format
+
+
+def _read(
+    files: tuple[Path, ...], file_format: str, mapping_file: Path | None, city: str | None
+) -> ShelterRead:
+    """The files read; a bad mapping, city or file of another format stops the command."""
     try:
-        summary = apply_import(
-            db.session, plan, None, format=file_format, city=city, files=len(files)
-        )
+        mapping = load_mapping(mapping_file) if mapping_file else None
+        read = read_shelter_files(files, format=file_format, mapping=mapping, city=city)
+    except (MappingError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if read.mismatch is not None:
+        raise click.ClickException(read.mismatch.message)
+    return read
+
+
+def _apply(plan: ImportPlan, file_format: str, city: str | None, files: int) -> None:
+    try:
+        summary = apply_import(db.session, plan, None, format=file_format, city=city, files=files)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -95,7 +112,6 @@ def import_shelters(
         f"Imported: {summary.added} added, {summary.changed} changed, "
         f"{summary.removed} removed, {summary.unchanged} unchanged."
     )
-    show_welfare_without_groups()
 
 
 def show_welfare_without_groups() -> None:
@@ -117,6 +133,15 @@ def show_plan(plan: ImportPlan, limit: int = 20) -> None:
         f"Added: {len(plan.added)}   Changed: {len(plan.changed)}   "
         f"Unchanged: {plan.unchanged}   Removed: {len(plan.removed)}"
     )
+    _show_places(plan, limit)
+    if plan.ok:
+        click.echo(scope_note(plan))
+    for error in plan.errors:
+        click.echo(f"  ! {describe(error)}", err=True)
+
+
+def _show_places(plan: ImportPlan, limit: int) -> None:
+    """The first places added, changed and removed, and how many more there are."""
     for item in plan.added[:limit]:
         click.echo(f"  + {item.source_id} {item.values['name']}")
     for change in plan.changed[:limit]:
@@ -127,10 +152,6 @@ def show_plan(plan: ImportPlan, limit: int = 20) -> None:
     more += max(0, len(plan.removed) - limit)
     if more:
         click.echo(f"  ({more} more not listed)")
-    if plan.ok:
-        click.echo(scope_note(plan))
-    for error in plan.errors:
-        click.echo(f"  ! {describe(error)}", err=True)
 
 
 def describe(error: RowError) -> str:

@@ -16,7 +16,7 @@ import re
 from sqlalchemy import select
 
 from geo.groups import normalise_accepts
-from geo.shelters import normalise_city_code
+from geo.shelters.cells import normalise_city_code
 
 from ..extensions import DbSession
 from ..models import Shelter

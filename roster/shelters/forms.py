@@ -28,14 +28,16 @@ from wtforms.validators import (
 )
 
 from geo.groups import ACCEPT_GROUPS
-from geo.shelters import FORMATS, LATITUDE_RANGE, LONGITUDE_RANGE, normalise_city_code
+from geo.shelters.cells import LATITUDE_RANGE, LONGITUDE_RANGE, normalise_city_code
+from geo.shelters.columns import KINDS
+from geo.shelters.reading import FORMATS
 
 from ..consent.forms import CheckboxesField
 from ..formtext import address, code, katakana, untouched
 from ..models.shelters import HAZARDS
 from ..registrants.forms import REQUIRED, kana_only, phone_number
 from ..text import nfkc
-from .labels import FORMAT_LABELS, GROUP_LABELS, HAZARD_LABELS, KINDS
+from .labels import FORMAT_LABELS, GROUP_LABELS, HAZARD_LABELS
 
 YES_NO = (("", _l("Unknown")), ("yes", _l("Yes")), ("no", _l("No")))
 #: Upload suffixes by format.

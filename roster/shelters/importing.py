@@ -1,6 +1,6 @@
 """Importing shelter lists into the registry: a plan first, then all of it or nothing.
 
-geo.shelters.read_shelter_files reads GSI, Digital Agency standard or mapped CSV files into
+geo.shelters.reading.read_shelter_files reads GSI, Digital Agency standard or mapped CSV files into
 one frame plus every bad row. plan_import compares that frame with the registry and says
 what would be added, changed (by field) and removed; apply_import writes a plan in the
 caller's transaction. A read with any bad row is never applied: the caller shows the
@@ -49,87 +49,30 @@ again.
 from __future__ import annotations
 
 import hashlib
-import math
-import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from geo.groups import ACCEPT_GROUPS, normalise_accepts
-from geo.shelters import (
-    LIST_KINDS,
-    MAPPING_TARGETS,
-    REQUIRED_TARGETS,
-    SHELTER_FIELDS,
-    SOURCE_IDS,
-    RowError,
-    ShelterRead,
-    city_prefix,
-    normalise_city_code,
-)
+from geo.shelters.cells import RowError, city_prefix, normalise_city_code
+from geo.shelters.columns import LIST_KINDS
+from geo.shelters.reading import ShelterRead
 
 from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..models import Shelter, User
-from ..models.shelters import HAZARDS
-
-#: The registry's column lengths; a longer value from a file is a bad row.
-MAX_LENGTHS = {
-    "source_id": 20,
-    "name": 120,
-    "name_kana": 120,
-    "address": 200,
-    "capacity_text": 200,
-    "phone": 40,
-}
-#: The fields an import compares and may write, in the order changes are reported: every
-#: column the readers produce except the ID it matches on, and where the row came from.
-IMPORT_FIELDS = (*SHELTER_FIELDS[1:], "source")
-_GSI_ID = re.compile(r"E(\d{5})\d{8}")
-
-
-class MappingError(ValueError):
-    """A column-mapping file that cannot be used."""
-
-
-def load_mapping(source: str | Path | bytes) -> dict[str, str]:
-    """The {target: source header} of a mapping TOML (docs/shelter-mapping.sample.toml).
-
-    The file has one table, [columns], whose keys are geo.shelters.MAPPING_TARGETS and whose
-    values are the headers of the CSV. Raises MappingError saying what is wrong.
-    """
-    try:
-        if isinstance(source, bytes):
-            text = source.decode("utf-8-sig")
-        elif isinstance(source, Path):
-            text = source.read_text(encoding="utf-8-sig")
-        else:
-            text = source
-        data = tomllib.loads(text)
-    except UnicodeDecodeError as exc:
-        raise MappingError("the mapping file is not UTF-8 text") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise MappingError(f"the mapping file is not valid TOML: {exc}") from exc
-    columns = data.get("columns")
-    if not isinstance(columns, dict) or not columns:
-        raise MappingError("the mapping file needs a [columns] table naming the CSV's headers")
-    unknown = sorted(set(columns) - set(MAPPING_TARGETS))
-    if unknown:
-        raise MappingError(
-            f"unknown key {unknown[0]!r} under [columns]; the keys are {', '.join(MAPPING_TARGETS)}"
-        )
-    missing = [target for target in REQUIRED_TARGETS if target not in columns]
-    if missing:
-        raise MappingError(f"[columns] must name the column for {', '.join(missing)}")
-    for target, header in columns.items():
-        if not isinstance(header, str) or not header.strip():
-            raise MappingError(f"[columns] {target} must be a column header (a string)")
-    return {target: header.strip() for target, header in columns.items()}
-
+from .import_rows import (
+    GSI_ID,
+    changes,
+    file_rows,
+    length_errors,
+    new_values,
+    row_city,
+    same_source,
+    shelter_city,
+)
+from .operations import store
 
 # --- The plan ------------------------------------------------------------------------------------
 
@@ -215,33 +158,46 @@ def plan_import(
     plan = ImportPlan(source=source_label, errors=list(read.errors), kinds=read.kinds)
     if read.mismatch is not None:
         return plan
-    rows = [_file_row(record, city5) for record in _records(read)]
-    plan.errors += _length_errors(rows)
+    rows = file_rows(read, city5)
+    plan.errors += length_errors(rows)
     if not rows and not read.errors:
         where = f" of city {city}" if city else ""
         plan.errors.append(RowError("", None, None, f"the files hold no places{where}"))
-    carried = {kind: kind in read.kinds for kind in LIST_KINDS}
     registry = {s.source_id: s for s in session.scalars(select(Shelter))}
+    matched = _compare(plan, rows, registry)
+    plan.cities = sorted(c for c in ({city5} if city5 else {row_city(r) for r in rows}) if c)
+    _plan_unlisted(plan, registry, matched)
+    return plan
+
+
+def _compare(
+    plan: ImportPlan, rows: list[dict[str, Any]], registry: dict[str, Shelter]
+) -> set[int]:
+    """Each row as added, changed or unchanged; the IDs of the places the rows matched."""
+    carried = {kind: kind in plan.kinds for kind in LIST_KINDS}
     matched: set[int] = set()
     for row, shelter in _matches(rows, registry):
         if shelter is None:
-            plan.added.append(Added(row["source_id"], _new_values(row, source_label)))
+            plan.added.append(Added(row["source_id"], new_values(row, plan.source)))
             continue
         matched.add(shelter.id)
-        changes = _changes(shelter, row, source_label, carried)
-        if changes:
-            plan.changed.append(Changed(shelter.id, shelter.source_id, shelter.name, changes))
+        changed = changes(shelter, row, plan.source, carried)
+        if changed:
+            plan.changed.append(Changed(shelter.id, shelter.source_id, shelter.name, changed))
         else:
             plan.unchanged += 1
-    plan.cities = sorted(c for c in ({city5} if city5 else {_row_city(r) for r in rows}) if c)
+    return matched
+
+
+def _plan_unlisted(plan: ImportPlan, registry: dict[str, Shelter], matched: set[int]) -> None:
+    """The places of the import's source and cities that no row matched."""
     for shelter in sorted(registry.values(), key=lambda s: s.source_id):
         if (
             shelter.id not in matched
-            and _same_source(shelter.source, source_label)
-            and _shelter_city(shelter) in plan.cities
+            and same_source(shelter.source, plan.source)
+            and shelter_city(shelter) in plan.cities
         ):
             _unlisted(plan, shelter)
-    return plan
 
 
 def _matches(
@@ -257,19 +213,31 @@ def _matches(
     for row in rows:
         shelter = registry.get(row["source_id"])
         if shelter is None:
-            candidates = [
-                *(registry[i] for i in row["source_ids"] if i in registry and i not in taken),
-                *by_place.get(_place_key(row["source_id"]) or "", []),
-            ]
-            shelter = next((s for s in candidates if s.source_id not in taken), None)
-            if shelter is not None:
-                taken.add(shelter.source_id)
+            shelter = _other_listing(row, registry, by_place, taken)
         yield row, shelter
+
+
+def _other_listing(
+    row: dict[str, Any],
+    registry: dict[str, Shelter],
+    by_place: dict[str, list[Shelter]],
+    taken: set[str],
+) -> Shelter | None:
+    """The place a row's ID is not in the registry under: by another ID of the row's place,
+    or by the rest of its GSI ID; not one another row has taken."""
+    candidates = [
+        *(registry[i] for i in row["source_ids"] if i in registry and i not in taken),
+        *by_place.get(_place_key(row["source_id"]) or "", []),
+    ]
+    shelter = next((s for s in candidates if s.source_id not in taken), None)
+    if shelter is not None:
+        taken.add(shelter.source_id)
+    return shelter
 
 
 def _place_key(source_id: str) -> str | None:
     """A GSI 共通ID without its type: the same for a place's listings in both lists."""
-    match = _GSI_ID.fullmatch(source_id or "")
+    match = GSI_ID.fullmatch(source_id or "")
     return source_id[:-3] if match else None
 
 
@@ -340,29 +308,42 @@ def apply_import(
     """
     if not plan.ok:
         raise ValueError("an import with bad rows is never applied")
-    for item in plan.added:
-        shelter = Shelter()
-        _store(shelter, item.values)
-        session.add(shelter)
-    if plan.changed:
-        by_id = {
-            s.id: s
-            for s in session.scalars(
-                select(Shelter).where(Shelter.id.in_([c.shelter_id for c in plan.changed]))
-            )
-        }
-        for change in plan.changed:
-            _store(by_id[change.shelter_id], {k: new for k, (_old, new) in change.changes.items()})
-    if plan.removed:
-        removed = select(Shelter).where(Shelter.id.in_([r.shelter_id for r in plan.removed]))
-        for shelter in session.scalars(removed):
-            session.delete(shelter)
-    session.flush()
+    _write(session, plan)
     if plan.added or plan.changed or plan.removed:
         from ..hazards.operations import recompute_all
 
         recompute_all(session)
     summary = ImportSummary(len(plan.added), len(plan.changed), len(plan.removed), plan.unchanged)
+    _audit(session, plan, summary, actor, {"format": format, "city": city or "", "files": files})
+    return summary
+
+
+def _write(session: DbSession, plan: ImportPlan) -> None:
+    """Add, change and delete the plan's places, and flush."""
+    for item in plan.added:
+        shelter = Shelter()
+        store(shelter, item.values)
+        session.add(shelter)
+    if plan.changed:
+        changed = select(Shelter).where(Shelter.id.in_([c.shelter_id for c in plan.changed]))
+        by_id = {s.id: s for s in session.scalars(changed)}
+        for change in plan.changed:
+            store(by_id[change.shelter_id], {k: new for k, (_old, new) in change.changes.items()})
+    if plan.removed:
+        removed = select(Shelter).where(Shelter.id.in_([r.shelter_id for r in plan.removed]))
+        for shelter in session.scalars(removed):
+            session.delete(shelter)
+    session.flush()
+
+
+def _audit(
+    session: DbSession,
+    plan: ImportPlan,
+    summary: ImportSummary,
+    actor: User | None,
+    how: dict[str, Any],
+) -> None:
+    """The shelter.import event: how the files were read, and the counts."""
     record_event(
         session,
         "shelter.import",
@@ -370,10 +351,10 @@ def apply_import(
         actor_name=None if actor else "cli",
         object_type="shelter",
         detail={
-            "format": format,
+            "format": how["format"],
             "source": plan.source,
-            "city": city or "",
-            "files": files,
+            "city": how["city"],
+            "files": how["files"],
             "added": summary.added,
             "changed": summary.changed,
             "removed": summary.removed,
@@ -381,160 +362,3 @@ def apply_import(
             "removed_ids": [r.shelter_id for r in plan.removed],
         },
     )
-    return summary
-
-
-# --- Rows --------------------------------------------------------------------------------------
-
-
-def _records(read: ShelterRead) -> Iterable[dict[str, Any]]:
-    frame = read.frame.drop(columns="geometry")
-    return frame.to_dict("records")  # type: ignore[no-any-return]
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
-
-
-def _text(value: Any) -> str:
-    return "" if _blank(value) else str(value).strip()
-
-
-def _file_row(record: dict[str, Any], city5: str | None) -> dict[str, Any]:
-    """A frame row as registry values; empty cells as "" (None for numbers)."""
-    city_code = _text(record.get("city_code"))
-    if not city_code and city5:
-        city_code = normalise_city_code(city5) or ""
-    capacity = record.get("capacity")
-    source_id = _text(record["source_id"])
-    return {
-        "source_id": source_id,
-        "source_ids": [_text(i) for i in (record.get(SOURCE_IDS) or [source_id])],
-        "name": _text(record["name"]),
-        "name_kana": _text(record.get("name_kana")),
-        "address": _text(record.get("address")),
-        "latitude": float(record["latitude"]),
-        "longitude": float(record["longitude"]),
-        "is_emergency_site": bool(record.get("is_emergency_site")),
-        "is_evacuation_shelter": bool(record.get("is_evacuation_shelter")),
-        "is_welfare_shelter": bool(record.get("is_welfare_shelter")),
-        "hazards": [h for h in HAZARDS if h in list(record.get("hazards") or [])],
-        "accepts": _text(record.get("accepts")),
-        "accept_groups": [g for g in ACCEPT_GROUPS if g in list(record.get("accept_groups") or [])],
-        "capacity_text": _text(record.get("capacity_text")),
-        "capacity": None if capacity is None or _blank(capacity) else int(capacity),
-        "phone": _text(record.get("phone")),
-        "city_code": city_code,
-    }
-
-
-def _length_errors(rows: list[dict[str, Any]]) -> list[RowError]:
-    errors = []
-    for row in rows:
-        for name, limit in MAX_LENGTHS.items():
-            if len(row[name]) > limit:
-                errors.append(
-                    RowError(
-                        "",
-                        None,
-                        name,
-                        f'{name} of ID "{row["source_id"][:40]}" is longer than the registry '
-                        f"keeps ({len(row[name])} characters, at most {limit})",
-                    )
-                )
-    return errors
-
-
-def _new_values(row: dict[str, Any], source_label: str) -> dict[str, Any]:
-    values = {name: row[name] for name in IMPORT_FIELDS if name != "source"}
-    values["source_id"] = row["source_id"]
-    values["accepts"] = row["accepts"] or None
-    values["source"] = source_label
-    return values
-
-
-def _changes(
-    shelter: Shelter, row: dict[str, Any], source_label: str, carried: dict[str, bool]
-) -> dict[str, tuple[Any, Any]]:
-    """field -> (registry value, file value) for what the file owns and changes.
-
-    A row found under another ID of its place owns the name, address and point only when
-    its ID comes first; the place then takes that ID, as a read of both lists would give it.
-    """
-    new: dict[str, Any] = {}
-    if row["source_id"] <= shelter.source_id:
-        new.update(
-            source_id=row["source_id"],
-            name=row["name"],
-            latitude=row["latitude"],
-            longitude=row["longitude"],
-        )
-        for name in ("address", "name_kana"):
-            if row[name]:
-                new[name] = row[name]
-    for name in ("phone", "city_code"):
-        if row[name]:
-            new[name] = row[name]
-    for kind in ("is_emergency_site", "is_evacuation_shelter"):
-        if carried[kind]:
-            new[kind] = row[kind]
-    if row["is_welfare_shelter"]:
-        new["is_welfare_shelter"] = True
-    if row["hazards"]:
-        new["hazards"] = row["hazards"]
-    if row["accepts"]:
-        new["accepts"] = row["accepts"]
-        groups = normalise_accepts(row["accepts"])
-        if (row["accepts"] != (shelter.accepts or "") or not shelter.group_list) and groups:
-            new["accept_groups"] = groups
-    if row["capacity_text"]:
-        new["capacity_text"] = row["capacity_text"]
-        text_changed = row["capacity_text"] != shelter.capacity_text
-        if row["capacity"] is not None and (text_changed or shelter.capacity is None):
-            new["capacity"] = row["capacity"]
-    if not _same_source(shelter.source, source_label):
-        new["source"] = source_label
-    old = {
-        **{name: getattr(shelter, name) for name in ("source_id", *IMPORT_FIELDS)},
-        "hazards": shelter.hazard_list,
-        "accept_groups": shelter.group_list,
-    }
-    return {
-        name: (old[name], new[name])
-        for name in ("source_id", *IMPORT_FIELDS)
-        if name in new and not _equal(old[name], new[name])
-    }
-
-
-def _equal(old: Any, new: Any) -> bool:
-    if isinstance(old, float) and isinstance(new, float):
-        return abs(old - new) < 1e-9
-    return bool(old == new)
-
-
-def _store(shelter: Shelter, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        if name in ("hazards", "accept_groups"):
-            value = ",".join(value)
-        setattr(shelter, name, value)
-
-
-def _same_source(source: str | None, label: str) -> bool:
-    """Whether a place's source is the import's: the same label, perhaps with a date after
-    it, as in 国土地理院 指定緊急避難場所・指定避難所データ (2025-10-27)."""
-    return bool(source) and (source == label or str(source).startswith(label + " "))
-
-
-def _row_city(row: dict[str, Any]) -> str | None:
-    code = row["city_code"]
-    if code:
-        return str(code)[:5]
-    match = _GSI_ID.fullmatch(row["source_id"])
-    return match.group(1) if match else None
-
-
-def _shelter_city(shelter: Shelter) -> str | None:
-    if shelter.city_code:
-        return shelter.city_code[:5]
-    match = _GSI_ID.fullmatch(shelter.source_id)
-    return match.group(1) if match else None

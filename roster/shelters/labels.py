@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from geo.groups import ACCEPT_GROUPS
+from geo.shelters.columns import KINDS
 
 from ..models.shelters import HAZARDS
 
@@ -21,13 +22,13 @@ MANUAL_SOURCE = "手入力"
 
 DEFAULT_SOURCES = {"gsi": GSI_SOURCE, "jp-standard": JP_STANDARD_SOURCE, "csv": CSV_SOURCE}
 
-#: The three kinds a place can be (several at once), by model column.
-KINDS = ("is_emergency_site", "is_evacuation_shelter", "is_welfare_shelter")
+#: The three kinds a place can be (geo.shelters.columns.KINDS), by model column.
 KIND_LABELS = {
     "is_emergency_site": _l("Emergency evacuation site"),  # 指定緊急避難場所
     "is_evacuation_shelter": _l("Designated shelter"),  # 指定避難所
     "is_welfare_shelter": _l("Welfare shelter"),  # 福祉避難所
 }
+assert tuple(KIND_LABELS) == KINDS
 #: Short codes for the kind filter in URLs and the API.
 KIND_CODES = {
     "emergency": "is_emergency_site",

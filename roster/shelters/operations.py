@@ -127,7 +127,8 @@ def values_of(shelter: Shelter) -> dict[str, Any]:
     return values
 
 
-def _store(shelter: Shelter, values: dict[str, Any]) -> None:
+def store(shelter: Shelter, values: dict[str, Any]) -> None:
+    """Set a place's fields; hazards and groups as the registry keeps them, comma-separated."""
     for name, value in values.items():
         if name in ("hazards", "accept_groups"):
             value = ",".join(value)
@@ -182,23 +183,26 @@ def create_shelter(session: DbSession, values: dict[str, Any], actor: User) -> S
         values["source_id"] = next_manual_id(session)
     _check_source_id(session, values["source_id"], None)
     shelter = Shelter(source=MANUAL_SOURCE)
-    _store(shelter, values)
+    store(shelter, values)
     session.add(shelter)
     session.flush()
     _reassign(session)
-    record_event(
-        session,
-        "shelter.create",
-        actor=actor,
-        object_type="shelter",
-        object_id=shelter.id,
-        detail={"source_id": shelter.source_id},
-    )
+    detail = {"source_id": shelter.source_id}
+    record_event(session, "shelter.create", **_audited(shelter, actor), detail=detail)
     return shelter
 
 
+def _audited(shelter: Shelter, actor: User) -> dict[str, Any]:
+    """Who changed which place, as record_event takes them."""
+    return {"actor": actor, "object_type": "shelter", "object_id": shelter.id}
+
+
 def update_shelter(
-    session: DbSession, shelter: Shelter, values: dict[str, Any], version: int, actor: User
+    session: DbSession,
+    shelter: Shelter,
+    values: dict[str, Any],
+    version: int | None,
+    actor: User,
 ) -> list[str]:
     """Save staff's edit; the names of the fields that changed (audited as shelter.update).
 
@@ -210,18 +214,11 @@ def update_shelter(
     changed = _changed(shelter, values)
     if not changed:
         return []
-    _store(shelter, {name: values[name] for name in changed})
+    store(shelter, {name: values[name] for name in changed})
     session.flush()
     if ASSIGNMENT_FIELDS & set(changed):
         _reassign(session)
-    record_event(
-        session,
-        "shelter.update",
-        actor=actor,
-        object_type="shelter",
-        object_id=shelter.id,
-        detail={"fields": changed},
-    )
+    record_event(session, "shelter.update", **_audited(shelter, actor), detail={"fields": changed})
     return changed
 
 
@@ -229,32 +226,11 @@ def update_shelter(
 
 
 def shelter_json(shelter: Shelter) -> dict[str, Any]:
-    """Every registry field of a place, in plain JSON types (WGS84 coordinates)."""
+    """Every registry field of a place, in plain JSON types (WGS84 coordinates): its ID, the
+    fields staff edit (in the form's order), where it came from and its version."""
     return {
         "id": shelter.id,
-        "source_id": shelter.source_id,
-        "name": shelter.name,
-        "name_kana": shelter.name_kana,
-        "is_emergency_site": shelter.is_emergency_site,
-        "is_evacuation_shelter": shelter.is_evacuation_shelter,
-        "is_welfare_shelter": shelter.is_welfare_shelter,
-        "hazards": shelter.hazard_list,
-        "capacity": shelter.capacity,
-        "capacity_text": shelter.capacity_text,
-        "accepts": shelter.accepts,
-        "accept_groups": shelter.group_list,
-        "care_places": shelter.care_places,
-        "accessible_toilet": shelter.accessible_toilet,
-        "step_free": shelter.step_free,
-        "backup_power": shelter.backup_power,
-        "facility_agreement": shelter.facility_agreement,
-        "address": shelter.address,
-        "latitude": shelter.latitude,
-        "longitude": shelter.longitude,
-        "phone": shelter.phone,
-        "contact": shelter.contact,
-        "notes": shelter.notes,
-        "city_code": shelter.city_code,
+        **values_of(shelter),
         "source": shelter.source,
         "version": shelter.version,
         "updated_at": shelter.updated_at.isoformat() if shelter.updated_at else None,
@@ -272,22 +248,17 @@ def registry_json(shelters: list[Shelter]) -> dict[str, Any]:
 
 def registry_geojson(shelters: list[Shelter]) -> dict[str, Any]:
     """A GeoJSON FeatureCollection (RFC 7946: WGS84 longitude, latitude)."""
-    features = []
-    for shelter in shelters:
-        properties = shelter_json(shelter)
-        features.append(
-            {
-                "type": "Feature",
-                "id": shelter.id,
-                "geometry": {
-                    "type": "Point",
-                    "coordinates": [shelter.longitude, shelter.latitude],
-                },
-                "properties": properties,
-            }
-        )
     return {
         "type": "FeatureCollection",
-        "features": features,
+        "features": [_feature(shelter) for shelter in shelters],
         "attribution": attribution(shelters),
+    }
+
+
+def _feature(shelter: Shelter) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": shelter.id,
+        "geometry": {"type": "Point", "coordinates": [shelter.longitude, shelter.latitude]},
+        "properties": shelter_json(shelter),
     }
