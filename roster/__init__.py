@@ -31,8 +31,8 @@ def register_parts(app: Flask) -> None:
     """Put the app together, in this order: the database, sign-in, CSRF and headers; refused
     requests and audit checkpoints; languages; the views' URL converters and template
     globals; the blueprints; the error pages; the schema check; the commands."""
-    from . import blueprints, cli, errors, i18n, schema, security, web
+    from . import blueprints, commands, errors, i18n, schema, security, web
     from .audit import checkpoints, refusals
 
-    for part in (security, refusals, checkpoints, i18n, web, blueprints, errors, schema, cli):
+    for part in (security, refusals, checkpoints, i18n, web, blueprints, errors, schema, commands):
         part.register(app)
