@@ -8,7 +8,7 @@ import os
 import random
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask, current_app
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from .config import PROJECT_DIR
 from .extensions import db, refresh_statistics
+from .i18n import local_today
 from .models import Organisation, Registrant, Role, User
 from .passwords import password_problem
 from .schema import needs_current_schema
@@ -91,15 +92,46 @@ def create_user_command(
     password: str | None,
 ) -> None:
     """Create a user account."""
+    org = partner_organisation(organisation, Role(role))
+    password = checked_password(password, username)
+    add_user(username, display_name or username, Role(role), password, org)
+    db.session.commit()
+    click.echo(f"created {role} user {username}")
+
+
+def add_user(
+    username: str, display_name: str, role: Role, password: str, org: Organisation | None
+) -> None:
+    """The new account, or a usage error if the name is taken."""
     from .admin.operations import DuplicateNameError, create_user
 
+    try:
+        create_user(
+            db.session,
+            username=username,
+            display_name=display_name,
+            role=role,
+            password=password,
+            organisation=org,
+        )
+    except DuplicateNameError as exc:
+        raise click.UsageError(f"user {username!r} exists") from exc
+
+
+def partner_organisation(name: str | None, role: Role) -> Organisation | None:
+    """The organisation named by --organisation: partners need one, other roles take none."""
     org = None
-    if organisation:
-        org = db.session.scalar(select(Organisation).where(Organisation.name == organisation))
+    if name:
+        org = db.session.scalar(select(Organisation).where(Organisation.name == name))
         if org is None:
-            raise click.UsageError(f"no organisation named {organisation!r}")
+            raise click.UsageError(f"no organisation named {name!r}")
     if (role == Role.PARTNER) != (org is not None):
         raise click.UsageError("partner users need --organisation; other roles take none")
+    return org
+
+
+def checked_password(password: str | None, username: str) -> str:
+    """The password given, or asked for twice; refused with the reason if it is weak."""
     if password is None:
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Again: "):
@@ -110,19 +142,7 @@ def create_user_command(
         )
     if problem:
         raise click.UsageError(problem)
-    try:
-        create_user(
-            db.session,
-            username=username,
-            display_name=display_name or username,
-            role=Role(role),
-            password=password,
-            organisation=org,
-        )
-    except DuplicateNameError as exc:
-        raise click.UsageError(f"user {username!r} exists") from exc
-    db.session.commit()
-    click.echo(f"created {role} user {username}")
+    return password
 
 
 @click.command("verify-audit")
@@ -223,16 +243,10 @@ def restore_command(src: Path, replace: bool) -> None:
 
 def print_restore_report(report: RestoreReport) -> None:
     """The rows per table beside the manifest's, the schema revision and the audit chain."""
-    manifest, restored = report.manifest, report.restored
-    click.echo(f"{'table':<32} {'backup':>10} {'restored':>10}")
-    for name in sorted(manifest.row_counts.keys() | restored.row_counts.keys()):
-        want, got = manifest.row_counts.get(name), restored.row_counts.get(name)
-        mark = "" if want == got else "  DIFFERS"
-        click.echo(f"{name:<32} {want if want is not None else '-':>10} "
-                   f"{got if got is not None else '-':>10}{mark}")
-    click.echo(f"schema revision: {restored.alembic_revision} "
+    print_row_counts(report)
+    manifest, chain = report.manifest, report.chain
+    click.echo(f"schema revision: {report.restored.alembic_revision} "
                f"(backup: {manifest.alembic_revision})")
-    chain = report.chain
     if chain.ok:
         click.echo(f"audit chain intact: {chain.checked} events, head event {chain.head_seq} "
                    f"(backup: {manifest.audit_head_seq})")
@@ -245,6 +259,17 @@ def print_restore_report(report: RestoreReport) -> None:
         )
     else:
         click.echo("the restored database does not match the backup's manifest", err=True)
+
+
+def print_row_counts(report: RestoreReport) -> None:
+    """Each table's rows in the backup's manifest and in the restored database."""
+    manifest, restored = report.manifest, report.restored
+    click.echo(f"{'table':<32} {'backup':>10} {'restored':>10}")
+    for name in sorted(manifest.row_counts.keys() | restored.row_counts.keys()):
+        want, got = manifest.row_counts.get(name), restored.row_counts.get(name)
+        mark = "" if want == got else "  DIFFERS"
+        click.echo(f"{name:<32} {want if want is not None else '-':>10} "
+                   f"{got if got is not None else '-':>10}{mark}")
 
 
 @click.command("demo")
@@ -260,47 +285,67 @@ def print_restore_report(report: RestoreReport) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has registrants.")
 def demo_command(count: int | None, seed: int | None, if_empty: bool) -> None:
     """Load the demo municipality 西東京市 with fictional registrants and demo logins."""
-    from .consent.catalog import reference_key
-    from .demo import DemoError, load_demo
-    from .demo.rounds import add_demo_rounds
-    from .i18n import local_today
-    from .passwords import hash_password
-    from .plans.demo import add_demo_plans
-    from .priority.demo import add_demo_tasks
-
     if if_empty and db.session.scalar(select(func.count(Registrant.id))):
         click.echo("the database already has registrants; demo not loaded")
     else:
-        try:
-            summary = load_demo(
-                db.session,
-                registrants=count or current_app.config["DEMO_REGISTRANTS"],
-                seed=current_app.config["DEMO_SEED"] if seed is None else seed,
-                password_hash=hash_password(current_app.config["DEMO_PASSWORD"]),
-                progress=True,
-            )
-        except DemoError as exc:
-            raise click.ClickException(str(exc)) from exc
-        db.session.commit()
-        rounds = add_demo_rounds(
-            db.session,
-            local_today(),
-            reference_key(current_app.config["SECRET_KEY"]),
-            reverify_months=current_app.config["REVERIFY_MONTHS"],
-        )
-        summary["rounds"] = len(rounds)
-        # Plans in every status, and the priority queue's first assignments.
-        staff = db.session.scalars(
-            select(User).where(User.username == "staff", User.is_demo.is_(True))
-        ).one()
-        rng = random.Random(current_app.config["DEMO_SEED"] if seed is None else seed)  # noqa: S311
-        plans = add_demo_plans(db.session, local_today(), staff, rng)
-        summary["plans"] = sum(plans.values())
-        summary["plan_tasks"] = add_demo_tasks(db.session, staff, rng)
+        seed = current_app.config["DEMO_SEED"] if seed is None else seed
+        summary = load_demo_people(count or current_app.config["DEMO_REGISTRANTS"], seed)
+        summary.update(add_demo_work(seed))
         refresh_statistics(db.session)
         db.session.commit()
         click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()))
     print_demo_logins()
+
+
+def load_demo_people(count: int, seed: int) -> dict[str, Any]:
+    """The demo municipality, its people and logins, committed; what was made, counted."""
+    from .demo import DemoError, load_demo
+    from .passwords import hash_password
+
+    try:
+        summary = load_demo(
+            db.session,
+            registrants=count,
+            seed=seed,
+            password_hash=hash_password(current_app.config["DEMO_PASSWORD"]),
+            progress=True,
+        )
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    return summary
+
+
+def add_demo_work(seed: int) -> dict[str, int]:
+    """Consent rounds, plans in every status and the priority queue's first assignments."""
+    from .plans.demo import add_demo_plans
+    from .priority.demo import add_demo_tasks
+
+    rounds = add_demo_rounds_today()
+    staff = db.session.scalars(
+        select(User).where(User.username == "staff", User.is_demo.is_(True))
+    ).one()
+    rng = random.Random(seed)  # noqa: S311
+    plans = add_demo_plans(db.session, local_today(), staff, rng)
+    return {
+        "rounds": rounds,
+        "plans": sum(plans.values()),
+        "plan_tasks": add_demo_tasks(db.session, staff, rng),
+    }
+
+
+def add_demo_rounds_today() -> int:
+    """The demo's consent rounds as of today; how many."""
+    from .consent.catalog import reference_key
+    from .demo.rounds import add_demo_rounds
+
+    rounds = add_demo_rounds(
+        db.session,
+        local_today(),
+        reference_key(current_app.config["SECRET_KEY"]),
+        reverify_months=current_app.config["REVERIFY_MONTHS"],
+    )
+    return len(rounds)
 
 
 def print_demo_logins() -> None:
