@@ -38,6 +38,7 @@ test: install
 lint: install
 	$(BIN)/ruff check roster geo tests bench migrations
 	$(BIN)/mypy roster geo
+	$(BIN)/lint-imports --no-logo
 
 bench: install
 	$(BIN)/python bench/register_list.py --write

@@ -90,7 +90,7 @@ def main() -> None:
         app = create_app({"DATABASE_URL": f"sqlite:///{template}"})
         from alembic import command
 
-        from roster.cli import alembic_config
+        from roster.commands import alembic_config
         from roster.demo import load_demo
         from roster.passwords import hash_password
 

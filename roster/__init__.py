@@ -23,14 +23,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(flask_settings(load_file(), Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
-    from . import cli, i18n, schema, security, web
+    register_parts(app)
+    return app
+
+
+def register_parts(app: Flask) -> None:
+    """Put the app together, in this order: the database, sign-in, CSRF and headers; refused
+    requests and audit checkpoints; languages; the views' URL converters and template
+    globals; the blueprints; the error pages; the schema check; the commands."""
+    from . import blueprints, commands, errors, i18n, schema, security, web
     from .audit import checkpoints, refusals
 
-    security.register(app)
-    refusals.register(app)
-    checkpoints.register(app)
-    i18n.register(app)
-    web.register(app)
-    schema.register(app)
-    cli.register(app)
-    return app
+    for part in (security, refusals, checkpoints, i18n, web, blueprints, errors, schema, commands):
+        part.register(app)

@@ -91,20 +91,25 @@ def upload_limits(raw: dict[str, Any]) -> UploadLimits:
     if unknown:
         raise ConfigError(f"uploads: unknown setting {', '.join(sorted(unknown))}")
     try:
-        limits = UploadLimits(
-            max_rows=int(section.get("max_rows", UploadLimits.max_rows)),
-            max_columns=int(section.get("max_columns", UploadLimits.max_columns)),
-            max_uncompressed_mb=int(
-                section.get("max_uncompressed_mb", UploadLimits.max_uncompressed_mb)
-            ),
-            max_seconds=float(section.get("max_seconds", UploadLimits.max_seconds)),
-        )
+        limits = _read_upload_limits(section)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"uploads: every limit must be a number ({exc})") from exc
     for name, value in vars(limits).items():
         if value <= 0:
             raise ConfigError(f"uploads.{name} must be more than 0, not {value}")
     return limits
+
+
+def _read_upload_limits(section: dict[str, Any]) -> UploadLimits:
+    """The [uploads] limits as numbers, each missing one at its default."""
+    return UploadLimits(
+        max_rows=int(section.get("max_rows", UploadLimits.max_rows)),
+        max_columns=int(section.get("max_columns", UploadLimits.max_columns)),
+        max_uncompressed_mb=int(
+            section.get("max_uncompressed_mb", UploadLimits.max_uncompressed_mb)
+        ),
+        max_seconds=float(section.get("max_seconds", UploadLimits.max_seconds)),
+    )
 
 
 def plan_priority(raw: dict[str, Any]) -> dict[str, Any]:
@@ -162,50 +167,107 @@ def require_totp(security: dict[str, Any]) -> bool:
     return required
 
 
-def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
-    """Translate the TOML sections into the flat keys Flask and its extensions read."""
-    security = raw.get("security", {})
-    i18n = raw.get("i18n", {})
-    rule = raw.get("consent", {}).get("rule", "opt_in")
+def consent_rule(consent: dict[str, Any]) -> str:
+    """The ordinance's consent rule ([consent] rule), one of CONSENT_RULES."""
+    rule = consent.get("rule", "opt_in")
     if rule not in CONSENT_RULES:
         raise ConfigError(f"consent.rule must be one of {', '.join(CONSENT_RULES)}, not {rule!r}")
-    locales = list(i18n.get("locales", ["ja", "en"]))
+    return str(rule)
+
+
+def key_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
+    """The session and audit keys, and the database."""
     return {
         "SECRET_KEY": instance_secret(raw, instance_dir, "secret_key"),
         "AUDIT_KEY": instance_secret(raw, instance_dir, "audit_key"),
         "DATABASE_URL": database_url(raw),
         "DATABASE_ECHO": bool(raw.get("database", {}).get("echo", False)),
+    }
+
+
+def security_settings(security: dict[str, Any]) -> dict[str, Any]:
+    """Sessions, cookies, uploads, passwords, the second factor and proxies ([security])."""
+    return {
         "PERMANENT_SESSION_LIFETIME": timedelta(minutes=int(security.get("session_minutes", 480))),
         "SESSION_COOKIE_SECURE": bool(security.get("secure_cookies", False)),
         "SESSION_COOKIE_HTTPONLY": True,
         # Uploads (eligibility exports) above this many bytes are refused with 413.
-        "MAX_CONTENT_LENGTH": int(raw.get("security", {}).get("max_upload_mb", 64)) * 2**20,
+        "MAX_CONTENT_LENGTH": int(security.get("max_upload_mb", 64)) * 2**20,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
         "MIN_PASSWORD_LENGTH": min_password_length(security),
         "REQUIRE_TOTP": require_totp(security),
         "TRUSTED_PROXIES": int(security.get("trusted_proxies", 0)),
+    }
+
+
+def locale_settings(i18n: dict[str, Any]) -> dict[str, Any]:
+    """The languages (the first is the default) and the time zone ([i18n])."""
+    locales = list(i18n.get("locales", ["ja", "en"]))
+    return {
         "BABEL_DEFAULT_LOCALE": locales[0],
         "BABEL_DEFAULT_TIMEZONE": i18n.get("timezone", "Asia/Tokyo"),
         "LOCALES": locales,
+    }
+
+
+def consent_settings(consent: dict[str, Any], rule: str) -> dict[str, Any]:
+    """The consent rule and, under presumed consent, its wait and legal basis ([consent])."""
+    return {
         "CONSENT_RULE": rule,
-        "PRESUMED_AFTER_DAYS": int(raw.get("consent", {}).get("presumed_after_days", 30)),
-        "PRESUMPTION_BASIS": str(raw.get("consent", {}).get("presumption_basis", "")),
-        "PAGE_SIZE": int(raw.get("register", {}).get("page_size", 50)),
-        "API_MAX_PER_PAGE": int(raw.get("register", {}).get("api_max_per_page", 500)),
-        "REVERIFY_MONTHS": int(raw.get("register", {}).get("reverify_months", 12)),
+        "PRESUMED_AFTER_DAYS": int(consent.get("presumed_after_days", 30)),
+        "PRESUMPTION_BASIS": str(consent.get("presumption_basis", "")),
+    }
+
+
+def register_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    """Pages, the API, re-verification, the office, rounds, releases and uploads."""
+    register = raw.get("register", {})
+    rounds = raw.get("rounds", {})
+    return {
+        "PAGE_SIZE": int(register.get("page_size", 50)),
+        "API_MAX_PER_PAGE": int(register.get("api_max_per_page", 500)),
+        "REVERIFY_MONTHS": int(register.get("reverify_months", 12)),
         "OFFICE": dict(raw.get("office", {})),
-        "REMINDER_AFTER_DAYS": int(raw.get("rounds", {}).get("reminder_after_days", 21)),
-        "ROUND_MAX_MEMBERS": int(raw.get("rounds", {}).get("max_members", 2000)),
+        "REMINDER_AFTER_DAYS": int(rounds.get("reminder_after_days", 21)),
+        "ROUND_MAX_MEMBERS": int(rounds.get("max_members", 2000)),
         "RELEASE_MAX_DAYS": release_max_days(raw),
         "UPLOAD_LIMITS": upload_limits(raw),
+    }
+
+
+def map_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    """The metric CRS all geometry is computed in ([geo]) and the maps' base tiles ([maps])."""
+    maps = raw.get("maps", {})
+    return {
         "GEO_CRS": str(raw.get("geo", {}).get("crs", "EPSG:6677")),
-        "MAP_TILES": str(raw.get("maps", {}).get("tiles", "gsi_pale")),
-        "MAP_TILES_ATTRIBUTION": str(raw.get("maps", {}).get("tiles_attribution", "")),
+        "MAP_TILES": str(maps.get("tiles", "gsi_pale")),
+        "MAP_TILES_ATTRIBUTION": str(maps.get("tiles_attribution", "")),
+    }
+
+
+def demo_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    """The demo's password, size and seed ([demo]; the password also ROSTER_DEMO_PASSWORD)."""
+    demo = raw.get("demo", {})
+    return {
+        "DEMO_PASSWORD": os.environ.get("ROSTER_DEMO_PASSWORD") or demo.get("password", "demo"),
+        "DEMO_REGISTRANTS": int(demo.get("registrants", 3000)),
+        "DEMO_SEED": int(demo.get("seed", 1)),
+    }
+
+
+def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
+    """Translate the TOML sections into the flat keys Flask and its extensions read. The
+    consent rule is checked first; the sections follow in this order."""
+    rule = consent_rule(raw.get("consent", {}))
+    return {
+        **key_settings(raw, instance_dir),
+        **security_settings(raw.get("security", {})),
+        **locale_settings(raw.get("i18n", {})),
+        **consent_settings(raw.get("consent", {}), rule),
+        **register_settings(raw),
+        **map_settings(raw),
         **plan_priority(raw),
         **audit_settings(raw),
-        "DEMO_PASSWORD": os.environ.get("ROSTER_DEMO_PASSWORD")
-        or raw.get("demo", {}).get("password", "demo"),
-        "DEMO_REGISTRANTS": int(raw.get("demo", {}).get("registrants", 3000)),
-        "DEMO_SEED": int(raw.get("demo", {}).get("seed", 1)),
+        **demo_settings(raw),
     }

@@ -1,18 +1,21 @@
-"""Extensions, created unbound and attached to the app in create_app()."""
+"""The database: one engine per app, the request-scoped session and SQLite's write locks.
+
+Nothing here imports Flask (the app is only a type), so the access rule and the models may
+name the session's type. The Flask extensions are created where they are configured: sign-in
+and CSRF in roster.security, languages in roster.i18n."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from flask_babel import Babel
-from flask_login import LoginManager
-from flask_wtf import CSRFProtect
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from .files import private_dir, private_file
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 #: What operations take: the request's scoped session or a plain one (scripts, tests).
 DbSession = Session | scoped_session[Session]
@@ -162,6 +165,3 @@ def advance_sequences(session: DbSession, *tables: type[Any]) -> None:
 
 
 db = Database()
-login_manager = LoginManager()
-babel = Babel()
-csrf = CSRFProtect()

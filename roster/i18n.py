@@ -7,11 +7,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import format_date, format_datetime
+from flask_babel import Babel, format_date, format_datetime
 from flask_login import current_user
 
 from .eras import wareki
-from .extensions import babel
 from .labels import (
     action_label,
     label,
@@ -20,6 +19,8 @@ from .labels import (
     scope_labels,
     sort_label,
 )
+
+babel = Babel()
 
 
 def select_locale() -> str:

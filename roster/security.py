@@ -5,17 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Request, Response, g, jsonify, redirect, request, url_for
-from flask_login import current_user
+from flask_login import LoginManager, current_user
+from flask_wtf import CSRFProtect
 from sqlalchemy import event, select, update
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .auth.totp import must_enrol
-from .extensions import csrf, db, login_manager
+from .extensions import db
 from .i18n import local_today
 from .maps.picker import tile_origin
 from .models import ApiToken, User
 from .models.base import utcnow
 from .partners.tokens import authenticate
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
 
 #: The only endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = frozenset(

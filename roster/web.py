@@ -1,4 +1,5 @@
-"""Blueprints and what every template can see."""
+"""What the views share: URL converters, query numbers, rows or 404, the municipality
+and what every template can see. It imports no view, so every view may import it."""
 
 from __future__ import annotations
 
@@ -38,54 +39,11 @@ def arg_int(name: str, default: int | None = None, low: int = 1, high: int = MAX
 
 
 def register(app: Flask) -> None:
+    """The URL converters and the template globals; the blueprints are registered by
+    roster.blueprints, the error pages by roster.errors."""
     app.url_map.converters["id"] = IdConverter
     app.url_map.converters["int"] = BoundedIntConverter
-    from .admin.views import bp as admin_bp
-    from .api.views import bp as api_bp
-    from .audit.views import bp as audit_bp
-    from .auth.factor_views import bp as factors_bp
-    from .auth.views import bp as auth_bp
-    from .consent.views import bp as consent_bp
-    from .dashboard.views import bp as dashboard_bp
-    from .geocoding.views import bp as geocoding_bp
-    from .health import bp as health_bp
-    from .imports.batch_views import bp as imports_bp
-    from .maps import register as register_maps
-    from .partners.views import bp as partners_bp
-    from .portal.views import bp as portal_bp
-    from .registrants.views import bp as registrants_bp
-    from .releases.views import bp as releases_bp
-    from .rounds.views import bp as rounds_bp
-    from .shelters.views import bp as shelters_bp
-
-    for bp in (
-        health_bp,
-        auth_bp,
-        factors_bp,
-        registrants_bp,
-        consent_bp,
-        admin_bp,
-        audit_bp,
-        api_bp,
-        rounds_bp,
-        dashboard_bp,
-        imports_bp,
-        partners_bp,
-        portal_bp,
-        releases_bp,
-        shelters_bp,
-        geocoding_bp,
-    ):
-        app.register_blueprint(bp)
-    register_maps(app)
-    from .priority.views import bp as priority_bp
-
-    app.register_blueprint(priority_bp)
-    from .plans.views import bp as plans_bp
-
-    app.register_blueprint(plans_bp)
     app.context_processor(template_globals)
-    register_errors(app)
 
 
 M = TypeVar("M")
@@ -115,48 +73,3 @@ def city_prefix() -> str:
 
 def template_globals() -> dict[str, Any]:
     return {"municipality": municipality(), "perm": roles, "access_fields": access_fields}
-
-
-def register_errors(app: Flask) -> None:
-    """Plain pages (or JSON under /api/) that say what happened and change nothing."""
-    from flask import jsonify, render_template, request
-    from flask_babel import lazy_gettext as _l
-    from flask_wtf.csrf import CSRFError
-
-    from .audit.refusals import mark_csrf_refusal
-
-    messages = {
-        400: (_l("Bad request"), _l("The request could not be understood.")),
-        403: (_l("Not allowed"), _l("Your role does not allow this page.")),
-        404: (_l("Not found"), _l("There is no such page, or you may not see it.")),
-        405: (_l("Not allowed"), _l("This address does not accept that method.")),
-        409: (
-            _l("Changed by someone else"),
-            _l(
-                "Someone else saved this after you opened the page. Nothing was saved: "
-                "reload the page and try again."
-            ),
-        ),
-        500: (
-            _l("Something went wrong"),
-            _l("The error was recorded. Nothing was saved; please try again."),
-        ),
-    }
-    csrf_message = _l(
-        "The form expired or did not come from this site. Reload the page and try again; "
-        "nothing was saved."
-    )
-
-    def handle(exc: Any) -> Any:
-        code = getattr(exc, "code", 500) or 500
-        title, message = messages.get(code, messages[500])
-        if isinstance(exc, CSRFError):
-            mark_csrf_refusal()
-            message = csrf_message
-        if request.path.startswith("/api/"):
-            return jsonify(error=str(title)), code
-        return render_template("errors/error.html", title=title, message=message), code
-
-    for code in messages:
-        app.register_error_handler(code, handle)
-    app.register_error_handler(CSRFError, handle)

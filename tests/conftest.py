@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from roster import create_app
-from roster.cli import alembic_config
+from roster.commands import alembic_config
 from roster.extensions import db as database
 from roster.extensions import make_engine
 from roster.models import Role

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from roster import create_app
 from roster.audit.operations import verify_chain
 from roster.auth.operations import MAX_FAILURES
-from roster.cli import alembic_config
+from roster.commands import alembic_config
 from roster.extensions import db as database
 from roster.extensions import make_engine
 from roster.models import AuditEvent, Role

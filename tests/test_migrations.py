@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
-from roster.cli import alembic_config
+from roster.commands import alembic_config
 from roster.config import PROJECT_DIR
 
 

@@ -58,6 +58,20 @@ def client_address() -> str | None:
     return request.remote_addr if has_request_context() else None
 
 
+def _locked_head(session: DbSession) -> AuditHead:
+    """The chain's head row, locked for this transaction (made at the genesis hash if the
+    chain is empty) and read as it is now."""
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=AuditHead.last_seq))
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1)).one_or_none()
+    if head is None:
+        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
+        session.add(head)
+        session.flush()
+    else:
+        session.refresh(head)
+    return head
+
+
 def record_event(
     session: DbSession,
     action: str,
@@ -70,14 +84,7 @@ def record_event(
     ip_address: str | None = None,
 ) -> AuditEvent:
     """Append an event to the chain. The UPDATE on the head row serialises writers."""
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_seq=AuditHead.last_seq))
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1)).one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
-        session.flush()
-    else:
-        session.refresh(head)
+    head = _locked_head(session)
     event = AuditEvent(
         **_event_row(
             head.last_seq + 1,

@@ -115,7 +115,13 @@ def authenticate(session: DbSession, username: str, password: str) -> User | Non
         # deactivated meanwhile counts.
         session.refresh(user)
         verified = verified and user.password_hash == checked
-    if user is None or not verified:
+    return _outcome(session, name, user if verified else None)
+
+
+def _outcome(session: DbSession, name: str, user: User | None) -> User | None:
+    """Record how the attempt ended: failed (no such user or a wrong password: `user` None),
+    an inactive account, a password awaiting its second factor, or signed in."""
+    if user is None:
         record_event(session, "login.failed", actor_name=name)
         return None
     if not user.is_active_account:

@@ -102,26 +102,31 @@ def stacked_bar(
     parts = [
         _open_svg(width, height, title, desc, ident),
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="{EMPTY}"/>',
+        *_segment_rects(segments, width, height),
+        # The outline last, so it is drawn over the segments' edges.
+        f'<rect x="0.5" y="0.5" width="{_num(width - 1)}" height="{_num(height - 1)}" '
+        f'fill="none" stroke="{OUTLINE}" stroke-width="1"/>',
+        "</svg>",
     ]
+    # Every text and attribute value above is escaped or validated.
+    return Markup("".join(parts))  # noqa: S704
+
+
+def _segment_rects(segments: Sequence[Segment], width: int, height: int) -> list[str]:
+    """One rectangle per segment with a length, left to right, each titled with its label."""
+    rects = []
     x = 0.0
     for segment, w in zip(
         segments, segment_widths([s.value for s in segments], width), strict=True
     ):
         if w <= 0:
             continue
-        parts.append(
+        rects.append(
             f'<rect x="{_num(x)}" y="0" width="{_num(w)}" height="{height}" '
             f'fill="{_color(segment.color)}"><title>{escape(segment.label)}</title></rect>'
         )
         x += w
-    # The outline last, so it is drawn over the segments' edges.
-    parts.append(
-        f'<rect x="0.5" y="0.5" width="{_num(width - 1)}" height="{_num(height - 1)}" '
-        f'fill="none" stroke="{OUTLINE}" stroke-width="1"/>'
-    )
-    parts.append("</svg>")
-    # Every text and attribute value above is escaped or validated.
-    return Markup("".join(parts))  # noqa: S704
+    return rects
 
 
 def swatch(color: str, size: int = 12) -> Markup:

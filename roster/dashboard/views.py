@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
@@ -24,6 +25,7 @@ from ..viewer import current_viewer
 from . import charts
 from .queries import (
     STATE_ORDER,
+    Coverage,
     CoverageRow,
     consent_coverage,
     oldest_due,
@@ -81,7 +83,14 @@ def _line(row: CoverageRow) -> Line:
         name, title = row.district.name, _("Consent in %(district)s", district=row.district.name)
     else:
         name, title = _("Total"), _("Consent in all districts")
-    cells = [
+    cells = _cells(row, args)
+    bar = _bar(cells, row.total, title, district_id)
+    return Line(district_id, name, url_for("registrants.index", **args), cells, row.total, bar)
+
+
+def _cells(row: CoverageRow, args: dict[str, Any]) -> list[Cell]:
+    """Each consent state's count and share, linked to the register filtered to it."""
+    return [
         Cell(
             state,
             row.counts[state],
@@ -90,28 +99,29 @@ def _line(row: CoverageRow) -> Line:
         )
         for state in STATE_ORDER
     ]
-    segments = [
-        charts.Segment(
-            _(
-                "%(state)s: %(count)s (%(percent)s)",
-                state=label(c.state),
-                count=f"{c.count:,}",
-                percent=c.percent,
-            ),
-            c.count,
-            STATE_COLORS[c.state],
-        )
-        for c in cells
-    ]
-    bar = charts.stacked_bar(
-        segments,
+
+
+def _bar(cells: list[Cell], total: int, title: str, district_id: int | None) -> Markup:
+    """The line's consent states as one stacked bar, each segment titled with its figures."""
+    return charts.stacked_bar(
+        [_segment(cell) for cell in cells],
         BAR_WIDTH,
         BAR_HEIGHT,
         title=title,
-        desc=None if row.total else _("No one on the register here."),
+        desc=None if total else _("No one on the register here."),
         ident=f"coverage-{district_id if district_id is not None else 'total'}",
     )
-    return Line(district_id, name, url_for("registrants.index", **args), cells, row.total, bar)
+
+
+def _segment(cell: Cell) -> charts.Segment:
+    """A consent state's part of the bar, titled with its count and share."""
+    title = _(
+        "%(state)s: %(count)s (%(percent)s)",
+        state=label(cell.state),
+        count=f"{cell.count:,}",
+        percent=cell.percent,
+    )
+    return charts.Segment(title, cell.count, STATE_COLORS[cell.state])
 
 
 @bp.get("/")
@@ -133,6 +143,11 @@ def index() -> ResponseReturnValue:
         detail={"ids": [r.registrant_id for r in due], "total": due_total, "view": "dashboard"},
     )
     db.session.commit()
+    return _page(today, months, coverage, due_total, due)
+
+
+def _page(today: date, months: int, coverage: Coverage, due_total: int, due: Any) -> str:
+    """The dashboard page: the coverage table, the backlog, round replies and placement."""
     return render_template(
         "dashboard/index.html",
         today=today,
