@@ -34,28 +34,7 @@ CONTRACT_IDS = [
     ]
 ]
 
-# TODO(issue 12): remove these marks once the access package (Viewer, fetch) is merged:
-# until then roster/access/rule.py imports Flask and roster.i18n, and consent/views.py
-# imports registrants/views.py.
-AWAITING_ACCESS_PACKAGE = {
-    "access": "roster.access.rule still imports Flask and roster.i18n",
-    "views": "consent.views still imports registrants.views (visible_or_404)",
-}
-
-
-def contract_params() -> list[object]:
-    return [
-        pytest.param(
-            cid,
-            marks=pytest.mark.xfail(reason=AWAITING_ACCESS_PACKAGE[cid], strict=False),
-        )
-        if cid in AWAITING_ACCESS_PACKAGE
-        else cid
-        for cid in CONTRACT_IDS
-    ]
-
-
-@pytest.mark.parametrize("contract", contract_params())
+@pytest.mark.parametrize("contract", CONTRACT_IDS)
 def test_import_contract_is_kept(contract: str) -> None:
     result = subprocess.run(  # noqa: S603 - our own venv's lint-imports, fixed arguments
         [str(LINT_IMPORTS), "--no-logo", "--no-cache", "--contract", contract, str(PYPROJECT)],
