@@ -16,8 +16,9 @@ from geo.hazards import HAZARD_KINDS, Attributes, HazardInputError
 from ..extensions import db, refresh_statistics
 from ..models import Registrant, RegistrantStatus
 from ..schema import needs_current_schema
+from .assignment import assignment_hazards, recompute_all
+from .layers import import_layer
 from .messages import report_lines
-from .operations import assignment_hazards, import_layer, recompute_all
 
 
 @click.command("import-hazard")

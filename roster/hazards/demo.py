@@ -13,7 +13,8 @@ from geo.gsi import DATA_DIR
 
 from ..extensions import DbSession
 from ..models import User
-from .operations import Recomputed, import_layer, recompute_all
+from .assignment import Recomputed, recompute_all
+from .layers import import_layer
 
 FLOOD_FILE = DATA_DIR / "synthetic_flood_nishitokyo.geojson"
 LANDSLIDE_FILE = DATA_DIR / "synthetic_landslide_nishitokyo.geojson"

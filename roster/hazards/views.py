@@ -24,7 +24,15 @@ from ..extensions import db
 from ..i18n import local_today
 from ..models import HazardLayer
 from ..uploads import UploadRefused, check_layer
+from .assignment import (
+    SORT_KEYS,
+    assignment_hazards,
+    assignment_table,
+    recompute_all,
+    sort_rows,
+)
 from .forms import ConfirmForm, LayerForm, value_lines
+from .layers import ImportedLayer, delete_layer, import_layer, list_layers
 from .messages import refusal, report_lines
 from .names import (
     DEPTH_NAMES,
@@ -34,17 +42,6 @@ from .names import (
     REASON_NAMES,
     SHELTER_KIND_NAMES,
     hazard_name,
-)
-from .operations import (
-    SORT_KEYS,
-    ImportedLayer,
-    assignment_hazards,
-    assignment_table,
-    delete_layer,
-    import_layer,
-    list_layers,
-    recompute_all,
-    sort_rows,
 )
 
 bp = Blueprint("hazards", __name__, url_prefix="/hazards")

@@ -359,7 +359,7 @@ def apply_import(
             session.delete(shelter)
     session.flush()
     if plan.added or plan.changed or plan.removed:
-        from ..hazards.operations import recompute_all
+        from ..hazards.assignment import recompute_all
 
         recompute_all(session)
     summary = ImportSummary(len(plan.added), len(plan.changed), len(plan.removed), plan.unchanged)
