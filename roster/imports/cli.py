@@ -23,8 +23,9 @@ from ..web import city_prefix
 from .batches import SourceFile, UndoRefusedError, check_undo, undo_batch
 from .mapping import Mapping, MappingError, load_mapping
 from .operations import ImportPlan, apply_import, plan_import
-from .parsing import TableError, parse_rows, read_table
+from .parsing import parse_rows
 from .report import report_csv
+from .tables import TableError, read_table
 
 MISSING_CHOICES = ["keep", *(s.value for s in RegistrantStatus if s is not RegistrantStatus.ACTIVE)]
 

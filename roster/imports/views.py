@@ -67,8 +67,9 @@ from .mapping import (
     load_mapping,
 )
 from .operations import ImportPlan, apply_import, plan_import
-from .parsing import TableError, parse_rows, read_table
+from .parsing import parse_rows
 from .report import report_csv
+from .tables import TableError, read_table
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
