@@ -32,7 +32,8 @@ from ..models import (
 )
 from ..web import arg_int, city_prefix
 from .batches import UndoRefusedError, check_undo, latest_open_batch, undo_batch
-from .views import FIELD_NAMES, bp
+from .review import FIELD_NAMES
+from .views import bp
 
 #: People per page of a batch, and batches per page of the list.
 PER_PAGE = 200
