@@ -16,7 +16,7 @@ bulk.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -110,32 +110,30 @@ def recompute_flags(
     located = people[~(people.geometry.is_empty | people.geometry.isna())]
     if not len(areas) or not len(located):
         return 0
-    flags = hazard_flags(located[["geometry"]], areas)
-    now = utcnow()
-    rows = []
-    for person_id, rank, zone, phenomena, other in zip(
-        flags.index,
-        flags["flood_rank"],
-        flags["landslide_zone"],
-        flags["landslide_phenomena"],
-        flags["in_other"],
-        strict=True,
-    ):
-        if pd.isna(rank) and zone is None and not other:
-            continue
-        rows.append(
-            {
-                "registrant_id": int(person_id),
-                "flood_rank": None if pd.isna(rank) else int(rank),
-                "landslide_zone": zone,
-                "landslide_phenomena": ",".join(phenomena),
-                "in_other": bool(other),
-                "computed_at": now,
-            }
-        )
+    rows = _flag_rows(hazard_flags(located[["geometry"]], areas))
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(RegistrantHazard), rows[start : start + CHUNK])
     return len(rows)
+
+
+def _flag_rows(flags: pd.DataFrame) -> list[dict[str, Any]]:
+    """The RegistrantHazard rows of the people inside some hazard area."""
+    now = utcnow()
+    names = ("flood_rank", "landslide_zone", "landslide_phenomena", "in_other")
+    return [
+        {
+            "registrant_id": int(person_id),
+            "flood_rank": None if pd.isna(rank) else int(rank),
+            "landslide_zone": zone,
+            "landslide_phenomena": ",".join(phenomena),
+            "in_other": bool(other),
+            "computed_at": now,
+        }
+        for person_id, rank, zone, phenomena, other in zip(
+            flags.index, *(flags[name] for name in names), strict=True
+        )
+        if not (pd.isna(rank) and zone is None and not other)
+    ]
 
 
 def recompute_assignments(
@@ -155,13 +153,7 @@ def recompute_assignments(
     crs = metric_crs(crs)
     people = people_frame(session, crs, ids=ids) if people is None else people
     shelters = shelters_frame(session, crs) if shelters is None else shelters
-    if areas is None:
-        kind = AREA_KIND.get(hazard)
-        areas = areas_frame(session, crs, kinds=[kind]) if kind else None
-    elif hazard in AREA_KIND:
-        areas = areas[areas["kind"] == AREA_KIND[hazard]]
-    else:
-        areas = None
+    areas = _hazard_areas(session, hazard, crs, areas)
     wipe = delete(ShelterAssignment).where(ShelterAssignment.hazard == hazard)
     if ids is not None:
         wipe = wipe.where(ShelterAssignment.registrant_id.in_(list(ids)))
@@ -171,25 +163,49 @@ def recompute_assignments(
     if len(shelters):
         result = assign_shelters(people, shelters, hazard, areas)
     else:
-        result = pd.DataFrame(
-            {
-                "person_id": people.index.to_numpy(),
-                "shelter_id": pd.array([None] * len(people), dtype="Int64"),
-                "distance_m": np.nan,
-                "reason": "no_shelter",
-            }
-        )
-    now = utcnow()
+        result = _no_shelter(people)
+    rows, counts = _assignment_rows(hazard, result)
     progress = progress or _Null()
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        session.execute(insert(ShelterAssignment), chunk)
+        progress.update(len(chunk))
+    return dict(counts)
+
+
+def _hazard_areas(
+    session: DbSession, hazard: str, crs: str, areas: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame | None:
+    """The areas that make a shelter unsuitable for `hazard` (of `areas`, or read), if any."""
+    if areas is None:
+        kind = AREA_KIND.get(hazard)
+        return areas_frame(session, crs, kinds=[kind]) if kind else None
+    if hazard in AREA_KIND:
+        return areas[areas["kind"] == AREA_KIND[hazard]]
+    return None
+
+
+def _no_shelter(people: gpd.GeoDataFrame) -> pd.DataFrame:
+    """What assign_shelters() answers when there is no shelter at all."""
+    return pd.DataFrame(
+        {
+            "person_id": people.index.to_numpy(),
+            "shelter_id": pd.array([None] * len(people), dtype="Int64"),
+            "distance_m": np.nan,
+            "reason": "no_shelter",
+        }
+    )
+
+
+def _assignment_rows(
+    hazard: str, result: pd.DataFrame
+) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """The ShelterAssignment rows of an assignment, and their counts by outcome."""
+    now = utcnow()
     counts: Counter[str] = Counter()
     rows = []
-    for person_id, shelter_id, metres, reason in zip(
-        result["person_id"],
-        result["shelter_id"],
-        result["distance_m"],
-        result["reason"],
-        strict=True,
-    ):
+    columns = (result[name] for name in ("person_id", "shelter_id", "distance_m", "reason"))
+    for person_id, shelter_id, metres, reason in zip(*columns, strict=True):
         assigned = not pd.isna(shelter_id)
         counts["assigned" if assigned else str(reason)] += 1
         rows.append(
@@ -202,11 +218,7 @@ def recompute_assignments(
                 "computed_at": now,
             }
         )
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        session.execute(insert(ShelterAssignment), chunk)
-        progress.update(len(chunk))
-    return dict(counts)
+    return rows, counts
 
 
 def recompute_all(
@@ -228,13 +240,7 @@ def recompute_all(
     session.execute(delete(ShelterAssignment))
     for hazard in assignment_hazards(session):
         summary.hazards[hazard] = recompute_assignments(
-            session,
-            hazard,
-            crs,
-            people=people,
-            shelters=shelters,
-            areas=areas,
-            progress=progress,
+            session, hazard, crs, people=people, shelters=shelters, areas=areas, progress=progress
         )
     if actor is not None:
         record_event(
@@ -337,14 +343,7 @@ def assignment_table(session: DbSession, user: Any, hazard: str) -> AssignmentTa
     # Grouped by an expression, so that SQLite reads the hazard's rows by the primary key.
     shelter_key = (ShelterAssignment.shelter_id + 0).label("shelter")
     query = (
-        select(
-            shelter_key,
-            ShelterAssignment.reason,
-            func.count(),
-            func.sum(case((Registrant.mobility == Mobility.WHEELCHAIR, 1), else_=0)),
-            func.sum(case((Registrant.mobility == Mobility.BEDRIDDEN, 1), else_=0)),
-            func.sum(case((Registrant.device_ventilator.is_(True), 1), else_=0)),
-        )
+        select(shelter_key, ShelterAssignment.reason, *_NEED_COUNTS)
         .join(Registrant, Registrant.id == ShelterAssignment.registrant_id)
         .where(
             ShelterAssignment.hazard == hazard,
@@ -353,9 +352,40 @@ def assignment_table(session: DbSession, user: Any, hazard: str) -> AssignmentTa
         )
         .group_by(shelter_key, ShelterAssignment.reason)
     )
-    counts: dict[int, tuple[int, int, int, int]] = {}
+    counts, reasons = _sum_by_shelter(session.execute(query))
+    computed_at = session.scalar(
+        select(func.max(ShelterAssignment.computed_at)).where(ShelterAssignment.hazard == hazard)
+    )
+    rows = [
+        _shelter_row(shelter, *counts.get(shelter.id, (0, 0, 0, 0)))
+        for shelter in session.scalars(select(Shelter).order_by(Shelter.id))
+    ]
+    return AssignmentTable(
+        hazard=hazard,
+        rows=rows,
+        unassigned={reason: reasons[reason] for reason in sorted(reasons, key=_reason_order)},
+        assigned=sum(row.assigned for row in rows),
+        computed_at=computed_at,
+    )
+
+
+#: The people, wheelchair users, bedridden people and ventilator users of a group.
+_NEED_COUNTS = (
+    func.count(),
+    func.sum(case((Registrant.mobility == Mobility.WHEELCHAIR, 1), else_=0)),
+    func.sum(case((Registrant.mobility == Mobility.BEDRIDDEN, 1), else_=0)),
+    func.sum(case((Registrant.device_ventilator.is_(True), 1), else_=0)),
+)
+#: Per shelter id: people assigned, wheelchair users, bedridden people, ventilator users.
+_Counts = dict[int, tuple[int, int, int, int]]
+
+
+def _sum_by_shelter(result: Iterable[Any]) -> tuple[_Counts, Counter[str]]:
+    """The counts per shelter, and per reason of the people without one, from rows of
+    (shelter, reason, people, wheelchair, bedridden, ventilator)."""
+    counts: _Counts = {}
     reasons: Counter[str] = Counter()
-    for shelter_id, reason, people, wheelchair, bedridden, ventilator in session.execute(query):
+    for shelter_id, reason, people, wheelchair, bedridden, ventilator in result:
         if shelter_id is None:
             reasons[reason or "no_shelter"] += int(people)
             continue
@@ -366,34 +396,25 @@ def assignment_table(session: DbSession, user: Any, hazard: str) -> AssignmentTa
             before[2] + int(bedridden or 0),
             before[3] + int(ventilator or 0),
         )
-    computed_at = session.scalar(
-        select(func.max(ShelterAssignment.computed_at)).where(ShelterAssignment.hazard == hazard)
-    )
-    rows = []
-    for shelter in session.scalars(select(Shelter).order_by(Shelter.id)):
-        assigned, wheelchair, bedridden, ventilator = counts.get(shelter.id, (0, 0, 0, 0))
-        rows.append(
-            ShelterRow(
-                id=shelter.id,
-                name=shelter.name,
-                kinds=shelter_kinds(shelter),
-                groups=tuple(shelter.group_list),
-                assigned=assigned,
-                wheelchair=wheelchair,
-                bedridden=bedridden,
-                ventilator=ventilator,
-                backup_power=shelter.backup_power,
-                ventilator_without_power=0 if shelter.backup_power else ventilator,
-                capacity=shelter.capacity,
-                shortfall=None if shelter.capacity is None else max(assigned - shelter.capacity, 0),
-            )
-        )
-    return AssignmentTable(
-        hazard=hazard,
-        rows=rows,
-        unassigned={reason: reasons[reason] for reason in sorted(reasons, key=_reason_order)},
-        assigned=sum(row.assigned for row in rows),
-        computed_at=computed_at,
+    return counts, reasons
+
+
+def _shelter_row(
+    shelter: Shelter, assigned: int, wheelchair: int, bedridden: int, ventilator: int
+) -> ShelterRow:
+    return ShelterRow(
+        id=shelter.id,
+        name=shelter.name,
+        kinds=shelter_kinds(shelter),
+        groups=tuple(shelter.group_list),
+        assigned=assigned,
+        wheelchair=wheelchair,
+        bedridden=bedridden,
+        ventilator=ventilator,
+        backup_power=shelter.backup_power,
+        ventilator_without_power=0 if shelter.backup_power else ventilator,
+        capacity=shelter.capacity,
+        shortfall=None if shelter.capacity is None else max(assigned - shelter.capacity, 0),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -64,16 +65,25 @@ def import_layer(
     read = read_hazard_file(
         path, kind, crs=crs, attributes=attributes, encoding=encoding or None, name=name or None
     )
-    frame = read.frame
     layer = HazardLayer(
         kind=HazardKind(kind),
-        name=(name or str(frame["source_name"].iloc[0]) or path.stem)[:120],
+        name=(name or str(read.frame["source_name"].iloc[0]) or path.stem)[:120],
         source_file=(source_file or path.name)[:200],
         crs=crs,
         synthetic=synthetic,
-        feature_count=len(frame),
+        feature_count=len(read.frame),
         imported_by=actor,
     )
+    _store_areas(session, layer, read.frame)
+    if audit:  # the demo loader, like the rest of the demo, writes no audit events
+        _audit_import(session, layer, read.report, actor)
+    if recompute:
+        recompute_all(session, crs=crs, progress=progress)
+    return ImportedLayer(layer, read.report)
+
+
+def _store_areas(session: DbSession, layer: HazardLayer, frame: gpd.GeoDataFrame) -> None:
+    """Store the layer, then its polygons in bulk as WKB."""
     session.add(layer)
     session.flush()
     wkb = shapely.to_wkb(np.asarray(frame.geometry.array, dtype=object))
@@ -90,23 +100,24 @@ def import_layer(
         )
     ]
     session.execute(insert(HazardArea), rows)
-    if audit:  # the demo loader, like the rest of the demo, writes no audit events
-        record_event(
-            session,
-            "hazard.import",
-            actor=actor,
-            object_type="hazard_layer",
-            object_id=layer.id,
-            detail={
-                "kind": kind,
-                "features": len(rows),
-                "synthetic": synthetic,
-                **read.report.as_detail(),
-            },
-        )
-    if recompute:
-        recompute_all(session, crs=crs, progress=progress)
-    return ImportedLayer(layer, read.report)
+
+
+def _audit_import(
+    session: DbSession, layer: HazardLayer, report: LayerReport, actor: User | None
+) -> None:
+    record_event(
+        session,
+        "hazard.import",
+        actor=actor,
+        object_type="hazard_layer",
+        object_id=layer.id,
+        detail={
+            "kind": layer.kind.value,
+            "features": layer.feature_count,
+            "synthetic": layer.synthetic,
+            **report.as_detail(),
+        },
+    )
 
 
 def delete_layer(
