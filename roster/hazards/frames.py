@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from ..extensions import DbSession
 from ..i18n import local_today
@@ -47,6 +47,8 @@ WGS84 = "EPSG:4326"
 CARE_MOBILITY = (Mobility.WHEELCHAIR.value, Mobility.BEDRIDDEN.value)
 MEDICAL_DEVICES = ("device_ventilator", "device_oxygen", "device_suction", "device_dialysis")
 CARE_LEVELS = (CareLevel.CARE_3.value, CareLevel.CARE_4.value, CareLevel.CARE_5.value)
+#: The communication needs (hearing, sight, language, cognitive) that count as disabled.
+COMMUNICATION_NEEDS = ("comm_hearing", "comm_visual", "comm_language", "comm_cognitive")
 #: Age from which a person counts as elderly (高齢者) for a welfare shelter's groups.
 ELDERLY_AGE = 65
 
@@ -61,52 +63,61 @@ def areas_frame(
     """Every stored hazard polygon (columns kind, depth_rank, phenomenon, zone, layer_id,
     synthetic), in `crs`."""
     crs = metric_crs(crs)
-    query = select(
-        HazardLayer.kind,
-        HazardArea.depth_rank,
-        HazardArea.phenomenon,
-        HazardArea.zone,
-        HazardArea.layer_id,
-        HazardLayer.synthetic,
-        HazardLayer.crs,
-        HazardArea.geometry,
-    ).join(HazardLayer, HazardLayer.id == HazardArea.layer_id)
+    query = select(*_AREA_COLUMNS).join(HazardLayer, HazardLayer.id == HazardArea.layer_id)
     if kinds is not None:
         query = query.where(HazardLayer.kind.in_([HazardKind(k) for k in kinds]))
     rows = session.execute(query.order_by(HazardArea.id)).all()
-    parts = []
     by_crs: dict[str, list[Any]] = {}
     for row in rows:
         by_crs.setdefault(row.crs, []).append(row)
-    for source_crs, group in by_crs.items():
-        parts.append(
-            gpd.GeoDataFrame(
-                {
-                    "kind": [row.kind.value for row in group],
-                    "depth_rank": pd.array([row.depth_rank for row in group], dtype="Int64"),
-                    "phenomenon": pd.Series([row.phenomenon for row in group], dtype=object),
-                    "zone": pd.Series([row.zone for row in group], dtype=object),
-                    "layer_id": [row.layer_id for row in group],
-                    "synthetic": [bool(row.synthetic) for row in group],
-                },
-                geometry=shapely.from_wkb([row.geometry for row in group]),
-                crs=source_crs,
-            ).to_crs(crs)
-        )
+    parts = [_areas(group, source_crs).to_crs(crs) for source_crs, group in by_crs.items()]
     if not parts:
-        return gpd.GeoDataFrame(
-            {
-                "kind": pd.Series([], dtype=object),
-                "depth_rank": pd.array([], dtype="Int64"),
-                "phenomenon": pd.Series([], dtype=object),
-                "zone": pd.Series([], dtype=object),
-                "layer_id": pd.Series([], dtype=np.int64),
-                "synthetic": pd.Series([], dtype=bool),
-            },
-            geometry=gpd.GeoSeries([], crs=crs),
-            crs=crs,
-        )
+        return _no_areas(crs)
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=crs)
+
+
+_AREA_COLUMNS = (
+    HazardLayer.kind,
+    HazardArea.depth_rank,
+    HazardArea.phenomenon,
+    HazardArea.zone,
+    HazardArea.layer_id,
+    HazardLayer.synthetic,
+    HazardLayer.crs,
+    HazardArea.geometry,
+)
+
+
+def _areas(rows: list[Any], crs: str) -> gpd.GeoDataFrame:
+    """Stored areas, all of one CRS, as a frame in that CRS."""
+    return gpd.GeoDataFrame(
+        {
+            "kind": [row.kind.value for row in rows],
+            "depth_rank": pd.array([row.depth_rank for row in rows], dtype="Int64"),
+            "phenomenon": pd.Series([row.phenomenon for row in rows], dtype=object),
+            "zone": pd.Series([row.zone for row in rows], dtype=object),
+            "layer_id": [row.layer_id for row in rows],
+            "synthetic": [bool(row.synthetic) for row in rows],
+        },
+        geometry=shapely.from_wkb([row.geometry for row in rows]),
+        crs=crs,
+    )
+
+
+def _no_areas(crs: str) -> gpd.GeoDataFrame:
+    """An areas frame without rows, with the columns and types of one that has some."""
+    return gpd.GeoDataFrame(
+        {
+            "kind": pd.Series([], dtype=object),
+            "depth_rank": pd.array([], dtype="Int64"),
+            "phenomenon": pd.Series([], dtype=object),
+            "zone": pd.Series([], dtype=object),
+            "layer_id": pd.Series([], dtype=np.int64),
+            "synthetic": pd.Series([], dtype=bool),
+        },
+        geometry=gpd.GeoSeries([], crs=crs),
+        crs=crs,
+    )
 
 
 # --- people -----------------------------------------------------------------------------------
@@ -122,29 +133,7 @@ def people_frame(
     mobility and ventilator. A person without coordinates of their own stands at their
     district's point (the register marks such a location approximate)."""
     crs = metric_crs(crs)
-    columns = [
-        Registrant.id,
-        func.coalesce(Registrant.latitude, District.latitude).label("latitude"),
-        func.coalesce(Registrant.longitude, District.longitude).label("longitude"),
-        Registrant.birth_date,
-        Registrant.mobility,
-        Registrant.care_level,
-        Registrant.disability_certificate,
-        *(getattr(Registrant, name) for name in MEDICAL_DEVICES),
-        Registrant.comm_hearing,
-        Registrant.comm_visual,
-        Registrant.comm_language,
-        Registrant.comm_cognitive,
-    ]
-    query = (
-        select(*columns)
-        .join(District, District.id == Registrant.district_id)
-        .where(Registrant.status == RegistrantStatus.ACTIVE)
-        .order_by(Registrant.id)
-    )
-    if ids is not None:
-        query = query.where(Registrant.id.in_(list(ids)))
-    result = session.execute(query)
+    result = session.execute(_people_query(ids))
     frame = pd.DataFrame(result.all(), columns=list(result.keys()))
     frame["mobility"] = [m.value if m is not None else "" for m in frame["mobility"]]
     frame["care_level"] = [c.value if c is not None else "" for c in frame["care_level"]]
@@ -152,16 +141,44 @@ def people_frame(
     frame["needs_care"] = care
     frame["groups"] = groups
     frame["ventilator"] = frame["device_ventilator"].fillna(False).astype(bool)
+    people = gpd.GeoDataFrame(
+        frame[["id", "needs_care", "groups", "mobility", "ventilator"]],
+        geometry=_points(frame),
+        crs=WGS84,
+    ).set_index("id")
+    return people.to_crs(crs)
+
+
+def _people_query(ids: Sequence[int] | None) -> Select[Any]:
+    """The register columns people_frame() reads, of active people (or of `ids` among them)."""
+    query = (
+        select(
+            Registrant.id,
+            func.coalesce(Registrant.latitude, District.latitude).label("latitude"),
+            func.coalesce(Registrant.longitude, District.longitude).label("longitude"),
+            Registrant.birth_date,
+            Registrant.mobility,
+            Registrant.care_level,
+            Registrant.disability_certificate,
+            *(getattr(Registrant, name) for name in MEDICAL_DEVICES),
+            *(getattr(Registrant, name) for name in COMMUNICATION_NEEDS),
+        )
+        .join(District, District.id == Registrant.district_id)
+        .where(Registrant.status == RegistrantStatus.ACTIVE)
+        .order_by(Registrant.id)
+    )
+    if ids is not None:
+        query = query.where(Registrant.id.in_(list(ids)))
+    return query
+
+
+def _points(frame: pd.DataFrame) -> gpd.GeoSeries:
+    """Each row's longitude and latitude as a WGS84 point; no point without both."""
     lon = pd.to_numeric(frame["longitude"], errors="coerce").to_numpy(dtype=float)
     lat = pd.to_numeric(frame["latitude"], errors="coerce").to_numpy(dtype=float)
     points = shapely.points(lon, lat)
     points[np.isnan(lon) | np.isnan(lat)] = None
-    people = gpd.GeoDataFrame(
-        frame[["id", "needs_care", "groups", "mobility", "ventilator"]],
-        geometry=gpd.GeoSeries(points, crs=WGS84),
-        crs=WGS84,
-    ).set_index("id")
-    return people.to_crs(crs)
+    return gpd.GeoSeries(points, crs=WGS84)
 
 
 def derive_needs(frame: pd.DataFrame, today: date) -> tuple[np.ndarray, list[list[str]]]:
@@ -177,31 +194,39 @@ def derive_needs(frame: pd.DataFrame, today: date) -> tuple[np.ndarray, list[lis
     count = len(frame)
     mobility = frame["mobility"].astype(str).to_numpy() if count else np.array([], dtype=str)
     care_level = frame["care_level"].astype(str).to_numpy() if count else np.array([], dtype=str)
-    devices = np.zeros(count, dtype=bool)
-    for name in MEDICAL_DEVICES:
-        devices |= _flag(frame, name)
+    devices = _any_flag(frame, MEDICAL_DEVICES)
     moving = np.isin(mobility, CARE_MOBILITY)
     needs_care = moving | devices | np.isin(care_level, CARE_LEVELS)
-    communication = np.zeros(count, dtype=bool)
-    for name in ("comm_hearing", "comm_visual", "comm_language", "comm_cognitive"):
-        communication |= _flag(frame, name)
-    certificate = np.array(
-        [
-            isinstance(value, str) and bool(value.strip())
-            for value in frame.get("disability_certificate", [None] * count)
-        ],
-        dtype=bool,
-    )
-    disabled = certificate | moving | communication
-    cutoff = _years_before(today, ELDERLY_AGE)
-    births = frame.get("birth_date", pd.Series([None] * count))
-    old = np.array([b is not None and not pd.isna(b) and b <= cutoff for b in births], dtype=bool)
-    elderly = old | ~np.isin(care_level, (CareLevel.NONE.value, ""))
+    disabled = _certified(frame) | moving | _any_flag(frame, COMMUNICATION_NEEDS)
+    elderly = _old(frame, today) | ~np.isin(care_level, (CareLevel.NONE.value, ""))
     groups = [
         [g for g, has in (("elderly", e), ("disabled", d), ("medical_care", m)) if has]
         for e, d, m in zip(elderly, disabled, devices, strict=True)
     ]
     return needs_care, groups
+
+
+def _any_flag(frame: pd.DataFrame, names: Iterable[str]) -> np.ndarray:
+    """Per row, whether any of these flag columns is set (a missing column is not)."""
+    flags = np.zeros(len(frame), dtype=bool)
+    for name in names:
+        flags |= _flag(frame, name)
+    return flags
+
+
+def _certified(frame: pd.DataFrame) -> np.ndarray:
+    """Per row, whether a disability certificate is recorded."""
+    certificates = frame.get("disability_certificate", [None] * len(frame))
+    return np.array(
+        [isinstance(value, str) and bool(value.strip()) for value in certificates], dtype=bool
+    )
+
+
+def _old(frame: pd.DataFrame, today: date) -> np.ndarray:
+    """Per row, whether the person is ELDERLY_AGE or older today."""
+    cutoff = _years_before(today, ELDERLY_AGE)
+    births = frame.get("birth_date", pd.Series([None] * len(frame)))
+    return np.array([b is not None and not pd.isna(b) and b <= cutoff for b in births], dtype=bool)
 
 
 def _flag(frame: pd.DataFrame, name: str) -> np.ndarray:
