@@ -192,15 +192,8 @@ def _changes(plan: ImportPlan, districts: dict[int, str]) -> list[tuple[Any, lis
     return rows
 
 
-def dry_run(
-    token: str | None, plan: ImportPlan, status: int = 200, notice: str | None = None
-) -> ResponseReturnValue:
-    """The dry-run page: what the apply would do, and every row that stops it."""
-    districts: dict[int, str] = {
-        i: name for i, name in db.session.execute(select(District.id, District.name))
-    }
-    changed = _changes(plan, districts)
-    missing = plan.missing[:SHOWN]
+def _audit_dry_run(plan: ImportPlan, shown: list[int]) -> None:
+    """The counts of the dry run, and the register IDs of the people it shows."""
     record_event(
         db.session,
         "import.dry_run",
@@ -213,10 +206,24 @@ def dry_run(
             "unchanged": plan.unchanged,
             "missing": len(plan.missing),
             "errors": len(plan.errors),
-            "ids": [p.registrant_id for p, _c in changed] + [m.registrant_id for m in missing],
+            "ids": shown,
         },
     )
     db.session.commit()
+
+
+def dry_run(
+    token: str | None, plan: ImportPlan, status: int = 200, notice: str | None = None
+) -> ResponseReturnValue:
+    """The dry-run page: what the apply would do, and every row that stops it."""
+    districts: dict[int, str] = {
+        i: name for i, name in db.session.execute(select(District.id, District.name))
+    }
+    changed = _changes(plan, districts)
+    missing = plan.missing[:SHOWN]
+    _audit_dry_run(
+        plan, [p.registrant_id for p, _c in changed] + [m.registrant_id for m in missing]
+    )
     page = render_template(
         "imports/dry_run.html",
         token=token,

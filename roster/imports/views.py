@@ -44,7 +44,7 @@ from ..uploads import UploadRefused, check_upload
 from ..web import city_prefix
 from .batches import SourceFile
 from .mapping import DEFAULT_HEADERS, REQUIRED_FIELDS, TARGET_FIELDS, MappingError
-from .operations import ImportPlan, apply_import
+from .operations import ImportPlan, ImportSummary, apply_import
 from .report import report_csv
 from .review import (
     FIELD_NAMES,
@@ -316,6 +316,11 @@ def apply(token: str) -> ResponseReturnValue:
     if summary.created > _ANALYZE_AFTER:
         refresh_statistics(db.session)
         db.session.commit()
+    _flash_imported(summary)
+    return redirect(url_for("imports.batch", batch_id=summary.batch_id))
+
+
+def _flash_imported(summary: ImportSummary) -> None:
     flash(
         _(
             "Imported: %(created)d added, %(updated)d updated, %(changed)d statuses changed.",
@@ -325,7 +330,6 @@ def apply(token: str) -> ResponseReturnValue:
         ),
         "info",
     )
-    return redirect(url_for("imports.batch", batch_id=summary.batch_id))
 
 
 @bp.post("/<token>/report.csv")
