@@ -30,7 +30,8 @@ from roster import create_app  # noqa: E402
 from roster.extensions import db  # noqa: E402
 from roster.imports.mapping import Mapping  # noqa: E402
 from roster.imports.operations import _new_row, apply_import, plan_import  # noqa: E402
-from roster.imports.parsing import parse_rows, read_table  # noqa: E402
+from roster.imports.parsing import parse_rows  # noqa: E402
+from roster.imports.tables import read_table  # noqa: E402
 from roster.models import District, Registrant  # noqa: E402
 from roster.web import city_prefix  # noqa: E402
 

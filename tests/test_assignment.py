@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from geo.towns import offset_point
-from roster.hazards.operations import (
+from roster.hazards.assignment import (
     assignment_table,
-    derive_needs,
     recompute_all,
     recompute_assignments,
 )
+from roster.hazards.frames import derive_needs
 from roster.models import (
     AuditEvent,
     CareLevel,
@@ -114,7 +114,7 @@ def test_the_nearest_suitable_shelter_by_straight_line(
 def test_a_shelter_inside_the_hazard_area_is_not_used_for_that_hazard(
     db: Any, world: dict[str, Any], factory: Factory, tmp_path: Any
 ) -> None:
-    from roster.hazards.operations import import_layer
+    from roster.hazards.layers import import_layer
 
     flooded = shelter(db, "flooded", 200)
     dry = shelter(db, "dry", 700)

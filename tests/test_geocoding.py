@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from roster.geocoding.operations import geocode_people, import_address_points
-from roster.hazards.operations import import_layer
+from roster.hazards.layers import import_layer
 from roster.models import AddressPoint, LocationPrecision, Municipality, Registrant
 from roster.registrants.operations import update_registrant
 

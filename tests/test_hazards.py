@@ -18,8 +18,9 @@ from sqlalchemy import func, select
 
 from geo.hazards import HazardInputError
 from roster.extensions import db as database
+from roster.hazards.assignment import recompute_all
 from roster.hazards.demo import FLOOD_FILE, LANDSLIDE_FILE, load_demo_hazards
-from roster.hazards.operations import import_layer, recompute_all
+from roster.hazards.layers import import_layer
 from roster.models import (
     AuditEvent,
     HazardArea,

@@ -15,7 +15,8 @@ from roster.imports.dates import to_date
 from roster.imports.mapping import TARGET_FIELDS, Mapping
 from roster.imports.messages import MESSAGES, Message, MessageError
 from roster.imports.operations import _no_district
-from roster.imports.parsing import parse_rows, read_table
+from roster.imports.parsing import parse_rows
+from roster.imports.tables import read_table
 
 TODAY = date(2026, 4, 1)
 HEADER = "宛名番号,氏名,ふりがな,生年月日,性別,住所"

@@ -15,13 +15,8 @@ from roster.imports.mapping import (
     MappingError,
     load_mapping,
 )
-from roster.imports.parsing import (
-    ParseResult,
-    RowError,
-    TableError,
-    parse_rows,
-    read_table,
-)
+from roster.imports.parsing import ParseResult, RowError, parse_rows
+from roster.imports.tables import TableError, read_table
 from roster.models import CareLevel, Household, Mobility, Sex
 
 TODAY = date(2026, 4, 1)

@@ -59,7 +59,7 @@ def mapped(world: dict[str, Any], factory: Factory, db: Any, tmp_path: Path) -> 
                 accept_groups="disabled", source="test", backup_power=True),
     ])
     db.flush()
-    from roster.hazards.operations import import_layer
+    from roster.hazards.layers import import_layer
 
     path = write(tmp_path, "flood.geojson", geojson([({"A31a_205": 3}, square(LON, LAT))]))
     import_layer(db, path, "flood", actor=None, name="テスト浸水想定", synthetic=True,

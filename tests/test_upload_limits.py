@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from flask import Flask
 
-from roster.imports.parsing import read_table
+from roster.imports.tables import read_table
 from roster.uploads import UploadLimits, UploadRefused, check_zip
 
 from .conftest import AuthActions, IsolatedClient

@@ -1,7 +1,7 @@
 """Address points in, each person placed at their own address (住居, 街区, 町丁目, else 地区).
 
 Coordinates staff set on the map (MANUAL) are never overwritten. Whoever moves is given
-new hazard flags and shelter assignments (hazards.operations.refresh_people).
+new hazard flags and shelter assignments (hazards.assignment.refresh_people).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from geo.addresses import Address, AddressIndex, normalise
 
 from ..audit.operations import record_event
 from ..extensions import DbSession
-from ..hazards.operations import Progress, refresh_people
+from ..hazards.assignment import Progress, refresh_people
 from ..models import (
     AddressPoint,
     District,

@@ -16,8 +16,9 @@ from geo.hazards import HAZARD_KINDS, Attributes, HazardInputError
 from ..extensions import db, refresh_statistics
 from ..models import Registrant, RegistrantStatus
 from ..schema import needs_current_schema
+from .assignment import assignment_hazards, recompute_all
+from .layers import import_layer
 from .messages import report_lines
-from .operations import assignment_hazards, import_layer, recompute_all
 
 
 @click.command("import-hazard")
@@ -80,18 +81,38 @@ def import_hazard(
 ) -> None:
     """Import a hazard layer (GeoJSON, Shapefile or GeoPackage), then recompute everyone's
     hazard flags and shelter assignments. A refused file writes nothing (exit 1)."""
-    from sqlalchemy import func, select
-
     _check_options(kind, depth_property, landslide)
     attributes = Attributes(depth_property=depth_property, **landslide)
-
-    people = (
-        db.session.scalar(
-            select(func.count(Registrant.id)).where(Registrant.status == RegistrantStatus.ACTIVE)
-        )
-        or 0
-    )
+    people = _active_people()
     hazards = len(assignment_hazards(db.session))
+    _import(file, kind, name, attributes, encoding, synthetic)
+    total = people * max(hazards, len(assignment_hazards(db.session)))
+    with tqdm(total=total, unit="件", desc="assign", file=sys.stderr) as bar:
+        summary = recompute_all(db.session, crs=current_app.config["GEO_CRS"], progress=bar)
+    db.session.commit()
+    refresh_statistics(db.session)
+    db.session.commit()
+    click.echo(f"{summary.people} people, {summary.flagged} in a hazard area")
+    for hazard, counts in summary.hazards.items():
+        click.echo(f"  {hazard}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+def _active_people() -> int:
+    from sqlalchemy import func, select
+
+    query = select(func.count(Registrant.id)).where(Registrant.status == RegistrantStatus.ACTIVE)
+    return db.session.scalar(query) or 0
+
+
+def _import(
+    file: Path,
+    kind: str,
+    name: str | None,
+    attributes: Attributes,
+    encoding: str | None,
+    synthetic: bool,
+) -> None:
+    """Store the layer without recomputing and say what was read; exit 1 if it is refused."""
     try:
         imported = import_layer(
             db.session,
@@ -114,15 +135,6 @@ def import_hazard(
     with force_locale("en"):
         for line in report_lines(imported.report):
             click.echo(f"  {line}")
-    total = people * max(hazards, len(assignment_hazards(db.session)))
-    with tqdm(total=total, unit="件", desc="assign", file=sys.stderr) as bar:
-        summary = recompute_all(db.session, crs=current_app.config["GEO_CRS"], progress=bar)
-    db.session.commit()
-    refresh_statistics(db.session)
-    db.session.commit()
-    click.echo(f"{summary.people} people, {summary.flagged} in a hazard area")
-    for hazard, counts in summary.hazards.items():
-        click.echo(f"  {hazard}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
 def _check_options(kind: str, depth_property: str | None, landslide: dict[str, Any]) -> None:

@@ -13,13 +13,16 @@ from geo.gsi import DATA_DIR
 
 from ..extensions import DbSession
 from ..models import User
-from .operations import Recomputed, import_layer, recompute_all
+from .assignment import Recomputed, recompute_all
+from .layers import import_layer
 
 FLOOD_FILE = DATA_DIR / "synthetic_flood_nishitokyo.geojson"
 LANDSLIDE_FILE = DATA_DIR / "synthetic_landslide_nishitokyo.geojson"
 #: Layer names as staff see them in the demo (data, like the shelters' names).
 FLOOD_NAME = "浸水想定区域（合成・デモ用）"
 LANDSLIDE_NAME = "土砂災害警戒区域（合成・デモ用）"
+#: The demo's layers, in the order they are imported: (file, kind, name).
+DEMO_LAYERS = ((FLOOD_FILE, "flood", FLOOD_NAME), (LANDSLIDE_FILE, "landslide", LANDSLIDE_NAME))
 
 
 def load_demo_hazards(
@@ -27,26 +30,16 @@ def load_demo_hazards(
 ) -> Recomputed:
     """Import both synthetic layers, then compute everyone's hazard flags and shelter
     assignments. The caller commits."""
-    import_layer(
-        session,
-        FLOOD_FILE,
-        "flood",
-        actor=actor,
-        name=FLOOD_NAME,
-        synthetic=True,
-        crs=crs,
-        recompute=False,
-        audit=False,
-    )
-    import_layer(
-        session,
-        LANDSLIDE_FILE,
-        "landslide",
-        actor=actor,
-        name=LANDSLIDE_NAME,
-        synthetic=True,
-        crs=crs,
-        recompute=False,
-        audit=False,
-    )
+    for path, kind, name in DEMO_LAYERS:
+        import_layer(
+            session,
+            path,
+            kind,
+            actor=actor,
+            name=name,
+            synthetic=True,
+            crs=crs,
+            recompute=False,
+            audit=False,
+        )
     return recompute_all(session, crs=crs)

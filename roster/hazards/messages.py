@@ -109,6 +109,11 @@ def fault(reason: str) -> str:
 def report_lines(report: LayerReport) -> list[str]:
     """What was read, one sentence each: areas by rank, zone and phenomenon, repairs, and
     the features left out."""
+    return [*_area_lines(report), *_left_out_lines(report)]
+
+
+def _area_lines(report: LayerReport) -> list[str]:
+    """The areas read, by rank, zone and phenomenon."""
     lines = []
     if report.depth_ranks:
         lines.append(_("Areas by depth rank: %(counts)s.", counts=_counts(report.depth_ranks,
@@ -120,6 +125,12 @@ def report_lines(report: LayerReport) -> list[str]:
     if report.phenomena:
         lines.append(_("Areas by phenomenon: %(counts)s.",
                        counts=_counts(report.phenomena, PHENOMENON_NAMES)))
+    return lines
+
+
+def _left_out_lines(report: LayerReport) -> list[str]:
+    """The areas repaired, and the features left out."""
+    lines = []
     if report.repaired:
         lines.append(_("%(n)d areas repaired (features %(features)s).", n=len(report.repaired),
                        features=_numbers(report.repaired)))

@@ -24,7 +24,15 @@ from ..extensions import db
 from ..i18n import local_today
 from ..models import HazardLayer
 from ..uploads import UploadRefused, check_layer
+from .assignment import (
+    SORT_KEYS,
+    assignment_hazards,
+    assignment_table,
+    recompute_all,
+    sort_rows,
+)
 from .forms import ConfirmForm, LayerForm, value_lines
+from .layers import ImportedLayer, delete_layer, import_layer, list_layers
 from .messages import refusal, report_lines
 from .names import (
     DEPTH_NAMES,
@@ -34,17 +42,6 @@ from .names import (
     REASON_NAMES,
     SHELTER_KIND_NAMES,
     hazard_name,
-)
-from .operations import (
-    SORT_KEYS,
-    ImportedLayer,
-    assignment_hazards,
-    assignment_table,
-    delete_layer,
-    import_layer,
-    list_layers,
-    recompute_all,
-    sort_rows,
 )
 
 bp = Blueprint("hazards", __name__, url_prefix="/hazards")
@@ -73,17 +70,7 @@ def index() -> ResponseReturnValue:
         imported = _import(form)
         if imported is not None:
             db.session.commit()
-            flash(
-                _(
-                    "The layer “%(name)s” was imported with %(n)d areas; hazard flags and "
-                    "shelter assignments were recomputed.",
-                    name=imported.layer.name,
-                    n=imported.layer.feature_count,
-                ),
-                "info",
-            )
-            if lines := report_lines(imported.report):
-                flash(" ".join(lines), "info")
+            _flash_imported(imported)
             return redirect(url_for("hazards.index"))
     return (
         render_template(
@@ -95,6 +82,20 @@ def index() -> ResponseReturnValue:
         ),
         422 if form.errors else 200,
     )
+
+
+def _flash_imported(imported: ImportedLayer) -> None:
+    flash(
+        _(
+            "The layer “%(name)s” was imported with %(n)d areas; hazard flags and "
+            "shelter assignments were recomputed.",
+            name=imported.layer.name,
+            n=imported.layer.feature_count,
+        ),
+        "info",
+    )
+    if lines := report_lines(imported.report):
+        flash(" ".join(lines), "info")
 
 
 def _attributes(form: LayerForm) -> Attributes:
@@ -114,10 +115,7 @@ def _import(form: LayerForm) -> ImportedLayer | None:
     form's errors, when the file is refused (and then nothing is written)."""
     upload = form.file.data
     original = Path(upload.filename or "").name
-    suffix = Path(original).suffix.lower()
-    safe = secure_filename(original) or f"hazard{suffix}"
-    if not safe.lower().endswith(suffix):
-        safe = f"hazard{suffix}"
+    safe = _safe_name(original)
     with tempfile.TemporaryDirectory(prefix="roster-hazard-") as folder:
         path = Path(folder) / safe
         upload.save(path)
@@ -137,12 +135,26 @@ def _import(form: LayerForm) -> ImportedLayer | None:
             )
         except (HazardInputError, UploadRefused) as exc:
             db.session.rollback()
-            reason = refusal(exc) if isinstance(exc, HazardInputError) else str(exc)
-            form.file.errors = [
-                *form.file.errors,
-                _("The file was refused, and nothing was saved: %(reason)s", reason=reason),
-            ]
+            _refused(form, exc)
             return None
+
+
+def _safe_name(original: str) -> str:
+    """A name to store the upload under: the original, made safe, with its suffix kept."""
+    suffix = Path(original).suffix.lower()
+    safe = secure_filename(original) or f"hazard{suffix}"
+    if not safe.lower().endswith(suffix):
+        safe = f"hazard{suffix}"
+    return safe
+
+
+def _refused(form: LayerForm, exc: HazardInputError | UploadRefused) -> None:
+    """Say on the form why the file was refused."""
+    reason = refusal(exc) if isinstance(exc, HazardInputError) else str(exc)
+    form.file.errors = [
+        *form.file.errors,
+        _("The file was refused, and nothing was saved: %(reason)s", reason=reason),
+    ]
 
 
 @bp.post("/<id:layer_id>/delete")
@@ -178,21 +190,11 @@ def _hazard_choice() -> tuple[str, list[str]]:
 
 def _table(print_view: bool) -> ResponseReturnValue:
     hazard, hazards = _hazard_choice()
-    sort = request.args.get("sort", "name")
-    sort = sort if sort in SORT_KEYS else "name"
-    descending = request.args.get("dir") == "desc"
+    sort, descending = _sort_order()
     table = assignment_table(db.session, current_user, hazard)
     rows = sort_rows(table.rows, sort, descending)
     if print_view:
-        # Counts only; a print for a drill is worth knowing about all the same.
-        record_event(
-            db.session,
-            "assignment.print",
-            actor=current_user,
-            object_type="hazard",
-            object_id=hazard,
-        )
-        db.session.commit()
+        _audit_print(hazard)
     return render_template(
         "hazards/assignment_print.html" if print_view else "hazards/assignment.html",
         table=table,
@@ -206,6 +208,24 @@ def _table(print_view: bool) -> ResponseReturnValue:
         recompute=ConfirmForm(),
         **_names(),
     )
+
+
+def _sort_order() -> tuple[str, bool]:
+    """The column to sort by (a SORT_KEYS one, default name), and whether descending."""
+    sort = request.args.get("sort", "name")
+    return (sort if sort in SORT_KEYS else "name"), request.args.get("dir") == "desc"
+
+
+def _audit_print(hazard: str) -> None:
+    # Counts only; a print for a drill is worth knowing about all the same.
+    record_event(
+        db.session,
+        "assignment.print",
+        actor=current_user,
+        object_type="hazard",
+        object_id=hazard,
+    )
+    db.session.commit()
 
 
 @bp.get("/assignment")

@@ -4,6 +4,7 @@ latest one (a confirmation page, then a POST)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,7 +33,8 @@ from ..models import (
 )
 from ..web import arg_int, city_prefix
 from .batches import UndoRefusedError, check_undo, latest_open_batch, undo_batch
-from .views import FIELD_NAMES, bp
+from .review import FIELD_NAMES
+from .views import bp
 
 #: People per page of a batch, and batches per page of the list.
 PER_PAGE = 200
@@ -112,13 +114,7 @@ def batches() -> ResponseReturnValue:
 def batch(batch_id: int) -> ResponseReturnValue:
     """One batch: the file, and per person what it added or changed (old → new)."""
     record = _batch_or_404(batch_id)
-    query = select(ImportBatchItem).where(ImportBatchItem.batch_id == batch_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(arg_int("page", 1), pages)
-    items = db.session.scalars(
-        query.order_by(ImportBatchItem.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
-    ).all()
+    items, page = _items_page(batch_id)
     record_event(
         db.session,
         "import.batch_view",
@@ -128,8 +124,34 @@ def batch(batch_id: int) -> ResponseReturnValue:
         detail={"ids": [i.registrant_id for i in items]},
     )
     db.session.commit()
+    return render_template(
+        "imports/batch.html",
+        batch=record,
+        rows=_change_rows(items),
+        kinds=KIND_NAMES,
+        page=page,
+        undoable=latest_open_batch(db.session) == batch_id and record.undone_at is None,
+    )
+
+
+def _items_page(batch_id: int) -> tuple[Sequence[ImportBatchItem], Page]:
+    """The batch's items on the page asked for (the last page if beyond it), and the page."""
+    query = select(ImportBatchItem).where(ImportBatchItem.batch_id == batch_id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, math.ceil(total / PER_PAGE))
+    page = min(arg_int("page", 1), pages)
+    items = db.session.scalars(
+        query.order_by(ImportBatchItem.id).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
+    ).all()
+    return items, Page(page, pages)
+
+
+def _change_rows(
+    items: Sequence[ImportBatchItem],
+) -> list[tuple[ImportBatchItem, list[tuple[str, str, str]]]]:
+    """Per item, each field it changed with its old and new value as the page shows them."""
     districts = dict(db.session.execute(select(District.id, District.name)).tuples().all())
-    rows = [
+    return [
         (
             item,
             [
@@ -143,14 +165,6 @@ def batch(batch_id: int) -> ResponseReturnValue:
         )
         for item in items
     ]
-    return render_template(
-        "imports/batch.html",
-        batch=record,
-        rows=rows,
-        kinds=KIND_NAMES,
-        page=Page(page, pages),
-        undoable=latest_open_batch(db.session) == batch_id and record.undone_at is None,
-    )
 
 
 @bp.get("/batches/<id:batch_id>/undo")

@@ -371,17 +371,18 @@ def _refresh_hazards(session: DbSession, ids: Sequence[int]) -> None:
     """Flags and nearest shelters of people whose location or status came back."""
     if not ids:
         return
-    from ..hazards import operations as hazards
+    from ..hazards.assignment import recompute_assignments, recompute_flags
+    from ..hazards.frames import areas_frame, metric_crs, people_frame, shelters_frame
     from ..models import HAZARDS
 
-    crs = hazards.metric_crs()
-    people = hazards.people_frame(session, crs, ids=ids)
-    areas = hazards.areas_frame(session, crs)
-    hazards.recompute_flags(session, crs, people=people, areas=areas, ids=ids)
-    shelters = hazards.shelters_frame(session, crs)
+    crs = metric_crs()
+    people = people_frame(session, crs, ids=ids)
+    areas = areas_frame(session, crs)
+    recompute_flags(session, crs, people=people, areas=areas, ids=ids)
+    shelters = shelters_frame(session, crs)
     done = set(session.scalars(select(ShelterAssignment.hazard).distinct()))
     for hazard in (h for h in HAZARDS if h in done):
-        hazards.recompute_assignments(
+        recompute_assignments(
             session, hazard, crs, people=people, shelters=shelters, areas=areas, ids=ids
         )
 

@@ -22,9 +22,10 @@ from ..uploads import UploadRefused
 from ..web import city_prefix
 from .batches import SourceFile, UndoRefusedError, check_undo, undo_batch
 from .mapping import Mapping, MappingError, load_mapping
-from .operations import ImportPlan, apply_import, plan_import
-from .parsing import TableError, parse_rows, read_table
+from .operations import ImportPlan, ImportSummary, apply_import, plan_import
+from .parsing import parse_rows
 from .report import report_csv
+from .tables import TableError, read_table
 
 MISSING_CHOICES = ["keep", *(s.value for s in RegistrantStatus if s is not RegistrantStatus.ACTIVE)]
 
@@ -73,15 +74,7 @@ def _import(
     set_missing: str,
     report: Path | None,
 ) -> None:
-    try:
-        mapping = load_mapping(mapping_file) if mapping_file else Mapping()
-        # The size limits hold here too; the clock does not: no web worker waits on it.
-        limits = replace(current_app.config["UPLOAD_LIMITS"], max_seconds=math.inf)
-        table = read_table(file, filename=file.name, encoding=encoding, limits=limits)
-    except (MappingError, TableError, UploadRefused) as exc:
-        raise click.ClickException(str(exc)) from exc
-    parsed = parse_rows(table, mapping, today=local_today())
-    plan = plan_import(db.session, parsed, city_prefix())
+    plan = _plan(file, mapping_file, encoding)
     show_plan(plan)
     if report is not None:
         report.write_text(report_csv(plan.errors), encoding="utf-8")
@@ -100,6 +93,30 @@ def _import(
         f"Writing: {len(plan.new)} new, {len(plan.changed)} changed, "
         f"{len(statuses)} status changes."
     )
+    summary = _apply(file, plan, statuses)
+    click.echo(
+        f"Imported as batch {summary.batch_id}: {summary.created} added, "
+        f"{summary.updated} updated, {summary.status_changed} statuses changed "
+        f"(undo: roster import-undo {summary.batch_id})."
+    )
+
+
+def _plan(file: Path, mapping_file: Path | None, encoding: str | None) -> ImportPlan:
+    """Read, parse and compare the file with the register; a file that cannot be read at
+    all is a ClickException."""
+    try:
+        mapping = load_mapping(mapping_file) if mapping_file else Mapping()
+        # The size limits hold here too; the clock does not: no web worker waits on it.
+        limits = replace(current_app.config["UPLOAD_LIMITS"], max_seconds=math.inf)
+        table = read_table(file, filename=file.name, encoding=encoding, limits=limits)
+    except (MappingError, TableError, UploadRefused) as exc:
+        raise click.ClickException(str(exc)) from exc
+    parsed = parse_rows(table, mapping, today=local_today())
+    return plan_import(db.session, parsed, city_prefix())
+
+
+def _apply(file: Path, plan: ImportPlan, statuses: dict[int, RegistrantStatus]) -> ImportSummary:
+    """Write the plan as one import batch and commit it."""
     source = SourceFile.of(file.name, file.read_bytes())
     with tqdm(total=len(plan.new), unit="人", desc="import", file=sys.stderr) as bar:
         summary = apply_import(
@@ -109,11 +126,7 @@ def _import(
     if summary.created > 1000:
         refresh_statistics(db.session)
         db.session.commit()
-    click.echo(
-        f"Imported as batch {summary.batch_id}: {summary.created} added, "
-        f"{summary.updated} updated, {summary.status_changed} statuses changed "
-        f"(undo: roster import-undo {summary.batch_id})."
-    )
+    return summary
 
 
 def show_plan(plan: ImportPlan, limit: int = 20) -> None:

@@ -34,7 +34,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..reasons import categorise, reason_columns
 from ..text import address_key, search_key
-from .batches import SourceFile, seal_batch, snapshot, start_batch
+from .batches import BatchCounts, SourceFile, seal_batch, snapshot, start_batch
 from .mapping import SOURCE_FIELDS, header_name
 from .messages import Message
 from .parsing import ImportRecord, ParseResult, RowError
@@ -131,12 +131,7 @@ def plan_import(session: DbSession, parsed: ParseResult, city: str) -> ImportPla
     records, present = parsed.records, frozenset(parsed.columns)
     plan = ImportPlan(errors=list(parsed.errors))
     finder = DistrictFinder(list(session.scalars(select(District))), city)
-    # Plain rows, not ORM objects: a 200,000-person register compares in little memory.
-    columns = [
-        getattr(Registrant, n)
-        for n in (*SOURCE_FIELDS, "id", "resident_no", "district_id", "source", "status")
-    ]
-    existing = {r.resident_no: r for r in session.execute(select(*columns))}
+    existing = _existing(session)
     for record in records:
         district_id = finder.find(record)
         if district_id is None:
@@ -146,23 +141,7 @@ def plan_import(session: DbSession, parsed: ParseResult, city: str) -> ImportPla
         if person is None:
             plan.new.append(NewPerson(record, district_id, support_categories(record)))
             continue
-        changes = _changes(person, record, present)
-        if changes or person.district_id != district_id:
-            values = {n: getattr(person, n) for n in SOURCE_FIELDS}
-            values.update({c.field: c.new for c in changes})
-            plan.changed.append(
-                ChangedPerson(
-                    person.id,
-                    person.resident_no,
-                    record.row,
-                    changes,
-                    district_id,
-                    values,
-                    person.district_id,
-                )
-            )
-        else:
-            plan.unchanged += 1
+        _compare(plan, person, record, district_id, present)
     plan.missing = [
         MissingPerson(p.id, p.resident_no, p.name)
         for p in existing.values()
@@ -170,6 +149,39 @@ def plan_import(session: DbSession, parsed: ParseResult, city: str) -> ImportPla
     ]
     plan.errors.sort(key=lambda e: (e.row, e.column))
     return plan
+
+
+def _existing(session: DbSession) -> dict[str, Any]:
+    """The register's people by resident number, with the fields an import compares."""
+    # Plain rows, not ORM objects: a 200,000-person register compares in little memory.
+    columns = [
+        getattr(Registrant, n)
+        for n in (*SOURCE_FIELDS, "id", "resident_no", "district_id", "source", "status")
+    ]
+    return {r.resident_no: r for r in session.execute(select(*columns))}
+
+
+def _compare(
+    plan: ImportPlan, person: Any, record: ImportRecord, district_id: int, present: frozenset[str]
+) -> None:
+    """Plan a person of the register as changed by their record, or count them unchanged."""
+    changes = _changes(person, record, present)
+    if not changes and person.district_id == district_id:
+        plan.unchanged += 1
+        return
+    values = {n: getattr(person, n) for n in SOURCE_FIELDS}
+    values.update({c.field: c.new for c in changes})
+    plan.changed.append(
+        ChangedPerson(
+            person.id,
+            person.resident_no,
+            record.row,
+            changes,
+            district_id,
+            values,
+            person.district_id,
+        )
+    )
 
 
 def _no_district(record: ImportRecord, headers: Mapping[str, str]) -> RowError:
@@ -209,9 +221,39 @@ def support_categories(record: ImportRecord) -> list[SupportReason]:
     return [c for c in SupportReason if c in found]
 
 
+#: What a new person's row holds that the export does not say: no contact beyond the phones,
+#: no device or communication need, a location at their district's point, active, from the
+#: eligible list, and no consent.
+_NEW_PERSON_DEFAULTS: dict[str, Any] = {
+    "fax": None,
+    "email": None,
+    "location_approximate": True,
+    "location_precision": LocationPrecision.DISTRICT,
+    "device_ventilator": False,
+    "device_oxygen": False,
+    "device_suction": False,
+    "device_dialysis": False,
+    "device_other": None,
+    "comm_hearing": False,
+    "comm_visual": False,
+    "comm_language": False,
+    "comm_cognitive": False,
+    "language_note": None,
+    "status": RegistrantStatus.ACTIVE,
+    "source": Source.ELIGIBLE_LIST,
+    # Nobody has verified anything: the export only says who is eligible.
+    "last_verified_on": None,
+    "consent_state": ConsentState.UNCONFIRMED,
+    "consent_scope": 0,
+    "current_consent_id": None,
+    "version": 1,
+}
+
+
 def _new_row(person: NewPerson, city: str, district: District) -> dict[str, Any]:
     r = person.record
     return {
+        **_NEW_PERSON_DEFAULTS,
         "resident_no": r.resident_no,
         "name": r.name,
         "name_kana": r.name_kana,
@@ -221,41 +263,19 @@ def _new_row(person: NewPerson, city: str, district: District) -> dict[str, Any]
         "postal_code": r.postal_code,
         "phone": r.phone,
         "mobile_phone": r.mobile_phone,
-        "fax": None,
-        "email": None,
         **reason_columns(person.categories),
         # The export's words may name illnesses: 要配慮個人情報, kept as the detail only.
         "support_reason_detail": r.support_reason,
         "district_id": district.id,
         "latitude": district.latitude,
         "longitude": district.longitude,
-        "location_approximate": True,
-        "location_precision": LocationPrecision.DISTRICT,
         "household": r.household or Household.UNKNOWN,
         "mobility": r.mobility or Mobility.UNKNOWN,
-        "device_ventilator": False,
-        "device_oxygen": False,
-        "device_suction": False,
-        "device_dialysis": False,
-        "device_other": None,
-        "comm_hearing": False,
-        "comm_visual": False,
-        "comm_language": False,
-        "comm_cognitive": False,
-        "language_note": None,
         "care_level": r.care_level or CareLevel.NONE,
         "disability_certificate": r.disability_certificate,
-        "status": RegistrantStatus.ACTIVE,
-        "source": Source.ELIGIBLE_LIST,
-        # Nobody has verified anything: the export only says who is eligible.
-        "last_verified_on": None,
-        "consent_state": ConsentState.UNCONFIRMED,
-        "consent_scope": 0,
-        "current_consent_id": None,
         "name_key": search_key(r.name),
         "kana_key": search_key(r.name_kana),
         "address_key": address_key(r.address, city),
-        "version": 1,
         "created_at": utcnow(),
         "updated_at": utcnow(),
     }
@@ -300,13 +320,25 @@ def apply_import(
     # Whatever else writes these people in this transaction goes above this line: the seal
     # records the values and versions the batch leaves, which its undo restores from.
     summary = seal_batch(session, record, before, created, plan.new, plan.changed, confirmed)
+    _audit_apply(session, actor, record.id, summary, plan, source)
+    return ImportSummary(summary.added, summary.changed, summary.status_changed, record.id)
+
+
+def _audit_apply(
+    session: DbSession,
+    actor: User | None,
+    batch_id: int,
+    summary: BatchCounts,
+    plan: ImportPlan,
+    source: SourceFile,
+) -> None:
     record_event(
         session,
         "import.apply",
         actor=actor,
         actor_name="cli",
         object_type="import_batch",
-        object_id=record.id,
+        object_id=batch_id,
         detail={
             "created": summary.added,
             "updated": summary.changed,
@@ -315,7 +347,6 @@ def apply_import(
             "sha256": source.sha256,
         },
     )
-    return ImportSummary(summary.added, summary.changed, summary.status_changed, record.id)
 
 
 def _confirmed(

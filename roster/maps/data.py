@@ -29,6 +29,7 @@ from ..access.projection import COARSE_DECIMALS
 from ..access.roles import map_identifies
 from ..access.rule import map_registrants
 from ..extensions import DbSession
+from ..hazards.assignment import AREA_KIND, shelter_kinds
 from ..hazards.names import (
     DEPTH_NAMES,
     GROUP_NAMES,
@@ -38,7 +39,6 @@ from ..hazards.names import (
     ZONE_NAMES,
     hazard_name,
 )
-from ..hazards.operations import AREA_KIND, shelter_kinds
 from ..models import (
     CareLevel,
     District,
@@ -247,7 +247,7 @@ def shelter_collections(
 
     A shelter's marker is grey when the place does not suit the hazard or stands inside its
     areas (as the assignment decides); with_load adds the people assigned (counts only)."""
-    from ..hazards.operations import metric_crs, shelters_frame
+    from ..hazards.frames import metric_crs, shelters_frame
 
     shelters = list(session.scalars(select(Shelter).order_by(Shelter.id)))
     suitable: dict[int, bool] = {}
@@ -255,7 +255,7 @@ def shelter_collections(
         frame = shelters_frame(session, metric_crs())
         from geo.analysis import suitable_shelters
 
-        from ..hazards.operations import areas_frame
+        from ..hazards.frames import areas_frame
 
         kind = AREA_KIND.get(hazard)
         areas = areas_frame(session, kinds=[kind]) if kind else None

@@ -26,12 +26,12 @@ from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..geocoding.operations import address_attribution
+from ..hazards.assignment import AREA_KIND, assignment_hazards
 from ..hazards.names import (
     LAYER_KIND_NAMES,
     SHELTER_KIND_NAMES,
     hazard_name,
 )
-from ..hazards.operations import AREA_KIND, assignment_hazards
 from ..labels import label, need_label, reason_labels
 from ..models import HazardLayer, Registrant, Role
 from ..viewer import current_viewer

@@ -136,7 +136,7 @@ def _supporters(person: Registrant, rng: random.Random) -> list[dict[str, Any]]:
 
 
 def _people(session: Any, registrants: list[Registrant], today: date) -> list[_Person]:
-    from ..hazards.operations import MEDICAL_DEVICES, derive_needs
+    from ..hazards.frames import MEDICAL_DEVICES, derive_needs
 
     rows = [
         {

@@ -152,7 +152,7 @@ def straight_line_m(
 def person_facts(session: DbSession, registrant: Registrant, today: date) -> PersonFacts:
     """Who needs care and the person's groups (as the shelter assignment derives them), a
     ventilator, and the hazards at home."""
-    from ..hazards.operations import MEDICAL_DEVICES, derive_needs
+    from ..hazards.frames import MEDICAL_DEVICES, derive_needs
 
     row: dict[str, Any] = {
         "mobility": registrant.mobility.value if registrant.mobility else "",
@@ -186,7 +186,7 @@ def areas_holding(
     """Shelter id -> the hazards (of `hazards`) whose stored areas hold the place."""
     if not shelters or not hazards:
         return {}
-    from ..hazards.operations import areas_frame
+    from ..hazards.frames import areas_frame
 
     crs = crs or metric_crs()
     areas = areas_frame(session, crs, kinds=hazards)

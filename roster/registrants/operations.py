@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..geocoding.operations import locate_registrant, set_location
-from ..hazards.operations import refresh_person as refresh_hazards
+from ..hazards.assignment import refresh_person as refresh_hazards
 from ..models import ConsentState, EmergencyContact, LocationPrecision, Registrant, User
 from ..models.base import utcnow
 from ..text import address_key, search_key

@@ -310,7 +310,7 @@ def apply_import(
         raise ValueError("an import with bad rows is never applied")
     _write(session, plan)
     if plan.added or plan.changed or plan.removed:
-        from ..hazards.operations import recompute_all
+        from ..hazards.assignment import recompute_all
 
         recompute_all(session)
     summary = ImportSummary(len(plan.added), len(plan.changed), len(plan.removed), plan.unchanged)

@@ -171,7 +171,7 @@ ASSIGNMENT_FIELDS = frozenset(
 
 def _reassign(session: DbSession) -> None:
     """Recompute hazard flags and shelter assignments after the registry changed."""
-    from ..hazards.operations import recompute_all
+    from ..hazards.assignment import recompute_all
 
     recompute_all(session)
 

@@ -1,0 +1,445 @@
+"""Each person's hazard flags and the shelter each person is assigned to, and the load
+per shelter that the assignment page shows.
+
+- recompute_flags() gives every active person their RegistrantHazard row (only people inside
+  some hazard area get one: no row means no hazard at home);
+- recompute_assignments() stores, for one hazard, every active person's nearest suitable
+  shelter (ShelterAssignment), or why there is none;
+- recompute_all() does both for every hazard after any change of layers or shelters, and
+  refresh_person() for one person after their record changed, refresh_people() for many;
+- assignment_table() counts, per shelter, the people assigned for a hazard and their needs.
+
+The frames come from frames.py, the geometry from geo.analysis; the answers are stored in
+bulk.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from sqlalchemy import case, delete, func, insert, select
+
+from geo.analysis import assign_shelters, hazard_flags
+from geo.shelters.columns import KINDS
+
+from ..access.rule import registrant_condition
+from ..audit.operations import record_event
+from ..extensions import DbSession
+from ..models import (
+    HAZARDS,
+    HazardLayer,
+    Mobility,
+    Registrant,
+    RegistrantHazard,
+    RegistrantStatus,
+    Shelter,
+    ShelterAssignment,
+    User,
+)
+from ..models.base import utcnow
+from ..viewer import viewer_of
+from .frames import areas_frame, metric_crs, people_frame, shelters_frame
+
+#: Hazards every recomputation assigns shelters for, whatever the data holds; any other
+#: hazard is assigned as soon as a shelter is designated for it.
+ALWAYS_ASSIGNED = ("flood", "landslide", "earthquake")
+#: The hazard-area kind whose polygons apply to each hazard: a shelter inside one is not
+#: suitable for that hazard. Hazards not listed have no areas here.
+AREA_KIND = {"flood": "flood", "inland_flood": "flood", "landslide": "landslide"}
+#: Reasons a person has no shelter (geo.analysis), in the order pages list them.
+REASONS = ("no_welfare_shelter", "no_shelter", "no_location")
+#: Rows per bulk insert.
+CHUNK = 20_000
+
+
+class Progress(Protocol):
+    def update(self, n: int = 1) -> Any: ...
+
+
+class _Null:
+    def update(self, n: int = 1) -> None:
+        return None
+
+
+def assignment_hazards(session: DbSession) -> list[str]:
+    """The hazards assignments are kept for, in HAZARDS order: always flood, landslide and
+    earthquake; any other once a shelter is designated for it or an area kind applies."""
+    designated: set[str] = set()
+    for hazards in session.scalars(select(Shelter.hazards).distinct()):
+        designated.update(h for h in (hazards or "").split(",") if h)
+    kinds = {k.value for k in session.scalars(select(HazardLayer.kind).distinct())}
+    wanted = set(ALWAYS_ASSIGNED) | designated
+    wanted |= {hazard for hazard, kind in AREA_KIND.items() if kind in kinds}
+    return [h for h in HAZARDS if h in wanted]
+
+
+# --- recomputation ----------------------------------------------------------------------------
+
+
+@dataclass
+class Recomputed:
+    people: int = 0
+    flagged: int = 0
+    hazards: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def as_detail(self) -> dict[str, Any]:
+        return {"people": self.people, "flagged": self.flagged, "hazards": self.hazards}
+
+
+def recompute_flags(
+    session: DbSession,
+    crs: str | None = None,
+    people: gpd.GeoDataFrame | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    ids: Sequence[int] | None = None,
+) -> int:
+    """Replace the hazard flags of every active person (or of `ids`); return how many people
+    are inside some hazard area. People no longer active lose their flags."""
+    crs = metric_crs(crs)
+    people = people_frame(session, crs, ids=ids) if people is None else people
+    areas = areas_frame(session, crs) if areas is None else areas
+    wipe = delete(RegistrantHazard)
+    if ids is not None:
+        wipe = wipe.where(RegistrantHazard.registrant_id.in_(list(ids)))
+    session.execute(wipe)
+    located = people[~(people.geometry.is_empty | people.geometry.isna())]
+    if not len(areas) or not len(located):
+        return 0
+    rows = _flag_rows(hazard_flags(located[["geometry"]], areas))
+    for start in range(0, len(rows), CHUNK):
+        session.execute(insert(RegistrantHazard), rows[start : start + CHUNK])
+    return len(rows)
+
+
+def _flag_rows(flags: pd.DataFrame) -> list[dict[str, Any]]:
+    """The RegistrantHazard rows of the people inside some hazard area."""
+    now = utcnow()
+    names = ("flood_rank", "landslide_zone", "landslide_phenomena", "in_other")
+    return [
+        {
+            "registrant_id": int(person_id),
+            "flood_rank": None if pd.isna(rank) else int(rank),
+            "landslide_zone": zone,
+            "landslide_phenomena": ",".join(phenomena),
+            "in_other": bool(other),
+            "computed_at": now,
+        }
+        for person_id, rank, zone, phenomena, other in zip(
+            flags.index, *(flags[name] for name in names), strict=True
+        )
+        if not (pd.isna(rank) and zone is None and not other)
+    ]
+
+
+def recompute_assignments(
+    session: DbSession,
+    hazard: str,
+    crs: str | None = None,
+    people: gpd.GeoDataFrame | None = None,
+    shelters: gpd.GeoDataFrame | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+    ids: Sequence[int] | None = None,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Replace the assignments for one hazard of every active person (or of `ids`): the
+    nearest suitable shelter, or the reason there is none. Returns counts by outcome."""
+    if hazard not in HAZARDS:
+        raise ValueError(f"unknown hazard {hazard!r}")
+    crs = metric_crs(crs)
+    people = people_frame(session, crs, ids=ids) if people is None else people
+    shelters = shelters_frame(session, crs) if shelters is None else shelters
+    areas = _hazard_areas(session, hazard, crs, areas)
+    wipe = delete(ShelterAssignment).where(ShelterAssignment.hazard == hazard)
+    if ids is not None:
+        wipe = wipe.where(ShelterAssignment.registrant_id.in_(list(ids)))
+    session.execute(wipe)
+    if not len(people):
+        return {}
+    if len(shelters):
+        result = assign_shelters(people, shelters, hazard, areas)
+    else:
+        result = _no_shelter(people)
+    rows, counts = _assignment_rows(hazard, result)
+    progress = progress or _Null()
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        session.execute(insert(ShelterAssignment), chunk)
+        progress.update(len(chunk))
+    return dict(counts)
+
+
+def _hazard_areas(
+    session: DbSession, hazard: str, crs: str, areas: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame | None:
+    """The areas that make a shelter unsuitable for `hazard` (of `areas`, or read), if any."""
+    if areas is None:
+        kind = AREA_KIND.get(hazard)
+        return areas_frame(session, crs, kinds=[kind]) if kind else None
+    if hazard in AREA_KIND:
+        return areas[areas["kind"] == AREA_KIND[hazard]]
+    return None
+
+
+def _no_shelter(people: gpd.GeoDataFrame) -> pd.DataFrame:
+    """What assign_shelters() answers when there is no shelter at all."""
+    return pd.DataFrame(
+        {
+            "person_id": people.index.to_numpy(),
+            "shelter_id": pd.array([None] * len(people), dtype="Int64"),
+            "distance_m": np.nan,
+            "reason": "no_shelter",
+        }
+    )
+
+
+def _assignment_rows(
+    hazard: str, result: pd.DataFrame
+) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """The ShelterAssignment rows of an assignment, and their counts by outcome."""
+    now = utcnow()
+    counts: Counter[str] = Counter()
+    rows = []
+    columns = (result[name] for name in ("person_id", "shelter_id", "distance_m", "reason"))
+    for person_id, shelter_id, metres, reason in zip(*columns, strict=True):
+        assigned = not pd.isna(shelter_id)
+        counts["assigned" if assigned else str(reason)] += 1
+        rows.append(
+            {
+                "hazard": hazard,
+                "registrant_id": int(person_id),
+                "shelter_id": int(shelter_id) if assigned else None,
+                "distance_m": None if pd.isna(metres) else round(float(metres), 1),
+                "reason": "" if assigned else str(reason or "no_shelter"),
+                "computed_at": now,
+            }
+        )
+    return rows, counts
+
+
+def recompute_all(
+    session: DbSession,
+    *,
+    crs: str | None = None,
+    actor: User | None = None,
+    progress: Progress | None = None,
+) -> Recomputed:
+    """Flags and assignments of every active person for every assigned hazard, after a
+    change of layers or shelters. Audited (counts only) when an actor asked for it."""
+    crs = metric_crs(crs)
+    people = people_frame(session, crs)
+    shelters = shelters_frame(session, crs)
+    areas = areas_frame(session, crs)
+    summary = Recomputed(people=len(people))
+    summary.flagged = recompute_flags(session, crs, people=people, areas=areas)
+    # Assignments of people no longer active, and of hazards no longer kept, go too.
+    session.execute(delete(ShelterAssignment))
+    for hazard in assignment_hazards(session):
+        summary.hazards[hazard] = recompute_assignments(
+            session, hazard, crs, people=people, shelters=shelters, areas=areas, progress=progress
+        )
+    if actor is not None:
+        record_event(
+            session,
+            "hazard.recompute",
+            actor=actor,
+            object_type="hazard",
+            detail=summary.as_detail(),
+        )
+    return summary
+
+
+def refresh_person(session: DbSession, registrant: Registrant, crs: str | None = None) -> None:
+    """Recompute one person's flags and assignments after their record changed (a new
+    location, a new need, a new status). Cheap: the layers and shelters are small."""
+    if registrant.id is None:
+        session.flush()
+    refresh_people(session, [registrant.id], crs)
+
+
+#: Beyond this many people, recomputing everyone is cheaper than a long IN list.
+REFRESH_ALL_ABOVE = 20_000
+
+
+def refresh_people(session: DbSession, ids: Sequence[int], crs: str | None = None) -> None:
+    """Recompute the flags and assignments of `ids` after their records changed (geocoding
+    moved them, an import changed them); everyone's when they are many."""
+    if not ids:
+        return
+    crs = metric_crs(crs)
+    if len(ids) > REFRESH_ALL_ABOVE:
+        recompute_all(session, crs=crs)
+        return
+    people = people_frame(session, crs, ids=ids)
+    areas = areas_frame(session, crs)
+    recompute_flags(session, crs, people=people, areas=areas, ids=ids)
+    shelters = shelters_frame(session, crs)
+    hazards = set(session.scalars(select(ShelterAssignment.hazard).distinct()))
+    if not hazards and len(shelters):
+        hazards = set(assignment_hazards(session))
+    for hazard in (h for h in HAZARDS if h in hazards):
+        recompute_assignments(
+            session, hazard, crs, people=people, shelters=shelters, areas=areas, ids=ids
+        )
+
+
+# --- the load per shelter ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShelterRow:
+    """One shelter's load for a hazard: counts only, never who."""
+
+    id: int
+    name: str
+    kinds: tuple[str, ...]
+    groups: tuple[str, ...]
+    assigned: int
+    wheelchair: int
+    bedridden: int
+    ventilator: int
+    backup_power: bool | None
+    ventilator_without_power: int
+    capacity: int | None
+    shortfall: int | None
+
+
+@dataclass(frozen=True)
+class AssignmentTable:
+    hazard: str
+    rows: list[ShelterRow]
+    unassigned: dict[str, int]
+    assigned: int
+    computed_at: datetime | None
+
+    @property
+    def total(self) -> int:
+        return self.assigned + sum(self.unassigned.values())
+
+    @property
+    def shortfall(self) -> int:
+        return sum(row.shortfall or 0 for row in self.rows)
+
+
+SHELTER_KINDS = ("emergency_site", "evacuation_shelter", "welfare_shelter")
+
+
+def shelter_kinds(shelter: Shelter) -> tuple[str, ...]:
+    flags = [getattr(shelter, column) for column in KINDS]
+    return tuple(kind for kind, on in zip(SHELTER_KINDS, flags, strict=True) if on)
+
+
+def assignment_table(session: DbSession, user: Any, hazard: str) -> AssignmentTable:
+    """Per shelter, the people assigned for `hazard` and what they need, counted over the
+    active people the user's access rule admits (staff and planners: everyone active).
+
+    Counted by the database, one row per shelter and reason; the columns mean what
+    geo.analysis.shelter_load() computes: ventilator users at a place without confirmed
+    backup power (unknown counts as without), and people beyond the known capacity."""
+    # Grouped by an expression, so that SQLite reads the hazard's rows by the primary key.
+    shelter_key = (ShelterAssignment.shelter_id + 0).label("shelter")
+    query = (
+        select(shelter_key, ShelterAssignment.reason, *_NEED_COUNTS)
+        .join(Registrant, Registrant.id == ShelterAssignment.registrant_id)
+        .where(
+            ShelterAssignment.hazard == hazard,
+            Registrant.status == RegistrantStatus.ACTIVE,
+            registrant_condition(viewer_of(user)),
+        )
+        .group_by(shelter_key, ShelterAssignment.reason)
+    )
+    counts, reasons = _sum_by_shelter(session.execute(query))
+    computed_at = session.scalar(
+        select(func.max(ShelterAssignment.computed_at)).where(ShelterAssignment.hazard == hazard)
+    )
+    rows = [
+        _shelter_row(shelter, *counts.get(shelter.id, (0, 0, 0, 0)))
+        for shelter in session.scalars(select(Shelter).order_by(Shelter.id))
+    ]
+    return AssignmentTable(
+        hazard=hazard,
+        rows=rows,
+        unassigned={reason: reasons[reason] for reason in sorted(reasons, key=_reason_order)},
+        assigned=sum(row.assigned for row in rows),
+        computed_at=computed_at,
+    )
+
+
+#: The people, wheelchair users, bedridden people and ventilator users of a group.
+_NEED_COUNTS = (
+    func.count(),
+    func.sum(case((Registrant.mobility == Mobility.WHEELCHAIR, 1), else_=0)),
+    func.sum(case((Registrant.mobility == Mobility.BEDRIDDEN, 1), else_=0)),
+    func.sum(case((Registrant.device_ventilator.is_(True), 1), else_=0)),
+)
+#: Per shelter id: people assigned, wheelchair users, bedridden people, ventilator users.
+_Counts = dict[int, tuple[int, int, int, int]]
+
+
+def _sum_by_shelter(result: Iterable[Any]) -> tuple[_Counts, Counter[str]]:
+    """The counts per shelter, and per reason of the people without one, from rows of
+    (shelter, reason, people, wheelchair, bedridden, ventilator)."""
+    counts: _Counts = {}
+    reasons: Counter[str] = Counter()
+    for shelter_id, reason, people, wheelchair, bedridden, ventilator in result:
+        if shelter_id is None:
+            reasons[reason or "no_shelter"] += int(people)
+            continue
+        before = counts.get(int(shelter_id), (0, 0, 0, 0))
+        counts[int(shelter_id)] = (
+            before[0] + int(people),
+            before[1] + int(wheelchair or 0),
+            before[2] + int(bedridden or 0),
+            before[3] + int(ventilator or 0),
+        )
+    return counts, reasons
+
+
+def _shelter_row(
+    shelter: Shelter, assigned: int, wheelchair: int, bedridden: int, ventilator: int
+) -> ShelterRow:
+    return ShelterRow(
+        id=shelter.id,
+        name=shelter.name,
+        kinds=shelter_kinds(shelter),
+        groups=tuple(shelter.group_list),
+        assigned=assigned,
+        wheelchair=wheelchair,
+        bedridden=bedridden,
+        ventilator=ventilator,
+        backup_power=shelter.backup_power,
+        ventilator_without_power=0 if shelter.backup_power else ventilator,
+        capacity=shelter.capacity,
+        shortfall=None if shelter.capacity is None else max(assigned - shelter.capacity, 0),
+    )
+
+
+def _reason_order(reason: str) -> tuple[int, str]:
+    return (REASONS.index(reason) if reason in REASONS else len(REASONS), reason)
+
+
+SORT_KEYS = (
+    "name",
+    "assigned",
+    "wheelchair",
+    "bedridden",
+    "ventilator",
+    "capacity",
+    "shortfall",
+)
+
+
+def sort_rows(rows: list[ShelterRow], key: str, descending: bool) -> list[ShelterRow]:
+    """Rows sorted by a SORT_KEYS column; unknown values (no capacity) always last."""
+    if key not in SORT_KEYS:
+        key = "name"
+    known = [row for row in rows if getattr(row, key) is not None]
+    unknown = [row for row in rows if getattr(row, key) is None]
+    known.sort(key=lambda row: (getattr(row, key), row.id), reverse=descending)
+    return known + unknown
