@@ -53,9 +53,24 @@ from ..models import (
     Role,
     User,
 )
-from ..versioning import posted_version
+from ..versioning import StaleEditError, posted_version
 from ..web import get_or_404
 from . import ledger as ledger_ops
+from .agreements import (
+    SNAPSHOT_TERMS,
+    AgreementClosedError,
+    AgreementRefused,
+    TransitionError,
+    activation_problems,
+    allowed_actions,
+    change_status,
+    create_agreement,
+    in_force_among,
+    overlapping,
+    snapshot,
+    update_agreement,
+)
+from .documents import DocumentError, document_path, store_document
 from .forms import (
     ORGANISATION_LABELS,
     AgreementForm,
@@ -67,28 +82,8 @@ from .forms import (
     field_group_label,
     term_label,
 )
-from .operations import (
-    SNAPSHOT_TERMS,
-    AgreementClosedError,
-    AgreementRefused,
-    DocumentError,
-    DuplicateNameError,
-    StaleEditError,
-    TransitionError,
-    activation_problems,
-    allowed_actions,
-    change_status,
-    create_agreement,
-    create_organisation,
-    document_path,
-    in_force_among,
-    overlapping,
-    reminders,
-    snapshot,
-    store_document,
-    update_agreement,
-    update_organisation,
-)
+from .organisations import DuplicateNameError, create_organisation, update_organisation
+from .reminders import reminders
 from .tokens import (
     AlreadyRevokedError,
     NoAgreementError,
