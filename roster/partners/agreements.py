@@ -109,13 +109,6 @@ def ordered_fields(groups: Any) -> list[str]:
 
 def snapshot(agreement: Agreement) -> dict[str, Any]:
     """Every term of the agreement as JSON-ready values; districts by code."""
-    document = None
-    if agreement.document_sha256:
-        document = {
-            "name": agreement.document_name,
-            "sha256": agreement.document_sha256,
-            "size": agreement.document_size,
-        }
     return {
         "title": agreement.title,
         "status": agreement.status.value,
@@ -134,7 +127,18 @@ def snapshot(agreement: Agreement) -> dict[str, Any]:
         "duty_no_copies": bool(agreement.duty_no_copies),
         "duty_return": bool(agreement.duty_return),
         "notes": agreement.notes or "",
-        "document": document,
+        "document": _document_terms(agreement),
+    }
+
+
+def _document_terms(agreement: Agreement) -> dict[str, Any] | None:
+    """The signed document as a snapshot names it; None before one is kept."""
+    if not agreement.document_sha256:
+        return None
+    return {
+        "name": agreement.document_name,
+        "sha256": agreement.document_sha256,
+        "size": agreement.document_size,
     }
 
 
@@ -260,6 +264,16 @@ def activation_problems(
     """
     if terms is None:
         terms = _present_terms(agreement)
+    problems = _missing_terms(terms, today, check_end)
+    if overlapping(
+        session, agreement.organisation_id, terms.starts_on, terms.ends_on, agreement.id
+    ):
+        problems.append("overlap")
+    return problems
+
+
+def _missing_terms(terms: AgreementTerms, today: date, check_end: bool) -> list[str]:
+    """What the terms themselves lack for an active agreement: districts, fields, a future end."""
     problems = []
     if not terms.district_ids:
         problems.append("no_districts")
@@ -267,10 +281,6 @@ def activation_problems(
         problems.append("no_fields")
     if check_end and terms.ends_on < today:
         problems.append("ended")
-    if overlapping(
-        session, agreement.organisation_id, terms.starts_on, terms.ends_on, agreement.id
-    ):
-        problems.append("overlap")
     return problems
 
 

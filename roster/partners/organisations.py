@@ -6,6 +6,7 @@ Every change is audited; an edit built on an older version of the organisation i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
@@ -70,14 +71,8 @@ def create_organisation(session: DbSession, data: OrganisationData, actor: User)
     )
     session.add(organisation)
     session.flush()
-    record_event(
-        session,
-        "organisation.create",
-        actor=actor,
-        object_type="organisation",
-        object_id=organisation.id,
-        detail={"category": data.category.value, "districts": len(organisation.districts)},
-    )
+    detail = {"category": data.category.value, "districts": len(organisation.districts)}
+    _audit(session, "organisation.create", organisation, actor, detail)
     return organisation
 
 
@@ -97,14 +92,7 @@ def update_organisation(
     changed = _apply(session, organisation, data)
     if changed:
         session.flush()
-        record_event(
-            session,
-            "organisation.update",
-            actor=actor,
-            object_type="organisation",
-            object_id=organisation.id,
-            detail={"changed": changed},
-        )
+        _audit(session, "organisation.update", organisation, actor, {"changed": changed})
     return changed
 
 
@@ -119,3 +107,20 @@ def _apply(session: DbSession, organisation: Organisation, data: OrganisationDat
         flag_modified(organisation, "name")
         changed.append("districts")
     return changed
+
+
+def _audit(
+    session: DbSession,
+    action: str,
+    organisation: Organisation,
+    actor: User,
+    detail: dict[str, Any],
+) -> None:
+    record_event(
+        session,
+        action,
+        actor=actor,
+        object_type="organisation",
+        object_id=organisation.id,
+        detail=detail,
+    )
