@@ -56,15 +56,7 @@ def _max_days() -> int:
 def index() -> ResponseReturnValue:
     """Running releases first, then those scheduled, then past ones."""
     now = utcnow()
-    releases = db.session.scalars(
-        select(DisasterRelease)
-        .options(
-            selectinload(DisasterRelease.districts),
-            selectinload(DisasterRelease.declared_by),
-            selectinload(DisasterRelease.ended_by),
-        )
-        .order_by(DisasterRelease.starts_at.desc(), DisasterRelease.id.desc())
-    ).all()
+    releases = _all_releases()
     groups = _by_state(releases, now)
     return render_template(
         "releases/index.html",
@@ -74,6 +66,19 @@ def index() -> ResponseReturnValue:
         counts=report.counts(db.session, (r.id for r in releases)),
         now=now,
     )
+
+
+def _all_releases() -> Sequence[DisasterRelease]:
+    """Every release, the latest start first, with its districts and who declared and ended it."""
+    return db.session.scalars(
+        select(DisasterRelease)
+        .options(
+            selectinload(DisasterRelease.districts),
+            selectinload(DisasterRelease.declared_by),
+            selectinload(DisasterRelease.ended_by),
+        )
+        .order_by(DisasterRelease.starts_at.desc(), DisasterRelease.id.desc())
+    ).all()
 
 
 def _by_state(

@@ -329,11 +329,7 @@ def upload_document(agreement_id: int) -> ResponseReturnValue:
     try:
         saved = _store_upload(agreement, form.document.data)
     except DocumentError as exc:
-        db.session.rollback()
-        form.document.errors = [DOCUMENT_ERRORS[exc.code]]
-        return _render_agreement(
-            agreement, 422, errors=[DOCUMENT_ERRORS[exc.code]], document_form=form
-        )
+        return _bad_document(agreement, form, exc.code)
     except AgreementClosedError:
         return _render_agreement(agreement, 409, errors=[CLOSED])
     if saved.conflict:
@@ -341,6 +337,13 @@ def upload_document(agreement_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("The signed agreement was kept."), "info")
     return redirect(url_for("partners.agreement", agreement_id=agreement.id))
+
+
+def _bad_document(agreement: Agreement, form: DocumentForm, code: str) -> ResponseReturnValue:
+    """The agreement's page again, saying why the file was not kept (nothing was)."""
+    db.session.rollback()
+    form.document.errors = [DOCUMENT_ERRORS[code]]
+    return _render_agreement(agreement, 422, errors=[DOCUMENT_ERRORS[code]], document_form=form)
 
 
 def _store_upload(agreement: Agreement, upload: FileStorage) -> Saved[list[str]]:
