@@ -30,7 +30,8 @@ from roster.models import (
     ProvisionFormat,
     Role,
 )
-from roster.partners.operations import reminders, safe_document_name
+from roster.partners.documents import safe_document_name
+from roster.partners.reminders import reminders
 
 from .conftest import AuthActions, IsolatedClient
 from .test_access import new_client

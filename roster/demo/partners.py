@@ -56,7 +56,7 @@ from ..models import (
     Role,
     User,
 )
-from ..partners.operations import changed_terms, snapshot
+from ..partners.agreements import changed_terms, snapshot
 from .draw import JST, office_hours, years_before
 
 _C = PartnerCategory

@@ -31,7 +31,8 @@ from ..formtext import address, code, lines, listed, strip
 from ..labels import FIELD_GROUP_LABELS, choices
 from ..models import DisposalMethod, PartnerCategory
 from ..registrants.forms import REQUIRED, not_in_future, phone_number
-from .operations import TRANSITIONS, AgreementTerms, OrganisationData
+from .agreements import TRANSITIONS, AgreementTerms
+from .organisations import OrganisationData
 
 #: Every term of an agreement, as the version history names them.
 TERM_LABELS: dict[str, object] = {

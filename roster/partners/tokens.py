@@ -70,24 +70,11 @@ def issue_token(
 ) -> tuple[ApiToken, str]:
     """Make a token for `user`, scoped to the agreement in force. The token itself is returned
     once, to be shown once; only its digest and first characters are stored."""
-    if user.role is not Role.PARTNER or user.organisation_id != organisation.id:
-        raise NotAPartnerError(user.id)
-    if not user.is_active_account:
-        raise NotAPartnerError(user.id)
+    _check_partner(user, organisation)
     agreement = agreement_in_force(session, organisation.id, today)
     if agreement is None:
         raise NoAgreementError(organisation.id)
-    raw = new_token()
-    token = ApiToken(
-        user_id=user.id,
-        agreement_id=agreement.id,
-        label=label,
-        prefix=raw[:SHOWN_PREFIX],
-        digest=digest(raw),
-        created_by_id=actor.id,
-    )
-    session.add(token)
-    session.flush()
+    token, raw = _store_token(session, user, agreement.id, label, actor)
     record_event(
         session,
         "token.issue",
@@ -97,6 +84,33 @@ def issue_token(
         detail={"organisation": organisation.id, "user": user.id, "agreement": agreement.id},
     )
     return token, raw
+
+
+def _store_token(
+    session: DbSession, user: User, agreement_id: int, label: str, actor: User
+) -> tuple[ApiToken, str]:
+    """A new token for `user` under the agreement: the row (digest and prefix only), and the
+    token itself."""
+    raw = new_token()
+    token = ApiToken(
+        user_id=user.id,
+        agreement_id=agreement_id,
+        label=label,
+        prefix=raw[:SHOWN_PREFIX],
+        digest=digest(raw),
+        created_by_id=actor.id,
+    )
+    session.add(token)
+    session.flush()
+    return token, raw
+
+
+def _check_partner(user: User, organisation: Organisation) -> None:
+    """Refuse (NotAPartnerError) a user who is not an active partner user of `organisation`."""
+    if user.role is not Role.PARTNER or user.organisation_id != organisation.id:
+        raise NotAPartnerError(user.id)
+    if not user.is_active_account:
+        raise NotAPartnerError(user.id)
 
 
 def revoke_token(session: DbSession, token: ApiToken, actor: User) -> None:
@@ -138,15 +152,18 @@ def authenticate(session: DbSession, raw: str, today: date) -> tuple[User, ApiTo
     token = session.scalar(select(ApiToken).where(ApiToken.digest == digest(raw)))
     if token is None or token.revoked_at is not None:
         return None
-    user = session.get(User, token.user_id)
-    if (
-        user is None
-        or not user.is_active_account
-        or user.role is not Role.PARTNER
-        or user.organisation_id is None
-    ):
+    user = _acting_partner(session, token)
+    if user is None or user.organisation_id is None:
         return None
     in_force = agreement_in_force(session, user.organisation_id, today)
     if in_force is None or in_force.id != token.agreement_id:
         return None
     return user, token
+
+
+def _acting_partner(session: DbSession, token: ApiToken) -> User | None:
+    """The token's user, if still an active partner user; else None."""
+    user = session.get(User, token.user_id)
+    if user is None or not user.is_active_account or user.role is not Role.PARTNER:
+        return None
+    return user

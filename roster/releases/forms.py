@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from ..consent.forms import CheckboxesField
 from ..formtext import strip
 from ..registrants.forms import REQUIRED, add_error
+from .operations import Declaration
 
 #: The legal basis a declaration starts from; staff may add the disaster's particulars.
 DEFAULT_LEGAL_BASIS = (
@@ -86,12 +87,27 @@ class DeclareForm(FlaskForm):
             return [value for value, _label in self.districts.choices or ()]
         return list(self.districts.data or [])
 
+    def declaration(self) -> Declaration:
+        assert self.starts_at.data is not None and self.ends_at.data is not None
+        return Declaration(
+            name=self.name.data or "",
+            district_ids=self.chosen_districts(),
+            starts_at=self.starts_at.data,
+            ends_at=self.ends_at.data,
+            legal_basis=self.legal_basis.data or "",
+        )
+
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
         if not self.chosen_districts():
             add_error(self.districts, _l("Choose at least one district, or all districts."))
         if not self.confirm.data:
             add_error(self.confirm, _l("Confirm that you understand what the release does."))
+        self._check_times()
+        return valid and not self.errors
+
+    def _check_times(self) -> None:
+        """The start at most max_days back; the end after it, within max_days of it, and to come."""
         start, end = self.starts_at.data, self.ends_at.data
         limit = timedelta(days=self.max_days)
         if start is not None and start < self.now - limit:
@@ -100,20 +116,22 @@ class DeclareForm(FlaskForm):
                 _l("The start may be at most %(days)d days in the past.", days=self.max_days),
             )
         if start is not None and end is not None:
-            if end <= start:
-                add_error(self.ends_at, _l("The end must be after the start."))
-            elif end - start > limit:
-                add_error(
-                    self.ends_at,
-                    _l(
-                        "A release may run at most %(days)d days after its start; renew it "
-                        "later if needed.",
-                        days=self.max_days,
-                    ),
-                )
+            self._check_span(start, end, limit)
         if end is not None and end <= self.now:
             add_error(self.ends_at, _l("The end must be in the future."))
-        return valid and not self.errors
+
+    def _check_span(self, start: datetime, end: datetime, limit: timedelta) -> None:
+        if end <= start:
+            add_error(self.ends_at, _l("The end must be after the start."))
+        elif end - start > limit:
+            add_error(
+                self.ends_at,
+                _l(
+                    "A release may run at most %(days)d days after its start; renew it "
+                    "later if needed.",
+                    days=self.max_days,
+                ),
+            )
 
 
 class RenewForm(FlaskForm):

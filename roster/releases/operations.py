@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -40,48 +42,58 @@ def _check_span(start: datetime, end: datetime, max_days: int) -> None:
         raise ReleaseRefused(f"a release runs after its start for at most {max_days} days")
 
 
+@dataclass
+class Declaration:
+    """What staff declare: the disaster, the districts, when it runs and on what basis."""
+
+    name: str
+    district_ids: Sequence[int]
+    starts_at: datetime
+    ends_at: datetime
+    legal_basis: str
+
+
 def declare_release(
     session: DbSession,
     actor: User,
+    declaration: Declaration,
     *,
-    name: str,
-    district_ids: Sequence[int],
-    starts_at: datetime,
-    ends_at: datetime,
-    legal_basis: str,
     now: datetime,
     max_days: int,
 ) -> DisasterRelease:
     """Declare a release over the given districts, from starts_at until ends_at."""
-    _check_span(starts_at, ends_at, max_days)
-    if ends_at <= now:
+    _check_span(declaration.starts_at, declaration.ends_at, max_days)
+    if declaration.ends_at <= now:
         raise ReleaseRefused("the end has passed")
-    districts = list(session.scalars(select(District).where(District.id.in_(district_ids))))
+    release = _new_release(session, actor, declaration, now)
+    detail = {
+        "districts": sorted(d.id for d in release.districts),
+        "starts_at": declaration.starts_at.isoformat(),
+        "ends_at": declaration.ends_at.isoformat(),
+    }
+    _audit(session, "release.declare", actor, release, detail)
+    return release
+
+
+def _new_release(
+    session: DbSession, actor: User, declaration: Declaration, now: datetime
+) -> DisasterRelease:
+    """The release's row, over those of the declared districts that exist; none is refused."""
+    ids = declaration.district_ids
+    districts = list(session.scalars(select(District).where(District.id.in_(ids))))
     if not districts:
         raise ReleaseRefused("no district")
     release = DisasterRelease(
-        name=name,
-        legal_basis=legal_basis,
-        starts_at=starts_at,
-        ends_at=ends_at,
+        name=declaration.name,
+        legal_basis=declaration.legal_basis,
+        starts_at=declaration.starts_at,
+        ends_at=declaration.ends_at,
         declared_by=actor,
         declared_at=now,
         districts=districts,
     )
     session.add(release)
     session.flush()
-    record_event(
-        session,
-        "release.declare",
-        actor=actor,
-        object_type="release",
-        object_id=release.id,
-        detail={
-            "districts": sorted(d.id for d in districts),
-            "starts_at": starts_at.isoformat(),
-            "ends_at": ends_at.isoformat(),
-        },
-    )
     return release
 
 
@@ -103,18 +115,12 @@ def renew_release(
     previous = release.ends_at
     release.ends_at = ends_at
     release.renewals += 1
-    record_event(
-        session,
-        "release.renew",
-        actor=actor,
-        object_type="release",
-        object_id=release.id,
-        detail={
-            "previous_ends_at": previous.isoformat(),
-            "ends_at": ends_at.isoformat(),
-            "renewals": release.renewals,
-        },
-    )
+    detail = {
+        "previous_ends_at": previous.isoformat(),
+        "ends_at": ends_at.isoformat(),
+        "renewals": release.renewals,
+    }
+    _audit(session, "release.renew", actor, release, detail)
 
 
 def end_release(
@@ -125,11 +131,16 @@ def end_release(
         raise ReleaseRefused("the release has ended")
     release.ended_at = now
     release.ended_by = actor
+    _audit(session, "release.end", actor, release, {"ended_at": now.isoformat()})
+
+
+def _audit(
+    session: DbSession,
+    action: str,
+    actor: User,
+    release: DisasterRelease,
+    detail: dict[str, Any],
+) -> None:
     record_event(
-        session,
-        "release.end",
-        actor=actor,
-        object_type="release",
-        object_id=release.id,
-        detail={"ended_at": now.isoformat()},
+        session, action, actor=actor, object_type="release", object_id=release.id, detail=detail
     )

@@ -3,7 +3,7 @@ tells everyone signed in that one is running."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,7 +32,7 @@ from ..disclosures import record_disclosure
 from ..extensions import db
 from ..models import DisasterRelease, Role
 from ..models.base import utcnow
-from ..registrants.queries import districts
+from ..registrants.queries import Page, districts
 from ..viewer import current_viewer
 from ..web import arg_int, get_or_404
 from . import report
@@ -58,18 +58,8 @@ def _max_days() -> int:
 def index() -> ResponseReturnValue:
     """Running releases first, then those scheduled, then past ones."""
     now = utcnow()
-    releases = db.session.scalars(
-        select(DisasterRelease)
-        .options(
-            selectinload(DisasterRelease.districts),
-            selectinload(DisasterRelease.declared_by),
-            selectinload(DisasterRelease.ended_by),
-        )
-        .order_by(DisasterRelease.starts_at.desc(), DisasterRelease.id.desc())
-    ).all()
-    groups: dict[ReleaseState, list[DisasterRelease]] = {s: [] for s in ReleaseState}
-    for release in releases:
-        groups[state(release, now)].append(release)
+    releases = _all_releases()
+    groups = _by_state(releases, now)
     return render_template(
         "releases/index.html",
         running=groups[ReleaseState.RUNNING],
@@ -78,6 +68,28 @@ def index() -> ResponseReturnValue:
         counts=report.counts(db.session, (r.id for r in releases)),
         now=now,
     )
+
+
+def _all_releases() -> Sequence[DisasterRelease]:
+    """Every release, the latest start first, with its districts and who declared and ended it."""
+    return db.session.scalars(
+        select(DisasterRelease)
+        .options(
+            selectinload(DisasterRelease.districts),
+            selectinload(DisasterRelease.declared_by),
+            selectinload(DisasterRelease.ended_by),
+        )
+        .order_by(DisasterRelease.starts_at.desc(), DisasterRelease.id.desc())
+    ).all()
+
+
+def _by_state(
+    releases: Sequence[DisasterRelease], now: datetime
+) -> dict[ReleaseState, list[DisasterRelease]]:
+    groups: dict[ReleaseState, list[DisasterRelease]] = {s: [] for s in ReleaseState}
+    for release in releases:
+        groups[state(release, now)].append(release)
+    return groups
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -92,18 +104,9 @@ def new() -> ResponseReturnValue:
         data={"starts_at": _minute(now)},
     )
     if form.validate_on_submit():
-        assert form.starts_at.data is not None and form.ends_at.data is not None
         try:
             release = declare_release(
-                db.session,
-                current_user,
-                name=form.name.data or "",
-                district_ids=form.chosen_districts(),
-                starts_at=form.starts_at.data,
-                ends_at=form.ends_at.data,
-                legal_basis=form.legal_basis.data or "",
-                now=now,
-                max_days=_max_days(),
+                db.session, current_user, form.declaration(), now=now, max_days=_max_days()
             )
         except ReleaseRefused:  # the form checks the same; a race with the clock lands here
             form.ends_at.errors = [_("Check the start and the end again.")]
@@ -140,7 +143,6 @@ def _detail(
     """The release and its report: who saw how many people, and every access, a page at a
     time. The page shows names, so it is logged like every other list of people."""
     now = utcnow()
-    current = state(release, now)
     page_no = arg_int("page", 1)
     accesses = report.access_page(
         db.session,
@@ -157,6 +159,19 @@ def _detail(
         detail={"release": release.id, "page": accesses.page},
     )
     db.session.commit()
+    return _detail_page(release, now, accesses, renew_form, error), status
+
+
+def _detail_page(
+    release: DisasterRelease,
+    now: datetime,
+    accesses: Page[report.AccessRow],
+    renew_form: RenewForm | None,
+    error: str | None,
+) -> str:
+    """The release's page around a page of its report; staff who may change it get the
+    renewal form."""
+    current = state(release, now)
     may_change = can_declare_release(current_user) and current is not ReleaseState.ENDED
     if may_change and renew_form is None:
         renew_form = _renew_form(release, now, formdata=None)
@@ -171,7 +186,7 @@ def _detail(
         error=error,
         max_days=_max_days(),
         pager_args=MultiDict({"release_id": release.id}),
-    ), status
+    )
 
 
 @bp.get("/<id:release_id>")
@@ -235,11 +250,16 @@ def report_csv(release_id: int) -> ResponseReturnValue:
         detail={"release": release.id, "rows": len(rows)},
     )
     db.session.commit()
+    return _csv_response(body, f"release-{release.id}-report.csv")
+
+
+def _csv_response(body: str, filename: str) -> Response:
+    """A CSV download that no cache keeps."""
     return Response(
         body,
         content_type="text/csv; charset=utf-8",
         headers={
-            "Content-Disposition": f'attachment; filename="release-{release.id}-report.csv"',
+            "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "no-store",
         },
     )
