@@ -56,8 +56,10 @@ from ..models.consent import consent_record_scopes
 from ..models.partners import scope_mask
 from ..shelters.demo import enrich_demo_shelters
 from .consents import ConsentDraft, ConsentMaker
+from .context import demo_context
 from .draw import office_hours
-from .partners import add_organisations, add_partner_history, demo_context
+from .organisations import add_organisations
+from .partners import add_partner_history
 from .people import CITY, Person, PersonMaker, TownPlace
 from .places import TOWNS_BY_NAME, TOWNS_OFFSET
 
@@ -107,8 +109,9 @@ def load_demo(
 
     The same seed and number give the same people (for the same `today`, default the
     current date in the municipality's time zone). Demo accounts admin, staff, partner and
-    planner get password_hash. Partner organisations, their agreements and ledger come from
-    demo/partners.py. Raises DemoError unless the database is empty. The caller commits.
+    planner get password_hash. Partner organisations come from demo/organisations.py, their
+    agreements and ledger from demo/partners.py. Raises DemoError unless the database is
+    empty. The caller commits.
     """
     if registrants < 0:
         raise ValueError("registrants must not be negative")

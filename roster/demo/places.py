@@ -1,4 +1,4 @@
-"""The towns (町) of 西東京市 (the demo's partner organisations are in partners.py).
+"""The towns (町) of 西東京市 (the demo's partner organisations are in organisations.py).
 
 Town names, readings, postal codes and numbers of 丁目 are those of the real city; the
 weights (how many demo people live in each town) are only roughly in line with population.
