@@ -15,7 +15,7 @@ from typing import Any
 
 from ..demo.names import FAMILY_NAMES, FEMALE_MIDDLE, FEMALE_OLD, MALE_MIDDLE, MALE_OLD
 from ..models import AuthorRole, DestinationKind, Mobility, Registrant, Shelter, User
-from .operations import straight_line_m
+from .geometry import straight_line_m
 
 FAMILY = [family for family, _reading in FAMILY_NAMES[:60]]
 GIVEN = [given for given, _reading in FEMALE_MIDDLE + MALE_MIDDLE + FEMALE_OLD[:20] + MALE_OLD[:20]]
