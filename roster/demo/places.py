@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: The demo municipality.
+MUNICIPALITY = {"code": "132292", "name": "西東京市", "prefecture": "東京都"}
+
 
 @dataclass(frozen=True)
 class Town:
