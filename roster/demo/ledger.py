@@ -51,7 +51,7 @@ class Copy:
     note: str | None = None
 
 
-def access(agreement: Agreement, released: dict[int, int] | None = None) -> PartnerAccess:
+def entitlement(agreement: Agreement, released: dict[int, int] | None = None) -> PartnerAccess:
     """The agreement's entitlement, as partner_access builds it, for `today`
     (which may not be the real date: the demo can be loaded for any day)."""
     return PartnerAccess(

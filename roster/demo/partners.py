@@ -41,7 +41,7 @@ from .agreements import AGREEMENTS, PARTNER_TOWNS, add_agreement
 from .context import demo_context
 from .draw import JST
 from .history import PartnerHistory
-from .ledger import Copy, access, add_copy, people, since_left
+from .ledger import Copy, add_copy, entitlement, people, since_left
 from .releases import RELEASE_TOWNS, add_release, add_release_accesses, release_day
 
 #: A fictional user of the 町会 whose agreement was terminated: the copies still out are theirs.
@@ -103,7 +103,7 @@ def _former_user(history: PartnerHistory, terminated: Agreement, password_hash: 
 def _previous_term(history: PartnerHistory, agreement: Agreement, partner: User) -> int:
     """The partner's previous, expired agreement: two ordinary copies and one printed under
     the typhoon release, every one returned or destroyed when the term ended."""
-    ordinary = access(agreement)
+    ordinary = entitlement(agreement)
     manager = agreement.list_manager
     back = agreement.ends_on + timedelta(days=12)
     first_day = agreement.starts_on + timedelta(days=25)
@@ -128,7 +128,7 @@ def _under_release(
     showed; return the typhoon's day and the ReleaseAccess rows written."""
     day = release_day(agreement)
     release = add_release(history, day)
-    released = access(agreement, {d.id: release.id for d in release.districts})
+    released = entitlement(agreement, {d.id: release.id for d in release.districts})
     during = [t for t in RELEASE_TOWNS if history.districts[t] in agreement.districts]
     shown = people(history, released, towns=tuple(during))
     made = release.starts_at + timedelta(hours=2)
@@ -150,7 +150,7 @@ def _current_term(history: PartnerHistory, agreement: Agreement, partner: User) 
     """Copies under the partner's agreement in force. The first went when the second print
     came; the last is older than some answers, so "changes since my last list" has both
     people to add and lines to strike out."""
-    entitled = access(agreement)
+    entitled = entitlement(agreement)
     first, second, last = (history.today - timedelta(days=d) for d in (150, 100, 45))
     add_copy(history, Copy(
         agreement, partner, ProvisionFormat.PRINT, first, people(history, entitled, first),
@@ -167,7 +167,7 @@ def _current_term(history: PartnerHistory, agreement: Agreement, partner: User) 
 
 def _terminated(history: PartnerHistory, agreement: Agreement, user: User) -> None:
     """Two copies of the 町会 whose agreement was terminated, neither returned yet."""
-    entitled = access(agreement)
+    entitled = entitlement(agreement)
     first = agreement.starts_on + timedelta(days=30)
     add_copy(history, Copy(
         agreement, user, ProvisionFormat.PRINT, first, people(history, entitled, first)
