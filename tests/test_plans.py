@@ -53,6 +53,7 @@ from roster.models import (
     Shelter,
 )
 from roster.models.base import utcnow
+from roster.plans.geometry import straight_line_m
 from roster.plans.operations import (
     TERMS,
     ConsentNeededError,
@@ -60,7 +61,6 @@ from roster.plans.operations import (
     one_year_after,
     save_plan,
     snapshot,
-    straight_line_m,
 )
 from roster.plans.printing import ITEMS, NOTES, fit
 from roster.plans.review import (

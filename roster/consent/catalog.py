@@ -26,7 +26,7 @@ import hmac
 import re
 import tomllib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -161,32 +161,65 @@ def load_forms(directory: Path = FORMS_DIR) -> dict[str, ConsentFormVersion]:
             continue
         toml_path = folder / "form.toml"
         form = _load_one(toml_path)
-        if form.version in forms:
-            raise FormCatalogError(
-                f"{toml_path}: version {form.version!r} is already declared in "
-                f"{sources[form.version]}"
-            )
-        if form.version != folder.name:
-            raise FormCatalogError(
-                f"{toml_path}: version {form.version!r} must match its folder name {folder.name!r}"
-            )
+        _check_new(form, toml_path, sources)
         forms[form.version] = form
         sources[form.version] = toml_path
     _check_together(forms, sources)
     return forms
 
 
+def _check_new(form: ConsentFormVersion, toml_path: Path, sources: Mapping[str, Path]) -> None:
+    """The version is declared once, in the folder of its name."""
+    if form.version in sources:
+        raise FormCatalogError(
+            f"{toml_path}: version {form.version!r} is already declared in "
+            f"{sources[form.version]}"
+        )
+    if form.version != toml_path.parent.name:
+        raise FormCatalogError(
+            f"{toml_path}: version {form.version!r} must match its folder name "
+            f"{toml_path.parent.name!r}"
+        )
+
+
 def _load_one(toml_path: Path) -> ConsentFormVersion:
-    if not toml_path.is_file():
-        raise FormCatalogError(f"{toml_path}: missing (every form folder needs a form.toml)")
-    try:
-        data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise FormCatalogError(f"{toml_path}: not valid TOML: {e}") from e
+    """The form version a form.toml declares, with its body.html checked."""
+    data = _read_toml(toml_path)
 
     def fail(message: str) -> FormCatalogError:
         return FormCatalogError(f"{toml_path}: {message}")
 
+    _check_keys(data, fail)
+    version, language, title = data["version"], data["language"], data["title"].strip()
+    _check_version(version, language, fail)
+    effective = _as_date(data["effective_from"])
+    if effective is None:
+        raise fail(f"effective_from {data['effective_from']!r} must be a date such as 2026-04-01")
+    replaces = data.get("replaces")
+    if replaces is not None and (replaces == version or not _VERSION_RE.match(replaces)):
+        raise fail(f"replaces {replaces!r} must name an earlier version ID")
+    body = _checked_body(toml_path.parent / "body.html")
+    return ConsentFormVersion(
+        version=version,
+        language=language,
+        effective_from=effective,
+        title=title,
+        replaces=replaces,
+        body_template=body,
+    )
+
+
+def _read_toml(toml_path: Path) -> dict[str, Any]:
+    if not toml_path.is_file():
+        raise FormCatalogError(f"{toml_path}: missing (every form folder needs a form.toml)")
+    try:
+        return tomllib.loads(toml_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise FormCatalogError(f"{toml_path}: not valid TOML: {e}") from e
+
+
+def _check_keys(data: dict[str, Any], fail: Callable[[str], FormCatalogError]) -> None:
+    """Every required key, no unknown one, and the text keys non-empty strings."""
     missing = [k for k in _REQUIRED if k not in data]
     if missing:
         raise fail(f"missing {', '.join(missing)} (needs {', '.join(_REQUIRED)})")
@@ -198,7 +231,12 @@ def _load_one(toml_path: Path) -> ConsentFormVersion:
     for key in ("version", "language", "title", *(k for k in _OPTIONAL if k in data)):
         if not isinstance(data[key], str) or not data[key].strip():
             raise fail(f"{key} must be a non-empty string")
-    version, language, title = data["version"], data["language"], data["title"].strip()
+
+
+def _check_version(
+    version: str, language: str, fail: Callable[[str], FormCatalogError]
+) -> None:
+    """A version ID of the right shape, in a known language, starting with that language."""
     if len(version) > _VERSION_MAX or not _VERSION_RE.match(version):
         raise fail(
             f"version {version!r} must be lowercase letters, digits and hyphens, "
@@ -210,27 +248,17 @@ def _load_one(toml_path: Path) -> ConsentFormVersion:
         language == "ja" and version.startswith("ja-easy-")
     ):
         raise fail(f"version {version!r} must start with its language, {language}-")
-    effective = _as_date(data["effective_from"])
-    if effective is None:
-        raise fail(f"effective_from {data['effective_from']!r} must be a date such as 2026-04-01")
-    replaces = data.get("replaces")
-    if replaces is not None and (replaces == version or not _VERSION_RE.match(replaces)):
-        raise fail(f"replaces {replaces!r} must name an earlier version ID")
-    body = toml_path.parent / "body.html"
+
+
+def _checked_body(body: Path) -> Path:
+    """The form's body.html, if it has text and is valid Jinja."""
     if not body.is_file() or not body.read_text(encoding="utf-8").strip():
         raise FormCatalogError(f"{body}: missing or empty (the form's printable text)")
     try:
         Environment(autoescape=True).parse(body.read_text(encoding="utf-8"))  # noqa: S701
     except TemplateSyntaxError as e:
         raise FormCatalogError(f"{body}, line {e.lineno}: not valid Jinja: {e.message}") from e
-    return ConsentFormVersion(
-        version=version,
-        language=language,
-        effective_from=effective,
-        title=title,
-        replaces=replaces,
-        body_template=body,
-    )
+    return body
 
 
 def _as_date(value: object) -> date | None:
@@ -396,6 +424,20 @@ def parse_reference_code(text: str, *, key: bytes) -> tuple[int, int | None]:
     does not match (a mistyped code), or when the code was not made with this key.
     """
     _need_key(key)
+    values = _checked_values(text)
+    number = 0
+    for v in values:
+        number = number * _BASE + v
+    packed = _permute(bytes(key), number, decrypt=True)
+    registrant_id, round_id = packed >> _ROUND_BITS, packed & MAX_ROUND_ID
+    if not 1 <= registrant_id <= MAX_REGISTRANT_ID:
+        raise ValueError(f"reference code {text!r} was not issued with this key")
+    return registrant_id, round_id or None
+
+
+def _checked_values(text: str) -> list[int]:
+    """The values of the code's data characters, once its length, characters and check
+    character are right."""
     chars = normalise_reference(text)
     if len(chars) != _DATA_CHARS + 1:
         raise ValueError(
@@ -410,11 +452,4 @@ def parse_reference_code(text: str, *, key: bytes) -> tuple[int, int | None]:
     values = [_VALUES[c] for c in chars[:_DATA_CHARS]]
     if _check_char(values) != chars[-1]:
         raise ValueError(f"reference code {text!r} does not check: a character is mistyped")
-    number = 0
-    for v in values:
-        number = number * _BASE + v
-    packed = _permute(bytes(key), number, decrypt=True)
-    registrant_id, round_id = packed >> _ROUND_BITS, packed & MAX_ROUND_ID
-    if not 1 <= registrant_id <= MAX_REGISTRANT_ID:
-        raise ValueError(f"reference code {text!r} was not issued with this key")
-    return registrant_id, round_id or None
+    return values

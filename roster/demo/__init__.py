@@ -5,7 +5,7 @@ Its towns, shelters and emergency sites are real
 Everyone on its register is fictional: names, birth dates, addresses, phone numbers, needs,
 emergency contacts and consent histories are drawn at random from a seed, and any
 resemblance to a real person is coincidence. The partner organisations, their contacts,
-agreements and copies (demo/partners.py) are invented too, and named （デモ）.
+agreements and copies (see demo/partners.py) are invented too, and named （デモ）.
 The municipality and its accounts are flagged is_demo so that the UI can say so everywhere.
 """
 

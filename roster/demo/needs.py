@@ -197,14 +197,9 @@ def support_categories(needs: Needs, household: Household, age: int) -> list[Sup
     cognitive need is an intellectual disability, as the demo's sentences say.
     """
     certificate = needs.certificate or ""
-    elderly = age >= 65 and (
-        needs.care_level is not _C.NONE
-        or household in (Household.ALONE, Household.ELDERLY_ONLY)
-        or needs.cognitive
-    )
     immobile = needs.mobility in (_M.WHEELCHAIR, _M.BEDRIDDEN)
     flags = {
-        SupportReason.ELDERLY_CARE: elderly or (age >= 65 and not certificate),
+        SupportReason.ELDERLY_CARE: _elderly_care(needs, household, age),
         SupportReason.PHYSICAL: certificate.startswith("身体")
         or needs.hearing
         or needs.visual
@@ -212,13 +207,27 @@ def support_categories(needs: Needs, household: Household, age: int) -> list[Sup
         SupportReason.INTELLECTUAL: certificate.startswith("療育")
         or (age < 65 and needs.cognitive),
         SupportReason.MENTAL: certificate.startswith("精神"),
-        SupportReason.MEDICAL_CARE: needs.ventilator
-        or needs.oxygen
-        or needs.suction
-        or needs.dialysis,
+        SupportReason.MEDICAL_CARE: _medical_devices(needs),
         SupportReason.FOREIGN: needs.language is not None,
     }
     return [c for c, on in flags.items() if on] or [SupportReason.OTHER]
+
+
+def _elderly_care(needs: Needs, household: Household, age: int) -> bool:
+    """高齢・要介護: 65 or older, and in care, living alone or with the elderly only,
+    cognitively impaired, or without a disability certificate."""
+    if age < 65:
+        return False
+    return (
+        needs.care_level is not _C.NONE
+        or household in (Household.ALONE, Household.ELDERLY_ONLY)
+        or needs.cognitive
+        or not needs.certificate
+    )
+
+
+def _medical_devices(needs: Needs) -> bool:
+    return bool(needs.ventilator or needs.oxygen or needs.suction or needs.dialysis)
 
 
 def support_reason(rng: random.Random, needs: Needs, household: Household, age: int) -> str:
@@ -234,7 +243,21 @@ def _facts(rng: random.Random, needs: Needs, age: int) -> list[str]:
     if needs.certificate:
         facts.append(certificate_label(needs.certificate))
     facts += _mobility_facts(rng, needs)
-    facts += [
+    facts += _device_facts(needs)
+    if needs.hearing:
+        facts.append(one_of(rng, ("聴覚障害（補聴器使用）", "聴覚障害（手話で会話）", "難聴")))
+    if needs.visual:
+        facts.append("視覚障害（白杖使用）" if needs.mobility is _M.INDEPENDENT else "視覚障害")
+    if needs.language:
+        facts.append(f"日本語での会話が難しい（{needs.language}）")
+    if needs.cognitive:
+        facts.append("認知症あり" if age >= 65 else "知的障害あり")
+    return facts
+
+
+def _device_facts(needs: Needs) -> list[str]:
+    """The medical devices and care the person lives with."""
+    facts = [
         label
         for flag, label in (
             (needs.ventilator, "在宅人工呼吸器使用"),
@@ -250,14 +273,6 @@ def _facts(rng: random.Random, needs: Needs, age: int) -> list[str]:
             if "ポンプ" in needs.device_other or "車椅子" in needs.device_other
             else needs.device_other
         )
-    if needs.hearing:
-        facts.append(one_of(rng, ("聴覚障害（補聴器使用）", "聴覚障害（手話で会話）", "難聴")))
-    if needs.visual:
-        facts.append("視覚障害（白杖使用）" if needs.mobility is _M.INDEPENDENT else "視覚障害")
-    if needs.language:
-        facts.append(f"日本語での会話が難しい（{needs.language}）")
-    if needs.cognitive:
-        facts.append("認知症あり" if age >= 65 else "知的障害あり")
     return facts
 
 

@@ -123,6 +123,14 @@ def generation(year: int) -> str:
     return "old" if year < 1960 else "middle" if year < 1990 else "young"
 
 
+def _with_search_keys(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with the keys the register is searched by: name, reading and address."""
+    row["name_key"] = search_key(row["name"])
+    row["kana_key"] = search_key(row["name_kana"])
+    row["address_key"] = address_key(row["address"], CITY)
+    return row
+
+
 class PersonMaker:
     """Makes fictional registrants from one seeded random.Random, one after another."""
 
@@ -136,10 +144,7 @@ class PersonMaker:
     def make(self, registrant_id: int) -> Person:
         """The next person, with the given registrants.id."""
         rng = self.rng
-        youngest, oldest = (ELDERLY_AGES if chance(rng, 0.8) else YOUNG_AGES).pick(rng)
-        age = rng.randint(youngest, oldest)
-        sex = Sex.FEMALE if chance(rng, 0.62 if age >= 65 else 0.45) else Sex.MALE
-        birth = self._birth_date(age)
+        age, sex, birth = self._born()
         needs = draw_needs(rng, age)
         family, given = self._name(sex, birth.year, needs.language)
         household = draw_household(rng, age, needs)
@@ -154,9 +159,7 @@ class PersonMaker:
             "birth_date": birth,
             "sex": sex,
             "household": household,
-            # The sentence names illnesses and devices: 要配慮個人情報, so it is the detail.
-            "support_reason_detail": support_reason(rng, needs, household, age),
-            **reason_columns(support_categories(needs, household, age)),
+            **self._reasons(needs, household, age),
             "district_id": place.district_id,
             "status": STATUSES.pick(rng),
             "source": source,
@@ -165,10 +168,23 @@ class PersonMaker:
             **self._phones(place.town, age, needs),
             **self._dates(registered),
         }
-        row["name_key"] = search_key(row["name"])
-        row["kana_key"] = search_key(row["name_kana"])
-        row["address_key"] = address_key(row["address"], CITY)
-        return Person(row, family, age, birth, needs, place, registered)
+        return Person(_with_search_keys(row), family, age, birth, needs, place, registered)
+
+    def _born(self) -> tuple[int, Sex, date]:
+        """An age (mostly elderly), a sex (more women among the elderly) and a birth date."""
+        rng = self.rng
+        youngest, oldest = (ELDERLY_AGES if chance(rng, 0.8) else YOUNG_AGES).pick(rng)
+        age = rng.randint(youngest, oldest)
+        sex = Sex.FEMALE if chance(rng, 0.62 if age >= 65 else 0.45) else Sex.MALE
+        return age, sex, self._birth_date(age)
+
+    def _reasons(self, needs: Needs, household: Household, age: int) -> dict[str, Any]:
+        """Why the person needs support: the categories, and a sentence on the details."""
+        return {
+            # The sentence names illnesses and devices: 要配慮個人情報, so it is the detail.
+            "support_reason_detail": support_reason(self.rng, needs, household, age),
+            **reason_columns(support_categories(needs, household, age)),
+        }
 
     def resident_no(self, registrant_id: int) -> str:
         """A unique 10-digit 宛名番号 for the id (7919357413 is coprime to 10**10)."""

@@ -1,4 +1,4 @@
-"""The towns (町) of 西東京市 (the demo's partner organisations are in partners.py).
+"""The towns (町) of 西東京市 (the demo's partner organisations are in organisations.py).
 
 Town names, readings, postal codes and numbers of 丁目 are those of the real city; the
 weights (how many demo people live in each town) are only roughly in line with population.
@@ -7,6 +7,9 @@ weights (how many demo people live in each town) are only roughly in line with p
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+#: The demo municipality.
+MUNICIPALITY = {"code": "132292", "name": "西東京市", "prefecture": "東京都"}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from ..extensions import DbSession
-from ..models import District, PartnerCategory, User
+from ..models import District, PartnerCategory, RoundMember, User
 from ..models.partners import CONSENT_SCOPE_CATEGORIES
 from ..rounds.operations import Reply, create_round, record_reply, target_query
 
@@ -42,12 +42,20 @@ def add_demo_rounds(
             session, staff, title, "ja", ids, today - timedelta(days=days_ago), key
         )
         mailing.sent_on = today - timedelta(days=days_ago)
-        for member in mailing.members[: int(len(ids) * replied)]:
-            reply = _reply(rng, mailing.sent_on)
-            record_reply(session, staff, member, reply, reply.decided_on)
+        answered = mailing.members[: int(len(ids) * replied)]
+        _record_replies(session, staff, answered, mailing.sent_on, rng)
         created.append(mailing.id)
     session.flush()
     return created
+
+
+def _record_replies(
+    session: DbSession, staff: User, members: list[RoundMember], sent_on: date, rng: random.Random
+) -> None:
+    """A reply from each of these members, a few days to weeks after the round was sent."""
+    for member in members:
+        reply = _reply(rng, sent_on)
+        record_reply(session, staff, member, reply, reply.decided_on)
 
 
 def _reply(rng: random.Random, sent_on: date) -> Reply:

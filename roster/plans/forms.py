@@ -205,33 +205,49 @@ class PlanForm(FlaskForm):
             blank += 1
 
 
+#: Terms the form shows as the plan stores them.
+_AS_STORED = (
+    "destination_name",
+    "destination_address",
+    "route_notes",
+    "start_trigger",
+    "transport",
+    "assistance_notes",
+    "items_to_carry",
+    "battery_hours",
+    "illnesses",
+    "doctor",
+    "hospital",
+    "medicines",
+    "allergies",
+    "communication_notes",
+    "pets",
+    "author_name",
+    "made_on",
+    "review_on",
+)
+#: Free-text terms about the person's health and habits: empty when left blank.
+_HEALTH_TEXTS = (
+    "illnesses",
+    "doctor",
+    "hospital",
+    "medicines",
+    "allergies",
+    "communication_notes",
+    "pets",
+)
+
+
 def form_data(plan: Any) -> dict[str, Any]:
     """A stored plan as the form's data."""
     return {
+        **{name: getattr(plan, name) for name in _AS_STORED},
         "supporters": [dict(s) for s in plan.supporters or []],
         "destination_kind": plan.destination_kind.value,
         "destination_shelter_id": str(plan.destination_shelter_id or ""),
-        "destination_name": plan.destination_name,
-        "destination_address": plan.destination_address,
-        "route_notes": plan.route_notes,
-        "start_trigger": plan.start_trigger,
-        "transport": plan.transport,
         "assistance": list(plan.assistance or []),
-        "assistance_notes": plan.assistance_notes,
-        "items_to_carry": plan.items_to_carry,
-        "battery_hours": plan.battery_hours,
-        "illnesses": plan.illnesses,
-        "doctor": plan.doctor,
-        "hospital": plan.hospital,
-        "medicines": plan.medicines,
-        "allergies": plan.allergies,
-        "communication_notes": plan.communication_notes,
-        "pets": plan.pets,
         "contacts": [dict(c) for c in plan.contacts or []],
-        "author_name": plan.author_name,
         "author_role": plan.author_role.value,
-        "made_on": plan.made_on,
-        "review_on": plan.review_on,
         "status": plan.status.value,
         "version": str(plan.version),
     }
@@ -240,51 +256,73 @@ def form_data(plan: Any) -> dict[str, Any]:
 def plan_data(form: PlanForm) -> dict[str, Any]:
     """The validated form as plan terms: blank rows dropped, phones normalised, the review
     date a year after the date made when left empty."""
-    kind = DestinationKind(form.destination_kind.data)
-    made: date = form.made_on.data  # type: ignore[assignment]
     return {
-        "supporters": [
-            {
-                "name": row.form.name.data,
-                "relation": row.form.relation.data or "",
-                "address": row.form.address.data or "",
-                "phone": row.form.phone.data or "",
-                "day": bool(row.form.day.data),
-                "night": bool(row.form.night.data),
-                "weekdays": bool(row.form.weekdays.data),
-            }
-            for row in form.supporters
-            if row.form.name.data
-        ],
+        "supporters": _supporters(form),
+        **_destination(form),
+        **_evacuation(form),
+        **{name: getattr(form, name).data or "" for name in _HEALTH_TEXTS},
+        "contacts": _contacts(form),
+        **_made(form),
+    }
+
+
+def _supporters(form: PlanForm) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": row.form.name.data,
+            "relation": row.form.relation.data or "",
+            "address": row.form.address.data or "",
+            "phone": row.form.phone.data or "",
+            "day": bool(row.form.day.data),
+            "night": bool(row.form.night.data),
+            "weekdays": bool(row.form.weekdays.data),
+        }
+        for row in form.supporters
+        if row.form.name.data
+    ]
+
+
+def _destination(form: PlanForm) -> dict[str, Any]:
+    """A shelter from the registry, or another place by name and address; the route."""
+    kind = DestinationKind(form.destination_kind.data)
+    shelter = kind is DestinationKind.SHELTER
+    return {
         "destination_kind": kind,
-        "destination_shelter_id": form.shelter_id() if kind is DestinationKind.SHELTER else None,
-        "destination_name": "" if kind is DestinationKind.SHELTER else form.destination_name.data,
-        "destination_address": (
-            "" if kind is DestinationKind.SHELTER else form.destination_address.data
-        ),
+        "destination_shelter_id": form.shelter_id() if shelter else None,
+        "destination_name": "" if shelter else form.destination_name.data,
+        "destination_address": "" if shelter else form.destination_address.data,
         "route_notes": form.route_notes.data or "",
+    }
+
+
+def _evacuation(form: PlanForm) -> dict[str, Any]:
+    """When to start, how, with what help, and what to carry."""
+    return {
         "start_trigger": form.start_trigger.data,
         "transport": form.transport.data or "",
         "assistance": [a for a in ASSISTANCE if a in (form.assistance.data or [])],
         "assistance_notes": form.assistance_notes.data or "",
         "items_to_carry": form.items_to_carry.data or "",
         "battery_hours": form.battery_hours.data,
-        "illnesses": form.illnesses.data or "",
-        "doctor": form.doctor.data or "",
-        "hospital": form.hospital.data or "",
-        "medicines": form.medicines.data or "",
-        "allergies": form.allergies.data or "",
-        "communication_notes": form.communication_notes.data or "",
-        "pets": form.pets.data or "",
-        "contacts": [
-            {
-                "name": row.form.name.data,
-                "relation": row.form.relation.data or "",
-                "phone": row.form.phone.data or "",
-            }
-            for row in form.contacts
-            if row.form.name.data
-        ],
+    }
+
+
+def _contacts(form: PlanForm) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": row.form.name.data,
+            "relation": row.form.relation.data or "",
+            "phone": row.form.phone.data or "",
+        }
+        for row in form.contacts
+        if row.form.name.data
+    ]
+
+
+def _made(form: PlanForm) -> dict[str, Any]:
+    """Who made the plan and when, its review date (a year on when left empty), its status."""
+    made: date = form.made_on.data  # type: ignore[assignment]
+    return {
         "author_name": form.author_name.data,
         "author_role": AuthorRole(form.author_role.data),
         "made_on": made,

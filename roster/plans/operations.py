@@ -12,14 +12,9 @@ import copy
 import enum
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import shapely
-from flask import current_app, has_app_context
-from pyproj import Transformer
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -32,7 +27,6 @@ from ..models import (
     ConsentRecord,
     ConsentState,
     DestinationKind,
-    District,
     Mobility,
     Plan,
     PlanStatus,
@@ -46,6 +40,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..versioning import StaleEditError as StaleEditError
 from ..versioning import check_version
+from .geometry import areas_holding, home_point, straight_line_m
 from .names import TERM_LABELS
 from .review import needs_signature
 from .warnings import DestinationWarning, PersonFacts, ShelterFacts, destination_warnings
@@ -55,7 +50,6 @@ from .warnings import home_hazards as hazards_from_flags
 TERMS = tuple(TERM_LABELS)
 #: What the plan was built on (see review.py); in the snapshot, never in the changed names.
 BASIS = ("basis_address", "basis_needs", "basis_shelter_version")
-WGS84 = "EPSG:4326"
 
 
 class PlanStaleError(StaleEditError):
@@ -64,12 +58,6 @@ class PlanStaleError(StaleEditError):
 
 class ConsentNeededError(Exception):
     """Making a plan, or agreeing one, needs the person's plan-making consent (同意)."""
-
-
-def metric_crs() -> str:
-    if has_app_context():
-        return str(current_app.config.get("GEO_CRS", "EPSG:6677"))
-    return "EPSG:6677"
 
 
 # --- consent ----------------------------------------------------------------------------------
@@ -124,35 +112,26 @@ def one_year_after(day: date) -> date:
 # --- the facts of the person and the destination ------------------------------------------------
 
 
-def home_point(session: DbSession, registrant: Registrant) -> tuple[float, float] | None:
-    """(longitude, latitude) of the person's home, or their district's point."""
-    if registrant.latitude is not None and registrant.longitude is not None:
-        return registrant.longitude, registrant.latitude
-    district = session.get(District, registrant.district_id)
-    if district is None or district.latitude is None or district.longitude is None:
-        return None
-    return district.longitude, district.latitude
-
-
-@lru_cache(maxsize=8)
-def _to_metric(crs: str) -> Transformer:
-    return Transformer.from_crs(WGS84, crs, always_xy=True)
-
-
-def straight_line_m(
-    start: tuple[float, float], end: tuple[float, float], crs: str | None = None
-) -> float:
-    """直線距離 in metres between two (longitude, latitude) points, measured in the metric CRS."""
-    transform = _to_metric(crs or metric_crs())
-    x1, y1 = transform.transform(*start)
-    x2, y2 = transform.transform(*end)
-    return round(float(np.hypot(x2 - x1, y2 - y1)), 1)
-
-
 def person_facts(session: DbSession, registrant: Registrant, today: date) -> PersonFacts:
     """Who needs care and the person's groups (as the shelter assignment derives them), a
     ventilator, and the hazards at home."""
-    from ..hazards.frames import MEDICAL_DEVICES, derive_needs
+    from ..hazards.frames import derive_needs
+
+    care, groups = derive_needs(pd.DataFrame([_needs_row(registrant)]), today)
+    flags = session.get(RegistrantHazard, registrant.id)
+    return PersonFacts(
+        needs_care=bool(care[0]),
+        groups=tuple(groups[0]),
+        ventilator=bool(registrant.device_ventilator),
+        hazards=hazards_from_flags(
+            flags.flood_rank if flags else None, flags.landslide_zone if flags else None
+        ),
+    )
+
+
+def _needs_row(registrant: Registrant) -> dict[str, Any]:
+    """The person's needs as the shelter assignment reads them (see derive_needs)."""
+    from ..hazards.frames import MEDICAL_DEVICES
 
     row: dict[str, Any] = {
         "mobility": registrant.mobility.value if registrant.mobility else "",
@@ -168,42 +147,7 @@ def person_facts(session: DbSession, registrant: Registrant, today: date) -> Per
         "comm_cognitive",
     ):
         row[name] = bool(getattr(registrant, name))
-    care, groups = derive_needs(pd.DataFrame([row]), today)
-    flags = session.get(RegistrantHazard, registrant.id)
-    return PersonFacts(
-        needs_care=bool(care[0]),
-        groups=tuple(groups[0]),
-        ventilator=bool(registrant.device_ventilator),
-        hazards=hazards_from_flags(
-            flags.flood_rank if flags else None, flags.landslide_zone if flags else None
-        ),
-    )
-
-
-def areas_holding(
-    session: DbSession, shelters: list[Shelter], hazards: tuple[str, ...], crs: str | None = None
-) -> dict[int, tuple[str, ...]]:
-    """Shelter id -> the hazards (of `hazards`) whose stored areas hold the place."""
-    if not shelters or not hazards:
-        return {}
-    from ..hazards.frames import areas_frame
-
-    crs = crs or metric_crs()
-    areas = areas_frame(session, crs, kinds=hazards)
-    if not len(areas):
-        return {}
-    transform = _to_metric(crs)
-    xs, ys = transform.transform([s.longitude for s in shelters], [s.latitude for s in shelters])
-    points = shapely.points(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
-    found: dict[int, set[str]] = {}
-    for hazard in hazards:
-        geometry = np.asarray(areas.geometry[areas["kind"] == hazard].array, dtype=object)
-        if not len(geometry):
-            continue
-        hits = shapely.STRtree(geometry).query(points, predicate="intersects")[0]
-        for position in np.unique(hits):
-            found.setdefault(shelters[int(position)].id, set()).add(hazard)
-    return {sid: tuple(h for h in hazards if h in found[sid]) for sid in found}
+    return row
 
 
 def shelter_facts(shelter: Shelter, in_areas: tuple[str, ...] = ()) -> ShelterFacts:
@@ -277,6 +221,24 @@ def new_plan_defaults(
 ) -> dict[str, Any]:
     """What a new plan's form starts with: today, a review in a year, the author, the help
     the person's needs suggest, the register's contacts and the assigned shelter."""
+    shelter_id = suggested_shelter(session, registrant, today)
+    return {
+        "status": PlanStatus.DRAFT.value,
+        "destination_kind": DestinationKind.SHELTER.value,
+        "destination_shelter_id": str(shelter_id) if shelter_id else "",
+        "start_trigger": "level3",
+        "assistance": _suggested_assistance(registrant),
+        "communication_notes": registrant.language_note or "",
+        "contacts": _register_contacts(registrant),
+        "author_name": user.display_name,
+        "author_role": AuthorRole.STAFF.value,
+        "made_on": today,
+        "review_on": one_year_after(today),
+    }
+
+
+def _suggested_assistance(registrant: Registrant) -> list[str]:
+    """The help (ASSISTANCE codes) the person's mobility and communication suggest."""
     assistance = []
     if registrant.mobility is Mobility.WHEELCHAIR:
         assistance.append("wheelchair")
@@ -286,23 +248,15 @@ def new_plan_defaults(
         assistance.append("visual_guide")
     if registrant.comm_hearing:
         assistance.append("sign_language")
-    shelter_id = suggested_shelter(session, registrant, today)
-    return {
-        "status": PlanStatus.DRAFT.value,
-        "destination_kind": DestinationKind.SHELTER.value,
-        "destination_shelter_id": str(shelter_id) if shelter_id else "",
-        "start_trigger": "level3",
-        "assistance": assistance,
-        "communication_notes": registrant.language_note or "",
-        "contacts": [
-            {"name": c.name, "relation": c.relation, "phone": c.phone}
-            for c in registrant.emergency_contacts[:2]
-        ],
-        "author_name": user.display_name,
-        "author_role": AuthorRole.STAFF.value,
-        "made_on": today,
-        "review_on": one_year_after(today),
-    }
+    return assistance
+
+
+def _register_contacts(registrant: Registrant) -> list[dict[str, str]]:
+    """The first two emergency contacts of the register, as a plan's contacts."""
+    return [
+        {"name": c.name, "relation": c.relation, "phone": c.phone}
+        for c in registrant.emergency_contacts[:2]
+    ]
 
 
 # --- saving -----------------------------------------------------------------------------------
@@ -338,31 +292,39 @@ class Saved:
 def _apply(
     session: DbSession, plan: Plan, registrant: Registrant, data: dict[str, Any], crs: str | None
 ) -> None:
-    for name, value in data.items():
-        if name not in TERMS or name == "distance_m":
-            continue
-        # Fresh lists and dicts, so a change inside a JSON column is always seen.
-        setattr(plan, name, copy.deepcopy(value))
+    """The form's terms on the plan, with the distance to its shelter and, unless it is kept
+    as needing review, the facts it is built on now."""
+    _set_terms(plan, data)
     if plan.destination_kind is not DestinationKind.SHELTER:
         plan.destination_shelter_id = None
-    shelter = (
-        session.get(Shelter, plan.destination_shelter_id)
-        if plan.destination_shelter_id is not None
-        else None
-    )
+    shelter_id = plan.destination_shelter_id
+    shelter = session.get(Shelter, shelter_id) if shelter_id is not None else None
     plan.destination_shelter = shelter
-    home = home_point(session, registrant)
-    plan.distance_m = (
-        straight_line_m(home, (shelter.longitude, shelter.latitude), crs)
-        if shelter is not None and home is not None
-        else None
-    )
+    plan.distance_m = _distance(session, registrant, shelter, crs)
     if plan.status is not PlanStatus.NEEDS_REVIEW or not plan.basis_needs:
         # Saved as a draft or agreed, the plan is built on the facts as they are now; kept as
         # needing review, it keeps the facts it was built on, so the reasons stay visible.
         plan.basis_address = registrant.address
         plan.basis_needs = needs_signature(registrant)
         plan.basis_shelter_version = shelter.version if shelter is not None else None
+
+
+def _set_terms(plan: Plan, data: dict[str, Any]) -> None:
+    for name, value in data.items():
+        if name not in TERMS or name == "distance_m":
+            continue
+        # Fresh lists and dicts, so a change inside a JSON column is always seen.
+        setattr(plan, name, copy.deepcopy(value))
+
+
+def _distance(
+    session: DbSession, registrant: Registrant, shelter: Shelter | None, crs: str | None
+) -> float | None:
+    """直線距離 from the person's home (or district) to the shelter, if both are known."""
+    home = home_point(session, registrant)
+    if shelter is None or home is None:
+        return None
+    return straight_line_m(home, (shelter.longitude, shelter.latitude), crs)
 
 
 def save_plan(
@@ -380,6 +342,29 @@ def save_plan(
     Refused with StaleEditError when the plan moved on (or appeared) since the form was
     opened, and with ConsentNeededError when a new or agreed plan lacks plan-making consent.
     """
+    plan, created = _plan_to_save(session, registrant, data, expected_version, consented)
+    before = {} if created else snapshot(plan)
+    # No flush until every term is in place: one UPDATE, so one version per save.
+    with session.no_autoflush:
+        _apply(session, plan, registrant, data, crs)
+    after = snapshot(plan)
+    changed = _changed(before, after, created)
+    if changed is None:
+        return Saved(plan, [], False, saved=False)
+    _add_version(session, plan, actor, after, changed)
+    _audit(session, plan, registrant, actor, changed, created=created)
+    return Saved(plan, changed, created)
+
+
+def _plan_to_save(
+    session: DbSession,
+    registrant: Registrant,
+    data: dict[str, Any],
+    expected_version: int | None,
+    consented: bool,
+) -> tuple[Plan, bool]:
+    """The person's plan as of expected_version, or a new one (True); refused as save_plan
+    says."""
     plan = session.scalar(select(Plan).where(Plan.registrant_id == registrant.id))
     if (plan is None) != (expected_version is None):
         raise PlanStaleError(registrant.id)
@@ -388,23 +373,28 @@ def save_plan(
     agreed = data.get("status") is PlanStatus.AGREED
     if not consented and (plan is None or agreed):
         raise ConsentNeededError(registrant.id)
-    created = plan is None
-    if plan is None:
-        plan = Plan(registrant_id=registrant.id, supporters=[], assistance=[], contacts=[])
-        session.add(plan)
-        before: dict[str, Any] = {}
-    else:
-        before = snapshot(plan)
-    # No flush until every term is in place: one UPDATE, so one version per save.
-    with session.no_autoflush:
-        _apply(session, plan, registrant, data, crs)
-    after = snapshot(plan)
+    if plan is not None:
+        return plan, False
+    plan = Plan(registrant_id=registrant.id, supporters=[], assistance=[], contacts=[])
+    session.add(plan)
+    return plan, True
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any], created: bool) -> list[str] | None:
+    """The terms a save changes (every term given, for a new plan); None when neither a
+    term nor the basis changed, and there is nothing to save."""
     if created:
-        changed = [name for name in TERMS if after.get(name) not in (None, "", [], {})]
-    else:
-        changed = [name for name in TERMS if before.get(name) != after.get(name)]
-        if not changed and all(before.get(b) == after.get(b) for b in BASIS):
-            return Saved(plan, [], False, saved=False)
+        return [name for name in TERMS if after.get(name) not in (None, "", [], {})]
+    changed = [name for name in TERMS if before.get(name) != after.get(name)]
+    if not changed and all(before.get(b) == after.get(b) for b in BASIS):
+        return None
+    return changed
+
+
+def _add_version(
+    session: DbSession, plan: Plan, actor: User, after: dict[str, Any], changed: list[str]
+) -> None:
+    """The plan's next version, and its PlanVersion with every term and the changed names."""
     # Touch the row, so that the version moves on even when only the basis changed.
     plan.updated_at = utcnow()
     session.flush()
@@ -418,6 +408,18 @@ def save_plan(
         )
     )
     session.flush()
+
+
+def _audit(
+    session: DbSession,
+    plan: Plan,
+    registrant: Registrant,
+    actor: User,
+    changed: list[str],
+    *,
+    created: bool,
+) -> None:
+    """The audit event plan.create or plan.update, naming the changed terms only."""
     record_event(
         session,
         "plan.create" if created else "plan.update",
@@ -426,4 +428,3 @@ def save_plan(
         object_id=registrant.id,
         detail={"plan": plan.id, "version": plan.version, "fields": changed},
     )
-    return Saved(plan, changed, created)

@@ -124,6 +124,17 @@ def flag_reviews(session: DbSession, today: date, actor_name: str = "system") ->
     edit form open on the plan stays valid) and writes no plan version: each flag is an
     audit event "plan.review_flagged" naming the reasons.
     """
+    flagged = _agreed_with_reasons(session, today)
+    if not flagged:
+        return 0
+    _mark_needing_review(session, [plan_id for plan_id, _r, _reasons in flagged])
+    _record_flags(session, flagged, actor_name)
+    session.expire_all()
+    return len(flagged)
+
+
+def _agreed_with_reasons(session: DbSession, today: date) -> list[tuple[int, int, list[str]]]:
+    """(plan id, registrant id, reasons) of each agreed plan with a review reason."""
     rows = session.execute(
         select(Plan, Registrant, Shelter)
         .join(Registrant, Registrant.id == Plan.registrant_id)
@@ -131,14 +142,15 @@ def flag_reviews(session: DbSession, today: date, actor_name: str = "system") ->
         .where(Plan.status == PlanStatus.AGREED, review_condition(today))
         .order_by(Plan.id)
     ).all()
-    flagged = [
+    return [
         (plan.id, plan.registrant_id, reasons)
         for plan, registrant, shelter in rows
         if (reasons := review_reasons(plan, registrant, shelter, today))
     ]
-    if not flagged:
-        return 0
-    ids = [plan_id for plan_id, _r, _reasons in flagged]
+
+
+def _mark_needing_review(session: DbSession, ids: list[int]) -> None:
+    """Set these agreed plans' status to needing review, 500 at a time."""
     for start in range(0, len(ids), 500):
         session.execute(
             update(Plan)
@@ -146,6 +158,12 @@ def flag_reviews(session: DbSession, today: date, actor_name: str = "system") ->
             .values(status=PlanStatus.NEEDS_REVIEW)
             .execution_options(synchronize_session=False)
         )
+
+
+def _record_flags(
+    session: DbSession, flagged: list[tuple[int, int, list[str]]], actor_name: str
+) -> None:
+    """One audit event "plan.review_flagged" per plan, naming its reasons."""
     record_events(
         session,
         [
@@ -159,5 +177,3 @@ def flag_reviews(session: DbSession, today: date, actor_name: str = "system") ->
             for plan_id, registrant_id, reasons in flagged
         ],
     )
-    session.expire_all()
-    return len(flagged)
