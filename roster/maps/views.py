@@ -34,16 +34,12 @@ from ..hazards.operations import AREA_KIND, assignment_hazards
 from ..labels import label, need_label, reason_labels
 from ..models import HazardLayer, Registrant, Role
 from ..registrants.operations import fetch_visible
+from .areas import hazard_overlays
 from .build import SHELTER_ATTRIBUTION, frame_csp, render_map, tiles_from_config
-from .data import (
-    Points,
-    bounds,
-    district_cells,
-    hazard_overlays,
-    legend,
-    map_points,
-    shelter_collections,
-)
+from .districts import bounds, district_cells
+from .points import Points, map_points
+from .shelters import shelter_collections
+from .style import legend
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
