@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+
+from .extensions import DbSession
 
 T = TypeVar("T")
 
@@ -48,7 +49,7 @@ class Saved(Generic[T]):
 
 
 def save_versioned(
-    session: Session, posted: str | None, save: Callable[[int | None], T]
+    session: DbSession, posted: str | None, save: Callable[[int | None], T]
 ) -> Saved[T]:
     """Run an edit built on the version a form posted, and flush it.
 

@@ -141,18 +141,18 @@ def place(world: dict[str, Any], factory: Factory, db: Session, app: Flask) -> d
     list in the ledger; a release that has ended; and an API token of the partner's."""
     from datetime import date, timedelta
 
-    from roster.access.rule import partner_access
     from roster.consent.catalog import reference_key
     from roster.models import ApiToken, DisasterRelease, ProvisionFormat
     from roster.models.base import utcnow
     from roster.partners.ledger import record_provision
     from roster.rounds.operations import create_round
+    from roster.viewer import viewer_of
 
     mailing = create_round(db, world["users"]["staff"], "t", "ja", [world["unasked"].id],
                            date.today(), reference_key(app.config["SECRET_KEY"]))
     mailing.sent_on = date.today() - timedelta(days=app.config["REMINDER_AFTER_DAYS"] + 1)
     partner = world["users"]["partner"]
-    access = partner_access(partner, db)
+    access = viewer_of(partner, db).access
     assert access is not None
     provision = record_provision(db, partner, access, ProvisionFormat.PRINT, [world["consenting"]])
     now = utcnow()

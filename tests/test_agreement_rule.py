@@ -18,9 +18,10 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from roster.access.fetch import as_people
 from roster.access.fields import AGREEMENT_FIELDS, DEFAULT_AGREEMENT_FIELDS
 from roster.access.projection import project
-from roster.access.rule import partner_access, visible_fields, visible_registrants
+from roster.access.rule import visible_registrants
 from roster.disclosures import record_disclosure
 from roster.i18n import local_today
 from roster.models import (
@@ -44,6 +45,7 @@ from roster.models import (
 from roster.models.base import utcnow
 from roster.models.partners import scope_mask
 from roster.text import search_key
+from roster.viewer import viewer_of
 
 from .conftest import AuthActions
 from .factories import Factory
@@ -279,7 +281,7 @@ def rule(request: pytest.FixtureRequest, app: Flask, monkeypatch: pytest.MonkeyP
 
 
 def visible_ids(db: Session, user: User) -> set[int]:
-    query = visible_registrants(user).with_only_columns(Registrant.id)
+    query = visible_registrants(viewer_of(user, db)).with_only_columns(Registrant.id)
     return set(db.scalars(query))
 
 
@@ -296,7 +298,7 @@ def test_the_rule_admits_exactly_whom_the_law_and_the_agreement_allow(
 ) -> None:
     world = build(db, factory, agreement_kind, release_kind)
     seen = visible_ids(db, world.partner)
-    access = partner_access(world.partner, db)
+    access = viewer_of(world.partner, db).access
     assert (access is not None) == agreement_in_force(agreement_kind)
     if access is not None:
         assert access.under_release == expected_access_under_release(agreement_kind, release_kind)
@@ -324,7 +326,8 @@ def test_the_rule_admits_exactly_whom_the_law_and_the_agreement_allow(
 
     # The disclosure log writes a release row for exactly those shown only under it.
     people = [r for r in world.people.values() if r.id in seen]
-    record_disclosure(db, world.partner, "registrant.list", people)
+    viewer = viewer_of(world.partner, db)
+    record_disclosure(db, viewer, "registrant.list", as_people(viewer, people))
     logged = set(db.scalars(select(ReleaseAccess.registrant_id)))
     assert logged == under
 
@@ -486,7 +489,7 @@ def test_the_partner_sees_exactly_the_agreements_fields(
     case = Case("consented_in_scope", "in", RegistrantStatus.ACTIVE)
     world = build(db, factory, "active", "none", fields=groups, cases=(case,))
     registrant = world.people[case]
-    fields = visible_fields(world.partner)
+    fields = viewer_of(world.partner, db).fields
     assert fields == keys
     assert set(project(registrant, fields)) == projected_keys(keys)
 
@@ -511,7 +514,7 @@ def test_fields_follow_the_agreement_under_a_release_too(
     case = Case("refused", "in", RegistrantStatus.ACTIVE)
     world = build(db, factory, "active", "running_here", fields=groups, cases=(case,))
     assert visible_ids(db, world.partner) == {world.people[case].id}
-    assert visible_fields(world.partner) == keys
+    assert viewer_of(world.partner, db).fields == keys
 
 
 # ---------------------------------------------------------------------------------------------
@@ -535,7 +538,7 @@ def test_ending_the_agreement_or_the_release_cuts_access_at_once(
     world.agreement.terminated_at = utcnow()
     db.flush()
     assert visible_ids(db, world.partner) == set()
-    assert visible_fields(world.partner) == frozenset()
+    assert viewer_of(world.partner, db).fields == frozenset()
 
 
 def test_only_the_agreement_in_force_counts_among_several(db: Session, factory: Factory) -> None:
@@ -557,16 +560,16 @@ def test_only_the_agreement_in_force_counts_among_several(db: Session, factory: 
     factory.agreement(other, [b], starts_on=today - timedelta(days=10),
                       ends_on=today + timedelta(days=10))  # fmt: skip
     assert visible_ids(db, world.partner) == {world.people[cases[0]].id}
-    access = partner_access(world.partner, db)
+    access = viewer_of(world.partner, db).access
     assert access is not None and access.districts == {a.id}
 
 
 def test_a_partner_without_an_organisation_sees_no_one(db: Session, factory: Factory) -> None:
     world = build(db, factory, "active", "running_here")
     lone = factory.user(Role.PARTNER)
-    assert partner_access(lone, db) is None
+    assert viewer_of(lone, db).access is None
     assert visible_ids(db, lone) == set()
-    assert visible_fields(lone) == frozenset()
+    assert viewer_of(lone, db).fields == frozenset()
     assert visible_ids(db, world.partner)  # the world itself is not empty
 
 
@@ -584,7 +587,7 @@ def test_two_releases_each_lift_consent_in_their_own_district(
     )  # fmt: skip
     db.add(second)
     db.flush()
-    access = partner_access(world.partner, db)
+    access = viewer_of(world.partner, db).access
     assert access is not None
     assert access.released == {world.districts["A2"].id: world.release.id, a.id: second.id}
     person_ = world.people[cases[0]]

@@ -243,6 +243,7 @@ RULES = ("opt_in", "presumed_after_no_reply", "opt_out")
 @pytest.mark.parametrize("rule", RULES)
 def test_each_state_shares_as_its_ordinance_rule_says(db, factory, world, app, state, rule):
     from roster.access.rule import visible_registrants
+    from roster.viewer import viewer_of
 
     person, staff = world["unasked"], world["users"]["staff"]
     if state is not ConsentState.UNCONFIRMED:
@@ -251,7 +252,7 @@ def test_each_state_shares_as_its_ordinance_rule_says(db, factory, world, app, s
     app.config["CONSENT_RULE"] = rule
     try:
         seen = db.scalar(
-            select(visible_registrants(world["users"]["partner"])
+            select(visible_registrants(viewer_of(world["users"]["partner"], db))
                    .where(Registrant.id == person.id).exists())
         )
     finally:
@@ -262,12 +263,14 @@ def test_each_state_shares_as_its_ordinance_rule_says(db, factory, world, app, s
 @pytest.mark.parametrize("rule", RULES)
 def test_a_withdrawal_takes_effect_at_once_under_every_rule(db, factory, world, app, rule):
     from roster.access.rule import visible_registrants
+    from roster.viewer import viewer_of
 
     person, staff = world["consenting"], world["users"]["staff"]
     partner = world["users"]["partner"]
     app.config["CONSENT_RULE"] = rule
     try:
-        query = visible_registrants(partner).where(Registrant.id == person.id).exists()
+        viewer = viewer_of(partner, db)
+        query = visible_registrants(viewer).where(Registrant.id == person.id).exists()
         assert db.scalar(select(query))
         factory.consent(person, ConsentState.WITHDRAWN, staff, scope=set(), on=date(2026, 6, 1))
         assert not db.scalar(select(query))

@@ -37,7 +37,7 @@ from roster.access.fields import (
     agreement_fields,
 )
 from roster.access.roles import can_declare_release
-from roster.access.rule import partner_access, running_releases, visible_fields, visible_registrants
+from roster.access.rule import running_releases, visible_registrants
 from roster.audit.operations import record_event
 from roster.consent.operations import ConsentAnswer, record_consent
 from roster.demo import DemoError, load_demo
@@ -80,6 +80,7 @@ from roster.models.partners import scope_mask
 from roster.reasons import categories_of
 from roster.registrants.operations import create_registrant
 from roster.text import address_key, is_katakana_reading, search_key
+from roster.viewer import viewer_of
 
 from .factories import Factory
 
@@ -787,13 +788,13 @@ def test_the_demo_partner_sees_people_of_its_districts_and_never_a_medical_field
     live_demo: Session, client: Any, auth: Any
 ) -> None:
     partner = _user(live_demo, "partner")
-    access = partner_access(partner, live_demo)
+    access = viewer_of(partner, live_demo).access
     assert access is not None and not access.under_release
     assert 4 <= len(access.districts) <= 7
-    people = live_demo.scalars(visible_registrants(partner)).all()
+    people = live_demo.scalars(visible_registrants(viewer_of(partner, live_demo))).all()
     assert people
     assert {p.district_id for p in people} <= access.districts
-    fields = visible_fields(partner)
+    fields = viewer_of(partner, live_demo).fields
     assert "name" in fields and not fields & (SENSITIVE_FIELDS | {"emergency_contacts"})
     medical = SENSITIVE_FIELDS | {"emergency_contacts", "language_note"}
     auth.login("partner")
@@ -823,7 +824,9 @@ def test_the_live_demo_has_copies_out_no_release_running_and_staff_who_may_decla
     ).one()
     on_copy = {item.registrant_id for item in last.items}
     now = set(
-        live_demo.scalars(visible_registrants(partner).with_only_columns(Registrant.id))
+        live_demo.scalars(
+            visible_registrants(viewer_of(partner, live_demo)).with_only_columns(Registrant.id)
+        )
     )
     assert on_copy != now and on_copy & now  # "changes since my last list" has something
 

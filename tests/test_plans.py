@@ -78,6 +78,7 @@ from roster.plans.warnings import (
     destination_warnings,
     home_hazards,
 )
+from roster.viewer import viewer_of
 
 from .conftest import AuthActions, IsolatedClient
 from .test_shelters import make_shelter
@@ -907,10 +908,10 @@ def test_plan_visible_under_every_combination(
     person = _sharing_case(db, world, factory, consent, plans, admitted, running)
     partner = world["users"]["partner"]
     expected = _expected(consent, plans, admitted, running)
-    assert plan_visible(db, partner, person) is expected
-    assert plan_visible(db, world["users"]["staff"], person) is True
+    assert plan_visible(db, viewer_of(partner, db), person.id) is expected
+    assert plan_visible(db, viewer_of(world["users"]["staff"], db), person.id) is True
     for role in ("planner", "admin"):
-        assert plan_visible(db, world["users"][role], person) is False
+        assert plan_visible(db, viewer_of(world["users"][role], db), person.id) is False
 
 
 @pytest.mark.parametrize(

@@ -409,8 +409,8 @@ def test_changes_list_added_people_and_lines_to_strike_out_with_their_reasons(
 def test_a_district_dropped_from_the_agreement_is_the_reason_given(
     client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
 ) -> None:
-    from roster.access.rule import partner_access
     from roster.portal.changes import RemovalReason, changes_since
+    from roster.viewer import viewer_of
 
     auth.login("t_partner")
     print_copy(client)
@@ -421,7 +421,7 @@ def test_a_district_dropped_from_the_agreement_is_the_reason_given(
     agreement.districts = [world["districts"][1]]
     db.flush()
     partner = world["users"]["partner"]
-    access = partner_access(partner, db)
+    access = viewer_of(partner, db).access
     assert access is not None
     with client.application.test_request_context():
         result = changes_since(db, partner, access, copy)

@@ -1,35 +1,40 @@
 """Who may see whom, and which of their fields: the register's access rule.
 
-Deny by default: a user sees no one and no field unless a function here grants it. Every
-page, print view, export, map layer and API call that returns registrant data builds its
-query with visible_registrants() and its output with visible_fields().
+Deny by default: a viewer sees no one and no field unless a function here grants it. The
+web layer builds one Viewer per request (roster.viewer.current_viewer) and passes it down;
+people are loaded for output only through roster.access.fetch, which starts from
+visible_registrants() and projects to the viewer's field set.
+
+This module knows nothing of Flask or of any feature: the day, the consent rule and the
+session come in as arguments.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from flask import current_app, has_request_context, request
 from sqlalchemy import Select, and_, false, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from ..extensions import DbSession, db
-from ..i18n import local_today
+from ..extensions import DbSession
 from ..models import (
     Agreement,
     AgreementStatus,
+    ConsentPurpose,
+    ConsentRecord,
+    ConsentState,
     DisasterRelease,
     District,
     PartnerCategory,
     Registrant,
     RegistrantStatus,
     Role,
-    User,
 )
 from ..models.base import utcnow
-from .consent import register_sharing_allows, sharing_allows
+from .consent import current_by_purpose, register_sharing_allows, sharing_allows
 from .fields import PLANNER_FIELDS, STAFF_FIELDS, agreement_fields
 from .roles import has_role
 
@@ -104,27 +109,21 @@ def running_releases(session: DbSession, now: datetime | None = None) -> list[Di
     return list(session.scalars(query))
 
 
-def partner_access(user: Any, session: DbSession | None = None) -> PartnerAccess | None:
-    """The partner's entitlement now, read fresh on every call so that an agreement ended,
-    suspended or expired, or a release ended, takes effect on the very next request."""
+def read_partner_access(
+    session: DbSession, user: Any, today: date, now: datetime | None = None
+) -> PartnerAccess | None:
+    """The partner's entitlement at this moment, read fresh: an agreement ended, suspended or
+    expired, or a release ended, takes effect on the very next request (which builds a new
+    Viewer, see viewer_for)."""
     if not has_role(user, Role.PARTNER) or user.organisation_id is None:
         return None
-    # Within one request the answer is read once (pages ask for the rule, the fields and the
-    # districts, and log the disclosure); the next request reads it afresh.
-    cache = request.environ.setdefault("roster.partner_access", {}) if has_request_context() else {}
-    if user.id not in cache:
-        cache[user.id] = _read_partner_access(user, session or db.session)
-    return cache[user.id]
-
-
-def _read_partner_access(user: Any, session: DbSession) -> PartnerAccess | None:
-    agreement = agreement_in_force(session, user.organisation_id, local_today())
+    agreement = agreement_in_force(session, user.organisation_id, today)
     if agreement is None:
         return None
     districts = frozenset(d.id for d in agreement.districts)
     released: dict[int, int] = {}
     if agreement.emergency_provision:
-        for release in running_releases(session):
+        for release in running_releases(session, now):
             for district in release.districts:
                 if district.id in districts:
                     released.setdefault(district.id, release.id)
@@ -137,12 +136,96 @@ def _read_partner_access(user: Any, session: DbSession) -> PartnerAccess | None:
     )
 
 
-def partner_condition(access: PartnerAccess | None) -> Any:
+# ---------------------------------------------------------------------------------------------
+# The viewer: who is looking, and what they are entitled to, read once.
+# ---------------------------------------------------------------------------------------------
+
+
+#: What to do when a viewer asks for a person they may not see:
+#: (session, user, registrant ID, audit action).
+RefusalLog = Callable[[DbSession, Any, int, str], None]
+
+
+@dataclass(frozen=True, eq=False)
+class Viewer:
+    """Who is looking at the register, read once per request (or per job) and passed down.
+
+    Every rule function takes a Viewer, never a bare user: the partner's entitlement, the
+    field set, the ordinance's consent rule and the day are fixed when the viewer is built,
+    so one page asks the database about them once.
+    """
+
+    user: Any
+    #: The user's role; None for anyone not signed in.
+    role: Role | None
+    #: A partner's entitlement now; None for every other role and for a partner without one.
+    access: PartnerAccess | None
+    #: The projection keys this viewer may see; empty means none at all.
+    fields: frozenset[str]
+    #: The ordinance's consent rule (config CONSENT_RULE).
+    consent_rule: str
+    #: Today in the municipality's time zone.
+    today: date
+    #: Called when someone asks for a person they may not see (roster.access.fetch.refuse);
+    #: the web layer audits it (roster.viewer).
+    on_refusal: RefusalLog | None = None
+
+    def is_(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def shown_under_release(self, registrant: Registrant) -> int | None:
+        """The release this person is shown under, or None (consent alone admits them, or
+        the viewer is not a partner under a release)."""
+        if self.access is None or not self.access.under_release:
+            return None
+        return self.access.shown_under_release(registrant, self.consent_rule)
+
+
+def viewer_for(
+    session: DbSession,
+    user: Any,
+    consent_rule: str,
+    today: date,
+    now: datetime | None = None,
+    *,
+    on_refusal: RefusalLog | None = None,
+) -> Viewer:
+    """The Viewer for `user` at this moment: role, entitlement and field set, read once."""
+    role = user.role if has_role(user, *Role) else None
+    access = read_partner_access(session, user, today, now) if role is Role.PARTNER else None
+    return Viewer(
+        user=user,
+        role=role,
+        access=access,
+        fields=_fields(role, access),
+        consent_rule=consent_rule,
+        today=today,
+        on_refusal=on_refusal,
+    )
+
+
+def _fields(role: Role | None, access: PartnerAccess | None) -> frozenset[str]:
+    """The registrant fields a role may see; a partner's come from the agreement."""
+    if role is Role.STAFF:
+        return STAFF_FIELDS
+    if role is Role.PARTNER:
+        return access.fields if access else frozenset()
+    if role is Role.PLANNER:
+        return PLANNER_FIELDS
+    return frozenset()
+
+
+# ---------------------------------------------------------------------------------------------
+# Who may be seen.
+# ---------------------------------------------------------------------------------------------
+
+
+def partner_condition(access: PartnerAccess | None, consent_rule: str) -> Any:
     """Active people in the agreement's districts whose consent covers the partner's category,
     or, inside a released area, every active person there."""
     if access is None or not access.districts:
         return false()
-    consent = register_sharing_allows(access.category, current_app.config["CONSENT_RULE"])
+    consent = register_sharing_allows(access.category, consent_rule)
     if access.released:
         consent = or_(consent, Registrant.district_id.in_(sorted(access.released)))
     return and_(
@@ -152,46 +235,29 @@ def partner_condition(access: PartnerAccess | None) -> Any:
     )
 
 
-def visible_fields(user: Any) -> frozenset[str]:
-    """The registrant fields this user may see; empty means none at all."""
-    if has_role(user, Role.STAFF):
-        return STAFF_FIELDS
-    if has_role(user, Role.PARTNER):
-        access = partner_access(user)
-        return access.fields if access else frozenset()
-    if has_role(user, Role.PLANNER):
-        return PLANNER_FIELDS
-    return frozenset()
+def visible_registrants(viewer: Viewer) -> Select[Registrant]:
+    """The one query every registrant list starts from: only rows this viewer may see."""
+    return select(Registrant).where(registrant_condition(viewer))
 
 
-def visible_registrants(user: Any) -> Select[Registrant]:
-    """The one query every registrant list starts from: only rows this user may see."""
-    return select(Registrant).where(registrant_condition(user))
-
-
-def registrant_condition(user: Any) -> Any:
-    if has_role(user, Role.STAFF):
+def registrant_condition(viewer: Viewer) -> Any:
+    """The access rule as a SQL condition on Registrant."""
+    if viewer.role is Role.STAFF:
         return true()
-    if has_role(user, Role.PLANNER):
+    if viewer.role is Role.PLANNER:
         return Registrant.status == RegistrantStatus.ACTIVE
-    if has_role(user, Role.PARTNER):
-        return partner_condition(partner_access(user))
+    if viewer.role is Role.PARTNER:
+        return partner_condition(viewer.access, viewer.consent_rule)
     return false()
 
 
-def visible_districts(session: DbSession, user: Any) -> list[District]:
-    """The districts a user may filter by: those of a partner's agreement, else all."""
+def visible_districts(session: DbSession, viewer: Viewer) -> list[District]:
+    """The districts a viewer may filter by: those of a partner's agreement, else all."""
     query = select(District).order_by(District.name_kana, District.code)
-    if has_role(user, Role.PARTNER):
-        access = partner_access(user, session)
+    if viewer.role is Role.PARTNER:
+        access = viewer.access
         query = query.where(District.id.in_(sorted(access.districts) if access else []))
     return list(session.scalars(query))
-
-
-def can_view_registrant(session: DbSession, user: User, registrant_id: int) -> bool:
-    """Whether this one person is in the user's visible set."""
-    query = visible_registrants(user).where(Registrant.id == registrant_id)
-    return session.scalar(select(query.exists())) or False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -199,12 +265,12 @@ def can_view_registrant(session: DbSession, user: User, registrant_id: int) -> b
 # ---------------------------------------------------------------------------------------------
 
 
-def map_registrants(user: Any) -> Select[Registrant]:
-    """The people a user's map may show: the active people of the user's visible set, and
-    none at all unless the user may see where people live (exactly, or coarsely for planners;
-    a partner's agreement must provide the location)."""
-    query = visible_registrants(user).where(Registrant.status == RegistrantStatus.ACTIVE)
-    if not {"latitude", "coarse_location"} & visible_fields(user):
+def map_registrants(viewer: Viewer) -> Select[Registrant]:
+    """The people a viewer's map may show: the active people of the visible set, and none at
+    all unless the viewer may see where people live (exactly, or coarsely for planners; a
+    partner's agreement must provide the location)."""
+    query = visible_registrants(viewer).where(Registrant.status == RegistrantStatus.ACTIVE)
+    if not {"latitude", "coarse_location"} & viewer.fields:
         query = query.where(false())
     return query
 
@@ -222,9 +288,6 @@ def plan_sharing_consented(
     Plan sharing needs the person's own answer (49-14, 49-15): no presumption and no
     silence shares a plan, whatever the register's ordinance rule.
     """
-    from ..models import ConsentPurpose, ConsentRecord, ConsentState
-    from .consent import current_by_purpose
-
     records = session.scalars(
         select(ConsentRecord).where(
             ConsentRecord.registrant_id == registrant_id,
@@ -240,24 +303,26 @@ def plan_sharing_consented(
     )
 
 
-def plan_visible(session: DbSession, user: Any, registrant: Registrant) -> bool:
-    """Whether this user may see this person's plan.
+def plan_visible(session: DbSession, viewer: Viewer, registrant_id: int) -> bool:
+    """Whether this viewer may see this person's plan.
 
     Staff: always. A partner: only when the agreement in force includes plans, the register
     rule admits the person, and either the person consented to share the plan with the
     partner's category or a running release covers the person's district (49-15 follows
     49-11(3)). Everyone else: never.
     """
-    if has_role(user, Role.STAFF):
+    if viewer.role is Role.STAFF:
         return True
-    access = partner_access(user, session)
+    access = viewer.access
     if access is None or not access.agreement.includes_plans:
         return False
-    admitted = session.scalar(
-        select(visible_registrants(user).where(Registrant.id == registrant.id).exists())
+    district_id = session.scalar(
+        visible_registrants(viewer)
+        .with_only_columns(Registrant.district_id)
+        .where(Registrant.id == registrant_id)
     )
-    if not admitted:
+    if district_id is None:
         return False
-    if registrant.district_id in access.released:
+    if district_id in access.released:
         return True
-    return plan_sharing_consented(session, registrant.id, access.category)
+    return plan_sharing_consented(session, registrant_id, access.category)

@@ -3,15 +3,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.exceptions import NotFound
 
-from ..access.projection import project, to_json
+from ..access.fetch import person_or_404
+from ..access.projection import to_json
 from ..access.roles import can_view_register
-from ..access.rule import visible_fields
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..numbers import bounded_int
-from ..registrants.operations import fetch_visible
 from ..registrants.queries import register_page, strict_filter
+from ..viewer import current_viewer
 from .openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -35,23 +36,22 @@ def registrants() -> ResponseReturnValue:
     """
     if not can_view_register(current_user):
         return error(403, "forbidden")
+    viewer = current_viewer()
     page, per_page = _int_arg("page", 1), _int_arg("per_page", 100)
     limit = current_app.config["API_MAX_PER_PAGE"]
     if page is None or page < 1 or per_page is None or not 1 <= per_page <= limit:
         return error(400, f"page must be >= 1 and per_page between 1 and {limit}")
     try:
-        flt = strict_filter(current_user, request.args)
+        flt = strict_filter(viewer, request.args)
     except ValueError as exc:
         return error(400, str(exc))
-    result = register_page(db.session, current_user, flt, page, per_page)
+    result = register_page(db.session, viewer, flt, page, per_page)
     if page > result.pages and result.total:
         return error(404, "no such page")
-    fields = visible_fields(current_user)
-    # Project before the commit expires the loaded rows.
-    items = [to_json(project(r, fields)) for r in result.rows]
+    items = [to_json(person) for person in result.rows]
     record_disclosure(
         db.session,
-        current_user,
+        viewer,
         "api.list",
         result.rows,
         detail={"total": result.total, "page": page, "token": g.get("api_token_id")},
@@ -71,14 +71,15 @@ def registrant(registrant_id: int) -> ResponseReturnValue:
     """One registrant, if the caller may see them; 404 otherwise, as for an unknown ID."""
     if not can_view_register(current_user):
         return error(403, "forbidden")
-    person = fetch_visible(db.session, current_user, registrant_id)
-    if person is None:
-        db.session.commit()
+    viewer = current_viewer()
+    try:
+        person = person_or_404(db.session, viewer, registrant_id)
+    except NotFound:
         return error(404, "not found")
-    body = to_json(project(person, visible_fields(current_user)))
+    body = to_json(person)
     record_disclosure(
         db.session,
-        current_user,
+        viewer,
         "api.view",
         [person],
         object_id=registrant_id,

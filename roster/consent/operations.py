@@ -77,10 +77,10 @@ def record_consent(
     return record
 
 
-def history(session: DbSession, registrant: Registrant) -> list[ConsentRecord]:
+def history(session: DbSession, registrant_id: int) -> list[ConsentRecord]:
     """Every consent record of the registrant, newest decision first."""
     rows = session.scalars(
-        select(ConsentRecord).where(ConsentRecord.registrant_id == registrant.id)
+        select(ConsentRecord).where(ConsentRecord.registrant_id == registrant_id)
     ).all()
     return sorted(rows, key=lambda r: (r.decided_on, r.id), reverse=True)
 

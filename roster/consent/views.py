@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..access.roles import can_record_consent
 from ..decorators import require
 from ..extensions import db
-from ..registrants.views import visible_or_404
+from ..viewer import editable_or_404
 from .forms import ConsentForm
 from .operations import record_consent
 
@@ -19,7 +19,7 @@ bp = Blueprint("consent", __name__)
 @require(can_record_consent)
 def record(registrant_id: int) -> ResponseReturnValue:
     """Record an answer as a new consent record; earlier records stay as they are."""
-    registrant = visible_or_404(registrant_id, page="consent")
+    registrant = editable_or_404(registrant_id, "consent")
     form = ConsentForm()
     if form.validate_on_submit():
         record_consent(db.session, registrant, form.answer(), current_user)

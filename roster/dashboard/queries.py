@@ -9,11 +9,11 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
-from ..access.rule import registrant_condition
+from ..access.fetch import Person, people
+from ..access.rule import Viewer, visible_registrants
 from ..extensions import DbSession
 from ..models import (
     ConsentState,
@@ -96,22 +96,22 @@ def reverify_due_count(session: DbSession, today: date, months: int) -> int:
 
 
 def oldest_due(
-    session: DbSession, user: Any, today: date, months: int, limit: int = OLDEST_DUE_LIMIT
-) -> list[Registrant]:
+    session: DbSession, viewer: Viewer, today: date, months: int, limit: int = OLDEST_DUE_LIMIT
+) -> list[Person]:
     """The people longest overdue: never verified first (oldest entries first), then by the
     day they were last verified.
 
     Two queries rather than one ORDER BY ... NULLS FIRST: each is answered from an index on
     both databases (PostgreSQL's default index order puts NULLs last).
     """
-    active = and_(Registrant.status == RegistrantStatus.ACTIVE, registrant_condition(user))
-    never = select(Registrant).where(active, Registrant.last_verified_on.is_(None))
-    rows = list(session.scalars(never.order_by(Registrant.id).limit(limit)))
+    active = visible_registrants(viewer).where(Registrant.status == RegistrantStatus.ACTIVE)
+    never = active.where(Registrant.last_verified_on.is_(None))
+    rows = people(session, viewer, never.order_by(Registrant.id).limit(limit))
     if len(rows) < limit:
         cutoff = reverify_cutoff(today, months)
-        stale = select(Registrant).where(active, Registrant.last_verified_on < cutoff)
+        stale = active.where(Registrant.last_verified_on < cutoff)
         stale = stale.order_by(Registrant.last_verified_on, Registrant.id)
-        rows += session.scalars(stale.limit(limit - len(rows)))
+        rows += people(session, viewer, stale.limit(limit - len(rows)))
     return rows
 
 

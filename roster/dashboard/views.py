@@ -20,6 +20,7 @@ from ..geocoding.operations import precision_counts
 from ..i18n import local_today
 from ..labels import label
 from ..models import ConsentState, RegistrantStatus
+from ..viewer import current_viewer
 from . import charts
 from .queries import (
     STATE_ORDER,
@@ -122,14 +123,14 @@ def index() -> ResponseReturnValue:
     months = int(current_app.config.get("REVERIFY_MONTHS", 12))
     coverage = consent_coverage(db.session)
     due_total = reverify_due_count(db.session, today, months)
-    due = oldest_due(db.session, current_user, today, months)
+    due = oldest_due(db.session, current_viewer(), today, months)
     # The backlog names people: record the view like any list of the register.
     record_event(
         db.session,
         "registrant.list",
         actor=current_user,
         object_type="registrant",
-        detail={"ids": [r.id for r in due], "total": due_total, "view": "dashboard"},
+        detail={"ids": [r.registrant_id for r in due], "total": due_total, "view": "dashboard"},
     )
     db.session.commit()
     return render_template(

@@ -647,7 +647,7 @@ class _Builder:
         """IDs the access rule admits now, in list order; with as_of, only those whose
         current answer was given by then (people who answered later were not on it); with
         towns, only there; with also, these IDs too (people who have left since)."""
-        condition = partner_condition(access)
+        condition = partner_condition(access, current_app.config["CONSENT_RULE"])
         if as_of is not None:
             condition = and_(
                 condition, or_(ConsentRecord.id.is_(None), ConsentRecord.decided_on <= as_of)
@@ -780,7 +780,7 @@ class _Builder:
                 Registrant.district_id,
                 Registrant.consent_state,
                 Registrant.consent_scope,
-            ).where(partner_condition(access))
+            ).where(partner_condition(access, current_app.config["CONSENT_RULE"]))
         )
         shown = sorted(
             row.id

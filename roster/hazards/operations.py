@@ -56,6 +56,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from ..viewer import viewer_of
 
 WGS84 = "EPSG:4326"
 #: Hazards every recomputation assigns shelters for, whatever the data holds; any other
@@ -678,7 +679,7 @@ def assignment_table(session: DbSession, user: Any, hazard: str) -> AssignmentTa
         .where(
             ShelterAssignment.hazard == hazard,
             Registrant.status == RegistrantStatus.ACTIVE,
-            registrant_condition(user),
+            registrant_condition(viewer_of(user)),
         )
         .group_by(shelter_key, ShelterAssignment.reason)
     )

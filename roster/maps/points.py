@@ -21,6 +21,7 @@ from ..access.roles import map_identifies
 from ..access.rule import map_registrants
 from ..extensions import DbSession
 from ..models import CareLevel, Mobility, Registrant
+from ..viewer import viewer_of
 from .style import CATEGORIES, EXACT_DECIMALS
 
 
@@ -59,7 +60,7 @@ class Points:
 
 def map_points(session: DbSession, user: Any) -> Points:
     """The points of the people this user's map may show, as the module docstring says."""
-    query = map_registrants(user).where(
+    query = map_registrants(viewer_of(user)).where(
         Registrant.latitude.is_not(None), Registrant.longitude.is_not(None)
     )
     if map_identifies(user):

@@ -16,10 +16,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
-from ..access.projection import project
+from ..access.fetch import as_people, person_or_404
 from ..access.roles import can_view_assignment, can_view_map, has_role, map_identifies
-from ..access.rule import map_registrants, visible_fields
+from ..access.rule import map_registrants
 from ..audit.operations import record_event
 from ..decorators import require
 from ..disclosures import record_disclosure
@@ -33,7 +34,7 @@ from ..hazards.names import (
 from ..hazards.operations import AREA_KIND, assignment_hazards
 from ..labels import label, need_label, reason_labels
 from ..models import HazardLayer, Registrant, Role
-from ..registrants.operations import fetch_visible
+from ..viewer import current_viewer
 from .areas import hazard_overlays
 from .build import SHELTER_ATTRIBUTION, frame_csp, render_map, tiles_from_config
 from .districts import bounds, district_cells
@@ -56,11 +57,17 @@ def _log_points(points: Points, hazard: str, what: str) -> None:
     """A map's people: partners' through record_disclosure (so a release's access report
     sees them); staff's and planners' as a count, the points holding no one's details."""
     if has_role(current_user, Role.PARTNER) and len(points):
-        shown = map_registrants(current_user).where(
+        shown = map_registrants(current_viewer()).where(
             Registrant.latitude.is_not(None), Registrant.longitude.is_not(None)
         )
         people = list(db.session.scalars(shown))
-        record_disclosure(db.session, current_user, what, people, detail={"hazard": hazard})
+        record_disclosure(
+            db.session,
+            current_viewer(),
+            what,
+            as_people(current_viewer(), people),
+            detail={"hazard": hazard},
+        )
     else:
         record_event(
             db.session,
@@ -78,7 +85,7 @@ def index() -> ResponseReturnValue:
     hazard, hazards = _hazard()
     layers = list(db.session.scalars(select(HazardLayer).order_by(HazardLayer.kind)))
     tiles = tiles_from_config(current_app.config.get("MAP_TILES", "gsi_pale"))
-    access_fields = visible_fields(current_user)
+    access_fields = current_viewer().fields
     return render_template(
         "maps/index.html",
         hazard=hazard,
@@ -174,17 +181,16 @@ def person(registrant_id: int) -> ResponseReturnValue:
     the same 404 for anyone else as for a missing number. Logged as map.person."""
     if not map_identifies(current_user):
         return jsonify(error="not allowed"), 403
-    registrant = fetch_visible(db.session, current_user, registrant_id)
-    if registrant is None:
-        db.session.commit()
+    try:
+        view = person_or_404(db.session, current_viewer(), registrant_id)
+    except NotFound:
         return jsonify(error="not found"), 404
-    view = project(registrant, visible_fields(current_user))
-    record_disclosure(db.session, current_user, "map.person", [registrant], object_id=registrant.id)
+    record_disclosure(db.session, current_viewer(), "map.person", [view], object_id=registrant_id)
     db.session.commit()
     return jsonify(
-        title=view.get("name") or _("Register number %(n)d", n=registrant.id),
+        title=view.get("name") or _("Register number %(n)d", n=registrant_id),
         lines=person_lines(view),
-        url=url_for("registrants.detail", registrant_id=registrant.id),
+        url=url_for("registrants.detail", registrant_id=registrant_id),
     )
 
 

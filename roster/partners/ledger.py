@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
+from ..access.fetch import as_people
 from ..access.rule import PartnerAccess, registrant_condition
 from ..audit.operations import record_event
 from ..disclosures import record_disclosure
@@ -27,6 +28,7 @@ from ..models import (
     Registrant,
     User,
 )
+from ..viewer import viewer_of
 
 
 def next_copy_no(session: DbSession, agreement_id: int) -> int:
@@ -48,13 +50,13 @@ def record_provision(
     The caller has already chosen the people through the access rule; the row keeps their
     IDs in order, so staff can say later who was on which copy.
     """
+    viewer = viewer_of(user, session)
     releases = record_disclosure(
         session,
-        user,
+        viewer,
         f"provision.{format.value}",
-        registrants,
+        as_people(viewer, registrants),
         detail={"format": format.value, "count": len(registrants)},
-        access=access,
     )
     provision = Provision(
         organisation_id=access.agreement.organisation_id,
@@ -200,7 +202,7 @@ def people(session: DbSession, provision: Provision, user: User) -> list[tuple[i
     rows = session.execute(
         select(ProvisionItem.line, Registrant)
         .join(Registrant, Registrant.id == ProvisionItem.registrant_id)
-        .where(ProvisionItem.provision_id == provision.id, registrant_condition(user))
+        .where(ProvisionItem.provision_id == provision.id, registrant_condition(viewer_of(user)))
         .order_by(ProvisionItem.line)
     ).all()
     return [(line, registrant) for line, registrant in rows]

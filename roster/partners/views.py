@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..access.fetch import as_people
 from ..access.fields import DEFAULT_AGREEMENT_FIELDS
 from ..access.roles import can_manage_partners
 from ..access.rule import agreement_in_force, visible_districts
@@ -54,6 +55,7 @@ from ..models import (
     User,
 )
 from ..versioning import posted_version
+from ..viewer import current_viewer
 from ..web import get_or_404
 from . import ledger as ledger_ops
 from .forms import (
@@ -189,7 +191,7 @@ def district_name(code: str, names: dict[str, str]) -> str:
 
 
 def _district_choices() -> list[tuple[int, str]]:
-    return [(d.id, d.name) for d in visible_districts(db.session, current_user)]
+    return [(d.id, d.name) for d in visible_districts(db.session, current_viewer())]
 
 
 def _version_arg() -> int | None:
@@ -700,9 +702,9 @@ def provision(provision_id: int) -> ResponseReturnValue:
     people = ledger_ops.people(db.session, copy, current_user)
     record_disclosure(
         db.session,
-        current_user,
+        current_viewer(),
         "provision.view",
-        [r for _line, r in people],
+        as_people(current_viewer(), [r for _line, r in people]),
         detail={"provision": copy.id, "count": len(people)},
     )
     db.session.commit()

@@ -27,18 +27,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
-from ..access.projection import project
+from ..access.fetch import Person, person, person_or_404, refuse
 from ..access.roles import can_edit_plans, can_view_plans
-from ..access.rule import (
-    PartnerAccess,
-    partner_access,
-    plan_visible,
-    registrant_condition,
-    visible_fields,
-)
-from ..audit.operations import record_event
+from ..access.rule import PartnerAccess, plan_visible, registrant_condition
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
@@ -54,12 +46,15 @@ from ..models import (
     ProvisionFormat,
     ProvisionItem,
     Registrant,
+    Role,
     Shelter,
 )
 from ..partners.ledger import record_provision
 from ..portal.notices import CopyMark
 from ..registrants.queries import Page
 from ..shelters.labels import GROUP_LABELS, HAZARD_LABELS
+from ..versioning import Saved, save_versioned
+from ..viewer import current_viewer
 from ..web import arg_int
 from .forms import PlanForm, form_data, plan_data
 from .names import (
@@ -77,7 +72,6 @@ from .names import (
 from .operations import (
     TERMS,
     ConsentNeededError,
-    StaleEditError,
     making_consented,
     new_plan_defaults,
     plan_consents,
@@ -153,10 +147,9 @@ def plan_link(registrant_id: int) -> str | None:
         return None
     if can_edit_plans(current_user):
         return url_for("plans.detail", registrant_id=registrant_id)
-    registrant = db.session.get(Registrant, registrant_id)
-    if registrant is None or plan_of(db.session, registrant_id) is None:
+    if plan_of(db.session, registrant_id) is None:
         return None
-    if not plan_visible(db.session, current_user, registrant):
+    if not plan_visible(db.session, current_viewer(), registrant_id):
         return None
     return url_for("plans.detail", registrant_id=registrant_id)
 
@@ -171,36 +164,45 @@ def plan_globals() -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
-def visible_plan(registrant_id: int) -> tuple[Registrant, Plan | None]:
-    """The person and their plan, if this user may see it.
+@dataclass(frozen=True)
+class Shown:
+    """A person whose plan this viewer may see: `person` is what pages print (the
+    projection); `record` is the row behind it, for the plan's checks (warnings, review
+    reasons) and staff's saves, never for output."""
+
+    person: Person
+    record: Registrant
+    plan: Plan | None
+
+
+def plan_or_404(registrant_id: int) -> Shown:
+    """The person and their plan, if this viewer may see it.
 
     Staff get every person (with or without a plan); a partner only a person whose plan
     exists and plan_visible allows. Anything else is the same 404 as a missing ID, and the
-    refusal is audited.
+    refusal is audited (plan.denied).
     """
-    registrant = db.session.get(Registrant, registrant_id)
-    plan = plan_of(db.session, registrant_id) if registrant is not None else None
-    staff = can_edit_plans(current_user)
-    if (
-        registrant is None
-        or (not staff and plan is None)
-        or not plan_visible(db.session, current_user, registrant)
+    viewer = current_viewer()
+    plan = plan_of(db.session, registrant_id)
+    if (plan is None and not viewer.is_(Role.STAFF)) or not plan_visible(
+        db.session, viewer, registrant_id
     ):
-        record_event(
-            db.session,
-            "plan.denied",
-            actor=current_user,
-            object_type="registrant",
-            object_id=registrant_id,
-        )
-        db.session.commit()
-        abort(404)
-    return registrant, plan
+        refuse(db.session, viewer, registrant_id, "plan.denied")
+    person = person_or_404(db.session, viewer, registrant_id, denied="plan.denied")
+    # person_or_404 has just loaded the row: the identity map answers.
+    record = db.session.get(Registrant, registrant_id)
+    assert record is not None
+    return Shown(person, record, plan)
 
 
-def _disclose(action: str, registrant: Registrant, **detail: Any) -> None:
+def _disclose(action: str, shown: Shown, **detail: Any) -> None:
     record_disclosure(
-        db.session, current_user, action, [registrant], object_id=registrant.id, detail=detail
+        db.session,
+        current_viewer(),
+        action,
+        [shown.person],
+        object_id=shown.person.registrant_id,
+        detail=detail,
     )
 
 
@@ -226,7 +228,7 @@ def _facts(registrant: Registrant, plan: Plan | None) -> dict[str, Any]:
 @dataclass(frozen=True)
 class PlanLine:
     plan: Plan
-    r: Registrant
+    r: Person
     shelter: Shelter | None
     reasons: list[str]
     status: PlanStatus
@@ -240,7 +242,8 @@ def index() -> ResponseReturnValue:
     status_arg = request.args.get("status", "")
     status = PlanStatus(status_arg) if status_arg in PlanStatus._value2member_map_ else None
     district_id = arg_int("district")
-    where: list[Any] = [registrant_condition(current_user)]
+    viewer = current_viewer()
+    where: list[Any] = [registrant_condition(viewer)]
     if status is not None:
         where.append(status_condition(status, today))
     if district_id is not None:
@@ -266,9 +269,8 @@ def index() -> ResponseReturnValue:
     lines = []
     for plan, registrant, shelter in rows:
         reasons = review_reasons(plan, registrant, shelter, today)
-        lines.append(
-            PlanLine(plan, registrant, shelter, reasons, effective_status(plan.status, reasons))
-        )
+        status = effective_status(plan.status, reasons)
+        lines.append(PlanLine(plan, person(viewer, registrant), shelter, reasons, status))
     in_district = [Registrant.district_id == district_id] if district_id is not None else []
     counts = {
         s: db.session.scalar(
@@ -283,7 +285,7 @@ def index() -> ResponseReturnValue:
     page = Page(rows=lines, total=total, page=page_no, per_page=per_page)
     record_disclosure(
         db.session,
-        current_user,
+        viewer,
         "plan.list",
         [line.r for line in lines],
         detail={"total": total, "page": page_no, "status": status_arg or None},
@@ -312,18 +314,17 @@ def index() -> ResponseReturnValue:
 def detail(registrant_id: int) -> ResponseReturnValue:
     """The plan as it stands: its terms, status, consents, warnings and review flags; for
     staff without a plan yet, how to make one."""
-    registrant, plan = visible_plan(registrant_id)
+    shown = plan_or_404(registrant_id)
+    plan = shown.plan
     staff = can_edit_plans(current_user)
-    fields = visible_fields(current_user)
-    consents = plan_consents(db.session, registrant.id) if staff else {}
-    facts = _facts(registrant, plan)
-    _disclose("plan.view", registrant, plan=plan.id if plan else None)
+    consents = plan_consents(db.session, registrant_id) if staff else {}
+    facts = _facts(shown.record, plan)
+    _disclose("plan.view", shown, plan=plan.id if plan else None)
     db.session.commit()
     return render_template(
         "plans/detail.html",
-        registrant=registrant,
-        r=project(registrant, fields),
-        fields=fields,
+        r=shown.person,
+        fields=current_viewer().fields,
         plan=plan,
         staff=staff,
         consents=consents,
@@ -365,66 +366,87 @@ def _shelter_choices(
 def edit(registrant_id: int) -> ResponseReturnValue:
     """Make or change the plan. A save built on an outdated page is refused with 409, and
     nothing changes; a plan is made only with the person's plan-making consent."""
-    registrant, plan = visible_plan(registrant_id)
-    consents = plan_consents(db.session, registrant.id)
+    shown = plan_or_404(registrant_id)
+    plan = shown.plan
+    consents = plan_consents(db.session, registrant_id)
     consented = making_consented(consents)
     if plan is None and not consented:
-        if request.method == "GET":
-            _disclose("plan.view", registrant, page="edit")
-            db.session.commit()
-        return render_template(
-            "plans/consent_needed.html",
-            registrant=registrant,
-            making=consents.get(ConsentPurpose.PLAN_MAKING),
-        ), (200 if request.method == "GET" else 422)
-    choices, shelter_ids, warned = _shelter_choices(registrant)
-    data = None
-    if request.method == "GET":
-        data = (
-            form_data(plan)
-            if plan is not None
-            else new_plan_defaults(db.session, registrant, current_user, local_today())
-        )
+        return _consent_needed(shown, consents)
+    choices, shelter_ids, warned = _shelter_choices(shown.record)
     form = PlanForm(
-        data=data, shelter_choices=choices, shelter_ids=shelter_ids, consented=consented
+        data=_stored_plan(shown) if request.method == "GET" else None,
+        shelter_choices=choices,
+        shelter_ids=shelter_ids,
+        consented=consented,
     )
     if validate_edit(form, form_data(plan) if plan is not None else None):
-        version = form.version.data or ""
-        try:
-            saved = save_plan(
-                db.session,
-                registrant,
-                plan_data(form),
-                int(version) if version.isdigit() else None,
-                current_user,
-                consented=consented,
-            )
-            db.session.commit()
-        except (StaleEditError, StaleDataError, IntegrityError):
-            db.session.rollback()
+        saved = _save(shown, form, consented)
+        if saved is not None and saved.conflict:
             form.ensure_blank_rows()
-            return _form_page(registrant, plan, form, warned, conflict=True), 409
-        except ConsentNeededError:
-            db.session.rollback()
-            form.status.errors = [_("A plan can be made only with the person's consent.")]
-        else:
-            if not saved.saved:
-                flash(_("Nothing was changed."), "info")
-            elif saved.created:
-                flash(_("The plan was made."), "info")
-            else:
-                flash(_("The plan was saved."), "info")
-            return redirect(url_for("plans.detail", registrant_id=registrant.id))
+            return _form_page(shown, form, warned, conflict=True), 409
+        if saved is not None:
+            db.session.commit()
+            _flash_saved(saved.value)
+            return redirect(url_for("plans.detail", registrant_id=registrant_id))
     if request.method == "GET":
-        _disclose("plan.view", registrant, page="edit")
+        _disclose("plan.view", shown, page="edit")
         db.session.commit()
     form.ensure_blank_rows()
-    return _form_page(registrant, plan, form, warned), (422 if form.errors else 200)
+    return _form_page(shown, form, warned), (422 if form.errors else 200)
+
+
+def _save(shown: Shown, form: PlanForm, consented: bool) -> Saved[Any] | None:
+    """Save the form on the version it was built on: a conflict (another version, a lost
+    race, or a plan made meanwhile) changes nothing; None when consent is missing, which
+    the form says."""
+    try:
+        return save_versioned(
+            db.session,
+            form.version.data,
+            lambda version: save_plan(
+                db.session, shown.record, plan_data(form), version, current_user,
+                consented=consented,
+            ),
+        )  # fmt: skip
+    except IntegrityError:
+        db.session.rollback()
+        return Saved(conflict=True)
+    except ConsentNeededError:
+        db.session.rollback()
+        form.status.errors = [_("A plan can be made only with the person's consent.")]
+        return None
+
+
+def _consent_needed(shown: Shown, consents: dict[Any, Any]) -> ResponseReturnValue:
+    """No plan yet and no plan-making consent: say so (a GET is audited as a view)."""
+    if request.method == "GET":
+        _disclose("plan.view", shown, page="edit")
+        db.session.commit()
+    return render_template(
+        "plans/consent_needed.html",
+        r=shown.person,
+        making=consents.get(ConsentPurpose.PLAN_MAKING),
+    ), (200 if request.method == "GET" else 422)
+
+
+def _stored_plan(shown: Shown) -> dict[str, Any]:
+    """What the form shows first: the plan as saved, or a new plan's defaults."""
+    if shown.plan is not None:
+        return form_data(shown.plan)
+    return new_plan_defaults(db.session, shown.record, current_user, local_today())
+
+
+def _flash_saved(saved: Any) -> None:
+    if not saved.saved:
+        flash(_("Nothing was changed."), "info")
+    elif saved.created:
+        flash(_("The plan was made."), "info")
+    else:
+        flash(_("The plan was saved."), "info")
 
 
 def _form_page(
-    registrant: Registrant,
-    plan: Plan | None,
+    shown: Shown,
     form: PlanForm,
     warned: dict[int, list[DestinationWarning]],
     conflict: bool = False,
@@ -432,8 +454,8 @@ def _form_page(
     chosen = form.shelter_id() if form.destination_kind.data == "shelter" else None
     return render_template(
         "plans/form.html",
-        registrant=registrant,
-        plan=plan,
+        r=shown.person,
+        plan=shown.plan,
         form=form,
         warnings=warned.get(chosen, []) if chosen else [],
         chosen=db.session.get(Shelter, chosen) if chosen else None,
@@ -445,20 +467,22 @@ def _form_page(
 @require(can_edit_plans)
 def versions(registrant_id: int) -> ResponseReturnValue:
     """Every saved version of the plan: when, by whom, and which terms changed."""
-    registrant, plan = visible_plan(registrant_id)
+    shown = plan_or_404(registrant_id)
+    plan = shown.plan
     if plan is None:
         abort(404)
     rows = versions_of(db.session, plan)
-    _disclose("plan.versions", registrant, plan=plan.id)
+    _disclose("plan.versions", shown, plan=plan.id)
     db.session.commit()
-    return render_template("plans/versions.html", registrant=registrant, plan=plan, rows=rows)
+    return render_template("plans/versions.html", r=shown.person, plan=plan, rows=rows)
 
 
 @bp.get("/<id:registrant_id>/versions/<int:version>")
 @require(can_edit_plans)
 def version(registrant_id: int, version: int) -> ResponseReturnValue:
     """The plan as it stood at one version."""
-    registrant, plan = visible_plan(registrant_id)
+    shown = plan_or_404(registrant_id)
+    plan = shown.plan
     if plan is None:
         abort(404)
     row = db.session.scalar(
@@ -468,11 +492,11 @@ def version(registrant_id: int, version: int) -> ResponseReturnValue:
         abort(404)
     shelter_id = row.snapshot.get("destination_shelter_id")
     shelter = db.session.get(Shelter, shelter_id) if shelter_id else None
-    _disclose("plan.version", registrant, plan=plan.id, version=version)
+    _disclose("plan.version", shown, plan=plan.id, version=version)
     db.session.commit()
     return render_template(
         "plans/version.html",
-        registrant=registrant,
+        r=shown.person,
         plan=plan,
         row=row,
         snap=row.snapshot,
@@ -520,43 +544,56 @@ def print_plan(registrant_id: int) -> ResponseReturnValue:
     then shows it (303); the page shows the partner's latest copy, watermarked, and is not
     found without one. Staff open it directly; every opening is audited.
     """
-    registrant, plan = visible_plan(registrant_id)
+    shown = plan_or_404(registrant_id)
+    plan = shown.plan
     if plan is None:
         abort(404)
     lang = _print_lang()
     staff = can_edit_plans(current_user)
-    target = url_for("plans.print_plan", registrant_id=registrant.id, lang=lang)
-    access = None if staff else partner_access(current_user, db.session)
+    access = None if staff else current_viewer().access
     if not staff and access is None:
         abort(404)
     if request.method == "POST":
         if access is not None:
             record_provision(
-                db.session, current_user, access, ProvisionFormat.PLAN_PRINT, [registrant]
+                db.session, current_user, access, ProvisionFormat.PLAN_PRINT, [shown.record]
             )
             db.session.commit()
-        return redirect(target, code=303)
-    mark = None
-    if access is not None:
-        copy = latest_plan_copy(registrant.id, access)
-        if copy is None:
-            abort(404)
-        mark = CopyMark.of(copy)
-        record_disclosure(
-            db.session,
-            current_user,
-            "plan.print.view",
-            [registrant],
-            object_id=registrant.id,
-            access=access,
-            detail={"plan": plan.id, "provision": copy.id, "copy_no": copy.copy_no, "lang": lang},
+        return redirect(
+            url_for("plans.print_plan", registrant_id=registrant_id, lang=lang), code=303
         )
-    else:
-        _disclose("plan.print", registrant, plan=plan.id, lang=lang)
+    mark = _audit_print(shown, plan, access, lang)
     db.session.commit()
-    fields = visible_fields(current_user)
-    facts = _facts(registrant, plan)
-    r = project(registrant, fields)
+    return _print_page(shown, plan, mark, lang, staff)
+
+
+def _audit_print(
+    shown: Shown, plan: Plan, access: PartnerAccess | None, lang: str
+) -> CopyMark | None:
+    """Audit an opening of the print; a partner's shows their latest copy (404 without one),
+    whose mark is returned for the watermark."""
+    if access is None:
+        _disclose("plan.print", shown, plan=plan.id, lang=lang)
+        return None
+    copy = latest_plan_copy(shown.person.registrant_id, access)
+    if copy is None:
+        abort(404)
+    _disclose(
+        "plan.print.view",
+        shown,
+        plan=plan.id,
+        provision=copy.id,
+        copy_no=copy.copy_no,
+        lang=lang,
+    )
+    return CopyMark.of(copy)
+
+
+def _print_page(shown: Shown, plan: Plan, mark: CopyMark | None, lang: str, staff: bool) -> str:
+    """The one A4 page, in `lang`, printed from the projection."""
+    fields = current_viewer().fields
+    facts = _facts(shown.record, plan)
+    r = shown.person
     with force_locale(lang):
         disclaimer = str(DISCLAIMER)
         notice = str(PLAN_NOTICE)
@@ -564,7 +601,6 @@ def print_plan(registrant_id: int) -> ResponseReturnValue:
         footer = [f"{_('To supporters')}: {disclaimer}", notice]
         return render_template(
             "plans/print.html",
-            registrant=registrant,
             r=r,
             fields=fields,
             plan=plan,

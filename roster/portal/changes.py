@@ -19,6 +19,7 @@ from ..access.consent import sharing_allows
 from ..access.rule import PartnerAccess, visible_registrants
 from ..extensions import DbSession
 from ..models import ConsentState, Provision, Registrant, RegistrantStatus
+from ..viewer import viewer_of
 from .queries import list_order, visible_among
 
 
@@ -113,7 +114,7 @@ def changes_since(
     on_copy = {item.registrant_id: item.line for item in copy.items}
     now_ids = list(
         session.scalars(
-            visible_registrants(user)
+            visible_registrants(viewer_of(user))
             .with_only_columns(Registrant.id)
             .order_by(*list_order(user))
         )

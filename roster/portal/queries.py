@@ -10,15 +10,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..access.rule import visible_fields, visible_registrants
+from ..access.rule import visible_registrants
 from ..extensions import DbSession
 from ..models import Provision, ProvisionFormat, Registrant
+from ..viewer import viewer_of
 
 
 def list_order(user: Any) -> tuple[Any, ...]:
     """District, then reading; the reading only when the user may see it, so the order of a
     list never hints at a field the agreement leaves out."""
-    if "name_kana" in visible_fields(user):
+    if "name_kana" in viewer_of(user).fields:
         return (Registrant.district_id, Registrant.kana_key, Registrant.id)
     return (Registrant.district_id, Registrant.id)
 
@@ -26,7 +27,7 @@ def list_order(user: Any) -> tuple[Any, ...]:
 def portal_people(session: DbSession, user: Any) -> list[Registrant]:
     """Everyone the partner user may see now, in the order of the paper list."""
     query = (
-        visible_registrants(user)
+        visible_registrants(viewer_of(user))
         .order_by(*list_order(user))
         .options(selectinload(Registrant.emergency_contacts))
     )
@@ -39,7 +40,7 @@ def visible_among(session: DbSession, user: Any, ids: Iterable[int]) -> dict[int
     if not wanted:
         return {}
     query = (
-        visible_registrants(user)
+        visible_registrants(viewer_of(user))
         .where(Registrant.id.in_(wanted))
         .options(selectinload(Registrant.emergency_contacts))
     )

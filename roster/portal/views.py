@@ -24,15 +24,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..access.fetch import as_people
 from ..access.projection import project
 from ..access.roles import can_use_portal
-from ..access.rule import partner_access, visible_districts, visible_fields
+from ..access.rule import visible_districts
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..models import Provision, ProvisionFormat, Registrant
 from ..partners.ledger import record_provision
 from ..registrants.queries import NEEDS, RegisterFilter, register_page
+from ..viewer import current_viewer
 from ..web import arg_int, municipality
 from .changes import changes_since
 from .columns import columns_for, field_group_labels
@@ -61,7 +63,7 @@ def _no_agreement(status: int = 200) -> ResponseReturnValue:
 @require(can_use_portal)
 def home() -> ResponseReturnValue:
     """The partner's home: the agreement in force and the people it lets them see."""
-    access = partner_access(current_user)
+    access = current_viewer().access
     if access is None:
         return _no_agreement()
     flt = RegisterFilter(
@@ -71,19 +73,18 @@ def home() -> ResponseReturnValue:
     )
     page = register_page(
         db.session,
-        current_user,
+        current_viewer(),
         flt,
         arg_int("page", 1),
         current_app.config["PAGE_SIZE"],
     )
-    fields = visible_fields(current_user)
-    rows = [project(r, fields) for r in page.rows]
+    fields = current_viewer().fields
+    rows = page.rows
     record_disclosure(
         db.session,
-        current_user,
+        current_viewer(),
         "portal.list",
         page.rows,
-        access=access,
         detail={
             "total": page.total,
             "page": page.page,
@@ -101,7 +102,7 @@ def home() -> ResponseReturnValue:
         page=page,
         flt=flt,
         fields=fields,
-        districts=visible_districts(db.session, current_user),
+        districts=visible_districts(db.session, current_viewer()),
         needs=[n for n, (f, _c) in NEEDS.items() if f in fields],
         args=request.args,
     )
@@ -110,7 +111,7 @@ def home() -> ResponseReturnValue:
 def _copy_of_everyone(fmt: ProvisionFormat) -> tuple[Provision, list[Registrant]]:
     """Record a copy of the whole list in the ledger. Without an agreement, or with no one
     to copy, the request ends here and nothing is recorded."""
-    access = partner_access(current_user)
+    access = current_viewer().access
     if access is None:
         abort(make_response(_no_agreement(403)))
     people = portal_people(db.session, current_user)
@@ -137,19 +138,18 @@ def printed(provision_id: int) -> ResponseReturnValue:
     copy = own_print(db.session, current_user, provision_id)
     if copy is None:
         abort(404)
-    access = partner_access(current_user)
+    access = current_viewer().access
     if access is None or access.agreement.id != copy.agreement_id or not copy.outstanding:
         gone = "disposed" if access is not None and not copy.outstanding else "agreement"
         return render_template("portal/gone.html", copy=copy, gone=gone, office=_office()), 410
-    fields = visible_fields(current_user)
+    fields = current_viewer().fields
     found = visible_among(db.session, current_user, [i.registrant_id for i in copy.items])
     shown = [i for i in copy.items if i.registrant_id in found]
     record_disclosure(
         db.session,
-        current_user,
+        current_viewer(),
         "portal.print.view",
-        [found[i.registrant_id] for i in shown],
-        access=access,
+        as_people(current_viewer(), [found[i.registrant_id] for i in shown]),
         detail={"provision": copy.id, "copy_no": copy.copy_no},
     )
     db.session.commit()
@@ -170,7 +170,7 @@ def _export(fmt: ProvisionFormat) -> ResponseReturnValue:
     # The copy is in the ledger and the trail: commit before building the file, so the
     # audit head is not held while a large spreadsheet is written.
     db.session.commit()
-    fields = visible_fields(current_user)
+    fields = current_viewer().fields
     columns = columns_for(fields)
     lines = [(n, project(r, fields)) for n, r in enumerate(people, start=1)]
     mark = CopyMark.of(provision)
@@ -204,20 +204,19 @@ def export_xlsx() -> ResponseReturnValue:
 @require(can_use_portal)
 def changes() -> ResponseReturnValue:
     """Who to add to the user's last copy, and which of its lines to strike out, and why."""
-    access = partner_access(current_user)
+    access = current_viewer().access
     if access is None:
         return _no_agreement()
     copy = latest_copy(db.session, current_user, access.agreement.id)
     if copy is None:
         return render_template("portal/changes.html", result=None, added=[], fields=frozenset())
     result = changes_since(db.session, current_user, access, copy)
-    fields = visible_fields(current_user)
+    fields = current_viewer().fields
     record_disclosure(
         db.session,
-        current_user,
+        current_viewer(),
         "portal.changes",
-        result.added,
-        access=access,
+        as_people(current_viewer(), result.added),
         detail={"provision": copy.id, "copy_no": copy.copy_no, "removed": len(result.removed)},
     )
     db.session.commit()

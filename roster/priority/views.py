@@ -15,6 +15,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
+from ..access.fetch import as_people
 from ..access.roles import can_edit_plans
 from ..access.rule import registrant_condition
 from ..dashboard import charts
@@ -23,6 +24,7 @@ from ..disclosures import record_disclosure
 from ..extensions import db
 from ..numbers import bounded_int
 from ..registrants.queries import districts
+from ..viewer import current_viewer
 from ..web import arg_int
 from .forms import AssignForm
 from .operations import PriorityError, active_staff, assign, unassign
@@ -122,13 +124,13 @@ def _render_queue(
         flt,
         page_no,
         current_app.config["PAGE_SIZE"],
-        visible=registrant_condition(current_user),
+        visible=registrant_condition(current_viewer()),
     )
     record_disclosure(
         db.session,
-        current_user,
+        current_viewer(),
         "priority.list",
-        [row.registrant for row in page.rows],
+        as_people(current_viewer(), [row.registrant for row in page.rows]),
         detail={"total": page.total, "page": page.page},
     )
     db.session.commit()

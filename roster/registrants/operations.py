@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..access.rule import can_view_registrant
 from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..geocoding.operations import locate_registrant, set_location
@@ -85,7 +84,7 @@ def update_registrant(
     session: DbSession,
     registrant: Registrant,
     data: dict[str, Any],
-    expected_version: int,
+    expected_version: int | None,
     actor: User,
     city: str,
 ) -> list[str]:
@@ -121,17 +120,3 @@ def snapshot(registrant: Registrant) -> dict[str, Any]:
         (c.name, c.relation, c.phone) for c in registrant.emergency_contacts
     ]
     return values
-
-
-def fetch_visible(session: DbSession, user: User, registrant_id: int) -> Registrant | None:
-    """The registrant if the access rule lets this user see them, else None.
-
-    A refusal is audited: someone asked for a person they may not see (or who does not
-    exist), which is worth knowing after a leak.
-    """
-    if can_view_registrant(session, user, registrant_id):
-        return session.get(Registrant, registrant_id)
-    record_event(
-        session, "registrant.denied", actor=user, object_type="registrant", object_id=registrant_id
-    )
-    return None

@@ -12,13 +12,12 @@ from typing import Any, Generic, TypeVar
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, func, select, union_all
-from sqlalchemy.orm import selectinload
 
+from ..access.fetch import Person, people
 from ..access.roles import can_see_all_statuses
-from ..access.rule import registrant_condition, visible_fields
+from ..access.rule import Viewer, registrant_condition, visible_registrants
 from ..dashboard.queries import reverify_due_condition
 from ..extensions import DbSession
-from ..i18n import local_today
 from ..models import (
     ConsentState,
     District,
@@ -115,10 +114,10 @@ def search_condition(q: str, fields: frozenset[str], city: str = "") -> ColumnEl
     return Registrant.id.in_(union_all(*parts)) if parts else None
 
 
-def conditions(user: Any, flt: RegisterFilter) -> list[ColumnElement[bool]]:
-    """The access rule first, then every filter the user may use."""
-    fields = visible_fields(user)
-    where = [registrant_condition(user)]
+def conditions(viewer: Viewer, flt: RegisterFilter) -> list[ColumnElement[bool]]:
+    """The access rule first, then every filter the viewer may use."""
+    fields = viewer.fields
+    where = [registrant_condition(viewer)]
     if flt.q and (term := search_condition(flt.q, fields, flt.city)) is not None:
         where.append(term)
     if flt.district_id:
@@ -130,16 +129,16 @@ def conditions(user: Any, flt: RegisterFilter) -> list[ColumnElement[bool]]:
     if flt.precision in set(LocationPrecision) and "location_approximate" in fields:
         where.append(Registrant.location_precision == LocationPrecision(flt.precision))
     if flt.due and "last_verified_on" in fields:
-        where.append(reverify_due_condition(local_today(), current_app.config["REVERIFY_MONTHS"]))
-    if can_see_all_statuses(user) and flt.status in RegistrantStatus.__members__.values():
+        where.append(reverify_due_condition(viewer.today, current_app.config["REVERIFY_MONTHS"]))
+    if can_see_all_statuses(viewer.user) and flt.status in RegistrantStatus.__members__.values():
         where.append(Registrant.status == RegistrantStatus(flt.status))
     return where
 
 
-def strict_filter(user: Any, args: Mapping[str, str]) -> RegisterFilter:
-    """A filter from API parameters, refusing (ValueError) any the user may not use, so a
+def strict_filter(viewer: Viewer, args: Mapping[str, str]) -> RegisterFilter:
+    """A filter from API parameters, refusing (ValueError) any the viewer may not use, so a
     caller never mistakes an ignored filter for an applied one."""
-    fields = visible_fields(user)
+    fields = viewer.fields
     district = args.get("district")
     if district is not None and bounded_int(district) is None:
         raise ValueError("district must be a district ID")
@@ -150,25 +149,25 @@ def strict_filter(user: Any, args: Mapping[str, str]) -> RegisterFilter:
     if need and (need not in NEEDS or NEEDS[need][0] not in fields):
         raise ValueError("need filter not available: " + need)
     known_status = status in set(RegistrantStatus) or status == "all"
-    if "status" in args and (not can_see_all_statuses(user) or not known_status):
+    if "status" in args and (not can_see_all_statuses(viewer.user) or not known_status):
         raise ValueError("status filter not available: " + status)
     return RegisterFilter(
         district_id=bounded_int(district), consent=consent, need=need, status=status
     )
 
 
-def sort_options(user: Any) -> list[str]:
-    fields = visible_fields(user)
+def sort_options(viewer: Viewer) -> list[str]:
+    fields = viewer.fields
     return [key for key, (needed, _cols) in SORTS.items() if needed in fields]
 
 
-def order_by(user: Any, flt: RegisterFilter) -> tuple[Any, ...]:
-    """The ORDER BY for the chosen sort; ties never break on a field the user may not see."""
-    options = sort_options(user)
+def order_by(viewer: Viewer, flt: RegisterFilter) -> tuple[Any, ...]:
+    """The ORDER BY for the chosen sort; ties never break on a field the viewer may not see."""
+    options = sort_options(viewer)
     # With no visible field to sort by (a partner without an agreement sees no one), by ID.
     key = flt.sort if flt.sort in options else (options[0] if options else "id")
     columns = SORTS[key][1]
-    if Registrant.kana_key in columns and "name_kana" not in visible_fields(user):
+    if Registrant.kana_key in columns and "name_kana" not in viewer.fields:
         columns = tuple(c for c in columns if c is not Registrant.kana_key)
     return tuple(c.desc() for c in columns) if flt.descending else columns
 
@@ -203,14 +202,14 @@ def count_matches(session: DbSession, where: list[Any], cap: int | None) -> tupl
 
 def register_page(
     session: DbSession,
-    user: Any,
+    viewer: Viewer,
     flt: RegisterFilter,
     page: int,
     per_page: int,
-) -> Page[Registrant]:
-    """One page of the visible, filtered register and the total count; a search's count stops
-    at SEARCH_COUNT_CAP."""
-    where = conditions(user, flt)
+) -> Page[Person]:
+    """One page of the visible, filtered register, projected for the viewer, and the total
+    count; a search's count stops at SEARCH_COUNT_CAP."""
+    where = conditions(viewer, flt)
     total, capped = count_matches(session, where, SEARCH_COUNT_CAP if flt.q else None)
     page = max(1, min(page, max(1, -(-total // per_page))))
     # Find the page's IDs from the indexes first, then load just those rows: sorting narrow
@@ -218,17 +217,13 @@ def register_page(
     ids_query: Select[int] = (
         select(Registrant.id)
         .where(*where)
-        .order_by(*order_by(user, flt))
+        .order_by(*order_by(viewer, flt))
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
     ids = list(session.scalars(ids_query))
-    rows_query = (
-        select(Registrant)
-        .where(Registrant.id.in_(ids))
-        .options(selectinload(Registrant.emergency_contacts))
-    )
-    rows = {r.id: r for r in session.scalars(rows_query)}
+    found = people(session, viewer, visible_registrants(viewer).where(Registrant.id.in_(ids)))
+    rows = {p.registrant_id: p for p in found}
     return Page([rows[i] for i in ids], total, page, per_page, capped)
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -17,20 +16,19 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..access.consent import current_by_purpose
-from ..access.projection import project
+from ..access.fetch import person_or_404
 from ..access.roles import (
     can_edit_registrants,
     can_use_portal,
     can_view_consent_history,
     can_view_register,
 )
-from ..access.rule import visible_districts, visible_fields
+from ..access.rule import visible_districts
 from ..consent.operations import history
 from ..decorators import require
-from ..disclosures import record_disclosure
+from ..disclosures import record_disclosure, record_view
 from ..extensions import db
 from ..formtext import validate_edit
 from ..geocoding.operations import CHOME_ATTRIBUTION
@@ -43,15 +41,11 @@ from ..models import (
     RegistrantStatus,
     Role,
 )
+from ..versioning import save_versioned
+from ..viewer import current_viewer, editable_or_404
 from ..web import arg_int, city_prefix
 from .forms import RegistrantForm, registrant_data
-from .operations import (
-    DuplicateResidentNoError,
-    StaleEditError,
-    create_registrant,
-    fetch_visible,
-    update_registrant,
-)
+from .operations import DuplicateResidentNoError, create_registrant, update_registrant
 from .queries import NEEDS, RegisterFilter, register_page, sort_options
 from .searches import recall_search, remember_search
 
@@ -103,18 +97,13 @@ def index() -> ResponseReturnValue:
         db.session.commit()
         return redirect(url_for("registrants.index", **{k: v for k, v in args.items() if v}))
     flt = _filter_from_request()
+    viewer = current_viewer()
     page = register_page(
-        db.session,
-        current_user,
-        flt,
-        arg_int("page", 1),
-        current_app.config["PAGE_SIZE"],
+        db.session, viewer, flt, arg_int("page", 1), current_app.config["PAGE_SIZE"]
     )
-    fields = visible_fields(current_user)
-    rows = [project(r, fields) for r in page.rows]
     record_disclosure(
         db.session,
-        current_user,
+        viewer,
         "registrant.list",
         page.rows,
         detail={"total": page.total, "page": page.page},
@@ -122,13 +111,13 @@ def index() -> ResponseReturnValue:
     db.session.commit()
     return render_template(
         "registrants/list.html",
-        rows=rows,
+        rows=page.rows,
         page=page,
         flt=flt,
-        fields=fields,
-        districts=visible_districts(db.session, current_user),
-        needs=[n for n, (f, _c) in NEEDS.items() if f in fields],
-        sorts=sort_options(current_user),
+        fields=viewer.fields,
+        districts=visible_districts(db.session, viewer),
+        needs=[n for n, (f, _c) in NEEDS.items() if f in viewer.fields],
+        sorts=sort_options(viewer),
         consent_states=list(ConsentState),
         precisions=list(LocationPrecision),
         statuses=list(RegistrantStatus),
@@ -136,43 +125,21 @@ def index() -> ResponseReturnValue:
     )
 
 
-def visible_or_404(registrant_id: int, page: str | None = None) -> Registrant:
-    """The registrant, if this user may see them; otherwise the same 404 as a missing ID.
-
-    With `page`, a GET of that page is audited as a view of the person.
-    """
-    registrant = fetch_visible(db.session, current_user, registrant_id)
-    if registrant is None:
-        db.session.commit()
-        abort(404)
-    if page and request.method == "GET":
-        record_disclosure(
-            db.session,
-            current_user,
-            "registrant.view",
-            [registrant],
-            object_id=registrant.id,
-            detail={"page": page},
-        )
-        db.session.commit()
-    return registrant
-
-
 @bp.get("/registrants/<id:registrant_id>")
 @require(can_view_register)
 def detail(registrant_id: int) -> ResponseReturnValue:
     """One person's page, with the fields this user may see and, for staff, the consent history."""
-    registrant = visible_or_404(registrant_id, page="detail")
-    fields = visible_fields(current_user)
+    viewer = current_viewer()
+    person = person_or_404(db.session, viewer, registrant_id)
+    record_view(db.session, viewer, person, "detail")
+    db.session.commit()
     records = (
-        history(db.session, registrant)
-        if can_view_consent_history(current_user)
-        else []
+        history(db.session, registrant_id) if can_view_consent_history(current_user) else []
     )
     return render_template(
         "registrants/detail.html",
-        r=project(registrant, fields),
-        fields=fields,
+        r=person,
+        fields=viewer.fields,
         records=records,
         current=current_by_purpose(records),
         current_purposes=list(ConsentPurpose),
@@ -182,7 +149,7 @@ def detail(registrant_id: int) -> ResponseReturnValue:
 
 
 def _form(obj: Any = None) -> RegistrantForm:
-    choices = [(d.id, d.name) for d in visible_districts(db.session, current_user)]
+    choices = [(d.id, d.name) for d in visible_districts(db.session, current_viewer())]
     return RegistrantForm(obj=obj, district_choices=choices)
 
 
@@ -214,41 +181,48 @@ def create() -> ResponseReturnValue:
 @require(can_edit_registrants)
 def edit(registrant_id: int) -> ResponseReturnValue:
     """Edit a person. A save built on an outdated page is refused with 409, changing nothing."""
-    registrant = visible_or_404(registrant_id, page="edit")
+    registrant = editable_or_404(registrant_id, "edit")
     form = _form(obj=registrant if request.method == "GET" else None)
     if request.method == "GET":
-        form.version.data = str(registrant.version)
-        if registrant.location_precision is not LocationPrecision.MANUAL:
-            # The form holds only pins staff set; a geocoded point is found again on save.
-            form.latitude.data = form.longitude.data = None
+        _show_stored(form, registrant)
     if validate_edit(form, registrant):
         try:
-            changed = update_registrant(
+            saved = save_versioned(
                 db.session,
-                registrant,
-                registrant_data(form),
-                int(form.version.data or 0),
-                current_user,
-                city_prefix(),
+                form.version.data,
+                lambda version: update_registrant(
+                    db.session,
+                    registrant,
+                    registrant_data(form),
+                    version,
+                    current_user,
+                    city_prefix(),
+                ),
             )
-            db.session.commit()
-        except (StaleEditError, StaleDataError):
-            db.session.rollback()
-            return render_template(
-                "registrants/form.html",
-                form=form,
-                registrant=registrant,
-                conflict=True,
-                picker=picker_context(db.session),
-            ), 409
         except DuplicateResidentNoError:
             form.resident_no.errors = [_("Another registrant already has this resident ID.")]
         else:
-            flash(_("Saved.") if changed else _("Nothing was changed."), "info")
+            if saved.conflict:
+                return _edit_page(form, registrant, conflict=True), 409
+            db.session.commit()
+            flash(_("Saved.") if saved.value else _("Nothing was changed."), "info")
             return redirect(url_for("registrants.detail", registrant_id=registrant.id))
+    return _edit_page(form, registrant), (422 if form.errors else 200)
+
+
+def _show_stored(form: RegistrantForm, registrant: Registrant) -> None:
+    """Fill the version the form is built on; leave out coordinates staff did not pin."""
+    form.version.data = str(registrant.version)
+    if registrant.location_precision is not LocationPrecision.MANUAL:
+        # The form holds only pins staff set; a geocoded point is found again on save.
+        form.latitude.data = form.longitude.data = None
+
+
+def _edit_page(form: RegistrantForm, registrant: Registrant, conflict: bool = False) -> str:
     return render_template(
         "registrants/form.html",
         form=form,
         registrant=registrant,
+        conflict=conflict,
         picker=picker_context(db.session),
-    ), (422 if form.errors else 200)
+    )

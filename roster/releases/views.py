@@ -24,14 +24,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
+from ..access.fetch import as_people
 from ..access.roles import can_declare_release, can_view_releases, has_role
-from ..access.rule import partner_access, registrant_condition, running_releases
+from ..access.rule import registrant_condition, running_releases
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..models import DisasterRelease, Role
 from ..models.base import utcnow
 from ..registrants.queries import districts
+from ..viewer import current_viewer
 from ..web import arg_int, get_or_404
 from . import report
 from .forms import DeclareForm, RenewForm
@@ -145,13 +147,13 @@ def _detail(
         release.id,
         page_no,
         current_app.config["PAGE_SIZE"],
-        registrant_condition(current_user),
+        registrant_condition(current_viewer()),
     )
     record_disclosure(
         db.session,
-        current_user,
+        current_viewer(),
         "release.view",
-        report.people(accesses.rows),
+        as_people(current_viewer(), report.people(accesses.rows)),
         detail={"release": release.id, "page": accesses.page},
     )
     db.session.commit()
@@ -222,14 +224,14 @@ def report_csv(release_id: int) -> ResponseReturnValue:
     """Every access under the release as CSV, with names: staff only, and audited."""
     release = get_or_404(DisasterRelease, release_id)
     rows = report.all_accesses(
-        db.session, release.id, registrant_condition(current_user)
+        db.session, release.id, registrant_condition(current_viewer())
     )
     body = report.report_csv(rows)
     record_disclosure(
         db.session,
-        current_user,
+        current_viewer(),
         "release.report",
-        report.people(rows),
+        as_people(current_viewer(), report.people(rows)),
         detail={"release": release.id, "rows": len(rows)},
     )
     db.session.commit()
@@ -255,9 +257,9 @@ def _banner() -> dict[str, Any] | None:
         return g.release_banner  # type: ignore[no-any-return]
     banner: dict[str, Any] | None = None
     if has_role(current_user, Role.PARTNER):
-        access = partner_access(current_user, db.session)
+        access = current_viewer().access
         if access is not None and access.under_release:
-            # partner_access has just loaded these releases: the identity map answers.
+            # The viewer has just loaded these releases: the identity map answers.
             ids = sorted(set(access.released.values()))
             found = [db.session.get(DisasterRelease, i) for i in ids]
             banner = {"partner": True, "releases": [r for r in found if r is not None]}

@@ -27,6 +27,7 @@ from ..models import (
     RoundMember,
     User,
 )
+from ..viewer import viewer_of
 
 
 def awaiting_reply() -> Select[int]:
@@ -44,7 +45,7 @@ def target_query(
     "all_active": everyone active.
     """
     conditions = [
-        registrant_condition(user),
+        registrant_condition(viewer_of(user)),
         Registrant.status == RegistrantStatus.ACTIVE,
         Registrant.id.not_in(awaiting_reply()),
     ]
@@ -258,7 +259,7 @@ def visit_pages(
         people = session.scalars(
             select(Registrant)
             .where(
-                registrant_condition(user),
+                registrant_condition(viewer_of(user)),
                 Registrant.district_id == district.id,
                 Registrant.status == RegistrantStatus.ACTIVE,
                 or_(

@@ -27,6 +27,7 @@ from ..decorators import require
 from ..extensions import db
 from ..i18n import local_today
 from ..models import MailingRound, PartnerCategory, Registrant, RoundMember
+from ..viewer import current_viewer
 from ..web import arg_int, get_or_404, municipality
 from .forms import NewRoundForm, ReplyForm, SentForm
 from .operations import (
@@ -67,7 +68,7 @@ def index() -> ResponseReturnValue:
 @require(can_run_rounds)
 def new() -> ResponseReturnValue:
     """Choose whom to send forms to, then create the round with a code per person."""
-    districts = visible_districts(db.session, current_user)
+    districts = visible_districts(db.session, current_viewer())
     form = NewRoundForm(district_choices=[(d.id, d.name) for d in districts])
     if form.validate_on_submit():
         limit = current_app.config["ROUND_MAX_MEMBERS"]
@@ -154,7 +155,7 @@ def _visible_members(mailing: MailingRound) -> list[RoundMember]:
     """The round's members the user may see, through the access rule like every other page."""
     visible = set(
         db.session.scalars(
-            visible_registrants(current_user)
+            visible_registrants(current_viewer())
             .with_only_columns(Registrant.id)
             .where(Registrant.id.in_([m.registrant_id for m in mailing.members]))
         )
@@ -242,7 +243,7 @@ def _presumable(mailing: MailingRound) -> list[RoundMember]:
 def visits() -> ResponseReturnValue:
     """A printable visit list per district for 民生委員: people not asked yet or due for
     review, with space to note each visit. Audited as an export."""
-    districts = visible_districts(db.session, current_user)
+    districts = visible_districts(db.session, current_viewer())
     chosen = arg_int("district")
     if chosen is None:
         return render_template("rounds/visits_choose.html", districts=districts)
