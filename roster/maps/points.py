@@ -10,18 +10,19 @@ where someone lives:
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..access.projection import COARSE_DECIMALS
+from ..access.fetch import Person, columns, people
+from ..access.projection import COARSE_DECIMALS, SOURCES, coarse
 from ..access.roles import map_identifies
-from ..access.rule import map_registrants
+from ..access.rule import Viewer, map_registrants
 from ..extensions import DbSession
-from ..models import CareLevel, Mobility, Registrant
-from ..viewer import viewer_of
+from ..models import DEVICE_FIELDS, CareLevel, Mobility, Registrant, Role
 from .style import CATEGORIES, EXACT_DECIMALS
 
 
@@ -37,6 +38,8 @@ class Points:
     ids: np.ndarray
     categories: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     approximate: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: A partner's people behind the points, as read for them: the disclosure log's.
+    people: list[Person] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -58,78 +61,72 @@ class Points:
         ]
 
 
-def map_points(session: DbSession, user: Any) -> Points:
-    """The points of the people this user's map may show, as the module docstring says."""
-    query = map_registrants(viewer_of(user)).where(
-        Registrant.latitude.is_not(None), Registrant.longitude.is_not(None)
-    )
-    if map_identifies(user):
-        return _identified(session, query)
-    return _pseudonymous(session, query)
+#: What an identified point is made of: the register number at the exact place.
+IDENTIFIED_KEYS = ("id", "latitude", "longitude", "location_approximate")
+#: What a pseudonymous point is made of: the place and what the need category reads.
+PSEUDONYMOUS_KEYS = (
+    "latitude",
+    "longitude",
+    "mobility",
+    "care_level",
+    "devices",
+    "location_approximate",
+)
 
 
-def _identified(session: DbSession, query: Any) -> Points:
-    """Register numbers at their exact points, in register order."""
-    rows = _raw_rows(
-        session,
-        query.with_only_columns(
-            Registrant.id,
-            Registrant.latitude,
-            Registrant.longitude,
-            Registrant.location_approximate,
-        ).order_by(Registrant.id),
+def map_points(session: DbSession, viewer: Viewer) -> Points:
+    """The points of the people this viewer's map may show, as the module docstring says.
+
+    Their columns are the projection's keys (access.fetch.columns), read as plain rows for
+    staff and planners; a partner's people are read as Persons (access.fetch.people), once,
+    and kept on the points for the disclosure log."""
+    query = (
+        map_registrants(viewer)
+        .where(Registrant.latitude.is_not(None), Registrant.longitude.is_not(None))
+        .order_by(Registrant.id)
     )
+    decimals = COARSE_DECIMALS if coarse(viewer.fields) else EXACT_DECIMALS
+    if viewer.is_(Role.PARTNER):
+        return _of_people(people(session, viewer, query), decimals)
+    if map_identifies(viewer.user):
+        return _identified(columns(session, viewer, query, IDENTIFIED_KEYS), decimals)
+    return _pseudonymous(columns(session, viewer, query, PSEUDONYMOUS_KEYS), decimals)
+
+
+def _identified(rows: Sequence[Sequence[Any]], decimals: int) -> Points:
+    """Register numbers at their points, in register order."""
     table = np.array(rows, dtype=np.float64).reshape(-1, 4)
     return Points(
         identified=True,
-        lat=np.round(table[:, 1], EXACT_DECIMALS),
-        lon=np.round(table[:, 2], EXACT_DECIMALS),
+        lat=np.round(table[:, 1], decimals),
+        lon=np.round(table[:, 2], decimals),
         ids=table[:, 0].astype(np.int64),
         approximate=table[:, 3].astype(np.int64),
     )
 
 
-def _pseudonymous(session: DbSession, query: Any) -> Points:
-    """Need categories at coarse points, under made-up IDs, in a random order."""
-    columns = (
-        Registrant.latitude,
-        Registrant.longitude,
-        Registrant.mobility,
-        Registrant.care_level,
-        Registrant.device_ventilator,
-        Registrant.device_oxygen,
-        Registrant.device_suction,
-        Registrant.device_dialysis,
-        Registrant.location_approximate,
-    )
-    # In register order, which lets SQLite read the rows in storage order; shuffled below.
-    frame = pd.DataFrame(
-        _raw_rows(session, query.with_only_columns(*columns).order_by(Registrant.id)),
-        columns=[column.key for column in columns],
-    )
+def _of_people(shown: list[Person], decimals: int) -> Points:
+    """A partner's points: the Persons' register numbers at their points, in register order."""
+    rows = [[p["id"], p["latitude"], p["longitude"], p["location_approximate"]] for p in shown]
+    return replace(_identified(rows, decimals), people=shown)
+
+
+def _pseudonymous(rows: list[tuple[Any, ...]], decimals: int) -> Points:
+    """Need categories at their points, under made-up IDs, in a random order."""
+    # Read in register order, which lets SQLite read the rows in storage order; shuffled here.
+    names = [name for key in PSEUDONYMOUS_KEYS for name in SOURCES[key]]
+    frame = pd.DataFrame(rows, columns=names)
     count = len(frame)
     order = _shuffled(count)
     frame = frame.iloc[order] if count else frame
     return Points(
         identified=False,
-        lat=np.round(frame["latitude"].to_numpy(dtype=float), COARSE_DECIMALS),
-        lon=np.round(frame["longitude"].to_numpy(dtype=float), COARSE_DECIMALS),
+        lat=np.round(frame["latitude"].to_numpy(dtype=float), decimals),
+        lon=np.round(frame["longitude"].to_numpy(dtype=float), decimals),
         ids=_made_up_ids(count),
         categories=need_categories(frame),
         approximate=frame["location_approximate"].fillna(False).to_numpy(dtype=np.int64),
     )
-
-
-def _raw_rows(session: DbSession, query: Any) -> list[tuple[Any, ...]]:
-    """The query's rows as the database driver returns them: plain tuples, stored codes.
-
-    SQLAlchemy binds the parameters; the rows skip its result processing, which would cost
-    more than the query itself for 100,000 points."""
-    result = session.connection().execute(query)
-    try:
-        return list(result.cursor.fetchall())
-    finally:
-        result.close()
 
 
 def need_categories(frame: pd.DataFrame) -> np.ndarray:
@@ -138,7 +135,7 @@ def need_categories(frame: pd.DataFrame) -> np.ndarray:
     if not count:
         return np.zeros(0, dtype=np.int64)
     devices = np.zeros(count, dtype=bool)
-    for name in ("device_ventilator", "device_oxygen", "device_suction", "device_dialysis"):
+    for name in DEVICE_FIELDS:
         devices |= frame[name].fillna(False).to_numpy(dtype=bool)
     # Stored codes, or the enums (StrEnum: str() is the code).
     mobility = frame["mobility"].astype(str).to_numpy()
