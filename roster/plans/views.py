@@ -28,9 +28,15 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..access.fetch import Person, person, person_or_404, refuse
+from ..access.fetch import Person, people, person_or_404, refuse
 from ..access.roles import can_edit_plans, can_view_plans
-from ..access.rule import PartnerAccess, plan_visible, registrant_condition
+from ..access.rule import (
+    PartnerAccess,
+    Viewer,
+    plan_visible,
+    registrant_condition,
+    visible_registrants,
+)
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
@@ -234,6 +240,13 @@ class PlanLine:
     status: PlanStatus
 
 
+def _people_by_id(viewer: Viewer, ids: list[int]) -> dict[int, Person]:
+    """The list's people as the viewer may see them; the rows they came with are for the
+    review checks only."""
+    query = visible_registrants(viewer).where(Registrant.id.in_(ids))
+    return {p.registrant_id: p for p in people(db.session, viewer, query)}
+
+
 @bp.get("/")
 @require(can_edit_plans)
 def index() -> ResponseReturnValue:
@@ -266,11 +279,12 @@ def index() -> ResponseReturnValue:
         .offset((page_no - 1) * per_page)
         .limit(per_page)
     ).all()
+    shown = _people_by_id(viewer, [registrant.id for _plan, registrant, _shelter in rows])
     lines = []
     for plan, registrant, shelter in rows:
         reasons = review_reasons(plan, registrant, shelter, today)
         status = effective_status(plan.status, reasons)
-        lines.append(PlanLine(plan, person(viewer, registrant), shelter, reasons, status))
+        lines.append(PlanLine(plan, shown[registrant.id], shelter, reasons, status))
     in_district = [Registrant.district_id == district_id] if district_id is not None else []
     counts = {
         s: db.session.scalar(
