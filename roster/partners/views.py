@@ -31,7 +31,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..access.fetch import as_people
 from ..access.fields import DEFAULT_AGREEMENT_FIELDS
 from ..access.roles import can_manage_partners
 from ..access.rule import agreement_in_force, visible_districts
@@ -699,12 +698,12 @@ def ledger(organisation_id: int) -> ResponseReturnValue:
 def provision(provision_id: int) -> ResponseReturnValue:
     """One copy: who made it, under which agreement, and the people on it (audited)."""
     copy = get_or_404(Provision, provision_id)
-    people = ledger_ops.people(db.session, copy, current_user)
+    people = ledger_ops.people(db.session, copy, current_viewer())
     record_disclosure(
         db.session,
         current_viewer(),
         "provision.view",
-        as_people(current_viewer(), [r for _line, r in people]),
+        [r for _line, r in people],
         detail={"provision": copy.id, "count": len(people)},
     )
     db.session.commit()

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..access.consent import sharing_allows
+from ..access.fetch import Person
 from ..access.rule import PartnerAccess, visible_registrants
 from ..extensions import DbSession
 from ..models import ConsentState, Provision, Registrant, RegistrantStatus
@@ -65,7 +66,7 @@ class Removal:
 class Changes:
     copy: Provision
     #: People the rule admits now who are not on the copy, in list order.
-    added: list[Registrant]
+    added: list[Person]
     #: Lines of the copy whose person the rule no longer admits, by line.
     removed: list[Removal]
     #: How many people of the copy are still on the list.
@@ -107,20 +108,19 @@ def removal_reasons(
     return reasons
 
 
-def changes_since(
-    session: DbSession, user: Any, access: PartnerAccess, copy: Provision
-) -> Changes:
+def changes_since(session: DbSession, user: Any, access: PartnerAccess, copy: Provision) -> Changes:
     """Compare the copy with the people the rule admits now."""
+    viewer = viewer_of(user, session)
     on_copy = {item.registrant_id: item.line for item in copy.items}
     now_ids = list(
         session.scalars(
-            visible_registrants(viewer_of(user))
+            visible_registrants(viewer)
             .with_only_columns(Registrant.id)
-            .order_by(*list_order(user))
+            .order_by(*list_order(viewer))
         )
     )
     new_ids = [rid for rid in now_ids if rid not in on_copy]
-    found = visible_among(session, user, new_ids)
+    found = visible_among(session, viewer, new_ids)
     added = [found[rid] for rid in new_ids if rid in found]
     still = set(now_ids)
     gone = sorted((line, rid) for rid, line in on_copy.items() if rid not in still)
