@@ -31,22 +31,7 @@ ROLES = ("staff", "partner", "planner")
 #: Routes that still load their people themselves: each hands its rows to the disclosure log
 #: through fetch.as_people, but renders them without fetch.people. They are converted to
 #: fetch after this list was written; empty it as they are, and never add to it.
-NOT_YET_FETCHED = {
-    "/maps/frame",  # the map's points pick their own columns
-    "/maps/points.json",
-    "/portal/",  # the portal's list comes through register_page (fetch), but
-    "/portal/prints/<id:provision_id>",  # its copies and changes load rows themselves
-    "/portal/changes",
-    "/priority/",
-    "/releases/<id:release_id>",
-    "/releases/<id:release_id>/report.csv",
-    "/rounds/<id:round_id>",
-    "/rounds/<id:round_id>/forms",
-    "/rounds/<id:round_id>/labels",
-    "/rounds/<id:round_id>/print",
-    "/rounds/visits",
-    "/partners/provisions/<id:provision_id>",
-}
+NOT_YET_FETCHED: set[str] = set()
 
 
 class Spy:
@@ -65,10 +50,11 @@ class Spy:
 
 @pytest.fixture()
 def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
-    """fetch.people, fetch.person_or_404 and fetch.registrant_for_edit (staff's edit forms)
-    wrapped wherever they were imported by name."""
+    """fetch.people, fetch.person_or_404, fetch.columns (the map's points) and
+    fetch.registrant_for_edit (staff's edit forms) wrapped wherever they were imported by
+    name."""
     spy = Spy()
-    loaders = (fetch.people, fetch.person_or_404, fetch.registrant_for_edit)
+    loaders = (fetch.people, fetch.person_or_404, fetch.columns, fetch.registrant_for_edit)
     originals = {id(f): f for f in loaders}
     for name, module in list(sys.modules.items()):
         if not (name == "roster" or name.startswith("roster.")):

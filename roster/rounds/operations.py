@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 
-from ..access.rule import registrant_condition
+from ..access.fetch import Person, people
+from ..access.rule import Viewer, registrant_condition, visible_registrants
 from ..audit.operations import record_event
 from ..consent.catalog import current_form, parse_reference_code, reference_code
 from ..consent.operations import ConsentAnswer, record_consent
@@ -247,19 +248,23 @@ def presume_consent(
 @dataclass(frozen=True)
 class VisitPage:
     district: District
-    people: list[Registrant]
+    people: list[Person]
 
 
 def visit_pages(
-    session: DbSession, user: Any, districts: Sequence[District], today: date, reverify_months: int
+    session: DbSession,
+    viewer: Viewer,
+    districts: Sequence[District],
+    today: date,
+    reverify_months: int,
 ) -> list[VisitPage]:
-    """Per district, the active people to visit: never asked (未確認) or due for review."""
+    """Per district, the active people to visit: never asked (未確認) or due for review, as
+    roster.access.fetch loads them for the viewer."""
     pages = []
     for district in districts:
-        people = session.scalars(
-            select(Registrant)
+        query = (
+            visible_registrants(viewer)
             .where(
-                registrant_condition(viewer_of(user)),
                 Registrant.district_id == district.id,
                 Registrant.status == RegistrantStatus.ACTIVE,
                 or_(
@@ -268,6 +273,6 @@ def visit_pages(
                 ),
             )
             .order_by(Registrant.address_key)
-        ).all()
-        pages.append(VisitPage(district, list(people)))
+        )
+        pages.append(VisitPage(district, people(session, viewer, query)))
     return pages
