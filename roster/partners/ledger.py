@@ -169,12 +169,7 @@ def dispose(
     tz: str,
 ) -> None:
     """Record that the copy came back or was destroyed. Recorded once; never changed."""
-    if not provision.outstanding:
-        raise DisposalError("already")
-    if disposed_on > today:
-        raise DisposalError("future")
-    if disposed_on < made_on(provision, tz):
-        raise DisposalError("before_copy")
+    _check_disposal(provision, disposed_on, today, tz)
     provision.disposed_on = disposed_on
     provision.disposal_method = method
     provision.confirmed_by = confirmed_by
@@ -195,6 +190,17 @@ def dispose(
             "count": provision.count,
         },
     )
+
+
+def _check_disposal(provision: Provision, disposed_on: date, today: date, tz: str) -> None:
+    """DisposalError unless the copy is still out and the date lies between its making
+    and today."""
+    if not provision.outstanding:
+        raise DisposalError("already")
+    if disposed_on > today:
+        raise DisposalError("future")
+    if disposed_on < made_on(provision, tz):
+        raise DisposalError("before_copy")
 
 
 def people(session: DbSession, provision: Provision, viewer: Viewer) -> list[tuple[int, Person]]:

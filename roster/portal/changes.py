@@ -92,20 +92,31 @@ def removal_reasons(
         Registrant.consent_state,
         Registrant.consent_scope,
     ).where(Registrant.id.in_(sorted(ids)))
-    reasons = {}
-    for rid, status, district_id, state, scope in session.execute(query):
-        if status in _BY_STATUS:
-            reasons[rid] = _BY_STATUS[status]
-        elif district_id not in access.districts:
-            reasons[rid] = RemovalReason.DISTRICT
-        elif state in (ConsentState.REFUSED, ConsentState.WITHDRAWN) or (
-            state is ConsentState.CONSENTED
-            and not sharing_allows(state, scope, access.category, rule)
-        ):
-            reasons[rid] = RemovalReason.CONSENT
-        else:
-            reasons[rid] = RemovalReason.OTHER
-    return reasons
+    return {
+        rid: _reason(access, rule, status, district_id, state, scope)
+        for rid, status, district_id, state, scope in session.execute(query)
+    }
+
+
+def _reason(
+    access: PartnerAccess,
+    rule: str,
+    status: RegistrantStatus,
+    district_id: int,
+    state: ConsentState,
+    scope: Any,
+) -> RemovalReason:
+    """The first that applies: a status that ends the entry, a district the agreement no
+    longer covers, consent refused or narrowed, else a reason we cannot name."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if district_id not in access.districts:
+        return RemovalReason.DISTRICT
+    if state in (ConsentState.REFUSED, ConsentState.WITHDRAWN) or (
+        state is ConsentState.CONSENTED and not sharing_allows(state, scope, access.category, rule)
+    ):
+        return RemovalReason.CONSENT
+    return RemovalReason.OTHER
 
 
 def changes_since(session: DbSession, user: Any, access: PartnerAccess, copy: Provision) -> Changes:

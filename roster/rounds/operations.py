@@ -83,13 +83,7 @@ def create_round(
     )
     session.add(mailing)
     session.flush()
-    session.add_all(
-        RoundMember(
-            round_id=mailing.id, registrant_id=i, reference=reference_code(i, mailing.id, key=key)
-        )
-        for i in registrant_ids
-    )
-    session.flush()
+    _add_members(session, mailing, registrant_ids, key)
     record_event(
         session,
         "round.create",
@@ -99,6 +93,19 @@ def create_round(
         detail={"members": len(registrant_ids), "form": form.version},
     )
     return mailing
+
+
+def _add_members(
+    session: DbSession, mailing: MailingRound, registrant_ids: Sequence[int], key: bytes
+) -> None:
+    """One member per person, each with the reference code printed on their form."""
+    session.add_all(
+        RoundMember(
+            round_id=mailing.id, registrant_id=i, reference=reference_code(i, mailing.id, key=key)
+        )
+        for i in registrant_ids
+    )
+    session.flush()
 
 
 def create_reminder(
@@ -170,6 +177,14 @@ def record_reply(
 
     Unticked plan boxes record nothing: silence on a form is not a refusal.
     """
+    for answer in _answers(member, reply):
+        record_consent(session, member.registrant, answer, actor)
+    member.returned_on = today
+    session.flush()
+
+
+def _answers(member: RoundMember, reply: Reply) -> list[ConsentAnswer]:
+    """The register-sharing answer, and a plan answer for each ticked plan box."""
     base = ConsentAnswer(
         purpose=ConsentPurpose.REGISTER_SHARING,
         state=ConsentState.CONSENTED if reply.agrees else ConsentState.REFUSED,
@@ -181,28 +196,16 @@ def record_reply(
         proxy_relation=reply.proxy_relation,
     )
     answers = [base]
+    consented = ConsentState.CONSENTED
     if reply.plan_making:
         answers.append(
-            replace(
-                base,
-                purpose=ConsentPurpose.PLAN_MAKING,
-                state=ConsentState.CONSENTED,
-                scope=frozenset(),
-            )
+            replace(base, purpose=ConsentPurpose.PLAN_MAKING, scope=frozenset(), state=consented)
         )
     if reply.plan_sharing:
         answers.append(
-            replace(
-                base,
-                purpose=ConsentPurpose.PLAN_SHARING,
-                state=ConsentState.CONSENTED,
-                scope=reply.scope,
-            )
+            replace(base, purpose=ConsentPurpose.PLAN_SHARING, scope=reply.scope, state=consented)
         )
-    for answer in answers:
-        record_consent(session, member.registrant, answer, actor)
-    member.returned_on = today
-    session.flush()
+    return answers
 
 
 def presumption_due(

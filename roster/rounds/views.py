@@ -73,18 +73,7 @@ def new() -> ResponseReturnValue:
     districts = visible_districts(db.session, current_viewer())
     form = NewRoundForm(district_choices=[(d.id, d.name) for d in districts])
     if form.validate_on_submit():
-        limit = current_app.config["ROUND_MAX_MEMBERS"]
-        ids = list(
-            db.session.scalars(
-                target_query(
-                    current_user,
-                    form.target.data or "",
-                    form.district_id.data,
-                    local_today(),
-                    current_app.config["REVERIFY_MONTHS"],
-                ).limit(limit)
-            )
-        )
+        ids = _targets(form)
         if not ids:
             flash(_("No one matches: the round was not created."), "error")
         else:
@@ -101,6 +90,18 @@ def new() -> ResponseReturnValue:
             flash(_("The round was created with %(n)d people.", n=len(ids)), "info")
             return redirect(url_for("rounds.detail", round_id=mailing.id))
     return render_template("rounds/new.html", form=form), 422 if form.errors else 200
+
+
+def _targets(form: NewRoundForm) -> list[int]:
+    """The IDs the form's choice names, at most ROUND_MAX_MEMBERS of them."""
+    query = target_query(
+        current_user,
+        form.target.data or "",
+        form.district_id.data,
+        local_today(),
+        current_app.config["REVERIFY_MONTHS"],
+    )
+    return list(db.session.scalars(query.limit(current_app.config["ROUND_MAX_MEMBERS"])))
 
 
 @bp.get("/<id:round_id>")
