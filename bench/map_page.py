@@ -80,14 +80,11 @@ def signed_in(app: Any, username: str) -> Any:
 def baseline(app: Any) -> Callable[[], str]:
     """The frame's map with no people: everything else the view draws, rendered alike."""
     from roster.hazards.names import SHELTER_KIND_NAMES
+    from roster.maps.areas import hazard_overlays
     from roster.maps.build import render_map, tiles_from_config
-    from roster.maps.data import (
-        Points,
-        bounds,
-        district_cells,
-        hazard_overlays,
-        shelter_collections,
-    )
+    from roster.maps.districts import bounds, district_cells
+    from roster.maps.points import Points
+    from roster.maps.shelters import shelter_collections
     from roster.maps.views import frame_texts
 
     nobody = Points(

@@ -141,6 +141,7 @@ def place(world: dict[str, Any], factory: Factory, db: Session, app: Flask) -> d
     list in the ledger; a release that has ended; and an API token of the partner's."""
     from datetime import date, timedelta
 
+    from roster.access.fetch import as_people
     from roster.consent.catalog import reference_key
     from roster.models import ApiToken, DisasterRelease, ProvisionFormat
     from roster.models.base import utcnow
@@ -152,9 +153,11 @@ def place(world: dict[str, Any], factory: Factory, db: Session, app: Flask) -> d
                            date.today(), reference_key(app.config["SECRET_KEY"]))
     mailing.sent_on = date.today() - timedelta(days=app.config["REMINDER_AFTER_DAYS"] + 1)
     partner = world["users"]["partner"]
-    access = viewer_of(partner, db).access
-    assert access is not None
-    provision = record_provision(db, partner, access, ProvisionFormat.PRINT, [world["consenting"]])
+    viewer = viewer_of(partner, db)
+    assert viewer.access is not None
+    provision = record_provision(
+        db, viewer, ProvisionFormat.PRINT, as_people(viewer, [world["consenting"]])
+    )
     now = utcnow()
     release = DisasterRelease(
         name="テスト豪雨", legal_basis="災害対策基本法第49条の11第3項",

@@ -21,7 +21,7 @@ from werkzeug.exceptions import NotFound
 
 from ..extensions import DbSession
 from ..models import Registrant, Role
-from .projection import project
+from .projection import project, source_columns
 from .rule import Viewer, visible_registrants
 
 
@@ -110,3 +110,25 @@ def refuse(
     if viewer.on_refusal is not None:
         viewer.on_refusal(session, viewer.user, registrant_id, denied)
     raise NotFound()
+
+
+def columns(
+    session: DbSession, viewer: Viewer, query: Select[Registrant], keys: tuple[str, ...]
+) -> list[tuple[Any, ...]]:
+    """The people `query` selects as plain rows of the columns behind the projection keys
+    `keys` (projection.source_columns), for exits that read too many people for Persons:
+    the map's points. No one when the viewer's field set does not show every key.
+
+    `query` must be built from visible_registrants(viewer), as for people(); the rows are
+    the driver's own tuples with stored codes, and a place the field set shows only coarsely
+    must be rounded by the caller to projection.COARSE_DECIMALS (projection.coarse)."""
+    chosen = source_columns(viewer.fields, keys)
+    if chosen is None:
+        return []
+    # SQLAlchemy binds the parameters; the rows skip its result processing, which would cost
+    # more than the query itself for 100,000 points.
+    result = session.connection().execute(query.with_only_columns(*chosen))
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()

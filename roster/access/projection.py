@@ -106,3 +106,43 @@ def to_json(value: Any) -> Any:
     if isinstance(value, list):
         return [to_json(v) for v in value]
     return value
+
+
+# ---------------------------------------------------------------------------------------------
+# The projection as columns, for exits that read too many people for records (the map's
+# 100,000 points): the same keys, granted by the same field sets, read as plain columns.
+# ---------------------------------------------------------------------------------------------
+
+#: Projection key -> the register columns its value is made of.
+SOURCES: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "latitude": ("latitude",),
+    "longitude": ("longitude",),
+    "location_approximate": ("location_approximate",),
+    "household": ("household",),
+    "mobility": ("mobility",),
+    "care_level": ("care_level",),
+    "devices": DEVICE_FIELDS,
+}
+#: The keys a coarse location gives (see _coarse): the place, rounded to COARSE_DECIMALS.
+COARSE_KEYS = frozenset({"latitude", "longitude", "location_approximate", "location_precision"})
+
+
+def shows(fields: frozenset[str], key: str) -> bool:
+    """Whether a field set shows this projection key, as project() decides."""
+    if GROUPED.get(key, key) in fields:
+        return True
+    return key in COARSE_KEYS and "coarse_location" in fields
+
+
+def coarse(fields: frozenset[str]) -> bool:
+    """Whether the field set shows the place only rounded to COARSE_DECIMALS."""
+    return "coarse_location" in fields and "latitude" not in fields
+
+
+def source_columns(fields: frozenset[str], keys: tuple[str, ...]) -> list[Any] | None:
+    """The register columns of `keys`, in order, or None when the field set does not show
+    every one of them (a caller reads all the keys it draws, or no one)."""
+    if not all(shows(fields, key) for key in keys):
+        return None
+    return [getattr(Registrant, name) for key in keys for name in SOURCES[key]]

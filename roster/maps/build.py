@@ -27,7 +27,9 @@ from folium.plugins import FastMarkerCluster
 from folium.template import Template
 from folium.utilities import JsCode
 
-from .data import CATEGORIES, HazardOverlay, Points, category_names
+from .areas import HazardOverlay
+from .points import Points
+from .style import CATEGORIES, category_names
 from .vendor import asset_url
 
 SHELTER_ATTRIBUTION = "出典：国土地理院 指定緊急避難場所・指定避難所データ"
@@ -184,6 +186,30 @@ def render_map(
     """The map document for one request. hazard_kinds: the layer kinds shown at first
     (the chosen hazard's); the others are in the layer control, switched off."""
     centre = _centre(bounds)
+    fmap = _base_map(centre, points, texts, person_url)
+    _add_tiles(fmap, tiles, texts)
+    # Areas first, so that shelters and people are drawn above them.
+    _add_overlays(fmap, overlays, hazard_kinds, texts)
+    if districts["features"]:
+        folium.GeoJson(
+            districts,
+            name=texts["districts"],
+            show=True,
+            on_each_feature=JsCode("RosterMap.district"),
+        ).add_to(fmap)
+    _add_shelters(fmap, shelters, shelter_names)
+    _add_people(fmap, points, centre, texts)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    if bounds:
+        fmap.fit_bounds(bounds)
+    html = fmap.get_root().render()
+    return Rendered(html, *inline_hashes(html))
+
+
+def _base_map(
+    centre: tuple[float, float], points: Points, texts: dict[str, str], person_url: str
+) -> folium.Map:
+    """The map with our own files in place of folium's CDN ones, handed to roster-map.js."""
     # Leaflet.markercluster needs the map's own maxZoom when there is no tile layer.
     fmap = folium.Map(
         location=list(centre),
@@ -198,8 +224,6 @@ def render_map(
     )
     fmap.default_js = list(LEAFLET_JS) + list(ROSTER_JS)
     fmap.default_css = list(LEAFLET_CSS) + list(ROSTER_CSS)
-    origin = (round(centre[0], 2), round(centre[1], 2))
-    scale = EXACT_SCALE if points.identified else COARSE_SCALE
     categories = category_names()
     Setup(
         {
@@ -212,6 +236,10 @@ def render_map(
             ],
         }
     ).add_to(fmap)
+    return fmap
+
+
+def _add_tiles(fmap: folium.Map, tiles: Tiles, texts: dict[str, str]) -> None:
     if tiles.url:
         folium.TileLayer(
             tiles=tiles.url,
@@ -222,7 +250,12 @@ def render_map(
             overlay=False,
             control=False,
         ).add_to(fmap)
-    # Areas first, so that shelters and people are drawn above them.
+
+
+def _add_overlays(
+    fmap: folium.Map, overlays: list[HazardOverlay], shown: set[str], texts: dict[str, str]
+) -> None:
+    """Each hazard layer, named by its kind; only the kinds in `shown` switched on."""
     for overlay in overlays:
         kind = texts["kind_" + overlay.kind]
         label = overlay.name if kind in overlay.name else f"{kind}: {overlay.name}"
@@ -231,24 +264,30 @@ def render_map(
         folium.GeoJson(
             overlay.geojson,
             name=label,
-            show=overlay.kind in hazard_kinds,
+            show=overlay.kind in shown,
             on_each_feature=JsCode("RosterMap.feature"),
         ).add_to(fmap)
-    if districts["features"]:
-        folium.GeoJson(
-            districts,
-            name=texts["districts"],
-            show=True,
-            on_each_feature=JsCode("RosterMap.district"),
-        ).add_to(fmap)
+
+
+def _add_shelters(
+    fmap: folium.Map, shelters: dict[str, dict[str, Any]], names: dict[str, str]
+) -> None:
     for kind, collection in shelters.items():
         folium.GeoJson(
             collection,
-            name=shelter_names[kind],
+            name=names[kind],
             show=True,
             marker=folium.CircleMarker(radius=6),
             on_each_feature=JsCode("RosterMap.feature"),
         ).add_to(fmap)
+
+
+def _add_people(
+    fmap: folium.Map, points: Points, centre: tuple[float, float], texts: dict[str, str]
+) -> None:
+    """The people's points, clustered, as integer offsets from a rounded origin."""
+    origin = (round(centre[0], 2), round(centre[1], 2))
+    scale = EXACT_SCALE if points.identified else COARSE_SCALE
     factory = "RosterMap.people" if points.identified else "RosterMap.planning"
     callback = f"{factory}({json.dumps({'origin': origin, 'scale': scale})})"
     PeopleCluster(
@@ -261,11 +300,6 @@ def render_map(
         spiderfyOnMaxZoom=False,
         showCoverageOnHover=False,
     ).add_to(fmap)
-    folium.LayerControl(collapsed=True).add_to(fmap)
-    if bounds:
-        fmap.fit_bounds(bounds)
-    html = fmap.get_root().render()
-    return Rendered(html, *inline_hashes(html))
 
 
 def inline_hashes(html: str) -> tuple[list[str], list[str]]:

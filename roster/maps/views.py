@@ -9,18 +9,19 @@ logs the view; planners get pseudonymous points (see data.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
-from ..access.fetch import as_people, person_or_404
-from ..access.roles import can_view_assignment, can_view_map, has_role, map_identifies
-from ..access.rule import map_registrants
+from ..access.fetch import person_or_404
+from ..access.roles import can_view_assignment, can_view_map, map_identifies
 from ..audit.operations import record_event
 from ..decorators import require
 from ..disclosures import record_disclosure
@@ -33,18 +34,21 @@ from ..hazards.names import (
     hazard_name,
 )
 from ..labels import label, need_label, reason_labels
-from ..models import HazardLayer, Registrant, Role
+from ..models import HazardLayer, Role
 from ..viewer import current_viewer
-from .build import SHELTER_ATTRIBUTION, frame_csp, render_map, tiles_from_config
-from .data import (
-    Points,
-    bounds,
-    district_cells,
-    hazard_overlays,
-    legend,
-    map_points,
-    shelter_collections,
+from .areas import hazard_overlays
+from .build import (
+    SHELTER_ATTRIBUTION,
+    Rendered,
+    Tiles,
+    frame_csp,
+    render_map,
+    tiles_from_config,
 )
+from .districts import bounds, district_cells
+from .points import Points, map_points
+from .shelters import shelter_collections
+from .style import legend
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
@@ -58,20 +62,12 @@ def _hazard() -> tuple[str, list[str]]:
 
 
 def _log_points(points: Points, hazard: str, what: str) -> None:
-    """A map's people: partners' through record_disclosure (so a release's access report
-    sees them); staff's and planners' as a count, the points holding no one's details."""
-    if has_role(current_user, Role.PARTNER) and len(points):
-        shown = map_registrants(current_viewer()).where(
-            Registrant.latitude.is_not(None), Registrant.longitude.is_not(None)
-        )
-        people = list(db.session.scalars(shown))
-        record_disclosure(
-            db.session,
-            current_viewer(),
-            what,
-            as_people(current_viewer(), people),
-            detail={"hazard": hazard},
-        )
+    """A map's people: partners' through record_disclosure, with the Persons their points
+    were read as (so a release's access report sees them); staff's and planners' as a
+    count, the points holding no one's details."""
+    viewer = current_viewer()
+    if viewer.is_(Role.PARTNER) and len(points):
+        record_disclosure(db.session, viewer, what, points.people, detail={"hazard": hazard})
     else:
         record_event(
             db.session,
@@ -114,13 +110,24 @@ def index() -> ResponseReturnValue:
 def frame() -> ResponseReturnValue:
     """The folium document, with a policy that allows exactly its own inline scripts."""
     hazard, _hazards = _hazard()
-    points = map_points(db.session, current_user)
+    points = map_points(db.session, current_viewer())
     tiles = tiles_from_config(
         current_app.config.get("MAP_TILES", "gsi_pale"),
         current_app.config.get("MAP_TILES_ATTRIBUTION", ""),
     )
+    rendered = _render(points, hazard, tiles)
+    _log_points(points, hazard, "map.view")
+    g.map_frame_headers = {
+        "Content-Security-Policy": frame_csp(rendered, tiles),
+        "X-Frame-Options": "SAMEORIGIN",
+    }
+    return Response(rendered.html, mimetype="text/html")
+
+
+def _render(points: Points, hazard: str, tiles: Tiles) -> Rendered:
+    """The map document with the people's points and every layer, the hazard's shown."""
     kind = AREA_KIND.get(hazard)
-    rendered = render_map(
+    return render_map(
         points=points,
         shelters=shelter_collections(
             db.session, hazard, with_load=can_view_assignment(current_user)
@@ -134,12 +141,6 @@ def frame() -> ResponseReturnValue:
         texts=frame_texts(points),
         person_url=url_for("maps.index") + "people/",
     )
-    _log_points(points, hazard, "map.view")
-    g.map_frame_headers = {
-        "Content-Security-Policy": frame_csp(rendered, tiles),
-        "X-Frame-Options": "SAMEORIGIN",
-    }
-    return Response(rendered.html, mimetype="text/html")
 
 
 def frame_texts(points: Points) -> dict[str, str]:
@@ -165,7 +166,7 @@ def frame_texts(points: Points) -> dict[str, str]:
 def points_json() -> ResponseReturnValue:
     """The people's points the frame draws for this user, as JSON."""
     hazard, _hazards = _hazard()
-    points = map_points(db.session, current_user)
+    points = map_points(db.session, current_viewer())
     _log_points(points, hazard, "map.points")
     return jsonify(
         mode="identified" if points.identified else "pseudonymous",
@@ -198,43 +199,54 @@ def person(registrant_id: int) -> ResponseReturnValue:
     )
 
 
+def _joined(names: Any, words: Callable[[str], str]) -> str:
+    return "、".join(words(name) for name in names or [])
+
+
+def _contacts(view: dict[str, Any]) -> str:
+    contacts = view.get("emergency_contacts") or []
+    return "、".join(f"{c['name']} ({c['relation']}) {c['phone']}" for c in contacts)
+
+
+#: A popup's lines: the projection key, its label, and its value in words, in the detail
+#: page's order; a line is shown when the key is in the projection and the value is not empty.
+PERSON_LINES: tuple[tuple[str, Any, Callable[[dict[str, Any]], Any]], ...] = (
+    ("name_kana", _l("Reading (kana)"), lambda v: v.get("name_kana")),
+    ("address", _l("Address"), lambda v: v.get("address")),
+    ("phone", _l("Phone"), lambda v: v.get("phone") or v.get("mobile_phone")),
+    ("district", _l("District"), lambda v: (v.get("district") or {}).get("name")),
+    ("household", _l("Household"), lambda v: label(v.get("household"))),
+    ("mobility", _l("Mobility"), lambda v: label(v.get("mobility"))),
+    ("devices", _l("Medical devices"), lambda v: _joined(v.get("devices"), need_label)),
+    ("communication", _l("Communication"), lambda v: _joined(v.get("communication"), need_label)),
+    ("care_level", _l("Care level"), lambda v: label(v.get("care_level"))),
+    (
+        "disability_certificate",
+        _l("Disability certificate"),
+        lambda v: v.get("disability_certificate"),
+    ),
+    (
+        "support_categories",
+        _l("Reason for support"),
+        lambda v: reason_labels(v.get("support_categories")),
+    ),
+    (
+        "support_reason_detail",
+        _l("Why support is needed, in detail"),
+        lambda v: v.get("support_reason_detail"),
+    ),
+    ("emergency_contacts", _l("Emergency contacts"), _contacts),
+)
+
+
 def person_lines(view: dict[str, Any]) -> list[list[str]]:
     """Label/value lines of the fields in a projection, in the detail page's order."""
     lines: list[list[str]] = []
-
-    def add(key: str, text: str, value: Any) -> None:
-        if key in view and value not in (None, "", []):
-            lines.append([text, str(value)])
-
-    add("name_kana", _("Reading (kana)"), view.get("name_kana"))
-    add("address", _("Address"), view.get("address"))
-    add("phone", _("Phone"), view.get("phone") or view.get("mobile_phone"))
-    add("district", _("District"), (view.get("district") or {}).get("name"))
-    add("household", _("Household"), label(view.get("household")))
-    add("mobility", _("Mobility"), label(view.get("mobility")))
-    add(
-        "devices", _("Medical devices"), "、".join(need_label(d) for d in view.get("devices") or [])
-    )
-    add(
-        "communication",
-        _("Communication"),
-        "、".join(need_label(c) for c in view.get("communication") or []),
-    )
-    add("care_level", _("Care level"), label(view.get("care_level")))
-    add("disability_certificate", _("Disability certificate"), view.get("disability_certificate"))
-    reasons = reason_labels(view.get("support_categories"))
-    add("support_categories", _("Reason for support"), reasons)
-    add(
-        "support_reason_detail",
-        _("Why support is needed, in detail"),
-        view.get("support_reason_detail"),
-    )
-    contacts = view.get("emergency_contacts") or []
-    add(
-        "emergency_contacts",
-        _("Emergency contacts"),
-        "、".join(f"{c['name']} ({c['relation']}) {c['phone']}" for c in contacts),
-    )
+    for key, text, value_of in PERSON_LINES:
+        if key in view:
+            value = value_of(view)
+            if value not in (None, "", []):
+                lines.append([str(text), str(value)])
     if "location_precision" in view:
         lines.append([_("Location precision"), label(view.get("location_precision"))])
     lines.append([_("Register number"), str(view.get("id"))])

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
-from ..access.fetch import as_people
-from ..access.rule import PartnerAccess, registrant_condition
+from ..access.fetch import Person
+from ..access.fetch import people as fetch_people
+from ..access.rule import Viewer, visible_registrants
 from ..audit.operations import record_event
 from ..disclosures import record_disclosure
 from ..extensions import DbSession
@@ -28,7 +29,6 @@ from ..models import (
     Registrant,
     User,
 )
-from ..viewer import viewer_of
 
 
 def next_copy_no(session: DbSession, agreement_id: int) -> int:
@@ -40,41 +40,41 @@ def next_copy_no(session: DbSession, agreement_id: int) -> int:
 
 def record_provision(
     session: DbSession,
-    user: User,
-    access: PartnerAccess,
+    viewer: Viewer,
     format: ProvisionFormat,
-    registrants: Sequence[Registrant],
+    people: Sequence[Person],
 ) -> Provision:
-    """Write the ledger row for a copy of `registrants` made by `user` now, and audit it.
+    """Write the ledger row for a copy of `people` made by a partner viewer now, and audit it.
 
-    The caller has already chosen the people through the access rule; the row keeps their
-    IDs in order, so staff can say later who was on which copy.
+    The caller has already loaded the people through roster.access.fetch; the row keeps
+    their IDs in order, so staff can say later who was on which copy.
     """
-    viewer = viewer_of(user, session)
+    access = viewer.access
+    assert access is not None, "only a partner with an agreement in force makes copies"
     releases = record_disclosure(
         session,
         viewer,
         f"provision.{format.value}",
-        as_people(viewer, registrants),
-        detail={"format": format.value, "count": len(registrants)},
+        people,
+        detail={"format": format.value, "count": len(people)},
     )
     provision = Provision(
         organisation_id=access.agreement.organisation_id,
         agreement_id=access.agreement.id,
         release_id=releases[0] if releases else None,
-        user_id=user.id,
+        user_id=viewer.user.id,
         format=format,
         copy_no=next_copy_no(session, access.agreement.id),
-        count=len(registrants),
+        count=len(people),
     )
     session.add(provision)
     session.flush()
-    if registrants:
+    if people:
         session.execute(
             insert(ProvisionItem),
             [
-                {"provision_id": provision.id, "registrant_id": r.id, "line": line}
-                for line, r in enumerate(registrants, start=1)
+                {"provision_id": provision.id, "registrant_id": p.registrant_id, "line": line}
+                for line, p in enumerate(people, start=1)
             ],
         )
     return provision
@@ -169,12 +169,7 @@ def dispose(
     tz: str,
 ) -> None:
     """Record that the copy came back or was destroyed. Recorded once; never changed."""
-    if not provision.outstanding:
-        raise DisposalError("already")
-    if disposed_on > today:
-        raise DisposalError("future")
-    if disposed_on < made_on(provision, tz):
-        raise DisposalError("before_copy")
+    _check_disposal(provision, disposed_on, today, tz)
     provision.disposed_on = disposed_on
     provision.disposal_method = method
     provision.confirmed_by = confirmed_by
@@ -197,12 +192,26 @@ def dispose(
     )
 
 
-def people(session: DbSession, provision: Provision, user: User) -> list[tuple[int, Registrant]]:
-    """The people on the copy that `user` may see, by the line printed beside them."""
-    rows = session.execute(
-        select(ProvisionItem.line, Registrant)
-        .join(Registrant, Registrant.id == ProvisionItem.registrant_id)
-        .where(ProvisionItem.provision_id == provision.id, registrant_condition(viewer_of(user)))
-        .order_by(ProvisionItem.line)
-    ).all()
-    return [(line, registrant) for line, registrant in rows]
+def _check_disposal(provision: Provision, disposed_on: date, today: date, tz: str) -> None:
+    """DisposalError unless the copy is still out and the date lies between its making
+    and today."""
+    if not provision.outstanding:
+        raise DisposalError("already")
+    if disposed_on > today:
+        raise DisposalError("future")
+    if disposed_on < made_on(provision, tz):
+        raise DisposalError("before_copy")
+
+
+def people(session: DbSession, provision: Provision, viewer: Viewer) -> list[tuple[int, Person]]:
+    """The people on the copy that the viewer may see, by the line printed beside them."""
+    lines = dict(
+        session.execute(
+            select(ProvisionItem.registrant_id, ProvisionItem.line).where(
+                ProvisionItem.provision_id == provision.id
+            )
+        ).all()
+    )
+    query = visible_registrants(viewer).where(Registrant.id.in_(sorted(lines)))
+    found = fetch_people(session, viewer, query)
+    return sorted(((lines[p.registrant_id], p) for p in found), key=lambda pair: pair[0])

@@ -570,7 +570,7 @@ def print_plan(registrant_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         if access is not None:
             record_provision(
-                db.session, current_user, access, ProvisionFormat.PLAN_PRINT, [shown.record]
+                db.session, current_viewer(), ProvisionFormat.PLAN_PRINT, [shown.person]
             )
             db.session.commit()
         return redirect(

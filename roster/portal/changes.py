@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..access.consent import sharing_allows
+from ..access.fetch import Person
 from ..access.rule import PartnerAccess, visible_registrants
 from ..extensions import DbSession
 from ..models import ConsentState, Provision, Registrant, RegistrantStatus
@@ -65,7 +66,7 @@ class Removal:
 class Changes:
     copy: Provision
     #: People the rule admits now who are not on the copy, in list order.
-    added: list[Registrant]
+    added: list[Person]
     #: Lines of the copy whose person the rule no longer admits, by line.
     removed: list[Removal]
     #: How many people of the copy are still on the list.
@@ -91,36 +92,46 @@ def removal_reasons(
         Registrant.consent_state,
         Registrant.consent_scope,
     ).where(Registrant.id.in_(sorted(ids)))
-    reasons = {}
-    for rid, status, district_id, state, scope in session.execute(query):
-        if status in _BY_STATUS:
-            reasons[rid] = _BY_STATUS[status]
-        elif district_id not in access.districts:
-            reasons[rid] = RemovalReason.DISTRICT
-        elif state in (ConsentState.REFUSED, ConsentState.WITHDRAWN) or (
-            state is ConsentState.CONSENTED
-            and not sharing_allows(state, scope, access.category, rule)
-        ):
-            reasons[rid] = RemovalReason.CONSENT
-        else:
-            reasons[rid] = RemovalReason.OTHER
-    return reasons
+    return {
+        rid: _reason(access, rule, status, district_id, state, scope)
+        for rid, status, district_id, state, scope in session.execute(query)
+    }
 
 
-def changes_since(
-    session: DbSession, user: Any, access: PartnerAccess, copy: Provision
-) -> Changes:
+def _reason(
+    access: PartnerAccess,
+    rule: str,
+    status: RegistrantStatus,
+    district_id: int,
+    state: ConsentState,
+    scope: Any,
+) -> RemovalReason:
+    """The first that applies: a status that ends the entry, a district the agreement no
+    longer covers, consent refused or narrowed, else a reason we cannot name."""
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if district_id not in access.districts:
+        return RemovalReason.DISTRICT
+    if state in (ConsentState.REFUSED, ConsentState.WITHDRAWN) or (
+        state is ConsentState.CONSENTED and not sharing_allows(state, scope, access.category, rule)
+    ):
+        return RemovalReason.CONSENT
+    return RemovalReason.OTHER
+
+
+def changes_since(session: DbSession, user: Any, access: PartnerAccess, copy: Provision) -> Changes:
     """Compare the copy with the people the rule admits now."""
+    viewer = viewer_of(user, session)
     on_copy = {item.registrant_id: item.line for item in copy.items}
     now_ids = list(
         session.scalars(
-            visible_registrants(viewer_of(user))
+            visible_registrants(viewer)
             .with_only_columns(Registrant.id)
-            .order_by(*list_order(user))
+            .order_by(*list_order(viewer))
         )
     )
     new_ids = [rid for rid in now_ids if rid not in on_copy]
-    found = visible_among(session, user, new_ids)
+    found = visible_among(session, viewer, new_ids)
     added = [found[rid] for rid in new_ids if rid in found]
     still = set(now_ids)
     gone = sorted((line, rid) for rid, line in on_copy.items() if rid not in still)

@@ -95,6 +95,15 @@ def xlsx_copy(mark: CopyMark, columns: list[Column], lines: Lines) -> bytes:
     for offset, values in enumerate(body, start=head_row + 1):
         _put_row(ws, offset, values)
     _set_widths(ws, [titles, *([_cell_value(v) for v in r] for r in body)])
+    _set_page(ws, mark, head_row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _set_page(ws: Worksheet, mark: CopyMark, head_row: int) -> None:
+    """Printing: the header row frozen and repeated, A4 landscape one page wide, the
+    watermark in the page header and the notice and page numbers in the footer."""
     ws.freeze_panes = ws.cell(row=head_row + 1, column=1)
     ws.print_title_rows = f"{head_row}:{head_row}"
     ws.page_setup.orientation = "landscape"
@@ -106,6 +115,3 @@ def xlsx_copy(mark: CopyMark, columns: list[Column], lines: Lines) -> bytes:
     ws.oddFooter.left.text = _header_text(str(SHORT_NOTICE))
     # &P and &N are Excel's page number and page count.
     ws.oddFooter.right.text = _("Page %(page)s of %(pages)s", page="&P", pages="&N")
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()

@@ -1,4 +1,4 @@
-"""The portal's reads. People always come through visible_registrants, so the
+"""The portal's reads. People always come through roster.access.fetch, so the
 access rule (agreement in force, district, status, consent, release) decides who is in a
 list, a copy or a change report; copies in the ledger are read only as the user's own."""
 
@@ -10,41 +10,32 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..access.rule import visible_registrants
+from ..access.fetch import Person, people
+from ..access.rule import Viewer, visible_registrants
 from ..extensions import DbSession
 from ..models import Provision, ProvisionFormat, Registrant
-from ..viewer import viewer_of
 
 
-def list_order(user: Any) -> tuple[Any, ...]:
-    """District, then reading; the reading only when the user may see it, so the order of a
+def list_order(viewer: Viewer) -> tuple[Any, ...]:
+    """District, then reading; the reading only when the viewer may see it, so the order of a
     list never hints at a field the agreement leaves out."""
-    if "name_kana" in viewer_of(user).fields:
+    if "name_kana" in viewer.fields:
         return (Registrant.district_id, Registrant.kana_key, Registrant.id)
     return (Registrant.district_id, Registrant.id)
 
 
-def portal_people(session: DbSession, user: Any) -> list[Registrant]:
-    """Everyone the partner user may see now, in the order of the paper list."""
-    query = (
-        visible_registrants(viewer_of(user))
-        .order_by(*list_order(user))
-        .options(selectinload(Registrant.emergency_contacts))
-    )
-    return list(session.scalars(query))
+def portal_people(session: DbSession, viewer: Viewer) -> list[Person]:
+    """Everyone the partner viewer may see now, in the order of the paper list."""
+    return people(session, viewer, visible_registrants(viewer).order_by(*list_order(viewer)))
 
 
-def visible_among(session: DbSession, user: Any, ids: Iterable[int]) -> dict[int, Registrant]:
+def visible_among(session: DbSession, viewer: Viewer, ids: Iterable[int]) -> dict[int, Person]:
     """Those of `ids` the rule still admits now, by ID."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    query = (
-        visible_registrants(viewer_of(user))
-        .where(Registrant.id.in_(wanted))
-        .options(selectinload(Registrant.emergency_contacts))
-    )
-    return {r.id: r for r in session.scalars(query)}
+    query = visible_registrants(viewer).where(Registrant.id.in_(wanted))
+    return {p.registrant_id: p for p in people(session, viewer, query)}
 
 
 def own_print(session: DbSession, user: Any, provision_id: int) -> Provision | None:

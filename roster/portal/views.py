@@ -1,7 +1,7 @@
 """The partner portal: the partner's list, its printed copies and exports, and what changed.
 
-Every person shown comes through roster.access (partner_access, visible_registrants,
-visible_fields); every print and export is made by the ledger's record_provision.
+Every person shown comes through roster.access.fetch, projected to the agreement's fields;
+every print and export is made by the ledger's record_provision.
 """
 
 from __future__ import annotations
@@ -24,16 +24,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access.fetch import as_people
-from ..access.projection import project
+from ..access.fetch import Person
 from ..access.roles import can_use_portal
-from ..access.rule import visible_districts
+from ..access.rule import Viewer, visible_districts
 from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
-from ..models import Provision, ProvisionFormat, Registrant
+from ..models import Provision, ProvisionFormat
 from ..partners.ledger import record_provision
-from ..registrants.queries import NEEDS, RegisterFilter, register_page
+from ..registrants.queries import NEEDS, Page, RegisterFilter, register_page
 from ..viewer import current_viewer
 from ..web import arg_int, municipality
 from .changes import changes_since
@@ -63,7 +62,8 @@ def _no_agreement(status: int = 200) -> ResponseReturnValue:
 @require(can_use_portal)
 def home() -> ResponseReturnValue:
     """The partner's home: the agreement in force and the people it lets them see."""
-    access = current_viewer().access
+    viewer = current_viewer()
+    access = viewer.access
     if access is None:
         return _no_agreement()
     flt = RegisterFilter(
@@ -72,17 +72,29 @@ def home() -> ResponseReturnValue:
         sort="district",
     )
     page = register_page(
-        db.session,
-        current_viewer(),
-        flt,
-        arg_int("page", 1),
-        current_app.config["PAGE_SIZE"],
+        db.session, viewer, flt, arg_int("page", 1), current_app.config["PAGE_SIZE"]
     )
-    fields = current_viewer().fields
-    rows = page.rows
+    _log_list(viewer, page, flt)
+    return render_template(
+        "portal/home.html",
+        access=access,
+        agreement=access.agreement,
+        field_groups=field_group_labels(access.agreement.fields),
+        rows=page.rows,
+        page=page,
+        flt=flt,
+        fields=viewer.fields,
+        districts=visible_districts(db.session, viewer),
+        needs=[n for n, (f, _c) in NEEDS.items() if f in viewer.fields],
+        args=request.args,
+    )
+
+
+def _log_list(viewer: Viewer, page: Page[Person], flt: RegisterFilter) -> None:
+    """The list's page of people, in the disclosure log, with what it was filtered by."""
     record_disclosure(
         db.session,
-        current_viewer(),
+        viewer,
         "portal.list",
         page.rows,
         detail={
@@ -93,32 +105,19 @@ def home() -> ResponseReturnValue:
         },
     )
     db.session.commit()
-    return render_template(
-        "portal/home.html",
-        access=access,
-        agreement=access.agreement,
-        field_groups=field_group_labels(access.agreement.fields),
-        rows=rows,
-        page=page,
-        flt=flt,
-        fields=fields,
-        districts=visible_districts(db.session, current_viewer()),
-        needs=[n for n, (f, _c) in NEEDS.items() if f in fields],
-        args=request.args,
-    )
 
 
-def _copy_of_everyone(fmt: ProvisionFormat) -> tuple[Provision, list[Registrant]]:
+def _copy_of_everyone(fmt: ProvisionFormat) -> tuple[Provision, list[Person]]:
     """Record a copy of the whole list in the ledger. Without an agreement, or with no one
     to copy, the request ends here and nothing is recorded."""
-    access = current_viewer().access
-    if access is None:
+    viewer = current_viewer()
+    if viewer.access is None:
         abort(make_response(_no_agreement(403)))
-    people = portal_people(db.session, current_user)
+    people = portal_people(db.session, viewer)
     if not people:
         flash(_("There is no one on your list, so no copy was made."), "info")
         abort(redirect(url_for("portal.home"), code=303))
-    return record_provision(db.session, current_user, access, fmt, people), people
+    return record_provision(db.session, viewer, fmt, people), people
 
 
 @bp.post("/print")
@@ -138,31 +137,37 @@ def printed(provision_id: int) -> ResponseReturnValue:
     copy = own_print(db.session, current_user, provision_id)
     if copy is None:
         abort(404)
-    access = current_viewer().access
+    viewer = current_viewer()
+    access = viewer.access
     if access is None or access.agreement.id != copy.agreement_id or not copy.outstanding:
         gone = "disposed" if access is not None and not copy.outstanding else "agreement"
         return render_template("portal/gone.html", copy=copy, gone=gone, office=_office()), 410
-    fields = current_viewer().fields
-    found = visible_among(db.session, current_user, [i.registrant_id for i in copy.items])
-    shown = [i for i in copy.items if i.registrant_id in found]
-    record_disclosure(
-        db.session,
-        current_viewer(),
-        "portal.print.view",
-        as_people(current_viewer(), [found[i.registrant_id] for i in shown]),
-        detail={"provision": copy.id, "copy_no": copy.copy_no},
-    )
-    db.session.commit()
+    lines = _lines_still_shown(viewer, copy)
     return render_template(
         "portal/print.html",
         copy=copy,
         mark=CopyMark.of(copy),
         agreement=access.agreement,
-        lines=[(i.line, project(found[i.registrant_id], fields)) for i in shown],
-        left=len(copy.items) - len(shown),
-        fields=fields,
+        lines=lines,
+        left=len(copy.items) - len(lines),
+        fields=viewer.fields,
         notice=CONFIDENTIALITY_NOTICE,
     )
+
+
+def _lines_still_shown(viewer: Viewer, copy: Provision) -> list[tuple[int, Person]]:
+    """The copy's (line, person) pairs the rule still admits, logged as shown."""
+    found = visible_among(db.session, viewer, [i.registrant_id for i in copy.items])
+    lines = [(i.line, found[i.registrant_id]) for i in copy.items if i.registrant_id in found]
+    record_disclosure(
+        db.session,
+        viewer,
+        "portal.print.view",
+        [person for _line, person in lines],
+        detail={"provision": copy.id, "copy_no": copy.copy_no},
+    )
+    db.session.commit()
+    return lines
 
 
 def _export(fmt: ProvisionFormat) -> ResponseReturnValue:
@@ -170,9 +175,8 @@ def _export(fmt: ProvisionFormat) -> ResponseReturnValue:
     # The copy is in the ledger and the trail: commit before building the file, so the
     # audit head is not held while a large spreadsheet is written.
     db.session.commit()
-    fields = current_viewer().fields
-    columns = columns_for(fields)
-    lines = [(n, project(r, fields)) for n, r in enumerate(people, start=1)]
+    columns = columns_for(current_viewer().fields)
+    lines = list(enumerate(people, start=1))
     mark = CopyMark.of(provision)
     if fmt is ProvisionFormat.CSV:
         data, mimetype = csv_copy(mark, columns, lines), "text/csv; charset=utf-8"
@@ -204,26 +208,26 @@ def export_xlsx() -> ResponseReturnValue:
 @require(can_use_portal)
 def changes() -> ResponseReturnValue:
     """Who to add to the user's last copy, and which of its lines to strike out, and why."""
-    access = current_viewer().access
+    viewer = current_viewer()
+    access = viewer.access
     if access is None:
         return _no_agreement()
     copy = latest_copy(db.session, current_user, access.agreement.id)
     if copy is None:
         return render_template("portal/changes.html", result=None, added=[], fields=frozenset())
     result = changes_since(db.session, current_user, access, copy)
-    fields = current_viewer().fields
     record_disclosure(
         db.session,
-        current_viewer(),
+        viewer,
         "portal.changes",
-        as_people(current_viewer(), result.added),
+        result.added,
         detail={"provision": copy.id, "copy_no": copy.copy_no, "removed": len(result.removed)},
     )
     db.session.commit()
     return render_template(
         "portal/changes.html",
         result=result,
-        added=[project(r, fields) for r in result.added],
-        fields=fields,
+        added=result.added,
+        fields=viewer.fields,
         mark=CopyMark.of(copy),
     )

@@ -58,6 +58,23 @@ def assign(
     Replaces an earlier assignment. Returns how many people were assigned."""
     chosen = _checked_ids(ids)
     name = name.strip()
+    assignee = _assignee(session, user_id, name)
+    _check_in_queue(session, chosen)
+    _write_tasks(session, actor, chosen, assignee, name)
+    detail: dict[str, object] = {"ids": chosen, "count": len(chosen)}
+    if assignee is not None:
+        detail["assignee_id"] = assignee.id
+    else:
+        # The care manager's name stays out of the trail, as every name does.
+        detail["assignee"] = "named"
+    record_event(session, "plan.assign", actor=actor, object_type="registrant", detail=detail)
+    session.flush()
+    return len(chosen)
+
+
+def _assignee(session: DbSession, user_id: int | None, name: str) -> User | None:
+    """The staff member to assign, or None for a named care manager; PriorityError unless
+    exactly one of them is given, and given right."""
     if (user_id is None) == (not name):
         raise PriorityError(
             _("Choose either a staff member or a care manager's name and office, not both.")
@@ -71,6 +88,10 @@ def assign(
             raise PriorityError(_("That staff member does not exist or cannot be assigned."))
     if len(name) > 120:
         raise PriorityError(_("The name and office may be at most 120 characters."))
+    return assignee
+
+
+def _check_in_queue(session: DbSession, chosen: list[int]) -> None:
     missing = set(chosen) - queue_ids(session, chosen)
     if missing:
         raise PriorityError(
@@ -80,6 +101,12 @@ def assign(
                 n=len(missing),
             )
         )
+
+
+def _write_tasks(
+    session: DbSession, actor: User, chosen: list[int], assignee: User | None, name: str
+) -> None:
+    """Each person's task, new or replaced, given to the assignee or the named person."""
     existing = {
         t.registrant_id: t
         for t in session.scalars(select(PlanTask).where(PlanTask.registrant_id.in_(chosen)))
@@ -94,15 +121,6 @@ def assign(
         task.assignee_name = "" if assignee else name
         task.assigned_at = now
         task.assigned_by_id = actor.id
-    detail: dict[str, object] = {"ids": chosen, "count": len(chosen)}
-    if assignee is not None:
-        detail["assignee_id"] = assignee.id
-    else:
-        # The care manager's name stays out of the trail, as every name does.
-        detail["assignee"] = "named"
-    record_event(session, "plan.assign", actor=actor, object_type="registrant", detail=detail)
-    session.flush()
-    return len(chosen)
 
 
 def unassign(session: DbSession, actor: User, ids: Sequence[int]) -> int:

@@ -31,6 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import selectinload
 
+from ..access import fetch
+from ..access.rule import Viewer, registrant_condition, visible_registrants
 from ..extensions import DbSession
 from ..models import (
     District,
@@ -203,12 +205,16 @@ class QueueFilter:
 
 @dataclass
 class QueueRow:
+    """One person in the queue. `registrant` is the record the score reads, never shown;
+    `person` is what the page shows, loaded through roster.access.fetch for the viewer."""
+
     registrant: Registrant
     score: int
     band: str
     reasons: list[tuple[str, int]]
     task: PlanTask | None
     plan: Plan | None
+    person: fetch.Person | None = None
 
 
 @dataclass
@@ -249,32 +255,18 @@ def queue_page(
     flt: QueueFilter,
     page: int,
     per_page: int,
-    visible: ColumnElement[bool] | None = None,
+    viewer: Viewer | None = None,
 ) -> QueuePage:
-    """One page of the queue, highest score first (ties by register number), and the count.
+    """One page of the queue, highest score first (ties by register number), and the count;
+    with a viewer, only the people the viewer may see, each row with its Person.
 
     The page and the count come from one pass (COUNT(*) OVER ()), as the score has to be
     computed for everyone to sort anyway; only a page past the end costs a second query."""
+    visible = registrant_condition(viewer) if viewer is not None else None
     sub = queue_query(session, weights, bands, flt, visible).subquery("queue")
     where = [band_condition(sub.c.score, flt.band, bands)] if flt.band else []
-    order: tuple[Any, ...]
-    if flt.sort == "id":
-        order = (sub.c.id,)
-    elif flt.sort == "district":
-        # The district's reading per row, not a join: joined, SQLite would walk the people
-        # district by district through an index, fetching rows one by one.
-        def of_district(column: Any) -> Any:
-            return select(column).where(District.id == sub.c.district_id).scalar_subquery()
-
-        order = (
-            of_district(District.name_kana),
-            of_district(District.code),
-            sub.c.score.desc(),
-            sub.c.id,
-        )
-    else:
-        order = (sub.c.score.desc(), sub.c.id)
-    query = select(sub.c.id, func.count().over().label("total")).where(*where).order_by(*order)
+    query = select(sub.c.id, func.count().over().label("total")).where(*where)
+    query = query.order_by(*_queue_order(sub, flt.sort))
 
     def fetch(number: int) -> list[Any]:
         return list(session.execute(query.limit(per_page).offset((number - 1) * per_page)))
@@ -290,13 +282,37 @@ def queue_page(
             page = last
             rows = fetch(page) if total else []
     ids = [row.id for row in rows]
-    return QueuePage(people(session, ids, weights, bands), total, page, per_page)
+    return QueuePage(people(session, ids, weights, bands, viewer), total, page, per_page)
+
+
+def _queue_order(sub: Any, sort: str) -> tuple[Any, ...]:
+    """The queue's order: by score, by register number, or by district then score."""
+    if sort == "id":
+        return (sub.c.id,)
+    if sort == "district":
+        # The district's reading per row, not a join: joined, SQLite would walk the people
+        # district by district through an index, fetching rows one by one.
+        def of_district(column: Any) -> Any:
+            return select(column).where(District.id == sub.c.district_id).scalar_subquery()
+
+        return (
+            of_district(District.name_kana),
+            of_district(District.code),
+            sub.c.score.desc(),
+            sub.c.id,
+        )
+    return (sub.c.score.desc(), sub.c.id)
 
 
 def people(
-    session: DbSession, ids: list[int], weights: Mapping[str, int], bands: Bands
+    session: DbSession,
+    ids: list[int],
+    weights: Mapping[str, int],
+    bands: Bands,
+    viewer: Viewer | None = None,
 ) -> list[QueueRow]:
-    """The rows for these people, in this order, scored by the reference function."""
+    """The rows for these people, in this order, scored by the reference function; with a
+    viewer, each with the Person the page shows (roster.access.fetch)."""
     if not ids:
         return []
     found = {
@@ -307,31 +323,30 @@ def people(
             .options(selectinload(Registrant.emergency_contacts))
         )
     }
-    hazards = {
-        h.registrant_id: h
-        for h in session.scalars(
-            select(RegistrantHazard).where(RegistrantHazard.registrant_id.in_(ids))
-        )
-    }
-    plans = {
-        p.registrant_id: p for p in session.scalars(select(Plan).where(Plan.registrant_id.in_(ids)))
-    }
-    tasks = {
-        t.registrant_id: t
-        for t in session.scalars(
-            select(PlanTask)
-            .where(PlanTask.registrant_id.in_(ids))
-            .options(selectinload(PlanTask.assignee))
-        )
-    }
+    hazards = _by_registrant(session, RegistrantHazard, ids)
+    plans = _by_registrant(session, Plan, ids)
+    tasks = _by_registrant(session, PlanTask, ids, selectinload(PlanTask.assignee))
+    shown = _shown(session, viewer, ids) if viewer is not None else {}
     rows = []
     for i in ids:
         registrant = found[i]
         points, reasons = score(person_of(registrant, hazards.get(i), plans.get(i)), weights)
-        rows.append(
-            QueueRow(registrant, points, bands.of(points), reasons, tasks.get(i), plans.get(i))
-        )
+        row = QueueRow(registrant, points, bands.of(points), reasons, tasks.get(i), plans.get(i))
+        row.person = shown.get(i)
+        rows.append(row)
     return rows
+
+
+def _by_registrant(session: DbSession, model: Any, ids: list[int], *options: Any) -> dict[int, Any]:
+    """The model's rows of these people (one each), by registrant ID."""
+    query = select(model).where(model.registrant_id.in_(ids)).options(*options)
+    return {row.registrant_id: row for row in session.scalars(query)}
+
+
+def _shown(session: DbSession, viewer: Viewer, ids: list[int]) -> dict[int, fetch.Person]:
+    """The people as the viewer may see them, by ID."""
+    query = visible_registrants(viewer).where(Registrant.id.in_(ids))
+    return {p.registrant_id: p for p in fetch.people(session, viewer, query)}
 
 
 def person_of(registrant: Registrant, hazard: RegistrantHazard | None, plan: Plan | None) -> Person:

@@ -15,9 +15,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
-from ..access.fetch import as_people
 from ..access.roles import can_edit_plans
-from ..access.rule import registrant_condition
 from ..dashboard import charts
 from ..decorators import require
 from ..disclosures import record_disclosure
@@ -117,44 +115,36 @@ def _filter_args(flt: QueueFilter, page: int | None = None) -> dict[str, Any]:
 def _render_queue(
     flt: QueueFilter, page_no: int, form: AssignForm, error: str | None = None
 ) -> ResponseReturnValue:
+    viewer = current_viewer()
     page = queue_page(
-        db.session,
-        _weights(),
-        _bands(),
-        flt,
-        page_no,
-        current_app.config["PAGE_SIZE"],
-        visible=registrant_condition(current_viewer()),
+        db.session, _weights(), _bands(), flt, page_no, current_app.config["PAGE_SIZE"], viewer
     )
     record_disclosure(
         db.session,
-        current_viewer(),
+        viewer,
         "priority.list",
-        as_people(current_viewer(), [row.registrant for row in page.rows]),
+        [row.person for row in page.rows if row.person is not None],
         detail={"total": page.total, "page": page.page},
     )
     db.session.commit()
-    return (
-        render_template(
-            "priority/queue.html",
-            page=page,
-            flt=flt,
-            form=form,
-            error=error,
-            districts=districts(db.session),
-            bands=BANDS,
-            band_limits=_bands(),
-            sorts=SORTS,
-            sort_labels=SORT_LABELS,
-            reason_text=reason_text,
-            plan_url=plan_url,
-            # The pager's links keep the filter, also when a refused POST shows the page.
-            args=MultiDict(_filter_args(flt)),
-            hidden=_filter_args(flt, page.page),
-            selected=set(_selected()) if request.method == "POST" else set(),
-        ),
-        422 if error else 200,
-    )
+    return render_template(
+        "priority/queue.html",
+        page=page,
+        flt=flt,
+        form=form,
+        error=error,
+        districts=districts(db.session),
+        bands=BANDS,
+        band_limits=_bands(),
+        sorts=SORTS,
+        sort_labels=SORT_LABELS,
+        reason_text=reason_text,
+        plan_url=plan_url,
+        # The pager's links keep the filter, also when a refused POST shows the page.
+        args=MultiDict(_filter_args(flt)),
+        hidden=_filter_args(flt, page.page),
+        selected=set(_selected()) if request.method == "POST" else set(),
+    ), 422 if error else 200
 
 
 @bp.get("/")

@@ -16,6 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..access.fetch import Person
+from ..access.fetch import people as fetch_people
+from ..access.rule import Viewer, visible_registrants
 from ..extensions import DbSession
 from ..i18n import show_datetime
 from ..labels import action_label
@@ -44,16 +47,17 @@ class AccessRow:
     at: datetime
     user: User
     action: str
-    registrant: Registrant
+    #: The person shown, as roster.access.fetch loads them for the viewer of the report.
+    registrant: Person
 
     @property
     def organisation(self) -> str:
         return self.user.organisation.name if self.user.organisation else ""
 
 
-def people(rows: Iterable[AccessRow]) -> list[Registrant]:
+def people(rows: Iterable[AccessRow]) -> list[Person]:
     """Each person in the rows once, for the disclosure log of the report itself."""
-    seen: dict[int, Registrant] = {}
+    seen: dict[int, Person] = {}
     for row in rows:
         seen.setdefault(row.registrant.id, row.registrant)
     return list(seen.values())
@@ -91,22 +95,8 @@ def summary(session: DbSession, release_id: int) -> list[UserSummary]:
     ).all()
     if not rows:
         return []
-    actions: dict[int, list[str]] = {}
-    for user_id, action in session.execute(
-        select(ReleaseAccess.user_id, ReleaseAccess.action)
-        .where(ReleaseAccess.release_id == release_id)
-        .distinct()
-        .order_by(ReleaseAccess.user_id, ReleaseAccess.action)
-    ):
-        actions.setdefault(user_id, []).append(action)
-    users = {
-        u.id: u
-        for u in session.scalars(
-            select(User)
-            .where(User.id.in_([r[0] for r in rows]))
-            .options(selectinload(User.organisation))
-        )
-    }
+    actions = _actions(session, release_id)
+    users = _users(session, [r[0] for r in rows])
     result = [
         UserSummary(users[uid], people, accesses, first, last, actions.get(uid, []))
         for uid, people, accesses, first, last in rows
@@ -115,24 +105,49 @@ def summary(session: DbSession, release_id: int) -> list[UserSummary]:
     return result
 
 
-def _access_query(release_id: int, visible: Any) -> Any:
-    """The accesses with their people; `visible` is the viewer's access rule
-    (roster.access.rule.registrant_condition)."""
+def _actions(session: DbSession, release_id: int) -> dict[int, list[str]]:
+    """User -> the actions they took under the release, each once, in order."""
+    actions: dict[int, list[str]] = {}
+    for user_id, action in session.execute(
+        select(ReleaseAccess.user_id, ReleaseAccess.action)
+        .where(ReleaseAccess.release_id == release_id)
+        .distinct()
+        .order_by(ReleaseAccess.user_id, ReleaseAccess.action)
+    ):
+        actions.setdefault(user_id, []).append(action)
+    return actions
+
+
+def _users(session: DbSession, ids: list[int]) -> dict[int, User]:
+    query = select(User).where(User.id.in_(ids)).options(selectinload(User.organisation))
+    return {u.id: u for u in session.scalars(query)}
+
+
+def _access_query(release_id: int, viewer: Viewer) -> Any:
+    """The accesses to people the viewer may see, oldest first."""
+    visible = visible_registrants(viewer).with_only_columns(Registrant.id)
     return (
-        select(ReleaseAccess, Registrant)
-        .join(Registrant, Registrant.id == ReleaseAccess.registrant_id)
-        .where(ReleaseAccess.release_id == release_id, visible)
+        select(ReleaseAccess)
+        .where(ReleaseAccess.release_id == release_id, ReleaseAccess.registrant_id.in_(visible))
         .options(selectinload(ReleaseAccess.user).selectinload(User.organisation))
         .order_by(ReleaseAccess.at, ReleaseAccess.id)
     )
 
 
-def _row(access: ReleaseAccess, registrant: Registrant) -> AccessRow:
-    return AccessRow(access.at, access.user, access.action, registrant)
+def _rows(session: DbSession, viewer: Viewer, accesses: list[ReleaseAccess]) -> list[AccessRow]:
+    """The accesses with their people, loaded once each through roster.access.fetch."""
+    ids = sorted({a.registrant_id for a in accesses})
+    query = visible_registrants(viewer).where(Registrant.id.in_(ids))
+    found = {p.registrant_id: p for p in fetch_people(session, viewer, query)}
+    return [
+        AccessRow(a.at, a.user, a.action, found[a.registrant_id])
+        for a in accesses
+        if a.registrant_id in found
+    ]
 
 
 def access_page(
-    session: DbSession, release_id: int, page: int, per_page: int, visible: Any
+    session: DbSession, release_id: int, page: int, per_page: int, viewer: Viewer
 ) -> Page[AccessRow]:
     """One page of the accesses, oldest first."""
     total = (
@@ -143,14 +158,13 @@ def access_page(
     )
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    rows = session.execute(
-        _access_query(release_id, visible).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    return Page(rows=[_row(a, r) for a, r in rows], total=total, page=page, per_page=per_page)
+    query = _access_query(release_id, viewer).limit(per_page).offset((page - 1) * per_page)
+    rows = _rows(session, viewer, list(session.scalars(query)))
+    return Page(rows=rows, total=total, page=page, per_page=per_page)
 
 
-def all_accesses(session: DbSession, release_id: int, visible: Any) -> list[AccessRow]:
-    return [_row(a, r) for a, r in session.execute(_access_query(release_id, visible)).all()]
+def all_accesses(session: DbSession, release_id: int, viewer: Viewer) -> list[AccessRow]:
+    return _rows(session, viewer, list(session.scalars(_access_query(release_id, viewer))))
 
 
 #: Cells Excel would read as a formula; such a cell gets a leading apostrophe.
@@ -188,7 +202,7 @@ def report_csv(rows: Iterable[AccessRow]) -> str:
                 f"{row.user.display_name} ({row.user.username})",
                 f"{action_label(row.action)} ({row.action})",
                 row.registrant.id,
-                row.registrant.name,
+                row.registrant["name"],
             )
         )
     return out.getvalue()

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 
-from ..access.rule import registrant_condition
+from ..access.fetch import Person, people
+from ..access.rule import Viewer, registrant_condition, visible_registrants
 from ..audit.operations import record_event
 from ..consent.catalog import current_form, parse_reference_code, reference_code
 from ..consent.operations import ConsentAnswer, record_consent
@@ -82,13 +83,7 @@ def create_round(
     )
     session.add(mailing)
     session.flush()
-    session.add_all(
-        RoundMember(
-            round_id=mailing.id, registrant_id=i, reference=reference_code(i, mailing.id, key=key)
-        )
-        for i in registrant_ids
-    )
-    session.flush()
+    _add_members(session, mailing, registrant_ids, key)
     record_event(
         session,
         "round.create",
@@ -98,6 +93,19 @@ def create_round(
         detail={"members": len(registrant_ids), "form": form.version},
     )
     return mailing
+
+
+def _add_members(
+    session: DbSession, mailing: MailingRound, registrant_ids: Sequence[int], key: bytes
+) -> None:
+    """One member per person, each with the reference code printed on their form."""
+    session.add_all(
+        RoundMember(
+            round_id=mailing.id, registrant_id=i, reference=reference_code(i, mailing.id, key=key)
+        )
+        for i in registrant_ids
+    )
+    session.flush()
 
 
 def create_reminder(
@@ -169,6 +177,14 @@ def record_reply(
 
     Unticked plan boxes record nothing: silence on a form is not a refusal.
     """
+    for answer in _answers(member, reply):
+        record_consent(session, member.registrant, answer, actor)
+    member.returned_on = today
+    session.flush()
+
+
+def _answers(member: RoundMember, reply: Reply) -> list[ConsentAnswer]:
+    """The register-sharing answer, and a plan answer for each ticked plan box."""
     base = ConsentAnswer(
         purpose=ConsentPurpose.REGISTER_SHARING,
         state=ConsentState.CONSENTED if reply.agrees else ConsentState.REFUSED,
@@ -180,28 +196,16 @@ def record_reply(
         proxy_relation=reply.proxy_relation,
     )
     answers = [base]
+    consented = ConsentState.CONSENTED
     if reply.plan_making:
         answers.append(
-            replace(
-                base,
-                purpose=ConsentPurpose.PLAN_MAKING,
-                state=ConsentState.CONSENTED,
-                scope=frozenset(),
-            )
+            replace(base, purpose=ConsentPurpose.PLAN_MAKING, scope=frozenset(), state=consented)
         )
     if reply.plan_sharing:
         answers.append(
-            replace(
-                base,
-                purpose=ConsentPurpose.PLAN_SHARING,
-                state=ConsentState.CONSENTED,
-                scope=reply.scope,
-            )
+            replace(base, purpose=ConsentPurpose.PLAN_SHARING, scope=reply.scope, state=consented)
         )
-    for answer in answers:
-        record_consent(session, member.registrant, answer, actor)
-    member.returned_on = today
-    session.flush()
+    return answers
 
 
 def presumption_due(
@@ -247,19 +251,23 @@ def presume_consent(
 @dataclass(frozen=True)
 class VisitPage:
     district: District
-    people: list[Registrant]
+    people: list[Person]
 
 
 def visit_pages(
-    session: DbSession, user: Any, districts: Sequence[District], today: date, reverify_months: int
+    session: DbSession,
+    viewer: Viewer,
+    districts: Sequence[District],
+    today: date,
+    reverify_months: int,
 ) -> list[VisitPage]:
-    """Per district, the active people to visit: never asked (未確認) or due for review."""
+    """Per district, the active people to visit: never asked (未確認) or due for review, as
+    roster.access.fetch loads them for the viewer."""
     pages = []
     for district in districts:
-        people = session.scalars(
-            select(Registrant)
+        query = (
+            visible_registrants(viewer)
             .where(
-                registrant_condition(viewer_of(user)),
                 Registrant.district_id == district.id,
                 Registrant.status == RegistrantStatus.ACTIVE,
                 or_(
@@ -268,6 +276,6 @@ def visit_pages(
                 ),
             )
             .order_by(Registrant.address_key)
-        ).all()
-        pages.append(VisitPage(district, list(people)))
+        )
+        pages.append(VisitPage(district, people(session, viewer, query)))
     return pages

@@ -19,11 +19,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..access.fetch import Person, people
 from ..access.roles import can_run_rounds
 from ..access.rule import visible_districts, visible_registrants
 from ..audit.operations import record_event
 from ..consent.catalog import load_forms, reference_key
 from ..decorators import require
+from ..disclosures import record_disclosure
 from ..extensions import db
 from ..i18n import local_today
 from ..models import MailingRound, PartnerCategory, Registrant, RoundMember
@@ -71,18 +73,7 @@ def new() -> ResponseReturnValue:
     districts = visible_districts(db.session, current_viewer())
     form = NewRoundForm(district_choices=[(d.id, d.name) for d in districts])
     if form.validate_on_submit():
-        limit = current_app.config["ROUND_MAX_MEMBERS"]
-        ids = list(
-            db.session.scalars(
-                target_query(
-                    current_user,
-                    form.target.data or "",
-                    form.district_id.data,
-                    local_today(),
-                    current_app.config["REVERIFY_MONTHS"],
-                ).limit(limit)
-            )
-        )
+        ids = _targets(form)
         if not ids:
             flash(_("No one matches: the round was not created."), "error")
         else:
@@ -101,28 +92,40 @@ def new() -> ResponseReturnValue:
     return render_template("rounds/new.html", form=form), 422 if form.errors else 200
 
 
+def _targets(form: NewRoundForm) -> list[int]:
+    """The IDs the form's choice names, at most ROUND_MAX_MEMBERS of them."""
+    query = target_query(
+        current_user,
+        form.target.data or "",
+        form.district_id.data,
+        local_today(),
+        current_app.config["REVERIFY_MONTHS"],
+    )
+    return list(db.session.scalars(query.limit(current_app.config["ROUND_MAX_MEMBERS"])))
+
+
 @bp.get("/<id:round_id>")
 @require(can_run_rounds)
 def detail(round_id: int) -> ResponseReturnValue:
     """A round: who is in it, who replied, and what can be done next."""
     mailing = get_or_404(MailingRound, round_id)
     members = _visible_members(mailing)
-    returned = sum(1 for m in mailing.members if m.returned_on)
-    due = reminder_due(mailing, local_today(), current_app.config["REMINDER_AFTER_DAYS"])
-    record_event(
+    record_disclosure(
         db.session,
+        current_viewer(),
         "registrant.list",
-        actor=current_user,
-        object_type="registrant",
-        detail={"ids": [m.registrant_id for m in members], "round": mailing.id},
+        [person for _m, person in members],
+        detail={"ids": [m.registrant_id for m, _person in members], "round": mailing.id},
     )
     db.session.commit()
     return render_template(
         "rounds/detail.html",
         mailing=mailing,
         members=members,
-        returned=returned,
-        reminder_due=due,
+        returned=sum(1 for m in mailing.members if m.returned_on),
+        reminder_due=reminder_due(
+            mailing, local_today(), current_app.config["REMINDER_AFTER_DAYS"]
+        ),
         sent_form=SentForm(data={"sent_on": local_today()}),
         presumable=len(_presumable(mailing)),
     )
@@ -136,8 +139,8 @@ def print_round(round_id: int) -> ResponseReturnValue:
     mailing = get_or_404(MailingRound, round_id)
     form = load_forms()[mailing.form_version]
     items = [
-        {"form": form, "reference": m.reference, "person": _person(m)}
-        for m in _visible_members(mailing)
+        {"form": form, "reference": m.reference, "person": person}
+        for m, person in _visible_members(mailing)
     ]
     record_event(
         db.session,
@@ -151,27 +154,15 @@ def print_round(round_id: int) -> ResponseReturnValue:
     return render_template("consent/printed_form.html", items=items, office=_office())
 
 
-def _visible_members(mailing: MailingRound) -> list[RoundMember]:
-    """The round's members the user may see, through the access rule like every other page."""
-    visible = set(
-        db.session.scalars(
-            visible_registrants(current_viewer())
-            .with_only_columns(Registrant.id)
-            .where(Registrant.id.in_([m.registrant_id for m in mailing.members]))
-        )
+def _visible_members(mailing: MailingRound) -> list[tuple[RoundMember, Person]]:
+    """The round's members the viewer may see, each with the person as roster.access.fetch
+    loads them, like every other page."""
+    viewer = current_viewer()
+    query = visible_registrants(viewer).where(
+        Registrant.id.in_([m.registrant_id for m in mailing.members])
     )
-    return [m for m in mailing.members if m.registrant_id in visible]
-
-
-def _person(member: RoundMember) -> dict[str, Any]:
-    r = member.registrant
-    return {
-        "name": r.name,
-        "name_kana": r.name_kana,
-        "birth_date": r.birth_date,
-        "postal_code": r.postal_code,
-        "address": r.address,
-    }
+    found = {p.registrant_id: p for p in people(db.session, viewer, query)}
+    return [(m, found[m.registrant_id]) for m in mailing.members if m.registrant_id in found]
 
 
 def _office() -> dict[str, Any]:
@@ -249,7 +240,7 @@ def visits() -> ResponseReturnValue:
         return render_template("rounds/visits_choose.html", districts=districts)
     pages = visit_pages(
         db.session,
-        current_user,
+        current_viewer(),
         [d for d in districts if d.id == chosen],
         local_today(),
         current_app.config["REVERIFY_MONTHS"],

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ...access.fetch import as_people
 from ...access.roles import can_manage_partners
 from ...decorators import require
 from ...disclosures import record_disclosure
@@ -57,12 +56,12 @@ def ledger(organisation_id: int) -> ResponseReturnValue:
 def provision(provision_id: int) -> ResponseReturnValue:
     """One copy: who made it, under which agreement, and the people on it (audited)."""
     copy = get_or_404(Provision, provision_id)
-    people = ledger_ops.people(db.session, copy, current_user)
+    people = ledger_ops.people(db.session, copy, current_viewer())
     record_disclosure(
         db.session,
         current_viewer(),
         "provision.view",
-        as_people(current_viewer(), [r for _line, r in people]),
+        [r for _line, r in people],
         detail={"provision": copy.id, "count": len(people)},
     )
     db.session.commit()
