@@ -310,6 +310,20 @@ def _shorten(values: dict[str, dict[str, str]], too_tall: Callable[[], bool]) ->
 
 # --- what the print says --------------------------------------------------------------------
 
+#: The supporters' disclaimer every plan and print carries.
+DISCLAIMER = _l(
+    "Supporters help as far as they reasonably can. They carry no legal liability or duty "
+    "for the person's evacuation or its outcome: a plan is a best-effort arrangement, not a "
+    "promise."
+)
+#: The secrecy duty of plan information (49-16, 49-17), as the portal print states 49-13.
+PLAN_NOTICE = _l(
+    "Confidential (Disaster Countermeasures Basic Act, arts. 49-16 and 49-17; see also "
+    "49-13): whoever receives this plan, and whoever received it in the past, must not "
+    "disclose without good reason any secret learned from it. Use it only for evacuation "
+    "support, make no copies, and return or destroy it when it is no longer needed."
+)
+
 PERSON = {
     "name": _l("Name"),
     "born": _l("Date of birth / sex"),
