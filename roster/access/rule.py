@@ -121,12 +121,7 @@ def read_partner_access(
     if agreement is None:
         return None
     districts = frozenset(d.id for d in agreement.districts)
-    released: dict[int, int] = {}
-    if agreement.emergency_provision:
-        for release in running_releases(session, now):
-            for district in release.districts:
-                if district.id in districts:
-                    released.setdefault(district.id, release.id)
+    released = _released(session, districts, now) if agreement.emergency_provision else {}
     return PartnerAccess(
         agreement=agreement,
         category=agreement.organisation.category,
@@ -134,6 +129,18 @@ def read_partner_access(
         fields=agreement_fields(agreement.fields),
         released=released,
     )
+
+
+def _released(
+    session: DbSession, districts: frozenset[int], now: datetime | None
+) -> dict[int, int]:
+    """District -> the first running release over it, for the agreement's districts."""
+    released: dict[int, int] = {}
+    for release in running_releases(session, now):
+        for district in release.districts:
+            if district.id in districts:
+                released.setdefault(district.id, release.id)
+    return released
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,13 +323,18 @@ def plan_visible(session: DbSession, viewer: Viewer, registrant_id: int) -> bool
     access = viewer.access
     if access is None or not access.agreement.includes_plans:
         return False
-    district_id = session.scalar(
-        visible_registrants(viewer)
-        .with_only_columns(Registrant.district_id)
-        .where(Registrant.id == registrant_id)
-    )
+    district_id = _visible_district(session, viewer, registrant_id)
     if district_id is None:
         return False
     if district_id in access.released:
         return True
     return plan_sharing_consented(session, registrant_id, access.category)
+
+
+def _visible_district(session: DbSession, viewer: Viewer, registrant_id: int) -> int | None:
+    """The person's district, if the register rule lets this viewer see them; else None."""
+    return session.scalar(
+        visible_registrants(viewer)
+        .with_only_columns(Registrant.district_id)
+        .where(Registrant.id == registrant_id)
+    )

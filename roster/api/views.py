@@ -5,13 +5,14 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
-from ..access.fetch import person_or_404
+from ..access.fetch import Person, person_or_404
 from ..access.projection import to_json
 from ..access.roles import can_view_register
+from ..access.rule import Viewer
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..numbers import bounded_int
-from ..registrants.queries import register_page, strict_filter
+from ..registrants.queries import Page, register_page, strict_filter
 from ..viewer import current_viewer
 from .openapi import spec
 
@@ -48,6 +49,11 @@ def registrants() -> ResponseReturnValue:
     result = register_page(db.session, viewer, flt, page, per_page)
     if page > result.pages and result.total:
         return error(404, "no such page")
+    return _list_answer(viewer, result, page, per_page)
+
+
+def _list_answer(viewer: Viewer, result: Page[Person], page: int, per_page: int) -> Response:
+    """The page as JSON, logged as shown to the caller (and their token)."""
     items = [to_json(person) for person in result.rows]
     record_disclosure(
         db.session,

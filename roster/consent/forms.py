@@ -3,7 +3,7 @@ inline validate_<field> methods when empty, which is exactly when these checks m
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -103,10 +103,15 @@ class ConsentForm(FlaskForm):
         if not self.note.data:
             add_error(self.note, _l("Record the basis of the presumption (the ordinance)."))
             ok = False
-        sent, decided = self.notice_sent_on.data, self.decided_on.data
+        sent = self.notice_sent_on.data
         if sent is None:
             add_error(self.notice_sent_on, _l("Give the date the notice was sent."))
             return False
+        return self._check_waited(sent) and ok
+
+    def _check_waited(self, sent: date) -> bool:
+        """The answer is dated enough days after the notice (the ordinance's wait)."""
+        decided = self.decided_on.data
         days = current_app.config["PRESUMED_AFTER_DAYS"]
         if decided and decided < sent + timedelta(days=days):
             add_error(
@@ -117,8 +122,8 @@ class ConsentForm(FlaskForm):
                     date=(sent + timedelta(days=days)).isoformat(),
                 ),
             )
-            ok = False
-        return ok
+            return False
+        return True
 
     def _check_proxy(self) -> bool:
         if self.proxy_name.data and not self.proxy_relation.data:

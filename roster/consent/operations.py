@@ -48,7 +48,28 @@ def record_consent(
     and the cached state always follows the full history.
     """
     session.execute(select(Registrant.id).where(Registrant.id == registrant.id).with_for_update())
-    record = ConsentRecord(
+    record = _new_record(registrant, answer, actor)
+    session.add(record)
+    session.flush()
+    if answer.purpose is ConsentPurpose.REGISTER_SHARING:
+        refresh_current_consent(session, registrant)
+    _audit(session, record, actor)
+    return record
+
+
+def _audit(session: DbSession, record: ConsentRecord, actor: User) -> None:
+    record_event(
+        session,
+        "consent.record",
+        actor=actor,
+        object_type="registrant",
+        object_id=record.registrant_id,
+        detail={"consent_record": record.id, "purpose": record.purpose, "state": record.state},
+    )
+
+
+def _new_record(registrant: Registrant, answer: ConsentAnswer, actor: User) -> ConsentRecord:
+    return ConsentRecord(
         registrant_id=registrant.id,
         purpose=answer.purpose,
         state=answer.state,
@@ -62,19 +83,6 @@ def record_consent(
         recorded_by=actor,
         scope_rows=[ConsentScope(category=c) for c in sorted(answer.scope)],
     )
-    session.add(record)
-    session.flush()
-    if answer.purpose is ConsentPurpose.REGISTER_SHARING:
-        refresh_current_consent(session, registrant)
-    record_event(
-        session,
-        "consent.record",
-        actor=actor,
-        object_type="registrant",
-        object_id=registrant.id,
-        detail={"consent_record": record.id, "purpose": answer.purpose, "state": answer.state},
-    )
-    return record
 
 
 def history(session: DbSession, registrant_id: int) -> list[ConsentRecord]:
@@ -85,20 +93,13 @@ def history(session: DbSession, registrant_id: int) -> list[ConsentRecord]:
     return sorted(rows, key=lambda r: (r.decided_on, r.id), reverse=True)
 
 
-
 def refresh_current_consent(session: DbSession, registrant: Registrant) -> None:
     """Derive the register-sharing state from the records and store it on the registrant.
 
     A Core UPDATE keeps the registrant's optimistic-lock version unchanged, so recording
     consent never turns someone's open edit form stale.
     """
-    records = session.scalars(
-        select(ConsentRecord).where(
-            ConsentRecord.registrant_id == registrant.id,
-            ConsentRecord.purpose == ConsentPurpose.REGISTER_SHARING,
-        )
-    ).all()
-    record = latest(records)
+    record = latest(_register_sharing_records(session, registrant.id))
     state = record.state if record else ConsentState.UNCONFIRMED
     session.execute(
         update(Registrant)
@@ -111,3 +112,14 @@ def refresh_current_consent(session: DbSession, registrant: Registrant) -> None:
         .execution_options(synchronize_session=False)
     )
     session.refresh(registrant, ["consent_state", "consent_scope", "current_consent_id"])
+
+
+def _register_sharing_records(session: DbSession, registrant_id: int) -> list[ConsentRecord]:
+    return list(
+        session.scalars(
+            select(ConsentRecord).where(
+                ConsentRecord.registrant_id == registrant_id,
+                ConsentRecord.purpose == ConsentPurpose.REGISTER_SHARING,
+            )
+        )
+    )

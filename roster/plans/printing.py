@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,25 +184,45 @@ def _needed(
     d: Density,
 ) -> float:
     """Height the page needs at density d, in mm."""
-    column_w = (SHEET_W - COLUMN_GAP) / 2
-    value_w = column_w - LABEL_W - ITEM_GAP
+    value_w = (SHEET_W - COLUMN_GAP) / 2 - LABEL_W - ITEM_GAP  #: one column's values
     heading = d.line + 1.2
-    # The person's items: two columns of items, wide ones across.
     height = heading
+    # Added block by block, top to bottom, in the order the page sets them.
+    for step in (
+        *_person_rows(person, d, value_w),
+        *_supporter_rows(supporters, d, heading),
+        _columns(values, d, value_w, heading),
+        _footer(footer, d),
+        HEAD_H + (MARK_H if mark else 0.0),
+    ):
+        height += step
+    return (height + 4 * GAP) * SAFETY
+
+
+def _person_rows(
+    person: list[tuple[str, str, bool]], d: Density, value_w: float
+) -> Iterator[float]:
+    """The person's items: two columns of items, wide ones across; the height of each row."""
     row: list[float] = []
     for name, value, wide in person:
         if wide:
-            height += max(row, default=0) + _item(name, value, d, SHEET_W - LABEL_W - ITEM_GAP)
+            yield max(row, default=0) + _item(name, value, d, SHEET_W - LABEL_W - ITEM_GAP)
             row = []
         else:
             row.append(_item(name, value, d, value_w))
             if len(row) == 2:
-                height += max(row)
+                yield max(row)
                 row = []
-    height += max(row, default=0)
-    # The supporters: one row each, as tall as its tallest cell.
+    yield max(row, default=0)
+
+
+def _supporter_rows(
+    supporters: list[dict[str, Any]], d: Density, heading: float
+) -> Iterator[float]:
+    """The supporters' table: its heading and head row, then one row each, as tall as its
+    tallest cell."""
     address_w = (SHEET_W - TABLE_FIXED - CELL_PAD) / d.em
-    height += heading + d.line + 1.0
+    yield heading + d.line + 1.0
     for s in supporters or [{}]:
         cells = (
             lines(s.get("address") or "", address_w),
@@ -209,8 +230,13 @@ def _needed(
             lines(s.get("relation") or "", (18 - CELL_PAD) / d.em),
             lines(s.get("phone") or "", (26 - CELL_PAD) / d.em),
         )
-        height += max(cells) * d.line + 0.7
-    # The two columns, balanced item by item.
+        yield max(cells) * d.line + 0.7
+
+
+def _columns(
+    values: dict[str, dict[str, str]], d: Density, value_w: float, heading: float
+) -> float:
+    """The two columns, balanced item by item."""
     flow = 0.0
     tallest = 0.0
     for section, items in values.items():
@@ -220,11 +246,12 @@ def _needed(
             flow += h
             tallest = max(tallest, h)
     # Whole items balance to within about half the tallest of them.
-    height += flow / 2 + tallest / 2
+    return flow / 2 + tallest / 2
+
+
+def _footer(footer: list[str], d: Density) -> float:
     foot_w = SHEET_W / (0.88 * d.em)
-    height += sum(lines(t, foot_w) for t in footer) * 0.88 * d.line + 2.5
-    height += HEAD_H + (MARK_H if mark else 0.0)
-    return (height + 4 * GAP) * SAFETY
+    return sum(lines(t, foot_w) for t in footer) * 0.88 * d.line + 2.5
 
 
 def fit(
@@ -241,21 +268,35 @@ def fit(
     a partner's copy, with its watermark line.
     """
     values = {s: dict(items) for s, items in values.items()}
-
-    def layout(density: Density, shortened: list[str]) -> Layout:
-        sections = [
-            (str(SECTIONS[s]), [(str(ITEMS[s][k]), v) for k, v in items.items()])
-            for s, items in values.items()
-        ]
-        return Layout(density.name, person, sections, [n for n in NOTES if n in shortened])
-
     for density in DENSITIES:
         if _needed(values, person, supporters, footer, mark, density) <= SHEET_H:
-            return layout(density, [])
+            return _layout(values, person, density, [])
     tight = DENSITIES[-1]
+    shortened = _shorten(
+        values, lambda: _needed(values, person, supporters, footer, mark, tight) > SHEET_H
+    )
+    return _layout(values, person, tight, shortened)
+
+
+def _layout(
+    values: dict[str, dict[str, str]],
+    person: list[tuple[str, str, bool]],
+    density: Density,
+    shortened: list[str],
+) -> Layout:
+    sections = [
+        (str(SECTIONS[s]), [(str(ITEMS[s][k]), v) for k, v in items.items()])
+        for s, items in values.items()
+    ]
+    return Layout(density.name, person, sections, [n for n in NOTES if n in shortened])
+
+
+def _shorten(values: dict[str, dict[str, str]], too_tall: Callable[[], bool]) -> list[str]:
+    """Shorten the longest notes in `values`, a little at a time, while the page is too tall
+    at the smallest type; the names of the notes shortened."""
     where = {k: s for s, items in values.items() for k in items if k in NOTES}
     shortened: list[str] = []
-    while _needed(values, person, supporters, footer, mark, tight) > SHEET_H:
+    while too_tall():
         name = max(where, key=lambda n: width(values[where[n]][n]))
         text = values[where[name]][name]
         if width(text) <= 20:
@@ -264,10 +305,24 @@ def fit(
         values[where[name]][name] = text[:keep].rstrip() + "…"
         if name not in shortened:
             shortened.append(name)
-    return layout(tight, shortened)
+    return shortened
 
 
 # --- what the print says --------------------------------------------------------------------
+
+#: The supporters' disclaimer every plan and print carries.
+DISCLAIMER = _l(
+    "Supporters help as far as they reasonably can. They carry no legal liability or duty "
+    "for the person's evacuation or its outcome: a plan is a best-effort arrangement, not a "
+    "promise."
+)
+#: The secrecy duty of plan information (49-16, 49-17), as the portal print states 49-13.
+PLAN_NOTICE = _l(
+    "Confidential (Disaster Countermeasures Basic Act, arts. 49-16 and 49-17; see also "
+    "49-13): whoever receives this plan, and whoever received it in the past, must not "
+    "disclose without good reason any secret learned from it. Use it only for evacuation "
+    "support, make no copies, and return or destroy it when it is no longer needed."
+)
 
 PERSON = {
     "name": _l("Name"),
@@ -289,15 +344,27 @@ def metres(value: float | None) -> str:
     return f"{value / 1000:.1f} km" if value >= 1000 else f"{value:.0f} m"
 
 
+def dash(value: Any) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
 def content(
     plan: Any, r: dict[str, Any], fields: frozenset[str], shelter: Any
 ) -> tuple[list[tuple[str, str, bool]], dict[str, dict[str, str]]]:
     """The person's items (as the user may see them) and the plan's items, as printed.
     Call it in the print's language (flask_babel.force_locale)."""
+    person = _who(r, fields) + _needs(r, fields)
+    values = {
+        "destination": _destination(plan, shelter),
+        "help": _help(plan),
+        "medical": _medical(plan),
+        "made": _made(plan),
+    }
+    return person, values
 
-    def dash(value: Any) -> str:
-        return "—" if value in (None, "") else str(value)
 
+def _who(r: dict[str, Any], fields: frozenset[str]) -> list[tuple[str, str, bool]]:
+    """Who the person is and where they live: name, birth, address, phone, district."""
     person: list[tuple[str, str, bool]] = []
     if "name" in fields:
         kana = f" ({r['name_kana']})" if r.get("name_kana") else ""
@@ -312,6 +379,12 @@ def content(
         phones = " / ".join(p for p in (r.get("phone"), r.get("mobile_phone")) if p)
         person.append((str(PERSON["phone"]), dash(phones), False))
     person.append((str(PERSON["district"]), r["district"]["name"], False))
+    return person
+
+
+def _needs(r: dict[str, Any], fields: frozenset[str]) -> list[tuple[str, str, bool]]:
+    """Why the person needs support: reasons, mobility and household, devices, care level."""
+    person: list[tuple[str, str, bool]] = []
     if "support_categories" in fields:
         reasons = reason_labels(r["support_categories"])
         person.append((str(PERSON["support_categories"]), dash(reasons), False))
@@ -323,13 +396,21 @@ def content(
         household = label(r["household"]) if "household" in fields else "—"
         person.append((str(PERSON["needs"]), f"{mobility} / {household}", False))
     if "devices" in fields:
-        devices = [need_label(d) for d in r["devices"]] + (
-            [r["device_other"]] if r.get("device_other") else []
-        )
-        person.append((str(PERSON["devices"]), dash("、".join(devices)), False))
+        person.append((str(PERSON["devices"]), dash(_devices(r)), False))
     if "care_level" in fields:
         person.append((str(PERSON["care_level"]), label(r["care_level"]), False))
+    return person
 
+
+def _devices(r: dict[str, Any]) -> str:
+    devices = [need_label(d) for d in r["devices"]] + (
+        [r["device_other"]] if r.get("device_other") else []
+    )
+    return "、".join(devices)
+
+
+def _destination(plan: Any, shelter: Any) -> dict[str, str]:
+    """Where the person goes, when, and how."""
     if plan.destination_kind.value == "shelter":
         place = shelter.name if shelter else _("Not chosen yet")
         address = shelter.address if shelter else ""
@@ -337,42 +418,48 @@ def content(
         kind = code_label(DESTINATION_LABELS, plan.destination_kind)  # type: ignore[arg-type]
         place = f"{kind}: {plan.destination_name}" if plan.destination_name else kind
         address = plan.destination_address
+    return {
+        "destination": place,
+        "destination_address": dash(address),
+        "distance": metres(plan.distance_m),
+        "start_trigger": code_label(START_TRIGGERS, plan.start_trigger),  # type: ignore[arg-type]
+        "transport": dash(code_label(TRANSPORTS, plan.transport)),  # type: ignore[arg-type]
+        "route_notes": dash(plan.route_notes),
+    }
+
+
+def _help(plan: Any) -> dict[str, str]:
+    help_needed = "、".join(str(ASSISTANCE[a]) for a in plan.assistance or [] if a in ASSISTANCE)
+    hours = _("%(hours)s hours", hours=f"{plan.battery_hours:g}") if plan.battery_hours else ""
+    return {
+        "assistance": dash(help_needed),
+        "assistance_notes": dash(plan.assistance_notes),
+        "items_to_carry": dash(plan.items_to_carry),
+        "battery_hours": dash(hours),
+    }
+
+
+def _medical(plan: Any) -> dict[str, str]:
     contacts = [
         f"{c['name']}{' (' + c['relation'] + ')' if c.get('relation') else ''} {c['phone']}"
         for c in plan.contacts or []
     ]
-    help_needed = "、".join(str(ASSISTANCE[a]) for a in plan.assistance or [] if a in ASSISTANCE)
-    hours = _("%(hours)s hours", hours=f"{plan.battery_hours:g}") if plan.battery_hours else ""
-    values = {
-        "destination": {
-            "destination": place,
-            "destination_address": dash(address),
-            "distance": metres(plan.distance_m),
-            "start_trigger": code_label(START_TRIGGERS, plan.start_trigger),  # type: ignore[arg-type]
-            "transport": dash(code_label(TRANSPORTS, plan.transport)),  # type: ignore[arg-type]
-            "route_notes": dash(plan.route_notes),
-        },
-        "help": {
-            "assistance": dash(help_needed),
-            "assistance_notes": dash(plan.assistance_notes),
-            "items_to_carry": dash(plan.items_to_carry),
-            "battery_hours": dash(hours),
-        },
-        "medical": {
-            "illnesses": dash(plan.illnesses),
-            "doctor": dash(plan.doctor),
-            "hospital": dash(plan.hospital),
-            "medicines": dash(plan.medicines),
-            "allergies": dash(plan.allergies),
-            "communication_notes": dash(plan.communication_notes),
-            "pets": dash(plan.pets),
-            "contact_1": dash(contacts[0] if contacts else ""),
-            "contact_2": dash(contacts[1] if len(contacts) > 1 else ""),
-        },
-        "made": {
-            "author": f"{plan.author_name} ({code_label(AUTHOR_ROLE_LABELS, plan.author_role)})",  # type: ignore[arg-type]
-            "made_on": show_date(plan.made_on, with_era=True),
-            "review_on": show_date(plan.review_on, with_era=True),
-        },
+    return {
+        "illnesses": dash(plan.illnesses),
+        "doctor": dash(plan.doctor),
+        "hospital": dash(plan.hospital),
+        "medicines": dash(plan.medicines),
+        "allergies": dash(plan.allergies),
+        "communication_notes": dash(plan.communication_notes),
+        "pets": dash(plan.pets),
+        "contact_1": dash(contacts[0] if contacts else ""),
+        "contact_2": dash(contacts[1] if len(contacts) > 1 else ""),
     }
-    return person, values
+
+
+def _made(plan: Any) -> dict[str, str]:
+    return {
+        "author": f"{plan.author_name} ({code_label(AUTHOR_ROLE_LABELS, plan.author_role)})",  # type: ignore[arg-type]
+        "made_on": show_date(plan.made_on, with_era=True),
+        "review_on": show_date(plan.review_on, with_era=True),
+    }

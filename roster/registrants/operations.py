@@ -95,20 +95,28 @@ def update_registrant(
     _apply(session, registrant, dict(data), city)
     changed = sorted(k for k, v in snapshot(registrant).items() if before.get(k) != v)
     if changed:
-        # Touch the row even when only contacts changed, so the version moves on and a
-        # form opened before this save is refused.
-        registrant.updated_at = utcnow()
-        session.flush()
-        refresh_hazards(session, registrant)  # location, needs or status may have changed
-        record_event(
-            session,
-            "registrant.update",
-            actor=actor,
-            object_type="registrant",
-            object_id=registrant.id,
-            detail={"fields": changed},
-        )
+        _after_change(session, registrant, changed, actor)
     return changed
+
+
+def _after_change(
+    session: DbSession, registrant: Registrant, changed: list[str], actor: User
+) -> None:
+    """An edit changed these fields: move the version on, refresh what follows from them,
+    and audit their names."""
+    # Touch the row even when only contacts changed, so the version moves on and a
+    # form opened before this save is refused.
+    registrant.updated_at = utcnow()
+    session.flush()
+    refresh_hazards(session, registrant)  # location, needs or status may have changed
+    record_event(
+        session,
+        "registrant.update",
+        actor=actor,
+        object_type="registrant",
+        object_id=registrant.id,
+        detail={"fields": changed},
+    )
 
 
 def snapshot(registrant: Registrant) -> dict[str, Any]:

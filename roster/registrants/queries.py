@@ -214,20 +214,25 @@ def register_page(
     page = max(1, min(page, max(1, -(-total // per_page))))
     # Find the page's IDs from the indexes first, then load just those rows: sorting narrow
     # rows is far cheaper than sorting whole records when thousands match.
-    ids_query: Select[int] = (
-        select(Registrant.id)
-        .where(*where)
-        .order_by(*order_by(viewer, flt))
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    ids = list(session.scalars(ids_query))
+    ids = _page_ids(session, where, order_by(viewer, flt), page, per_page)
     found = people(session, viewer, visible_registrants(viewer).where(Registrant.id.in_(ids)))
     rows = {p.registrant_id: p for p in found}
     return Page([rows[i] for i in ids], total, page, per_page, capped)
 
 
+def _page_ids(
+    session: DbSession, where: list[Any], order: tuple[Any, ...], page: int, per_page: int
+) -> list[int]:
+    """The IDs on one page of the rows matching `where`, in order."""
+    ids_query: Select[int] = (
+        select(Registrant.id)
+        .where(*where)
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(session.scalars(ids_query))
+
+
 def districts(session: DbSession) -> list[District]:
     return list(session.scalars(select(District).order_by(District.name_kana, District.code)))
-
-

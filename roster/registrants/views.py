@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -18,14 +19,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access.consent import current_by_purpose
-from ..access.fetch import person_or_404
+from ..access.fetch import Person, person_or_404
 from ..access.roles import (
     can_edit_registrants,
     can_use_portal,
     can_view_consent_history,
     can_view_register,
 )
-from ..access.rule import visible_districts
+from ..access.rule import Viewer, visible_districts
 from ..consent.operations import history
 from ..decorators import require
 from ..disclosures import record_disclosure, record_view
@@ -46,7 +47,7 @@ from ..viewer import current_viewer, editable_or_404
 from ..web import arg_int, city_prefix
 from .forms import RegistrantForm, registrant_data
 from .operations import DuplicateResidentNoError, create_registrant, update_registrant
-from .queries import NEEDS, RegisterFilter, register_page, sort_options
+from .queries import NEEDS, Page, RegisterFilter, register_page, sort_options
 from .searches import recall_search, remember_search
 
 bp = Blueprint("registrants", __name__)
@@ -86,16 +87,7 @@ def _filter_from_request() -> RegisterFilter:
 def index() -> ResponseReturnValue:
     """The register list: filter, search, sort and page through the people one may see."""
     if request.method == "POST":
-        # A POST only turns the search box into a key; it changes nothing stored.
-        form = request.form
-        args: dict[str, Any] = {
-            k: form.get(k)
-            for k in ("district", "consent", "need", "precision", "due", "status", "sort", "dir")
-        }
-        q = form.get("q", "").strip()
-        args["f"] = remember_search(db.session, current_user, q) if q else ""
-        db.session.commit()
-        return redirect(url_for("registrants.index", **{k: v for k, v in args.items() if v}))
+        return _search_key_redirect()
     flt = _filter_from_request()
     viewer = current_viewer()
     page = register_page(
@@ -109,6 +101,24 @@ def index() -> ResponseReturnValue:
         detail={"total": page.total, "page": page.page},
     )
     db.session.commit()
+    return _list_page(page, flt, viewer)
+
+
+def _search_key_redirect() -> ResponseReturnValue:
+    """A POST only turns the search box into a key (so the term stays out of the URL); it
+    changes nothing stored. Back to the list with the key and the other filters."""
+    form = request.form
+    args: dict[str, Any] = {
+        k: form.get(k)
+        for k in ("district", "consent", "need", "precision", "due", "status", "sort", "dir")
+    }
+    q = form.get("q", "").strip()
+    args["f"] = remember_search(db.session, current_user, q) if q else ""
+    db.session.commit()
+    return redirect(url_for("registrants.index", **{k: v for k, v in args.items() if v}))
+
+
+def _list_page(page: Page[Person], flt: RegisterFilter, viewer: Viewer) -> str:
     return render_template(
         "registrants/list.html",
         rows=page.rows,
@@ -186,28 +196,33 @@ def edit(registrant_id: int) -> ResponseReturnValue:
     if request.method == "GET":
         _show_stored(form, registrant)
     if validate_edit(form, registrant):
-        try:
-            saved = save_versioned(
-                db.session,
-                form.version.data,
-                lambda version: update_registrant(
-                    db.session,
-                    registrant,
-                    registrant_data(form),
-                    version,
-                    current_user,
-                    city_prefix(),
-                ),
-            )
-        except DuplicateResidentNoError:
-            form.resident_no.errors = [_("Another registrant already has this resident ID.")]
-        else:
-            if saved.conflict:
-                return _edit_page(form, registrant, conflict=True), 409
-            db.session.commit()
-            flash(_("Saved.") if saved.value else _("Nothing was changed."), "info")
-            return redirect(url_for("registrants.detail", registrant_id=registrant.id))
+        answer = _save_and_answer(form, registrant)
+        if answer is not None:
+            return answer
     return _edit_page(form, registrant), (422 if form.errors else 200)
+
+
+def _save_and_answer(form: RegistrantForm, registrant: Registrant) -> ResponseReturnValue | None:
+    """Save a valid form on the version it was built on and answer: the person's page once
+    saved, the form again with 409 on a conflict, or None when the resident ID is taken
+    (the form says so)."""
+    try:
+        saved = save_versioned(db.session, form.version.data, partial(_update, form, registrant))
+    except DuplicateResidentNoError:
+        form.resident_no.errors = [_("Another registrant already has this resident ID.")]
+        return None
+    if saved.conflict:
+        return _edit_page(form, registrant, conflict=True), 409
+    db.session.commit()
+    flash(_("Saved.") if saved.value else _("Nothing was changed."), "info")
+    return redirect(url_for("registrants.detail", registrant_id=registrant.id))
+
+
+def _update(form: RegistrantForm, registrant: Registrant, version: int | None) -> list[str]:
+    """Write the form on the person, as an edit made on `version`; the fields it changed."""
+    return update_registrant(
+        db.session, registrant, registrant_data(form), version, current_user, city_prefix()
+    )
 
 
 def _show_stored(form: RegistrantForm, registrant: Registrant) -> None:
