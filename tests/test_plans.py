@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import date, timedelta
 from itertools import product
 from typing import Any
@@ -833,6 +834,29 @@ def test_the_list_filters_by_effective_status_and_district(
     assert names("?status=nonsense&district=abc") == {"合意 太郎", "転居 次郎", "下書 三郎"}
     event = events(db, "plan.list")[-1]
     assert "合意" not in event.detail
+
+
+def test_the_list_marks_the_status_asked_for(
+    client: IsolatedClient, auth: AuthActions, db: Session, world: dict[str, Any], staff: Any,
+    factory: Any,
+) -> None:
+    """The tabs and the select show the filter the user chose, not a status of some row."""
+    a, _b = world["districts"]
+    make_plan(db, factory.registrant(a, name="合意 太郎"), staff, status=PlanStatus.AGREED)
+    make_plan(db, factory.registrant(a, name="下書 三郎"), staff)
+    sign_in(auth, "staff")
+
+    def marked(query: str) -> tuple[list[str], list[str]]:
+        html = client.get(f"/plans/{query}").get_data(as_text=True)
+        tabs = re.findall(r'href="/plans/[^"]*" class="active">([^<]+)<', html)
+        options = re.findall(r'<option value="(\w+)" selected>', html)
+        return tabs, options
+
+    all_tab, no_option = marked("")
+    assert len(all_tab) == 1 and no_option == []
+    draft_tab, draft_option = marked("?status=draft")
+    assert draft_option == ["draft"] and draft_tab != all_tab
+    assert marked("?status=agreed")[1] == ["agreed"]
 
 
 def test_the_list_pages(

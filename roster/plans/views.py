@@ -171,10 +171,6 @@ def _list_page(
     status: PlanStatus | None,
     district_id: int | None,
 ) -> str:
-    # FIXME: the page has always been given the last line's effective status here, not the
-    # filter asked for, so the tabs and the select can mark the wrong status; kept as it is
-    # by a change that alters no page. Passing `status` as it comes is the fix.
-    status = page.rows[-1].status if page.rows else status
     return render_template(
         "plans/index.html",
         page=page,
