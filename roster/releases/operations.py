@@ -123,7 +123,8 @@ def renew_release(
 def _check_renewal(
     release: DisasterRelease, ends_at: datetime, now: datetime, max_days: int
 ) -> None:
-    """Refuse to renew an ended release, or to an end no later than now or beyond max_days."""
+    """Refuse to renew an ended release, or to an end no later than its own or beyond max_days
+    from now."""
     if state(release, now) is ReleaseState.ENDED:
         raise ReleaseRefused("the release has ended")
     if ends_at <= release.ends_at or ends_at > now + timedelta(days=max_days):
