@@ -28,10 +28,7 @@ def create_user(
     may_declare_release: bool = False,
 ) -> User:
     """Create an account. One created by an admin must choose its own password at first login."""
-    if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise DuplicateNameError(username)
-    if may_declare_release and role is not Role.STAFF:
-        raise ValueError("only staff may declare a disaster-time release")
+    _check_new_account(session, username, role, may_declare_release)
     user = User(
         username=username,
         display_name=display_name,
@@ -44,6 +41,23 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    _record_creation(session, user, actor)
+    return user
+
+
+def _check_new_account(
+    session: DbSession, username: str, role: Role, may_declare_release: bool
+) -> None:
+    """Refuse a name that is taken, and the authority to declare a release for anyone but
+    staff."""
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise DuplicateNameError(username)
+    if may_declare_release and role is not Role.STAFF:
+        raise ValueError("only staff may declare a disaster-time release")
+
+
+def _record_creation(session: DbSession, user: User, actor: User | None) -> None:
+    """Audit the new account, by its admin or (with no actor) by the CLI."""
     record_event(
         session,
         "user.create",
@@ -51,9 +65,8 @@ def create_user(
         actor_name="cli",
         object_type="user",
         object_id=user.id,
-        detail={"role": role, "may_declare_release": may_declare_release},
+        detail={"role": user.role, "may_declare_release": user.may_declare_release},
     )
-    return user
 
 
 def reset_password(session: DbSession, user: User, password: str, actor: User) -> None:

@@ -46,18 +46,7 @@ def new_user() -> ResponseReturnValue:
     form = UserForm(organisations=[(o.id, o.name) for o in _organisations()])
     if form.validate_on_submit():
         try:
-            create_user(
-                db.session,
-                username=form.username.data or "",
-                display_name=form.display_name.data or "",
-                role=Role(form.role.data),
-                password=form.new_password.data or "",
-                organisation=db.session.get(Organisation, form.organisation_id.data)
-                if form.organisation_id.data
-                else None,
-                actor=current_user,
-                may_declare_release=bool(form.may_declare_release.data),
-            )
+            _create_from(form)
         except DuplicateNameError:
             form.username.errors = [_("This user name is taken.")]
         else:
@@ -68,6 +57,22 @@ def new_user() -> ResponseReturnValue:
             )
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form), 422 if form.errors else 200
+
+
+def _create_from(form: UserForm) -> None:
+    """Create the account the form describes, by the signed-in admin."""
+    create_user(
+        db.session,
+        username=form.username.data or "",
+        display_name=form.display_name.data or "",
+        role=Role(form.role.data),
+        password=form.new_password.data or "",
+        organisation=db.session.get(Organisation, form.organisation_id.data)
+        if form.organisation_id.data
+        else None,
+        actor=current_user,
+        may_declare_release=bool(form.may_declare_release.data),
+    )
 
 
 @bp.route("/users/<id:user_id>/password", methods=["GET", "POST"])

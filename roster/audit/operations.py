@@ -98,6 +98,11 @@ def record_event(
             ip_address,
         )
     )
+    return _append(session, head, event)
+
+
+def _append(session: DbSession, head: AuditHead, event: AuditEvent) -> AuditEvent:
+    """Hash the event onto the chain, write it and move the locked head on to it."""
     event.hash = hash_of(event)
     session.add(event)
     head.last_seq, head.last_hash = event.seq, event.hash
@@ -116,14 +121,8 @@ def record_events(session: DbSession, events: list[dict[str, Any]]) -> None:
     if not events:
         return
     first = record_event(session, **events[0])
-    prev_hash, seq, key = first.hash, first.seq, audit_key()
-    rows = []
-    for spec in events[1:]:
-        seq += 1
-        row = _event_row(seq, prev_hash, **spec)
-        row["hash"] = event_hash(key, *(row[f] for f in HASHED_FIELDS))
-        rows.append(row)
-        prev_hash = row["hash"]
+    rows = _chained_rows(first, events[1:])
+    seq, prev_hash = (rows[-1]["seq"], rows[-1]["hash"]) if rows else (first.seq, first.hash)
     if rows:
         session.execute(insert(AuditEvent), rows)
     session.execute(
@@ -131,6 +130,19 @@ def record_events(session: DbSession, events: list[dict[str, Any]]) -> None:
     )
     session.info["audit_head"] = (seq, prev_hash)  # for audit.checkpoints, at commit
     session.expire_all()
+
+
+def _chained_rows(after: AuditEvent, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of the events that follow `after`, each hashed onto the one before."""
+    prev_hash, seq, key = after.hash, after.seq, audit_key()
+    rows = []
+    for spec in events:
+        seq += 1
+        row = _event_row(seq, prev_hash, **spec)
+        row["hash"] = event_hash(key, *(row[f] for f in HASHED_FIELDS))
+        rows.append(row)
+        prev_hash = row["hash"]
+    return rows
 
 
 #: The fields event_hash() takes after the key, in order.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from ..access.roles import can_view_audit
 from ..decorators import require
@@ -23,22 +23,10 @@ def index() -> ResponseReturnValue:
     action = request.args.get("action", "")
     actor = request.args.get("actor", "")
     registrant = arg_int("registrant")
-    where = []
-    if registrant:
-        where += [AuditEvent.object_type == "registrant", AuditEvent.object_id == str(registrant)]
-    if action:
-        where.append(AuditEvent.action == action)
-    if actor:
-        where.append(AuditEvent.actor_name == actor)
+    where = _conditions(action, actor, registrant)
     total = db.session.scalar(select(func.count(AuditEvent.id)).where(*where)) or 0
     page = arg_int("page", 1)
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(*where)
-        .order_by(AuditEvent.seq.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
+    events = _events(where, page)
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     return render_template(
         "audit/index.html",
@@ -49,4 +37,29 @@ def index() -> ResponseReturnValue:
         action=action,
         actor=actor,
         registrant=registrant,
+    )
+
+
+def _conditions(action: str, actor: str, registrant: int | None) -> list[ColumnElement[bool]]:
+    """The filters chosen: events about one person, of one action, by one user name."""
+    where: list[ColumnElement[bool]] = []
+    if registrant:
+        where += [AuditEvent.object_type == "registrant", AuditEvent.object_id == str(registrant)]
+    if action:
+        where.append(AuditEvent.action == action)
+    if actor:
+        where.append(AuditEvent.actor_name == actor)
+    return where
+
+
+def _events(where: list[ColumnElement[bool]], page: int) -> list[AuditEvent]:
+    """One page of the filtered events, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(*where)
+            .order_by(AuditEvent.seq.desc())
+            .limit(PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
+        )
     )

@@ -173,18 +173,7 @@ def replace_recovery_codes(session: DbSession, user: User) -> list[str]:
 
 def spend_recovery_code(session: DbSession, user: User, code: str) -> bool:
     """Accept an unspent recovery code once: the UPDATE that marks it spent is the check."""
-    if not user.has_totp or not normalised(code):
-        return False
-    spent = session.execute(
-        update(RecoveryCode)
-        .where(
-            RecoveryCode.user_id == user.id,
-            RecoveryCode.digest == recovery_digest(code),
-            RecoveryCode.used_at.is_(None),
-        )
-        .values(used_at=utcnow())
-    )
-    if spent.rowcount != 1:  # type: ignore[attr-defined]
+    if not user.has_totp or not normalised(code) or not _mark_spent(session, user, code):
         return False
     record_event(
         session,
@@ -195,6 +184,20 @@ def spend_recovery_code(session: DbSession, user: User, code: str) -> bool:
         detail={"left": recovery_codes_left(session, user)},
     )
     return True
+
+
+def _mark_spent(session: DbSession, user: User, code: str) -> bool:
+    """Mark the user's code spent if it is theirs and still unspent; whether it was."""
+    spent = session.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.digest == recovery_digest(code),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    )
+    return bool(spent.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def accept_code(session: DbSession, user: User, code: str) -> bool:

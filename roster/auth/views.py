@@ -18,6 +18,7 @@ from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
+from ..models import User
 from ..passwords import verify_password
 from ..registrants.searches import forget_searches
 from .forms import WRONG_CODE, ChangePasswordForm, CodeForm, LoginForm
@@ -49,31 +50,47 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = authenticate(db.session, form.username.data or "", form.password.data or "")
-        except InactiveAccountError:
+        except (InactiveAccountError, TooManyFailuresError) as refused:
             db.session.commit()
-            flash(_("This account has been deactivated. Ask an administrator."), "error")
-            return render_template("auth/login.html", form=form), 403
-        except TooManyFailuresError:
-            db.session.commit()
-            flash(
-                _(
-                    "Too many failed attempts for this user name. Wait 15 minutes and try "
-                    "again, or ask an administrator."
-                ),
-                "error",
-            )
-            return render_template("auth/login.html", form=form), 429
+            return _refused(form, refused)
         db.session.commit()
-        if user is not None and user.has_totp:
-            _fresh_session()
-            session[PENDING] = pending_marker(user)
-            return redirect(url_for("auth.second_factor"))
         if user is not None:
-            _fresh_session()
-            login_user(user)
-            return redirect(url_for("registrants.home"))
+            return _password_accepted(user)
         flash(_("The user name or password is wrong."), "error")
     return render_template("auth/login.html", form=form)
+
+
+def _refused(form: LoginForm, refused: Exception) -> ResponseReturnValue:
+    """The sign-in page again, saying why: a deactivated account (403), or a pause after
+    repeated failures (429)."""
+    if isinstance(refused, InactiveAccountError):
+        flash(_("This account has been deactivated. Ask an administrator."), "error")
+        return render_template("auth/login.html", form=form), 403
+    flash(_too_many_failures(), "error")
+    return render_template("auth/login.html", form=form), 429
+
+
+def _too_many_failures() -> str:
+    return _(
+        "Too many failed attempts for this user name. Wait 15 minutes and try "
+        "again, or ask an administrator."
+    )
+
+
+def _password_accepted(user: User) -> ResponseReturnValue:
+    """On to the code step if the account has a second factor; else signed in."""
+    if not user.has_totp:
+        return _signed_in(user)
+    _fresh_session()
+    session[PENDING] = pending_marker(user)
+    return redirect(url_for("auth.second_factor"))
+
+
+def _signed_in(user: User) -> ResponseReturnValue:
+    """Start the user's new session and go home."""
+    _fresh_session()
+    login_user(user)
+    return redirect(url_for("registrants.home"))
 
 
 def _fresh_session() -> None:
@@ -93,27 +110,28 @@ def second_factor() -> ResponseReturnValue:
         return redirect(url_for("registrants.home"))
     user = pending_user(db.session, session.get(PENDING))
     if user is None:
-        session.pop(PENDING, None)
-        flash(_("Sign in again: the code must follow the password within 5 minutes."), "error")
-        return redirect(url_for("auth.login"))
+        return _back_to_login(
+            _("Sign in again: the code must follow the password within 5 minutes.")
+        )
     form = CodeForm()
     if form.validate_on_submit():
         try:
             accepted = verify_second_factor(db.session, user, form.code.data or "")
         except TooManyFailuresError:
             db.session.commit()
-            session.pop(PENDING, None)
-            flash(_("Too many failed attempts for this user name. Wait 15 minutes and try "
-                    "again, or ask an administrator."), "error")
-            return redirect(url_for("auth.login"))
+            return _back_to_login(_too_many_failures())
         db.session.commit()
         if accepted:
-            _fresh_session()
-            login_user(user)
-            return redirect(url_for("registrants.home"))
+            return _signed_in(user)
         form.code.errors = [str(WRONG_CODE)]
-    status = 422 if form.errors else 200
-    return render_template("auth/second_factor.html", form=form), status
+    return render_template("auth/second_factor.html", form=form), 422 if form.errors else 200
+
+
+def _back_to_login(message: str) -> ResponseReturnValue:
+    """Forget the password step and start the sign-in again, saying why."""
+    session.pop(PENDING, None)
+    flash(message, "error")
+    return redirect(url_for("auth.login"))
 
 
 @bp.post("/logout")

@@ -42,15 +42,7 @@ def backup_database(url: str, folder: Path, pg_bin_dir: str = "") -> Manifest:
     engine = engine_name(url)
     make_private_folder(folder)
     dump_file = folder / DUMP_NAMES[engine]
-    if engine == "sqlite":
-        facts = sqlite.dump(sqlite_path(url), dump_file)
-        digest, size = sha256_of(dump_file), dump_file.stat().st_size
-    else:
-        with_engine = make_engine(url)
-        try:
-            facts, digest, size = postgres.dump(with_engine, url, dump_file, pg_bin_dir)
-        finally:
-            with_engine.dispose()
+    facts, digest, size = _dump(url, engine, dump_file, pg_bin_dir)
     manifest = Manifest(
         engine=engine,
         dump=dump_file.name,
@@ -63,6 +55,19 @@ def backup_database(url: str, folder: Path, pg_bin_dir: str = "") -> Manifest:
     )
     manifest.write(folder)
     return manifest
+
+
+def _dump(url: str, engine: str, dump_file: Path, pg_bin_dir: str) -> tuple[Facts, str, int]:
+    """Write the dump with the engine's own means; the facts read with it, its SHA-256 and
+    size."""
+    if engine == "sqlite":
+        facts = sqlite.dump(sqlite_path(url), dump_file)
+        return facts, sha256_of(dump_file), dump_file.stat().st_size
+    with_engine = make_engine(url)
+    try:
+        return postgres.dump(with_engine, url, dump_file, pg_bin_dir)
+    finally:
+        with_engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -100,14 +105,20 @@ def restore_database(
     target = make_engine(url)
     try:
         _make_room(target, replace)
-        if engine == "sqlite":
-            target.dispose()
-            sqlite.restore(dump_file, sqlite_path(url))
-        else:
-            postgres.restore(dump_file, url, pg_bin_dir)
+        _load(url, engine, target, dump_file, pg_bin_dir)
         return _check(target, manifest)
     finally:
         target.dispose()
+
+
+def _load(url: str, engine: str, target: Engine, dump_file: Path, pg_bin_dir: str) -> None:
+    """Restore the dump with the engine's own means (SQLite's once the target lets go of
+    the file)."""
+    if engine == "sqlite":
+        target.dispose()
+        sqlite.restore(dump_file, sqlite_path(url))
+    else:
+        postgres.restore(dump_file, url, pg_bin_dir)
 
 
 def _make_room(target: Engine, replace: bool) -> None:

@@ -36,22 +36,25 @@ def import_address_points_command(files: tuple[Path, ...]) -> None:
     A refused file writes nothing (exit 1). Run `roster geocode` afterwards."""
     try:
         reads = import_address_points(db.session, list(files), actor=None)
-    except PointFormatError as exc:
+    except (PointFormatError, PointFileError) as exc:
         db.session.rollback()
-        click.echo(f"refused: the header ({exc.columns}) looks like {LOOKS_LIKE[exc.looks_like]}."
-                   " Nothing was written.", err=True)
-        sys.exit(1)
-    except PointFileError as exc:
-        db.session.rollback()
-        lines = ", ".join(str(line) for line, _ in exc.read.errors[:10])
-        click.echo(f"refused: {exc.name} has {len(exc.read.errors)} rows without readable "
-                   f"coordinates (lines {lines}). Nothing was written.", err=True)
+        click.echo(_refusal(exc), err=True)
         sys.exit(1)
     db.session.commit()
     for path, read in zip(files, reads, strict=True):
         click.echo(f"{path.name}: {describe(read)}")
     counts = point_counts(db.session)
     click.echo("points loaded: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+def _refusal(exc: PointFormatError | PointFileError) -> str:
+    """Why a file was refused, in one line."""
+    if isinstance(exc, PointFormatError):
+        return (f"refused: the header ({exc.columns}) looks like {LOOKS_LIKE[exc.looks_like]}."
+                " Nothing was written.")
+    lines = ", ".join(str(line) for line, _ in exc.read.errors[:10])
+    return (f"refused: {exc.name} has {len(exc.read.errors)} rows without readable "
+            f"coordinates (lines {lines}). Nothing was written.")
 
 
 def describe(read: PointRead) -> str:

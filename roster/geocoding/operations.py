@@ -182,6 +182,26 @@ class Geocoded:
                 "manual_kept": self.manual_kept}
 
 
+@dataclass(frozen=True)
+class _Places:
+    """What placing people reads once per run: the municipality, every point, the districts."""
+
+    area: Area
+    index: AddressIndex
+    districts: dict[int, District]
+
+    @classmethod
+    def read(cls, session: DbSession) -> _Places:
+        area = municipality_area(session)
+        index = address_index(session)
+        return cls(area, index, {d.id: d for d in session.scalars(select(District))})
+
+    def of(self, row: Any) -> Placed:
+        """Where a row of _people() is placed by its address."""
+        address = normalise(row.address, self.area.prefecture, self.area.city)
+        return place(self.index, address, self.districts.get(row.district_id))
+
+
 def geocode_people(
     session: DbSession,
     *,
@@ -192,27 +212,29 @@ def geocode_people(
 ) -> Geocoded:
     """Place every person (or `ids`, or only those at a 町丁目 or district point) at their
     address; manual pins stay. People who moved get new hazard flags and assignments."""
-    area = municipality_area(session)
-    index = address_index(session)
-    districts = {d.id: d for d in session.scalars(select(District))}
-    summary = Geocoded()
-    summary.manual_kept = _count_manual(session, ids)
+    places = _Places.read(session)
+    summary = Geocoded(manual_kept=_count_manual(session, ids))
     for chunk in _people(session, ids, only_approximate):
-        changes = []
-        for row in chunk:
-            address = normalise(row.address, area.prefecture, area.city)
-            placed = place(index, address, districts.get(row.district_id))
-            summary.precision[placed[2].value] += 1
-            if placed != (row.latitude, row.longitude, row.location_precision):
-                changes.append(_change(row.id, placed))
-        _write(session, changes)
-        summary.moved += [c["b_id"] for c in changes]
+        _write(session, _place_chunk(chunk, places, summary))
         if progress is not None:
             progress.update(len(chunk))
     refresh_people(session, summary.moved)
     record_event(session, "registrant.geocode", actor=actor, actor_name=None if actor else "cli",
                  detail=summary.as_detail())
     return summary
+
+
+def _place_chunk(rows: Sequence[Any], places: _Places, summary: Geocoded) -> list[dict[str, Any]]:
+    """Place each person, counting their precision and noting who moved in `summary`; the new
+    coordinates of those who moved."""
+    changes = []
+    for row in rows:
+        placed = places.of(row)
+        summary.precision[placed[2].value] += 1
+        if placed != (row.latitude, row.longitude, row.location_precision):
+            changes.append(_change(row.id, placed))
+    summary.moved += [c["b_id"] for c in changes]
+    return changes
 
 
 def _count_manual(session: DbSession, ids: Sequence[int] | None) -> int:

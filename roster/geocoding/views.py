@@ -75,21 +75,26 @@ def _import(form: PointsForm) -> PointRead | None:
         form.file.data.save(path)
         try:
             return import_address_points(db.session, [path], actor=current_user)[0]
-        except PointFormatError as exc:
-            reason = _("its header (%(columns)s) looks like %(what)s",
-                       columns=exc.columns, what=LOOKS_LIKE[exc.looks_like])
-        except PointFileError as exc:
-            lines = ", ".join(str(line) for line, _reason in exc.read.errors[:10])
-            reason = _("%(n)s rows have no readable coordinates (lines %(lines)s)",
-                       n=len(exc.read.errors), lines=lines)
-        except IntegrityError:
-            # Another member of staff loaded points of the same addresses at the same moment.
-            reason = _("points of the same addresses were loaded by someone else at the same "
-                       "time; load the file again")
+        except (PointFormatError, PointFileError, IntegrityError) as exc:
+            reason = _refusal(exc)
     db.session.rollback()
     form.file.errors = [_("The file was refused, and nothing was saved: %(reason)s",
                           reason=reason)]
     return None
+
+
+def _refusal(exc: PointFormatError | PointFileError | IntegrityError) -> str:
+    """Why the file was refused, in the user's language."""
+    if isinstance(exc, PointFormatError):
+        return _("its header (%(columns)s) looks like %(what)s",
+                 columns=exc.columns, what=LOOKS_LIKE[exc.looks_like])
+    if isinstance(exc, PointFileError):
+        lines = ", ".join(str(line) for line, _reason in exc.read.errors[:10])
+        return _("%(n)s rows have no readable coordinates (lines %(lines)s)",
+                 n=len(exc.read.errors), lines=lines)
+    # Another member of staff loaded points of the same addresses at the same moment.
+    return _("points of the same addresses were loaded by someone else at the same "
+             "time; load the file again")
 
 
 @bp.post("/geocode")

@@ -90,12 +90,7 @@ def _keep_file(
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(head)
-            while chunk := stream.read(1 << 16):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise DocumentError("too_large")
-                digest.update(chunk)
-                out.write(chunk)
+            size = _copy_rest(stream, out, digest, size, max_bytes)
             out.flush()
             os.fsync(out.fileno())
         sha256 = digest.hexdigest()
@@ -104,6 +99,20 @@ def _keep_file(
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return sha256, size
+
+
+def _copy_rest(
+    stream: IO[bytes], out: IO[bytes], digest: hashlib._Hash, size: int, max_bytes: int
+) -> int:
+    """Copy the rest of the upload into `out` and the digest; the size it reaches. Refused
+    (too_large) as soon as it passes max_bytes."""
+    while chunk := stream.read(1 << 16):
+        size += len(chunk)
+        if size > max_bytes:
+            raise DocumentError("too_large")
+        digest.update(chunk)
+        out.write(chunk)
+    return size
 
 
 def _record_document(
@@ -118,12 +127,17 @@ def _record_document(
     changed = record_version(session, agreement, actor, "document", before)
     if not changed:
         # The same file again under the same name: record the upload all the same.
-        record_event(
-            session,
-            "agreement.document",
-            actor=actor,
-            object_type="agreement",
-            object_id=agreement.id,
-            detail={"organisation": agreement.organisation_id, "changed": []},
-        )
+        _record_upload(session, agreement, actor)
     return changed
+
+
+def _record_upload(session: DbSession, agreement: Agreement, actor: User) -> None:
+    """Audit an upload that changed none of the agreement's terms."""
+    record_event(
+        session,
+        "agreement.document",
+        actor=actor,
+        object_type="agreement",
+        object_id=agreement.id,
+        detail={"organisation": agreement.organisation_id, "changed": []},
+    )

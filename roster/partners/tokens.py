@@ -75,15 +75,25 @@ def issue_token(
     if agreement is None:
         raise NoAgreementError(organisation.id)
     token, raw = _store_token(session, user, agreement.id, label, actor)
+    _audit_issue(session, token, organisation, actor)
+    return token, raw
+
+
+def _audit_issue(
+    session: DbSession, token: ApiToken, organisation: Organisation, actor: User
+) -> None:
     record_event(
         session,
         "token.issue",
         actor=actor,
         object_type="api_token",
         object_id=token.id,
-        detail={"organisation": organisation.id, "user": user.id, "agreement": agreement.id},
+        detail={
+            "organisation": organisation.id,
+            "user": token.user_id,
+            "agreement": token.agreement_id,
+        },
     )
-    return token, raw
 
 
 def _store_token(

@@ -108,10 +108,7 @@ def renew_release(
 ) -> None:
     """Push the end time back, to at most max_days from now. An ended release stays ended:
     a new declaration is needed."""
-    if state(release, now) is ReleaseState.ENDED:
-        raise ReleaseRefused("the release has ended")
-    if ends_at <= release.ends_at or ends_at > now + timedelta(days=max_days):
-        raise ReleaseRefused(f"a renewal reaches later, and at most {max_days} days from now")
+    _check_renewal(release, ends_at, now, max_days)
     previous = release.ends_at
     release.ends_at = ends_at
     release.renewals += 1
@@ -121,6 +118,17 @@ def renew_release(
         "renewals": release.renewals,
     }
     _audit(session, "release.renew", actor, release, detail)
+
+
+def _check_renewal(
+    release: DisasterRelease, ends_at: datetime, now: datetime, max_days: int
+) -> None:
+    """Refuse to renew an ended release, or to an end no later than its own or beyond max_days
+    from now."""
+    if state(release, now) is ReleaseState.ENDED:
+        raise ReleaseRefused("the release has ended")
+    if ends_at <= release.ends_at or ends_at > now + timedelta(days=max_days):
+        raise ReleaseRefused(f"a renewal reaches later, and at most {max_days} days from now")
 
 
 def end_release(

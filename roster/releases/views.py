@@ -96,12 +96,7 @@ def _by_state(
 def new() -> ResponseReturnValue:
     """Declare a release: the disaster, the districts, the time it runs and its legal basis."""
     now = utcnow()
-    form = DeclareForm(
-        district_choices=[(d.id, d.name) for d in districts(db.session)],
-        now=now,
-        max_days=_max_days(),
-        data={"starts_at": _minute(now)},
-    )
+    form = _declare_form(now)
     if form.validate_on_submit():
         try:
             release = declare_release(
@@ -116,6 +111,16 @@ def new() -> ResponseReturnValue:
     return render_template(
         "releases/new.html", form=form, max_days=_max_days()
     ), 422 if form.errors else 200
+
+
+def _declare_form(now: datetime) -> DeclareForm:
+    """The declaration form over the register's districts, starting this minute."""
+    return DeclareForm(
+        district_choices=[(d.id, d.name) for d in districts(db.session)],
+        now=now,
+        max_days=_max_days(),
+        data={"starts_at": _minute(now)},
+    )
 
 
 def _minute(moment: datetime) -> datetime:
@@ -150,6 +155,13 @@ def _detail(
         current_app.config["PAGE_SIZE"],
         current_viewer(),
     )
+    _log_viewing(release, accesses)
+    db.session.commit()
+    return _detail_page(release, now, accesses, renew_form, error), status
+
+
+def _log_viewing(release: DisasterRelease, accesses: Page[report.AccessRow]) -> None:
+    """Log the people the page of the report names, as every list of people is."""
     record_disclosure(
         db.session,
         current_viewer(),
@@ -157,8 +169,6 @@ def _detail(
         report.people(accesses.rows),
         detail={"release": release.id, "page": accesses.page},
     )
-    db.session.commit()
-    return _detail_page(release, now, accesses, renew_form, error), status
 
 
 def _detail_page(
