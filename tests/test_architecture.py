@@ -66,14 +66,6 @@ def relative(path: Path) -> str:
     return path.relative_to(ROOT).as_posix()
 
 
-# TODO(issue 12): remove this mark once the splits of the large modules and long functions
-# are merged (partners, hazards, imports, shelters, geo, maps, plans, demo).
-pending_splits = pytest.mark.xfail(
-    reason="the splits of issue 12 are not all merged yet", strict=False
-)
-
-
-@pending_splits
 def test_no_module_is_too_long() -> None:
     too_long = {
         relative(path): lines
@@ -95,7 +87,6 @@ def function_lengths(path: Path) -> dict[str, int]:
     }
 
 
-@pending_splits
 def test_no_function_is_too_long() -> None:
     too_long = {
         name: lines
