@@ -54,9 +54,9 @@ def person(viewer: Viewer, registrant: Registrant) -> Person:
 
 
 def as_people(viewer: Viewer, registrants: Iterable[Registrant]) -> list[Person]:
-    """Persons for rows the caller loaded itself through visible_registrants(viewer) or
-    registrant_condition(viewer): an edit form's record, and exits that still select their
-    own rows. New exits use people() instead."""
+    """Persons for rows already loaded through visible_registrants(viewer): what people()
+    returns, and the record of a staff edit form when its page view is logged. Exits use
+    people() instead."""
     return [person(viewer, r) for r in registrants]
 
 
