@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import Delete, Select, case, delete, func, insert, select
 
 from geo.analysis import assign_shelters, hazard_flags
 from geo.shelters.columns import KINDS
@@ -105,17 +105,31 @@ def recompute_flags(
     crs = metric_crs(crs)
     people = people_frame(session, crs, ids=ids) if people is None else people
     areas = areas_frame(session, crs) if areas is None else areas
-    wipe = delete(RegistrantHazard)
-    if ids is not None:
-        wipe = wipe.where(RegistrantHazard.registrant_id.in_(list(ids)))
-    session.execute(wipe)
+    _wipe(session, delete(RegistrantHazard), RegistrantHazard.registrant_id, ids)
     located = people[~(people.geometry.is_empty | people.geometry.isna())]
     if not len(areas) or not len(located):
         return 0
     rows = _flag_rows(hazard_flags(located[["geometry"]], areas))
-    for start in range(0, len(rows), CHUNK):
-        session.execute(insert(RegistrantHazard), rows[start : start + CHUNK])
+    _insert(session, RegistrantHazard, rows)
     return len(rows)
+
+
+def _wipe(session: DbSession, wipe: Delete, column: Any, ids: Sequence[int] | None) -> None:
+    """Run the delete, for the people of `ids` only when given."""
+    if ids is not None:
+        wipe = wipe.where(column.in_(list(ids)))
+    session.execute(wipe)
+
+
+def _insert(
+    session: DbSession, model: Any, rows: list[dict[str, Any]], progress: Progress | None = None
+) -> None:
+    """Insert the rows in bulk, CHUNK at a time, counting each chunk on `progress`."""
+    progress = progress or _Null()
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        session.execute(insert(model), chunk)
+        progress.update(len(chunk))
 
 
 def _flag_rows(flags: pd.DataFrame) -> list[dict[str, Any]]:
@@ -157,22 +171,24 @@ def recompute_assignments(
     shelters = shelters_frame(session, crs) if shelters is None else shelters
     areas = _hazard_areas(session, hazard, crs, areas)
     wipe = delete(ShelterAssignment).where(ShelterAssignment.hazard == hazard)
-    if ids is not None:
-        wipe = wipe.where(ShelterAssignment.registrant_id.in_(list(ids)))
-    session.execute(wipe)
+    _wipe(session, wipe, ShelterAssignment.registrant_id, ids)
     if not len(people):
         return {}
-    if len(shelters):
-        result = assign_shelters(people, shelters, hazard, areas)
-    else:
-        result = _no_shelter(people)
-    rows, counts = _assignment_rows(hazard, result)
-    progress = progress or _Null()
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        session.execute(insert(ShelterAssignment), chunk)
-        progress.update(len(chunk))
+    rows, counts = _assignment_rows(hazard, _assign(people, shelters, hazard, areas))
+    _insert(session, ShelterAssignment, rows, progress)
     return dict(counts)
+
+
+def _assign(
+    people: gpd.GeoDataFrame,
+    shelters: gpd.GeoDataFrame,
+    hazard: str,
+    areas: gpd.GeoDataFrame | None,
+) -> pd.DataFrame:
+    """Each person's nearest suitable shelter for `hazard`, or the reason there is none."""
+    if len(shelters):
+        return assign_shelters(people, shelters, hazard, areas)
+    return _no_shelter(people)
 
 
 def _hazard_areas(
@@ -210,17 +226,23 @@ def _assignment_rows(
     for person_id, shelter_id, metres, reason in zip(*columns, strict=True):
         assigned = not pd.isna(shelter_id)
         counts["assigned" if assigned else str(reason)] += 1
-        rows.append(
-            {
-                "hazard": hazard,
-                "registrant_id": int(person_id),
-                "shelter_id": int(shelter_id) if assigned else None,
-                "distance_m": None if pd.isna(metres) else round(float(metres), 1),
-                "reason": "" if assigned else str(reason or "no_shelter"),
-                "computed_at": now,
-            }
-        )
+        shelter = int(shelter_id) if assigned else None
+        rows.append(_assignment_row(hazard, now, int(person_id), shelter, metres, reason))
     return rows, counts
+
+
+def _assignment_row(
+    hazard: str, now: datetime, person_id: int, shelter_id: int | None, metres: Any, reason: Any
+) -> dict[str, Any]:
+    """One person's ShelterAssignment row: their shelter and its distance, or the reason."""
+    return {
+        "hazard": hazard,
+        "registrant_id": person_id,
+        "shelter_id": shelter_id,
+        "distance_m": None if pd.isna(metres) else round(float(metres), 1),
+        "reason": "" if shelter_id is not None else str(reason or "no_shelter"),
+        "computed_at": now,
+    }
 
 
 def recompute_all(
@@ -238,21 +260,40 @@ def recompute_all(
     areas = areas_frame(session, crs)
     summary = Recomputed(people=len(people))
     summary.flagged = recompute_flags(session, crs, people=people, areas=areas)
+    summary.hazards = _assign_every_hazard(session, crs, people, shelters, areas, progress)
+    if actor is not None:
+        _audit_recompute(session, actor, summary)
+    return summary
+
+
+def _assign_every_hazard(
+    session: DbSession,
+    crs: str,
+    people: gpd.GeoDataFrame,
+    shelters: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    progress: Progress | None,
+) -> dict[str, dict[str, int]]:
+    """Every assignment afresh: counts by outcome per assigned hazard."""
     # Assignments of people no longer active, and of hazards no longer kept, go too.
     session.execute(delete(ShelterAssignment))
-    for hazard in assignment_hazards(session):
-        summary.hazards[hazard] = recompute_assignments(
+    return {
+        hazard: recompute_assignments(
             session, hazard, crs, people=people, shelters=shelters, areas=areas, progress=progress
         )
-    if actor is not None:
-        record_event(
-            session,
-            "hazard.recompute",
-            actor=actor,
-            object_type="hazard",
-            detail=summary.as_detail(),
-        )
-    return summary
+        for hazard in assignment_hazards(session)
+    }
+
+
+def _audit_recompute(session: DbSession, actor: User, summary: Recomputed) -> None:
+    """The counts of a recomputation someone asked for; never who."""
+    record_event(
+        session,
+        "hazard.recompute",
+        actor=actor,
+        object_type="hazard",
+        detail=summary.as_detail(),
+    )
 
 
 def refresh_person(session: DbSession, registrant: Registrant, crs: str | None = None) -> None:
@@ -342,9 +383,26 @@ def assignment_table(session: DbSession, user: Any, hazard: str) -> AssignmentTa
     Counted by the database, one row per shelter and reason; the columns mean what
     geo.analysis.shelter_load() computes: ventilator users at a place without confirmed
     backup power (unknown counts as without), and people beyond the known capacity."""
+    counts, reasons = _sum_by_shelter(session.execute(_load_query(user, hazard)))
+    computed_at = session.scalar(
+        select(func.max(ShelterAssignment.computed_at)).where(ShelterAssignment.hazard == hazard)
+    )
+    rows = _shelter_rows(session, counts)
+    return AssignmentTable(
+        hazard=hazard,
+        rows=rows,
+        unassigned={reason: reasons[reason] for reason in sorted(reasons, key=_reason_order)},
+        assigned=sum(row.assigned for row in rows),
+        computed_at=computed_at,
+    )
+
+
+def _load_query(user: Any, hazard: str) -> Select[int | None, str, int, Any, Any, Any]:
+    """Rows of (shelter, reason, people, wheelchair, bedridden, ventilator) for `hazard`,
+    over the active people the user's access rule admits."""
     # Grouped by an expression, so that SQLite reads the hazard's rows by the primary key.
     shelter_key = (ShelterAssignment.shelter_id + 0).label("shelter")
-    query = (
+    return (
         select(shelter_key, ShelterAssignment.reason, *_NEED_COUNTS)
         .join(Registrant, Registrant.id == ShelterAssignment.registrant_id)
         .where(
@@ -353,21 +411,6 @@ def assignment_table(session: DbSession, user: Any, hazard: str) -> AssignmentTa
             registrant_condition(viewer_of(user)),
         )
         .group_by(shelter_key, ShelterAssignment.reason)
-    )
-    counts, reasons = _sum_by_shelter(session.execute(query))
-    computed_at = session.scalar(
-        select(func.max(ShelterAssignment.computed_at)).where(ShelterAssignment.hazard == hazard)
-    )
-    rows = [
-        _shelter_row(shelter, *counts.get(shelter.id, (0, 0, 0, 0)))
-        for shelter in session.scalars(select(Shelter).order_by(Shelter.id))
-    ]
-    return AssignmentTable(
-        hazard=hazard,
-        rows=rows,
-        unassigned={reason: reasons[reason] for reason in sorted(reasons, key=_reason_order)},
-        assigned=sum(row.assigned for row in rows),
-        computed_at=computed_at,
     )
 
 
@@ -399,6 +442,14 @@ def _sum_by_shelter(result: Iterable[Any]) -> tuple[_Counts, Counter[str]]:
             before[3] + int(ventilator or 0),
         )
     return counts, reasons
+
+
+def _shelter_rows(session: DbSession, counts: _Counts) -> list[ShelterRow]:
+    """A row for every shelter of the registry, with its counts (none assigned: zeros)."""
+    return [
+        _shelter_row(shelter, *counts.get(shelter.id, (0, 0, 0, 0)))
+        for shelter in session.scalars(select(Shelter).order_by(Shelter.id))
+    ]
 
 
 def _shelter_row(

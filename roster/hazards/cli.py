@@ -16,8 +16,8 @@ from geo.hazards import HAZARD_KINDS, Attributes, HazardInputError
 from ..extensions import db, refresh_statistics
 from ..models import Registrant, RegistrantStatus
 from ..schema import needs_current_schema
-from .assignment import assignment_hazards, recompute_all
-from .layers import import_layer
+from .assignment import Recomputed, assignment_hazards, recompute_all
+from .layers import ImportedLayer, import_layer
 from .messages import report_lines
 
 
@@ -86,15 +86,21 @@ def import_hazard(
     people = _active_people()
     hazards = len(assignment_hazards(db.session))
     _import(file, kind, name, attributes, encoding, synthetic)
-    total = people * max(hazards, len(assignment_hazards(db.session)))
+    summary = _recompute(people * max(hazards, len(assignment_hazards(db.session))))
+    click.echo(f"{summary.people} people, {summary.flagged} in a hazard area")
+    for hazard, counts in summary.hazards.items():
+        click.echo(f"  {hazard}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+def _recompute(total: int) -> Recomputed:
+    """Recompute everyone's flags and assignments with a progress bar of `total` steps (people
+    times hazards), commit, and refresh the query planner's statistics."""
     with tqdm(total=total, unit="件", desc="assign", file=sys.stderr) as bar:
         summary = recompute_all(db.session, crs=current_app.config["GEO_CRS"], progress=bar)
     db.session.commit()
     refresh_statistics(db.session)
     db.session.commit()
-    click.echo(f"{summary.people} people, {summary.flagged} in a hazard area")
-    for hazard, counts in summary.hazards.items():
-        click.echo(f"  {hazard}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return summary
 
 
 def _active_people() -> int:
@@ -130,6 +136,11 @@ def _import(
         db.session.rollback()
         click.echo(f"refused: {exc}. Nothing was written.", err=True)
         sys.exit(1)
+    _say_read(imported, kind, file)
+
+
+def _say_read(imported: ImportedLayer, kind: str, file: Path) -> None:
+    """The stored layer's areas, and the report of its reading (in English)."""
     layer = imported.layer
     click.echo(f"layer {layer.id}: {layer.feature_count} areas ({kind}) from {file.name}")
     with force_locale("en"):

@@ -135,12 +135,7 @@ def people_frame(
     crs = metric_crs(crs)
     result = session.execute(_people_query(ids))
     frame = pd.DataFrame(result.all(), columns=list(result.keys()))
-    frame["mobility"] = [m.value if m is not None else "" for m in frame["mobility"]]
-    frame["care_level"] = [c.value if c is not None else "" for c in frame["care_level"]]
-    care, groups = derive_needs(frame, today or local_today())
-    frame["needs_care"] = care
-    frame["groups"] = groups
-    frame["ventilator"] = frame["device_ventilator"].fillna(False).astype(bool)
+    _add_needs(frame, today or local_today())
     people = gpd.GeoDataFrame(
         frame[["id", "needs_care", "groups", "mobility", "ventilator"]],
         geometry=_points(frame),
@@ -149,20 +144,36 @@ def people_frame(
     return people.to_crs(crs)
 
 
+def _add_needs(frame: pd.DataFrame, today: date) -> None:
+    """Add needs_care, groups and ventilator to the register's rows (derive_needs() says
+    how), with mobility and care level as their codes ("" when not recorded)."""
+    frame["mobility"] = [m.value if m is not None else "" for m in frame["mobility"]]
+    frame["care_level"] = [c.value if c is not None else "" for c in frame["care_level"]]
+    care, groups = derive_needs(frame, today)
+    frame["needs_care"] = care
+    frame["groups"] = groups
+    frame["ventilator"] = frame["device_ventilator"].fillna(False).astype(bool)
+
+
+#: The register columns people_frame() reads; a person without coordinates of their own
+#: stands at their district's point.
+_PEOPLE_COLUMNS = (
+    Registrant.id,
+    func.coalesce(Registrant.latitude, District.latitude).label("latitude"),
+    func.coalesce(Registrant.longitude, District.longitude).label("longitude"),
+    Registrant.birth_date,
+    Registrant.mobility,
+    Registrant.care_level,
+    Registrant.disability_certificate,
+    *(getattr(Registrant, name) for name in MEDICAL_DEVICES),
+    *(getattr(Registrant, name) for name in COMMUNICATION_NEEDS),
+)
+
+
 def _people_query(ids: Sequence[int] | None) -> Select[Any]:
     """The register columns people_frame() reads, of active people (or of `ids` among them)."""
     query = (
-        select(
-            Registrant.id,
-            func.coalesce(Registrant.latitude, District.latitude).label("latitude"),
-            func.coalesce(Registrant.longitude, District.longitude).label("longitude"),
-            Registrant.birth_date,
-            Registrant.mobility,
-            Registrant.care_level,
-            Registrant.disability_certificate,
-            *(getattr(Registrant, name) for name in MEDICAL_DEVICES),
-            *(getattr(Registrant, name) for name in COMMUNICATION_NEEDS),
-        )
+        select(*_PEOPLE_COLUMNS)
         .join(District, District.id == Registrant.district_id)
         .where(Registrant.status == RegistrantStatus.ACTIVE)
         .order_by(Registrant.id)
@@ -199,11 +210,15 @@ def derive_needs(frame: pd.DataFrame, today: date) -> tuple[np.ndarray, list[lis
     needs_care = moving | devices | np.isin(care_level, CARE_LEVELS)
     disabled = _certified(frame) | moving | _any_flag(frame, COMMUNICATION_NEEDS)
     elderly = _old(frame, today) | ~np.isin(care_level, (CareLevel.NONE.value, ""))
-    groups = [
+    return needs_care, _groups(elderly, disabled, devices)
+
+
+def _groups(elderly: np.ndarray, disabled: np.ndarray, medical: np.ndarray) -> list[list[str]]:
+    """Per row, the groups whose flag is set, in the order elderly, disabled, medical_care."""
+    return [
         [g for g, has in (("elderly", e), ("disabled", d), ("medical_care", m)) if has]
-        for e, d, m in zip(elderly, disabled, devices, strict=True)
+        for e, d, m in zip(elderly, disabled, medical, strict=True)
     ]
-    return needs_care, groups
 
 
 def _any_flag(frame: pd.DataFrame, names: Iterable[str]) -> np.ndarray:
@@ -249,7 +264,15 @@ def shelters_frame(session: DbSession, crs: str | None = None) -> gpd.GeoDataFra
     """The shelter registry as points in `crs`, with the columns geo.analysis reads."""
     crs = metric_crs(crs)
     shelters = list(session.scalars(select(Shelter).order_by(Shelter.id)))
-    frame = pd.DataFrame(
+    points = gpd.points_from_xy(
+        [s.longitude for s in shelters], [s.latitude for s in shelters], crs=WGS84
+    )
+    return gpd.GeoDataFrame(_shelter_columns(shelters), geometry=points, crs=WGS84).to_crs(crs)
+
+
+def _shelter_columns(shelters: list[Shelter]) -> pd.DataFrame:
+    """The shelters' columns that geo.analysis reads, typed as it expects."""
+    return pd.DataFrame(
         {
             "id": pd.Series([s.id for s in shelters], dtype=np.int64),
             "name": pd.Series([s.name for s in shelters], dtype=object),
@@ -264,7 +287,3 @@ def shelters_frame(session: DbSession, crs: str | None = None) -> gpd.GeoDataFra
             "backup_power": pd.Series([s.backup_power for s in shelters], dtype=object),
         }
     )
-    points = gpd.points_from_xy(
-        [s.longitude for s in shelters], [s.latitude for s in shelters], crs=WGS84
-    )
-    return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84).to_crs(crs)

@@ -115,28 +115,32 @@ def _import(form: LayerForm) -> ImportedLayer | None:
     form's errors, when the file is refused (and then nothing is written)."""
     upload = form.file.data
     original = Path(upload.filename or "").name
-    safe = _safe_name(original)
     with tempfile.TemporaryDirectory(prefix="roster-hazard-") as folder:
-        path = Path(folder) / safe
+        path = Path(folder) / _safe_name(original)
         upload.save(path)
         try:
-            check_layer(path, current_app.config["UPLOAD_LIMITS"])
-            return import_layer(
-                db.session,
-                path,
-                form.kind.data,
-                actor=current_user,
-                name=form.name.data or Path(original).stem or None,
-                attributes=_attributes(form),
-                encoding=form.encoding.data or None,
-                synthetic=bool(form.synthetic.data),
-                source_file=original or safe,
-                crs=current_app.config["GEO_CRS"],
-            )
+            return _import_saved(form, path, original)
         except (HazardInputError, UploadRefused) as exc:
             db.session.rollback()
             _refused(form, exc)
             return None
+
+
+def _import_saved(form: LayerForm, path: Path, original: str) -> ImportedLayer:
+    """Check the saved upload against the limits, then import it as the form describes."""
+    check_layer(path, current_app.config["UPLOAD_LIMITS"])
+    return import_layer(
+        db.session,
+        path,
+        form.kind.data,
+        actor=current_user,
+        name=form.name.data or Path(original).stem or None,
+        attributes=_attributes(form),
+        encoding=form.encoding.data or None,
+        synthetic=bool(form.synthetic.data),
+        source_file=original or path.name,
+        crs=current_app.config["GEO_CRS"],
+    )
 
 
 def _safe_name(original: str) -> str:

@@ -32,7 +32,7 @@ from ..models import (
     Sex,
 )
 from ..web import arg_int, city_prefix
-from .batches import UndoRefusedError, check_undo, latest_open_batch, undo_batch
+from .batches import UndoCheck, UndoRefusedError, check_undo, latest_open_batch, undo_batch
 from .review import FIELD_NAMES
 from .views import bp
 
@@ -115,6 +115,19 @@ def batch(batch_id: int) -> ResponseReturnValue:
     """One batch: the file, and per person what it added or changed (old → new)."""
     record = _batch_or_404(batch_id)
     items, page = _items_page(batch_id)
+    _audit_batch_view(batch_id, items)
+    return render_template(
+        "imports/batch.html",
+        batch=record,
+        rows=_change_rows(items),
+        kinds=KIND_NAMES,
+        page=page,
+        undoable=latest_open_batch(db.session) == batch_id and record.undone_at is None,
+    )
+
+
+def _audit_batch_view(batch_id: int, items: Sequence[ImportBatchItem]) -> None:
+    """Who read the batch's page, and the register IDs of the people it showed."""
     record_event(
         db.session,
         "import.batch_view",
@@ -124,14 +137,6 @@ def batch(batch_id: int) -> ResponseReturnValue:
         detail={"ids": [i.registrant_id for i in items]},
     )
     db.session.commit()
-    return render_template(
-        "imports/batch.html",
-        batch=record,
-        rows=_change_rows(items),
-        kinds=KIND_NAMES,
-        page=page,
-        undoable=latest_open_batch(db.session) == batch_id and record.undone_at is None,
-    )
 
 
 def _items_page(batch_id: int) -> tuple[Sequence[ImportBatchItem], Page]:
@@ -193,6 +198,11 @@ def undo(batch_id: int) -> ResponseReturnValue:
             "imports/undo.html", batch=record, check=refused.check, reasons=BLOCKER_REASONS
         )
         return page, 409
+    _flash_undone(check)
+    return redirect(url_for("imports.batch", batch_id=batch_id))
+
+
+def _flash_undone(check: UndoCheck) -> None:
     flash(
         _(
             "Import undone: %(restored)d people restored, %(statuses)d statuses restored, "
@@ -203,4 +213,3 @@ def undo(batch_id: int) -> ResponseReturnValue:
         ),
         "info",
     )
-    return redirect(url_for("imports.batch", batch_id=batch_id))

@@ -114,6 +114,19 @@ def _decode(name: str, value: object) -> object:
     return value if value is None or name not in _DECODE else _DECODE[name](value)
 
 
+def registrant_event(
+    actor: User | None, action: str, registrant_id: int, detail: dict[str, Any]
+) -> dict[str, Any]:
+    """One person's audit event, as record_events() takes it."""
+    return {
+        "action": action,
+        "actor": actor,
+        "object_type": "registrant",
+        "object_id": registrant_id,
+        "detail": detail,
+    }
+
+
 def start_batch(session: DbSession, actor: User | None, source: SourceFile) -> ImportBatch:
     """The batch row, first, so the people's rows can name it."""
     batch = ImportBatch(
@@ -152,26 +165,32 @@ def seal_batch(
 ) -> BatchCounts:
     """Record each person's old and new values and the version the batch leaves them at."""
     after = snapshot(session, [*before, *created])
-    items = [
-        _item(batch.id, i, BatchItemKind.ADDED, after[i], {}) for i in created
-    ] + [
-        _item(batch.id, i, kind, after[i], _diff(before[i], after[i]))
-        for kind, ids in (
-            (BatchItemKind.CHANGED, [c.registrant_id for c in changed]),
-            (BatchItemKind.STATUS, list(statuses)),
-        )
-        for i in ids
-    ]
+    items = _items_of(batch.id, before, after, created, changed, list(statuses))
     for start in range(0, len(items), CHUNK):
         session.execute(insert(ImportBatchItem), items[start : start + CHUNK])
     counts = BatchCounts(len(created), len(changed), len(statuses))
-    batch.added, batch.changed, batch.status_changed = (
-        counts.added,
-        counts.changed,
-        counts.status_changed,
-    )
+    batch.added = counts.added
+    batch.changed = counts.changed
+    batch.status_changed = counts.status_changed
     session.flush()
     return counts
+
+
+def _items_of(
+    batch_id: int,
+    before: Mapping[int, Mapping[str, Any]],
+    after: Mapping[int, Mapping[str, Any]],
+    created: Sequence[int],
+    changed: Sequence[Any],
+    statuses: Sequence[int],
+) -> list[dict[str, Any]]:
+    """The batch's item rows: the people it added, then those whose fields it changed, then
+    those whose status it set, each with what changed."""
+    items = [_item(batch_id, i, BatchItemKind.ADDED, after[i], {}) for i in created]
+    changed_ids = [c.registrant_id for c in changed]
+    for kind, ids in ((BatchItemKind.CHANGED, changed_ids), (BatchItemKind.STATUS, statuses)):
+        items += [_item(batch_id, i, kind, after[i], _diff(before[i], after[i])) for i in ids]
+    return items
 
 
 def _item(
@@ -261,12 +280,11 @@ def _items(session: DbSession, batch_id: int) -> list[ImportBatchItem]:
 def _blockers(
     session: DbSession, batch: ImportBatch, items: Sequence[ImportBatchItem]
 ) -> Iterator[Blocker]:
+    """Each person stopping the undo, once, for the first reason found: edited since, a
+    consent recorded since, or (for a person the batch added) any work recorded."""
     by_id = {i.registrant_id: i for i in items}
     ids = list(by_id)
-    versions: dict[int, int] = {}
-    for chunk in _chunks(ids):
-        query = select(REGISTRANTS.c.id, REGISTRANTS.c.version).where(REGISTRANTS.c.id.in_(chunk))
-        versions.update(dict(session.execute(query).tuples().all()))
+    versions = _versions(session, ids)
     blocked: set[int] = set()
     for i, item in by_id.items():
         if versions.get(i) != item.version_after:
@@ -277,11 +295,25 @@ def _blockers(
         blocked.add(i)
         yield Blocker(by_id[i].resident_no, "consent")
     added = [i for i, item in by_id.items() if item.kind is BatchItemKind.ADDED]
+    for i in sorted(_worked_on(session, added) - blocked):
+        yield Blocker(by_id[i].resident_no, "work")
+
+
+def _versions(session: DbSession, ids: Sequence[int]) -> dict[int, int]:
+    """Each person's version now."""
+    versions: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        query = select(REGISTRANTS.c.id, REGISTRANTS.c.version).where(REGISTRANTS.c.id.in_(chunk))
+        versions.update(dict(session.execute(query).tuples().all()))
+    return versions
+
+
+def _worked_on(session: DbSession, ids: Sequence[int]) -> set[int]:
+    """Which of these people have a row in any of WORK_TABLES."""
     worked: set[int] = set()
     for model in WORK_TABLES:
-        worked |= _having(session, model, added)
-    for i in sorted(worked - blocked):
-        yield Blocker(by_id[i].resident_no, "work")
+        worked |= _having(session, model, ids)
+    return worked
 
 
 def _having(session: DbSession, model: Any, ids: Sequence[int], *where: Any) -> set[int]:
@@ -310,7 +342,8 @@ def undo_batch(
         _restore(session, item, city)
     _remove(session, removed)
     _refresh_hazards(session, [i.registrant_id for i in restored if _moved(i.changes)])
-    _audit_undo(session, batch, actor, restored, removed)
+    record_events(session, _undo_events(batch, actor, restored, removed))
+    _audit_undo(session, batch, actor, len(removed))
     return check
 
 
@@ -387,33 +420,30 @@ def _refresh_hazards(session: DbSession, ids: Sequence[int]) -> None:
         )
 
 
-def _audit_undo(
-    session: DbSession,
+def _undo_events(
     batch: ImportBatch,
     actor: User | None,
     restored: Iterable[ImportBatchItem],
     removed: Sequence[int],
-) -> None:
+) -> list[dict[str, Any]]:
+    """An event per person the undo restored (naming the fields) or removed."""
     events = [
-        {
-            "action": "registrant.update",
-            "actor": actor,
-            "object_type": "registrant",
-            "object_id": item.registrant_id,
-            "detail": {"import_undo": batch.id, "fields": sorted(item.changes)},
-        }
+        registrant_event(
+            actor,
+            "registrant.update",
+            item.registrant_id,
+            {"import_undo": batch.id, "fields": sorted(item.changes)},
+        )
         for item in restored
-    ] + [
-        {
-            "action": "registrant.delete",
-            "actor": actor,
-            "object_type": "registrant",
-            "object_id": i,
-            "detail": {"import_undo": batch.id},
-        }
-        for i in removed
     ]
-    record_events(session, events)
+    events += [
+        registrant_event(actor, "registrant.delete", i, {"import_undo": batch.id}) for i in removed
+    ]
+    return events
+
+
+def _audit_undo(session: DbSession, batch: ImportBatch, actor: User | None, removed: int) -> None:
+    """The undo's counts, on the batch."""
     record_event(
         session,
         "import.undo",
@@ -424,6 +454,6 @@ def _audit_undo(
         detail={
             "restored": batch.changed,
             "statuses": batch.status_changed,
-            "removed": len(removed),
+            "removed": removed,
         },
     )

@@ -84,11 +84,19 @@ def _import(
     if dry_run:
         click.echo("Dry run: nothing was written.")
         return
-    statuses = (
-        {}
-        if set_missing == "keep"
-        else {m.registrant_id: RegistrantStatus(set_missing) for m in plan.missing}
-    )
+    _write(file, plan, _missing_statuses(plan, set_missing))
+
+
+def _missing_statuses(plan: ImportPlan, set_missing: str) -> dict[int, RegistrantStatus]:
+    """The --set-missing status for each eligible person missing from the export, or none
+    for anyone when it is "keep"."""
+    if set_missing == "keep":
+        return {}
+    return {m.registrant_id: RegistrantStatus(set_missing) for m in plan.missing}
+
+
+def _write(file: Path, plan: ImportPlan, statuses: dict[int, RegistrantStatus]) -> None:
+    """Say what will be written, write it as one batch, and say how to undo it."""
     click.echo(
         f"Writing: {len(plan.new)} new, {len(plan.changed)} changed, "
         f"{len(statuses)} status changes."

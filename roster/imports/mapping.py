@@ -137,6 +137,12 @@ class Mapping:
         leaves address to look for 住所 or 現住所.
         """
         index = {match_key(header): i for i, header in enumerate(headers)}
+        columns = self._mapped(headers, index)
+        self._find_defaults(headers, index, columns)
+        return columns
+
+    def _mapped(self, headers: Sequence[str], index: dict[str, int]) -> Columns:
+        """The columns the mapping names, and a problem for each the file lacks."""
         found: dict[str, tuple[int, str]] = {}
         problems: list[tuple[str, Message]] = []
         for target, header in self.columns.items():
@@ -146,20 +152,32 @@ class Mapping:
                 problems.append((column, message))
             else:
                 found[target] = (i, headers[i])
-        claimed = {i for i, _ in found.values()}
-        for target in TARGET_FIELDS:
-            if target in found or target in self.columns:
-                continue
-            for alias in (*DEFAULT_HEADERS[target], target):
-                i = index.get(match_key(alias))
-                if i is not None and i not in claimed:
-                    found[target] = (i, headers[i])
-                    claimed.add(i)
-                    break
-            else:
-                if target in REQUIRED_FIELDS:
-                    problems.append((header_name(target), _missing_column(target)))
         return Columns(found, problems)
+
+    def _find_defaults(
+        self, headers: Sequence[str], index: dict[str, int], columns: Columns
+    ) -> None:
+        """Add each field the mapping does not name at the first of its recognised headers
+        that no other field uses; a required field without one is a problem."""
+        claimed = {i for i, _ in columns.found.values()}
+        for target in TARGET_FIELDS:
+            if target in columns.found or target in self.columns:
+                continue
+            i = _first_free(target, index, claimed)
+            if i is not None:
+                columns.found[target] = (i, headers[i])
+                claimed.add(i)
+            elif target in REQUIRED_FIELDS:
+                columns.problems.append((header_name(target), _missing_column(target)))
+
+
+def _first_free(target: str, index: dict[str, int], claimed: set[int]) -> int | None:
+    """The column of the field's first recognised header (or its own name) not claimed yet."""
+    for alias in (*DEFAULT_HEADERS[target], target):
+        i = index.get(match_key(alias))
+        if i is not None and i not in claimed:
+            return i
+    return None
 
 
 def header_name(target: str) -> str:

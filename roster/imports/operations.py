@@ -23,6 +23,7 @@ from ..models import (
     ConsentState,
     District,
     Household,
+    ImportBatch,
     LocationPrecision,
     Mobility,
     Registrant,
@@ -34,7 +35,7 @@ from ..models import (
 from ..models.base import utcnow
 from ..reasons import categorise, reason_columns
 from ..text import address_key, search_key
-from .batches import BatchCounts, SourceFile, seal_batch, snapshot, start_batch
+from .batches import SourceFile, registrant_event, seal_batch, snapshot, start_batch
 from .mapping import SOURCE_FIELDS, header_name
 from .messages import Message
 from .parsing import ImportRecord, ParseResult, RowError
@@ -128,27 +129,39 @@ def plan_import(session: DbSession, parsed: ParseResult, city: str) -> ImportPla
     Only fields the file has a column for are compared: an export without phone numbers
     says nothing about them, and must not blank the ones staff hold.
     """
-    records, present = parsed.records, frozenset(parsed.columns)
+    present = frozenset(parsed.columns)
     plan = ImportPlan(errors=list(parsed.errors))
     finder = DistrictFinder(list(session.scalars(select(District))), city)
     existing = _existing(session)
-    for record in records:
+    for record in parsed.records:
         district_id = finder.find(record)
         if district_id is None:
             plan.errors.append(_no_district(record, parsed.columns))
-            continue
-        person = existing.pop(record.resident_no, None)
-        if person is None:
-            plan.new.append(NewPerson(record, district_id, support_categories(record)))
-            continue
-        _compare(plan, person, record, district_id, present)
-    plan.missing = [
-        MissingPerson(p.id, p.resident_no, p.name)
-        for p in existing.values()
-        if p.source is Source.ELIGIBLE_LIST and p.status is RegistrantStatus.ACTIVE
-    ]
+        else:
+            _plan_record(plan, record, district_id, existing.pop(record.resident_no, None), present)
+    plan.missing = _missing(existing.values())
     plan.errors.sort(key=lambda e: (e.row, e.column))
     return plan
+
+
+def _plan_record(
+    plan: ImportPlan, record: ImportRecord, district_id: int, person: Any, present: frozenset[str]
+) -> None:
+    """Plan a record as a new person, or compare it with the person of its resident ID."""
+    if person is None:
+        plan.new.append(NewPerson(record, district_id, support_categories(record)))
+    else:
+        _compare(plan, person, record, district_id, present)
+
+
+def _missing(left: Iterable[Any]) -> list[MissingPerson]:
+    """Of the people no record named, those on the register from the eligible list and
+    still active."""
+    return [
+        MissingPerson(p.id, p.resident_no, p.name)
+        for p in left
+        if p.source is Source.ELIGIBLE_LIST and p.status is RegistrantStatus.ACTIVE
+    ]
 
 
 def _existing(session: DbSession) -> dict[str, Any]:
@@ -169,8 +182,7 @@ def _compare(
     if not changes and person.district_id == district_id:
         plan.unchanged += 1
         return
-    values = {n: getattr(person, n) for n in SOURCE_FIELDS}
-    values.update({c.field: c.new for c in changes})
+    values = {n: getattr(person, n) for n in SOURCE_FIELDS} | {c.field: c.new for c in changes}
     plan.changed.append(
         ChangedPerson(
             person.id,
@@ -309,42 +321,51 @@ def apply_import(
         raise ImportRefusedError(f"{len(plan.errors)} rows have errors; nothing was written")
     confirmed = _confirmed(plan, missing_statuses or {})
     record = start_batch(session, actor, source)
-    touched = [c.registrant_id for c in plan.changed] + list(confirmed)
-    before = snapshot(session, touched)
-    districts = {d.id: d for d in session.scalars(select(District))}
-    created = _insert_new(session, plan.new, city, districts, batch, progress)
-    _update_changed(session, plan.changed, city)
-    _set_statuses(session, confirmed)
+    before = snapshot(session, [c.registrant_id for c in plan.changed] + list(confirmed))
+    created = _write_people(session, plan, city, confirmed, batch, progress)
     _audit_people(session, actor, created, plan.changed, confirmed)
     _geocode_imported(session, created, plan.changed, actor)
     # Whatever else writes these people in this transaction goes above this line: the seal
     # records the values and versions the batch leaves, which its undo restores from.
     summary = seal_batch(session, record, before, created, plan.new, plan.changed, confirmed)
-    _audit_apply(session, actor, record.id, summary, plan, source)
+    _audit_apply(session, actor, record, plan)
     return ImportSummary(summary.added, summary.changed, summary.status_changed, record.id)
 
 
-def _audit_apply(
+def _write_people(
     session: DbSession,
-    actor: User | None,
-    batch_id: int,
-    summary: BatchCounts,
     plan: ImportPlan,
-    source: SourceFile,
+    city: str,
+    confirmed: Mapping[int, RegistrantStatus],
+    batch: int,
+    progress: Any,
+) -> list[int]:
+    """Insert the new people, update the changed ones and set the confirmed statuses;
+    return the new people's IDs."""
+    districts = {d.id: d for d in session.scalars(select(District))}
+    created = _insert_new(session, plan.new, city, districts, batch, progress)
+    _update_changed(session, plan.changed, city)
+    _set_statuses(session, confirmed)
+    return created
+
+
+def _audit_apply(
+    session: DbSession, actor: User | None, batch: ImportBatch, plan: ImportPlan
 ) -> None:
+    """The sealed batch's counts and the SHA-256 of the file it read."""
     record_event(
         session,
         "import.apply",
         actor=actor,
         actor_name="cli",
         object_type="import_batch",
-        object_id=batch_id,
+        object_id=batch.id,
         detail={
-            "created": summary.added,
-            "updated": summary.changed,
-            "status_changed": summary.status_changed,
+            "created": batch.added,
+            "updated": batch.changed,
+            "status_changed": batch.status_changed,
             "reason_unmatched": plan.reason_unmatched,
-            "sha256": source.sha256,
+            "sha256": batch.file_sha256,
         },
     )
 
@@ -364,23 +385,21 @@ def _audit_people(
     changed: Sequence[ChangedPerson],
     confirmed: Mapping[int, RegistrantStatus],
 ) -> None:
-    events = (
-        [_event(actor, "registrant.create", i, {"import": True}) for i in created]
-        + [
-            _event(
-                actor,
-                "registrant.update",
-                c.registrant_id,
-                {"import": True, "fields": sorted({x.field for x in c.changes})},
-            )
-            for c in changed
-        ]
-        + [
-            _event(actor, "registrant.update", i, {"import": True, "fields": ["status"]})
-            for i in confirmed
-        ]
-    )
+    """An event per person the import wrote: created, or updated naming the fields."""
+    events = [registrant_event(actor, "registrant.create", i, {"import": True}) for i in created]
+    events += [
+        registrant_event(actor, "registrant.update", c.registrant_id, _changed_fields(c))
+        for c in changed
+    ]
+    events += [
+        registrant_event(actor, "registrant.update", i, {"import": True, "fields": ["status"]})
+        for i in confirmed
+    ]
     record_events(session, events)
+
+
+def _changed_fields(person: ChangedPerson) -> dict[str, Any]:
+    return {"import": True, "fields": sorted({x.field for x in person.changes})}
 
 
 def _geocode_imported(
@@ -390,18 +409,6 @@ def _geocode_imported(
     moved = [c.registrant_id for c in changed if any(x.field == "address" for x in c.changes)]
     if created or moved:
         geocode_people(session, ids=created + moved, actor=actor)
-
-
-def _event(
-    actor: User | None, action: str, registrant_id: int, detail: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "action": action,
-        "actor": actor,
-        "object_type": "registrant",
-        "object_id": registrant_id,
-        "detail": detail,
-    }
 
 
 def _insert_new(

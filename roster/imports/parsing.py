@@ -16,7 +16,7 @@ from typing import NamedTuple
 from openpyxl.utils import get_column_letter
 
 from ..models.registrants import CareLevel, Household, Mobility, Sex
-from .mapping import REQUIRED_FIELDS, TARGET_FIELDS, Mapping
+from .mapping import REQUIRED_FIELDS, TARGET_FIELDS, Columns, Mapping
 from .messages import Message
 from .tables import Cell, Table, cell_text, is_blank
 from .values import ValueProblem, field_parsers
@@ -104,6 +104,15 @@ def parse_rows(table: Table, mapping: Mapping, *, today: date) -> ParseResult:
         RowError(table.header_row, column, message) for column, message in columns.problems
     )
     plan = _plan(columns.found, mapping, today)
+    _parse_data_rows(table, plan, columns, result)
+    return result
+
+
+def _parse_data_rows(
+    table: Table, plan: list[_Column], columns: Columns, result: ParseResult
+) -> None:
+    """Add each row's problems to the result, or its record when it has none and the
+    header had none either."""
     seen = _FirstSeen(columns.found.get("resident_no", (0, ""))[1])
     width = len(table.headers)
     for number, row in zip(table.row_numbers, table.rows, strict=True):
@@ -115,7 +124,6 @@ def parse_rows(table: Table, mapping: Mapping, *, today: date) -> ParseResult:
             result.errors.extend(errors)
         elif not columns.problems:
             result.records.append(_record(values, number))
-    return result
 
 
 class _FirstSeen:

@@ -28,7 +28,7 @@ from ..labels import label
 from ..models import District, Registrant, RegistrantStatus
 from ..web import city_prefix
 from .mapping import Mapping, load_mapping
-from .operations import ImportPlan, plan_import
+from .operations import ImportPlan, MissingPerson, plan_import
 from .parsing import parse_rows
 from .tables import read_table
 from .upload_store import Upload
@@ -168,28 +168,35 @@ class Change:
 
 
 def _changes(plan: ImportPlan, districts: dict[int, str]) -> list[tuple[Any, list[Change]]]:
+    """The changed people the dry run shows, each with their changes as it names them."""
     shown = plan.changed[:SHOWN]
     query = select(Registrant.id, Registrant.district_id).where(
         Registrant.id.in_([c.registrant_id for c in shown])
     )
     before: dict[int, int] = {i: district for i, district in db.session.execute(query)}
-    rows = []
-    for person in shown:
-        changes = [
-            Change(str(FIELD_NAMES.get(c.field, c.field)), show_value(c.old), show_value(c.new))
-            for c in person.changes
-        ]
-        old_district = before.get(person.registrant_id)
-        if old_district != person.district_id:
-            changes.append(
-                Change(
-                    str(FIELD_NAMES["district"]),
-                    districts.get(old_district, "—") if old_district else "—",
-                    districts.get(person.district_id, "—"),
-                )
+    return [
+        (person, _person_changes(person, before.get(person.registrant_id), districts))
+        for person in shown
+    ]
+
+
+def _person_changes(
+    person: Any, old_district: int | None, districts: dict[int, str]
+) -> list[Change]:
+    """Each field the import changes for the person, and their district if it changes."""
+    changes = [
+        Change(str(FIELD_NAMES.get(c.field, c.field)), show_value(c.old), show_value(c.new))
+        for c in person.changes
+    ]
+    if old_district != person.district_id:
+        changes.append(
+            Change(
+                str(FIELD_NAMES["district"]),
+                districts.get(old_district, "—") if old_district else "—",
+                districts.get(person.district_id, "—"),
             )
-        rows.append((person, changes))
-    return rows
+        )
+    return changes
 
 
 def _audit_dry_run(plan: ImportPlan, shown: list[int]) -> None:
@@ -224,7 +231,19 @@ def dry_run(
     _audit_dry_run(
         plan, [p.registrant_id for p, _c in changed] + [m.registrant_id for m in missing]
     )
-    page = render_template(
+    return _render_dry_run(token, plan, changed, missing, districts, notice), status
+
+
+def _render_dry_run(
+    token: str | None,
+    plan: ImportPlan,
+    changed: list[tuple[Any, list[Change]]],
+    missing: list[MissingPerson],
+    districts: dict[int, str],
+    notice: str | None,
+) -> str:
+    """The dry-run page of the people shown, with the choices for those missing."""
+    return render_template(
         "imports/dry_run.html",
         token=token,
         plan=plan,
@@ -239,4 +258,3 @@ def dry_run(
         missing_key=missing_key(plan),
         notice=notice,
     )
-    return page, status

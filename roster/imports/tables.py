@@ -67,21 +67,20 @@ def read_table(
     limits = limits or UploadLimits()
     suffix = Path(filename).suffix.lower()
     if suffix in _XLSX_SUFFIXES:
-        data = (
-            path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
-        )
+        data = _bytes(path_or_bytes)
         check_zip(data, limits)
         return _read_xlsx(io.BytesIO(data), limits)
     if suffix in _CSV_SUFFIXES:
-        if isinstance(path_or_bytes, bytes):
-            data = path_or_bytes
-        else:
-            data = Path(path_or_bytes).read_bytes()
+        data = _bytes(path_or_bytes)
         limits.check_size(len(data))
         return _read_csv(*decode_csv(data, encoding), limits)
     if suffix == ".xls":
         raise TableError("old_excel")
     raise TableError("unknown_kind", name=filename)
+
+
+def _bytes(path_or_bytes: str | Path | bytes) -> bytes:
+    return path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
 
 
 def decode_csv(data: bytes, encoding: str | None = None) -> tuple[str, str]:
@@ -199,6 +198,12 @@ def _headers(cells: list[Cell], row: int) -> list[str]:
     headers = [cell.strip() if isinstance(cell, str) else cell_text(cell) for cell in cells]
     while headers and not headers[-1]:
         headers.pop()
+    _check_headers(headers, row)
+    return headers
+
+
+def _check_headers(headers: list[str], row: int) -> None:
+    """Refuse a blank header, or one that repeats an earlier one (as match_key compares)."""
     seen: dict[str, int] = {}
     for i, header in enumerate(headers):
         letter = get_column_letter(i + 1)
@@ -213,7 +218,6 @@ def _headers(cells: list[Cell], row: int) -> list[str]:
                 first=get_column_letter(first + 1),
                 second=letter,
             )
-    return headers
 
 
 def cell_text(cell: Cell) -> str:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import abort, current_app
 from flask_login import current_user
@@ -75,6 +76,12 @@ def store_upload(
     _write_private(_path(token, "bin"), data)
     if mapping is not None:
         _write_private(_path(token, "toml"), mapping.encode("utf-8"))
+    _write_private(_path(token, "json"), _meta(suffix, encoding, keep, name))
+    return token
+
+
+def _meta(suffix: str, encoding: str | None, keep: bool, name: str) -> bytes:
+    """What the apply needs to know of the upload besides its bytes, and whose it is."""
     meta = {
         "user": current_user.id,
         "suffix": suffix,
@@ -82,22 +89,14 @@ def store_upload(
         "keep": keep,
         "name": name,
     }
-    _write_private(_path(token, "json"), json.dumps(meta).encode("utf-8"))
-    return token
+    return json.dumps(meta).encode("utf-8")
 
 
 def load_upload(token: str) -> Upload:
     """This user's upload under this token, or 404: unknown, expired, applied or another's."""
     if not _TOKEN.fullmatch(token):
         abort(404)
-    try:
-        meta = json.loads(_path(token, "json").read_bytes())
-        data_path = _path(token, "bin")
-        if time.time() - data_path.stat().st_mtime > MAX_AGE:
-            abort(404)
-        data = data_path.read_bytes()
-    except FileNotFoundError:
-        abort(404)
+    meta, data = _read_waiting(token)
     if meta.get("user") != current_user.id:
         abort(404)
     mapping = _path(token, "toml")
@@ -110,6 +109,18 @@ def load_upload(token: str) -> Upload:
         bool(meta.get("keep")),
         str(meta.get("name") or "-"),
     )
+
+
+def _read_waiting(token: str) -> tuple[dict[str, Any], bytes]:
+    """The upload's meta and bytes, or 404 when they are gone or older than MAX_AGE."""
+    try:
+        meta = json.loads(_path(token, "json").read_bytes())
+        data_path = _path(token, "bin")
+        if time.time() - data_path.stat().st_mtime > MAX_AGE:
+            abort(404)
+        return meta, data_path.read_bytes()
+    except FileNotFoundError:
+        abort(404)
 
 
 def delete_upload(token: str) -> None:

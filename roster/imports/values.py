@@ -191,26 +191,30 @@ def _coded(target: str, mapping: Mapping) -> Callable[[Cell], StrEnum]:
 
     Coded columns hold a handful of distinct values, so each is looked up once.
     """
-    enum, builtin = CODED_FIELDS[target], _BUILTIN_CODES[target]
     codes = mapping.values.get(target, {})
     # Excel turns the code "01" into the number 1, so number cells match codes by value.
     numeric = {int(code): value for code, value in codes.items() if code.isdigit()}
     seen: dict[Cell, StrEnum] = {}
 
     def parse(cell: Cell) -> StrEnum:
-        if (member := seen.get(cell)) is not None:
-            return member
-        key = match_key(cell_text(cell))
-        value = codes.get(key)
-        if value is None and not isinstance(cell, str) and key.isdigit():
-            value = numeric.get(int(key))
-        member = enum(value) if value is not None else builtin.get(key)
-        if member is None:
-            raise ValueProblem(f"{target}_unknown", value=cell_text(cell))
-        seen[cell] = member
+        if (member := seen.get(cell)) is None:
+            member = seen[cell] = _member(target, cell, codes, numeric)
         return member
 
     return parse
+
+
+def _member(target: str, cell: Cell, codes: dict[str, str], numeric: dict[int, str]) -> StrEnum:
+    """The member a cell of a coded field names: by the mapping's codes (a number cell by
+    value), else by the built-in words; ValueProblem when by neither."""
+    key = match_key(cell_text(cell))
+    value = codes.get(key)
+    if value is None and not isinstance(cell, str) and key.isdigit():
+        value = numeric.get(int(key))
+    member = CODED_FIELDS[target](value) if value is not None else _BUILTIN_CODES[target].get(key)
+    if member is None:
+        raise ValueProblem(f"{target}_unknown", value=cell_text(cell))
+    return member
 
 
 def field_parsers(mapping: Mapping, today: date) -> dict[str, Callable[[Cell], object]]:

@@ -178,7 +178,26 @@ def sample() -> ResponseReturnValue:
 
 def _accept(form: UploadForm) -> tuple[str, ImportPlan] | None:
     """Store the upload and plan it; None (with the form's errors) if it cannot be read."""
+    read = _read_upload(form)
+    if read is None:
+        return None
+    data, mapping_text = read
     upload = form.file.data
+    token = store_upload(
+        data,
+        Path(upload.filename or "").suffix.lower(),
+        form.encoding.data,
+        mapping_text,
+        bool(form.keep.data),
+        upload.filename or "-",
+    )
+    plan = _planned(form, token)
+    return None if plan is None else (token, plan)
+
+
+def _read_upload(form: UploadForm) -> tuple[bytes, str | None] | None:
+    """The upload's bytes and the mapping's text (None without a mapping); None (with the
+    form's errors) when the mapping is not UTF-8 text or the file is beyond the limits."""
     mapping_text = None
     if form.mapping.data:
         try:
@@ -186,31 +205,27 @@ def _accept(form: UploadForm) -> tuple[str, ImportPlan] | None:
         except UnicodeDecodeError:
             form.mapping.errors.append(_("The mapping file is not UTF-8 text."))
             return None
-    suffix = Path(upload.filename or "").suffix.lower()
+    upload = form.file.data
     data = upload.read()
     try:
         check_upload(upload.filename or "", data, current_app.config["UPLOAD_LIMITS"])
     except UploadRefused as exc:
         form.file.errors.append(str(exc))
         return None
-    token = store_upload(
-        data,
-        suffix,
-        form.encoding.data,
-        mapping_text,
-        bool(form.keep.data),
-        upload.filename or "-",
-    )
+    return data, mapping_text
+
+
+def _planned(form: UploadForm, token: str) -> ImportPlan | None:
+    """The stored upload's plan; None (with the form's errors, the upload deleted) if it
+    cannot be read."""
     try:
-        plan = make_plan(load_upload(token))
+        return make_plan(load_upload(token))
     except UploadRefused as exc:
         form.file.errors.append(str(exc))
     except MappingError as exc:
         form.mapping.errors.append(_("The mapping cannot be used: %(reason)s", reason=str(exc)))
     except TableError as exc:
         form.file.errors.append(_("The file cannot be read: %(reason)s", reason=str(exc)))
-    else:
-        return token, plan
     delete_upload(token)
     return None
 
@@ -231,26 +246,36 @@ def _replan(token: str) -> tuple[Upload, ImportPlan, ResponseReturnValue | None]
     upload = load_upload(token)
     plan = make_plan(upload)
     if not plan.ok:
-        return upload, plan, dry_run(
-            _kept_unless_refused(token, plan, upload.keep),
-            plan,
-            422,
-            _(
-                "Nothing was written: with the register as it is now, the file has problems. "
-                "Correct them and upload the file again."
-            ),
-        )
+        return upload, plan, _problems_now(token, plan, upload.keep)
     if request.form.get("missing_key") != missing_key(plan):
-        return upload, plan, dry_run(
-            token,
-            plan,
-            409,
-            _(
-                "The people missing from the export changed since the dry run. Check their "
-                "statuses again, then apply. Nothing was written."
-            ),
-        )
+        return upload, plan, _missing_changed(token, plan)
     return upload, plan, None
+
+
+def _problems_now(token: str, plan: ImportPlan, keep: bool) -> ResponseReturnValue:
+    """The dry run again (422): with the register as it is now, the file has problems."""
+    return dry_run(
+        _kept_unless_refused(token, plan, keep),
+        plan,
+        422,
+        _(
+            "Nothing was written: with the register as it is now, the file has problems. "
+            "Correct them and upload the file again."
+        ),
+    )
+
+
+def _missing_changed(token: str, plan: ImportPlan) -> ResponseReturnValue:
+    """The dry run again (409): the people missing from the export changed since."""
+    return dry_run(
+        token,
+        plan,
+        409,
+        _(
+            "The people missing from the export changed since the dry run. Check their "
+            "statuses again, then apply. Nothing was written."
+        ),
+    )
 
 
 @bp.post("/<token>/confirm")
@@ -263,15 +288,7 @@ def confirm(token: str) -> ResponseReturnValue:
     try:
         statuses = chosen_statuses(plan, request.form)
     except StatusConflictError:
-        return dry_run(
-            token,
-            plan,
-            422,
-            _(
-                "A ticked person was also given a different status of their own. Choose one "
-                "status for each person. Nothing was written."
-            ),
-        )
+        return _status_conflict(token, plan)
     by_status = {label(s): sum(1 for v in statuses.values() if v is s) for s in RegistrantStatus}
     return render_template(
         "imports/confirm.html",
@@ -284,6 +301,19 @@ def confirm(token: str) -> ResponseReturnValue:
     )
 
 
+def _status_conflict(token: str, plan: ImportPlan) -> ResponseReturnValue:
+    """The dry run again (422): a ticked person was also given a status of their own."""
+    return dry_run(
+        token,
+        plan,
+        422,
+        _(
+            "A ticked person was also given a different status of their own. Choose one "
+            "status for each person. Nothing was written."
+        ),
+    )
+
+
 @bp.post("/<token>/apply")
 @require(can_import_registrants)
 def apply(token: str) -> ResponseReturnValue:
@@ -293,17 +323,32 @@ def apply(token: str) -> ResponseReturnValue:
         return refused
     statuses = confirmed_statuses(plan, request.form)
     if request.form.get("plan_key") != plan_key(plan, statuses):
-        return dry_run(
-            token,
-            plan,
-            409,
-            _(
-                "The register changed since you confirmed the counts. Check the dry run "
-                "again, then apply. Nothing was written."
-            ),
-        )
+        return _register_changed(token, plan)
+    summary = _write(upload, plan, statuses)
+    _flash_imported(summary)
+    return redirect(url_for("imports.batch", batch_id=summary.batch_id))
+
+
+def _register_changed(token: str, plan: ImportPlan) -> ResponseReturnValue:
+    """The dry run again (409): the plan changed since its counts were confirmed."""
+    return dry_run(
+        token,
+        plan,
+        409,
+        _(
+            "The register changed since you confirmed the counts. Check the dry run "
+            "again, then apply. Nothing was written."
+        ),
+    )
+
+
+def _write(
+    upload: Upload, plan: ImportPlan, statuses: dict[int, RegistrantStatus]
+) -> ImportSummary:
+    """Apply the plan as one import batch and commit it, the upload claimed meanwhile so
+    that no other request applies it; then delete the upload."""
     source = SourceFile.of(upload.name, upload.data)
-    with claimed(token):
+    with claimed(upload.token):
         try:
             summary = apply_import(
                 db.session, plan, current_user, city_prefix(), source, statuses
@@ -312,12 +357,11 @@ def apply(token: str) -> ResponseReturnValue:
         except BaseException:
             db.session.rollback()
             raise
-    delete_upload(token)
+    delete_upload(upload.token)
     if summary.created > _ANALYZE_AFTER:
         refresh_statistics(db.session)
         db.session.commit()
-    _flash_imported(summary)
-    return redirect(url_for("imports.batch", batch_id=summary.batch_id))
+    return summary
 
 
 def _flash_imported(summary: ImportSummary) -> None:
