@@ -28,11 +28,10 @@ from roster.models import (
     Role,
 )
 from roster.priority import scoring
+from roster.priority.coverage import coverage_by_band, coverage_by_district
 from roster.priority.demo import DEMO_CARE_MANAGERS, add_demo_tasks
 from roster.priority.queries import (
     QueueFilter,
-    coverage_by_band,
-    coverage_by_district,
     person_of,
     queue_page,
     sql_scores,

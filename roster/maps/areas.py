@@ -58,17 +58,7 @@ def hazard_overlays(session: DbSession) -> list[HazardOverlay]:
 
 def _layer_features(session: DbSession, layer: HazardLayer) -> list[dict[str, Any]]:
     """The layer's areas as styled features; an area simplified away is left out."""
-    rows = session.execute(
-        select(
-            HazardArea.id,
-            HazardArea.depth_rank,
-            HazardArea.zone,
-            HazardArea.phenomenon,
-            HazardArea.geometry,
-        )
-        .where(HazardArea.layer_id == layer.id)
-        .order_by(HazardArea.id)
-    ).all()
+    rows = _area_rows(session, layer)
     kind, title = layer.kind.value, display_text(layer.name)
     return [
         feature(
@@ -81,6 +71,21 @@ def _layer_features(session: DbSession, layer: HazardLayer) -> list[dict[str, An
         for row, shape in zip(rows, _shapes(rows, layer.crs), strict=True)
         if shape is not None and not shape.is_empty
     ]
+
+
+def _area_rows(session: DbSession, layer: HazardLayer) -> Sequence[Any]:
+    """The layer's areas: what their popups and styles read, and their outlines (WKB)."""
+    return session.execute(
+        select(
+            HazardArea.id,
+            HazardArea.depth_rank,
+            HazardArea.zone,
+            HazardArea.phenomenon,
+            HazardArea.geometry,
+        )
+        .where(HazardArea.layer_id == layer.id)
+        .order_by(HazardArea.id)
+    ).all()
 
 
 def _shapes(rows: Sequence[Any], crs: str) -> Any:

@@ -190,15 +190,14 @@ def render_map(
     _add_tiles(fmap, tiles, texts)
     # Areas first, so that shelters and people are drawn above them.
     _add_overlays(fmap, overlays, hazard_kinds, texts)
-    if districts["features"]:
-        folium.GeoJson(
-            districts,
-            name=texts["districts"],
-            show=True,
-            on_each_feature=JsCode("RosterMap.district"),
-        ).add_to(fmap)
+    _add_districts(fmap, districts, texts)
     _add_shelters(fmap, shelters, shelter_names)
     _add_people(fmap, points, centre, texts)
+    return _finish(fmap, bounds)
+
+
+def _finish(fmap: folium.Map, bounds: list[list[float]] | None) -> Rendered:
+    """The layer control and the opening view added, the document rendered and hashed."""
     folium.LayerControl(collapsed=True).add_to(fmap)
     if bounds:
         fmap.fit_bounds(bounds)
@@ -224,19 +223,23 @@ def _base_map(
     )
     fmap.default_js = list(LEAFLET_JS) + list(ROSTER_JS)
     fmap.default_css = list(LEAFLET_CSS) + list(ROSTER_CSS)
-    categories = category_names()
-    Setup(
-        {
-            "attribution": SHELTER_ATTRIBUTION,
-            "identified": points.identified,
-            "personUrl": person_url,
-            "texts": texts,
-            "categories": [
-                {"label": categories[code], "colour": colour} for code, colour in CATEGORIES
-            ],
-        }
-    ).add_to(fmap)
+    Setup(_setup_config(points, texts, person_url)).add_to(fmap)
     return fmap
+
+
+def _setup_config(points: Points, texts: dict[str, str], person_url: str) -> dict[str, Any]:
+    """What roster-map.js is handed: the credit, the mode, the details URL, the texts and the
+    need categories' labels and colours."""
+    categories = category_names()
+    return {
+        "attribution": SHELTER_ATTRIBUTION,
+        "identified": points.identified,
+        "personUrl": person_url,
+        "texts": texts,
+        "categories": [
+            {"label": categories[code], "colour": colour} for code, colour in CATEGORIES
+        ],
+    }
 
 
 def _add_tiles(fmap: folium.Map, tiles: Tiles, texts: dict[str, str]) -> None:
@@ -249,6 +252,17 @@ def _add_tiles(fmap: folium.Map, tiles: Tiles, texts: dict[str, str]) -> None:
             max_native_zoom=tiles.max_zoom,
             overlay=False,
             control=False,
+        ).add_to(fmap)
+
+
+def _add_districts(fmap: folium.Map, districts: dict[str, Any], texts: dict[str, str]) -> None:
+    """The approximate district outlines, when there are any."""
+    if districts["features"]:
+        folium.GeoJson(
+            districts,
+            name=texts["districts"],
+            show=True,
+            on_each_feature=JsCode("RosterMap.district"),
         ).add_to(fmap)
 
 

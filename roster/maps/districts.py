@@ -34,32 +34,39 @@ DISTRICT_STYLE = {
 def district_cells(session: DbSession) -> dict[str, Any]:
     """Approximate district outlines (Voronoi cells of the district points, clipped to the
     city's area) as GeoJSON, labelled approximate."""
-    districts = list(
-        session.scalars(
-            select(District)
-            .where(District.latitude.is_not(None), District.longitude.is_not(None))
-            .order_by(District.id)
-        )
-    )
+    districts = _located_districts(session)
     area = city_outline(session)
     if not districts or area is None:
         return collection([])
     sites = tuple((d.id, float(d.longitude or 0), float(d.latitude or 0)) for d in districts)
     ids, shapes = _cells(sites, area)
-    lines = [[_("District"), _("approximate outline")]]
-    return collection(
-        [
-            feature(
-                int(district_id),
-                shapely.geometry.mapping(shape),
-                display_text(district.name),
-                lines,
-                dict(DISTRICT_STYLE),
-            )
-            for district_id, district, shape in zip(ids, districts, shapes, strict=True)
-            if shape is not None and not shape.is_empty
-        ]
+    return collection(_outline_features(ids, districts, shapes))
+
+
+def _located_districts(session: DbSession) -> list[District]:
+    """The districts with a point, by ID."""
+    query = (
+        select(District)
+        .where(District.latitude.is_not(None), District.longitude.is_not(None))
+        .order_by(District.id)
     )
+    return list(session.scalars(query))
+
+
+def _outline_features(ids: list[int], districts: list[District], shapes: Any) -> list[Any]:
+    """Each district's outline as a feature named by the district; an empty cell left out."""
+    lines = [[_("District"), _("approximate outline")]]
+    return [
+        feature(
+            int(district_id),
+            shapely.geometry.mapping(shape),
+            display_text(district.name),
+            lines,
+            dict(DISTRICT_STYLE),
+        )
+        for district_id, district, shape in zip(ids, districts, shapes, strict=True)
+        if shape is not None and not shape.is_empty
+    ]
 
 
 def city_outline(session: DbSession) -> Any:

@@ -131,28 +131,34 @@ def _pseudonymous(rows: list[tuple[Any, ...]], decimals: int) -> Points:
 
 def need_categories(frame: pd.DataFrame) -> np.ndarray:
     """Index into CATEGORIES per row of register columns (mobility, care_level, device_*)."""
-    count = len(frame)
-    if not count:
+    if not len(frame):
         return np.zeros(0, dtype=np.int64)
-    devices = np.zeros(count, dtype=bool)
-    for name in DEVICE_FIELDS:
-        devices |= frame[name].fillna(False).to_numpy(dtype=bool)
     # Stored codes, or the enums (StrEnum: str() is the code).
     mobility = frame["mobility"].astype(str).to_numpy()
-    care = frame["care_level"].astype(str).to_numpy()
-    heavy_care = np.isin(
-        care, [CareLevel.CARE_3.value, CareLevel.CARE_4.value, CareLevel.CARE_5.value]
-    )
     return np.select(
         [
-            devices,
+            _with_device(frame),
             mobility == Mobility.BEDRIDDEN.value,
             mobility == Mobility.WHEELCHAIR.value,
-            heavy_care,
+            _heavy_care(frame),
         ],
         [0, 1, 2, 3],
         default=4,
     ).astype(np.int64)
+
+
+def _with_device(frame: pd.DataFrame) -> np.ndarray:
+    """Per row: uses any of the medical devices."""
+    devices = np.zeros(len(frame), dtype=bool)
+    for name in DEVICE_FIELDS:
+        devices |= frame[name].fillna(False).to_numpy(dtype=bool)
+    return devices
+
+
+def _heavy_care(frame: pd.DataFrame) -> np.ndarray:
+    """Per row: care level 3 or higher."""
+    care = frame["care_level"].astype(str).to_numpy()
+    return np.isin(care, [CareLevel.CARE_3.value, CareLevel.CARE_4.value, CareLevel.CARE_5.value])
 
 
 def _shuffled(count: int) -> np.ndarray:

@@ -93,16 +93,24 @@ def index() -> ResponseReturnValue:
         hazard_name=hazard_name,
         layers=layers,
         synthetic=[layer for layer in layers if layer.synthetic],
-        kind_names=LAYER_KIND_NAMES,
-        shelter_kind_names=SHELTER_KIND_NAMES,
-        legend=legend(),
         identified=map_identifies(current_user),
         no_location=not {"latitude", "coarse_location"} & access_fields,
         tiles=tiles,
-        attribution=SHELTER_ATTRIBUTION,
-        address_attribution=address_attribution(db.session),
         frame_url=url_for("maps.frame", hazard=hazard),
+        **_legend_context(),
     )
+
+
+def _legend_context() -> dict[str, Any]:
+    """What the page's legend and credits read: the kind names, the colours the map uses, and
+    where the shelter and address data come from."""
+    return {
+        "kind_names": LAYER_KIND_NAMES,
+        "shelter_kind_names": SHELTER_KIND_NAMES,
+        "legend": legend(),
+        "attribution": SHELTER_ATTRIBUTION,
+        "address_attribution": address_attribution(db.session),
+    }
 
 
 @bp.get("/frame")

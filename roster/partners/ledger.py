@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from ..access.fetch import Person
 from ..access.fetch import people as fetch_people
-from ..access.rule import Viewer, visible_registrants
+from ..access.rule import PartnerAccess, Viewer, visible_registrants
 from ..audit.operations import record_event
 from ..disclosures import record_disclosure
 from ..extensions import DbSession
@@ -51,6 +51,18 @@ def record_provision(
     """
     access = viewer.access
     assert access is not None, "only a partner with an agreement in force makes copies"
+    release_id = _log_copy(session, viewer, format, people)
+    provision = _ledger_row(session, viewer, access, format, len(people), release_id)
+    session.add(provision)
+    session.flush()
+    _keep_lines(session, provision, people)
+    return provision
+
+
+def _log_copy(
+    session: DbSession, viewer: Viewer, format: ProvisionFormat, people: Sequence[Person]
+) -> int | None:
+    """The copy in the disclosure log; the release it was made under, if any."""
     releases = record_disclosure(
         session,
         viewer,
@@ -58,17 +70,31 @@ def record_provision(
         people,
         detail={"format": format.value, "count": len(people)},
     )
-    provision = Provision(
+    return releases[0] if releases else None
+
+
+def _ledger_row(
+    session: DbSession,
+    viewer: Viewer,
+    access: PartnerAccess,
+    format: ProvisionFormat,
+    count: int,
+    release_id: int | None,
+) -> Provision:
+    """The copy's ledger row, numbered next under its agreement."""
+    return Provision(
         organisation_id=access.agreement.organisation_id,
         agreement_id=access.agreement.id,
-        release_id=releases[0] if releases else None,
+        release_id=release_id,
         user_id=viewer.user.id,
         format=format,
         copy_no=next_copy_no(session, access.agreement.id),
-        count=len(people),
+        count=count,
     )
-    session.add(provision)
-    session.flush()
+
+
+def _keep_lines(session: DbSession, provision: Provision, people: Sequence[Person]) -> None:
+    """The IDs of the people on the copy, by the line printed beside them."""
     if people:
         session.execute(
             insert(ProvisionItem),
@@ -77,7 +103,6 @@ def record_provision(
                 for line, p in enumerate(people, start=1)
             ],
         )
-    return provision
 
 
 # ---------------------------------------------------------------------------------------------
@@ -175,6 +200,13 @@ def dispose(
     provision.confirmed_by = confirmed_by
     provision.disposal_note = note or None
     provision.disposal_recorded_by_id = actor.id
+    _audit_disposal(session, provision, method, actor)
+
+
+def _audit_disposal(
+    session: DbSession, provision: Provision, method: DisposalMethod, actor: User
+) -> None:
+    """Write the disposal, then its audit event (IDs, method and count only)."""
     session.flush()
     record_event(
         session,

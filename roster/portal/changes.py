@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..access.consent import sharing_allows
 from ..access.fetch import Person
@@ -85,17 +85,21 @@ def removal_reasons(
     if not ids:
         return {}
     rule = current_app.config["CONSENT_RULE"]
-    query = select(
+    return {
+        rid: _reason(access, rule, status, district_id, state, scope)
+        for rid, status, district_id, state, scope in session.execute(_standing(ids))
+    }
+
+
+def _standing(ids: list[int]) -> Select[int, RegistrantStatus, int, ConsentState, int]:
+    """Only what chooses a reason: each person's status, district and consent."""
+    return select(
         Registrant.id,
         Registrant.status,
         Registrant.district_id,
         Registrant.consent_state,
         Registrant.consent_scope,
     ).where(Registrant.id.in_(sorted(ids)))
-    return {
-        rid: _reason(access, rule, status, district_id, state, scope)
-        for rid, status, district_id, state, scope in session.execute(query)
-    }
 
 
 def _reason(

@@ -82,15 +82,10 @@ def xlsx_copy(mark: CopyMark, columns: list[Column], lines: Lines) -> bytes:
     assert ws is not None
     ws.title = _("List")[:31]
     wb.properties.creator = "Roster"
-    _put_row(ws, 1, [mark.line()])
-    _put_row(ws, 2, [str(CONFIDENTIALITY_NOTICE)])
-    ws.cell(row=1, column=1).font = Font(bold=True)
+    _put_preamble(ws, mark)
     titles = header(columns)
     head_row = PREAMBLE_ROWS + 1
-    _put_row(ws, head_row, titles)
-    for cell in ws[head_row]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    _put_header(ws, head_row, titles)
     body = [row(line, view, columns) for line, view in lines]
     for offset, values in enumerate(body, start=head_row + 1):
         _put_row(ws, offset, values)
@@ -99,6 +94,21 @@ def xlsx_copy(mark: CopyMark, columns: list[Column], lines: Lines) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _put_preamble(ws: Worksheet, mark: CopyMark) -> None:
+    """The watermark (bold) and the notice, above the header."""
+    _put_row(ws, 1, [mark.line()])
+    _put_row(ws, 2, [str(CONFIDENTIALITY_NOTICE)])
+    ws.cell(row=1, column=1).font = Font(bold=True)
+
+
+def _put_header(ws: Worksheet, head_row: int, titles: Sequence[Any]) -> None:
+    """The field labels, bold and wrapped."""
+    _put_row(ws, head_row, titles)
+    for cell in ws[head_row]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
 
 
 def _set_page(ws: Worksheet, mark: CopyMark, head_row: int) -> None:

@@ -35,7 +35,7 @@ from ..partners.ledger import record_provision
 from ..registrants.queries import NEEDS, Page, RegisterFilter, register_page
 from ..viewer import current_viewer
 from ..web import arg_int, municipality
-from .changes import changes_since
+from .changes import Changes, changes_since
 from .columns import columns_for, field_group_labels
 from .exports import csv_copy, xlsx_copy
 from .notices import CONFIDENTIALITY_NOTICE, CopyMark
@@ -66,15 +66,7 @@ def home() -> ResponseReturnValue:
     access = viewer.access
     if access is None:
         return _no_agreement()
-    flt = RegisterFilter(
-        district_id=arg_int("district"),
-        need=request.args.get("need", ""),
-        sort="district",
-    )
-    page = register_page(
-        db.session, viewer, flt, arg_int("page", 1), current_app.config["PAGE_SIZE"]
-    )
-    _log_list(viewer, page, flt)
+    flt, page = _shown_list(viewer)
     return render_template(
         "portal/home.html",
         access=access,
@@ -84,10 +76,32 @@ def home() -> ResponseReturnValue:
         page=page,
         flt=flt,
         fields=viewer.fields,
-        districts=visible_districts(db.session, viewer),
-        needs=[n for n, (f, _c) in NEEDS.items() if f in viewer.fields],
         args=request.args,
+        **_filter_choices(viewer),
     )
+
+
+def _shown_list(viewer: Viewer) -> tuple[RegisterFilter, Page[Person]]:
+    """The page of the list the query string asks for (sorted by district), logged as shown."""
+    flt = RegisterFilter(
+        district_id=arg_int("district"),
+        need=request.args.get("need", ""),
+        sort="district",
+    )
+    page = register_page(
+        db.session, viewer, flt, arg_int("page", 1), current_app.config["PAGE_SIZE"]
+    )
+    _log_list(viewer, page, flt)
+    return flt, page
+
+
+def _filter_choices(viewer: Viewer) -> dict[str, Any]:
+    """What the list's filter offers: the agreement's districts, and the needs whose field
+    the agreement provides."""
+    return {
+        "districts": visible_districts(db.session, viewer),
+        "needs": [n for n, (f, _c) in NEEDS.items() if f in viewer.fields],
+    }
 
 
 def _log_list(viewer: Viewer, page: Page[Person], flt: RegisterFilter) -> None:
@@ -134,9 +148,7 @@ def print_list() -> ResponseReturnValue:
 def printed(provision_id: int) -> ResponseReturnValue:
     """A printed copy, watermarked on every page: its people still admitted by the rule, with
     the agreement's fields, while the agreement it was made under is in force."""
-    copy = own_print(db.session, current_user, provision_id)
-    if copy is None:
-        abort(404)
+    copy = _own_print_or_404(provision_id)
     viewer = current_viewer()
     access = viewer.access
     if access is None or access.agreement.id != copy.agreement_id or not copy.outstanding:
@@ -153,6 +165,14 @@ def printed(provision_id: int) -> ResponseReturnValue:
         fields=viewer.fields,
         notice=CONFIDENTIALITY_NOTICE,
     )
+
+
+def _own_print_or_404(provision_id: int) -> Provision:
+    """The user's own printed copy; the same 404 for anyone else's as for a missing one."""
+    copy = own_print(db.session, current_user, provision_id)
+    if copy is None:
+        abort(404)
+    return copy
 
 
 def _lines_still_shown(viewer: Viewer, copy: Provision) -> list[tuple[int, Person]]:
@@ -216,6 +236,19 @@ def changes() -> ResponseReturnValue:
     if copy is None:
         return render_template("portal/changes.html", result=None, added=[], fields=frozenset())
     result = changes_since(db.session, current_user, access, copy)
+    _log_changes(viewer, result)
+    return render_template(
+        "portal/changes.html",
+        result=result,
+        added=result.added,
+        fields=viewer.fields,
+        mark=CopyMark.of(copy),
+    )
+
+
+def _log_changes(viewer: Viewer, result: Changes) -> None:
+    """The people to add in the disclosure log; those to strike out as a count."""
+    copy = result.copy
     record_disclosure(
         db.session,
         viewer,
@@ -224,10 +257,3 @@ def changes() -> ResponseReturnValue:
         detail={"provision": copy.id, "copy_no": copy.copy_no, "removed": len(result.removed)},
     )
     db.session.commit()
-    return render_template(
-        "portal/changes.html",
-        result=result,
-        added=result.added,
-        fields=viewer.fields,
-        mark=CopyMark.of(copy),
-    )

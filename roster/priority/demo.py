@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app, has_app_context
 
@@ -37,24 +37,32 @@ def add_demo_tasks(
 
     Call it after the demo's people, hazard flags and plans exist."""
     if weights is None:
-        weights = (
-            current_app.config.get("PLAN_PRIORITY_WEIGHTS", DEFAULT_WEIGHTS)
-            if has_app_context()
-            else DEFAULT_WEIGHTS
-        )
+        weights = _configured_weights()
     head = top_of_queue(session, weights, HEAD)
     chosen = rng.sample(head, min(len(head), TO_STAFF + TO_CARE_MANAGERS))
     now = utcnow()
     for n, registrant_id in enumerate(chosen):
-        to_staff = n < TO_STAFF
-        session.add(
-            PlanTask(
-                registrant_id=registrant_id,
-                assignee_id=staff_user.id if to_staff else None,
-                assignee_name="" if to_staff else rng.choice(DEMO_CARE_MANAGERS),
-                assigned_at=now - timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 8)),
-                assigned_by_id=staff_user.id,
-            )
-        )
+        session.add(_demo_task(registrant_id, n < TO_STAFF, staff_user, rng, now))
     session.flush()
     return len(chosen)
+
+
+def _configured_weights() -> Mapping[str, int]:
+    """The app's weights inside an app context, else the defaults."""
+    if not has_app_context():
+        return DEFAULT_WEIGHTS
+    weights: Mapping[str, int] = current_app.config.get("PLAN_PRIORITY_WEIGHTS", DEFAULT_WEIGHTS)
+    return weights
+
+
+def _demo_task(
+    registrant_id: int, to_staff: bool, staff_user: User, rng: random.Random, now: datetime
+) -> PlanTask:
+    """A task given to the staff member or to a fictional care manager, days to weeks ago."""
+    return PlanTask(
+        registrant_id=registrant_id,
+        assignee_id=staff_user.id if to_staff else None,
+        assignee_name="" if to_staff else rng.choice(DEMO_CARE_MANAGERS),
+        assigned_at=now - timedelta(days=rng.randint(1, 60), hours=rng.randint(0, 8)),
+        assigned_by_id=staff_user.id,
+    )

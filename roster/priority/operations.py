@@ -61,6 +61,15 @@ def assign(
     assignee = _assignee(session, user_id, name)
     _check_in_queue(session, chosen)
     _write_tasks(session, actor, chosen, assignee, name)
+    _audit_assign(session, actor, chosen, assignee)
+    session.flush()
+    return len(chosen)
+
+
+def _audit_assign(
+    session: DbSession, actor: User, chosen: list[int], assignee: User | None
+) -> None:
+    """The assignment in the trail: the people's IDs and the staff member's, never a name."""
     detail: dict[str, object] = {"ids": chosen, "count": len(chosen)}
     if assignee is not None:
         detail["assignee_id"] = assignee.id
@@ -68,8 +77,6 @@ def assign(
         # The care manager's name stays out of the trail, as every name does.
         detail["assignee"] = "named"
     record_event(session, "plan.assign", actor=actor, object_type="registrant", detail=detail)
-    session.flush()
-    return len(chosen)
 
 
 def _assignee(session: DbSession, user_id: int | None, name: str) -> User | None:

@@ -1,4 +1,4 @@
-"""The priority queue and coverage figures, computed in the database.
+"""The priority queue, computed in the database (coverage.py counts plans by its score).
 
 score_expression() is scoring.score() as SQL: one CASE per group of components, its
 branches in the order scoring.strongest() walks them, the weights as bound parameters. So
@@ -61,20 +61,30 @@ def named_supporter(dialect: str) -> ColumnElement[bool]:
     null, or only spaces does not count.
     """
     if dialect == "postgresql":
-        array = case(
-            (func.json_typeof(Plan.supporters) == "array", Plan.supporters),
-            else_=cast(literal("[]"), JSON),
+        return _named_supporter_postgresql()
+    return _named_supporter_sqlite()
+
+
+def _named_supporter_postgresql() -> ColumnElement[bool]:
+    """named_supporter() with PostgreSQL's JSON functions (a non-array counts as empty)."""
+    array = case(
+        (func.json_typeof(Plan.supporters) == "array", Plan.supporters),
+        else_=cast(literal("[]"), JSON),
+    )
+    items = func.json_array_elements(array).table_valued("value").alias("supporter")
+    name = func.json_extract_path_text(items.c.value, "name")
+    return exists(
+        select(literal(1))
+        .select_from(items)
+        .where(
+            func.json_typeof(items.c.value) == "object",
+            func.trim(func.coalesce(name, "")) != "",
         )
-        pg_items = func.json_array_elements(array).table_valued("value").alias("supporter")
-        name = func.json_extract_path_text(pg_items.c.value, "name")
-        return exists(
-            select(literal(1))
-            .select_from(pg_items)
-            .where(
-                func.json_typeof(pg_items.c.value) == "object",
-                func.trim(func.coalesce(name, "")) != "",
-            )
-        )
+    )
+
+
+def _named_supporter_sqlite() -> ColumnElement[bool]:
+    """named_supporter() with SQLite's JSON functions."""
     items = func.json_each(Plan.supporters).table_valued("value", "type").alias("supporter")
     name = func.json_extract(items.c.value, "$.name")
     return exists(
@@ -98,9 +108,6 @@ def supporters_named(supporters: object) -> bool:
 
 def conditions(dialect: str) -> dict[str, ColumnElement[bool]]:
     """Each component's condition over registrants outer-joined to their hazard row and plan."""
-    has_contact = exists(
-        select(EmergencyContact.id).where(EmergencyContact.registrant_id == Registrant.id)
-    )
     return {
         "landslide_zone": RegistrantHazard.landslide_zone.is_not(None),
         "flood_rank_3_plus": RegistrantHazard.flood_rank >= 3,
@@ -116,8 +123,14 @@ def conditions(dialect: str) -> dict[str, ColumnElement[bool]]:
         "living_alone": Registrant.household == Household.ALONE,
         "elderly_only": Registrant.household == Household.ELDERLY_ONLY,
         # Without a plan, Plan.supporters is NULL: the EXISTS finds nothing.
-        "no_supporter": and_(not_(named_supporter(dialect)), not_(has_contact)),
+        "no_supporter": and_(not_(named_supporter(dialect)), not_(has_emergency_contact())),
     }
+
+
+def has_emergency_contact() -> ColumnElement[bool]:
+    return exists(
+        select(EmergencyContact.id).where(EmergencyContact.registrant_id == Registrant.id)
+    )
 
 
 def score_expression(weights: Mapping[str, int], dialect: str) -> ColumnElement[int]:
@@ -264,9 +277,26 @@ def queue_page(
     computed for everyone to sort anyway; only a page past the end costs a second query."""
     visible = registrant_condition(viewer) if viewer is not None else None
     sub = queue_query(session, weights, bands, flt, visible).subquery("queue")
+    query, count = _paged(sub, flt, bands)
+    rows, total, page = _read_page(session, query, count, page, per_page)
+    ids = [row.id for row in rows]
+    return QueuePage(people(session, ids, weights, bands, viewer), total, page, per_page)
+
+
+def _paged(sub: Any, flt: QueueFilter, bands: Bands) -> tuple[Select[Any], Select[Any]]:
+    """The queue's IDs in the asked order, each row with the total, and apart their count;
+    both in the asked band."""
     where = [band_condition(sub.c.score, flt.band, bands)] if flt.band else []
     query = select(sub.c.id, func.count().over().label("total")).where(*where)
     query = query.order_by(*_queue_order(sub, flt.sort))
+    return query, select(func.count()).select_from(sub).where(*where)
+
+
+def _read_page(
+    session: DbSession, query: Select[Any], count: Select[Any], page: int, per_page: int
+) -> tuple[list[Any], int, int]:
+    """The rows of the page, the total, and the page number read; a page past the end is
+    counted apart (`count`) and read again as the last page."""
 
     def fetch(number: int) -> list[Any]:
         return list(session.execute(query.limit(per_page).offset((number - 1) * per_page)))
@@ -274,15 +304,13 @@ def queue_page(
     page = max(1, page)
     rows = fetch(page)
     if rows:
-        total = int(rows[0].total)
-    else:
-        total = session.scalar(select(func.count()).select_from(sub).where(*where)) or 0
-        last = max(1, -(-total // per_page))
-        if page > last:
-            page = last
-            rows = fetch(page) if total else []
-    ids = [row.id for row in rows]
-    return QueuePage(people(session, ids, weights, bands, viewer), total, page, per_page)
+        return rows, int(rows[0].total), page
+    total = session.scalar(count) or 0
+    last = max(1, -(-total // per_page))
+    if page > last:
+        page = last
+        rows = fetch(page) if total else []
+    return rows, total, page
 
 
 def _queue_order(sub: Any, sort: str) -> tuple[Any, ...]:
@@ -315,26 +343,48 @@ def people(
     viewer, each with the Person the page shows (roster.access.fetch)."""
     if not ids:
         return []
-    found = {
-        r.id: r
-        for r in session.scalars(
-            select(Registrant)
-            .where(Registrant.id.in_(ids))
-            .options(selectinload(Registrant.emergency_contacts))
-        )
-    }
-    hazards = _by_registrant(session, RegistrantHazard, ids)
-    plans = _by_registrant(session, Plan, ids)
-    tasks = _by_registrant(session, PlanTask, ids, selectinload(PlanTask.assignee))
+    found = _registrants(session, ids)
+    hazards, plans, tasks = _rows_beside(session, ids)
     shown = _shown(session, viewer, ids) if viewer is not None else {}
     rows = []
     for i in ids:
-        registrant = found[i]
-        points, reasons = score(person_of(registrant, hazards.get(i), plans.get(i)), weights)
-        row = QueueRow(registrant, points, bands.of(points), reasons, tasks.get(i), plans.get(i))
+        row = _scored_row(found[i], hazards.get(i), plans.get(i), tasks.get(i), weights, bands)
         row.person = shown.get(i)
         rows.append(row)
     return rows
+
+
+def _scored_row(
+    registrant: Registrant,
+    hazard: RegistrantHazard | None,
+    plan: Plan | None,
+    task: PlanTask | None,
+    weights: Mapping[str, int],
+    bands: Bands,
+) -> QueueRow:
+    """One person's row, scored by the reference function from their rows."""
+    points, reasons = score(person_of(registrant, hazard, plan), weights)
+    return QueueRow(registrant, points, bands.of(points), reasons, task, plan)
+
+
+def _registrants(session: DbSession, ids: list[int]) -> dict[int, Registrant]:
+    """The people's records, with the emergency contacts the score reads, by ID."""
+    query = (
+        select(Registrant)
+        .where(Registrant.id.in_(ids))
+        .options(selectinload(Registrant.emergency_contacts))
+    )
+    return {r.id: r for r in session.scalars(query)}
+
+
+def _rows_beside(
+    session: DbSession, ids: list[int]
+) -> tuple[dict[int, RegistrantHazard], dict[int, Plan], dict[int, PlanTask]]:
+    """The people's hazard rows, plans and tasks (with their assignees), by registrant ID."""
+    hazards = _by_registrant(session, RegistrantHazard, ids)
+    plans = _by_registrant(session, Plan, ids)
+    tasks = _by_registrant(session, PlanTask, ids, selectinload(PlanTask.assignee))
+    return hazards, plans, tasks
 
 
 def _by_registrant(session: DbSession, model: Any, ids: list[int], *options: Any) -> dict[int, Any]:
@@ -401,81 +451,3 @@ def queue_ids(session: DbSession, ids: Iterable[int]) -> set[int]:
             )
         )
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Coverage: how many people have a plan, per district and per band.
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Coverage:
-    """One row of a coverage table: everyone active, and how far their plans are."""
-
-    key: str
-    name: str
-    total: int = 0
-    current: int = 0
-    draft: int = 0
-    district_id: int | None = None
-
-    @property
-    def none(self) -> int:
-        return self.total - self.current - self.draft
-
-    @property
-    def share(self) -> float:
-        return self.current / self.total if self.total else 0.0
-
-    def add(self, other: Coverage) -> None:
-        self.total += other.total
-        self.current += other.current
-        self.draft += other.draft
-
-
-def _plan_counts() -> tuple[ColumnElement[int], ColumnElement[int], ColumnElement[int]]:
-    total = func.count(Registrant.id)
-    current = func.coalesce(func.sum(case((Plan.status.in_(CURRENT_PLAN), 1), else_=0)), 0)
-    draft = func.coalesce(func.sum(case((Plan.status == PlanStatus.DRAFT, 1), else_=0)), 0)
-    return total, current, draft
-
-
-def coverage_by_district(session: DbSession) -> list[Coverage]:
-    """Every district (with no one active too), by reading."""
-    total, current, draft = _plan_counts()
-    rows = session.execute(
-        select(District.id, District.name, total, current, draft)
-        .select_from(District)
-        .outerjoin(
-            Registrant,
-            and_(
-                Registrant.district_id == District.id,
-                Registrant.status == RegistrantStatus.ACTIVE,
-            ),
-        )
-        .outerjoin(Plan, Plan.registrant_id == Registrant.id)
-        .group_by(District.id, District.name, District.name_kana, District.code)
-        .order_by(District.name_kana, District.code)
-    ).all()
-    return [
-        Coverage(str(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), district_id=r[0]) for r in rows
-    ]
-
-
-def coverage_by_band(
-    session: DbSession, weights: Mapping[str, int], bands: Bands
-) -> list[Coverage]:
-    """Bands A, B, C (each present, maybe empty). Everyone active is scored, with or without
-    a plan; the support component reads the plan's supporters, whatever its status."""
-    sub = scored(session, weights).subquery("scored")
-    band = band_expression(sub.c.score, bands).label("band")
-    rows = session.execute(
-        select(
-            band,
-            func.count(),
-            func.coalesce(func.sum(case((sub.c.plan_status.in_(CURRENT_PLAN), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((sub.c.plan_status == PlanStatus.DRAFT, 1), else_=0)), 0),
-        ).group_by(band)
-    ).all()
-    found = {r[0]: Coverage(r[0], r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows}
-    return [found.get(b, Coverage(b, b)) for b in BANDS]

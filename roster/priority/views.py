@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import BuildError
 
 from ..access.roles import can_edit_plans
+from ..access.rule import Viewer
 from ..dashboard import charts
 from ..decorators import require
 from ..disclosures import record_disclosure
@@ -24,16 +25,10 @@ from ..numbers import bounded_int
 from ..registrants.queries import districts
 from ..viewer import current_viewer
 from ..web import arg_int
+from .coverage import Coverage, coverage_by_band, coverage_by_district
 from .forms import AssignForm
 from .operations import PriorityError, active_staff, assign, unassign
-from .queries import (
-    SORTS,
-    Coverage,
-    QueueFilter,
-    coverage_by_band,
-    coverage_by_district,
-    queue_page,
-)
+from .queries import SORTS, QueueFilter, QueuePage, queue_page
 from .scoring import BANDS, Bands
 
 bp = Blueprint("priority", __name__, url_prefix="/priority")
@@ -119,6 +114,22 @@ def _render_queue(
     page = queue_page(
         db.session, _weights(), _bands(), flt, page_no, current_app.config["PAGE_SIZE"], viewer
     )
+    _log_queue(viewer, page)
+    return render_template(
+        "priority/queue.html",
+        page=page,
+        flt=flt,
+        form=form,
+        error=error,
+        reason_text=reason_text,
+        plan_url=plan_url,
+        **_filter_choices(),
+        **_kept_from_request(flt, page.page),
+    ), 422 if error else 200
+
+
+def _log_queue(viewer: Viewer, page: QueuePage) -> None:
+    """The page's people in the disclosure log, with the queue's size."""
     record_disclosure(
         db.session,
         viewer,
@@ -127,24 +138,27 @@ def _render_queue(
         detail={"total": page.total, "page": page.page},
     )
     db.session.commit()
-    return render_template(
-        "priority/queue.html",
-        page=page,
-        flt=flt,
-        form=form,
-        error=error,
-        districts=districts(db.session),
-        bands=BANDS,
-        band_limits=_bands(),
-        sorts=SORTS,
-        sort_labels=SORT_LABELS,
-        reason_text=reason_text,
-        plan_url=plan_url,
-        # The pager's links keep the filter, also when a refused POST shows the page.
-        args=MultiDict(_filter_args(flt)),
-        hidden=_filter_args(flt, page.page),
-        selected=set(_selected()) if request.method == "POST" else set(),
-    ), 422 if error else 200
+
+
+def _filter_choices() -> dict[str, Any]:
+    """What the queue's filter offers: districts, bands (with their limits) and sorts."""
+    return {
+        "districts": districts(db.session),
+        "bands": BANDS,
+        "band_limits": _bands(),
+        "sorts": SORTS,
+        "sort_labels": SORT_LABELS,
+    }
+
+
+def _kept_from_request(flt: QueueFilter, page_no: int) -> dict[str, Any]:
+    """The filter for the pager's links and the form's hidden fields, and the ticked boxes:
+    kept also when a refused POST shows the page."""
+    return {
+        "args": MultiDict(_filter_args(flt)),
+        "hidden": _filter_args(flt, page_no),
+        "selected": set(_selected()) if request.method == "POST" else set(),
+    }
 
 
 @bp.get("/")
@@ -175,19 +189,24 @@ def assign_selected() -> ResponseReturnValue:
         error = _("Check the assignee: %(problem)s", problem=_first_error(form))
         return _render_queue(flt, page, form, error)
     try:
-        count = assign(
-            db.session,
-            current_user,
-            _selected(),
-            user_id=form.user_id.data or None,
-            name=form.assignee_name.data or "",
-        )
+        count = _assign_ticked(form)
     except PriorityError as exc:
         db.session.rollback()
         return _render_queue(flt, page, form, str(exc))
     db.session.commit()
     flash(_("Assigned %(n)d people.", n=count), "info")
     return _back(flt)
+
+
+def _assign_ticked(form: AssignForm) -> int:
+    """Assign the ticked people to the staff member or the name the form gives."""
+    return assign(
+        db.session,
+        current_user,
+        _selected(),
+        user_id=form.user_id.data or None,
+        name=form.assignee_name.data or "",
+    )
 
 
 @bp.post("/unassign")
@@ -266,35 +285,32 @@ def coverage() -> ResponseReturnValue:
     """Plans per district and per priority band: everyone active, and how far their plans are."""
     by_district = coverage_by_district(db.session)
     by_band = coverage_by_band(db.session, _weights(), _bands())
-    district_lines = [
-        _line(
-            r.name,
-            r,
-            url_for("priority.queue", district=r.district_id),
-            f"cov-d{r.district_id}",
-        )
-        for r in by_district
-    ]
-    band_lines = [
-        _line(
-            _("Band %(band)s", band=r.key),
-            r,
-            url_for("priority.queue", band=r.key),
-            f"cov-b{r.key}",
-        )
-        for r in by_band
-    ]
-    everyone = _total(by_district)
     return render_template(
         "priority/coverage.html",
-        district_lines=district_lines,
-        band_lines=band_lines,
-        district_total=_line(_("All districts"), everyone, None, "cov-dall"),
+        district_lines=[_district_line(r) for r in by_district],
+        band_lines=[_band_line(r) for r in by_band],
+        district_total=_line(_("All districts"), _total(by_district), None, "cov-dall"),
         band_total=_line(_("All bands"), _total(by_band), None, "cov-ball"),
         band_limits=_bands(),
-        legend=[
-            (charts.swatch(COVERAGE_COLORS["current"]), _("With a current plan")),
-            (charts.swatch(COVERAGE_COLORS["draft"]), _("Plan in progress")),
-            (charts.swatch(COVERAGE_COLORS["none"]), _("No plan")),
-        ],
+        legend=_legend(),
     )
+
+
+def _district_line(row: Coverage) -> CoverageLine:
+    """A district's line, linked to the queue of that district."""
+    href = url_for("priority.queue", district=row.district_id)
+    return _line(row.name, row, href, f"cov-d{row.district_id}")
+
+
+def _band_line(row: Coverage) -> CoverageLine:
+    """A band's line, linked to the queue of that band."""
+    href = url_for("priority.queue", band=row.key)
+    return _line(_("Band %(band)s", band=row.key), row, href, f"cov-b{row.key}")
+
+
+def _legend() -> list[tuple[Markup, str]]:
+    return [
+        (charts.swatch(COVERAGE_COLORS["current"]), _("With a current plan")),
+        (charts.swatch(COVERAGE_COLORS["draft"]), _("Plan in progress")),
+        (charts.swatch(COVERAGE_COLORS["none"]), _("No plan")),
+    ]

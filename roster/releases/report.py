@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -82,17 +82,7 @@ def counts(session: DbSession, release_ids: Iterable[int]) -> dict[int, tuple[in
 
 def summary(session: DbSession, release_id: int) -> list[UserSummary]:
     """Per user (and so per organisation): people, accesses, first and last time, actions."""
-    rows = session.execute(
-        select(
-            ReleaseAccess.user_id,
-            func.count(func.distinct(ReleaseAccess.registrant_id)),
-            func.count(ReleaseAccess.id),
-            func.min(ReleaseAccess.at),
-            func.max(ReleaseAccess.at),
-        )
-        .where(ReleaseAccess.release_id == release_id)
-        .group_by(ReleaseAccess.user_id)
-    ).all()
+    rows = _per_user(session, release_id)
     if not rows:
         return []
     actions = _actions(session, release_id)
@@ -103,6 +93,21 @@ def summary(session: DbSession, release_id: int) -> list[UserSummary]:
     ]
     result.sort(key=lambda s: (s.organisation, s.user.username))
     return result
+
+
+def _per_user(session: DbSession, release_id: int) -> Sequence[Any]:
+    """(user, people, accesses, first, last) of each user who was shown anyone."""
+    return session.execute(
+        select(
+            ReleaseAccess.user_id,
+            func.count(func.distinct(ReleaseAccess.registrant_id)),
+            func.count(ReleaseAccess.id),
+            func.min(ReleaseAccess.at),
+            func.max(ReleaseAccess.at),
+        )
+        .where(ReleaseAccess.release_id == release_id)
+        .group_by(ReleaseAccess.user_id)
+    ).all()
 
 
 def _actions(session: DbSession, release_id: int) -> dict[int, list[str]]:

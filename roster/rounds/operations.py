@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from ..access.fetch import Person, people
 from ..access.rule import Viewer, registrant_condition, visible_registrants
@@ -49,18 +49,27 @@ def target_query(
         registrant_condition(viewer_of(user)),
         Registrant.status == RegistrantStatus.ACTIVE,
         Registrant.id.not_in(awaiting_reply()),
+        *_chosen(target, district_id, today, reverify_months),
     ]
+    return (
+        select(Registrant.id)
+        .where(and_(*conditions))
+        .order_by(Registrant.district_id, Registrant.kana_key)
+    )
+
+
+def _chosen(
+    target: str, district_id: int | None, today: date, reverify_months: int
+) -> list[ColumnElement[bool]]:
+    """The conditions the clerk's choice adds: whom to ask, and in which district."""
+    conditions = []
     if target == "unanswered":
         conditions.append(Registrant.consent_state == ConsentState.UNCONFIRMED)
     elif target == "due":
         conditions.append(reverify_due_condition(today, reverify_months))
     if district_id:
         conditions.append(Registrant.district_id == district_id)
-    return (
-        select(Registrant.id)
-        .where(and_(*conditions))
-        .order_by(Registrant.district_id, Registrant.kana_key)
-    )
+    return conditions
 
 
 def create_round(
@@ -75,24 +84,41 @@ def create_round(
 ) -> MailingRound:
     """A round of the current form in a language, one reference code per person."""
     form = current_form(language, today)
+    mailing = _new_round(session, actor, title, form.version, reminder_of)
+    _add_members(session, mailing, registrant_ids, key)
+    _audit_created(session, actor, mailing, len(registrant_ids))
+    return mailing
+
+
+def _new_round(
+    session: DbSession,
+    actor: User,
+    title: str,
+    form_version: str,
+    reminder_of: MailingRound | None,
+) -> MailingRound:
+    """The round's row, flushed for the ID its reference codes carry."""
     mailing = MailingRound(
         title=title,
-        form_version=form.version,
+        form_version=form_version,
         created_by=actor,
         reminder_of_id=reminder_of.id if reminder_of else None,
     )
     session.add(mailing)
     session.flush()
-    _add_members(session, mailing, registrant_ids, key)
+    return mailing
+
+
+def _audit_created(session: DbSession, actor: User, mailing: MailingRound, members: int) -> None:
+    """The round in the trail: how many people, and which form."""
     record_event(
         session,
         "round.create",
         actor=actor,
         object_type="round",
         object_id=mailing.id,
-        detail={"members": len(registrant_ids), "form": form.version},
+        detail={"members": members, "form": mailing.form_version},
     )
-    return mailing
 
 
 def _add_members(
@@ -185,16 +211,7 @@ def record_reply(
 
 def _answers(member: RoundMember, reply: Reply) -> list[ConsentAnswer]:
     """The register-sharing answer, and a plan answer for each ticked plan box."""
-    base = ConsentAnswer(
-        purpose=ConsentPurpose.REGISTER_SHARING,
-        state=ConsentState.CONSENTED if reply.agrees else ConsentState.REFUSED,
-        method=ConsentMethod.MAIL,
-        decided_on=reply.decided_on,
-        scope=reply.scope if reply.agrees else frozenset(),
-        form_version=member.round.form_version,
-        proxy_name=reply.proxy_name,
-        proxy_relation=reply.proxy_relation,
-    )
+    base = _sharing_answer(member, reply)
     answers = [base]
     consented = ConsentState.CONSENTED
     if reply.plan_making:
@@ -206,6 +223,20 @@ def _answers(member: RoundMember, reply: Reply) -> list[ConsentAnswer]:
             replace(base, purpose=ConsentPurpose.PLAN_SHARING, scope=reply.scope, state=consented)
         )
     return answers
+
+
+def _sharing_answer(member: RoundMember, reply: Reply) -> ConsentAnswer:
+    """Yes or no to sharing the register (with the categories ticked), by mail."""
+    return ConsentAnswer(
+        purpose=ConsentPurpose.REGISTER_SHARING,
+        state=ConsentState.CONSENTED if reply.agrees else ConsentState.REFUSED,
+        method=ConsentMethod.MAIL,
+        decided_on=reply.decided_on,
+        scope=reply.scope if reply.agrees else frozenset(),
+        form_version=member.round.form_version,
+        proxy_name=reply.proxy_name,
+        proxy_relation=reply.proxy_relation,
+    )
 
 
 def presumption_due(
@@ -228,24 +259,24 @@ def presume_consent(
     An explicit refusal or withdrawal in the history still wins (roster.access.consent.STRENGTH).
     """
     for member in members:
-        mailing = member.round
-        record_consent(
-            session,
-            member.registrant,
-            ConsentAnswer(
-                purpose=ConsentPurpose.REGISTER_SHARING,
-                state=ConsentState.PRESUMED,
-                method=ConsentMethod.PRESUMPTION,
-                decided_on=today,
-                notice_sent_on=mailing.sent_on,
-                form_version=mailing.form_version,
-                note=f"{basis}（{mailing.title}、整理番号 {member.reference}）",
-            ),
-            actor,
-        )
+        record_consent(session, member.registrant, _presumed(member, today, basis), actor)
         member.presumed_on = today
     session.flush()
     return len(members)
+
+
+def _presumed(member: RoundMember, today: date, basis: str) -> ConsentAnswer:
+    """推定同意 to sharing the register, citing the round's notice and the basis."""
+    mailing = member.round
+    return ConsentAnswer(
+        purpose=ConsentPurpose.REGISTER_SHARING,
+        state=ConsentState.PRESUMED,
+        method=ConsentMethod.PRESUMPTION,
+        decided_on=today,
+        notice_sent_on=mailing.sent_on,
+        form_version=mailing.form_version,
+        note=f"{basis}（{mailing.title}、整理番号 {member.reference}）",
+    )
 
 
 @dataclass(frozen=True)
@@ -265,17 +296,24 @@ def visit_pages(
     roster.access.fetch loads them for the viewer."""
     pages = []
     for district in districts:
-        query = (
-            visible_registrants(viewer)
-            .where(
-                Registrant.district_id == district.id,
-                Registrant.status == RegistrantStatus.ACTIVE,
-                or_(
-                    Registrant.consent_state == ConsentState.UNCONFIRMED,
-                    reverify_due_condition(today, reverify_months),
-                ),
-            )
-            .order_by(Registrant.address_key)
-        )
+        query = _to_visit(viewer, district, today, reverify_months)
         pages.append(VisitPage(district, people(session, viewer, query)))
     return pages
+
+
+def _to_visit(
+    viewer: Viewer, district: District, today: date, reverify_months: int
+) -> Select[Registrant]:
+    """The district's active people never asked or due for review, by address."""
+    return (
+        visible_registrants(viewer)
+        .where(
+            Registrant.district_id == district.id,
+            Registrant.status == RegistrantStatus.ACTIVE,
+            or_(
+                Registrant.consent_state == ConsentState.UNCONFIRMED,
+                reverify_due_condition(today, reverify_months),
+            ),
+        )
+        .order_by(Registrant.address_key)
+    )

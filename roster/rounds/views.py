@@ -34,6 +34,7 @@ from ..web import arg_int, get_or_404, municipality
 from .forms import NewRoundForm, ReplyForm, SentForm
 from .operations import (
     Reply,
+    VisitPage,
     create_reminder,
     create_round,
     find_member,
@@ -77,19 +78,24 @@ def new() -> ResponseReturnValue:
         if not ids:
             flash(_("No one matches: the round was not created."), "error")
         else:
-            mailing = create_round(
-                db.session,
-                current_user,
-                form.title.data or "",
-                form.language.data or "ja",
-                ids,
-                local_today(),
-                _key(),
-            )
+            mailing = _create(form, ids)
             db.session.commit()
             flash(_("The round was created with %(n)d people.", n=len(ids)), "info")
             return redirect(url_for("rounds.detail", round_id=mailing.id))
     return render_template("rounds/new.html", form=form), 422 if form.errors else 200
+
+
+def _create(form: NewRoundForm, ids: list[int]) -> MailingRound:
+    """The round the form describes, for these people."""
+    return create_round(
+        db.session,
+        current_user,
+        form.title.data or "",
+        form.language.data or "ja",
+        ids,
+        local_today(),
+        _key(),
+    )
 
 
 def _targets(form: NewRoundForm) -> list[int]:
@@ -110,14 +116,7 @@ def detail(round_id: int) -> ResponseReturnValue:
     """A round: who is in it, who replied, and what can be done next."""
     mailing = get_or_404(MailingRound, round_id)
     members = _visible_members(mailing)
-    record_disclosure(
-        db.session,
-        current_viewer(),
-        "registrant.list",
-        [person for _m, person in members],
-        detail={"ids": [m.registrant_id for m, _person in members], "round": mailing.id},
-    )
-    db.session.commit()
+    _log_members(mailing, members)
     return render_template(
         "rounds/detail.html",
         mailing=mailing,
@@ -163,6 +162,18 @@ def _visible_members(mailing: MailingRound) -> list[tuple[RoundMember, Person]]:
     )
     found = {p.registrant_id: p for p in people(db.session, viewer, query)}
     return [(m, found[m.registrant_id]) for m in mailing.members if m.registrant_id in found]
+
+
+def _log_members(mailing: MailingRound, members: list[tuple[RoundMember, Person]]) -> None:
+    """The round's people shown, in the disclosure log as a list."""
+    record_disclosure(
+        db.session,
+        current_viewer(),
+        "registrant.list",
+        [person for _m, person in members],
+        detail={"ids": [m.registrant_id for m, _person in members], "round": mailing.id},
+    )
+    db.session.commit()
 
 
 def _office() -> dict[str, Any]:
@@ -245,17 +256,21 @@ def visits() -> ResponseReturnValue:
         local_today(),
         current_app.config["REVERIFY_MONTHS"],
     )
-    people = [p.id for page in pages for p in page.people]
+    _audit_visits(chosen, pages)
+    return render_template("rounds/visits.html", pages=pages, today=local_today())
+
+
+def _audit_visits(district_id: int, pages: list[VisitPage]) -> None:
+    """The visit list in the trail, as an export: the district and the people's IDs."""
     record_event(
         db.session,
         "visits.print",
         actor=current_user,
         object_type="district",
-        object_id=chosen,
-        detail={"ids": people},
+        object_id=district_id,
+        detail={"ids": [p.id for page in pages for p in page.people]},
     )
     db.session.commit()
-    return render_template("rounds/visits.html", pages=pages, today=local_today())
 
 
 @bp.route("/reply", methods=["GET", "POST"])
@@ -274,16 +289,21 @@ def reply() -> ResponseReturnValue:
         else:
             _save_reply(member, form)
             db.session.commit()
-            flash(
-                _(
-                    "Recorded: %(name)s (%(code)s).",
-                    name=member.registrant.name,
-                    code=member.reference,
-                ),
-                "info",
-            )
+            _flash_recorded(member)
             return redirect(url_for("rounds.reply"))
     return render_template("rounds/reply.html", form=form), 422 if form.errors else 200
+
+
+def _flash_recorded(member: RoundMember) -> None:
+    """Whose form was recorded, so the clerk can check it against the paper."""
+    flash(
+        _(
+            "Recorded: %(name)s (%(code)s).",
+            name=member.registrant.name,
+            code=member.reference,
+        ),
+        "info",
+    )
 
 
 def _save_reply(member: RoundMember, form: ReplyForm) -> None:
