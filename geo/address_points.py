@@ -161,10 +161,8 @@ class PointReader:
                     yield point
 
     def _point(self, line: int, row: list[str], columns: dict[str, int]) -> Point | None:
-        def cell(role: str) -> str:
-            at = columns.get(role)
-            return row[at].strip() if at is not None and at < len(row) else ""
-
+        """The row's point, or None when it is skipped, refused or a repeat (each counted)."""
+        cell = _row_cells(row, columns)
         if not self._in_area(cell):
             self.read.other_city += 1
             return None
@@ -207,6 +205,16 @@ class PointReader:
             self.read.skipped["number"] += 1
             return None
         return point_key(town, chome, block, house)
+
+
+def _row_cells(row: list[str], columns: dict[str, int]) -> _Cell:
+    """A row's cell by role, stripped; "" where the file has no such column or cell."""
+
+    def cell(role: str) -> str:
+        at = columns.get(role)
+        return row[at].strip() if at is not None and at < len(row) else ""
+
+    return cell
 
 
 def _float(text: str) -> float | None:

@@ -27,6 +27,9 @@ NO_WELFARE_SHELTER = "no_welfare_shelter"
 #: The person's point is missing or empty (the caller places everyone, so this is a bug).
 NO_LOCATION = "no_location"
 
+#: (eligible shelters as bools, [(people's positions, reason if none is eligible)])
+_Partition = tuple[np.ndarray, list[tuple[np.ndarray, str]]]
+
 _GROUP_BITS = {group: 1 << i for i, group in enumerate(ACCEPT_GROUPS)}
 _PHENOMENON_ORDER = {name: i for i, name in enumerate(PHENOMENA.values())}
 
@@ -40,24 +43,13 @@ def hazard_flags(points: gpd.GeoDataFrame, layers: gpd.GeoDataFrame) -> pd.DataF
     a zone with no A33_002 code counts as "warning", the lesser designation every zone has;
     None outside), landslide_phenomena (list, in A33_001 order), in_other (bool).
     """
-    count = len(points)
-    layers = _in_crs(layers, points)
-    hits = _hits(points, layers)
-    flood = hits[hits["kind"] == "flood"]
-    flood_rank = flood.groupby("point")["depth_rank"].max().reindex(range(count))
-    landslide = hits[hits["kind"] == "landslide"]
-    zone_score = (landslide["zone"] == "special").astype(int).groupby(landslide["point"]).max()
-    zone = np.full(count, None, dtype=object)
-    zone[zone_score.index.to_numpy(dtype=np.int64)] = np.where(
-        zone_score.to_numpy() == 1, "special", "warning"
-    )
+    hits = _hits(points, _in_crs(layers, points))
     return pd.DataFrame(
         {
-            "flood_rank": flood_rank.astype("Int64").array,
-            # object columns keep None (pandas would infer a string dtype with NaN)
-            "landslide_zone": pd.Series(zone, index=points.index, dtype=object),
-            "landslide_phenomena": _phenomena(landslide, count),
-            "in_other": np.isin(np.arange(count), hits.loc[hits["kind"] == "other", "point"]),
+            "flood_rank": _flood_ranks(hits, len(points)),
+            "landslide_zone": _landslide_zones(hits, points.index),
+            "landslide_phenomena": _phenomena(hits, len(points)),
+            "in_other": _in_other(hits, len(points)),
         },
         index=points.index,
     )
@@ -83,12 +75,17 @@ def suitable_shelters(
     stays = _bools(shelters, "is_evacuation_shelter") | _bools(shelters, "is_welfare_shelter")
     suitable = designated | (undesignated & stays)
     if areas is not None and len(areas):
-        area_geometry = np.asarray(_in_crs(areas, shelters).geometry.array, dtype=object)
-        inside = shapely.STRtree(area_geometry).query(
-            np.asarray(shelters.geometry.array, dtype=object), predicate="intersects"
-        )[0]
-        suitable[np.unique(inside)] = False
+        suitable[_inside_areas(shelters, areas)] = False
     return suitable
+
+
+def _inside_areas(shelters: gpd.GeoDataFrame, areas: gpd.GeoDataFrame | gpd.GeoSeries) -> Any:
+    """The positions of the shelters on or inside any of the areas."""
+    area_geometry = np.asarray(_in_crs(areas, shelters).geometry.array, dtype=object)
+    inside = shapely.STRtree(area_geometry).query(
+        np.asarray(shelters.geometry.array, dtype=object), predicate="intersects"
+    )[0]
+    return np.unique(inside)
 
 
 def assign_shelters(
@@ -121,19 +118,33 @@ def assign_shelters(
     open_to_all, takes = _who_each_takes(shelters, hazard, areas)
     care = people["needs_care"].fillna(False).to_numpy(dtype=bool)
     partitions = _partitions(care, _person_bits(people["groups"], care), open_to_all, takes)
-    chosen, distance, reason = _choose(person_points, shelters, ids, partitions)
-    missing = shapely.is_missing(person_points) | shapely.is_empty(person_points)
-    reason[missing] = NO_LOCATION
-    chosen[missing] = -1
-    distance[missing] = np.nan
+    chosen, distance, reason = _choose(person_points, shelters, _id_rank(ids), partitions)
+    _mark_unlocated(person_points, chosen, distance, reason)
+    return _assignment_frame(people.index, _ids_at(ids, chosen), distance, reason)
+
+
+def _assignment_frame(
+    person_ids: pd.Index, shelter_ids: Any, distance: np.ndarray, reason: np.ndarray
+) -> pd.DataFrame:
+    """assign_shelters()'s result: one row per person, in people's order."""
     return pd.DataFrame(
         {
-            "person_id": people.index.to_numpy(),
-            "shelter_id": _ids_at(ids, chosen),
+            "person_id": person_ids.to_numpy(),
+            "shelter_id": shelter_ids,
             "distance_m": distance,
             "reason": pd.Series(reason, dtype=object),
         }
     )
+
+
+def _mark_unlocated(
+    person_points: np.ndarray, chosen: np.ndarray, distance: np.ndarray, reason: np.ndarray
+) -> None:
+    """Unassign, in place, the people whose point is missing or empty (reason NO_LOCATION)."""
+    missing = shapely.is_missing(person_points) | shapely.is_empty(person_points)
+    reason[missing] = NO_LOCATION
+    chosen[missing] = -1
+    distance[missing] = np.nan
 
 
 def _who_each_takes(
@@ -151,28 +162,39 @@ def _who_each_takes(
 def _choose(
     person_points: np.ndarray,
     shelters: gpd.GeoDataFrame,
-    ids: np.ndarray,
-    partitions: list[tuple[np.ndarray, list[tuple[np.ndarray, str]]]],
+    id_rank: np.ndarray,
+    partitions: list[_Partition],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per person: the position of their nearest eligible shelter (-1 for none), the
     distance, and why there is none."""
-    count = len(person_points)
     shelter_points = np.asarray(shelters.geometry.array, dtype=object)
-    id_rank = np.empty(len(ids), dtype=np.int64)
-    id_rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
-    chosen = np.full(count, -1, dtype=np.int64)
-    distance = np.full(count, np.nan)
-    reason = np.full(count, None, dtype=object)
+    chosen, distance, reason = _unassigned(len(person_points))
     for eligible, parts in partitions:
         if not eligible.any():
             for positions, why in parts:
                 reason[positions] = why
             continue
         positions = np.concatenate([part for part, _why in parts])
-        nearest, metres = _nearest(person_points[positions], shelter_points, eligible, id_rank)
-        chosen[positions] = nearest
-        distance[positions] = metres
+        chosen[positions], distance[positions] = _nearest(
+            person_points[positions], shelter_points, eligible, id_rank
+        )
     return chosen, distance, reason
+
+
+def _unassigned(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shelter positions (-1), distances (NaN) and reasons (None) for count people."""
+    return (
+        np.full(count, -1, dtype=np.int64),
+        np.full(count, np.nan),
+        np.full(count, None, dtype=object),
+    )
+
+
+def _id_rank(ids: np.ndarray) -> np.ndarray:
+    """Each shelter's place in id order, to break ties in distance."""
+    id_rank = np.empty(len(ids), dtype=np.int64)
+    id_rank[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+    return id_rank
 
 
 def shelter_load(
@@ -187,10 +209,19 @@ def shelter_load(
     backup power: unknown counts as without, for planners to check), capacity, shortfall
     (assigned beyond capacity, <NA> when the capacity is unknown).
     """
+    counts = _needs_per_person(assignments, people).groupby("shelter_id").sum()
+    frame = counts.reindex(shelters["id"].to_numpy(), fill_value=0).astype(np.int64)
+    frame.index.name = "shelter_id"
+    _add_power_and_capacity(frame, shelters)
+    return frame
+
+
+def _needs_per_person(assignments: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """One row per assigned person: their shelter, 1 (assigned), and their needs as bools."""
     placed = assignments.loc[assignments["shelter_id"].notna(), ["person_id", "shelter_id"]]
     needs = people.reindex(placed["person_id"].to_numpy())
     mobility = needs["mobility"].astype(object).map(str).to_numpy()
-    per_person = pd.DataFrame(
+    return pd.DataFrame(
         {
             "shelter_id": placed["shelter_id"].to_numpy(),
             "assigned": 1,
@@ -199,9 +230,10 @@ def shelter_load(
             "ventilator": needs["ventilator"].fillna(False).to_numpy(dtype=bool),
         }
     )
-    counts = per_person.groupby("shelter_id").sum()
-    frame = counts.reindex(shelters["id"].to_numpy(), fill_value=0).astype(np.int64)
-    frame.index.name = "shelter_id"
+
+
+def _add_power_and_capacity(frame: pd.DataFrame, shelters: pd.DataFrame) -> None:
+    """Add, in place, backup_power, ventilator_without_power, capacity and shortfall."""
     backup = _optional(shelters, "backup_power")
     frame["backup_power"] = backup
     frame["ventilator_without_power"] = np.where(
@@ -210,7 +242,6 @@ def shelter_load(
     capacity = pd.array(_optional(shelters, "capacity"), dtype="Int64")
     frame["capacity"] = capacity
     frame["shortfall"] = (frame["assigned"].astype("Int64") - frame["capacity"]).clip(lower=0)
-    return frame
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -218,16 +249,7 @@ def shelter_load(
 
 def _hits(points: gpd.GeoDataFrame, layers: gpd.GeoDataFrame) -> pd.DataFrame:
     """(point position, layer row's kind, depth_rank, zone, phenomenon) per containment."""
-    geometry = np.asarray(layers.geometry.array, dtype=object)
-    point_geometry = np.asarray(points.geometry.array, dtype=object)
-    # Bounding boxes from the tree, then a point-in-polygon test on prepared polygons:
-    # the same answer as predicate="within" (the boundary is outside), three times faster.
-    point, row = shapely.STRtree(geometry).query(point_geometry)
-    shapely.prepare(geometry)
-    inside = shapely.contains_xy(
-        geometry[row], shapely.get_x(point_geometry[point]), shapely.get_y(point_geometry[point])
-    )
-    point, row = point[inside], row[inside]
+    point, row = _containments(points, layers)
     return pd.DataFrame(
         {
             "point": point,
@@ -241,7 +263,49 @@ def _hits(points: gpd.GeoDataFrame, layers: gpd.GeoDataFrame) -> pd.DataFrame:
     )
 
 
-def _phenomena(landslide: pd.DataFrame, count: int) -> list[list[str]]:
+def _containments(
+    points: gpd.GeoDataFrame, layers: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """(point positions, layer rows): each pair a layer polygon strictly holding a point."""
+    geometry = np.asarray(layers.geometry.array, dtype=object)
+    point_geometry = np.asarray(points.geometry.array, dtype=object)
+    # Bounding boxes from the tree, then a point-in-polygon test on prepared polygons:
+    # the same answer as predicate="within" (the boundary is outside), three times faster.
+    point, row = shapely.STRtree(geometry).query(point_geometry)
+    shapely.prepare(geometry)
+    inside = shapely.contains_xy(
+        geometry[row], shapely.get_x(point_geometry[point]), shapely.get_y(point_geometry[point])
+    )
+    return point[inside], row[inside]
+
+
+def _flood_ranks(hits: pd.DataFrame, count: int) -> Any:
+    """The highest flood depth rank holding each point (Int64, <NA> outside or unknown)."""
+    flood = hits[hits["kind"] == "flood"]
+    flood_rank = flood.groupby("point")["depth_rank"].max().reindex(range(count))
+    return flood_rank.astype("Int64").array
+
+
+def _landslide_zones(hits: pd.DataFrame, index: pd.Index) -> pd.Series:
+    """Each point's landslide zone: "special" beats "warning"; None outside every zone."""
+    landslide = hits[hits["kind"] == "landslide"]
+    zone_score = (landslide["zone"] == "special").astype(int).groupby(landslide["point"]).max()
+    zone = np.full(len(index), None, dtype=object)
+    zone[zone_score.index.to_numpy(dtype=np.int64)] = np.where(
+        zone_score.to_numpy() == 1, "special", "warning"
+    )
+    # object columns keep None (pandas would infer a string dtype with NaN)
+    return pd.Series(zone, index=index, dtype=object)
+
+
+def _in_other(hits: pd.DataFrame, count: int) -> np.ndarray:
+    """Whether each point lies in an area of another kind."""
+    return np.isin(np.arange(count), hits.loc[hits["kind"] == "other", "point"])
+
+
+def _phenomena(hits: pd.DataFrame, count: int) -> list[list[str]]:
+    """Each point's landslide phenomena, once each, in A33_001 order."""
+    landslide = hits[hits["kind"] == "landslide"]
     known = landslide[landslide["phenomenon"].isin(list(_PHENOMENON_ORDER))]
     known = known.assign(order=known["phenomenon"].map(_PHENOMENON_ORDER))
     known = known.drop_duplicates(["point", "phenomenon"]).sort_values(["point", "order"])
@@ -253,10 +317,10 @@ def _phenomena(landslide: pd.DataFrame, count: int) -> list[list[str]]:
 
 def _partitions(
     care: np.ndarray, person_bits: np.ndarray, open_to_all: np.ndarray, takes: np.ndarray
-) -> list[tuple[np.ndarray, list[tuple[np.ndarray, str]]]]:
+) -> list[_Partition]:
     """(eligible shelters, [(people's positions, reason if none is eligible)]) per distinct
     eligible set: everyone without care needs, then each combination of groups."""
-    by_set: dict[bytes, tuple[np.ndarray, list[tuple[np.ndarray, str]]]] = {}
+    by_set: dict[bytes, _Partition] = {}
 
     def add(eligible: np.ndarray, positions: np.ndarray, why: str) -> None:
         if len(positions):

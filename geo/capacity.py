@@ -66,14 +66,20 @@ def parse_capacity(text: str | None) -> Capacity:
     original = text.strip() if isinstance(text, str) else None
     if not original:
         return Capacity(None, None, None, None)
-    normal = _THOUSANDS.sub("", "".join(unicodedata.normalize("NFKC", original).split()))
-    counts = _counts(normal)
-    if not counts and (bare := _BARE.fullmatch(normal)):
-        counts = [(None, _number(bare.group(1), None), False)]
+    counts = _head_counts(original)
     indoor = _sum(value for label, value, _part in counts if label == "indoor")
     outdoor = _sum(value for label, value, _part in counts if label == "outdoor")
     total = _sum(value for _label, value, part in counts if not part)
     return Capacity(indoor, outdoor, total, original)
+
+
+def _head_counts(text: str) -> list[tuple[str | None, int, bool]]:
+    """The head counts of a capacity text (see _counts), or its bare number as the one."""
+    normal = _THOUSANDS.sub("", "".join(unicodedata.normalize("NFKC", text).split()))
+    counts = _counts(normal)
+    if not counts and (bare := _BARE.fullmatch(normal)):
+        counts = [(None, _number(bare.group(1), None), False)]
+    return counts
 
 
 def _counts(text: str) -> list[tuple[str | None, int, bool]]:

@@ -34,26 +34,43 @@ def approximate_districts(
         raise ValueError("the district points need a CRS")
     metric = points.to_crs(metric_crs)
     area_metric = gpd.GeoSeries([area], crs=points.crs).to_crs(metric_crs).iloc[0]
-    geometry = np.asarray(metric.geometry.array, dtype=object)
+    cells = _cells(np.asarray(metric.geometry.array, dtype=object), area_metric)
+    return gpd.GeoDataFrame(
+        {"approximate": True}, geometry=cells, crs=metric_crs, index=points.index
+    ).to_crs(points.crs)
+
+
+def _cells(geometry: np.ndarray, area: BaseGeometry) -> np.ndarray:
+    """Each point's cell, clipped to area (all of area when there is one distinct point);
+    an empty polygon where there is no point."""
+    cells = np.full(len(geometry), None, dtype=object)
+    groups = _same_point_groups(geometry)
+    if len(groups) == 1:
+        cells[groups[0]] = area
+    elif groups:
+        _fill_voronoi_cells(cells, geometry, groups, area)
+    empty = shapely.from_wkt("POLYGON EMPTY")
+    return np.array([empty if cell is None else cell for cell in cells], dtype=object)
+
+
+def _same_point_groups(geometry: np.ndarray) -> list[list[int]]:
+    """The positions of the present points, grouped by point (to the millimetre)."""
     present = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry))
-    cells = np.full(len(metric), None, dtype=object)
     keys: dict[Hashable, list[int]] = {}
     for position in np.flatnonzero(present):
         point = geometry[position]
         keys.setdefault((round(point.x, 3), round(point.y, 3)), []).append(int(position))
-    groups = list(keys.values())
-    if len(groups) == 1:
-        cells[groups[0]] = area_metric
-    elif groups:
-        sites = shapely.multipoints([geometry[group[0]] for group in groups])
-        envelope = shapely.union(area_metric.envelope, sites.envelope).buffer(1000)
-        voronoi = shapely.voronoi_polygons(sites, extend_to=envelope, ordered=True)
-        for group, cell in zip(groups, shapely.get_parts(voronoi), strict=True):
-            clipped = shapely.intersection(cell, area_metric)
-            for row in group:
-                cells[row] = clipped
-    empty = shapely.from_wkt("POLYGON EMPTY")
-    cells = np.array([empty if cell is None else cell for cell in cells], dtype=object)
-    return gpd.GeoDataFrame(
-        {"approximate": True}, geometry=cells, crs=metric_crs, index=points.index
-    ).to_crs(points.crs)
+    return list(keys.values())
+
+
+def _fill_voronoi_cells(
+    cells: np.ndarray, geometry: np.ndarray, groups: list[list[int]], area: BaseGeometry
+) -> None:
+    """Set, in place, each group's rows to its point's Voronoi cell clipped to area."""
+    sites = shapely.multipoints([geometry[group[0]] for group in groups])
+    envelope = shapely.union(area.envelope, sites.envelope).buffer(1000)
+    voronoi = shapely.voronoi_polygons(sites, extend_to=envelope, ordered=True)
+    for group, cell in zip(groups, shapely.get_parts(voronoi), strict=True):
+        clipped = shapely.intersection(cell, area)
+        for row in group:
+            cells[row] = clipped

@@ -57,11 +57,16 @@ def normalise_accepts(text: str | None) -> list[str]:
     if not text:
         return []
     compact = "".join(unicodedata.normalize("NFKC", text).split())
-    groups = [
+    groups = _keyword_groups(compact)
+    if not groups and any(keyword in compact for keyword in EVERY_GROUP_KEYWORDS):
+        return list(ACCEPT_GROUPS)
+    return groups
+
+
+def _keyword_groups(compact: str) -> list[str]:
+    """The ACCEPT_GROUPS with a keyword in the compact text, in ACCEPT_GROUPS order."""
+    return [
         group
         for group in ACCEPT_GROUPS
         if any(keyword in compact for keyword in GROUP_KEYWORDS[group])
     ]
-    if not groups and any(keyword in compact for keyword in EVERY_GROUP_KEYWORDS):
-        return list(ACCEPT_GROUPS)
-    return groups

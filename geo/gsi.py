@@ -140,17 +140,21 @@ def _group_same_place(listings: list[dict[str, Any]]) -> Iterable[list[dict[str,
 
     first_with_key: dict[tuple[Any, ...], int] = {}
     for i, item in enumerate(listings):
-        keys = [
-            ("name", _compact(item["name"]), _compact(item["address"])),
-            ("point", round(item["longitude"], 6), round(item["latitude"], 6)),
-        ]
-        for key in keys:
+        for key in _place_keys(item):
             j = first_with_key.setdefault(key, i)
             parent[find(i)] = find(j)
     groups: dict[int, list[dict[str, Any]]] = {}
     for i, item in enumerate(listings):
         groups.setdefault(find(i), []).append(item)
     return groups.values()
+
+
+def _place_keys(item: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The keys by which two listings are the same place: name and address, coordinates."""
+    return [
+        ("name", _compact(item["name"]), _compact(item["address"])),
+        ("point", round(item["longitude"], 6), round(item["latitude"], 6)),
+    ]
 
 
 def _merge(group: list[dict[str, Any]]) -> dict[str, Any]:

@@ -130,12 +130,8 @@ def read_hazard_file(
     table, source_crs, wkb = _read(path, encoding)
     _check_crs(source_crs, path)
     report = LayerReport()
-    geometry = _areas(wkb, path.name, report)
-    keep = ~shapely.is_missing(geometry)
-    if not keep.any():
-        raise HazardInputError("no_polygons", file=path.name)
-    table = table[keep].reset_index(drop=True)
-    columns = _attributes(table, kind, path.name, attributes, report)
+    geometry, keep = _kept_areas(wkb, path.name, report)
+    columns = _attributes(table[keep].reset_index(drop=True), kind, path.name, attributes, report)
     layer = gpd.GeoDataFrame(
         {"kind": kind, **columns, "source_name": name or path.stem},
         geometry=geometry[keep],
@@ -159,6 +155,15 @@ def read_hazard_layer(
         attributes = Attributes(**{**(attributes or Attributes()).__dict__,
                                    "depth_property": depth_property})
     return read_hazard_file(path, kind, crs, attributes, encoding, name).frame
+
+
+def _kept_areas(wkb: np.ndarray, file: str, report: LayerReport) -> tuple[np.ndarray, Any]:
+    """Each feature's area and which features are areas; refused when none is."""
+    geometry = _areas(wkb, file, report)
+    keep = ~shapely.is_missing(geometry)
+    if not keep.any():
+        raise HazardInputError("no_polygons", file=file)
+    return geometry, keep
 
 
 def is_tokyo_datum(crs: Any) -> bool:
@@ -263,20 +268,8 @@ def _areas(wkb: np.ndarray, file: str, report: LayerReport) -> np.ndarray:
     An unclosed ring is closed, and an invalid area repaired with make_valid, keeping its
     polygons; both count as repaired. A feature that cannot be made into an area is
     refused by its number (from 1, in the file's order)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        geometry = shapely.from_wkb(wkb, on_invalid="ignore")
-    unparsed = np.flatnonzero(pd.notna(wkb) & shapely.is_missing(geometry))
-    for i in unparsed.tolist():
-        geometry[i] = _closed(wkb[i], i + 1, file)
-    repaired = set(unparsed.tolist())
-    types = shapely.get_type_id(geometry)
-    invalid = np.flatnonzero(
-        np.isin(types, _POLYGON_TYPES + (7,)) & ~shapely.is_valid(geometry)
-    )
-    for i in invalid.tolist():
-        geometry[i] = _repaired(geometry[i], i + 1, file, report)
-        repaired.add(i)
+    geometry, repaired = _parsed(wkb, file)
+    repaired |= _repair_invalid(geometry, file, report)
     for i in np.flatnonzero(shapely.get_type_id(geometry) == 7).tolist():
         geometry[i] = _polygon_parts(geometry[i], report)
     area = np.isin(shapely.get_type_id(geometry), _POLYGON_TYPES) & ~shapely.is_empty(geometry)
@@ -284,6 +277,28 @@ def _areas(wkb: np.ndarray, file: str, report: LayerReport) -> np.ndarray:
     report.repaired = sorted(i + 1 for i in repaired if area[i])
     geometry[~area] = None
     return geometry
+
+
+def _parsed(wkb: np.ndarray, file: str) -> tuple[np.ndarray, set[int]]:
+    """Each feature's geometry, and the positions of those whose rings had to be closed."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        geometry = shapely.from_wkb(wkb, on_invalid="ignore")
+    unparsed = np.flatnonzero(pd.notna(wkb) & shapely.is_missing(geometry))
+    for i in unparsed.tolist():
+        geometry[i] = _closed(wkb[i], i + 1, file)
+    return geometry, set(unparsed.tolist())
+
+
+def _repair_invalid(geometry: np.ndarray, file: str, report: LayerReport) -> set[int]:
+    """Repair, in place, the invalid areas and collections; their positions."""
+    types = shapely.get_type_id(geometry)
+    invalid = np.flatnonzero(
+        np.isin(types, _POLYGON_TYPES + (7,)) & ~shapely.is_valid(geometry)
+    )
+    for i in invalid.tolist():
+        geometry[i] = _repaired(geometry[i], i + 1, file, report)
+    return set(invalid.tolist())
 
 
 def _closed(wkb: bytes, number: int, file: str) -> Any:

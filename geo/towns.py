@@ -91,26 +91,54 @@ def random_points_near(
     """
     if n <= 0:
         return np.empty((0, 2))
-    to_metric, to_wgs84 = _transformers()
-    cx, cy = to_metric.transform(center_lon, center_lat)
+    centre = _transformers()[0].transform(center_lon, center_lat)
     shapely.prepare(area)
+    points = _sample(rng, centre, radius_m, n, area, max_rounds)
+    if points is None:
+        raise ValueError(
+            f"could not place {n} points within {radius_m} m of ({center_lon}, {center_lat}) "
+            "inside the area"
+        )
+    return points
+
+
+def _sample(
+    rng: np.random.Generator,
+    centre: tuple[float, float],
+    radius_m: float,
+    n: int,
+    area: BaseGeometry,
+    max_rounds: int,
+) -> np.ndarray | None:
+    """n points drawn batch by batch until enough fall inside area; None after max_rounds."""
+    to_wgs84 = _transformers()[1]
     found: list[np.ndarray] = []
     missing = n
     for _ in range(max_rounds):
-        batch = max(2 * missing, 64)
-        radius = radius_m * np.sqrt(rng.random(batch))
-        angle = rng.random(batch) * 2 * np.pi
-        lon, lat = to_wgs84.transform(cx + radius * np.cos(angle), cy + radius * np.sin(angle))
-        inside = shapely.contains_xy(area, lon, lat)
-        points = np.column_stack([lon[inside], lat[inside]])[:missing]
+        points = _draw(rng, centre, radius_m, max(2 * missing, 64), area, to_wgs84)[:missing]
         found.append(points)
         missing -= len(points)
         if missing == 0:
             return np.concatenate(found)
-    raise ValueError(
-        f"could not place {n} points within {radius_m} m of ({center_lon}, {center_lat}) "
-        "inside the area"
-    )
+    return None
+
+
+def _draw(
+    rng: np.random.Generator,
+    centre: tuple[float, float],
+    radius_m: float,
+    batch: int,
+    area: BaseGeometry,
+    to_wgs84: Transformer,
+) -> np.ndarray:
+    """One batch of points uniform in the circle around centre (metric), as the
+    (longitude, latitude) rows of those that fall inside area."""
+    cx, cy = centre
+    radius = radius_m * np.sqrt(rng.random(batch))
+    angle = rng.random(batch) * 2 * np.pi
+    lon, lat = to_wgs84.transform(cx + radius * np.cos(angle), cy + radius * np.sin(angle))
+    inside = shapely.contains_xy(area, lon, lat)
+    return np.column_stack([lon[inside], lat[inside]])
 
 
 def _compact(text: str) -> str:

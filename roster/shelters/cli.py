@@ -67,14 +67,19 @@ def import_shelters(
     source = source_label or DEFAULT_SOURCES[file_format]
     plan = plan_import(db.session, read, source, city)
     show_plan(plan)
-    if not plan.ok:
-        click.echo(f"{len(plan.errors)} problems: nothing was written.", err=True)
-        sys.exit(1)
+    _stop_on_problems(plan)
     if dry_run:
         click.echo("Dry run: nothing was written.")
         return
     _apply(plan, file_format, city, len(files))
     show_welfare_without_groups()
+
+
+def _stop_on_problems(plan: ImportPlan) -> None:
+    """Exit with status 1 when the plan has bad rows: nothing is written."""
+    if not plan.ok:
+        click.echo(f"{len(plan.errors)} problems: nothing was written.", err=True)
+        sys.exit(1)
 
 
 def _chosen_format(file_format: str | None, mapping_file: Path | None) -> str:

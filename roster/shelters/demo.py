@@ -43,18 +43,23 @@ def enrich_demo_shelters(session: DbSession, rng: random.Random) -> dict[str, in
     counts = {"welfare_details": 0, "capacities": 0, "hazards": 0, "groups": 0}
     shelters = list(session.scalars(select(Shelter).order_by(Shelter.source_id)))
     for shelter in shelters:
-        _codes(shelter, counts)
-        if shelter.is_welfare_shelter and _welfare(shelter, rng):
-            counts["welfare_details"] += 1
-        stays = shelter.is_evacuation_shelter or shelter.is_welfare_shelter
-        if stays and shelter.capacity is None and not shelter.capacity_text:
-            _capacity(shelter, rng)
-            counts["capacities"] += 1
-        if stays and not shelter.hazard_list:
-            _hazards(shelter, rng)
-            counts["hazards"] += 1
+        _enrich(shelter, rng, counts)
     session.flush()
     return counts
+
+
+def _enrich(shelter: Shelter, rng: random.Random, counts: dict[str, int]) -> None:
+    """Fill in one place's demo details, counting what was set."""
+    _codes(shelter, counts)
+    if shelter.is_welfare_shelter and _welfare(shelter, rng):
+        counts["welfare_details"] += 1
+    stays = shelter.is_evacuation_shelter or shelter.is_welfare_shelter
+    if stays and shelter.capacity is None and not shelter.capacity_text:
+        _capacity(shelter, rng)
+        counts["capacities"] += 1
+    if stays and not shelter.hazard_list:
+        _hazards(shelter, rng)
+        counts["hazards"] += 1
 
 
 def _codes(shelter: Shelter, counts: dict[str, int]) -> None:
@@ -71,13 +76,7 @@ def _codes(shelter: Shelter, counts: dict[str, int]) -> None:
 
 def _welfare(shelter: Shelter, rng: random.Random) -> bool:
     """Care places, access, power and an agreement; False when all were already known."""
-    if not (
-        shelter.care_places is None
-        or shelter.accessible_toilet is None
-        or shelter.step_free is None
-        or shelter.backup_power is None
-        or not shelter.facility_agreement
-    ):
+    if not _welfare_details_missing(shelter):
         return False
     groups = set(shelter.group_list)
     nursery = groups == {"pregnant_infant"}
@@ -92,11 +91,27 @@ def _welfare(shelter: Shelter, rng: random.Random) -> bool:
         # Facilities for people needing medical care have it; others, some of them.
         shelter.backup_power = "medical_care" in groups or rng.random() < 0.35
     if not shelter.facility_agreement:
-        year = rng.randint(1, 6)
-        era = "元" if year == 1 else str(year)
-        shelter.facility_agreement = f"福祉避難所の設置運営に関する協定（令和{era}年締結）"
+        shelter.facility_agreement = _agreement(rng)
     _note(shelter, DEMO_NOTE)
     return True
+
+
+def _welfare_details_missing(shelter: Shelter) -> bool:
+    """Whether any of the welfare details _welfare() fills in is still unknown."""
+    return (
+        shelter.care_places is None
+        or shelter.accessible_toilet is None
+        or shelter.step_free is None
+        or shelter.backup_power is None
+        or not shelter.facility_agreement
+    )
+
+
+def _agreement(rng: random.Random) -> str:
+    """A fictional facility agreement, concluded in a year of Reiwa 1 to 6."""
+    year = rng.randint(1, 6)
+    era = "元" if year == 1 else str(year)
+    return f"福祉避難所の設置運営に関する協定（令和{era}年締結）"
 
 
 #: (words in the name, indoor capacity range) for general shelters, first match wins.

@@ -249,27 +249,10 @@ class ImportForm(FlaskForm):
         ok = super().validate(extra_validators)
         files = [f for f in self.files.data or [] if f and f.filename]
         allowed = SUFFIXES.get(self.format.data or "", ())
-        if not files:
-            self.files.errors = [*self.files.errors, _l("Choose one or more files.")]
+        file_errors = [*_count_errors(files), *_suffix_errors(files, allowed)]
+        if file_errors:
+            self.files.errors = [*self.files.errors, *file_errors]
             ok = False
-        elif len(files) > MAX_FILES:
-            self.files.errors = [
-                *self.files.errors,
-                _l("Give at most %(n)d files at once.", n=MAX_FILES),
-            ]
-            ok = False
-        for upload in files:
-            suffix = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
-            if suffix not in allowed:
-                self.files.errors = [
-                    *self.files.errors,
-                    _l(
-                        "%(name)s: this format takes %(suffixes)s files.",
-                        name=upload.filename,
-                        suffixes=", ".join(f".{s}" for s in allowed),
-                    ),
-                ]
-                ok = False
         if self.format.data == "csv" and not self.mapping.data:
             self.mapping.errors = [
                 *self.mapping.errors,
@@ -277,3 +260,28 @@ class ImportForm(FlaskForm):
             ]
             ok = False
         return ok
+
+
+def _count_errors(files: list[Any]) -> list[Any]:
+    """What is wrong with the number of files chosen, if anything."""
+    if not files:
+        return [_l("Choose one or more files.")]
+    if len(files) > MAX_FILES:
+        return [_l("Give at most %(n)d files at once.", n=MAX_FILES)]
+    return []
+
+
+def _suffix_errors(files: list[Any], allowed: tuple[str, ...]) -> list[Any]:
+    """One message per file whose suffix the chosen format does not take."""
+    errors = []
+    for upload in files:
+        suffix = upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
+        if suffix not in allowed:
+            errors.append(
+                _l(
+                    "%(name)s: this format takes %(suffixes)s files.",
+                    name=upload.filename,
+                    suffixes=", ".join(f".{s}" for s in allowed),
+                )
+            )
+    return errors

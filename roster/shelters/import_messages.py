@@ -92,12 +92,15 @@ def scope_notes(plan: ImportPlan) -> list[str]:
         )
     ]
     if plan.kinds_kept:
-        kept = "、".join(kind_label(kind) for kind in plan.kinds_kept)
-        notes.append(
-            _(
-                "Kept as they are, as the files hold none: %(lists)s (%(count)s places).",
-                lists=kept,
-                count=plan.kept,
-            )
-        )
+        notes.append(_kept_note(plan))
     return notes
+
+
+def _kept_note(plan: ImportPlan) -> str:
+    """Which lists the import keeps as they are, and how many of their places."""
+    kept = "、".join(kind_label(kind) for kind in plan.kinds_kept)
+    return _(
+        "Kept as they are, as the files hold none: %(lists)s (%(count)s places).",
+        lists=kept,
+        count=plan.kept,
+    )

@@ -105,6 +105,19 @@ def changes(
     A row found under another ID of its place owns the name, address and point only when
     its ID comes first; the place then takes that ID, as a read of both lists would give it.
     """
+    new = _file_values(shelter, row, source_label, carried)
+    old = _registry_values(shelter)
+    return {
+        name: (old[name], new[name])
+        for name in ("source_id", *IMPORT_FIELDS)
+        if name in new and not _equal(old[name], new[name])
+    }
+
+
+def _file_values(
+    shelter: Shelter, row: dict[str, Any], source_label: str, carried: dict[str, bool]
+) -> dict[str, Any]:
+    """The fields the file owns for this place, with the values it gives them."""
     new: dict[str, Any] = {}
     if row["source_id"] <= shelter.source_id:
         new.update(_place_fields(row))
@@ -114,15 +127,15 @@ def changes(
     new.update(_capacity_fields(shelter, row))
     if not same_source(shelter.source, source_label):
         new["source"] = source_label
-    old = {
+    return new
+
+
+def _registry_values(shelter: Shelter) -> dict[str, Any]:
+    """The place's ID and imported fields as the registry holds them (lists as lists)."""
+    return {
         **{name: getattr(shelter, name) for name in ("source_id", *IMPORT_FIELDS)},
         "hazards": shelter.hazard_list,
         "accept_groups": shelter.group_list,
-    }
-    return {
-        name: (old[name], new[name])
-        for name in ("source_id", *IMPORT_FIELDS)
-        if name in new and not _equal(old[name], new[name])
     }
 
 

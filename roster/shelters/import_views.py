@@ -64,14 +64,7 @@ def _uploaded(form: ImportForm, mapping: bytes | None) -> ResponseReturnValue:
     if refused:
         form.files.errors = [refused]
         return render_template("shelters/import.html", form=form), 422
-    token = uploads.store(
-        current_user.id,
-        files,
-        form.format.data or "gsi",
-        form.city.data or None,
-        form.source.data or None,
-        mapping,
-    )
+    token = _store(form, files, mapping)
     upload = uploads.load(token, current_user.id)
     plan, errors, refused = _read(upload)
     if not plan.ok:  # nothing can come of a refused upload: it is not kept
@@ -80,6 +73,18 @@ def _uploaded(form: ImportForm, mapping: bytes | None) -> ResponseReturnValue:
         form.files.errors = [refused]
         return render_template("shelters/import.html", form=form), 422
     return _preview(upload, plan, errors)
+
+
+def _store(form: ImportForm, files: list[tuple[str, bytes]], mapping: bytes | None) -> str:
+    """Keep the files with how the form says to read them; the upload's token."""
+    return uploads.store(
+        current_user.id,
+        files,
+        form.format.data or "gsi",
+        form.city.data or None,
+        form.source.data or None,
+        mapping,
+    )
 
 
 @bp.post("/shelters/import/<token>/apply")
@@ -94,6 +99,14 @@ def import_apply(token: str) -> ResponseReturnValue:
         return _preview(upload, plan, errors, 422, _problems_notice())
     if request.form.get("digest") != plan.digest():
         return _preview(upload, plan, errors, 409, _changed_notice())
+    summary = _apply(token, upload, plan)
+    uploads.delete(token)
+    flash(_imported(summary), "info")
+    return redirect(url_for("shelters.index"))
+
+
+def _apply(token: str, upload: uploads.StoredUpload, plan: ImportPlan) -> ImportSummary:
+    """Write the plan and commit, with the upload claimed; on any failure, roll back."""
     with uploads.claimed(token):
         try:
             summary = apply_import(
@@ -108,9 +121,7 @@ def import_apply(token: str) -> ResponseReturnValue:
         except BaseException:
             db.session.rollback()
             raise
-    uploads.delete(token)
-    flash(_imported(summary), "info")
-    return redirect(url_for("shelters.index"))
+    return summary
 
 
 def _problems_notice() -> str:

@@ -159,15 +159,23 @@ def plan_import(
     if read.mismatch is not None:
         return plan
     rows = file_rows(read, city5)
-    plan.errors += length_errors(rows)
-    if not rows and not read.errors:
-        where = f" of city {city}" if city else ""
-        plan.errors.append(RowError("", None, None, f"the files hold no places{where}"))
+    _check_rows(plan, rows, read, city)
     registry = {s.source_id: s for s in session.scalars(select(Shelter))}
     matched = _compare(plan, rows, registry)
     plan.cities = sorted(c for c in ({city5} if city5 else {row_city(r) for r in rows}) if c)
     _plan_unlisted(plan, registry, matched)
     return plan
+
+
+def _check_rows(
+    plan: ImportPlan, rows: list[dict[str, Any]], read: ShelterRead, city: str | None
+) -> None:
+    """Add to the plan's errors the cells too long for the registry, and, when the read
+    found nothing else wrong, files that hold no places (of the city)."""
+    plan.errors += length_errors(rows)
+    if not rows and not read.errors:
+        where = f" of city {city}" if city else ""
+        plan.errors.append(RowError("", None, None, f"the files hold no places{where}"))
 
 
 def _compare(
@@ -350,15 +358,20 @@ def _audit(
         actor=actor,
         actor_name=None if actor else "cli",
         object_type="shelter",
-        detail={
-            "format": how["format"],
-            "source": plan.source,
-            "city": how["city"],
-            "files": how["files"],
-            "added": summary.added,
-            "changed": summary.changed,
-            "removed": summary.removed,
-            "unchanged": summary.unchanged,
-            "removed_ids": [r.shelter_id for r in plan.removed],
-        },
+        detail=_audit_detail(plan, summary, how),
     )
+
+
+def _audit_detail(plan: ImportPlan, summary: ImportSummary, how: dict[str, Any]) -> dict[str, Any]:
+    """The shelter.import event's detail: how the files were read, the counts, the IDs removed."""
+    return {
+        "format": how["format"],
+        "source": plan.source,
+        "city": how["city"],
+        "files": how["files"],
+        "added": summary.added,
+        "changed": summary.changed,
+        "removed": summary.removed,
+        "unchanged": summary.unchanged,
+        "removed_ids": [r.shelter_id for r in plan.removed],
+    }

@@ -65,24 +65,27 @@ class ShelterFilter:
     def from_args(cls, args: Any, strict: bool = False) -> ShelterFilter:
         """The filter from request.args; with strict, an unknown value raises ValueError,
         otherwise it is ignored (a page shows everything rather than an error)."""
-        kind, hazard = args.get("kind", ""), args.get("hazard", "")
-        sort, direction = args.get("sort", "name"), args.get("dir", "asc")
+        values: dict[str, str] = {}
         problems = []
-        if kind and kind not in KIND_CODES:
-            problems.append(f"kind must be one of {', '.join(KIND_CODES)}")
-            kind = ""
-        if hazard and hazard not in HAZARDS:
-            problems.append(f"hazard must be one of {', '.join(HAZARDS)}")
-            hazard = ""
-        if sort not in SORTS:
-            problems.append(f"sort must be one of {', '.join(SORTS)}")
-            sort = "name"
-        if direction not in ("asc", "desc"):
-            problems.append("dir must be asc or desc")
-            direction = "asc"
+        for name, default, choices, problem in _FILTER_ARGS:
+            value = args.get(name, default)
+            if value != default and value not in choices:
+                problems.append(problem)
+                value = default
+            values[name] = value
         if strict and problems:
             raise ValueError("; ".join(problems))
-        return cls(kind, hazard, sort, direction == "desc")
+        return cls(values["kind"], values["hazard"], values["sort"], values["dir"] == "desc")
+
+
+#: The list's query arguments: name, default (also what an unknown value falls back to),
+#: the values allowed besides the default, and what to say of an unknown value.
+_FILTER_ARGS = (
+    ("kind", "", KIND_CODES, f"kind must be one of {', '.join(KIND_CODES)}"),
+    ("hazard", "", HAZARDS, f"hazard must be one of {', '.join(HAZARDS)}"),
+    ("sort", "name", SORTS, f"sort must be one of {', '.join(SORTS)}"),
+    ("dir", "asc", ("asc", "desc"), "dir must be asc or desc"),
+)
 
 
 def shelter_query(flt: ShelterFilter) -> Select[Shelter]:
@@ -214,12 +217,17 @@ def update_shelter(
     changed = _changed(shelter, values)
     if not changed:
         return []
-    store(shelter, {name: values[name] for name in changed})
-    session.flush()
-    if ASSIGNMENT_FIELDS & set(changed):
-        _reassign(session)
+    _write_changes(session, shelter, {name: values[name] for name in changed})
     record_event(session, "shelter.update", **_audited(shelter, actor), detail={"fields": changed})
     return changed
+
+
+def _write_changes(session: DbSession, shelter: Shelter, changes: dict[str, Any]) -> None:
+    """Store the changed fields; recompute assignments when one of them moves people."""
+    store(shelter, changes)
+    session.flush()
+    if ASSIGNMENT_FIELDS & set(changes):
+        _reassign(session)
 
 
 # --- JSON and GeoJSON ----------------------------------------------------------------------------

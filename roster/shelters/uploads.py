@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import abort, current_app
 
@@ -69,6 +70,17 @@ def store(
     token = secrets.token_urlsafe(32)
     folder = root() / token
     folder.mkdir(mode=0o700)
+    names = _store_files(folder, files)
+    if mapping is not None:
+        _write_private(folder / "mapping.toml", mapping)
+    meta = {"user": user_id, "format": format, "city": city, "source": source, "names": names}
+    _write_private(folder / "meta.json", json.dumps(meta, ensure_ascii=False).encode())
+    return token
+
+
+def _store_files(folder: Path, files: list[tuple[str, bytes]]) -> dict[str, str]:
+    """Write each file as its position and suffix (0.csv, 1.bin for an odd suffix);
+    stored name -> uploaded name."""
     names = {}
     for index, (name, data) in enumerate(files):
         suffix = Path(name).suffix.lower()
@@ -77,11 +89,7 @@ def store(
         stored = f"{index}{suffix}"
         _write_private(folder / stored, data)
         names[stored] = name
-    if mapping is not None:
-        _write_private(folder / "mapping.toml", mapping)
-    meta = {"user": user_id, "format": format, "city": city, "source": source, "names": names}
-    _write_private(folder / "meta.json", json.dumps(meta, ensure_ascii=False).encode())
-    return token
+    return names
 
 
 def load(token: str, user_id: int) -> StoredUpload:
@@ -89,14 +97,7 @@ def load(token: str, user_id: int) -> StoredUpload:
     if not _TOKEN.fullmatch(token):
         abort(404)
     folder = root() / token
-    try:
-        meta = json.loads((folder / "meta.json").read_bytes())
-        if time.time() - (folder / "meta.json").stat().st_mtime > MAX_AGE:
-            abort(404)
-    except FileNotFoundError:
-        abort(404)
-    if meta.get("user") != user_id:
-        abort(404)
+    meta = _meta(folder, user_id)
     mapping_path = folder / "mapping.toml"
     return StoredUpload(
         token=token,
@@ -109,6 +110,19 @@ def load(token: str, user_id: int) -> StoredUpload:
         names=meta["names"],
         mapping=mapping_path.read_bytes() if mapping_path.exists() else None,
     )
+
+
+def _meta(folder: Path, user_id: int) -> dict[str, Any]:
+    """The upload's meta.json when it is this user's and not expired; 404 otherwise."""
+    try:
+        meta = json.loads((folder / "meta.json").read_bytes())
+        if time.time() - (folder / "meta.json").stat().st_mtime > MAX_AGE:
+            abort(404)
+    except FileNotFoundError:
+        abort(404)
+    if meta.get("user") != user_id:
+        abort(404)
+    return meta
 
 
 def delete(token: str) -> None:

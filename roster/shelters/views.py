@@ -24,7 +24,7 @@ from ..decorators import require
 from ..extensions import db
 from ..formtext import validate_edit
 from ..models import Shelter
-from ..versioning import save_versioned
+from ..versioning import Saved, save_versioned
 from ..web import arg_int, get_or_404
 from . import import_views  # noqa: F401  (the import pages' routes are on bp)
 from .blueprint import bp
@@ -125,8 +125,23 @@ def _save_edit(form: ShelterForm, shelter: Shelter) -> ResponseReturnValue | Non
     values = form.values()
     values["source_id"] = values["source_id"] or shelter.source_id
     notes = _derive(values, shelter)
+    saved = _saved_unless_duplicate(form, shelter, values)
+    if saved is None:
+        return None
+    if saved.conflict:
+        return render_template("shelters/form.html", form=form, shelter=shelter, conflict=True), 409
+    db.session.commit()
+    _flash_saved(notes, _("Saved.") if saved.value else _("Nothing was changed."))
+    return redirect(url_for("shelters.detail", shelter_id=shelter.id))
+
+
+def _saved_unless_duplicate(
+    form: ShelterForm, shelter: Shelter, values: dict[str, Any]
+) -> Saved[list[str]] | None:
+    """The edit saved on the form's version; None, with the form's error and the session
+    rolled back, when another place has the ID."""
     try:
-        saved = save_versioned(
+        return save_versioned(
             db.session(),
             form.version.data,
             lambda version: update_shelter(db.session, shelter, values, version, current_user),
@@ -135,11 +150,6 @@ def _save_edit(form: ShelterForm, shelter: Shelter) -> ResponseReturnValue | Non
         db.session.rollback()
         form.source_id.errors = [_("Another place already has this ID.")]
         return None
-    if saved.conflict:
-        return render_template("shelters/form.html", form=form, shelter=shelter, conflict=True), 409
-    db.session.commit()
-    _flash_saved(notes, _("Saved.") if saved.value else _("Nothing was changed."))
-    return redirect(url_for("shelters.detail", shelter_id=shelter.id))
 
 
 def _flash_saved(notes: list[str], message: str) -> None:
