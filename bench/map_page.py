@@ -23,6 +23,7 @@ section of docs/performance.md and keeps every other section.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import platform
 import statistics
@@ -112,6 +113,11 @@ def baseline(app: Any) -> Callable[[], str]:
 
 
 def timed(step: Callable[[], Any]) -> tuple[float, Any]:
+    """The step's time, after a full garbage collection: otherwise a collection that earlier
+    steps made due falls on whichever step happens to allocate next (with 100,000 points in
+    memory, about 100 ms), and the figures move by a quarter between two runs of the same
+    code."""
+    gc.collect()
     started = time.perf_counter()
     result = step()
     return time.perf_counter() - started, result
@@ -181,7 +187,8 @@ def report(
         f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite: the demo with "
         f"{registrants:,} registrants ({active:,} active, all drawn), its 78 real places and "
         "the synthetic flood and landslide layers, tiles as configured. Server time per "
-        f"request through the whole app, median of {rounds} alternating rounds.",
+        f"request through the whole app, median of {rounds} alternating rounds, each step "
+        "timed after a full garbage collection.",
         f"Target: the staff frame at most {TARGET_BYTES // 2**20} MB and {TARGET_SECONDS:g} s.",
         "",
         "| document | size (MB) | server time (ms) | ratio to the baseline |",
