@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 import zipfile
 from dataclasses import dataclass
@@ -18,6 +19,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+#: Seconds an uploaded file waits between its dry run and its apply before it is deleted.
+WAITING_MAX_AGE = 2 * 60 * 60
+#: The name of a waiting upload: what secrets.token_urlsafe(32) returns; anything else is
+#: no upload of ours.
+WAITING_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 #: A zip entry inflating to more than this many times its stored size is refused. Real
 #: workbooks and Shapefiles stay far below (an XLSX sheet packs about 5 to 30 times).
 MAX_RATIO = 100

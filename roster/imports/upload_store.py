@@ -2,7 +2,7 @@
 
 The file waits in the instance folder under a random token, readable by its owner only; the
 token is all the browser gets. It is deleted once applied or refused, and in any case after
-MAX_AGE. It holds personal data: it is never logged or put in a URL.
+two hours (uploads.WAITING_MAX_AGE). It holds personal data: it is never logged or put in a URL.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -22,11 +21,7 @@ from flask import abort, current_app
 from flask_login import current_user
 
 from ..files import private_dir
-
-#: Seconds an upload waits for its apply before it is deleted.
-MAX_AGE = 2 * 60 * 60
-#: What secrets.token_urlsafe(32) returns; anything else is no token of ours.
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+from ..uploads import WAITING_MAX_AGE, WAITING_TOKEN
 
 
 @dataclass(frozen=True)
@@ -94,7 +89,7 @@ def _meta(suffix: str, encoding: str | None, keep: bool, name: str) -> bytes:
 
 def load_upload(token: str) -> Upload:
     """This user's upload under this token, or 404: unknown, expired, applied or another's."""
-    if not _TOKEN.fullmatch(token):
+    if not WAITING_TOKEN.fullmatch(token):
         abort(404)
     meta, data = _read_waiting(token)
     if meta.get("user") != current_user.id:
@@ -112,11 +107,11 @@ def load_upload(token: str) -> Upload:
 
 
 def _read_waiting(token: str) -> tuple[dict[str, Any], bytes]:
-    """The upload's meta and bytes, or 404 when they are gone or older than MAX_AGE."""
+    """The upload's meta and bytes, or 404 when they are gone or older than WAITING_MAX_AGE."""
     try:
         meta = json.loads(_path(token, "json").read_bytes())
         data_path = _path(token, "bin")
-        if time.time() - data_path.stat().st_mtime > MAX_AGE:
+        if time.time() - data_path.stat().st_mtime > WAITING_MAX_AGE:
             abort(404)
         return meta, data_path.read_bytes()
     except FileNotFoundError:
@@ -129,8 +124,8 @@ def delete_upload(token: str) -> None:
 
 
 def remove_expired() -> None:
-    """Delete every upload older than MAX_AGE, whoever left it."""
-    limit = time.time() - MAX_AGE
+    """Delete every upload older than WAITING_MAX_AGE, whoever left it."""
+    limit = time.time() - WAITING_MAX_AGE
     with os.scandir(upload_dir()) as entries:
         for entry in entries:
             with contextlib.suppress(FileNotFoundError):  # another request got there first

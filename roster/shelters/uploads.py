@@ -23,9 +23,7 @@ from typing import Any
 from flask import abort, current_app
 
 from ..files import private_dir
-
-MAX_AGE = 2 * 60 * 60
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+from ..uploads import WAITING_MAX_AGE, WAITING_TOKEN
 
 
 @dataclass(frozen=True)
@@ -94,7 +92,7 @@ def _store_files(folder: Path, files: list[tuple[str, bytes]]) -> dict[str, str]
 
 def load(token: str, user_id: int) -> StoredUpload:
     """This user's upload under this token, or 404 (unknown, expired, applied, another's)."""
-    if not _TOKEN.fullmatch(token):
+    if not WAITING_TOKEN.fullmatch(token):
         abort(404)
     folder = root() / token
     meta = _meta(folder, user_id)
@@ -116,7 +114,7 @@ def _meta(folder: Path, user_id: int) -> dict[str, Any]:
     """The upload's meta.json when it is this user's and not expired; 404 otherwise."""
     try:
         meta = json.loads((folder / "meta.json").read_bytes())
-        if time.time() - (folder / "meta.json").stat().st_mtime > MAX_AGE:
+        if time.time() - (folder / "meta.json").stat().st_mtime > WAITING_MAX_AGE:
             abort(404)
     except FileNotFoundError:
         abort(404)
@@ -126,12 +124,12 @@ def _meta(folder: Path, user_id: int) -> dict[str, Any]:
 
 
 def delete(token: str) -> None:
-    if _TOKEN.fullmatch(token):
+    if WAITING_TOKEN.fullmatch(token):
         shutil.rmtree(root() / token, ignore_errors=True)
 
 
 def remove_expired() -> None:
-    limit = time.time() - MAX_AGE
+    limit = time.time() - WAITING_MAX_AGE
     with os.scandir(root()) as entries:
         for entry in entries:
             with contextlib.suppress(FileNotFoundError):
