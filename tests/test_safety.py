@@ -217,3 +217,11 @@ def test_a_place_goes_with_evacuation_only(db, world, staff, operation):
     with pytest.raises(SafetyRefused):
         report(db, staff, operation, world["consenting"], SafetyStatus.SAFE_HOME,
                evacuated_to=EvacuationPlace.CAR)
+
+
+def test_every_safety_code_has_a_label():
+    from roster.labels import LABELS
+    from roster.models import OperationKind
+
+    for enum_cls in (OperationKind, SafetyStatus, EvacuationPlace, ReportMethod):
+        assert all(member in LABELS for member in enum_cls)
