@@ -48,6 +48,15 @@ from .registrants import (
     SupportReason,
 )
 from .rounds import MailingRound, RoundMember
+from .safety import (
+    SAFETY_APPEND_ONLY_TABLES,
+    EvacuationPlace,
+    OperationKind,
+    ReportMethod,
+    SafetyOperation,
+    SafetyReport,
+    SafetyStatus,
+)
 from .searches import SavedSearch
 from .shelters import HAZARDS, Shelter
 from .users import RecoveryCode, Role, User
@@ -113,11 +122,17 @@ __all__ = [
     "BatchItemKind",
     "ImportBatch",
     "ImportBatchItem",
+    "EvacuationPlace",
+    "OperationKind",
+    "ReportMethod",
+    "SafetyOperation",
+    "SafetyReport",
+    "SafetyStatus",
 ]
 
 
 def _attach_append_only_triggers() -> None:
-    for name in APPEND_ONLY_TABLES:
+    for name in APPEND_ONLY_TABLES + SAFETY_APPEND_ONLY_TABLES:
         for dialect in ("sqlite", "postgresql"):
             for statement in append_only_ddl(dialect, name):
                 event.listen(

@@ -1,0 +1,336 @@
+"""Starting and ending a safety operation, its targets, and reporting on a person.
+
+Who is in an operation for a viewer comes from roster.access.rule.visible_registrants: this
+module adds the operation's area and the active status to that query and never asks on its
+own who may be seen. A report on a person the viewer may not see is refused exactly as a
+missing ID is (roster.access.fetch.refuse).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..access.fetch import Person, people, refuse
+from ..access.rule import Viewer, visible_registrants
+from ..audit.operations import record_event
+from ..extensions import DbSession
+from ..models import (
+    DisasterRelease,
+    District,
+    EvacuationPlace,
+    HazardLayer,
+    Registrant,
+    RegistrantHazard,
+    RegistrantStatus,
+    ReportMethod,
+    Role,
+    SafetyOperation,
+    SafetyReport,
+    SafetyStatus,
+)
+from ..models.base import utcnow
+from ..versioning import check_version
+
+
+class SafetyRefused(Exception):
+    """The operation or report cannot be made this way; the message says why."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Operations: staff start and end them; nothing is deleted.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class OperationPlan:
+    """What staff name when they start an operation: the disaster and the area."""
+
+    name: str
+    disaster: str
+    districts: Sequence[District] = ()
+    #: A hazard layer whose areas are in the operation: flood areas of at least
+    #: min_flood_rank, or every landslide zone.
+    hazard_layer: HazardLayer | None = None
+    min_flood_rank: int | None = None
+    every_landslide_zone: bool = False
+    release: DisasterRelease | None = None
+
+
+def _require_staff(viewer: Viewer) -> None:
+    if viewer.role is not Role.STAFF:
+        raise SafetyRefused("only staff start and end a safety operation")
+
+
+def _check_area(plan: OperationPlan) -> None:
+    hazard = plan.hazard_layer is not None and (
+        plan.min_flood_rank is not None or plan.every_landslide_zone
+    )
+    if not plan.districts and not hazard:
+        raise SafetyRefused("an operation needs districts or the areas of a hazard layer")
+
+
+def start_operation(
+    session: DbSession, viewer: Viewer, plan: OperationPlan, *, now: datetime | None = None
+) -> SafetyOperation:
+    """Start an operation over the plan's area (staff only), audited."""
+    _require_staff(viewer)
+    _check_area(plan)
+    operation = SafetyOperation(
+        name=plan.name,
+        disaster=plan.disaster,
+        districts=list(plan.districts),
+        hazard_layer=plan.hazard_layer,
+        min_flood_rank=plan.min_flood_rank,
+        every_landslide_zone=plan.every_landslide_zone,
+        release=plan.release,
+        started_at=now or utcnow(),
+        started_by=viewer.user,
+    )
+    session.add(operation)
+    session.flush()
+    _audit(session, "safety.start", viewer, operation, _area_detail(operation))
+    return operation
+
+
+def _area_detail(operation: SafetyOperation) -> dict[str, Any]:
+    return {
+        "districts": sorted(d.id for d in operation.districts),
+        "hazard_layer": operation.hazard_layer_id,
+        "min_flood_rank": operation.min_flood_rank,
+        "every_landslide_zone": operation.every_landslide_zone,
+        "release": operation.release_id,
+    }
+
+
+def end_operation(
+    session: DbSession,
+    viewer: Viewer,
+    operation: SafetyOperation,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """End a running operation (staff only), audited; an edit built on another version of it
+    is refused (roster.versioning.StaleEditError) when the caller names the version."""
+    _require_staff(viewer)
+    if expected_version is not None:
+        check_version(operation, expected_version)
+    if operation.ended_at is not None:
+        raise SafetyRefused("the operation has already ended")
+    operation.ended_at = now or utcnow()
+    operation.ended_by = viewer.user
+    session.flush()
+    _audit(session, "safety.end", viewer, operation, {})
+
+
+def _audit(
+    session: DbSession,
+    action: str,
+    viewer: Viewer,
+    operation: SafetyOperation,
+    detail: dict[str, Any],
+) -> None:
+    record_event(
+        session,
+        action,
+        actor=viewer.user,
+        object_type="safety_operation",
+        object_id=operation.id,
+        detail={"name": operation.name, **detail},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets: the active people in the area, as the viewer may see them.
+# ---------------------------------------------------------------------------------------------
+
+
+def _hazard_condition(operation: SafetyOperation) -> Any:
+    """The people whose home lies in the operation's hazard areas (their hazard flags)."""
+    if operation.hazard_layer_id is None:
+        return false()
+    flags = select(RegistrantHazard.registrant_id)
+    if operation.every_landslide_zone:
+        flags = flags.where(RegistrantHazard.landslide_zone.is_not(None))
+    elif operation.min_flood_rank is not None:
+        flags = flags.where(RegistrantHazard.flood_rank >= operation.min_flood_rank)
+    else:
+        return false()
+    return Registrant.id.in_(flags)
+
+
+def _area_condition(operation: SafetyOperation) -> Any:
+    district_ids = [d.id for d in operation.districts]
+    in_districts = Registrant.district_id.in_(district_ids) if district_ids else false()
+    return or_(in_districts, _hazard_condition(operation))
+
+
+def targets_query(viewer: Viewer, operation: SafetyOperation) -> Select[Registrant]:
+    """The operation's people the viewer may see: built on visible_registrants(viewer)."""
+    return (
+        visible_registrants(viewer)
+        .where(Registrant.status == RegistrantStatus.ACTIVE)
+        .where(_area_condition(operation))
+    )
+
+
+def targets(session: DbSession, viewer: Viewer, operation: SafetyOperation) -> list[Person]:
+    """The active people in the operation's area, projected for the viewer."""
+    query = targets_query(viewer, operation).order_by(
+        Registrant.district_id, Registrant.name_kana, Registrant.id
+    )
+    return people(session, viewer, query)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports: append-only; a resent client ID writes nothing.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportEntry:
+    """What a reporter says about one person."""
+
+    status: SafetyStatus
+    method: ReportMethod
+    note: str = ""
+    evacuated_to: EvacuationPlace | None = None
+    shelter_id: int | None = None
+    #: Made by the phone that sent it; None for staff entry.
+    client_id: str | None = None
+
+
+def record_report(
+    session: DbSession,
+    viewer: Viewer,
+    operation: SafetyOperation,
+    registrant_id: int,
+    entry: ReportEntry,
+) -> SafetyReport:
+    """Store a report on a person of the operation the viewer may see, and return it.
+
+    A person the viewer may not see (or not in the operation) is refused as a missing ID
+    is. The same client ID again returns the first report and writes nothing.
+    """
+    _check_visible(session, viewer, operation, registrant_id)
+    earlier = _sent_before(session, operation, registrant_id, entry.client_id)
+    if earlier is not None:
+        return earlier
+    _check_entry(viewer, operation, entry)
+    report = _new_report(viewer, operation, registrant_id, entry)
+    return _store_once(session, operation, report)
+
+
+def _check_visible(
+    session: DbSession, viewer: Viewer, operation: SafetyOperation, registrant_id: int
+) -> None:
+    query = targets_query(viewer, operation).where(Registrant.id == registrant_id)
+    if session.scalar(query.with_only_columns(Registrant.id)) is None:
+        refuse(session, viewer, registrant_id, "safety.denied")
+
+
+def _check_entry(viewer: Viewer, operation: SafetyOperation, entry: ReportEntry) -> None:
+    if operation.ended_at is not None:
+        raise SafetyRefused("the operation has ended and takes no more reports")
+    if entry.status is SafetyStatus.DECEASED and viewer.role is not Role.STAFF:
+        raise SafetyRefused("only staff record a death, from the police or the fire service")
+    if entry.status is not SafetyStatus.EVACUATED and entry.evacuated_to is not None:
+        raise SafetyRefused("a place of evacuation goes with an evacuated status only")
+    if entry.shelter_id is not None and entry.evacuated_to is not EvacuationPlace.SHELTER:
+        raise SafetyRefused("a shelter goes with evacuation to a shelter only")
+
+
+def _sent_before(
+    session: DbSession, operation: SafetyOperation, registrant_id: int, client_id: str | None
+) -> SafetyReport | None:
+    """The report already stored under this client ID, if any; one naming another person
+    means the ID was reused, which is refused."""
+    if client_id is None:
+        return None
+    found = session.scalar(
+        select(SafetyReport).where(
+            SafetyReport.operation_id == operation.id, SafetyReport.client_id == client_id
+        )
+    )
+    if found is not None and found.registrant_id != registrant_id:
+        raise SafetyRefused("this client ID was used for another report")
+    return found
+
+
+def _new_report(
+    viewer: Viewer, operation: SafetyOperation, registrant_id: int, entry: ReportEntry
+) -> SafetyReport:
+    user = viewer.user
+    return SafetyReport(
+        operation_id=operation.id,
+        registrant_id=registrant_id,
+        status=entry.status,
+        evacuated_to=entry.evacuated_to,
+        shelter_id=entry.shelter_id,
+        method=entry.method,
+        note=entry.note.strip(),
+        reported_by_id=user.id,
+        organisation_id=getattr(user, "organisation_id", None),
+        reported_at=utcnow(),
+        client_id=entry.client_id,
+    )
+
+
+def _store_once(
+    session: DbSession, operation: SafetyOperation, report: SafetyReport
+) -> SafetyReport:
+    """Insert the report; if the same client ID won a race meanwhile, return that one."""
+    registrant_id, client_id = report.registrant_id, report.client_id
+    savepoint = session.begin_nested()
+    try:
+        session.add(report)
+        session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        found = _sent_before(session, operation, registrant_id, client_id)
+        if found is None:
+            raise
+        return found
+    savepoint.commit()
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Status: derived from the latest report per person.
+# ---------------------------------------------------------------------------------------------
+
+
+class Statuses(dict[int, SafetyStatus]):
+    """Registrant ID -> current status; a person without reports is 未確認."""
+
+    def __missing__(self, registrant_id: int) -> SafetyStatus:
+        return SafetyStatus.UNCONFIRMED
+
+
+def _latest_ids(operation: SafetyOperation) -> Select[Any]:
+    """The ID of the latest report on each person in the operation (ids only grow)."""
+    return (
+        select(func.max(SafetyReport.id))
+        .where(SafetyReport.operation_id == operation.id)
+        .group_by(SafetyReport.registrant_id)
+    )
+
+
+def latest_reports(session: DbSession, operation: SafetyOperation) -> list[SafetyReport]:
+    """The latest report on each person reported on in the operation."""
+    query = select(SafetyReport).where(SafetyReport.id.in_(_latest_ids(operation)))
+    return list(session.scalars(query.order_by(SafetyReport.registrant_id)))
+
+
+def current_status(session: DbSession, operation: SafetyOperation) -> Statuses:
+    """Each person's status in the operation, from the latest report on them."""
+    query = select(SafetyReport.registrant_id, SafetyReport.status).where(
+        SafetyReport.id.in_(_latest_ids(operation))
+    )
+    return Statuses({rid: status for rid, status in session.execute(query)})
