@@ -73,7 +73,8 @@ TERM_COLUMNS = (
     "duty_return",
     "notes",
 )
-#: Every name a snapshot holds, in the order pages list them.
+#: Every name a snapshot holds, in the order pages list them: the dated terms, the status and
+#: what the agreement covers, then the rest of the terms staff edit, then the signed document.
 SNAPSHOT_TERMS = (
     "title",
     "status",
@@ -82,16 +83,7 @@ SNAPSHOT_TERMS = (
     "terminated_at",
     "districts",
     "fields",
-    "includes_plans",
-    "emergency_provision",
-    "list_manager",
-    "list_manager_contact",
-    "viewers",
-    "storage_place",
-    "duty_confidentiality",
-    "duty_no_copies",
-    "duty_return",
-    "notes",
+    *TERM_COLUMNS[3:],
     "document",
 )
 
