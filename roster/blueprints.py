@@ -33,6 +33,7 @@ from .priority.views import bp as priority_bp
 from .registrants.views import bp as registrants_bp
 from .releases.views import bp as releases_bp
 from .rounds.views import bp as rounds_bp
+from .safety.views import bp as safety_bp
 from .shelters.views import bp as shelters_bp
 
 #: In the order they are registered, which is the order their URL rules are matched in.
@@ -58,6 +59,7 @@ BLUEPRINTS = (
     vendor_bp,
     priority_bp,
     plans_bp,
+    safety_bp,
 )
 
 

@@ -169,7 +169,17 @@ def place(world: dict[str, Any], factory: Factory, db: Session, app: Flask) -> d
     db.add_all([release, token])
     db.flush()
     return {**world, "target": factory.user(Role.STAFF, "t_target"), "round": mailing,
-            "provision": provision, "release": release, "token": token}
+            "provision": provision, "release": release, "token": token,
+            "operation": running_operation(db, world)}
+
+
+def running_operation(db: Session, world: dict[str, Any]) -> Any:
+    """A safety operation over both districts, started by staff and still running."""
+    from roster.safety.operations import OperationPlan, start_operation
+    from roster.viewer import viewer_of
+
+    plan = OperationPlan(name="テスト安否確認", disaster="テスト地震", districts=world["districts"])
+    return start_operation(db, viewer_of(world["users"]["staff"], db), plan)
 
 
 @pytest.fixture()

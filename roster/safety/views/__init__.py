@@ -1,0 +1,9 @@
+"""Staff pages of safety confirmation: one blueprint (blueprint.py), its pages in modules by
+what they show. The app registers `bp` from here, so every page module has attached its
+routes by then.
+"""
+
+# Importing the page modules attaches their routes to bp.
+from .blueprint import bp
+
+__all__ = ["bp"]
