@@ -225,3 +225,51 @@ def test_every_safety_code_has_a_label():
 
     for enum_cls in (OperationKind, SafetyStatus, EvacuationPlace, ReportMethod):
         assert all(member in LABELS for member in enum_cls)
+
+
+def test_the_people_most_at_risk_come_first(db, world, factory, staff, operation):
+    from roster.models import Household, Mobility
+    from roster.safety.ranking import ranked
+
+    district = world["districts"][1]
+    plain = dict(device_ventilator=False, mobility=Mobility.INDEPENDENT,
+                 household=Household.WITH_OTHERS)
+    ventilator = factory.registrant(district, **{**plain, "device_ventilator": True},
+                                    name_kana="ン")
+    bedridden = factory.registrant(district, **{**plain, "mobility": Mobility.BEDRIDDEN},
+                                   name_kana="ン")
+    alone = factory.registrant(district, **{**plain, "household": Household.ALONE},
+                               name_kana="ア")
+    db.flush()
+    order = [p.registrant_id for p in targets(db, staff, operation)]
+    assert order.index(ventilator.id) < order.index(bedridden.id) < order.index(alone.id)
+    every = ranked(db, staff, targets(db, staff, operation))
+    assert [t.score for t in every] == sorted((t.score for t in every), reverse=True)
+    mine = next(t for t in every if t.person.registrant_id == ventilator.id)
+    assert mine.reasons == [("ventilator", 60), ("no_supporter", 15)] and mine.band == "A"
+
+
+def test_a_rank_goes_with_a_flood_layer_and_zones_with_a_landslide_layer(db, world, staff):
+    flood = HazardLayer(name="洪水", kind=HazardKind.FLOOD, crs="EPSG:6677")
+    db.add(flood)
+    db.flush()
+    with pytest.raises(SafetyRefused) as refused:
+        start_operation(db, staff, OperationPlan(name="x", disaster="x", hazard_layer=flood,
+                                                 every_landslide_zone=True))
+    assert refused.value.code == "landslide_needs_landslide_layer"
+    with pytest.raises(SafetyRefused) as refused:
+        start_operation(db, staff, OperationPlan(name="x", disaster="x", min_flood_rank=2))
+    assert refused.value.code == "rank_needs_flood_layer"
+    assert start_operation(db, staff, OperationPlan(name="x", disaster="x", hazard_layer=flood,
+                                                    min_flood_rank=2)).id
+
+
+def test_a_refusal_speaks_the_users_language(app, db, world, partner, operation):
+    from flask_babel import force_locale
+
+    with pytest.raises(SafetyRefused) as refused:
+        report(db, partner, operation, world["consenting"], status=SafetyStatus.DECEASED)
+    with app.test_request_context(), force_locale("ja"):
+        assert "職員" in str(refused.value)
+    with app.test_request_context(), force_locale("en"):
+        assert str(refused.value).startswith("Only staff record a death")

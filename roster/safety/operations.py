@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +25,7 @@ from ..models import (
     DisasterRelease,
     District,
     EvacuationPlace,
+    HazardKind,
     HazardLayer,
     Registrant,
     RegistrantHazard,
@@ -36,10 +38,38 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..versioning import check_version
+from .ranking import by_priority
 
 
 class SafetyRefused(Exception):
-    """The operation or report cannot be made this way; the message says why."""
+    """The operation or report cannot be made this way: `code` names why (for an API to map
+    to an answer) and str() says it in the user's language."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+    def __str__(self) -> str:
+        return str(REFUSALS[self.code])
+
+
+#: Why an operation or report is refused, by code, in the user's language.
+REFUSALS: dict[str, Any] = {
+    "staff_only": _l("Only staff start and end a safety operation."),
+    "no_area": _l("Choose the districts or the areas of a hazard layer the operation covers."),
+    "rank_needs_flood_layer": _l("A flood depth rank goes with a flood layer only."),
+    "landslide_needs_landslide_layer": _l(
+        "Every landslide zone goes with a landslide layer only."
+    ),
+    "already_ended": _l("The operation has already ended."),
+    "ended": _l("The operation has ended and takes no more reports."),
+    "death_staff_only": _l(
+        "Only staff record a death, as reported by the police or the fire service."
+    ),
+    "place_needs_evacuated": _l("A place of evacuation goes with the status evacuated only."),
+    "shelter_needs_place": _l("A shelter goes with evacuation to a shelter only."),
+    "client_id_reused": _l("This report ID was already used for another person."),
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -64,15 +94,18 @@ class OperationPlan:
 
 def _require_staff(viewer: Viewer) -> None:
     if viewer.role is not Role.STAFF:
-        raise SafetyRefused("only staff start and end a safety operation")
+        raise SafetyRefused("staff_only")
 
 
 def _check_area(plan: OperationPlan) -> None:
-    hazard = plan.hazard_layer is not None and (
-        plan.min_flood_rank is not None or plan.every_landslide_zone
-    )
+    layer = plan.hazard_layer
+    if plan.min_flood_rank is not None and (layer is None or layer.kind is not HazardKind.FLOOD):
+        raise SafetyRefused("rank_needs_flood_layer")
+    if plan.every_landslide_zone and (layer is None or layer.kind is not HazardKind.LANDSLIDE):
+        raise SafetyRefused("landslide_needs_landslide_layer")
+    hazard = layer is not None and (plan.min_flood_rank is not None or plan.every_landslide_zone)
     if not plan.districts and not hazard:
-        raise SafetyRefused("an operation needs districts or the areas of a hazard layer")
+        raise SafetyRefused("no_area")
 
 
 def start_operation(
@@ -122,7 +155,7 @@ def end_operation(
     if expected_version is not None:
         check_version(operation, expected_version)
     if operation.ended_at is not None:
-        raise SafetyRefused("the operation has already ended")
+        raise SafetyRefused("already_ended")
     operation.ended_at = now or utcnow()
     operation.ended_by = viewer.user
     session.flush()
@@ -181,11 +214,9 @@ def targets_query(viewer: Viewer, operation: SafetyOperation) -> Select[Registra
 
 
 def targets(session: DbSession, viewer: Viewer, operation: SafetyOperation) -> list[Person]:
-    """The active people in the operation's area, projected for the viewer."""
-    query = targets_query(viewer, operation).order_by(
-        Registrant.district_id, Registrant.name_kana, Registrant.id
-    )
-    return people(session, viewer, query)
+    """The active people in the operation's area, projected for the viewer, the most at
+    risk first (roster.safety.ranking: the plan queue's priority)."""
+    return people(session, viewer, by_priority(session, targets_query(viewer, operation)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,13 +268,13 @@ def _check_visible(
 
 def _check_entry(viewer: Viewer, operation: SafetyOperation, entry: ReportEntry) -> None:
     if operation.ended_at is not None:
-        raise SafetyRefused("the operation has ended and takes no more reports")
+        raise SafetyRefused("ended")
     if entry.status is SafetyStatus.DECEASED and viewer.role is not Role.STAFF:
-        raise SafetyRefused("only staff record a death, from the police or the fire service")
+        raise SafetyRefused("death_staff_only")
     if entry.status is not SafetyStatus.EVACUATED and entry.evacuated_to is not None:
-        raise SafetyRefused("a place of evacuation goes with an evacuated status only")
+        raise SafetyRefused("place_needs_evacuated")
     if entry.shelter_id is not None and entry.evacuated_to is not EvacuationPlace.SHELTER:
-        raise SafetyRefused("a shelter goes with evacuation to a shelter only")
+        raise SafetyRefused("shelter_needs_place")
 
 
 def _sent_before(
@@ -259,7 +290,7 @@ def _sent_before(
         )
     )
     if found is not None and found.registrant_id != registrant_id:
-        raise SafetyRefused("this client ID was used for another report")
+        raise SafetyRefused("client_id_reused")
     return found
 
 
