@@ -273,3 +273,22 @@ def test_a_refusal_speaks_the_users_language(app, db, world, partner, operation)
         assert "職員" in str(refused.value)
     with app.test_request_context(), force_locale("en"):
         assert str(refused.value).startswith("Only staff record a death")
+
+
+def test_the_persons_page_shows_the_history_and_the_note_to_staff_only(
+    app, db, world, staff, partner, operation, auth, client
+):
+    person = world["consenting"]
+    report(db, staff, operation, person, status=SafetyStatus.NEEDS_HELP, note="酸素ボンベ残り少")
+    report(db, partner, operation, person, status=SafetyStatus.EVACUATED,
+           evacuated_to=EvacuationPlace.RELATIVES, note="長女宅へ")
+    db.commit()
+    auth.login("t_staff")
+    page = client.get(f"/registrants/{person.id}").get_data(as_text=True)
+    assert page.index("長女宅へ") < page.index("酸素ボンベ残り少")  # newest first
+    assert "台風第10号 安否確認" in page and ">要支援<" in page
+    auth.logout()
+    auth.login("t_partner")
+    page = client.get(f"/registrants/{person.id}").get_data(as_text=True)
+    assert "台風第10号 安否確認" in page
+    assert "酸素ボンベ残り少" not in page and "長女宅へ" not in page

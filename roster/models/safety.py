@@ -35,6 +35,8 @@ from .municipality import District
 if TYPE_CHECKING:
     from .agreements import DisasterRelease
     from .hazards import HazardLayer
+    from .partners import Organisation
+    from .shelters import Shelter
     from .users import User
 
 
@@ -145,12 +147,14 @@ class SafetyReport(Base):
     status: Mapped[SafetyStatus] = mapped_column(enum_column(SafetyStatus))
     evacuated_to: Mapped[EvacuationPlace | None] = mapped_column(enum_column(EvacuationPlace))
     shelter_id: Mapped[int | None] = mapped_column(ForeignKey("shelters.id", ondelete="RESTRICT"))
+    shelter: Mapped[Shelter | None] = relationship()
     method: Mapped[ReportMethod] = mapped_column(enum_column(ReportMethod))
     #: What help is needed, how the person was tried, or anything else worth saying.
     note: Mapped[str] = mapped_column(Text, default="")
     reported_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reported_by: Mapped[User] = relationship()
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    organisation: Mapped[Organisation | None] = relationship()
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Made by the phone that sent the report; None for staff entry.
     client_id: Mapped[str | None] = mapped_column(String(64))

@@ -42,6 +42,7 @@ from ..models import (
     RegistrantStatus,
     Role,
 )
+from ..safety.history import person_history
 from ..versioning import save_versioned
 from ..viewer import current_viewer, editable_or_404
 from ..web import arg_int, city_prefix
@@ -146,9 +147,11 @@ def detail(registrant_id: int) -> ResponseReturnValue:
     records = (
         history(db.session, registrant_id) if can_view_consent_history(current_user) else []
     )
+    safety = person_history(db.session, registrant_id, with_notes=viewer.role is Role.STAFF)
     return render_template(
         "registrants/detail.html",
         r=person,
+        safety=safety,
         fields=viewer.fields,
         records=records,
         current=current_by_purpose(records),
