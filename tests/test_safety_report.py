@@ -102,12 +102,10 @@ def test_first_confirmations_fall_in_the_hour_since_the_start_they_were_made_in(
     db, staff, reported
 ):
     got = figures(db, staff, reported)
-    # The correction and the 未確認 report confirm no one; unreachable is a first answer.
-    assert [(b.hour, b.count, b.cumulative) for b in got.hours] == [
-        (0, 1, 1), (1, 0, 1), (2, 1, 2), (3, 1, 3),
-    ]
+    # The correction confirms no one again; 未確認 and unreachable say nothing of the person.
+    assert [(b.hour, b.count, b.cumulative) for b in got.hours] == [(0, 1, 1), (1, 0, 1), (2, 1, 2)]
     assert got.hours[2].start == reported.started_at + timedelta(hours=2)
-    assert got.confirmed == 3
+    assert got.confirmed == 2
 
 
 def test_a_confirmation_after_two_days_falls_in_the_last_open_bucket(db, staff, world, operation):
@@ -124,8 +122,7 @@ def test_band_figures_agree_with_the_plan_queues_bands_and_a_recount(
     ids = [world[k].id for k in ("consenting", "refusing", "unasked", "elsewhere")] + [calm.id]
     rows = queue_people(db, ids, config["PLAN_PRIORITY_WEIGHTS"], config["PLAN_PRIORITY_BANDS"])
     band_of = {row.registrant.id: row.band for row in rows}
-    delays = {world["consenting"].id: 600, world["refusing"].id: 135 * 60,
-              world["unasked"].id: 200 * 60}
+    delays = {world["consenting"].id: 600, world["refusing"].id: 135 * 60}
     got = {b.band: b for b in figures(db, staff, reported).bands}
     assert [b for b in got] == ["A", "B", "C"]
     assert band_of[calm.id] == "C" and got["C"].people >= 1
@@ -140,7 +137,7 @@ def test_band_figures_agree_with_the_plan_queues_bands_and_a_recount(
         for hours in report.WITHIN_HOURS:
             within = sum(1 for t in times if t <= hours * 3600)
             assert row.within[hours] == within
-    # Three of the four band-A people answered, after 10 min, 2 h 15 and 3 h 20.
+    # Two of the four band-A people were confirmed, after 10 min and 2 h 15.
     assert got["A"].share(3) == pytest.approx(2 / 4)
 
 

@@ -128,10 +128,13 @@ def _partner_sees(story: Story, ids: list[int]) -> set[int]:
     return set(story.session.scalars(query)) & set(ids)
 
 
-def _operation(story: Story, name: str, towns: list[District], start: datetime) -> SafetyOperation:
+def _operation(
+    story: Story, names: tuple[str, str], towns: list[District], start: datetime
+) -> SafetyOperation:
+    name, disaster = names
     operation = SafetyOperation(
         name=name,
-        disaster=name.replace(" 安否確認", ""),
+        disaster=disaster,
         districts=towns,
         started_at=start,
         started_by_id=story.staff.id,
@@ -162,8 +165,8 @@ def _finished(story: Story, districts: dict[str, District], today: date) -> int:
     day = today - timedelta(weeks=5)
     start = datetime.combine(day, time(6, 0), tzinfo=JST).astimezone(UTC)
     towns = [districts[t] for t in FINISHED_TOWNS]
-    name = f"令和{day.year - 2018}年台風第19号（デモ） 安否確認"
-    operation = _operation(story, name, towns, start)
+    names = ("台風第19号 安否確認（デモ）", f"令和{day.year - 2018}年台風第19号（デモ）")
+    operation = _operation(story, names, towns, start)
     people = _people(story, towns)[: int(MAX_REPORTS / 1.1)]
     partner = _partner_sees(story, people)
     outcomes = _outcomes(story.rng, len(people), FINISHED_SHARES)
@@ -182,7 +185,8 @@ def _running(story: Story, districts: dict[str, District]) -> int:
     now = utcnow().replace(second=0, microsecond=0)
     start = now - timedelta(hours=2)
     towns = [districts[t] for t in RUNNING_TOWNS]
-    operation = _operation(story, "令和8年大雨（デモ） 安否確認", towns, start)
+    names = ("大雨 安否確認（デモ）", f"令和{start.year - 2018}年{start.month}月の大雨（デモ）")
+    operation = _operation(story, names, towns, start)
     people = _people(story, towns)
     partner = _partner_sees(story, people)
     answered = [rid for rid in people if story.rng.random() < 0.33]

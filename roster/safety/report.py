@@ -51,8 +51,9 @@ STATUS_ORDER = (
     S.SAFE_HOME,
     S.DECEASED,
 )
-#: A person counts as confirmed from the first report saying anything but 未確認.
-NOT_CONFIRMING = (S.UNCONFIRMED,)
+#: A person counts as confirmed from the first report that says how they are: 未確認 and
+#: 不在・連絡つかず say nothing about that (and a person left so is never reached, below).
+NOT_CONFIRMING = (S.UNCONFIRMED, S.UNREACHABLE)
 #: At the end, these people were never reached.
 NEVER_REACHED = (S.UNCONFIRMED, S.UNREACHABLE)
 #: The time limits the share of people confirmed within is given for, in hours.
@@ -159,7 +160,7 @@ def _latest(operation: SafetyOperation) -> Any:
 
 
 def _first_confirmed(operation: SafetyOperation) -> Any:
-    """Each person's first report that says anything but 未確認, and when."""
+    """Each person's first report that says how they are (not in NOT_CONFIRMING), and when."""
     return (
         select(
             SafetyReport.registrant_id.label("registrant_id"),

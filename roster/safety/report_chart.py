@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from .report import HourBucket
 
 WIDTH, HEIGHT = 680, 240
-LEFT, RIGHT, TOP, BOTTOM = 44, 44, 12, 34
+LEFT, RIGHT, TOP, BOTTOM = 48, 54, 12, 36
 #: At most this many hour labels under the bars.
 MAX_X_LABELS = 12
+#: The chart is at least this many hours wide, so that the first hours of a running
+#: operation are not drawn as two wide blocks.
+MIN_SLOTS = 12
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def chart(hours: list[HourBucket], people: int) -> Chart:
         return Chart()
     top, bottom = TOP, HEIGHT - BOTTOM
     span = WIDTH - RIGHT - LEFT
-    slot = span / len(hours)
+    slot = span / max(len(hours), MIN_SLOTS)
     peak = nice_ceiling(max(b.count for b in hours))
     bars = [_bar(b, LEFT + i * slot, slot, peak, top, bottom) for i, b in enumerate(hours)]
     return Chart(
