@@ -213,3 +213,18 @@ def test_the_csv_has_every_block_the_notice_and_no_formula(
     assert str(evil.id) in cells
     actions = db.scalars(select(AuditEvent.action)).all()
     assert "safety.report.csv" in actions
+
+
+def test_the_page_lists_the_first_of_many_never_reached_and_the_csv_all(
+    monkeypatch, db, client, auth, world, reported, calm
+):
+    from roster.safety.views import report as views
+
+    monkeypatch.setattr(views, "PAGE_LIST_LIMIT", 1)
+    sign_in(auth, "staff")
+    body = client.get(f"/safety/{reported.id}/report").get_data(as_text=True)
+    shown = [p for p in (world["unasked"], world["elsewhere"], calm) if p.name in body]
+    assert len(shown) == 1
+    assert "ここには最初の1人を表示しています" in body
+    text = client.get(f"/safety/{reported.id}/report.csv").data.decode("utf-8")
+    assert all(p.name in text for p in (world["unasked"], world["elsewhere"], calm))

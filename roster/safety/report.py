@@ -375,10 +375,10 @@ class Unreached:
 
 
 def never_reached(
-    session: DbSession, viewer: Viewer, operation: SafetyOperation
+    session: DbSession, viewer: Viewer, operation: SafetyOperation, limit: int | None = None
 ) -> list[Unreached]:
     """The people 未確認 or 不在・連絡つかず at the end (or now), by district and reading,
-    loaded through roster.access.fetch for the viewer."""
+    loaded through roster.access.fetch for the viewer; the first `limit` of them if given."""
     status = SafetyReport.status
     unreached = with_status(viewer, operation, Registrant.id, status).where(
         or_(status.is_(None), status.in_(NEVER_REACHED))
@@ -390,6 +390,7 @@ def never_reached(
         visible_registrants(viewer)
         .where(Registrant.id.in_(unreached.with_only_columns(Registrant.id)))
         .order_by(Registrant.district_id, Registrant.name_kana, Registrant.id)
+        .limit(limit)
     )
     found = people(session, viewer, query)
     return [Unreached(p, statuses[p.registrant_id]) for p in found]

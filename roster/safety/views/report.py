@@ -33,11 +33,16 @@ def names_people(user: Any) -> bool:
     return has_role(user, Role.STAFF)
 
 
+#: The page lists at most this many people never reached (a running operation early on
+#: has most of its people still to reach); the CSV lists everyone.
+PAGE_LIST_LIMIT = 1000
+
+
 def _figures(
-    operation: SafetyOperation,
+    operation: SafetyOperation, limit: int | None = None
 ) -> tuple[report.OperationReport, list[report.Unreached] | None]:
-    """The report for the request's viewer, and the never-reached people if they may see
-    them (logged in the disclosure log as every list of people is)."""
+    """The report for the request's viewer, and the never-reached people (the first `limit`)
+    if they may see them."""
     viewer = current_viewer()
     figures = report.operation_report(
         db.session,
@@ -48,7 +53,7 @@ def _figures(
     )
     if not names_people(current_user):
         return figures, None
-    return figures, report.never_reached(db.session, viewer, operation)
+    return figures, report.never_reached(db.session, viewer, operation, limit)
 
 
 def _log(action: str, operation: SafetyOperation, unreached: list[report.Unreached] | None) -> None:
@@ -69,7 +74,7 @@ def _log(action: str, operation: SafetyOperation, unreached: list[report.Unreach
 def report_page(operation_id: int) -> ResponseReturnValue:
     """The operation's report, printable on A4."""
     operation = get_or_404(SafetyOperation, operation_id)
-    figures, unreached = _figures(operation)
+    figures, unreached = _figures(operation, PAGE_LIST_LIMIT)
     _log("safety.report.view", operation, unreached)
     return render_template(
         "safety/report.html",
