@@ -91,3 +91,23 @@ def test_an_unknown_operation_is_named(runner, world):
         result = runner.invoke(args=["safety", *args])
         assert result.exit_code != 0
         assert "There is no safety operation 4242." in result.output
+
+
+def test_staff_start_an_operation_over_a_hazard_layers_flood_areas(db, runner, world):
+    from roster.models import HazardKind, HazardLayer
+
+    layer = HazardLayer(kind=HazardKind.FLOOD, name="洪水", crs="EPSG:6677")
+    db.add(layer)
+    db.flush()
+    result = runner.invoke(args=["safety", "start", "--name", "浸水", "--disaster", "大雨",
+                                 "--hazard-layer", str(layer.id), "--min-rank", "2",
+                                 "--as", "t_staff"])
+    assert result.exit_code == 0, result.output
+    operation = db.scalars(select(SafetyOperation)).one()
+    assert operation.hazard_layer_id == layer.id and operation.min_flood_rank == 2
+    assert operation.districts == [] and not operation.every_landslide_zone
+    both = runner.invoke(args=["safety", "start", "--name", "x", "--disaster", "x",
+                               "--hazard-layer", str(layer.id), "--min-rank", "2",
+                               "--landslide", "--as", "t_staff"])
+    assert both.exit_code != 0
+    assert "--hazard-layer needs either --min-rank or --landslide." in both.output
