@@ -369,11 +369,13 @@ def register(app: Flask) -> None:
     from .hazards.cli import import_hazard
     from .imports.cli import import_registrants, import_undo
     from .plans.cli import plans_group
+    from .safety.cli import safety_group
     from .shelters.cli import import_shelters
 
     app.cli.add_command(import_registrants)
     app.cli.add_command(import_undo)
     app.cli.add_command(import_shelters)
+    app.cli.add_command(safety_group)
     app.cli.add_command(db_group)
     app.cli.add_command(create_user_command)
     app.cli.add_command(verify_audit_command)

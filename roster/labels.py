@@ -301,6 +301,8 @@ ACTION_LABELS: dict[str, object] = {
     "safety.start": _l("Started a safety confirmation operation"),
     "safety.end": _l("Ended a safety confirmation operation"),
     "safety.denied": _l("Refused a safety report on a person"),
+    "safety.report.view": _l("Viewed a safety confirmation report"),
+    "safety.report.csv": _l("Downloaded a safety confirmation report"),
     "user.release_authority": _l("Changed who may declare a release"),
     "portal.list": _l("Partner portal: viewed the list"),
     "portal.print.view": _l("Partner portal: opened a printed copy"),

@@ -217,6 +217,9 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/releases/<id:release_id>/renew": lambda w: f"/releases/{w['release'].id}/renew",
     "/releases/<id:release_id>/end": lambda w: f"/releases/{w['release'].id}/end",
     "/releases/<id:release_id>/report.csv": lambda w: f"/releases/{w['release'].id}/report.csv",
+    # safety confirmation (issue 13): the operation's report
+    "/safety/<id:operation_id>/report": lambda w: f"/safety/{w['operation'].id}/report",
+    "/safety/<id:operation_id>/report.csv": lambda w: f"/safety/{w['operation'].id}/report.csv",
 }
 
 Expected = int | tuple[int, str]
@@ -367,6 +370,9 @@ policy(ACCESS, "/releases/<id:release_id>",                   LOGIN, 403,   200,
 policy(ACCESS, "/releases/<id:release_id>/renew",             LOGIN, 403,   403,   403,   403)
 policy(ACCESS, "/releases/<id:release_id>/end",               LOGIN, 403,   403,   403,   403)
 policy(ACCESS, "/releases/<id:release_id>/report.csv",        LOGIN, 403,   200,   403,   403)
+# safety confirmation (issue 13): planners read the report's counts, without names.
+policy(ACCESS, "/safety/<id:operation_id>/report",             LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/safety/<id:operation_id>/report.csv",         LOGIN, 403,   200,   403,   200)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
 # may gets the form back with its errors (422), and nothing is saved.

@@ -46,6 +46,7 @@ from .partners import add_partner_history
 from .people import CITY
 from .places import MUNICIPALITY, TOWNS_BY_NAME, TOWNS_OFFSET
 from .registrants import add_registrants
+from .safety import add_demo_safety
 
 SHELTER_SOURCE = "国土地理院 指定緊急避難場所・指定避難所データ (2025-10-27)"
 EVACUATION_FILE = DATA_DIR / "nishitokyo_132292_evacuation.geojson"
@@ -107,6 +108,7 @@ def load_demo(
     history = add_partner_history(
         session, city.districts, city.organisations, city.users, today, seed, password_hash
     )
+    add_demo_safety(session, city.districts, city.users, today, seed)
     return _summary(city, registrants, states, counts, history)
 
 

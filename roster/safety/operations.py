@@ -243,11 +243,14 @@ def record_report(
     operation: SafetyOperation,
     registrant_id: int,
     entry: ReportEntry,
+    *,
+    now: datetime | None = None,
 ) -> SafetyReport:
     """Store a report on a person of the operation the viewer may see, and return it.
 
     A person the viewer may not see (or not in the operation) is refused as a missing ID
-    is. The same client ID again returns the first report and writes nothing.
+    is. The same client ID again returns the first report and writes nothing. `now` is
+    the report's time (default: now), for reports typed in after the fact and for tests.
     """
     _check_visible(session, viewer, operation, registrant_id)
     earlier = _sent_before(session, operation, registrant_id, entry.client_id)
@@ -255,6 +258,7 @@ def record_report(
         return earlier
     _check_entry(viewer, operation, entry)
     report = _new_report(viewer, operation, registrant_id, entry)
+    report.reported_at = now or report.reported_at
     return _store_once(session, operation, report)
 
 
