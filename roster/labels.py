@@ -305,6 +305,9 @@ ACTION_LABELS: dict[str, object] = {
     "portal.list": _l("Partner portal: viewed the list"),
     "portal.print.view": _l("Partner portal: opened a printed copy"),
     "portal.changes": _l("Partner portal: viewed changes since the last copy"),
+    "api.safety.list": _l("API: listed people of a safety operation"),
+    "api.safety.report": _l("Recorded a safety report"),
+    "safety.phone.list": _l("Safety confirmation: viewed the people to confirm"),
 }
 
 
