@@ -182,6 +182,9 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/portal/export.csv": lambda w: "/portal/export.csv",
     "/portal/export.xlsx": lambda w: "/portal/export.xlsx",
     "/portal/changes": lambda w: "/portal/changes",
+    "/portal/safety/": lambda w: "/portal/safety/",
+    "/portal/safety/<id:operation_id>": lambda w: f"/portal/safety/{w['operation'].id}",
+    "/portal/safety/sw.js": lambda w: "/portal/safety/sw.js",
     # releases (staff)
     # shelters (issue 5)
     "/shelters/": lambda w: "/shelters/",
@@ -325,6 +328,10 @@ policy(ACCESS, "/portal/prints/<id:provision_id>",            LOGIN, 403,   403,
 policy(ACCESS, "/portal/export.csv",                          LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/export.xlsx",                         LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/changes",                             LOGIN, 403,   403,   200,   403)
+# The partner's phone page of safety confirmation, and its service worker.
+policy(ACCESS, "/portal/safety/",                             LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/safety/<id:operation_id>",            LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/safety/sw.js",                        LOGIN, 403,   403,   200,   403)
 # releases (staff)
 # shelters (issue 5)
 from .test_shelters import shelter_id  # noqa: E402  (a place for the shelter URLs above)
