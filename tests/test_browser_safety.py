@@ -120,7 +120,8 @@ def queued(page: object) -> int:
     """How many reports wait in the page's IndexedDB queue."""
     return int(page.evaluate("""() => new Promise((resolve, reject) => {
         const open = indexedDB.open("roster-safety", 1);
-        open.onupgradeneeded = () => open.result.createObjectStore("reports", {keyPath: "client_id"});
+        open.onupgradeneeded = () =>
+            open.result.createObjectStore("reports", {keyPath: "client_id"});
         open.onsuccess = () => {
             const count = open.result.transaction("reports").objectStore("reports").count();
             count.onsuccess = () => { open.result.close(); resolve(count.result); };

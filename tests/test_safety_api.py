@@ -233,6 +233,12 @@ def test_a_hidden_person_and_a_missing_id_answer_the_same_404(
     ({"client_id": "x"}, "client_id must be"),
     ({"note": "あ" * 1001}, "note must be at most 1000 characters"),
     ({"note": None}, "note must be a string"),
+    ({"note": "a\x00b"}, "note must not contain NUL"),
+    ({"status": ["safe_home"]}, "status must be one of"),
+    ({"registrant_id": True}, "registrant_id must be a positive integer"),
+    ({"place_id": "x", "status": "evacuated", "evacuated_to": "shelter"}, "place_id must be"),
+    ({"place_id": 999999, "status": "evacuated", "evacuated_to": "shelter"},
+     "place_id is not a shelter"),
 ])
 def test_a_bad_report_says_what_is_wrong(
     client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any], operation: Any,

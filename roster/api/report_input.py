@@ -82,6 +82,8 @@ def _note(value: Any) -> str:
         raise BadReport("note must be a string (it may be empty)")
     if len(value) > NOTE_MAX:
         raise BadReport(f"note must be at most {NOTE_MAX} characters")
+    if "\x00" in value:
+        raise BadReport("note must not contain NUL characters")
     return value
 
 
