@@ -25,6 +25,7 @@ from .conftest import AuthActions, IsolatedClient, running_operation
 from .factories import Factory
 from .test_access import sign_in
 from .test_releases import release
+from .test_shelters import make_shelter
 
 
 @pytest.fixture()
@@ -94,6 +95,18 @@ def test_a_partner_is_offered_every_status_but_death_and_no_method_is_chosen_for
     for words in ("無事（自宅）", "避難済み", "訪問", "本人・家族から", "親族・知人宅", "車中"):
         assert words in html
     assert "needs_help" not in re.sub(r'(value|class|data-status)="[^"]*"', "", html)
+
+
+def test_the_shelters_near_the_home_are_offered_first(
+    client: IsolatedClient, partner: None, db: Any, world: dict[str, Any], operation: Any
+) -> None:
+    far = make_shelter(db, name="遠い避難所", latitude=35.80, longitude=139.60)
+    near = make_shelter(db, name="近い避難所", latitude=35.7205, longitude=139.5505)
+    make_shelter(db, name="避難場所のみ", is_evacuation_shelter=False)
+    html = page(client, operation)
+    assert re.search(r'data-near="(\d+),(\d+)"', html).groups() == (str(near.id), str(far.id))
+    options = re.findall(r'<option value="(\d+)">([^<]+)</option>', html)
+    assert {name for _id, name in options} == {"遠い避難所", "近い避難所"}
 
 
 def test_viewing_the_list_is_logged_with_the_people_shown(

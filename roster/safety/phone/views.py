@@ -9,6 +9,7 @@ worker caches the page's script and styles only, never a page or an answer with 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, url_for
@@ -38,6 +39,8 @@ PARTNER_STATUSES = (
 )
 #: The files the service worker keeps for the page to load without a connection.
 SHELL = ("roster.css", "safety/phone.css", "safety/phone.js")
+#: How many shelters near a person's home the form offers first.
+NEAR_SHELTERS = 5
 
 
 @bp.get("/")
@@ -61,6 +64,7 @@ def operation(operation_id: int) -> ResponseReturnValue:
     people = targets(db.session, viewer, found)
     reports = latest_for(db.session, found, [p.registrant_id for p in people])
     cards = _unconfirmed_first(people, reports)
+    shelters = _shelters()
     record_disclosure(
         db.session,
         viewer,
@@ -77,7 +81,8 @@ def operation(operation_id: int) -> ResponseReturnValue:
         statuses=PARTNER_STATUSES,
         places=list(EvacuationPlace),
         methods=list(ReportMethod),
-        shelters=_shelters(),
+        shelters=shelters,
+        near={person.registrant_id: _near(person, shelters) for person, _status in cards},
     )
 
 
@@ -89,14 +94,27 @@ def _unconfirmed_first(
     return sorted(cards, key=lambda card: card[1] is not SafetyStatus.UNCONFIRMED)
 
 
-def _shelters() -> list[tuple[int, str]]:
+def _shelters() -> list[Any]:
     """The registry's shelters a person may go to (指定避難所 and 福祉避難所), by reading."""
     query = (
-        select(Shelter.id, Shelter.name)
+        select(Shelter.id, Shelter.name, Shelter.latitude, Shelter.longitude)
         .where(or_(Shelter.is_evacuation_shelter, Shelter.is_welfare_shelter))
         .order_by(Shelter.name_kana, Shelter.name, Shelter.id)
     )
-    return [(row.id, row.name) for row in db.session.execute(query)]
+    return list(db.session.execute(query))
+
+
+def _near(person: Person, shelters: list[Any]) -> list[int]:
+    """The shelters nearest the person's home, when the viewer may see where it is."""
+    lat, lon = person.get("latitude"), person.get("longitude")
+    if lat is None or lon is None:
+        return []
+    squeeze = math.cos(math.radians(lat))
+
+    def distance(shelter: Any) -> float:
+        return math.hypot(shelter.latitude - lat, (shelter.longitude - lon) * squeeze)
+
+    return [shelter.id for shelter in sorted(shelters, key=distance)[:NEAR_SHELTERS]]
 
 
 @bp.get("/sw.js")

@@ -270,6 +270,22 @@
     flush();
   }
 
+  /* The shelter list, with the shelters nearest the person's home first (when known). */
+  function shelterChoice(card) {
+    const choice = document.getElementById("shelter-choice").content.cloneNode(true);
+    const near = choice.querySelector("optgroup.near");
+    for (const id of (card.dataset.near || "").split(",").filter(Boolean)) {
+      const option = choice.querySelector(`optgroup.all option[value="${id}"]`);
+      if (option) {
+        near.appendChild(option.cloneNode(true));
+      }
+    }
+    if (!near.children.length) {
+      near.remove();
+    }
+    return choice;
+  }
+
   function showPlaces(form) {
     const status = form.querySelector('input[name="status"]:checked');
     const places = form.querySelector(".places");
@@ -278,7 +294,7 @@
     const place = form.querySelector('input[name="evacuated_to"]:checked');
     const slot = form.querySelector(".shelter-slot");
     if (place && place.value === "shelter" && !slot.firstElementChild) {
-      slot.appendChild(document.getElementById("shelter-choice").content.cloneNode(true));
+      slot.appendChild(shelterChoice(form.closest(".card")));
     }
     if (!place || place.value !== "shelter") {
       slot.replaceChildren();
