@@ -43,11 +43,30 @@
     }
   }
 
+  /* Where IndexedDB cannot be used (some private windows), reports wait in this page only. */
+  const memory = new Map();
+  let inMemory = !("indexedDB" in window);
+
+  async function either(stored, kept) {
+    if (!inMemory) {
+      try {
+        return await stored();
+      } catch (_unavailable) {
+        inMemory = true;
+      }
+    }
+    return kept();
+  }
+
   const queue = {
-    put: (item) => withStore("readwrite", (store) => store.put(item)),
-    remove: (id) => withStore("readwrite", (store) => store.delete(id)),
-    all: () => withStore("readonly", (store) => store.getAll()),
-    clear: () => withStore("readwrite", (store) => store.clear()),
+    put: (item) => either(() => withStore("readwrite", (store) => store.put(item)),
+      () => memory.set(item.client_id, item)),
+    remove: (id) => either(() => withStore("readwrite", (store) => store.delete(id)),
+      () => memory.delete(id)),
+    all: () => either(() => withStore("readonly", (store) => store.getAll()),
+      () => Array.from(memory.values())),
+    clear: () => either(() => withStore("readwrite", (store) => store.clear()),
+      () => memory.clear()),
   };
 
   function newClientId() {
@@ -163,12 +182,15 @@
   }
 
   let sending = false;
+  let again = false;
 
   async function flush() {
     if (sending) {
+      again = true; // a report queued while sending goes as soon as this round ends
       return;
     }
     sending = true;
+    again = false;
     try {
       let stopped = "";
       for (const item of await queue.all()) {
@@ -193,6 +215,9 @@
     } finally {
       sending = false;
       await showPending();
+    }
+    if (again) {
+      flush();
     }
   }
 
@@ -242,13 +267,27 @@
   async function submit(event) {
     event.preventDefault();
     const form = event.currentTarget;
-    const card = form.closest(".card");
+    const button = form.querySelector("button.send");
+    if (button.disabled) {
+      return; // a second tap while the first is being kept
+    }
     const read = readForm(form);
     if (read.error) {
       refuse(form, read.error);
       return;
     }
     form.querySelector(".form-error").hidden = true;
+    button.disabled = true;
+    try {
+      await keep(form, read.body);
+    } finally {
+      button.disabled = false;
+    }
+    flush();
+  }
+
+  async function keep(form, body) {
+    const card = form.closest(".card");
     const clientId = newClientId();
     const item = {
       client_id: clientId,
@@ -260,14 +299,13 @@
         status: card.dataset.status,
         label: card.querySelector(".status-label").textContent,
       },
-      body: { ...read.body, registrant_id: Number(card.dataset.person), client_id: clientId },
+      body: { ...body, registrant_id: Number(card.dataset.person), client_id: clientId },
     };
     await queue.put(item);
     markCard(item, text.textQueued);
     form.reset();
     showPlaces(form);
     await showPending();
-    flush();
   }
 
   /* The shelter list, with the shelters nearest the person's home first (when known). */
