@@ -203,3 +203,39 @@ def test_sign_out_warns_while_reports_wait_and_clears_them(live: Live, phone) ->
     assert asked and "1 件" in asked[0]
     assert queued(page) == 0
     assert scroll_width(page) <= 375
+
+
+def test_a_report_whose_answer_is_lost_is_sent_again_and_stored_once(live: Live, phone) -> None:
+    """The report reaches the server but the answer never reaches the phone: the phone keeps
+    it, sends it again with the same client ID, and the server stores nothing new."""
+    page = phone
+    page.goto(f"{live.url}/portal/safety/{live.operation_id}")
+    lost: list[str] = []
+
+    def lose_the_first_answer(route: object) -> None:
+        if lost:
+            route.continue_()  # type: ignore[attr-defined]
+            return
+        route.fetch()  # type: ignore[attr-defined]  # the server stores it...
+        lost.append(route.request.post_data)  # type: ignore[attr-defined]
+        route.abort()  # type: ignore[attr-defined]  # ...and the phone hears nothing
+
+    page.route("**/api/v1/safety/**", lose_the_first_answer)
+    card = page.locator(".card").nth(2)
+    person = int(card.get_attribute("data-person"))
+    before = live.reports()
+    card.locator("label.choice", has_text="要支援").click()
+    card.locator("label.choice", has_text="本人・家族から").click()
+    card.locator("button.send").click()
+    for _ in range(100):  # the first answer is being lost
+        if lost:
+            break
+        page.wait_for_timeout(100)
+    assert len(lost) == 1 and page.locator("#pending").inner_text() == "送信待ち 1 件"
+    stored = [row for row in live.reports() if row not in before]
+    assert [(r, s) for r, s, _c in stored] == [(person, "needs_help")]
+    page.context.set_offline(True)
+    page.context.set_offline(False)  # the connection "returns": the phone sends again
+    page.locator("#pending").wait_for(state="hidden", timeout=40000)
+    assert queued(page) == 0
+    assert [row for row in live.reports() if row not in before] == stored
