@@ -33,6 +33,7 @@ from .priority.views import bp as priority_bp
 from .registrants.views import bp as registrants_bp
 from .releases.views import bp as releases_bp
 from .rounds.views import bp as rounds_bp
+from .safety.phone.views import bp as safety_phone_bp
 from .safety.views import bp as safety_bp
 from .shelters.views import bp as shelters_bp
 
@@ -60,6 +61,7 @@ BLUEPRINTS = (
     priority_bp,
     plans_bp,
     safety_bp,
+    safety_phone_bp,
 )
 
 

@@ -113,6 +113,13 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/api/v1/registrants": lambda w: "/api/v1/registrants",
     "/api/v1/registrants/<id:registrant_id>": lambda w: f"/api/v1/registrants/{w['refusing'].id}",
     "/api/v1/openapi.json": lambda w: "/api/v1/openapi.json",
+    "/api/v1/safety/operations": lambda w: "/api/v1/safety/operations",
+    "/api/v1/safety/operations/<id:operation_id>/people": (
+        lambda w: f"/api/v1/safety/operations/{w['operation'].id}/people"
+    ),
+    "/api/v1/safety/operations/<id:operation_id>/reports": (
+        lambda w: f"/api/v1/safety/operations/{w['operation'].id}/reports"
+    ),
     "/rounds/": lambda w: "/rounds/",
     "/rounds/new": lambda w: "/rounds/new",
     "/rounds/reply": lambda w: "/rounds/reply",
@@ -175,6 +182,9 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/portal/export.csv": lambda w: "/portal/export.csv",
     "/portal/export.xlsx": lambda w: "/portal/export.xlsx",
     "/portal/changes": lambda w: "/portal/changes",
+    "/portal/safety/": lambda w: "/portal/safety/",
+    "/portal/safety/<id:operation_id>": lambda w: f"/portal/safety/{w['operation'].id}",
+    "/portal/safety/sw.js": lambda w: "/portal/safety/sw.js",
     # releases (staff)
     # shelters (issue 5)
     "/shelters/": lambda w: "/shelters/",
@@ -272,6 +282,10 @@ policy(ACCESS, "/admin/audit/",                               LOGIN, 200,   403,
 policy(ACCESS, "/api/v1/registrants",                         401,   403,   200,   200,   200)
 policy(ACCESS, "/api/v1/registrants/<id:registrant_id>",     401,   403,   200,   404,   200)
 policy(ACCESS, "/api/v1/openapi.json",                        401,   200,   200,   200,   200)
+# Safety operations: planners get counts only, never people; an empty report body is refused.
+policy(ACCESS, "/api/v1/safety/operations",                   401,   403,   200,   200,   200)
+policy(ACCESS, "/api/v1/safety/operations/<id:operation_id>/people", 401, 403, 200, 200, 403)
+policy(ACCESS, "/api/v1/safety/operations/<id:operation_id>/reports", 401, 403, 400, 400, 403)
 policy(ACCESS, "/rounds/",                                    LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/rounds/new",                                 LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/rounds/reply",                               LOGIN, 403,   200,   403,   403)
@@ -317,6 +331,10 @@ policy(ACCESS, "/portal/prints/<id:provision_id>",            LOGIN, 403,   403,
 policy(ACCESS, "/portal/export.csv",                          LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/export.xlsx",                         LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/changes",                             LOGIN, 403,   403,   200,   403)
+# The partner's phone page of safety confirmation, and its service worker.
+policy(ACCESS, "/portal/safety/",                             LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/safety/<id:operation_id>",            LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/safety/sw.js",                        LOGIN, 403,   403,   200,   403)
 # releases (staff)
 # shelters (issue 5)
 from .test_shelters import shelter_id  # noqa: E402  (a place for the shelter URLs above)
@@ -715,11 +733,12 @@ def test_the_openapi_description_is_openapi_3_1_for_a_signed_in_user(
     doc = response.get_json()
     assert doc["openapi"].startswith("3.1")
     assert {"title", "version"} <= set(doc["info"])
-    api_rules = {r.replace("<id:registrant_id>", "{id}") for r in URLS if r.startswith("/api/")}
+    api_rules = {re.sub(r"<id:\w+>", "{id}", r) for r in URLS if r.startswith("/api/")}
     assert set(doc["paths"]) == api_rules - {"/api/v1/openapi.json"}, "describe every API route"
     for path, item in doc["paths"].items():
-        assert set(item) == {"get"}, path
-        assert "200" in item["get"]["responses"] and "401" in item["get"]["responses"]
+        assert set(item) <= {"get", "post"}, path
+        for operation in item.values():
+            assert {"200", "401"} <= set(operation["responses"]), path
     registrant = doc["components"]["schemas"]["Registrant"]
     assert set(registrant["properties"]) == STAFF_KEYS
     assert doc["security"] == [{"session": []}, {"partnerToken": []}]

@@ -292,3 +292,14 @@ def test_the_persons_page_shows_the_history_and_the_note_to_staff_only(
     page = client.get(f"/registrants/{person.id}").get_data(as_text=True)
     assert "台風第10号 安否確認" in page
     assert "酸素ボンベ残り少" not in page and "長女宅へ" not in page
+
+
+def test_a_status_keeps_its_own_label_beside_a_consent_state_of_the_same_value(app):
+    from flask_babel import force_locale
+
+    from roster.labels import label
+    from roster.models import ConsentState
+
+    with app.test_request_context(), force_locale("en"):
+        assert label(SafetyStatus.UNCONFIRMED) == "Not yet confirmed"
+        assert label(ConsentState.UNCONFIRMED) == "Not confirmed"

@@ -132,6 +132,8 @@ NO_LOST_UPDATE: dict[str, str] = {
     "/plans/<id:registrant_id>/print": "prints; changes nothing",
     "/imports/batches/<id:batch_id>/undo": "checks every person's version when posted, and "
     "marks the batch undone only if no one else did; a second undo is refused",
+    "/api/v1/safety/operations/<id:operation_id>/reports": "adds a report; reports never "
+    "change, and a resent client ID adds nothing",
 }
 
 

@@ -8,9 +8,12 @@ from typing import Any
 from ..models import (
     CareLevel,
     ConsentState,
+    EvacuationPlace,
     Household,
     Mobility,
     RegistrantStatus,
+    ReportMethod,
+    SafetyStatus,
     Sex,
     Source,
     SupportReason,
@@ -127,6 +130,177 @@ def _responses(ok: dict[str, Any], *codes: int) -> dict[str, Any]:
     return out
 
 
+# Safety confirmation (安否確認): operations, their people, and reports.
+
+SAFETY_SCHEMAS: dict[str, Any] = {
+    "SafetyOperation": {
+        "type": "object",
+        "description": "An operation the caller takes part in, with the caller's share of it.",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "disaster": {"type": "string"},
+            "drill": {"type": "boolean"},
+            "started_at": {"type": "string", "format": "date-time"},
+            "ended_at": {"type": ["string", "null"], "format": "date-time"},
+            "running": {"type": "boolean"},
+            "people": {"type": "integer", "description": "The caller's people in it"},
+            "unconfirmed": {"type": "integer", "description": "Of those, still 未確認"},
+        },
+    },
+    "SafetyPerson": {
+        "description": "A registrant as the caller may see them, with the current status.",
+        "allOf": [
+            {"$ref": "#/components/schemas/Registrant"},
+            {
+                "type": "object",
+                "properties": {
+                    "safety": {
+                        "type": "object",
+                        "properties": {
+                            "status": _enum(SafetyStatus),
+                            "label": {"type": "string"},
+                            "reported_at": {"type": ["string", "null"], "format": "date-time"},
+                        },
+                    }
+                },
+            },
+        ],
+    },
+    "SafetyReportIn": {
+        "type": "object",
+        "required": ["registrant_id", "status", "method", "note", "client_id"],
+        "properties": {
+            "registrant_id": {"type": "integer"},
+            "status": _enum(SafetyStatus),
+            "method": _enum(ReportMethod),
+            "note": {
+                "type": "string",
+                "maxLength": 1000,
+                "description": "Free text, may be empty; never logged",
+            },
+            "client_id": {
+                "type": "string",
+                "pattern": "^[A-Za-z0-9._:-]{8,64}$",
+                "description": "Made by the client (a UUID); the same ID again stores nothing",
+            },
+            "evacuated_to": {**_enum(EvacuationPlace), "description": "With evacuated only"},
+            "place_id": {
+                "type": "integer",
+                "description": "A shelter of the registry, with evacuated_to shelter only",
+            },
+        },
+    },
+    "SafetyReport": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "operation_id": {"type": "integer"},
+            "registrant_id": {"type": "integer"},
+            "status": _enum(SafetyStatus),
+            "label": {"type": "string"},
+            "evacuated_to": {"type": ["string", "null"]},
+            "place_id": {"type": ["integer", "null"]},
+            "method": _enum(ReportMethod),
+            "note": {"type": "string"},
+            "client_id": {"type": ["string", "null"]},
+            "reported_at": {"type": "string", "format": "date-time"},
+        },
+    },
+}
+
+SAFETY_DESCRIBED = {
+    200: "OK",
+    201: "Stored",
+    400: "Bad parameters or body; the error says which field. A cookie session without "
+    "a valid X-CSRFToken header also answers 400, with reason csrf",
+    401: "Not signed in",
+    403: "Role may not take part (planners get counts only); a partner reporting a death",
+    404: "Not found, or not visible to the caller (the same answer)",
+    409: "The operation has ended, or the client_id was used for another report",
+}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _safety_responses(ok: dict[int, dict[str, Any]], *codes: int) -> dict[str, Any]:
+    out = {
+        str(code): {
+            "description": SAFETY_DESCRIBED[code],
+            "content": {"application/json": {"schema": schema}},
+        }
+        for code, schema in ok.items()
+    }
+    for code in codes:
+        out[str(code)] = {
+            "description": SAFETY_DESCRIBED[code],
+            "content": {"application/json": {"schema": ERROR}},
+        }
+    return out
+
+
+OPERATION_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def safety_paths() -> dict[str, Any]:
+    people_page = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": _ref("SafetyPerson")},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "pages": {"type": "integer"},
+        },
+    }
+    operations = {"type": "object", "properties": {
+        "items": {"type": "array", "items": _ref("SafetyOperation")}}}
+    return {
+        "/api/v1/safety/operations": {
+            "get": {
+                "summary": "The safety operations the caller takes part in",
+                "description": "Staff and planners: every operation (planners counts only). "
+                "A partner: the operations in which the access rule gives them someone.",
+                "responses": _safety_responses({200: operations}, 401, 403),
+            }
+        },
+        "/api/v1/safety/operations/{id}/people": {
+            "get": {
+                "summary": "The caller's people in an operation, with their current status",
+                "description": "Staff and partners only; every answer is in the audit trail.",
+                "parameters": [
+                    OPERATION_ID,
+                    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page"),
+                    _query(
+                        "per_page",
+                        {"type": "integer", "minimum": 1, "maximum": 500, "default": 100},
+                        "Rows per page",
+                    ),
+                ],
+                "responses": _safety_responses({200: people_page}, 400, 401, 403, 404),
+            }
+        },
+        "/api/v1/safety/operations/{id}/reports": {
+            "post": {
+                "summary": "Report on one of the caller's people",
+                "description": "Append-only. The same client_id again answers 200 with the "
+                "first report and stores nothing.",
+                "parameters": [OPERATION_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": _ref("SafetyReportIn")}},
+                },
+                "responses": _safety_responses(
+                    {201: _ref("SafetyReport"), 200: _ref("SafetyReport")},
+                    400, 401, 403, 404, 409,
+                ),
+            }
+        },
+    }
+
+
 def spec() -> dict[str, Any]:
     page_schema = {
         "type": "object",
@@ -143,14 +317,15 @@ def spec() -> dict[str, Any]:
         "info": {
             "title": "Roster API",
             "version": "1",
-            "description": "Read-only access to the register of people who need help to "
-            "evacuate, and to the shelter registry. A signed-in session, or for a partner "
+            "description": "Read access to the register of people who need help to "
+            "evacuate and to the shelter registry, and safety-confirmation reports. "
+            "A signed-in session, or for a partner "
             "system a bearer token that staff issue under the partner's agreement (only its "
             "SHA-256 is stored; it stops when revoked or when the agreement is no longer in "
             "force). Every call is audited.",
         },
         "components": {
-            "schemas": {"Registrant": REGISTRANT, "Error": ERROR},
+            "schemas": {"Registrant": REGISTRANT, "Error": ERROR, **SAFETY_SCHEMAS},
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
                 "partnerToken": {
@@ -214,5 +389,6 @@ def spec() -> dict[str, Any]:
                     "responses": _responses({"type": "object"}, 400, 401),
                 }
             },
+            **safety_paths(),
         },
     }

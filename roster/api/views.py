@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
@@ -11,22 +11,10 @@ from ..access.roles import can_view_register
 from ..access.rule import Viewer
 from ..disclosures import record_disclosure
 from ..extensions import db
-from ..numbers import bounded_int
 from ..registrants.queries import Page, register_page, strict_filter
 from ..viewer import current_viewer
+from .blueprint import bp, error, paging, paging_error
 from .openapi import spec
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def error(status: int, message: str) -> ResponseReturnValue:
-    return jsonify(error=message), status
-
-
-def _int_arg(name: str, default: int) -> int | None:
-    # The API refuses a bad number (400) instead of ignoring it, so it reads the text itself.
-    text = request.args.get(name, str(default))
-    return bounded_int(text, low=0)
 
 
 @bp.get("/registrants")
@@ -38,10 +26,10 @@ def registrants() -> ResponseReturnValue:
     if not can_view_register(current_user):
         return error(403, "forbidden")
     viewer = current_viewer()
-    page, per_page = _int_arg("page", 1), _int_arg("per_page", 100)
-    limit = current_app.config["API_MAX_PER_PAGE"]
-    if page is None or page < 1 or per_page is None or not 1 <= per_page <= limit:
-        return error(400, f"page must be >= 1 and per_page between 1 and {limit}")
+    asked = paging()
+    if asked is None:
+        return paging_error()
+    page, per_page = asked
     try:
         flt = strict_filter(viewer, request.args)
     except ValueError as exc:
@@ -99,3 +87,7 @@ def registrant(registrant_id: int) -> ResponseReturnValue:
 def openapi() -> Response:
     """The OpenAPI 3.1 description of this API."""
     return jsonify(spec())
+
+
+# The safety-confirmation routes attach themselves to bp.
+from . import safety  # noqa: E402, F401
