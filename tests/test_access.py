@@ -217,6 +217,19 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/releases/<id:release_id>/renew": lambda w: f"/releases/{w['release'].id}/renew",
     "/releases/<id:release_id>/end": lambda w: f"/releases/{w['release'].id}/end",
     "/releases/<id:release_id>/report.csv": lambda w: f"/releases/{w['release'].id}/report.csv",
+    # safety: paper sheets, entry and arrivals (issue 13)
+    "/safety/<id:operation_id>/sheets": lambda w: f"/safety/{w['operation'].id}/sheets",
+    "/safety/<id:operation_id>/sheets/<id:sheet_id>": (
+        lambda w: f"/safety/{w['operation'].id}/sheets/{paper_sheet_id(w)}"
+    ),
+    "/safety/<id:operation_id>/entry": lambda w: f"/safety/{w['operation'].id}/entry",
+    "/safety/<id:operation_id>/entry/person": (
+        lambda w: f"/safety/{w['operation'].id}/entry/person?number={w['refusing'].id}"
+    ),
+    "/safety/<id:operation_id>/arrivals": lambda w: f"/safety/{w['operation'].id}/arrivals",
+    "/safety/<id:operation_id>/shelters/<id:shelter_id>": (
+        lambda w: f"/safety/{w['operation'].id}/shelters/{shelter_id(w)}"
+    ),
 }
 
 Expected = int | tuple[int, str]
@@ -367,6 +380,16 @@ policy(ACCESS, "/releases/<id:release_id>",                   LOGIN, 403,   200,
 policy(ACCESS, "/releases/<id:release_id>/renew",             LOGIN, 403,   403,   403,   403)
 policy(ACCESS, "/releases/<id:release_id>/end",               LOGIN, 403,   403,   403,   403)
 policy(ACCESS, "/releases/<id:release_id>/report.csv",        LOGIN, 403,   200,   403,   403)
+# safety: paper sheets, entry and arrivals (issue 13)
+from .test_safety_paper import paper_sheet_id  # noqa: E402  (a district sheet for the URL above)
+
+policy(ACCESS, "/safety/<id:operation_id>/sheets",            LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/safety/<id:operation_id>/sheets/<id:sheet_id>", LOGIN, 403, 200,  403,   403)
+policy(ACCESS, "/safety/<id:operation_id>/entry",             LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/safety/<id:operation_id>/entry/person",      LOGIN, 403,   200,   403,   403)
+# The partner's organisation runs no shelter in the test world: the page says so (200).
+policy(ACCESS, "/safety/<id:operation_id>/arrivals",          LOGIN, 403,   200,   200,   403)
+policy(ACCESS, "/safety/<id:operation_id>/shelters/<id:shelter_id>", LOGIN, 403, 200, 403, 200)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
 # may gets the form back with its errors (422), and nothing is saved.
@@ -408,6 +431,11 @@ policy(SUBMIT, "/hazards/",                                   LOGIN, 403,   422,
 # An empty upload is refused with what to fix (422), nothing changes.
 policy(SUBMIT, "/address-points/",                            LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/releases/new",                               LOGIN, 403,   403,   403,   403)
+# safety: paper sheets, entry and arrivals (issue 13). A partner whose organisation runs
+# no shelter may not post an arrival (403).
+policy(SUBMIT, "/safety/<id:operation_id>/sheets",            LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/safety/<id:operation_id>/entry",             LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/safety/<id:operation_id>/arrivals",          LOGIN, 403,   422,   403,   403)
 # fmt: on
 
 

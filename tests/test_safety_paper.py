@@ -33,10 +33,25 @@ from .test_shelters import make_shelter
 
 @pytest.fixture()
 def operation(db, world):
-    plan = OperationPlan(name="台風 安否確認", disaster="台風第10号", districts=list(world["districts"]))
+    plan = OperationPlan(
+        name="台風 安否確認", disaster="台風第10号", districts=list(world["districts"])
+    )
     operation = start_operation(db, viewer_of(world["users"]["staff"], db), plan)
     db.commit()
     return operation
+
+
+def paper_sheet_id(w: dict[str, Any]) -> int:
+    """A district sheet of the matrix's operation (made once per test, kept in the world)."""
+    from roster.extensions import db as database
+    from roster.safety.sheets import make_district_sheet
+
+    if "paper_sheet" not in w:
+        staff = viewer_of(w["users"]["staff"], database.session)
+        w["paper_sheet"] = make_district_sheet(
+            database.session, staff, w["operation"], w["districts"][0].id
+        )
+    return int(w["paper_sheet"].id)
 
 
 def sign_in(client, role: str) -> None:
@@ -105,8 +120,11 @@ def test_a_district_sheet_holds_the_districts_people_in_target_order_and_is_audi
     district = world["districts"][0]
     sheet = db.get(SafetySheet, make_sheet(client, operation, f"d{district.id}"))
     staff = viewer_of(world["users"]["staff"], db)
-    in_order = [p.registrant_id for p in targets(db, staff, operation)
-                if p.registrant_id != world["elsewhere"].id]
+    in_order = [
+        p.registrant_id
+        for p in targets(db, staff, operation)
+        if p.registrant_id != world["elsewhere"].id
+    ]
     assert [line.registrant_id for line in sheet.lines] == in_order
     assert sheet.provision_id is None
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "safety.sheet.print")).one()
@@ -155,13 +173,20 @@ def test_the_entry_screen_records_the_report_typed_from_the_paper(client, db, wo
     person = world["unasked"]
     response = client.post(
         f"/safety/{operation.id}/entry",
-        data={"number": str(person.id), "status": "needs_help", "method": "phone",
-              "note": "薬が切れている"},
+        data={
+            "number": str(person.id),
+            "status": "needs_help",
+            "method": "phone",
+            "note": "薬が切れている",
+        },
     )
     assert response.status_code == 303
     [report] = reports(db, operation)
     assert (report.registrant_id, report.status, report.method) == (
-        person.id, SafetyStatus.NEEDS_HELP, ReportMethod.PHONE)
+        person.id,
+        SafetyStatus.NEEDS_HELP,
+        ReportMethod.PHONE,
+    )
     assert report.note == "薬が切れている"
     assert report.client_id is None
     assert report.reported_by_id == world["users"]["staff"].id
@@ -172,12 +197,23 @@ def test_the_entry_screen_records_the_report_typed_from_the_paper(client, db, wo
 def test_a_full_width_number_and_a_sheet_row_both_name_the_person(client, db, world, operation):
     sign_in(client, "staff")
     sheet_id = make_sheet(client, operation, f"o{world['organisation'].id}")
-    full_width = str(world["refusing"].id).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-    client.post(f"/safety/{operation.id}/entry",
-                data={"number": full_width, "status": "safe_home", "method": "visit"})
-    client.post(f"/safety/{operation.id}/entry",
-                data={"sheet": str(sheet_id), "number": "1", "status": "evacuated",
-                      "method": "visit", "place": "relatives"})
+    full_width = str(world["refusing"].id).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    )
+    client.post(
+        f"/safety/{operation.id}/entry",
+        data={"number": full_width, "status": "safe_home", "method": "visit"},
+    )
+    client.post(
+        f"/safety/{operation.id}/entry",
+        data={
+            "sheet": str(sheet_id),
+            "number": "1",
+            "status": "evacuated",
+            "method": "visit",
+            "place": "relatives",
+        },
+    )
     first, second = reports(db, operation)
     assert first.registrant_id == world["refusing"].id
     assert second.registrant_id == world["consenting"].id
@@ -188,8 +224,10 @@ def test_nothing_is_preselected_and_a_missing_status_records_nothing(client, db,
     sign_in(client, "staff")
     page = client.get(f"/safety/{operation.id}/entry").get_data(as_text=True)
     assert "checked" not in page
-    response = client.post(f"/safety/{operation.id}/entry",
-                           data={"number": str(world["unasked"].id), "method": "visit"})
+    response = client.post(
+        f"/safety/{operation.id}/entry",
+        data={"number": str(world["unasked"].id), "method": "visit"},
+    )
     assert response.status_code == 422
     assert reports(db, operation) == []
 
@@ -202,14 +240,16 @@ def test_the_entry_screen_refuses_a_person_outside_the_operation_as_a_missing_nu
     sign_in(client, "staff")
     answers = []
     for number in (outside.id, 999999):
-        response = client.post(f"/safety/{operation.id}/entry",
-                               data={"number": str(number), "status": "safe_home",
-                                     "method": "visit"})
+        response = client.post(
+            f"/safety/{operation.id}/entry",
+            data={"number": str(number), "status": "safe_home", "method": "visit"},
+        )
         assert response.status_code == 404
         html = without_tokens(response.get_data(as_text=True))
         answers.append(html.replace(f'value="{number}"', 'value="N"'))
     assert answers[0] == answers[1], "\n".join(
-        difflib.unified_diff(answers[0].splitlines(), answers[1].splitlines(), lineterm=""))
+        difflib.unified_diff(answers[0].splitlines(), answers[1].splitlines(), lineterm="")
+    )
     assert "この安否確認" in answers[0]
     assert reports(db, operation) == []
     hidden = client.get(f"/safety/{operation.id}/entry/person?number={outside.id}")
@@ -234,8 +274,10 @@ def test_the_lookup_shows_the_name_for_checking_and_logs_it(client, db, world, o
 
 
 def arrive(client, operation, shelter, person) -> Any:
-    return client.post(f"/safety/{operation.id}/arrivals",
-                       data={"shelter": str(shelter.id), "number": str(person.id)})
+    return client.post(
+        f"/safety/{operation.id}/arrivals",
+        data={"shelter": str(shelter.id), "number": str(person.id)},
+    )
 
 
 def test_staff_record_an_arrival_as_an_evacuation_confirmed_at_the_shelter(
@@ -247,15 +289,21 @@ def test_staff_record_an_arrival_as_an_evacuation_confirmed_at_the_shelter(
     assert arrive(client, operation, shelter, world["unasked"]).status_code == 303
     [report] = reports(db, operation)
     assert (report.status, report.evacuated_to, report.shelter_id, report.method) == (
-        SafetyStatus.EVACUATED, EvacuationPlace.SHELTER, shelter.id, ReportMethod.AT_SHELTER)
+        SafetyStatus.EVACUATED,
+        EvacuationPlace.SHELTER,
+        shelter.id,
+        ReportMethod.AT_SHELTER,
+    )
 
 
 def test_arrivals_are_counted_against_capacity_and_needs(client, db, world, factory, operation):
     shelter = make_shelter(db, capacity=1, backup_power=False, care_places=0)
-    wheelchair = factory.registrant(world["districts"][0], mobility=Mobility.WHEELCHAIR,
-                                    device_ventilator=False)
-    ventilated = factory.registrant(world["districts"][1], device_ventilator=True,
-                                    mobility=Mobility.BEDRIDDEN)
+    wheelchair = factory.registrant(
+        world["districts"][0], mobility=Mobility.WHEELCHAIR, device_ventilator=False
+    )
+    ventilated = factory.registrant(
+        world["districts"][1], device_ventilator=True, mobility=Mobility.BEDRIDDEN
+    )
     db.commit()
     sign_in(client, "staff")
     for person in (wheelchair, ventilated):
@@ -267,9 +315,13 @@ def test_arrivals_are_counted_against_capacity_and_needs(client, db, world, fact
     page = client.get(f"/safety/{operation.id}/shelters/{shelter.id}").get_data(as_text=True)
     assert "2 / 1" in page
     # A person who moves on is no longer counted here.
-    client.post(f"/safety/{operation.id}/entry",
-                data={"number": str(wheelchair.id), "status": "safe_home", "method": "phone"})
-    assert shelter_tally(db, viewer_of(world["users"]["staff"], db), operation, shelter).arrived == 1
+    client.post(
+        f"/safety/{operation.id}/entry",
+        data={"number": str(wheelchair.id), "status": "safe_home", "method": "phone"},
+    )
+    assert (
+        shelter_tally(db, viewer_of(world["users"]["staff"], db), operation, shelter).arrived == 1
+    )
     detail = client.get(f"/shelters/{shelter.id}").get_data(as_text=True)
     assert f"/safety/{operation.id}/shelters/{shelter.id}" in detail
 
@@ -297,8 +349,9 @@ def test_a_partner_cannot_record_the_arrival_of_a_person_its_rule_hides(
     db.commit()
     sign_in(client, "partner")
     hidden = arrive(client, operation, theirs, world["refusing"])
-    missing = client.post(f"/safety/{operation.id}/arrivals",
-                          data={"shelter": str(theirs.id), "number": "999999"})
+    missing = client.post(
+        f"/safety/{operation.id}/arrivals", data={"shelter": str(theirs.id), "number": "999999"}
+    )
     assert hidden.status_code == missing.status_code == 404
     assert world["refusing"].name not in hidden.get_data(as_text=True)
     assert reports(db, operation) == []

@@ -132,6 +132,9 @@ NO_LOST_UPDATE: dict[str, str] = {
     "/plans/<id:registrant_id>/print": "prints; changes nothing",
     "/imports/batches/<id:batch_id>/undo": "checks every person's version when posted, and "
     "marks the batch undone only if no one else did; a second undo is refused",
+    "/safety/<id:operation_id>/sheets": "makes a new sheet; a sheet never changes",
+    "/safety/<id:operation_id>/entry": "adds a report; reports never change",
+    "/safety/<id:operation_id>/arrivals": "adds a report; reports never change",
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
@@ -42,11 +42,13 @@ def arrivals(operation_id: int) -> ResponseReturnValue:
     operation = get_or_404(SafetyOperation, operation_id)
     viewer = current_viewer()
     shelters = recording_shelters(db.session, viewer)
+    if not shelters and viewer.role is not Role.STAFF and request.method == "POST":
+        abort(403)  # a partner whose organisation runs no shelter records nothing
     form = ArrivalForm(shelters=shelters)
     if request.method == "GET" and request.args.get("shelter"):
         form.shelter.data = request.args["shelter"]
     status = 200
-    if shelters and form.validate_on_submit():
+    if form.validate_on_submit():
         status = _record(viewer, operation, form)
         if status == 303:
             return redirect(

@@ -37,7 +37,7 @@ from ...models import (
 )
 from ...numbers import bounded_int
 from ...viewer import current_viewer
-from ...web import get_or_404
+from ...web import arg_int, get_or_404
 from ..arrivals import recent_reports
 from ..operations import ReportEntry, SafetyRefused, record_report, targets_query
 from ..paper_forms import ENTRY_STATUSES, METHOD_KEYS, EntryForm
@@ -157,8 +157,8 @@ def entry_person(operation_id: int) -> ResponseReturnValue:
     """The person a typed number names, for checking against the paper (JSON)."""
     operation = get_or_404(SafetyOperation, operation_id)
     viewer = current_viewer()
-    number = bounded_int(request.args.get("number"), 1)
-    sheet_id = bounded_int(request.args.get("sheet") or None, 1)
+    number = arg_int("number")
+    sheet_id = arg_int("sheet")
     registrant_id = (
         None if number is None else resolve_number(db.session, operation, sheet_id, number)
     )
