@@ -224,6 +224,7 @@ def test_nothing_is_preselected_and_a_missing_status_records_nothing(client, db,
     sign_in(client, "staff")
     page = client.get(f"/safety/{operation.id}/entry").get_data(as_text=True)
     assert "checked" not in page
+    assert "訪問" in page and "親族・知人宅" in page and "Visit" not in page
     response = client.post(
         f"/safety/{operation.id}/entry",
         data={"number": str(world["unasked"].id), "method": "visit"},

@@ -46,24 +46,22 @@ class EntryForm(FlaskForm):
     )
     status = RadioField(
         _l("Status"),
-        choices=[(s.value, label(s)) for s in ENTRY_STATUSES],
         validators=[InputRequired(_l("Choose the status ticked on the sheet."))],
     )
     method = RadioField(
         _l("How it was confirmed"),
-        choices=[(m.value, label(m)) for m in ReportMethod],
         validators=[InputRequired(_l("Choose how it was confirmed."))],
     )
-    place = SelectField(
-        _l("Evacuated to"),
-        choices=[("", "—"), *((p.value, label(p)) for p in EvacuationPlace)],
-        validators=[Optional()],
-    )
+    place = SelectField(_l("Evacuated to"), validators=[Optional()])
     shelter = SelectField(_l("Shelter"), validators=[Optional()])
     note = StringField(_l("Note"), filters=[strip], validators=[Optional(), Length(max=500)])
 
     def __init__(self, *args: Any, sheets: list[tuple[str, str]], shelters: list[Any], **kw: Any):
         super().__init__(*args, **kw)
+        # Labels are read per request, in the user's language.
+        self.status.choices = [(s.value, label(s)) for s in ENTRY_STATUSES]
+        self.method.choices = [(m.value, label(m)) for m in ReportMethod]
+        self.place.choices = [("", "—"), *((p.value, label(p)) for p in EvacuationPlace)]
         self.sheet.choices = [("", _l("None: register numbers")), *sheets]
         self.shelter.choices = [("", "—"), *((str(s.id), s.name) for s in shelters)]
 

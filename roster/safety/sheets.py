@@ -37,8 +37,8 @@ from ..models import (
 from ..partners.ledger import record_provision
 from .operations import SafetyRefused, targets, targets_query
 
-#: Rows on one printed A4 page (each person takes two lines of the table).
-ROWS_PER_PAGE = 7
+#: People on one printed A4 page (each takes two rows of the table).
+ROWS_PER_PAGE = 6
 
 #: The status boxes printed on a sheet, in the order of the entry screen's keys.
 SHEET_STATUSES = (

@@ -30,7 +30,7 @@
         var body = answer[1];
         if (!answer[0]) { show(body.error, true); return; }
         show(body.id + "　" + (body.name || "") + (body.name_kana ? "（" + body.name_kana + "）" : "") +
-             "　" + body.district + "　／　" + body.status, false);
+             "　" + body.district + "　／　" + who.dataset.now + body.status, false);
       })
       .catch(function () { if (mine === asked) { show(who.dataset.none, false); } });
   }

@@ -52,10 +52,11 @@ def _sheet_form(viewer: Viewer, operation: SafetyOperation) -> SheetForm:
     form = SheetForm()
     districts = sheet_districts(db.session, viewer, operation)
     organisations = sheet_organisations(db.session, viewer)
-    form.target.choices = {
-        _("District"): [(f"d{d.id}", d.name) for d in districts],
-        _("Partner organisation"): [(f"o{o.id}", o.name) for o in organisations],
-    }
+    form.target.choices = [
+        ("", _("Choose")),
+        *((f"d{d.id}", _("District: %(name)s", name=d.name)) for d in districts),
+        *((f"o{o.id}", _("Organisation: %(name)s", name=o.name)) for o in organisations),
+    ]
     return form
 
 
