@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from roster.models import (
+    AgreementStatus,
     AuditEvent,
     EvacuationPlace,
     Mobility,
@@ -28,6 +29,7 @@ from roster.safety.sheets import ROWS_PER_PAGE
 from roster.viewer import viewer_of
 
 from .conftest import AuthActions
+from .formpage import form_fields
 from .test_shelters import make_shelter
 
 
@@ -363,3 +365,39 @@ def test_a_partner_without_a_shelter_is_told_so(client, db, world, operation):
     page = client.get(f"/safety/{operation.id}/arrivals")
     assert page.status_code == 200
     assert "運営する避難所" in page.get_data(as_text=True)
+
+
+def test_an_organisations_sheet_is_not_shown_once_its_agreement_ends(client, db, world, operation):
+    sign_in(client, "staff")
+    sheet_id = make_sheet(client, operation, f"o{world['organisation'].id}")
+    world["agreement"].status = AgreementStatus.TERMINATED
+    db.commit()
+    response = client.get(f"/safety/{operation.id}/sheets/{sheet_id}")
+    assert response.status_code == 410
+    assert world["consenting"].name not in response.get_data(as_text=True)
+
+
+def test_opening_a_sheet_is_in_the_disclosure_log(client, db, world, operation):
+    sign_in(client, "staff")
+    sheet_id = make_sheet(client, operation, f"o{world['organisation'].id}")
+    client.get(f"/safety/{operation.id}/sheets/{sheet_id}")
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "safety.sheet.view")).one()
+    detail = json.loads(event.detail)
+    assert detail["ids"] == [world["consenting"].id]
+    assert detail["agreement"] == world["agreement"].id
+
+
+def test_staff_name_the_organisation_running_a_shelter_on_its_edit_form(client, db, world):
+    shelter = make_shelter(db)
+    db.commit()
+    sign_in(client, "staff")
+    url = f"/shelters/{shelter.id}/edit"
+    fields = form_fields(client.get(url).get_data(as_text=True), url, url)
+    assert fields["operator_organisation_id"] == [""]
+    fields["operator_organisation_id"] = [str(world["organisation"].id)]
+    response = client.post(url, data=fields)
+    assert response.status_code == 302, response.get_data(as_text=True)[:400]
+    db.refresh(shelter)
+    assert shelter.operator_organisation_id == world["organisation"].id
+    detail = client.get(f"/shelters/{shelter.id}").get_data(as_text=True)
+    assert world["organisation"].name in detail
