@@ -383,8 +383,9 @@ policy(ACCESS, "/releases/<id:release_id>/report.csv",        LOGIN, 403,   200,
 # safety: paper sheets, entry and arrivals (issue 13)
 from .test_safety_paper import paper_sheet_id  # noqa: E402  (a district sheet for the URL above)
 
-policy(ACCESS, "/safety/<id:operation_id>/sheets",            LOGIN, 403,   200,   403,   403)
-policy(ACCESS, "/safety/<id:operation_id>/sheets/<id:sheet_id>", LOGIN, 403, 200,  403,   403)
+# A partner prints a sheet of its own people; the staff's district sheet is not theirs (404).
+policy(ACCESS, "/safety/<id:operation_id>/sheets",            LOGIN, 403,   200,   200,   403)
+policy(ACCESS, "/safety/<id:operation_id>/sheets/<id:sheet_id>", LOGIN, 403, 200,  404,   403)
 policy(ACCESS, "/safety/<id:operation_id>/entry",             LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/safety/<id:operation_id>/entry/person",      LOGIN, 403,   200,   403,   403)
 # The partner's organisation runs no shelter in the test world: the page says so (200).
@@ -433,7 +434,7 @@ policy(SUBMIT, "/address-points/",                            LOGIN, 403,   422,
 policy(SUBMIT, "/releases/new",                               LOGIN, 403,   403,   403,   403)
 # safety: paper sheets, entry and arrivals (issue 13). A partner whose organisation runs
 # no shelter may not post an arrival (403).
-policy(SUBMIT, "/safety/<id:operation_id>/sheets",            LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/safety/<id:operation_id>/sheets",            LOGIN, 403,   422,   422,   403)
 policy(SUBMIT, "/safety/<id:operation_id>/entry",             LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/safety/<id:operation_id>/arrivals",          LOGIN, 403,   422,   403,   403)
 # fmt: on

@@ -401,3 +401,40 @@ def test_staff_name_the_organisation_running_a_shelter_on_its_edit_form(client, 
     assert shelter.operator_organisation_id == world["organisation"].id
     detail = client.get(f"/shelters/{shelter.id}").get_data(as_text=True)
     assert world["organisation"].name in detail
+
+
+def test_a_partner_prints_a_sheet_of_its_own_people_as_a_copy_in_its_ledger(
+    client, db, world, operation
+):
+    sign_in(client, "partner")
+    page = client.get(f"/safety/{operation.id}/sheets").get_data(as_text=True)
+    assert world["organisation"].name in page
+    assert world["districts"][0].name not in page  # district sheets are staff's
+    sheet = db.get(SafetySheet, make_sheet(client, operation, f"o{world['organisation'].id}"))
+    assert [line.registrant_id for line in sheet.lines] == [world["consenting"].id]
+    provision = db.get(Provision, sheet.provision_id)
+    assert provision.user_id == world["users"]["partner"].id
+    html = client.get(f"/safety/{operation.id}/sheets/{sheet.id}").get_data(as_text=True)
+    assert world["consenting"].name in html and world["refusing"].name not in html
+
+
+def test_a_partner_can_neither_print_for_another_organisation_nor_open_a_staff_sheet(
+    client, db, world, factory, operation
+):
+    other = factory.organisation(districts=[world["districts"][1]])
+    factory.agreement(other, [world["districts"][1]])
+    db.commit()
+    sign_in(client, "staff")
+    staff_sheet = make_sheet(client, operation, f"d{world['districts'][0].id}")
+    AuthActions(client).logout()
+    sign_in(client, "partner")
+    response = client.post(f"/safety/{operation.id}/sheets", data={"target": f"o{other.id}"})
+    assert response.status_code == 422
+    response = client.post(
+        f"/safety/{operation.id}/sheets", data={"target": f"d{world['districts'][0].id}"}
+    )
+    assert response.status_code == 422
+    assert db.scalar(select(func.count(SafetySheet.id))) == 1
+    hidden = client.get(f"/safety/{operation.id}/sheets/{staff_sheet}")
+    missing = client.get(f"/safety/{operation.id}/sheets/999999")
+    assert hidden.status_code == missing.status_code == 404

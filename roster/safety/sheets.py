@@ -86,14 +86,18 @@ def organisation_viewer(
 def sheet_districts(
     session: DbSession, viewer: Viewer, operation: SafetyOperation
 ) -> list[District]:
-    """The districts where the operation has people the viewer may see."""
+    """The districts where the operation has people the viewer may see (staff sheets)."""
+    if viewer.role is not Role.STAFF:
+        return []
     ids = targets_query(viewer, operation).with_only_columns(Registrant.district_id).distinct()
     query = select(District).where(District.id.in_(ids)).order_by(District.code, District.id)
     return list(session.scalars(query))
 
 
 def sheet_organisations(session: DbSession, viewer: Viewer) -> list[Organisation]:
-    """The organisations with an agreement in force today."""
+    """The organisations with an agreement in force today; a partner's own only."""
+    if viewer.role is Role.PARTNER:
+        return [viewer.access.agreement.organisation] if viewer.access else []
     everyone = session.scalars(select(Organisation).order_by(Organisation.name, Organisation.id))
     return [o for o in everyone if agreement_in_force(session, o.id, viewer.today) is not None]
 
@@ -117,6 +121,8 @@ def make_district_sheet(
 ) -> SafetySheet:
     """A staff sheet of one district, in the disclosure log."""
     _check_running(operation)
+    if viewer.role is not Role.STAFF:
+        raise SafetyRefused("district sheets are made by staff")
     found = district_people(session, viewer, operation, district_id)
     if not found:
         raise SafetyRefused("no one of the operation lives in this district")
@@ -134,9 +140,10 @@ def make_district_sheet(
 def make_organisation_sheet(
     session: DbSession, viewer: Viewer, operation: SafetyOperation, organisation_id: int
 ) -> SafetySheet:
-    """An organisation's sheet: its rule's people, a numbered printed copy in the ledger."""
+    """An organisation's sheet: its rule's people, a numbered printed copy in the ledger.
+    Staff make one for any organisation; a partner user for their own."""
     _check_running(operation)
-    partner = organisation_viewer(session, viewer, organisation_id)
+    partner = _acting_for(session, viewer, organisation_id)
     if partner is None:
         raise SafetyRefused("the organisation has no agreement in force")
     found = targets(session, partner, operation)
@@ -151,6 +158,17 @@ def make_organisation_sheet(
         organisation_id=organisation_id,
         provision_id=provision.id,
     )
+
+
+def _acting_for(session: DbSession, viewer: Viewer, organisation_id: int) -> Viewer | None:
+    """The viewer whose rule an organisation's sheet is made under: the partner's own, or
+    the organisation's entitlement for staff; None when there is none."""
+    if viewer.role is Role.STAFF:
+        return organisation_viewer(session, viewer, organisation_id)
+    access = viewer.access if viewer.role is Role.PARTNER else None
+    if access is None or access.agreement.organisation_id != organisation_id:
+        return None
+    return viewer
 
 
 def _check_running(operation: SafetyOperation) -> None:
@@ -187,8 +205,8 @@ def sheet_viewer(session: DbSession, viewer: Viewer, sheet: SafetySheet) -> View
     """Whose rule the sheet is shown under: the organisation's (None once its agreement is
     no longer in force) or the staff viewer's for a district sheet."""
     if sheet.organisation_id is None:
-        return viewer
-    return organisation_viewer(session, viewer, sheet.organisation_id)
+        return viewer if viewer.role is Role.STAFF else None
+    return _acting_for(session, viewer, sheet.organisation_id)
 
 
 def sheet_lines(session: DbSession, viewer: Viewer, sheet: SafetySheet) -> list[tuple[int, Person]]:
@@ -215,14 +233,19 @@ def pages(lines: Sequence[tuple[int, Person]]) -> list[list[tuple[int, Person]]]
     return [list(lines[i : i + ROWS_PER_PAGE]) for i in range(0, len(lines), ROWS_PER_PAGE)]
 
 
-def operation_sheets(session: DbSession, operation: SafetyOperation) -> list[SafetySheet]:
-    """The operation's sheets, newest first."""
-    query = (
-        select(SafetySheet)
-        .where(SafetySheet.operation_id == operation.id)
-        .order_by(SafetySheet.id.desc())
-    )
-    return list(session.scalars(query))
+def operation_sheets(
+    session: DbSession, viewer: Viewer, operation: SafetyOperation
+) -> list[SafetySheet]:
+    """The operation's sheets, newest first: every one for staff, a partner's own only."""
+    query = select(SafetySheet).where(SafetySheet.operation_id == operation.id)
+    if viewer.role is not Role.STAFF:
+        query = query.where(SafetySheet.made_by_id == viewer.user.id)
+    return list(session.scalars(query.order_by(SafetySheet.id.desc())))
+
+
+def may_open(viewer: Viewer, sheet: SafetySheet) -> bool:
+    """Staff open every sheet; a partner user only the sheets they made."""
+    return viewer.role is Role.STAFF or sheet.made_by_id == viewer.user.id
 
 
 def resolve_number(

@@ -57,7 +57,7 @@ def can_enter_results(user: Any) -> bool:
 def _form(operation: SafetyOperation) -> EntryForm:
     sheets = [
         (str(s.id), _("Sheet no. %(n)d", n=s.id) + " " + s.for_name)
-        for s in operation_sheets(db.session, operation)
+        for s in operation_sheets(db.session, current_viewer(), operation)
     ]
     shelters = list(db.session.scalars(select(Shelter).order_by(Shelter.name_kana, Shelter.id)))
     form = EntryForm(sheets=sheets, shelters=shelters)

@@ -29,6 +29,7 @@ from ..sheets import (
     SHEET_STATUSES,
     make_district_sheet,
     make_organisation_sheet,
+    may_open,
     operation_sheets,
     pages,
     sheet_districts,
@@ -44,8 +45,9 @@ NOTHING_MADE = (
 
 
 def can_print_sheets(user: Any) -> bool:
-    """Check sheets are printed by staff (partners print their own list in the portal)."""
-    return has_role(user, Role.STAFF)
+    """Staff print sheets for a district or an organisation; a partner user for their own
+    organisation (what its rule gives it, as in the portal)."""
+    return has_role(user, Role.STAFF, Role.PARTNER)
 
 
 def _sheet_form(viewer: Viewer, operation: SafetyOperation) -> SheetForm:
@@ -77,7 +79,7 @@ def sheets(operation_id: int) -> ResponseReturnValue:
             return redirect(
                 url_for("safety.sheet", operation_id=operation.id, sheet_id=sheet.id), 303
             )
-    made = operation_sheets(db.session, operation)
+    made = operation_sheets(db.session, viewer, operation)
     status = 422 if form.errors else 200
     return render_template("safety/sheets.html", operation=operation, form=form, made=made), status
 
@@ -94,7 +96,7 @@ def _make(viewer: Viewer, operation: SafetyOperation, target: str) -> SafetyShee
 def sheet(operation_id: int, sheet_id: int) -> ResponseReturnValue:
     """A check sheet, A4 landscape: its people as the rule admits them now, logged as shown."""
     made = get_or_404(SafetySheet, sheet_id)
-    if made.operation_id != operation_id:
+    if made.operation_id != operation_id or not may_open(current_viewer(), made):
         abort(404)
     viewer = sheet_viewer(db.session, current_viewer(), made)
     if viewer is None or (made.provision is not None and not made.provision.outstanding):
