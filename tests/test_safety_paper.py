@@ -438,3 +438,27 @@ def test_a_partner_can_neither_print_for_another_organisation_nor_open_a_staff_s
     hidden = client.get(f"/safety/{operation.id}/sheets/{staff_sheet}")
     missing = client.get(f"/safety/{operation.id}/sheets/999999")
     assert hidden.status_code == missing.status_code == 404
+
+
+def test_an_ended_operation_takes_no_typed_result_no_arrival_and_no_new_sheet(
+    client, db, world, operation
+):
+    from roster.safety.operations import end_operation
+
+    shelter = make_shelter(db)
+    end_operation(db, viewer_of(world["users"]["staff"], db), operation)
+    db.commit()
+    sign_in(client, "staff")
+    typed = client.post(
+        f"/safety/{operation.id}/entry",
+        data={"number": str(world["unasked"].id), "status": "safe_home", "method": "visit"},
+    )
+    assert typed.status_code == 409
+    assert "終了" in typed.get_data(as_text=True)
+    assert arrive(client, operation, shelter, world["unasked"]).status_code == 409
+    sheet = client.post(
+        f"/safety/{operation.id}/sheets", data={"target": f"d{world['districts'][0].id}"}
+    )
+    assert sheet.status_code == 422
+    assert reports(db, operation) == []
+    assert db.scalar(select(func.count(SafetySheet.id))) == 0

@@ -28,7 +28,11 @@ from ..models import (
     SafetyStatus,
     Shelter,
 )
-from .operations import ReportEntry, SafetyRefused, record_report, targets_query
+from .operations import ReportEntry, record_report, targets_query
+
+
+class ArrivalRefused(Exception):
+    """The viewer does not record arrivals at this shelter."""
 
 
 def recording_shelters(session: DbSession, viewer: Viewer) -> list[Shelter]:
@@ -56,7 +60,7 @@ def record_arrival(
     """Record that the person arrived at the shelter (a person the viewer may not see is
     refused as a missing ID is, by record_report)."""
     if shelter.id not in {s.id for s in recording_shelters(session, viewer)}:
-        raise SafetyRefused("the viewer does not record arrivals at this shelter")
+        raise ArrivalRefused("the viewer does not record arrivals at this shelter")
     entry = ReportEntry(
         status=SafetyStatus.EVACUATED,
         method=ReportMethod.AT_SHELTER,

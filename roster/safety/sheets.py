@@ -35,7 +35,13 @@ from ..models import (
     SafetyStatus,
 )
 from ..partners.ledger import record_provision
-from .operations import SafetyRefused, targets, targets_query
+from .operations import targets, targets_query
+
+
+class SheetRefused(Exception):
+    """No sheet is made this way (no one to print, no agreement, the operation ended); the
+    message says why, for logs and tests."""
+
 
 #: People on one printed A4 page (each takes two rows of the table).
 ROWS_PER_PAGE = 6
@@ -122,10 +128,10 @@ def make_district_sheet(
     """A staff sheet of one district, in the disclosure log."""
     _check_running(operation)
     if viewer.role is not Role.STAFF:
-        raise SafetyRefused("district sheets are made by staff")
+        raise SheetRefused("district sheets are made by staff")
     found = district_people(session, viewer, operation, district_id)
     if not found:
-        raise SafetyRefused("no one of the operation lives in this district")
+        raise SheetRefused("no one of the operation lives in this district")
     sheet = _new_sheet(session, viewer, operation, found, district_id=district_id)
     record_disclosure(
         session,
@@ -145,10 +151,10 @@ def make_organisation_sheet(
     _check_running(operation)
     partner = _acting_for(session, viewer, organisation_id)
     if partner is None:
-        raise SafetyRefused("the organisation has no agreement in force")
+        raise SheetRefused("the organisation has no agreement in force")
     found = targets(session, partner, operation)
     if not found:
-        raise SafetyRefused("the organisation has no one in this operation")
+        raise SheetRefused("the organisation has no one in this operation")
     provision = record_provision(session, partner, ProvisionFormat.PRINT, found)
     return _new_sheet(
         session,
@@ -173,7 +179,7 @@ def _acting_for(session: DbSession, viewer: Viewer, organisation_id: int) -> Vie
 
 def _check_running(operation: SafetyOperation) -> None:
     if not operation.running:
-        raise SafetyRefused("the operation has ended")
+        raise SheetRefused("the operation has ended")
 
 
 def _new_sheet(

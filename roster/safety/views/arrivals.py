@@ -21,7 +21,13 @@ from ...extensions import db
 from ...models import Role, SafetyOperation, Shelter
 from ...viewer import current_viewer
 from ...web import get_or_404
-from ..arrivals import record_arrival, recording_shelters, shelter_arrivals, shelter_tally
+from ..arrivals import (
+    ArrivalRefused,
+    record_arrival,
+    recording_shelters,
+    shelter_arrivals,
+    shelter_tally,
+)
 from ..operations import SafetyRefused
 from ..paper_forms import ArrivalForm
 from .blueprint import bp
@@ -81,6 +87,8 @@ def _record(viewer: Viewer, operation: SafetyOperation, form: ArrivalForm) -> in
     except SafetyRefused:
         form.number.errors = [_("The operation has ended and takes no more arrivals.")]
         return 409
+    except ArrivalRefused:
+        abort(403)
     db.session.commit()
     flash(
         _(

@@ -23,10 +23,10 @@ from ...models import ReportMethod, Role, SafetyOperation, SafetySheet
 from ...portal.notices import CONFIDENTIALITY_NOTICE, CopyMark
 from ...viewer import current_viewer
 from ...web import get_or_404
-from ..operations import SafetyRefused
 from ..paper_forms import SheetForm
 from ..sheets import (
     SHEET_STATUSES,
+    SheetRefused,
     make_district_sheet,
     make_organisation_sheet,
     may_open,
@@ -72,7 +72,7 @@ def sheets(operation_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             sheet = _make(viewer, operation, form.target.data or "")
-        except SafetyRefused:
+        except SheetRefused:
             form.target.errors = [_(NOTHING_MADE)]
         else:
             db.session.commit()
