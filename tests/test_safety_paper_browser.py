@@ -16,7 +16,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from .test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _require_browser, shot
+from .test_browser import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    _free_port,
+    _require_browser,
+    shot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -127,3 +135,20 @@ def test_an_arrival_is_recorded_at_the_reception_on_a_phone(chromium, served):
     assert name in page.locator("ul.list").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     shot(page, "safety-arrivals-375")
+
+
+def test_a_printed_sheet_has_as_many_a4_pages_as_its_page_numbers_say(chromium, served):
+    import re
+
+    url, (operation_id, _person, _name) = served
+    page = sign_in(chromium, url, "staff")
+    page.goto(f"{url}/safety/{operation_id}/sheets")
+    page.select_option("#target", index=1)  # the first district
+    with page.expect_navigation():
+        page.click("form.sheets button.primary")
+    numbered = page.locator(".sheet-page").count()
+    assert numbered >= 2
+    assert f"{numbered} / {numbered}" in page.locator(".sheet-page").last.inner_text()
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == numbered
+    (ARTIFACTS / "safety-sheet.pdf").write_bytes(pdf)
