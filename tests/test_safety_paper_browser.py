@@ -128,6 +128,8 @@ def test_an_arrival_is_recorded_at_the_reception_on_a_phone(chromium, served):
     url, (operation_id, person_id, name) = served
     page = sign_in(chromium, url, "staff", width=375)
     page.goto(f"{url}/safety/{operation_id}/arrivals")
+    assert page.locator("#shelter").input_value() == ""  # among many, none is chosen
+    page.select_option("#shelter", index=1)
     page.fill("#number", person_id)
     with page.expect_navigation():
         page.keyboard.press("Enter")

@@ -90,4 +90,9 @@ class ArrivalForm(FlaskForm):
 
     def __init__(self, *args: Any, shelters: list[Any], **kw: Any):
         super().__init__(*args, **kw)
-        self.shelter.choices = [(str(s.id), s.name) for s in shelters]
+        own = [(str(s.id), s.name) for s in shelters]
+        # One shelter (a partner's reception desk) is the shelter; among many, none is
+        # chosen for the user.
+        self.shelter.choices = own if len(own) == 1 else [("", _l("Choose")), *own]
+        if len(own) == 1 and not self.shelter.data:
+            self.shelter.data = own[0][0]
