@@ -19,6 +19,7 @@ from roster.models import (
     Provision,
     ProvisionFormat,
     ReportMethod,
+    SafetyOperation,
     SafetyReport,
     SafetySheet,
     SafetyStatus,
@@ -462,3 +463,36 @@ def test_an_ended_operation_takes_no_typed_result_no_arrival_and_no_new_sheet(
     assert sheet.status_code == 422
     assert reports(db, operation) == []
     assert db.scalar(select(func.count(SafetySheet.id))) == 0
+
+
+def test_a_district_sheet_of_a_hazard_operation_holds_only_the_districts_people_in_the_area(
+    db, world, factory
+):
+    from roster.models import HazardKind, HazardLayer, RegistrantHazard
+    from roster.safety.sheets import district_people
+
+    a, b = world["districts"]
+    also_b = factory.registrant(b)
+    layer = HazardLayer(kind=HazardKind.FLOOD, name="洪水", crs="EPSG:6677")
+    db.add_all(
+        [
+            layer,
+            RegistrantHazard(registrant_id=world["elsewhere"].id, flood_rank=3),
+            RegistrantHazard(registrant_id=world["unasked"].id, flood_rank=2),
+            RegistrantHazard(registrant_id=also_b.id, flood_rank=1),
+        ]
+    )
+    db.flush()
+    staff = viewer_of(world["users"]["staff"], db)
+    plan = OperationPlan(
+        name="浸水", disaster="x", hazard_layer=layer, min_flood_rank=2, districts=[a]
+    )
+    operation = start_operation(db, staff, plan)
+    in_a = [p.registrant_id for p in targets(db, staff, operation) if p["district"]["id"] == a.id]
+    assert [p.registrant_id for p in district_people(db, staff, operation, a.id)] == in_a
+    assert [p.registrant_id for p in district_people(db, staff, operation, b.id)] == [
+        world["elsewhere"].id
+    ]
+    db.flush()  # the narrowed stand-ins are never stored
+    assert db.scalar(select(func.count(SafetyOperation.id))) == 1
+    assert len(operation.districts) == 1
