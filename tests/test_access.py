@@ -230,6 +230,19 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     # safety confirmation (issue 13): the operation's report
     "/safety/<id:operation_id>/report": lambda w: f"/safety/{w['operation'].id}/report",
     "/safety/<id:operation_id>/report.csv": lambda w: f"/safety/{w['operation'].id}/report.csv",
+    # safety: paper sheets, entry and arrivals (issue 13)
+    "/safety/<id:operation_id>/sheets": lambda w: f"/safety/{w['operation'].id}/sheets",
+    "/safety/<id:operation_id>/sheets/<id:sheet_id>": (
+        lambda w: f"/safety/{w['operation'].id}/sheets/{paper_sheet_id(w)}"
+    ),
+    "/safety/<id:operation_id>/entry": lambda w: f"/safety/{w['operation'].id}/entry",
+    "/safety/<id:operation_id>/entry/person": (
+        lambda w: f"/safety/{w['operation'].id}/entry/person?number={w['refusing'].id}"
+    ),
+    "/safety/<id:operation_id>/arrivals": lambda w: f"/safety/{w['operation'].id}/arrivals",
+    "/safety/<id:operation_id>/shelters/<id:shelter_id>": (
+        lambda w: f"/safety/{w['operation'].id}/shelters/{shelter_id(w)}"
+    ),
 }
 
 Expected = int | tuple[int, str]
@@ -391,6 +404,17 @@ policy(ACCESS, "/releases/<id:release_id>/report.csv",        LOGIN, 403,   200,
 # safety confirmation (issue 13): planners read the report's counts, without names.
 policy(ACCESS, "/safety/<id:operation_id>/report",             LOGIN, 403,   200,   403,   200)
 policy(ACCESS, "/safety/<id:operation_id>/report.csv",         LOGIN, 403,   200,   403,   200)
+# safety: paper sheets, entry and arrivals (issue 13)
+from .test_safety_paper import paper_sheet_id  # noqa: E402  (a district sheet for the URL above)
+
+# A partner prints a sheet of its own people; the staff's district sheet is not theirs (404).
+policy(ACCESS, "/safety/<id:operation_id>/sheets",            LOGIN, 403,   200,   200,   403)
+policy(ACCESS, "/safety/<id:operation_id>/sheets/<id:sheet_id>", LOGIN, 403, 200,  404,   403)
+policy(ACCESS, "/safety/<id:operation_id>/entry",             LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/safety/<id:operation_id>/entry/person",      LOGIN, 403,   200,   403,   403)
+# The partner's organisation runs no shelter in the test world: the page says so (200).
+policy(ACCESS, "/safety/<id:operation_id>/arrivals",          LOGIN, 403,   200,   200,   403)
+policy(ACCESS, "/safety/<id:operation_id>/shelters/<id:shelter_id>", LOGIN, 403, 200, 403, 200)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
 # may gets the form back with its errors (422), and nothing is saved.
@@ -432,6 +456,11 @@ policy(SUBMIT, "/hazards/",                                   LOGIN, 403,   422,
 # An empty upload is refused with what to fix (422), nothing changes.
 policy(SUBMIT, "/address-points/",                            LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/releases/new",                               LOGIN, 403,   403,   403,   403)
+# safety: paper sheets, entry and arrivals (issue 13). A partner whose organisation runs
+# no shelter may not post an arrival (403).
+policy(SUBMIT, "/safety/<id:operation_id>/sheets",            LOGIN, 403,   422,   422,   403)
+policy(SUBMIT, "/safety/<id:operation_id>/entry",             LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/safety/<id:operation_id>/arrivals",          LOGIN, 403,   422,   403,   403)
 # fmt: on
 
 

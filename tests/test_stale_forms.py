@@ -134,6 +134,9 @@ NO_LOST_UPDATE: dict[str, str] = {
     "marks the batch undone only if no one else did; a second undo is refused",
     "/api/v1/safety/operations/<id:operation_id>/reports": "adds a report; reports never "
     "change, and a resent client ID adds nothing",
+    "/safety/<id:operation_id>/sheets": "makes a new sheet; a sheet never changes",
+    "/safety/<id:operation_id>/entry": "adds a report; reports never change",
+    "/safety/<id:operation_id>/arrivals": "adds a report; reports never change",
 }
 
 

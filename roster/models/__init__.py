@@ -57,11 +57,14 @@ from .safety import (
     SafetyReport,
     SafetyStatus,
 )
+from .safety_sheets import SafetySheet, SafetySheetLine
 from .searches import SavedSearch
 from .shelters import HAZARDS, Shelter
 from .users import RecoveryCode, Role, User
 
 __all__ = [
+    "SafetySheet",
+    "SafetySheetLine",
     "AddressPoint",
     "LocationPrecision",
     "Agreement",

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Float, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from .partners import Organisation
 
 #: The eight hazard kinds of the GSI and Digital Agency data, in their published order.
 HAZARDS = (
@@ -67,6 +71,12 @@ class Shelter(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     contact: Mapped[str] = mapped_column(String(200), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: The partner organisation that runs the shelter under its agreement, if any: its users
+    #: record arrivals there during a safety operation (set by staff on the edit form).
+    operator_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    operator_organisation: Mapped[Organisation | None] = relationship()
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

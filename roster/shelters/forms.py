@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -152,10 +153,16 @@ class ShelterForm(FlaskForm):
     city_code = StringField(
         _l("City code"), filters=[code], validators=[Optional(), Length(max=6), city_code]
     )
+    #: The partner organisation running the place under its agreement (its users record
+    #: arrivals there in a safety operation).
+    operator_organisation_id = SelectField(_l("Run by (partner organisation)"), default="")
     version = HiddenField()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, operators: Sequence[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.operator_organisation_id.choices = [("", _l("None")), *operators]
         self.hazards.choices = [(h, HAZARD_LABELS[h]) for h in HAZARDS]
         self.accept_groups.choices = [(g, GROUP_LABELS[g]) for g in ACCEPT_GROUPS]
 
@@ -196,6 +203,8 @@ class ShelterForm(FlaskForm):
                 continue
             if name in ("accessible_toilet", "step_free", "backup_power"):
                 field.data = tri_state(value)
+            elif name == "operator_organisation_id":
+                field.data = "" if value is None else str(value)
             else:
                 field.data = value
 
@@ -220,6 +229,11 @@ class ShelterForm(FlaskForm):
             "accessible_toilet": from_tri_state(self.accessible_toilet.data),
             "step_free": from_tri_state(self.step_free.data),
             "backup_power": from_tri_state(self.backup_power.data),
+            "operator_organisation_id": (
+                int(self.operator_organisation_id.data)
+                if self.operator_organisation_id.data
+                else None
+            ),
             "facility_agreement": self.facility_agreement.data or "",
             "address": self.address.data or "",
             "latitude": self.latitude.data,

@@ -40,6 +40,7 @@ EDITABLE = (
     "contact",
     "notes",
     "city_code",
+    "operator_organisation_id",
 )
 SORTS = ("name", "capacity")
 PER_PAGE = 100

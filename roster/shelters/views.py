@@ -15,6 +15,7 @@ from flask import Response, flash, jsonify, redirect, render_template, request, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from geo.capacity import parse_capacity
 from geo.groups import normalise_accepts
@@ -23,8 +24,10 @@ from ..access.roles import can_edit_shelters, can_view_shelters
 from ..decorators import require
 from ..extensions import db
 from ..formtext import validate_edit
-from ..models import Shelter
+from ..models import Organisation, Shelter
+from ..safety.arrivals import running_tallies
 from ..versioning import Saved, save_versioned
+from ..viewer import current_viewer
 from ..web import arg_int, get_or_404
 from . import import_views  # noqa: F401  (the import pages' routes are on bp)
 from .blueprint import bp
@@ -69,14 +72,22 @@ def index() -> ResponseReturnValue:
 @bp.get("/shelters/<id:shelter_id>")
 @require(can_view_shelters)
 def detail(shelter_id: int) -> ResponseReturnValue:
-    return render_template("shelters/detail.html", shelter=get_or_404(Shelter, shelter_id))
+    shelter = get_or_404(Shelter, shelter_id)
+    tallies = running_tallies(db.session, current_viewer(), shelter)
+    return render_template("shelters/detail.html", shelter=shelter, tallies=tallies)
+
+
+def _operators() -> list[tuple[str, str]]:
+    """The partner organisations that may run a place, for the edit form."""
+    found = db.session.scalars(select(Organisation).order_by(Organisation.name, Organisation.id))
+    return [(str(o.id), o.name) for o in found]
 
 
 @bp.route("/shelters/new", methods=["GET", "POST"])
 @require(can_edit_shelters)
 def create() -> ResponseReturnValue:
     """Add a place by hand (one the imported lists do not have)."""
-    form = ShelterForm()
+    form = ShelterForm(operators=_operators())
     if form.validate_on_submit():
         values = form.values()
         notes = _derive(values, None)
@@ -98,7 +109,7 @@ def create() -> ResponseReturnValue:
 def edit(shelter_id: int) -> ResponseReturnValue:
     """Edit every field of a place. A save built on an outdated page is refused with 409."""
     shelter = get_or_404(Shelter, shelter_id)
-    form = ShelterForm()
+    form = ShelterForm(operators=_operators())
     prefilled = _fill(form, shelter) if request.method == "GET" else False
     if validate_edit(form, values_of(shelter)):
         answer = _save_edit(form, shelter)
