@@ -213,10 +213,14 @@ def targets_query(viewer: Viewer, operation: SafetyOperation) -> Select[Registra
     )
 
 
-def targets(session: DbSession, viewer: Viewer, operation: SafetyOperation) -> list[Person]:
-    """The active people in the operation's area, projected for the viewer, the most at
-    risk first (roster.safety.ranking: the plan queue's priority)."""
-    return people(session, viewer, by_priority(session, targets_query(viewer, operation)))
+def targets(
+    session: DbSession, viewer: Viewer, operation: SafetyOperation, *where: Any
+) -> list[Person]:
+    """The active people in the operation's area (narrowed by the `where` conditions, e.g. one
+    district), projected for the viewer, the most at risk first (roster.safety.ranking: the
+    plan queue's priority)."""
+    query = targets_query(viewer, operation).where(*where)
+    return people(session, viewer, by_priority(session, query))
 
 
 # ---------------------------------------------------------------------------------------------

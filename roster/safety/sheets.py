@@ -116,30 +116,8 @@ def sheet_organisations(session: DbSession, viewer: Viewer) -> list[Organisation
 def district_people(
     session: DbSession, viewer: Viewer, operation: SafetyOperation, district_id: int
 ) -> list[Person]:
-    """The operation's people in one district, in the order targets() gives.
-
-    targets() runs over a narrower stand-in of the operation (see _narrowed), so a sheet of
-    one district does not load the whole operation; the exact set comes from the real one.
-    """
-    query = targets_query(viewer, operation).where(Registrant.district_id == district_id)
-    wanted = set(session.scalars(query.with_only_columns(Registrant.id)))
-    narrowed = _narrowed(session, operation, district_id)
-    return [p for p in targets(session, viewer, narrowed) if p.registrant_id in wanted]
-
-
-def _narrowed(session: DbSession, operation: SafetyOperation, district_id: int) -> SafetyOperation:
-    """A transient operation (never stored) whose targets include the real one's people in
-    the district: the whole district when the operation covers it, else its hazard areas."""
-    if any(d.id == district_id for d in operation.districts):
-        district = session.get(District, district_id)
-        return SafetyOperation(id=operation.id, districts=[district])
-    return SafetyOperation(
-        id=operation.id,
-        districts=[],
-        hazard_layer_id=operation.hazard_layer_id,
-        min_flood_rank=operation.min_flood_rank,
-        every_landslide_zone=operation.every_landslide_zone,
-    )
+    """The operation's people in one district, in the order targets() gives."""
+    return targets(session, viewer, operation, Registrant.district_id == district_id)
 
 
 def make_district_sheet(
