@@ -28,6 +28,7 @@ from .models import (
     Source,
     SupportReason,
 )
+from .models.safety import HandoffKind
 
 LABELS: dict[enum.Enum, object] = {
     OperationKind.REAL: _l("Real disaster"),
@@ -44,6 +45,9 @@ LABELS: dict[enum.Enum, object] = {
     EvacuationPlace.HOSPITAL: _l("Hospital or care facility"),
     EvacuationPlace.CAR: _l("In a car"),
     EvacuationPlace.OTHER: _l("Other"),
+    HandoffKind.TEAM: _l("A team"),
+    HandoffKind.FIRE: _l("The fire service"),
+    HandoffKind.POLICE: _l("The police"),
     ReportMethod.VISIT: _l("Visit"),
     ReportMethod.PHONE: _l("Phone"),
     ReportMethod.AT_SHELTER: _l("Confirmed at a shelter"),
@@ -301,6 +305,10 @@ ACTION_LABELS: dict[str, object] = {
     "safety.start": _l("Started a safety confirmation operation"),
     "safety.end": _l("Ended a safety confirmation operation"),
     "safety.denied": _l("Refused a safety report on a person"),
+    "safety.handoff": _l("Handed a person not reached to a team, fire or police"),
+    "safety.board": _l("Viewed a safety confirmation board"),
+    "safety.map": _l("Loaded the points of a safety confirmation map"),
+    "safety.export": _l("Exported the statuses of a safety confirmation operation"),
     "user.release_authority": _l("Changed who may declare a release"),
     "portal.list": _l("Partner portal: viewed the list"),
     "portal.print.view": _l("Partner portal: opened a printed copy"),

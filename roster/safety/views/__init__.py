@@ -4,6 +4,7 @@ routes by then.
 """
 
 # Importing the page modules attaches their routes to bp.
+from . import board, board_map, exports, operations  # noqa: F401
 from .blueprint import bp
 
 __all__ = ["bp"]
