@@ -101,8 +101,9 @@ def escalation(
     shown = people(session, viewer, query.order_by(score.desc(), Registrant.id).limit(LIMIT))
     ids = [p.registrant_id for p in shown]
     scores = dict(
-        session.execute(query.with_only_columns(Registrant.id, score).where(Registrant.id.in_(ids)))
-        .all()
+        session.execute(
+            query.with_only_columns(Registrant.id, score).where(Registrant.id.in_(ids))
+        ).all()
     )
     reports = latest_of(session, operation, ids)
     handoffs = latest_handoffs(session, operation, ids)

@@ -172,8 +172,9 @@ def _organisation_rows(
     """Organisations by name, then municipal staff, then the people without a report."""
     ids = [k for k in rows if isinstance(k, int)]
     names = dict(
-        session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
-        .all()
+        session.execute(
+            select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+        ).all()
     )
     found = [ProgressRow(i, names.get(i, str(i)), rows[i]) for i in ids]
     found.sort(key=lambda row: row.name)

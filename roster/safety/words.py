@@ -7,7 +7,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 
 from ..hazards.names import DEPTH_NAMES, LAYER_KIND_NAMES
-from ..models import HazardKind, SafetyOperation
+from ..models import HazardKind, HazardLayer, SafetyOperation
 
 
 def area_words(operation: SafetyOperation) -> str:
@@ -17,22 +17,29 @@ def area_words(operation: SafetyOperation) -> str:
         parts.append("、".join(d.name for d in operation.districts))
     layer = operation.hazard_layer
     if layer is not None:
-        kind = str(LAYER_KIND_NAMES.get(layer.kind.value, layer.kind.value))
-        if layer.kind is HazardKind.FLOOD and operation.min_flood_rank:
-            depth = str(DEPTH_NAMES.get(operation.min_flood_rank, operation.min_flood_rank))
+        name = layer_name(layer)
+        rank = operation.min_flood_rank
+        if layer.kind is HazardKind.FLOOD and rank:
+            depth = str(DEPTH_NAMES.get(rank, rank))
             parts.append(
                 _(
-                    "%(kind)s: %(name)s, depth %(depth)s or more",
-                    kind=kind,
-                    name=layer.name,
+                    "%(layer)s, rank %(rank)d (%(depth)s) or deeper",
+                    layer=name,
+                    rank=rank,
                     depth=depth,
                 )
             )
         else:
-            parts.append(_("%(kind)s: %(name)s, every zone", kind=kind, name=layer.name))
+            parts.append(_("%(layer)s, every zone", layer=name))
     if operation.release is not None:
         parts.append(_("under the release %(name)s", name=operation.release.name))
     return " / ".join(parts)
+
+
+def layer_name(layer: HazardLayer) -> str:
+    """A hazard layer by its kind and name, the kind once when the name already says it."""
+    kind = str(LAYER_KIND_NAMES.get(layer.kind.value, layer.kind.value))
+    return layer.name if kind in layer.name else f"{kind}: {layer.name}"
 
 
 def elapsed_words(started: datetime, now: datetime) -> str:

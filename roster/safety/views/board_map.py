@@ -21,12 +21,10 @@ from markupsafe import escape
 from ...audit.operations import record_event
 from ...decorators import require
 from ...extensions import db
-from ...hazards.names import SHELTER_KIND_NAMES
 from ...maps.areas import hazard_overlays
 from ...maps.build import frame_csp, render_map, tiles_from_config
 from ...maps.districts import bounds, district_cells
 from ...maps.points import Points
-from ...maps.shelters import shelter_collections
 from ...models import SafetyOperation
 from ...viewer import current_viewer
 from ...web import get_or_404
@@ -54,8 +52,9 @@ def map_frame(operation_id: int) -> ResponseReturnValue:
     layer = operation.hazard_layer
     rendered = render_map(
         points=points,
-        shelters=shelter_collections(db.session, "flood", with_load=False),
-        shelter_names={k: str(v) for k, v in SHELTER_KIND_NAMES.items()},
+        # No shelters: their colours would read as statuses; the legend explains statuses only.
+        shelters={},
+        shelter_names={},
         overlays=hazard_overlays(db.session) if layer is not None else [],
         hazard_kinds={layer.kind.value} if layer is not None else set(),
         districts=district_cells(db.session),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from ...access.rule import running_releases
 from ...decorators import require
 from ...extensions import db
-from ...hazards.names import DEPTH_NAMES, LAYER_KIND_NAMES
+from ...hazards.names import DEPTH_NAMES
 from ...models import District, HazardKind, HazardLayer, SafetyOperation
 from ...models.base import utcnow
 from ...registrants.queries import districts
@@ -26,7 +26,7 @@ from ..permissions import can_run_safety, can_view_safety
 from ..progress import counts_by, totals
 from ..refusals import refusal_text
 from ..staff_forms import NONE, EndForm, StartForm
-from ..words import area_words
+from ..words import area_words, layer_name
 from .blueprint import bp
 
 
@@ -66,12 +66,11 @@ def _start_form() -> StartForm:
     form = StartForm(layers=layers)
     form.districts.choices = [(d.id, d.name) for d in districts(db.session)]
     form.hazard_layer.choices = [(NONE, _("None"))] + [
-        (layer.id, f"{LAYER_KIND_NAMES[layer.kind.value]}: {layer.name}")
-        for layer in layers
-        if layer.kind is not HazardKind.OTHER
+        (layer.id, layer_name(layer)) for layer in layers if layer.kind is not HazardKind.OTHER
     ]
     form.min_flood_rank.choices = [(NONE, "—")] + [
-        (rank, _("%(depth)s or more", depth=DEPTH_NAMES[rank])) for rank in sorted(DEPTH_NAMES)
+        (rank, _("Rank %(rank)d (%(depth)s) or deeper", rank=rank, depth=DEPTH_NAMES[rank]))
+        for rank in sorted(DEPTH_NAMES)
     ]
     form.release.choices = [(NONE, _("None"))] + [
         (r.id, r.name) for r in running_releases(db.session)

@@ -88,17 +88,23 @@
     return tr;
   }
 
+  function badge(id, count) {
+    var node = document.getElementById(id);
+    node.textContent = count;
+    node.classList.toggle("zero", !count);
+  }
+
   function needsHelp(list) {
     var body = document.getElementById("needs-help");
     if (!body || !list) { return; }
-    document.getElementById("needs-help-count").textContent = list.count;
+    badge("needs-help-count", list.count);
     var fresh = document.createDocumentFragment();
     list.people.forEach(function (p) {
       var tr = el("tr");
       tr.appendChild(nameCell(p));
       tr.appendChild(el("td", p.address));
       tr.appendChild(el("td", p.phone, "nowrap"));
-      tr.appendChild(el("td", p.status));
+      tr.appendChild(el("td", p.status, "nowrap"));
       tr.appendChild(el("td", p.note, "note"));
       tr.appendChild(el("td", p.reporter));
       tr.appendChild(el("td", p.at, "nowrap"));
@@ -127,7 +133,7 @@
   function escalation(list) {
     var body = document.getElementById("escalation-list");
     if (!body || !list || busy(body)) { return; }
-    document.getElementById("escalation-count").textContent = list.count;
+    badge("escalation-count", list.count);
     var fresh = document.createDocumentFragment();
     list.people.forEach(function (p) {
       var tr = el("tr");
@@ -135,7 +141,7 @@
       tr.appendChild(nameCell(p));
       tr.appendChild(el("td", p.address));
       tr.appendChild(el("td", p.phone, "nowrap"));
-      tr.appendChild(el("td", p.status));
+      tr.appendChild(el("td", p.status, "nowrap"));
       tr.appendChild(el("td", p.score, "num"));
       tr.appendChild(el("td", p.handoff || "—"));
       tr.appendChild(handoffCell(p));
