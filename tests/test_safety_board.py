@@ -18,9 +18,12 @@ from sqlalchemy import func, select
 from roster.config import ConfigError, safety_settings
 from roster.models import (
     AuditEvent,
+    HazardKind,
+    HazardLayer,
     PartnerCategory,
     Provision,
     ProvisionItem,
+    RegistrantHazard,
     ReportMethod,
     SafetyOperation,
     SafetyStatus,
@@ -219,6 +222,28 @@ def test_starting_counts_the_people_first_and_starts_only_the_counted_area(
     assert started.status_code == 302
     operation = db.scalars(select(SafetyOperation)).one()
     assert [d.id for d in operation.districts] == [a.id]
+
+
+def test_a_flood_layer_adds_the_people_at_or_above_the_chosen_depth(db, client, auth, world):
+    layer = HazardLayer(kind=HazardKind.FLOOD, name="洪水", crs="EPSG:6677")
+    db.add_all([layer, RegistrantHazard(registrant_id=world["elsewhere"].id, flood_rank=3)])
+    db.commit()
+    sign_in(auth, "staff")
+    a = world["districts"][0]
+    form = {"name": "水害", "disaster": "豪雨", "districts": [str(a.id)], "hazard_layer": layer.id}
+    no_rank = client.post("/safety/new", data=form)
+    assert no_rank.status_code == 422
+    assert "対象とする浸水深の下限を選んでください" in no_rank.get_data(as_text=True)
+    counted = client.post("/safety/new", data={**form, "min_flood_rank": "3"})
+    assert "4 人が対象になります" in counted.get_data(as_text=True)
+    deeper = client.post("/safety/new", data={**form, "min_flood_rank": "4"})
+    assert "3 人が対象になります" in deeper.get_data(as_text=True)
+    key = f"d{a.id}|h{layer.id}|r3|v0"
+    client.post("/safety/new", data={**form, "min_flood_rank": "3", "counted": key, "start": "1"})
+    operation = db.scalars(select(SafetyOperation)).one()
+    assert (operation.hazard_layer_id, operation.min_flood_rank) == (layer.id, 3)
+    board = client.get(f"/safety/{operation.id}").get_data(as_text=True)
+    assert "ランク3" in board
 
 
 def test_a_start_without_an_area_is_refused_in_japanese(client, auth, world):
