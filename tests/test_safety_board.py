@@ -32,6 +32,7 @@ from roster.models.safety import SafetyHandoff
 from roster.safety.operations import (
     OperationPlan,
     ReportEntry,
+    end_operation,
     latest_reports,
     record_report,
     start_operation,
@@ -152,7 +153,7 @@ def test_a_planner_sees_counts_and_pseudonymous_points_and_never_a_name(
         assert not [n for n in names if n in text], url
         assert "要注意メモ" not in text, url
     data = client.get(f"/safety/{operation.id}/board.json").get_json()
-    assert set(data) == {"elapsed", "running", "total", "districts"}
+    assert set(data) == {"elapsed", "running", "total", "districts", "csrf"}
     assert data["total"]["needs_help"] == 1
     points = client.get(f"/safety/{operation.id}/points.json").get_json()
     assert points["mode"] == "pseudonymous" and "id" not in points["fields"]
@@ -331,6 +332,20 @@ def test_a_hand_off_to_a_team_needs_its_name_and_one_outside_the_operation_is_40
     missing = client.post(f"/safety/{outside.id}/people/999999/handoff",
                           data={"to_kind": "police"})
     assert hidden.status_code == missing.status_code == 404
+    assert db.scalar(select(func.count(SafetyHandoff.id))) == 0
+
+
+def test_an_ended_operation_takes_no_hand_off_and_says_so_in_japanese(
+    db, client, auth, world, staff, operation
+):
+    person = band_a(db, world, operation)
+    end_operation(db, staff, operation)
+    db.commit()
+    sign_in(auth, "staff")
+    response = client.post(f"/safety/{operation.id}/people/{person.id}/handoff",
+                           data={"to_kind": "police"})
+    assert response.status_code == 409
+    assert "この活動はすでに終了しています" in response.get_data(as_text=True)
     assert db.scalar(select(func.count(SafetyHandoff.id))) == 0
 
 

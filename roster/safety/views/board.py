@@ -23,6 +23,7 @@ from typing import Any
 from flask import current_app, jsonify, render_template, session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 
 from ...access.fetch import Person
 from ...decorators import require
@@ -160,6 +161,8 @@ def _page(
     data, people = figures(operation)
     _log(operation, people, refresh=False)
     staff = can_run_safety(current_viewer().user)
+    listed = {p["id"] for p in data.get("escalation", {}).get("people", [])}
+    elsewhere = [m for rid, ms in (errors or {}).items() if rid not in listed for m in ms]
     return render_template(
         "safety/board.html",
         operation=operation,
@@ -170,6 +173,7 @@ def _page(
         handoff_form=HandoffForm(formdata=None),
         handoff_kinds=list(HandoffKind),
         errors=errors or {},
+        page_errors=elsewhere,
         statuses=list(SafetyStatus),
     ), status
 
@@ -189,7 +193,9 @@ def board_json(operation_id: int) -> ResponseReturnValue:
     data, people = figures(operation)
     if can_run_safety(current_viewer().user):
         _log(operation, people, refresh=True)
-    response = jsonify(data)
+    # A board stays open for hours, longer than a form's CSRF token lasts: the page's forms
+    # take a fresh one from each refresh.
+    response = jsonify({**data, "csrf": generate_csrf()})
     response.headers["Cache-Control"] = "no-store"
     return response
 

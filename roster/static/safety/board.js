@@ -158,7 +158,20 @@
     if (note) { note.textContent = text; }
   }
 
+  /* Forms on a page open for hours get the refresh's fresh CSRF token (the template's too). */
+  function renewTokens(token) {
+    if (!token) { return; }
+    var template = document.getElementById("handoff-template");
+    var roots = [document].concat(template ? [template.content] : []);
+    roots.forEach(function (root) {
+      Array.prototype.forEach.call(root.querySelectorAll('input[name="csrf_token"]'), function (input) {
+        input.value = token;
+      });
+    });
+  }
+
   function draw(data) {
+    renewTokens(data.csrf);
     document.getElementById("elapsed").textContent = data.elapsed;
     totals(data.total);
     progress("by-district", data.districts);
