@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from ..access.fetch import Person, people
 from ..access.rule import Viewer
@@ -34,7 +34,7 @@ from ..models import (
 from ..models.safety import SafetyHandoff
 from ..priority.queries import dialect_of, score_expression
 from ..priority.scoring import Bands
-from .operations import latest_report_ids, targets_query
+from .operations import targets_query
 from .progress import NEEDS_HELP, status_column, with_latest
 
 #: The most people a list shows; the count says how many there are in all.
@@ -74,9 +74,7 @@ def needs_help(session: DbSession, viewer: Viewer, operation: SafetyOperation) -
     waiting first."""
     query, latest = with_latest(targets_query(viewer, operation), operation)
     query = query.where(status_column(latest).in_([s.value for s in NEEDS_HELP]))
-    shown = people(
-        session, viewer, query.order_by(latest.c.reported_at, Registrant.id).limit(LIMIT)
-    )
+    shown = people(session, viewer, query.order_by(latest.reported_at, Registrant.id).limit(LIMIT))
     reports = latest_of(session, operation, [p.registrant_id for p in shown])
     rows = [Listed(p, reports.get(p.registrant_id)) for p in shown]
     return PeopleList(rows, count_of(session, query))
@@ -114,19 +112,39 @@ def escalation(
     return PeopleList(rows, count_of(session, query))
 
 
+#: People per query when reading reports by person: PostgreSQL takes at most 65,535 bound
+#: parameters, and an export names every person of the operation.
+CHUNK = 5000
+
+
 def latest_of(
     session: DbSession, operation: SafetyOperation, ids: list[int]
 ) -> dict[int, SafetyReport]:
-    """The latest report on each of these people, with its reporter and organisation."""
-    if not ids:
-        return {}
-    query = (
-        select(SafetyReport)
-        .where(SafetyReport.id.in_(latest_report_ids(operation)))
-        .where(SafetyReport.registrant_id.in_(ids))
-        .options(selectinload(SafetyReport.reported_by))
+    """The latest report on each of these people, with its reporter."""
+    found: dict[int, SafetyReport] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        query = (
+            select(SafetyReport)
+            .where(SafetyReport.operation_id == operation.id)
+            .where(SafetyReport.registrant_id.in_(chunk))
+            .where(SafetyReport.id == _latest_id_of_the_row(operation))
+            .options(selectinload(SafetyReport.reported_by))
+        )
+        found.update({r.registrant_id: r for r in session.scalars(query)})
+    return found
+
+
+def _latest_id_of_the_row(operation: SafetyOperation) -> Any:
+    """The latest report ID on the person of the enclosing SafetyReport row (index seek)."""
+    other = aliased(SafetyReport)
+    return (
+        select(func.max(other.id))
+        .where(other.operation_id == operation.id)
+        .where(other.registrant_id == SafetyReport.registrant_id)
+        .correlate(SafetyReport)
+        .scalar_subquery()
     )
-    return {r.registrant_id: r for r in session.scalars(query)}
 
 
 def latest_handoffs(

@@ -322,12 +322,6 @@ def _latest_ids(operation: SafetyOperation) -> Select[Any]:
     )
 
 
-def latest_report_ids(operation: SafetyOperation) -> Select[Any]:
-    """The ID of the latest report on each person in the operation, as a subquery to join
-    the current status in SQL (roster.safety.progress)."""
-    return _latest_ids(operation)
-
-
 def latest_reports(session: DbSession, operation: SafetyOperation) -> list[SafetyReport]:
     """The latest report on each person reported on in the operation."""
     query = select(SafetyReport).where(SafetyReport.id.in_(_latest_ids(operation)))

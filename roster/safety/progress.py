@@ -2,9 +2,11 @@
 
 Everything here starts from targets_query(viewer, operation), so a viewer counts exactly the
 people the access rule gives them in the operation, and joins the latest report on each
-person (roster.safety.operations.latest_report_ids) for the current status; a person without
-a report is 未確認. The database groups and counts: no person is loaded into Python, so an
-operation over 50,000 people costs one grouped query per table.
+person for the current status: the report with the person's highest ID in the operation, as
+roster.safety.operations.current_status has it, found by one index seek per person
+(latest_report_id). A person without a report is 未確認. The database groups and counts: no
+person is loaded into Python; an operation over 47,000 people is counted in about 0.2 s on
+SQLite.
 
 Use:
 
@@ -14,8 +16,10 @@ Use:
   latest report, one for reports by municipal staff, and one for people without a report
   (未報告), in that order;
 - ``totals(rows)`` -> the rows added up, for a table's last line;
-- ``status_column(latest)`` and ``with_latest(query, operation)`` for other queries that need
-  the current status beside the rule's people (the board's lists, the map's points).
+- ``with_latest(query, operation)`` and ``status_column(latest)`` for other queries that need
+  the current status beside the rule's people (the board's lists, the map's points); e.g.
+  ``query, latest = with_latest(targets_query(viewer, op), op)`` then
+  ``query.where(status_column(latest) == SafetyStatus.UNREACHABLE.value)``.
 
 A ProgressRow holds a count per SafetyStatus and the groupings the board shows: confirmed
 (safe at home or evacuated), needs help (needs help now or injured), not reached, not yet
@@ -29,14 +33,17 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Select, Subquery, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, func, select
+from sqlalchemy.orm import aliased
 
 from ..access.rule import Viewer
 from ..extensions import DbSession
 from ..models import District, Organisation, Registrant, SafetyOperation, SafetyReport, SafetyStatus
-from .operations import latest_report_ids, targets_query
+from .operations import targets_query
 
 Key = Literal["district", "organisation"]
+#: The latest report on each person, as joined by with_latest (an alias of SafetyReport).
+Latest = Any
 
 CONFIRMED = (SafetyStatus.SAFE_HOME, SafetyStatus.EVACUATED)
 NEEDS_HELP = (SafetyStatus.NEEDS_HELP, SafetyStatus.INJURED)
@@ -100,31 +107,30 @@ class ProgressRow:
         }
 
 
-def latest_subquery(operation: SafetyOperation) -> Subquery:
-    """The latest report on each person of the operation: person, status, organisation,
-    reporter and time."""
+def latest_report_id(operation: SafetyOperation) -> ScalarSelect[int]:
+    """The ID of the latest report on the person of the enclosing query (correlated to
+    Registrant), read from the (operation, person, id) index: one short seek per person.
+
+    A join to the set of latest reports, or a test against the list of their IDs, would let
+    SQLite compare every person with every report: minutes for 50,000 people."""
     return (
-        select(
-            SafetyReport.registrant_id,
-            SafetyReport.status,
-            SafetyReport.organisation_id,
-            SafetyReport.reported_by_id,
-            SafetyReport.reported_at,
-        )
-        .where(SafetyReport.id.in_(latest_report_ids(operation)))
-        .subquery("latest")
+        select(func.max(SafetyReport.id))
+        .where(SafetyReport.operation_id == operation.id)
+        .where(SafetyReport.registrant_id == Registrant.id)
+        .correlate(Registrant)
+        .scalar_subquery()
     )
 
 
-def with_latest(query: Select[Any], operation: SafetyOperation) -> tuple[Select[Any], Subquery]:
-    """The query with each person's latest report outer-joined (none: 未確認)."""
-    latest = latest_subquery(operation)
-    return query.outerjoin(latest, latest.c.registrant_id == Registrant.id), latest
+def with_latest(query: Select[Any], operation: SafetyOperation) -> tuple[Select[Any], Latest]:
+    """The query with each person's latest report outer-joined as `latest` (none: 未確認)."""
+    latest = aliased(SafetyReport, name="latest")
+    return query.outerjoin(latest, latest.id == latest_report_id(operation)), latest
 
 
-def status_column(latest: Subquery) -> ColumnElement[str]:
+def status_column(latest: Latest) -> ColumnElement[str]:
     """The current status as stored text: the latest report's, or 未確認 without one."""
-    return func.coalesce(latest.c.status, SafetyStatus.UNCONFIRMED.value)
+    return func.coalesce(latest.status, SafetyStatus.UNCONFIRMED.value)
 
 
 def counts_by(
@@ -138,7 +144,7 @@ def counts_by(
         groups: tuple[Any, ...] = (Registrant.district_id,)
     else:
         # No report at all, or a report by staff (no organisation), or an organisation's.
-        groups = (latest.c.registrant_id.is_(None), latest.c.organisation_id)
+        groups = (latest.id.is_(None), latest.organisation_id)
     grouped = query.with_only_columns(*groups, status, func.count()).group_by(*groups, status)
     rows: dict[Any, dict[SafetyStatus, int]] = {}
     for *group, code, number in session.execute(grouped):
