@@ -133,10 +133,12 @@ def _ledger_row(
     recipient: tuple[Organisation, int],
 ) -> Provision:
     organisation, agreement_id = recipient
+    release = operation.release
     provision = Provision(
         organisation_id=organisation.id,
         agreement_id=agreement_id,
-        release_id=operation.release_id,
+        # The release in force when the copy is made, as the partners' copies record it.
+        release_id=release.id if release is not None and release.running(utcnow()) else None,
         user_id=viewer.user.id,
         format=fmt,
         copy_no=next_copy_no(session, agreement_id),
