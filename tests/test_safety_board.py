@@ -198,6 +198,27 @@ def test_the_refresh_matches_the_page_and_is_logged_when_the_people_change(
     assert f'data-key="total">{data["total"]["total"]}<' in html
 
 
+def test_an_open_board_logs_its_unchanged_people_again_after_ten_minutes(
+    db, client, auth, world, staff, operation, monkeypatch
+):
+    import roster.safety.views.board as board_view
+
+    report(db, staff, operation, world["unasked"], SafetyStatus.NEEDS_HELP)
+    db.commit()
+    sign_in(auth, "staff")
+    now = [1_000_000.0]
+    monkeypatch.setattr(board_view, "_clock", lambda: int(now[0]))
+    client.get(f"/safety/{operation.id}")
+    client.get(f"/safety/{operation.id}/board.json")
+    now[0] += 9 * 60
+    client.get(f"/safety/{operation.id}/board.json")
+    assert len(actions(db, "safety.board")) == 1
+    now[0] += 2 * 60
+    client.get(f"/safety/{operation.id}/board.json")
+    logged = actions(db, "safety.board")
+    assert len(logged) == 2 and detail(logged[-1])["refresh"] is True
+
+
 # ---------------------------------------------------------------------------------------------
 # Starting and ending.
 # ---------------------------------------------------------------------------------------------

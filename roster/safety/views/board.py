@@ -137,9 +137,14 @@ def _digest(people: list[Person]) -> str:
     return hashlib.sha256(ids.encode()).hexdigest()[:32]
 
 
+def _clock() -> int:
+    """Seconds now, for the interval between logs of an unchanged board."""
+    return int(time.time())
+
+
 def _log(operation: SafetyOperation, people: list[Person], refresh: bool) -> None:
     """Log the people shown (see the module docstring for when a refresh is logged)."""
-    digest, now = _digest(people), int(time.time())
+    digest, now = _digest(people), _clock()
     logged = dict(session.get(LOGGED_KEY) or {})
     last = logged.get(str(operation.id))
     if refresh and last and last[0] == digest and now - last[1] < LOG_EVERY_MINUTES * 60:
