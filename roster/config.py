@@ -126,6 +126,17 @@ def plan_priority(raw: dict[str, Any]) -> dict[str, Any]:
     return {"PLAN_PRIORITY_WEIGHTS": weights, "PLAN_PRIORITY_BANDS": bands}
 
 
+def safety_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    """Safety confirmation ([safety]): after how many minutes of an operation the staff board
+    lists high-priority people still not confirmed or not reached, for a hand-off."""
+    minutes = raw.get("safety", {}).get("escalate_after_minutes", 120)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+        raise ConfigError(
+            f"safety.escalate_after_minutes must be a whole number of at least 1, not {minutes!r}"
+        )
+    return {"SAFETY_ESCALATE_AFTER_MINUTES": minutes}
+
+
 def project_path(value: str) -> str:
     """A path from the settings, a relative one taken from the project directory."""
     path = Path(value)
@@ -268,6 +279,7 @@ def flask_settings(raw: dict[str, Any], instance_dir: Path) -> dict[str, Any]:
         **register_settings(raw),
         **map_settings(raw),
         **plan_priority(raw),
+        **safety_settings(raw),
         **audit_settings(raw),
         **demo_settings(raw),
     }

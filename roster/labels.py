@@ -28,6 +28,7 @@ from .models import (
     Source,
     SupportReason,
 )
+from .models.safety import HandoffKind
 
 #: Each enum member and its label; LABELS is the same as a dict, for the members whose
 #: values no other enum shares.
@@ -46,6 +47,9 @@ _LABEL_ITEMS: tuple[tuple[enum.Enum, object], ...] = (
     (EvacuationPlace.HOSPITAL, _l("Hospital or care facility")),
     (EvacuationPlace.CAR, _l("In a car")),
     (EvacuationPlace.OTHER, _l("Other")),
+    (HandoffKind.TEAM, _l("A team")),
+    (HandoffKind.FIRE, _l("The fire service")),
+    (HandoffKind.POLICE, _l("The police")),
     (ReportMethod.VISIT, _l("Visit")),
     (ReportMethod.PHONE, _l("Phone")),
     (ReportMethod.AT_SHELTER, _l("Confirmed at a shelter")),
@@ -326,6 +330,10 @@ ACTION_LABELS: dict[str, object] = {
     "safety.entry.lookup": _l("Looked up a person while typing safety results"),
     "safety.entry.list": _l("Viewed the last safety results typed in"),
     "safety.arrivals.list": _l("Viewed the last arrivals at a shelter"),
+    "safety.handoff": _l("Handed a person not reached to a team, fire or police"),
+    "safety.board": _l("Viewed a safety confirmation board"),
+    "safety.map": _l("Loaded the points of a safety confirmation map"),
+    "safety.export": _l("Exported the statuses of a safety confirmation operation"),
     "user.release_authority": _l("Changed who may declare a release"),
     "portal.list": _l("Partner portal: viewed the list"),
     "portal.print.view": _l("Partner portal: opened a printed copy"),

@@ -243,6 +243,19 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/safety/<id:operation_id>/shelters/<id:shelter_id>": (
         lambda w: f"/safety/{w['operation'].id}/shelters/{shelter_id(w)}"
     ),
+    # safety confirmation (issue 13): the staff pages of an operation
+    "/safety/": lambda w: "/safety/",
+    "/safety/new": lambda w: "/safety/new",
+    "/safety/<id:operation_id>": lambda w: f"/safety/{w['operation'].id}",
+    "/safety/<id:operation_id>/board.json": lambda w: f"/safety/{w['operation'].id}/board.json",
+    "/safety/<id:operation_id>/map": lambda w: f"/safety/{w['operation'].id}/map",
+    "/safety/<id:operation_id>/points.json": lambda w: f"/safety/{w['operation'].id}/points.json",
+    "/safety/<id:operation_id>/end": lambda w: f"/safety/{w['operation'].id}/end",
+    "/safety/<id:operation_id>/people/<id:registrant_id>/handoff": (
+        lambda w: f"/safety/{w['operation'].id}/people/{w['refusing'].id}/handoff"
+    ),
+    "/safety/<id:operation_id>/export.csv": lambda w: f"/safety/{w['operation'].id}/export.csv",
+    "/safety/<id:operation_id>/export.xlsx": lambda w: f"/safety/{w['operation'].id}/export.xlsx",
 }
 
 Expected = int | tuple[int, str]
@@ -415,6 +428,20 @@ policy(ACCESS, "/safety/<id:operation_id>/entry/person",      LOGIN, 403,   200,
 # The partner's organisation runs no shelter in the test world: the page says so (200).
 policy(ACCESS, "/safety/<id:operation_id>/arrivals",          LOGIN, 403,   200,   200,   403)
 policy(ACCESS, "/safety/<id:operation_id>/shelters/<id:shelter_id>", LOGIN, 403, 200, 403, 200)
+# safety confirmation (issue 13): staff run operations; planners see counts and pseudonymous
+# points; partners work from their own pages, not these.
+policy(ACCESS, "/safety/",                                    LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/safety/new",                                 LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/safety/<id:operation_id>",                   LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/safety/<id:operation_id>/board.json",        LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/safety/<id:operation_id>/map",               LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/safety/<id:operation_id>/points.json",       LOGIN, 403,   200,   403,   200)
+# An end without the confirming tick goes back to the board (303), and nothing changes.
+policy(ACCESS, "/safety/<id:operation_id>/end",               LOGIN, 403,   303,   403,   403)
+# An empty hand-off is refused with what to fix (422), nothing recorded.
+policy(ACCESS, "/safety/<id:operation_id>/people/<id:registrant_id>/handoff", LOGIN, 403, 422, 403, 403)  # noqa: E501
+policy(ACCESS, "/safety/<id:operation_id>/export.csv",        LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/safety/<id:operation_id>/export.xlsx",       LOGIN, 403,   200,   403,   403)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
 # may gets the form back with its errors (422), and nothing is saved.
@@ -461,6 +488,10 @@ policy(SUBMIT, "/releases/new",                               LOGIN, 403,   403,
 policy(SUBMIT, "/safety/<id:operation_id>/sheets",            LOGIN, 403,   422,   422,   403)
 policy(SUBMIT, "/safety/<id:operation_id>/entry",             LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/safety/<id:operation_id>/arrivals",          LOGIN, 403,   422,   403,   403)
+# safety confirmation (issue 13): an empty form is refused with what to fix, nothing made.
+policy(SUBMIT, "/safety/new",                                 LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/safety/<id:operation_id>/export.csv",        LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/safety/<id:operation_id>/export.xlsx",       LOGIN, 403,   422,   403,   403)
 # fmt: on
 
 

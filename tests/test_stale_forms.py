@@ -108,6 +108,13 @@ EDIT_FORMS: dict[str, Case] = {
         second={"sent_on": (DAY - timedelta(days=1)).isoformat()},
         setup=_unsent,
     ),
+    "/safety/<id:operation_id>/end": Case(
+        page=lambda w: f"/safety/{w['operation'].id}",
+        action=lambda w: f"/safety/{w['operation'].id}/end",
+        record=lambda w: w["operation"],
+        first={"confirm": "y"},
+        second={"confirm": "y"},
+    ),
 }
 
 #: rule -> why a save from an outdated page cannot overwrite a newer one.
@@ -130,6 +137,10 @@ NO_LOST_UPDATE: dict[str, str] = {
     "enrols again",
     "/hazards/<id:layer_id>/delete": "final; a second delete finds nothing",
     "/plans/<id:registrant_id>/print": "prints; changes nothing",
+    "/safety/<id:operation_id>/people/<id:registrant_id>/handoff": "adds a hand-off; "
+    "hand-offs never change",
+    "/safety/<id:operation_id>/export.csv": "makes a copy; changes nothing stored",
+    "/safety/<id:operation_id>/export.xlsx": "makes a copy; changes nothing stored",
     "/imports/batches/<id:batch_id>/undo": "checks every person's version when posted, and "
     "marks the batch undone only if no one else did; a second undo is refused",
     "/api/v1/safety/operations/<id:operation_id>/reports": "adds a report; reports never "

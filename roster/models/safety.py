@@ -175,3 +175,38 @@ event.listen(Session, "before_flush", _refuse_changes)
 
 #: Tables the database keeps append-only with triggers (models/__init__.py and migration 0012).
 SAFETY_APPEND_ONLY_TABLES = ("safety_reports",)
+
+
+class HandoffKind(enum.StrEnum):
+    TEAM = "team"  #: a team of the municipality or a partner, named in to_name
+    FIRE = "fire"  #: 消防
+    POLICE = "police"  #: 警察
+
+
+class SafetyHandoff(Base):
+    """Staff hand a person still not reached to a team, the fire service or the police.
+
+    Added, never changed: a new hand-off is a new row, and the latest one is what the board
+    shows beside the person."""
+
+    __tablename__ = "safety_handoffs"
+    __table_args__ = (
+        Index("ix_safety_handoffs_operation_registrant", "operation_id", "registrant_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("safety_operations.id", ondelete="RESTRICT")
+    )
+    registrant_id: Mapped[int] = mapped_column(ForeignKey("registrants.id", ondelete="RESTRICT"))
+    to_kind: Mapped[HandoffKind] = mapped_column(enum_column(HandoffKind))
+    #: The team's name (for a team), or the station or unit, as staff wrote it.
+    to_name: Mapped[str] = mapped_column(String(120), default="")
+    #: What was handed over: why, what was tried, what to look for.
+    note: Mapped[str] = mapped_column(Text, default="")
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    by: Mapped[User] = relationship()
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<SafetyHandoff {self.id} {self.to_kind}>"

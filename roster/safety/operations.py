@@ -62,6 +62,7 @@ REFUSALS: dict[str, Any] = {
         "Every landslide zone goes with a landslide layer only."
     ),
     "already_ended": _l("The operation has already ended."),
+    "handoff_staff_only": _l("Only staff hand a person on."),
     "ended": _l("The operation has ended and takes no more reports."),
     "death_staff_only": _l(
         "Only staff record a death, as reported by the police or the fire service."

@@ -4,7 +4,7 @@ routes by then.
 """
 
 # Importing the page modules attaches their routes to bp.
-from . import arrivals, entry, paper, report  # noqa: F401
+from . import arrivals, board, board_map, entry, exports, operations, paper, report  # noqa: F401
 from .blueprint import bp
 
 __all__ = ["bp"]
