@@ -20,6 +20,7 @@ from .auth.factor_views import bp as factors_bp
 from .auth.views import bp as auth_bp
 from .consent.views import bp as consent_bp
 from .dashboard.views import bp as dashboard_bp
+from .drills.views import bp as drills_bp
 from .geocoding.views import bp as geocoding_bp
 from .hazards.views import bp as hazards_bp
 from .health import bp as health_bp
@@ -61,6 +62,7 @@ BLUEPRINTS = (
     priority_bp,
     plans_bp,
     safety_bp,
+    drills_bp,
     safety_phone_bp,
 )
 

@@ -27,6 +27,19 @@ from .consent import (
     ConsentState,
     append_only_ddl,
 )
+from .drills import (
+    SERIOUS_FINDINGS,
+    ActionStatus,
+    CorrectiveAction,
+    DrillHazard,
+    DrillObjective,
+    DrillScenario,
+    DrillShelterOpening,
+    Finding,
+    ObjectiveKind,
+    ReviewFlag,
+    Verdict,
+)
 from .hazards import HazardArea, HazardKind, HazardLayer, RegistrantHazard, ShelterAssignment
 from .imports import BatchItemKind, ImportBatch, ImportBatchItem
 from .municipality import District, Municipality
@@ -64,6 +77,17 @@ from .users import RecoveryCode, Role, User
 
 __all__ = [
     "SafetySheet",
+    "SERIOUS_FINDINGS",
+    "ActionStatus",
+    "CorrectiveAction",
+    "DrillHazard",
+    "DrillObjective",
+    "DrillScenario",
+    "DrillShelterOpening",
+    "Finding",
+    "ObjectiveKind",
+    "ReviewFlag",
+    "Verdict",
     "SafetySheetLine",
     "AddressPoint",
     "LocationPrecision",

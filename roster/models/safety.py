@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     ForeignKey,
@@ -158,6 +159,9 @@ class SafetyReport(Base):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: Made by the phone that sent the report; None for staff entry.
     client_id: Mapped[str | None] = mapped_column(String(64))
+    #: In a drill: what the report found about the person (roster.models.drills.Finding
+    #: values); empty otherwise.
+    findings: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     def __repr__(self) -> str:
         return f"<SafetyReport {self.id} {self.status}>"

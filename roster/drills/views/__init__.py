@@ -1,0 +1,8 @@
+"""Drill pages: one blueprint (blueprint.py), its pages in modules by what they show. The app
+registers `bp` from here, so every page module has attached its routes by then.
+"""
+
+# Importing the page modules attaches their routes to bp.
+from .blueprint import bp
+
+__all__ = ["bp"]
