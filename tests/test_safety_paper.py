@@ -496,3 +496,15 @@ def test_a_district_sheet_of_a_hazard_operation_holds_only_the_districts_people_
     db.flush()  # the narrowed stand-ins are never stored
     assert db.scalar(select(func.count(SafetyOperation.id))) == 1
     assert len(operation.districts) == 1
+
+
+def test_a_death_is_never_recorded_by_a_key_alone(client, db, world, operation):
+    sign_in(client, "staff")
+    person = world["unasked"]
+    data = {"number": str(person.id), "status": "deceased", "method": "phone"}
+    response = client.post(f"/safety/{operation.id}/entry", data=data)
+    assert response.status_code != 303 and reports(db, operation) == []
+    assert "備考に書いてください" in response.get_data(as_text=True)
+    data["note"] = "12月5日 警察より"
+    assert client.post(f"/safety/{operation.id}/entry", data=data).status_code == 303
+    assert [r.status for r in reports(db, operation)] == [SafetyStatus.DECEASED]

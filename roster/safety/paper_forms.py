@@ -74,6 +74,12 @@ class EntryForm(FlaskForm):
         if self.shelter.data and self.place.data != EvacuationPlace.SHELTER.value:
             self.shelter.errors = [_l("Choose a shelter only for an evacuation to a shelter.")]
             ok = False
+        if self.status.data == SafetyStatus.DECEASED.value and not self.note.data:
+            # Never by a stray key: a death is recorded with where the word came from.
+            self.note.errors = [
+                _l("For a death, write in the note who reported it (police or fire) and when.")
+            ]
+            ok = False
         return ok
 
 
