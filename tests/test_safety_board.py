@@ -457,3 +457,17 @@ def test_the_escalation_setting_must_be_a_whole_number_of_minutes():
     for bad in (0, -5, "60", True, 1.5):
         with pytest.raises(ConfigError):
             safety_settings({"safety": {"escalate_after_minutes": bad}})
+
+
+def test_the_board_leads_staff_to_every_page_of_the_operation_and_planners_to_the_report(
+    client, auth, operation
+):
+    pages = ("report", "sheets", "entry", "arrivals")
+    sign_in(auth, "staff")
+    text = client.get(f"/safety/{operation.id}").get_data(as_text=True)
+    assert all(f'href="/safety/{operation.id}/{p}"' in text for p in pages)
+    auth.logout()
+    sign_in(auth, "planner")
+    text = client.get(f"/safety/{operation.id}").get_data(as_text=True)
+    assert f'href="/safety/{operation.id}/report"' in text
+    assert not any(f'href="/safety/{operation.id}/{p}"' in text for p in pages[1:])
