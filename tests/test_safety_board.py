@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from roster.config import ConfigError, safety_settings
 from roster.models import (
     AuditEvent,
+    ConsentState,
     HazardKind,
     HazardLayer,
     PartnerCategory,
@@ -425,7 +426,11 @@ def test_an_export_for_the_fire_service_is_a_copy_in_its_ledger(
 ):
     fire = factory.organisation(PartnerCategory.FIRE, list(world["districts"]))
     factory.agreement(fire, list(world["districts"]))
-    world["refusing"].name = FORMULA
+    shared = world["consenting"]
+    factory.consent(shared, ConsentState.CONSENTED, world["users"]["staff"],
+                    scope={PartnerCategory.MINSEI_IIN, PartnerCategory.FIRE})
+    shared.name = FORMULA
+    report(db, staff, operation, shared, SafetyStatus.NEEDS_HELP, note="在宅酸素・残量少")
     db.commit()
     sign_in(auth, "staff")
     response = client.post(f"/safety/{operation.id}/export.xlsx",
@@ -439,8 +444,12 @@ def test_an_export_for_the_fire_service_is_a_copy_in_its_ledger(
         assert "<f>" not in xlsx.read("xl/worksheets/sheet1.xml").decode()
     provision = db.scalars(select(Provision)).one()
     assert provision.organisation_id == fire.id and provision.count == len(values) - 3
+    # Exactly the people the fire service's agreement gives it -- not everyone staff see --
+    # and no notes.
     items = db.scalars(select(ProvisionItem.registrant_id)).all()
-    assert sorted(items) == sorted(p.registrant_id for p in targets(db, staff, operation))
+    assert items == [shared.id]
+    assert world["refusing"].id not in items and len(targets(db, staff, operation)) > 1
+    assert not any("在宅酸素" in str(cell) for row in values for cell in row)
     assert detail(actions(db, "safety.export")[-1])["provision"] == provision.id
 
 

@@ -211,6 +211,36 @@ def viewer_for(
     )
 
 
+@dataclass(frozen=True)
+class _Member:
+    """An organisation as the access rule sees any of its partner users."""
+
+    organisation_id: int
+    role: Role = Role.PARTNER
+    is_authenticated: bool = True
+
+
+def organisation_viewer(
+    session: DbSession, acting: Viewer, organisation_id: int, now: datetime | None = None
+) -> Viewer | None:
+    """What an organisation is entitled to now (as for any of its partner users), for a copy
+    `acting.user` makes for it -- a check sheet, an export for the fire service: the people
+    and fields of the organisation's agreement, never the acting user's own. None when the
+    organisation has no agreement in force."""
+    access = read_partner_access(session, _Member(organisation_id), acting.today, now)
+    if access is None:
+        return None
+    return Viewer(
+        user=acting.user,
+        role=Role.PARTNER,
+        access=access,
+        fields=access.fields,
+        consent_rule=acting.consent_rule,
+        today=acting.today,
+        on_refusal=acting.on_refusal,
+    )
+
+
 def _fields(role: Role | None, access: PartnerAccess | None) -> frozenset[str]:
     """The registrant fields a role may see; a partner's come from the agreement."""
     if role is Role.STAFF:

@@ -9,6 +9,10 @@ Who a copy is for decides how it is recorded:
 - the internal 被災者台帳: the copy stays in the municipality; there is no partner and no
   agreement to number it under, so it is recorded in the audit trail only.
 
+A copy for an organisation holds exactly the people and fields that organisation's agreement
+entitles it to (roster.access.rule.organisation_viewer), as its check sheet does, and no
+notes; the internal copy holds everyone in the operation, with the notes.
+
 Either way the people are logged with record_disclosure (action safety.export), every text
 cell goes through spreadsheet_safe, and the file opens with the copy's mark and the
 confidentiality notice of art. 49-13, as the partners' exports do.
@@ -29,9 +33,10 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from sqlalchemy import insert, select
+from werkzeug.exceptions import NotFound
 
 from ..access.fetch import Person
-from ..access.rule import Viewer, agreement_in_force
+from ..access.rule import Viewer, agreement_in_force, organisation_viewer
 from ..disclosures import record_disclosure
 from ..exports import spreadsheet_safe
 from ..extensions import DbSession
@@ -155,6 +160,20 @@ def _ledger_row(
             ],
         )
     return provision
+
+
+def copy_viewer(
+    session: DbSession, viewer: Viewer, recipient: tuple[Organisation, int] | None
+) -> Viewer:
+    """Whose rule the copy is made under: for the fire service or the police, that
+    organisation's agreement -- the people and fields it is entitled to, as on its check
+    sheet -- never the staff member's own view; internal copies, the staff member's."""
+    if recipient is None:
+        return viewer
+    entitled = organisation_viewer(session, viewer, recipient[0].id)
+    if entitled is None:  # its agreement ended between the form and the copy
+        raise NotFound()
+    return entitled
 
 
 def everyone(session: DbSession, viewer: Viewer, operation: SafetyOperation) -> list[Person]:

@@ -14,13 +14,11 @@ results typed back from paper can name a person by row.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import insert, select
 
 from ..access.fetch import Person, people
-from ..access.rule import Viewer, agreement_in_force, read_partner_access
+from ..access.rule import Viewer, agreement_in_force, organisation_viewer
 from ..disclosures import record_disclosure
 from ..extensions import DbSession
 from ..models import (
@@ -54,34 +52,6 @@ SHEET_STATUSES = (
     SafetyStatus.INJURED,
     SafetyStatus.UNREACHABLE,
 )
-
-
-@dataclass(frozen=True)
-class _Member:
-    """An organisation as the access rule sees any of its partner users."""
-
-    organisation_id: int
-    role: Role = Role.PARTNER
-    is_authenticated: bool = True
-
-
-def organisation_viewer(
-    session: DbSession, viewer: Viewer, organisation_id: int, now: datetime | None = None
-) -> Viewer | None:
-    """The organisation's entitlement now (as for one of its users), acted on by
-    `viewer.user`; None when it has no agreement in force."""
-    access = read_partner_access(session, _Member(organisation_id), viewer.today, now)
-    if access is None:
-        return None
-    return Viewer(
-        user=viewer.user,
-        role=Role.PARTNER,
-        access=access,
-        fields=access.fields,
-        consent_rule=viewer.consent_rule,
-        today=viewer.today,
-        on_refusal=viewer.on_refusal,
-    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,7 +11,16 @@ from ...extensions import db
 from ...models import ProvisionFormat, SafetyOperation
 from ...viewer import current_viewer
 from ...web import get_or_404
-from ..exports import INTERNAL_NAME, csv_file, everyone, recipients, record_copy, rows, xlsx_file
+from ..exports import (
+    INTERNAL_NAME,
+    copy_viewer,
+    csv_file,
+    everyone,
+    recipients,
+    record_copy,
+    rows,
+    xlsx_file,
+)
 from ..permissions import can_run_safety
 from ..staff_forms import INTERNAL, ExportForm
 from .blueprint import bp
@@ -37,12 +46,12 @@ def _export(operation_id: int, fmt: ProvisionFormat) -> ResponseReturnValue:
         return render_template(
             "safety/export.html", form=form, operation=operation, fmt=fmt.value
         ), status
-    viewer = current_viewer()
+    recipient = by_key.get(form.destination.data or "")
+    viewer = copy_viewer(db.session, current_viewer(), recipient)
     people = everyone(db.session, viewer, operation)
-    copy = record_copy(
-        db.session, viewer, operation, fmt, people, by_key.get(form.destination.data or "")
-    )
-    body = rows(db.session, operation, people, with_note=can_run_safety(viewer.user))
+    copy = record_copy(db.session, viewer, operation, fmt, people, recipient)
+    # The note is free text that may hold medical facts: internal copies only.
+    body = rows(db.session, operation, people, with_note=recipient is None)
     # The copy is in the trail (and the ledger): commit before the file is built.
     db.session.commit()
     data = csv_file(copy, body) if fmt is ProvisionFormat.CSV else xlsx_file(copy, body)

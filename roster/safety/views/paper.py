@@ -3,7 +3,7 @@ the sheet (a ledgered copy for an organisation, a disclosure for a district), pr
 
 Every person on a sheet comes through targets_query and roster.access.fetch, under the
 staff viewer for a district and under the organisation's own entitlement for an
-organisation (roster.safety.sheets.organisation_viewer).
+organisation (roster.access.rule.organisation_viewer).
 """
 
 from __future__ import annotations
