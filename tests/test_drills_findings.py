@@ -29,7 +29,7 @@ from roster.safety.operations import ReportEntry, SafetyRefused, record_report
 from roster.viewer import viewer_of
 
 from .conftest import AuthActions, IsolatedClient, running_operation
-from .drill_world import drill
+from .drill_world import drill, raw_flag
 
 
 @pytest.fixture()
@@ -200,3 +200,122 @@ def test_a_serious_finding_raises_a_person_without_a_plan_in_the_queue(
         flag.cleared_at = flag.created_at
     db.flush()
     assert sql_scores(db, DEFAULT_WEIGHTS, [person.id])[person.id] == before
+
+
+# ---------------------------------------------------------------------------------------------
+# Clearing a flag, and the pages that show flags
+# ---------------------------------------------------------------------------------------------
+
+
+def review_flag_id(w: dict[str, Any]) -> int:
+    """A flag on the refusing person from a drill (made once per test, kept in the world)."""
+    from roster.extensions import db as database
+
+    if "review_flag" not in w:
+        scenario = drill(database.session, w)
+        w["review_flag"] = raw_flag(database.session, scenario, w["refusing"].id,
+                                    Finding.ROUTE_BLOCKED)
+    return int(w["review_flag"].id)
+
+
+def test_staff_see_the_flag_on_the_plan_page_and_clear_it(
+    client: IsolatedClient, auth: AuthActions, db: Session, world: dict[str, Any],
+    scenario: DrillScenario,
+) -> None:
+    person = world["consenting"]
+    plan = agreed_plan(db, person)
+    report(db, world, scenario.operation, "consenting", Finding.DESTINATION_UNSUITABLE)
+    flag = flags_of(db, person)[0]
+    auth.login("t_staff")
+    page = client.get(f"/plans/{person.id}").get_data(as_text=True)
+    assert f"要見直し: {flag.reason}" in page
+    assert f"/drills/flags/{flag.id}/clear" in page
+    listing = client.get("/plans/?status=needs_review").get_data(as_text=True)
+    assert flag.reason in listing
+    response = client.post(f"/drills/flags/{flag.id}/clear")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/plans/{person.id}")
+    db.refresh(flag)
+    assert flag.cleared_at is not None and flag.cleared_by_id == world["users"]["staff"].id
+    cleared = db.scalars(select(AuditEvent).where(AuditEvent.action == "drill.flag_cleared"))
+    assert [e.object_id for e in cleared] == [str(person.id)]
+    after = client.get(f"/plans/{person.id}").get_data(as_text=True)
+    assert f"要見直し: {flag.reason}" not in after
+    db.refresh(plan)
+    assert plan.status is PlanStatus.NEEDS_REVIEW  # the plan itself is reviewed by editing it
+
+
+def test_a_flag_on_a_person_staff_may_not_see_answers_404(
+    client: IsolatedClient, auth: AuthActions, db: Session, world: dict[str, Any],
+    scenario: DrillScenario,
+) -> None:
+    auth.login("t_staff")
+    assert client.post("/drills/flags/999999/clear").status_code == 404
+
+
+def test_the_queue_shows_the_drill_reason(
+    client: IsolatedClient, auth: AuthActions, db: Session, world: dict[str, Any],
+    scenario: DrillScenario,
+) -> None:
+    report(db, world, scenario.operation, "consenting", Finding.SUPPORTER_UNAVAILABLE)
+    auth.login("t_staff")
+    page = client.get("/priority/?sort=score").get_data(as_text=True)
+    assert "訓練で重大な気づき +30" in page
+    assert ": 支援者に連絡つかず" in page
+
+
+# ---------------------------------------------------------------------------------------------
+# 訓練 on the phone page, the entry screen and the sheets; findings offered in a drill only
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_phone_page_of_a_drill_says_so_and_offers_the_findings(
+    client: IsolatedClient, auth: AuthActions, db: Session, world: dict[str, Any],
+    scenario: DrillScenario,
+) -> None:
+    auth.login("t_partner")
+    page = client.get(f"/portal/safety/{scenario.operation_id}").get_data(as_text=True)
+    assert 'class="drill-banner"' in page and "これは訓練です" in page
+    assert 'name="findings" value="supporter_unavailable"' in page
+    assert "支援者に連絡つかず" in page
+
+
+def test_the_phone_page_of_a_real_operation_offers_no_findings(
+    client: IsolatedClient, auth: AuthActions, db: Session, world: dict[str, Any]
+) -> None:
+    operation = running_operation(db, world)
+    auth.login("t_partner")
+    page = client.get(f"/portal/safety/{operation.id}").get_data(as_text=True)
+    assert 'name="findings"' not in page and "drill-banner" not in page
+
+
+def test_the_entry_screen_of_a_drill_records_findings(
+    client: IsolatedClient, auth: AuthActions, db: Session, world: dict[str, Any],
+    scenario: DrillScenario,
+) -> None:
+    auth.login("t_staff")
+    url = f"/safety/{scenario.operation_id}/entry"
+    page = client.get(url).get_data(as_text=True)
+    assert "drill-banner" in page and 'name="findings"' in page
+    person = world["consenting"]
+    sent = {"number": str(person.id), "status": "unreachable", "method": "phone", "note": "",
+            "findings": ["no_answer", "wrong_phone"]}
+    assert client.post(url, data=sent).status_code == 303
+    assert {f.finding for f in flags_of(db, person)} == {Finding.NO_ANSWER, Finding.WRONG_PHONE}
+    sent["findings"] = ["other"]
+    assert client.post(url, data=sent).status_code == 422
+
+
+def test_the_check_sheet_of_a_drill_says_so_in_its_header(
+    client: IsolatedClient, auth: AuthActions, db: Session, world: dict[str, Any],
+    scenario: DrillScenario,
+) -> None:
+    from roster.safety.sheets import make_district_sheet
+
+    staff = viewer_of(world["users"]["staff"], db)
+    sheet = make_district_sheet(db, staff, scenario.operation, world["districts"][0].id)
+    auth.login("t_staff")
+    page = client.get(f"/safety/{scenario.operation_id}/sheets/{sheet.id}").get_data(as_text=True)
+    assert '<span class="drill-mark">訓練</span>' in page
+    assert "drill-banner" in client.get(f"/safety/{scenario.operation_id}/sheets").get_data(
+        as_text=True)
