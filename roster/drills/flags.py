@@ -14,13 +14,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..access.rule import Viewer
 from ..audit.operations import record_event
 from ..extensions import DbSession
-from ..labels import label
 from ..models import (
     SERIOUS_FINDINGS,
     DrillScenario,
@@ -31,6 +29,7 @@ from ..models import (
     ReviewFlag,
     SafetyOperation,
     SafetyReport,
+    User,
 )
 from ..models.base import utcnow
 from ..plans.operations import save_plan
@@ -46,11 +45,23 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(ZoneInfo(name)).date()
 
 
+#: A finding in Japanese, as the reason stores it (the record is kept in Japanese whatever
+#: the reporter's language, as the law's vocabulary is).
+FINDING_JA: dict[Finding, str] = {
+    Finding.WRONG_PHONE: "電話番号の誤り",
+    Finding.NO_ANSWER: "応答なし",
+    Finding.SUPPORTER_UNAVAILABLE: "支援者に連絡つかず",
+    Finding.NOT_AT_HOME: "不在",
+    Finding.ROUTE_BLOCKED: "避難経路の支障",
+    Finding.DESTINATION_UNSUITABLE: "避難先が不適",
+    Finding.EQUIPMENT_PROBLEM: "機器（バッテリー等）の問題",
+    Finding.OTHER: "その他の気づき",
+}
+
+
 def reason_text(day: date, finding: Finding) -> str:
-    """「訓練 2026-09-01: 支援者に連絡つかず」: the drill's date and the finding, in Japanese
-    (stored as it is shown, whatever the reporter's language)."""
-    with force_locale("ja"):
-        return f"訓練 {day.isoformat()}: {label(finding)}"
+    """「訓練 2026-09-01: 支援者に連絡つかず」: the drill's date and the finding."""
+    return f"訓練 {day.isoformat()}: {FINDING_JA[finding]}"
 
 
 def new_flags(
@@ -85,7 +96,7 @@ def flag_findings(
     flags = new_flags(scenario, day, report, [Finding(f) for f in report.findings])
     session.add_all(flags)
     session.flush()
-    marked = mark_plan_for_review(session, viewer, report.registrant_id)
+    marked = mark_plan_for_review(session, viewer.user, report.registrant_id)
     record_event(
         session,
         "drill.flag",
@@ -102,7 +113,7 @@ def flag_findings(
     return flags
 
 
-def mark_plan_for_review(session: DbSession, viewer: Viewer, registrant_id: int) -> bool:
+def mark_plan_for_review(session: DbSession, actor: User, registrant_id: int) -> bool:
     """An agreed plan of the person becomes 要見直し, saved as a new version (audited);
     True when it did. A draft, or a plan already needing review, stays as it is."""
     plan = session.scalar(select(Plan).where(Plan.registrant_id == registrant_id))
@@ -115,7 +126,7 @@ def mark_plan_for_review(session: DbSession, viewer: Viewer, registrant_id: int)
         registrant,
         {"status": PlanStatus.NEEDS_REVIEW},
         plan.version,
-        viewer.user,
+        actor,
         consented=False,
     )
     return saved.saved
