@@ -257,11 +257,13 @@ def test_the_queue_shows_the_drill_reason(
     client: IsolatedClient, auth: AuthActions, db: Session, world: dict[str, Any],
     scenario: DrillScenario,
 ) -> None:
-    report(db, world, scenario.operation, "consenting", Finding.SUPPORTER_UNAVAILABLE)
+    report(db, world, scenario.operation, "consenting", Finding.SUPPORTER_UNAVAILABLE,
+           Finding.NO_ANSWER)
     auth.login("t_staff")
     page = client.get("/priority/?sort=score").get_data(as_text=True)
     assert "訓練で重大な気づき +30" in page
     assert ": 支援者に連絡つかず" in page
+    assert ": 応答なし" not in page  # not serious: the plan page and list show it
 
 
 # ---------------------------------------------------------------------------------------------

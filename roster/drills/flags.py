@@ -142,8 +142,11 @@ def open_flags(session: DbSession, registrant_id: int) -> list[ReviewFlag]:
     return list(session.scalars(query))
 
 
-def open_reasons(session: DbSession, registrant_ids: Iterable[int]) -> dict[int, list[str]]:
-    """The reasons of the uncleared flags of these people, by registrant ID."""
+def open_reasons(
+    session: DbSession, registrant_ids: Iterable[int], *, serious_only: bool = False
+) -> dict[int, list[str]]:
+    """The reasons of the uncleared flags of these people (only the serious ones, if
+    asked), by registrant ID."""
     ids = list(set(registrant_ids))
     if not ids:
         return {}
@@ -152,6 +155,8 @@ def open_reasons(session: DbSession, registrant_ids: Iterable[int]) -> dict[int,
         .where(ReviewFlag.registrant_id.in_(ids), ReviewFlag.cleared_at.is_(None))
         .order_by(ReviewFlag.registrant_id, ReviewFlag.id)
     )
+    if serious_only:
+        query = query.where(ReviewFlag.serious.is_(True))
     reasons: dict[int, list[str]] = {}
     for registrant_id, reason in session.execute(query):
         reasons.setdefault(registrant_id, []).append(reason)

@@ -65,8 +65,10 @@ def flag_helpers() -> dict[str, Any]:
     def review_flags(registrant_id: int) -> list[ReviewFlag]:
         return open_flags(db.session, registrant_id)
 
-    def flag_reasons(registrant_ids: Iterable[int]) -> dict[int, list[str]]:
-        return open_reasons(db.session, registrant_ids)
+    def flag_reasons(
+        registrant_ids: Iterable[int], serious_only: bool = False
+    ) -> dict[int, list[str]]:
+        return open_reasons(db.session, registrant_ids, serious_only=serious_only)
 
     return {
         "review_flags": review_flags,
