@@ -318,6 +318,7 @@ def load_demo_people(count: int, seed: int) -> dict[str, Any]:
 
 def add_demo_work(seed: int) -> dict[str, int]:
     """Consent rounds, plans in every status and the priority queue's first assignments."""
+    from .demo.drills import review_flagged_plans
     from .plans.demo import add_demo_plans
     from .priority.demo import add_demo_tasks
 
@@ -330,6 +331,7 @@ def add_demo_work(seed: int) -> dict[str, int]:
     return {
         "rounds": rounds,
         "plans": sum(plans.values()),
+        "plans_flagged_by_drill": review_flagged_plans(db.session, staff),
         "plan_tasks": add_demo_tasks(db.session, staff, rng),
     }
 

@@ -28,6 +28,7 @@ from .models import (
     Source,
     SupportReason,
 )
+from .models.drills import Finding
 from .models.safety import HandoffKind
 
 #: Each enum member and its label; LABELS is the same as a dict, for the members whose
@@ -133,6 +134,14 @@ _LABEL_ITEMS: tuple[tuple[enum.Enum, object], ...] = (
     (DisposalMethod.SHREDDED, _l("Shredded or pulped")),
     (DisposalMethod.DELETED, _l("Electronic copy deleted")),
     (DisposalMethod.OTHER, _l("Other")),
+    (Finding.WRONG_PHONE, _l("Phone number wrong")),
+    (Finding.NO_ANSWER, _l("No answer")),
+    (Finding.SUPPORTER_UNAVAILABLE, _l("Supporter could not be reached")),
+    (Finding.NOT_AT_HOME, _l("Not at home")),
+    (Finding.ROUTE_BLOCKED, _l("Evacuation route blocked")),
+    (Finding.DESTINATION_UNSUITABLE, _l("Destination unsuitable")),
+    (Finding.EQUIPMENT_PROBLEM, _l("Equipment (battery etc.) problem")),
+    (Finding.OTHER, _l("Other finding")),
 )
 LABELS: dict[enum.Enum, object] = dict(_LABEL_ITEMS)
 
@@ -341,6 +350,8 @@ ACTION_LABELS: dict[str, object] = {
     "api.safety.list": _l("API: listed people of a safety operation"),
     "api.safety.report": _l("Recorded a safety report"),
     "safety.phone.list": _l("Safety confirmation: viewed the people to confirm"),
+    "drill.flag": _l("A drill finding flagged a person's plan for review"),
+    "drill.flag_cleared": _l("Cleared a drill finding's review flag"),
 }
 
 

@@ -256,6 +256,8 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "/safety/<id:operation_id>/export.csv": lambda w: f"/safety/{w['operation'].id}/export.csv",
     "/safety/<id:operation_id>/export.xlsx": lambda w: f"/safety/{w['operation'].id}/export.xlsx",
+    # drills (issue 14): staff clear a drill finding's review flag
+    "/drills/flags/<id:flag_id>/clear": lambda w: f"/drills/flags/{review_flag_id(w)}/clear",
 }
 
 Expected = int | tuple[int, str]
@@ -442,6 +444,10 @@ policy(ACCESS, "/safety/<id:operation_id>/end",               LOGIN, 403,   303,
 policy(ACCESS, "/safety/<id:operation_id>/people/<id:registrant_id>/handoff", LOGIN, 403, 422, 403, 403)  # noqa: E501
 policy(ACCESS, "/safety/<id:operation_id>/export.csv",        LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/safety/<id:operation_id>/export.xlsx",       LOGIN, 403,   200,   403,   403)
+# drills (issue 14): only staff clear a review flag (back to the plan page).
+from .test_drills_findings import review_flag_id  # noqa: E402  (a flag for the URL above)
+
+policy(ACCESS, "/drills/flags/<id:flag_id>/clear",            LOGIN, 403,   303,   403,   403)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
 # may gets the form back with its errors (422), and nothing is saved.

@@ -17,6 +17,7 @@ from roster.config import ConfigError, plan_priority
 from roster.models import (
     AuditEvent,
     EmergencyContact,
+    Finding,
     Household,
     Mobility,
     Plan,
@@ -34,12 +35,14 @@ from roster.priority.queries import (
     QueueFilter,
     person_of,
     queue_page,
+    seriously_flagged,
     sql_scores,
     supporters_named,
 )
 from roster.priority.scoring import DEFAULT_WEIGHTS, Bands, Person, score
 
 from .conftest import AuthActions, IsolatedClient
+from .drill_world import drill, raw_flag
 from .factories import Factory
 
 W = DEFAULT_WEIGHTS
@@ -260,6 +263,7 @@ def random_person(rng: random.Random) -> Person:
         household=rng.choice([h.value for h in Household]),
         named_supporter=rng.random() < 0.3,
         emergency_contact=rng.random() < 0.4,
+        serious_finding=rng.random() < 0.2,
     )
 
 
@@ -301,7 +305,28 @@ def population(factory: Factory, world: dict[str, Any]) -> list[Registrant]:
                 status=rng.choice([RegistrantStatus.ACTIVE] * 5 + [RegistrantStatus.MOVED_OUT]),
             )
         )
+    _flag_some(factory.session, world, people, rng)
     return people
+
+
+#: Drill findings the population's people may carry: serious or not, cleared or not.
+FLAG_CASES = [
+    (Finding.SUPPORTER_UNAVAILABLE, False),
+    (Finding.ROUTE_BLOCKED, True),
+    (Finding.NO_ANSWER, False),
+]
+
+
+def _flag_some(
+    db: Session, world: dict[str, Any], people: list[Registrant], rng: random.Random
+) -> None:
+    """About a third of the people carry a drill's flag; only an uncleared serious one
+    counts (drill_finding)."""
+    scenario = drill(db, world)
+    for person in people:
+        if rng.random() < 0.35:
+            finding, cleared = rng.choice(FLAG_CASES)
+            raw_flag(db, scenario, person.id, finding, cleared=cleared)
 
 
 def reference_scores(db: Session, people: list[Registrant], weights: Any) -> dict[int, int]:
@@ -309,7 +334,8 @@ def reference_scores(db: Session, people: list[Registrant], weights: Any) -> dic
     for r in people:
         hazard = db.get(RegistrantHazard, r.id)
         plan = db.scalar(select(Plan).where(Plan.registrant_id == r.id))
-        result[r.id] = score(person_of(r, hazard, plan), weights)[0]
+        flagged = r.id in seriously_flagged(db, [r.id])
+        result[r.id] = score(person_of(r, hazard, plan, flagged), weights)[0]
     return result
 
 
@@ -334,7 +360,8 @@ def test_the_database_computes_the_same_score_as_the_reference(
     for r in active:
         hazard = db.get(RegistrantHazard, r.id)
         plan = db.scalar(select(Plan).where(Plan.registrant_id == r.id))
-        reasons |= {c for c, _p in score(person_of(r, hazard, plan), DEFAULT_WEIGHTS)[1]}
+        flagged = r.id in seriously_flagged(db, [r.id])
+        reasons |= {c for c, _p in score(person_of(r, hazard, plan, flagged), DEFAULT_WEIGHTS)[1]}
     assert reasons == set(scoring.REASON_CODES)
 
 

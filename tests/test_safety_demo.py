@@ -17,6 +17,7 @@ from roster.extensions import make_engine
 from roster.models import (
     Base,
     EvacuationPlace,
+    OperationKind,
     ReportMethod,
     SafetyOperation,
     SafetyReport,
@@ -43,7 +44,8 @@ def demo() -> Iterator[Session]:
 
 
 def operations(session: Session) -> tuple[SafetyOperation, SafetyOperation]:
-    ended, running = session.scalars(select(SafetyOperation).order_by(SafetyOperation.id)).all()
+    real = select(SafetyOperation).where(SafetyOperation.kind == OperationKind.REAL)
+    ended, running = session.scalars(real.order_by(SafetyOperation.id)).all()
     return ended, running
 
 

@@ -148,6 +148,7 @@ NO_LOST_UPDATE: dict[str, str] = {
     "/safety/<id:operation_id>/sheets": "makes a new sheet; a sheet never changes",
     "/safety/<id:operation_id>/entry": "adds a report; reports never change",
     "/safety/<id:operation_id>/arrivals": "adds a report; reports never change",
+    "/drills/flags/<id:flag_id>/clear": "final; a second clearing changes nothing",
 }
 
 

@@ -9,6 +9,7 @@ from ..models import (
     CareLevel,
     ConsentState,
     EvacuationPlace,
+    Finding,
     Household,
     Mobility,
     RegistrantStatus,
@@ -188,6 +189,13 @@ SAFETY_SCHEMAS: dict[str, Any] = {
             "place_id": {
                 "type": "integer",
                 "description": "A shelter of the registry, with evacuated_to shelter only",
+            },
+            "findings": {
+                "type": "array",
+                "items": _enum(Finding),
+                "description": "In a drill only (400 in a real operation): what the drill "
+                "found about the person; each flags the person's plan for review. other "
+                "needs a note",
             },
         },
     },

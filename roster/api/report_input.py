@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from ..extensions import DbSession
-from ..models import EvacuationPlace, ReportMethod, SafetyStatus, Shelter
+from ..models import EvacuationPlace, Finding, ReportMethod, SafetyStatus, Shelter
 from ..safety.operations import ReportEntry
 
 #: The longest note accepted, in characters.
@@ -48,6 +48,7 @@ def read_report(session: DbSession, body: Any) -> ReportRequest:
         evacuated_to=place,
         shelter_id=_shelter(session, body.get("place_id")),
         client_id=_client_id(body["client_id"]),
+        findings=_findings(body.get("findings")),
     )
     _check_place(entry)
     return ReportRequest(_positive_int(body["registrant_id"], "registrant_id"), entry)
@@ -85,6 +86,19 @@ def _note(value: Any) -> str:
     if "\x00" in value:
         raise BadReport("note must not contain NUL characters")
     return value
+
+
+def _findings(value: Any) -> tuple[Finding, ...]:
+    """A drill's findings about the person: a list of Finding codes, each once."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise BadReport(f"findings must be a list of: {_codes(Finding)}")
+    try:
+        found = tuple(Finding(item) for item in value)
+    except ValueError:
+        raise BadReport(f"findings must be a list of: {_codes(Finding)}") from None
+    return tuple(dict.fromkeys(found))
 
 
 def _client_id(value: Any) -> str:

@@ -41,6 +41,7 @@ from ..models import (
 )
 from ..shelters.demo import enrich_demo_shelters
 from .context import demo_context
+from .drills import add_demo_drills
 from .organisations import add_organisations
 from .partners import add_partner_history
 from .people import CITY
@@ -109,6 +110,7 @@ def load_demo(
         session, city.districts, city.organisations, city.users, today, seed, password_hash
     )
     add_demo_safety(session, city.districts, city.users, today, seed)
+    add_demo_drills(session, city.districts, city.users, today, seed)
     return _summary(city, registrants, states, counts, history)
 
 

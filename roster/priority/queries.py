@@ -45,6 +45,7 @@ from ..models import (
     Registrant,
     RegistrantHazard,
     RegistrantStatus,
+    ReviewFlag,
 )
 from .scoring import BANDS, GROUPS, Bands, Person, score, strongest
 
@@ -124,7 +125,19 @@ def conditions(dialect: str) -> dict[str, ColumnElement[bool]]:
         "elderly_only": Registrant.household == Household.ELDERLY_ONLY,
         # Without a plan, Plan.supporters is NULL: the EXISTS finds nothing.
         "no_supporter": and_(not_(named_supporter(dialect)), not_(has_emergency_contact())),
+        "drill_finding": has_serious_finding(),
     }
+
+
+def has_serious_finding() -> ColumnElement[bool]:
+    """A drill's serious finding about the person that staff have not cleared."""
+    return exists(
+        select(ReviewFlag.id).where(
+            ReviewFlag.registrant_id == Registrant.id,
+            ReviewFlag.serious.is_(True),
+            ReviewFlag.cleared_at.is_(None),
+        )
+    )
 
 
 def has_emergency_contact() -> ColumnElement[bool]:
@@ -345,10 +358,13 @@ def people(
         return []
     found = _registrants(session, ids)
     hazards, plans, tasks = _rows_beside(session, ids)
+    flagged = seriously_flagged(session, ids)
     shown = _shown(session, viewer, ids) if viewer is not None else {}
     rows = []
     for i in ids:
-        row = _scored_row(found[i], hazards.get(i), plans.get(i), tasks.get(i), weights, bands)
+        row = _scored_row(
+            found[i], hazards.get(i), plans.get(i), tasks.get(i), weights, bands, i in flagged
+        )
         row.person = shown.get(i)
         rows.append(row)
     return rows
@@ -361,9 +377,10 @@ def _scored_row(
     task: PlanTask | None,
     weights: Mapping[str, int],
     bands: Bands,
+    flagged: bool = False,
 ) -> QueueRow:
     """One person's row, scored by the reference function from their rows."""
-    points, reasons = score(person_of(registrant, hazard, plan), weights)
+    points, reasons = score(person_of(registrant, hazard, plan, flagged), weights)
     return QueueRow(registrant, points, bands.of(points), reasons, task, plan)
 
 
@@ -399,8 +416,24 @@ def _shown(session: DbSession, viewer: Viewer, ids: list[int]) -> dict[int, fetc
     return {p.registrant_id: p for p in fetch.people(session, viewer, query)}
 
 
-def person_of(registrant: Registrant, hazard: RegistrantHazard | None, plan: Plan | None) -> Person:
-    """What the score reads about a person, from their rows."""
+def seriously_flagged(session: DbSession, ids: Iterable[int]) -> set[int]:
+    """Which of these people carry an uncleared serious drill finding (for the reference)."""
+    query = select(ReviewFlag.registrant_id).where(
+        ReviewFlag.registrant_id.in_(list(ids)),
+        ReviewFlag.serious.is_(True),
+        ReviewFlag.cleared_at.is_(None),
+    )
+    return set(session.scalars(query))
+
+
+def person_of(
+    registrant: Registrant,
+    hazard: RegistrantHazard | None,
+    plan: Plan | None,
+    serious_finding: bool = False,
+) -> Person:
+    """What the score reads about a person, from their rows (and whether a drill found
+    something serious about them: seriously_flagged())."""
     return Person(
         flood_rank=hazard.flood_rank if hazard else None,
         landslide_zone=hazard.landslide_zone if hazard else None,
@@ -412,6 +445,7 @@ def person_of(registrant: Registrant, hazard: RegistrantHazard | None, plan: Pla
         household=registrant.household.value,
         named_supporter=plan is not None and supporters_named(plan.supporters),
         emergency_contact=bool(registrant.emergency_contacts),
+        serious_finding=serious_finding,
     )
 
 

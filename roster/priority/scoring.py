@@ -12,6 +12,8 @@ counts; the groups add up:
 - mobility: bedridden, or a wheelchair (one mobility per person).
 - household: living alone, or an elderly-only household (one household per person).
 - support: no supporter named in the person's plan and no emergency contact.
+- drill finding: a drill found something serious about the person (roster.models.drills
+  SERIOUS_FINDINGS) and staff have not cleared the flag yet.
 
 A component worth 0 points is left out of the reasons. The reasons come in that order, each
 as (code, points); REASON_CODES lists the codes. queries.py computes the same score in SQL;
@@ -32,6 +34,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("bedridden", "wheelchair"),
     ("living_alone", "elderly_only"),
     ("no_supporter",),
+    ("drill_finding",),
 )
 REASON_CODES: tuple[str, ...] = tuple(code for group in GROUPS for code in group)
 
@@ -46,6 +49,7 @@ DEFAULT_WEIGHTS: dict[str, int] = {
     "living_alone": 15,
     "elderly_only": 10,
     "no_supporter": 15,
+    "drill_finding": 30,
 }
 
 #: Band letters, highest first.
@@ -114,6 +118,8 @@ class Person:
     named_supporter: bool = False
     #: The person has at least one emergency contact.
     emergency_contact: bool = False
+    #: A drill's serious finding about the person, not yet cleared (ReviewFlag).
+    serious_finding: bool = False
 
 
 def applies(person: Person) -> dict[str, bool]:
@@ -130,6 +136,7 @@ def applies(person: Person) -> dict[str, bool]:
         "living_alone": person.household == "alone",
         "elderly_only": person.household == "elderly_only",
         "no_supporter": not person.named_supporter and not person.emergency_contact,
+        "drill_finding": person.serious_finding,
     }
 
 

@@ -45,6 +45,7 @@ REASON_LABELS: dict[str, Any] = {
     "living_alone": _l("Living alone"),
     "elderly_only": _l("Elderly-only household"),
     "no_supporter": _l("No supporter or emergency contact"),
+    "drill_finding": _l("Serious finding in a drill"),
 }
 SORT_LABELS: dict[str, Any] = {
     "score": _l("Score, highest first"),

@@ -20,13 +20,16 @@ from sqlalchemy.exc import IntegrityError
 from ..access.fetch import Person, people, refuse
 from ..access.rule import Viewer, visible_registrants
 from ..audit.operations import record_event
+from ..drills.flags import flag_findings
 from ..extensions import DbSession
 from ..models import (
     DisasterRelease,
     District,
     EvacuationPlace,
+    Finding,
     HazardKind,
     HazardLayer,
+    OperationKind,
     Registrant,
     RegistrantHazard,
     RegistrantStatus,
@@ -70,6 +73,8 @@ REFUSALS: dict[str, Any] = {
     "place_needs_evacuated": _l("A place of evacuation goes with the status evacuated only."),
     "shelter_needs_place": _l("A shelter goes with evacuation to a shelter only."),
     "client_id_reused": _l("This report ID was already used for another person."),
+    "findings_drill_only": _l("Findings are recorded in a drill only."),
+    "other_finding_needs_note": _l("A finding of “other” needs a note saying what was found."),
 }
 
 
@@ -240,6 +245,8 @@ class ReportEntry:
     shelter_id: int | None = None
     #: Made by the phone that sent it; None for staff entry.
     client_id: str | None = None
+    #: What a drill found about the person (refused in a real operation).
+    findings: tuple[Finding, ...] = ()
 
 
 def record_report(
@@ -264,7 +271,10 @@ def record_report(
     _check_entry(viewer, operation, entry)
     report = _new_report(viewer, operation, registrant_id, entry)
     report.reported_at = now or report.reported_at
-    return _store_once(session, operation, report)
+    stored = _store_once(session, operation, report)
+    if stored is report and report.findings:
+        flag_findings(session, viewer, operation, report)
+    return stored
 
 
 def _check_visible(
@@ -284,6 +294,16 @@ def _check_entry(viewer: Viewer, operation: SafetyOperation, entry: ReportEntry)
         raise SafetyRefused("place_needs_evacuated")
     if entry.shelter_id is not None and entry.evacuated_to is not EvacuationPlace.SHELTER:
         raise SafetyRefused("shelter_needs_place")
+    _check_findings(operation, entry)
+
+
+def _check_findings(operation: SafetyOperation, entry: ReportEntry) -> None:
+    if not entry.findings:
+        return
+    if operation.kind is not OperationKind.DRILL:
+        raise SafetyRefused("findings_drill_only")
+    if Finding.OTHER in entry.findings and not entry.note.strip():
+        raise SafetyRefused("other_finding_needs_note")
 
 
 def _sent_before(
@@ -319,6 +339,7 @@ def _new_report(
         organisation_id=getattr(user, "organisation_id", None),
         reported_at=utcnow(),
         client_id=entry.client_id,
+        findings=[f.value for f in dict.fromkeys(entry.findings)],
     )
 
 

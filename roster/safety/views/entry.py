@@ -27,6 +27,7 @@ from ...extensions import db
 from ...labels import label
 from ...models import (
     EvacuationPlace,
+    Finding,
     Registrant,
     ReportMethod,
     Role,
@@ -105,9 +106,8 @@ def _record(viewer: Viewer, operation: SafetyOperation, form: EntryForm) -> int:
     except NotFound:
         form.number.errors = [_(NO_ONE)]
         return 404
-    except SafetyRefused:
-        form.number.errors = [_("The operation has ended and takes no more results.")]
-        return 409
+    except SafetyRefused as exc:
+        return _refused(form, exc)
     db.session.commit()
     flash(
         _(
@@ -120,6 +120,27 @@ def _record(viewer: Viewer, operation: SafetyOperation, form: EntryForm) -> int:
     return 303
 
 
+def _refused(form: EntryForm, exc: SafetyRefused) -> int:
+    """A refused result: a finding that cannot be taken is the form's mistake (422); anything
+    else means the operation has ended (409)."""
+    if exc.code in FINDING_REFUSALS:
+        form.note.errors = [str(exc)]
+        return 422
+    form.number.errors = [_("The operation has ended and takes no more results.")]
+    return 409
+
+
+#: Refusals of a result's findings (roster.safety.operations.REFUSALS).
+FINDING_REFUSALS = frozenset({"findings_drill_only", "other_finding_needs_note"})
+
+
+def _findings() -> tuple[Finding, ...]:
+    """The findings ticked on the form (a drill's entry screen offers them); unknown values
+    are dropped, as the form never offers them."""
+    known = {f.value for f in Finding}
+    return tuple(Finding(v) for v in dict.fromkeys(request.form.getlist("findings")) if v in known)
+
+
 def _entry(form: EntryForm) -> ReportEntry:
     place = EvacuationPlace(form.place.data) if form.place.data else None
     return ReportEntry(
@@ -129,6 +150,7 @@ def _entry(form: EntryForm) -> ReportEntry:
         evacuated_to=place,
         shelter_id=int(form.shelter.data) if form.shelter.data else None,
         client_id=None,
+        findings=_findings(),
     )
 
 

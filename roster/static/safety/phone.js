@@ -254,7 +254,15 @@
     if (!data.get("method")) {
       return { error: text.textNeedMethod };
     }
-    const body = { status, method: data.get("method"), note: String(data.get("note") || "").trim() };
+    const note = String(data.get("note") || "").trim();
+    const findings = data.getAll("findings").map(String);
+    if (findings.includes("other") && !note) {
+      return { error: text.textNeedNote };
+    }
+    const body = { status, method: data.get("method"), note };
+    if (findings.length) {
+      body.findings = findings; // a drill only: the page offers them in a drill
+    }
     if (place) {
       body.evacuated_to = place;
     }
