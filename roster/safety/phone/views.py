@@ -38,7 +38,7 @@ PARTNER_STATUSES = (
     SafetyStatus.UNREACHABLE,
 )
 #: The files the service worker keeps for the page to load without a connection.
-SHELL = ("roster.css", "safety/phone.css", "safety/phone.js")
+SHELL = ("roster.css", "safety/phone.css", "safety/phone.js", "drills/drill.css")
 #: How many shelters near a person's home the form offers first.
 NEAR_SHELTERS = 5
 
