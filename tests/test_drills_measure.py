@@ -1,0 +1,239 @@
+"""Measuring a drill: each person's time to the first report, the grouped figures against a
+recount, objective verdicts that agree with the times (exactly at the minute too), the
+after-action report, corrective actions and the drill-over-drill table."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import date, timedelta
+
+import pytest
+from flask import current_app
+
+from roster.drills import measure
+from roster.models import (
+    DrillObjective,
+    DrillScenario,
+    Household,
+    Mobility,
+    OperationKind,
+    Plan,
+    ReportMethod,
+    SafetyStatus,
+    Shelter,
+)
+from roster.models.base import utcnow
+from roster.models.drills import DrillHazard, DrillShelterOpening, ObjectiveKind, Verdict
+from roster.safety.operations import OperationPlan, ReportEntry, record_report, start_operation
+from roster.viewer import viewer_of
+
+S = SafetyStatus
+
+
+@pytest.fixture()
+def staff(db, world):
+    return viewer_of(world["users"]["staff"], db)
+
+
+def make_drill(db, world, staff, *, name="総合防災訓練", start=None, objectives=()):
+    """A scenario started as a drill (as the plan pages start one)."""
+    start = start or utcnow().replace(microsecond=0) - timedelta(hours=5)
+    scenario = DrillScenario(
+        name=name, planned_start=start, planned_end=start + timedelta(hours=3),
+        hazard=DrillHazard.EARTHQUAKE, districts=list(world["districts"]),
+        created_by=world["users"]["staff"],
+    )
+    for i, (kind, band, percent, minutes) in enumerate(objectives):
+        scenario.objectives.append(
+            DrillObjective(position=i, kind=kind, band=band, percent=percent, minutes=minutes))
+    db.add(scenario)
+    plan = OperationPlan(name=f"訓練 {name}", disaster="訓練", districts=list(world["districts"]))
+    operation = start_operation(db, staff, plan, now=start)
+    operation.kind = OperationKind.DRILL
+    scenario.operation = operation
+    db.flush()
+    return scenario
+
+
+@pytest.fixture()
+def drill(db, world, staff):
+    return make_drill(db, world, staff)
+
+
+def put(db, viewer, operation, person, status, seconds, **kw):
+    entry = ReportEntry(status=status, method=kw.pop("method", ReportMethod.VISIT), **kw)
+    at = operation.started_at + timedelta(seconds=seconds)
+    return record_report(db, viewer, operation, person.id, entry, now=at)
+
+
+def config():
+    c = current_app.config
+    return c["PLAN_PRIORITY_WEIGHTS"], c["PLAN_PRIORITY_BANDS"]
+
+
+def times(db, viewer, operation):
+    return measure.person_seconds(db, measure.timed(db, viewer, operation, *config()))
+
+
+def test_time_to_first_report_skips_unconfirmed_and_counts_unreachable(db, world, staff, drill):
+    op = drill.operation
+    put(db, staff, op, world["consenting"], S.UNCONFIRMED, 60)
+    put(db, staff, op, world["consenting"], S.SAFE_HOME, 600)
+    put(db, staff, op, world["consenting"], S.EVACUATED, 900)
+    put(db, staff, op, world["refusing"], S.UNREACHABLE, 1800)
+    put(db, staff, op, world["unasked"], S.UNCONFIRMED, 120)
+    got = times(db, staff, op)
+    assert got[world["consenting"].id] == 600
+    assert got[world["refusing"].id] == 1800
+    assert got[world["unasked"].id] is None
+    assert got[world["elsewhere"].id] is None
+
+
+def test_a_report_dated_before_the_start_counts_as_at_the_start(db, world, staff, drill):
+    put(db, staff, drill.operation, world["consenting"], S.SAFE_HOME, -300)
+    assert times(db, staff, drill.operation)[world["consenting"].id] == 0
+
+
+def _spread(db, world, factory, staff, op, delays):
+    """People in district A reported after `delays` seconds (None: never)."""
+    people = []
+    for delay in delays:
+        person = factory.registrant(world["districts"][0])
+        if delay is not None:
+            put(db, staff, op, person, S.SAFE_HOME, delay)
+        people.append(person)
+    return people
+
+
+def test_grouped_figures_equal_a_recount_of_the_times(db, world, factory, staff, drill):
+    op = drill.operation
+    _spread(db, world, factory, staff, op, [60, 1799, 1800, 1801, 3600, 7200, 7201, None])
+    put(db, staff, op, world["elsewhere"], S.SAFE_HOME, 2400)
+    figures = measure.measure(db, staff, op, *config(), staff_label="市")
+    every = times(db, staff, op)
+    reached = sorted(s for s in every.values() if s is not None)
+    assert figures.overall.people == len(every)
+    assert figures.overall.reached == len(reached)
+    for minutes in measure.WITHIN_MINUTES:
+        assert figures.overall.within[minutes] == sum(1 for s in reached if s <= minutes * 60)
+    assert figures.overall.within[30] == 3  # 60, 1799 and exactly 1800
+    assert figures.overall.median_seconds == pytest.approx(statistics.median(reached))
+    by_district = {row.key: row for row in figures.districts}
+    assert by_district[world["districts"][1].id].reached == 1
+    assert sum(r.people for r in figures.districts) == len(every)
+    assert sum(r.people for r in figures.bands) == len(every)
+    # Every report was staff's: one organisation row, the staff label, with everyone reached.
+    assert [(r.label, r.people) for r in figures.organisations] == [("市", len(reached))]
+    assert figures.timeline[0].minute == 0 and figures.timeline[-1].cumulative == len(reached)
+
+
+def test_organisation_is_that_of_the_first_report(db, world, staff, drill):
+    op = drill.operation
+    partner = viewer_of(world["users"]["partner"], db)
+    put(db, partner, op, world["consenting"], S.SAFE_HOME, 300)
+    put(db, staff, op, world["consenting"], S.EVACUATED, 200)  # earlier, entered later
+    figures = measure.measure(db, staff, op, *config(), staff_label="市")
+    assert [(r.label, r.people) for r in figures.organisations] == [("市", 1)]
+
+
+def test_judge_is_exact_at_the_target_and_at_half_of_it():
+    assert measure.judge(50, 40, 40, 80) is Verdict.MET  # exactly 80 %
+    assert measure.judge(50, 39, 39, 80) is Verdict.PARTLY_MET
+    assert measure.judge(50, 20, 20, 80) is Verdict.PARTLY_MET  # exactly half the target
+    assert measure.judge(50, 19, 49, 80) is Verdict.NOT_MET
+    assert measure.judge(50, 19, 50, 80) is Verdict.PARTLY_MET  # everyone, some too late
+    assert measure.judge(0, 0, 0, 80) is Verdict.NOT_MET  # nothing measured
+    assert measure.judge(3, 3, 3, 100) is Verdict.MET
+
+
+def _verdicts(db, staff, scenario):
+    return measure.verdicts(db, staff, scenario.operation, list(scenario.objectives), *config())
+
+
+@pytest.mark.parametrize(
+    ("last", "verdict"), [(3600, Verdict.MET), (3601, Verdict.PARTLY_MET)]
+)
+def test_share_verdict_at_exactly_the_minute(db, world, factory, staff, last, verdict):
+    scenario = make_drill(db, world, staff, objectives=[
+        (ObjectiveKind.SHARE_CONFIRMED, None, 100, 60)])
+    op = scenario.operation
+    for person in (world["consenting"], world["refusing"], world["unasked"]):
+        put(db, staff, op, person, S.SAFE_HOME, 100)
+    put(db, staff, op, world["elsewhere"], S.SAFE_HOME, last)
+    [result] = _verdicts(db, staff, scenario)
+    assert (result.total, result.hit, result.reached) == (4, 4 if last == 3600 else 3, 4)
+    assert result.verdict is verdict
+    every = times(db, staff, op)
+    assert (result.verdict is Verdict.MET) == all(s is not None and s <= 3600
+                                                  for s in every.values())
+
+
+def test_share_verdict_of_one_band_counts_that_band_only(db, world, factory, staff):
+    scenario = make_drill(db, world, staff, objectives=[
+        (ObjectiveKind.SHARE_CONFIRMED, "C", 50, 30)])
+    calm = factory.registrant(world["districts"][0], device_ventilator=False,
+                              mobility=Mobility.INDEPENDENT, household=Household.WITH_OTHERS)
+    put(db, staff, scenario.operation, calm, S.SAFE_HOME, 1800)
+    [result] = _verdicts(db, staff, scenario)
+    assert result.total >= 1 and result.hit == result.total == 1
+    assert result.verdict is Verdict.MET and result.percent == 100
+
+
+def test_ventilator_verdict(db, world, factory, staff):
+    scenario = make_drill(db, world, staff, objectives=[
+        (ObjectiveKind.VENTILATOR_REACHED, None, 100, 30)])
+    op = scenario.operation
+    quiet = factory.registrant(world["districts"][0], device_ventilator=False)
+    users = [world[k] for k in ("consenting", "refusing", "unasked", "elsewhere")]
+    for person in users[:3]:
+        put(db, staff, op, person, S.SAFE_HOME, 1800)
+    [result] = _verdicts(db, staff, scenario)
+    assert (result.total, result.hit) == (4, 3)
+    assert result.verdict is Verdict.PARTLY_MET  # 75 % is at least half of 100 %
+    put(db, staff, op, quiet, S.UNCONFIRMED, 10)
+    put(db, staff, op, users[3], S.NEEDS_HELP, 1800)
+    [result] = _verdicts(db, staff, scenario)
+    assert (result.total, result.hit, result.verdict) == (4, 4, Verdict.MET)
+
+
+def _shelter(db, name, welfare=True):
+    place = Shelter(source_id=f"E-{name}", name=name, address="東京都テスト市", latitude=35.7,
+                    longitude=139.5, is_welfare_shelter=welfare, source="テスト")
+    db.add(place)
+    db.flush()
+    return place
+
+
+def test_shelters_verdict_counts_the_plans_shelters_and_the_opened_ones(db, world, staff):
+    scenario = make_drill(db, world, staff, objectives=[
+        (ObjectiveKind.SHELTERS_OPENED, None, 100, 90)])
+    op = scenario.operation
+    named, opened, plain = _shelter(db, "福祉会館"), _shelter(db, "福祉センター"), _shelter(
+        db, "小学校", welfare=False)
+    db.add(Plan(registrant_id=world["consenting"].id, destination_shelter_id=named.id,
+                made_on=date.today(), review_on=date.today()))
+    db.flush()
+
+    def opening(shelter, minutes):
+        db.add(DrillShelterOpening(operation_id=op.id, shelter_id=shelter.id,
+                                   opened_at=op.started_at + timedelta(minutes=minutes),
+                                   recorded_by_id=world["users"]["staff"].id))
+        db.flush()
+    opening(opened, 90)
+    [result] = _verdicts(db, staff, scenario)
+    assert (result.total, result.hit, result.reached) == (2, 1, 1)
+    assert result.verdict is Verdict.PARTLY_MET
+    opening(named, 91)
+    [result] = _verdicts(db, staff, scenario)
+    assert (result.total, result.hit, result.reached, result.verdict) == (
+        2, 1, 2, Verdict.PARTLY_MET)
+    opening(plain, 10)  # not a welfare shelter: not counted
+    [result] = _verdicts(db, staff, scenario)
+    assert result.total == 2
+
+
+def test_no_one_to_measure_is_not_met(db, world, staff):
+    scenario = make_drill(db, world, staff, objectives=[
+        (ObjectiveKind.SHELTERS_OPENED, None, 100, 90)])
+    [result] = _verdicts(db, staff, scenario)
+    assert (result.total, result.verdict) == (0, Verdict.NOT_MET)
