@@ -28,6 +28,7 @@ from .models import (
     Source,
     SupportReason,
 )
+from .models.drills import ActionStatus, Finding, Verdict
 from .models.safety import HandoffKind
 
 #: Each enum member and its label; LABELS is the same as a dict, for the members whose
@@ -133,6 +134,19 @@ _LABEL_ITEMS: tuple[tuple[enum.Enum, object], ...] = (
     (DisposalMethod.SHREDDED, _l("Shredded or pulped")),
     (DisposalMethod.DELETED, _l("Electronic copy deleted")),
     (DisposalMethod.OTHER, _l("Other")),
+    (Verdict.MET, _l("Met")),
+    (Verdict.PARTLY_MET, _l("Partly met")),
+    (Verdict.NOT_MET, _l("Not met")),
+    (ActionStatus.OPEN, _l("Open")),
+    (ActionStatus.DONE, _l("Done")),
+    (Finding.WRONG_PHONE, _l("Wrong phone number")),
+    (Finding.NO_ANSWER, _l("No answer")),
+    (Finding.SUPPORTER_UNAVAILABLE, _l("Supporter could not be reached")),
+    (Finding.NOT_AT_HOME, _l("Not at home")),
+    (Finding.ROUTE_BLOCKED, _l("Evacuation route blocked")),
+    (Finding.DESTINATION_UNSUITABLE, _l("Destination unsuitable")),
+    (Finding.EQUIPMENT_PROBLEM, _l("Equipment (battery etc.) problem")),
+    (Finding.OTHER, _l("Other finding")),
 )
 LABELS: dict[enum.Enum, object] = dict(_LABEL_ITEMS)
 

@@ -4,14 +4,18 @@ after-action report, corrective actions and the drill-over-drill table."""
 
 from __future__ import annotations
 
+import csv
+import io
 import statistics
 from datetime import date, timedelta
 
 import pytest
 from flask import current_app
+from sqlalchemy import select
 
 from roster.drills import measure
 from roster.models import (
+    AuditEvent,
     DrillObjective,
     DrillScenario,
     Household,
@@ -237,3 +241,137 @@ def test_no_one_to_measure_is_not_met(db, world, staff):
         (ObjectiveKind.SHELTERS_OPENED, None, 100, 90)])
     [result] = _verdicts(db, staff, scenario)
     assert (result.total, result.verdict) == (0, Verdict.NOT_MET)
+
+
+# ---------------------------------------------------------------------------------------------
+# The after-action report, corrective actions and drill over drill, as pages.
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def finished(db, world, staff):
+    """A drill that ended: two of four reached within 30 minutes, one later, one never; an
+    objective of 50 % within 30 min and one of every ventilator user within 30 min."""
+    scenario = make_drill(db, world, staff, name="=総合防災訓練", objectives=[
+        (ObjectiveKind.SHARE_CONFIRMED, None, 50, 30),
+        (ObjectiveKind.VENTILATOR_REACHED, None, 100, 30),
+    ])
+    op = scenario.operation
+    put(db, staff, op, world["consenting"], S.SAFE_HOME, 600)
+    put(db, staff, op, world["refusing"], S.EVACUATED, 1800)
+    put(db, staff, op, world["elsewhere"], S.UNREACHABLE, 5400)
+    op.ended_at = op.started_at + timedelta(hours=3)
+    db.commit()
+    return scenario
+
+
+def test_the_report_shows_verdicts_with_their_figures_and_no_names(
+    client, auth, world, finished
+):
+    from .test_access import sign_in
+
+    sign_in(auth, "staff")
+    page = client.get(f"/drills/{finished.id}/report").get_data(as_text=True)
+    assert "50 % (2/4) 30 分以内 / 目標 50 %" in page
+    assert "0 % (0/4)" not in page and "(2/4) 30 分以内 / 目標 100 %" in page
+    assert page.count("達成") >= 1 and "一部達成" in page  # ventilators: 2 of 4 = half
+    for key in ("consenting", "refusing", "unasked", "elsewhere"):
+        assert world[key].name not in page
+    assert f"<span>{world['unasked'].id}</span>" in page  # staff see the register number
+    assert "<svg" in page and "訓練" in page
+
+
+def test_planners_read_the_report_without_register_numbers(client, auth, world, finished):
+    from .test_access import sign_in
+
+    sign_in(auth, "planner")
+    page = client.get(f"/drills/{finished.id}/report").get_data(as_text=True)
+    assert "50 % (2/4)" in page
+    assert f"<span>{world['unasked'].id}</span>" not in page
+    assert world["unasked"].name not in page
+
+
+def test_the_csv_starts_with_the_drill_and_cannot_run_a_formula(client, auth, world, finished):
+    from .test_access import sign_in
+
+    sign_in(auth, "staff")
+    response = client.get(f"/drills/{finished.id}/report.csv")
+    text = response.get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["訓練", "'=総合防災訓練"]
+    assert any(row[:1] == [str(world["unasked"].id)] for row in rows)
+    assert world["unasked"].name not in text
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_stale_edit_of_the_words_is_refused(client, auth, db, finished):
+    from .test_access import sign_in
+
+    sign_in(auth, "planner")
+    url = f"/drills/{finished.id}/report/edit"
+    token = csrf(client, url)
+    version = finished.version
+    ok = client.post(url, data={"csrf_token": token, "version": version,
+                                "overview": "初めての全市訓練", "strengths": "", "improvements": ""})
+    assert ok.status_code == 302
+    db.refresh(finished)
+    assert finished.overview == "初めての全市訓練"
+    stale = client.post(url, data={"csrf_token": token, "version": version,
+                                   "overview": "上書き", "strengths": "", "improvements": ""})
+    assert stale.status_code == 409
+    db.refresh(finished)
+    assert finished.overview == "初めての全市訓練"
+
+
+def csrf(client, url):
+    """Open the form first (CSRF itself is off in the tests; test_stale_forms covers it)."""
+    assert client.get(url).status_code == 200
+    return ""
+
+
+def test_actions_are_made_listed_open_first_and_marked_done(client, auth, db, finished):
+    from .test_access import sign_in
+
+    sign_in(auth, "staff")
+    new = f"/drills/{finished.id}/actions/new"
+    for title, due in (("支援者の電話番号を確認", "2020-01-31"), ("避難経路を再確認", "2999-12-31")):
+        r = client.post(new, data={"csrf_token": csrf(client, new), "title": title,
+                                   "owner": "福祉課", "due_on": due, "status": "open"})
+        assert r.status_code == 302
+    listing = client.get("/drills/actions").get_data(as_text=True)
+    assert listing.index("支援者の電話番号") < listing.index("避難経路")
+    assert listing.count("期限切れ") == 1
+    [first, _second] = sorted(finished.actions, key=lambda a: a.id)
+    url = f"/drills/actions/{first.id}"
+    token = csrf(client, url)
+    refused = client.post(url, data={"csrf_token": token, "version": first.version,
+                                     "title": first.title, "owner": "福祉課",
+                                     "due_on": "2020-01-31", "status": "done"})
+    assert refused.status_code == 422  # done needs its date
+    done = client.post(url, data={"csrf_token": token, "version": first.version,
+                                  "title": first.title, "owner": "福祉課", "due_on": "2020-01-31",
+                                  "status": "done", "done_on": "2020-01-30"})
+    assert done.status_code == 302
+    db.refresh(first)
+    assert first.status.value == "done" and first.done_on == date(2020, 1, 30)
+    listing = client.get("/drills/actions").get_data(as_text=True)
+    assert "支援者の電話番号" not in listing and "避難経路" in listing
+    assert "支援者の電話番号" in client.get("/drills/actions?status=done").get_data(as_text=True)
+    stale = client.post(url, data={"csrf_token": token, "version": first.version - 1,
+                                   "title": "x", "owner": "y", "due_on": "2020-01-31",
+                                   "status": "open"})
+    assert stale.status_code == 409
+    events = db.scalars(select(AuditEvent.action).where(AuditEvent.action.like("drills.action%")))
+    assert sorted(events) == ["drills.action.create", "drills.action.create", "drills.action.edit"]
+
+
+def test_history_lists_finished_drills_side_by_side(client, auth, db, world, staff, finished):
+    from .test_access import sign_in
+
+    make_drill(db, world, staff, name="まだ続く訓練")  # running: not in the table
+    db.commit()
+    sign_in(auth, "planner")
+    page = client.get("/drills/history").get_data(as_text=True)
+    assert "=総合防災訓練" in page and "まだ続く訓練" not in page
+    assert ">1/2<" in page  # the share objective met, the ventilator one partly
+    assert ">50%<" in page  # 2 of 4 within 30 minutes
