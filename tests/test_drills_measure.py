@@ -311,8 +311,8 @@ def test_a_stale_edit_of_the_words_is_refused(client, auth, db, finished):
     url = f"/drills/{finished.id}/report/edit"
     token = csrf(client, url)
     version = finished.version
-    ok = client.post(url, data={"csrf_token": token, "version": version,
-                                "overview": "初めての全市訓練", "strengths": "", "improvements": ""})
+    ok = client.post(url, data={"csrf_token": token, "version": version, "strengths": "",
+                                "overview": "初めての全市訓練", "improvements": ""})
     assert ok.status_code == 302
     db.refresh(finished)
     assert finished.overview == "初めての全市訓練"
@@ -334,7 +334,8 @@ def test_actions_are_made_listed_open_first_and_marked_done(client, auth, db, fi
 
     sign_in(auth, "staff")
     new = f"/drills/{finished.id}/actions/new"
-    for title, due in (("支援者の電話番号を確認", "2020-01-31"), ("避難経路を再確認", "2999-12-31")):
+    todo = (("支援者の電話番号を確認", "2020-01-31"), ("避難経路を再確認", "2999-12-31"))
+    for title, due in todo:
         r = client.post(new, data={"csrf_token": csrf(client, new), "title": title,
                                    "owner": "福祉課", "due_on": due, "status": "open"})
         assert r.status_code == 302
@@ -375,3 +376,46 @@ def test_history_lists_finished_drills_side_by_side(client, auth, db, world, sta
     assert "=総合防災訓練" in page and "まだ続く訓練" not in page
     assert ">1/2<" in page  # the share objective met, the ventilator one partly
     assert ">50%<" in page  # 2 of 4 within 30 minutes
+
+
+# ---------------------------------------------------------------------------------------------
+# For the shared route tests (test_access, test_stale_forms, ...): a started drill of the
+# `place` world and a corrective action of it, made on first use.
+# ---------------------------------------------------------------------------------------------
+
+
+def drill_id(w):
+    """The ID of a started drill over the place's districts (made once per world)."""
+    if "measure_drill" not in w:
+        from roster.extensions import db as database
+
+        session = database.session
+        staff_viewer = viewer_of(w["users"]["staff"], session)
+        w["measure_drill"] = make_drill(session, w, staff_viewer, name="測定用訓練")
+    return w["measure_drill"].id
+
+
+def action_id(w):
+    """The ID of an open corrective action of that drill."""
+    if "measure_action" not in w:
+        from roster.extensions import db as database
+        from roster.models import CorrectiveAction
+
+        drill_id(w)
+        action = CorrectiveAction(scenario=w["measure_drill"], title="連絡網の確認",
+                                  owner="福祉課", due_on=date.today() + timedelta(days=30),
+                                  created_by_id=w["users"]["staff"].id)
+        database.session.add(action)
+        database.session.flush()
+        w["measure_action"] = action
+    return w["measure_action"].id
+
+
+def measure_action(w):
+    action_id(w)
+    return w["measure_action"]
+
+
+def measure_drill(w):
+    drill_id(w)
+    return w["measure_drill"]

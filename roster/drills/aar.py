@@ -81,7 +81,9 @@ def findings(session: DbSession, viewer: Viewer, operation: SafetyOperation) -> 
 
 def flagged_plans(session: DbSession, scenario: DrillScenario) -> int:
     """The review flags the drill's findings raised (ReviewFlag rows of the scenario)."""
-    query = select(func.count()).select_from(ReviewFlag).where(ReviewFlag.scenario_id == scenario.id)
+    query = (
+        select(func.count()).select_from(ReviewFlag).where(ReviewFlag.scenario_id == scenario.id)
+    )
     return int(session.execute(query).scalar_one())
 
 

@@ -49,8 +49,9 @@ def report_csv(report: AfterAction) -> bytes:
         _actions(report),
     ]
     if report.unreached is not None:
-        blocks.append([[_("Register numbers of the people never reached")]]
-                      + [[p.registrant_id] for p in report.unreached])  # fmt: skip
+        numbers: Rows = [[_("Register numbers of the people never reached")]]
+        numbers += [[p.registrant_id] for p in report.unreached]
+        blocks.append(numbers)
     for i, block in enumerate(blocks):
         if i:
             writer.writerow([])

@@ -59,7 +59,8 @@ class ActionForm(FlaskForm):
             ok = False
         if done_on is not None and done_on > date.today():
             self.done_on.errors = [
-                *self.done_on.errors, _l("The date it was done cannot be in the future.")
+                *self.done_on.errors,
+                _l("The date it was done cannot be in the future."),
             ]
             ok = False
         return ok

@@ -30,7 +30,8 @@ def result_text(result: Result) -> str:
             return _("No welfare shelter to measure / target %(t)d %%", t=target)
         return _("No one to measure / target %(t)d %%", t=target)
     text = _("%(p)d %% (%(hit)d/%(total)d) within %(m)d minutes / target %(t)d %%",
-             p=result.percent or 0, hit=result.hit, total=result.total, m=minutes, t=target)  # fmt: skip
+             p=result.percent or 0, hit=result.hit, total=result.total, m=minutes,
+             t=target)  # fmt: skip
     late = result.reached - result.hit
     if late > 0:
         text += _(" · %(n)d more later in the drill", n=late)

@@ -61,10 +61,14 @@ def history(
         results = m.verdicts(session, viewer, operation, objectives, weights, bands)
         rows.append(
             HistoryRow(
-                scenario, operation, m.overall(session, people),
-                sum(1 for r in results if r.verdict is Verdict.MET), len(objectives),
+                scenario,
+                operation,
+                m.overall(session, people),
+                sum(1 for r in results if r.verdict is Verdict.MET),
+                len(objectives),
                 aar.findings(session, viewer, operation).people,
-                aar.flagged_plans(session, scenario), still_open.get(scenario.id, 0),
+                aar.flagged_plans(session, scenario),
+                still_open.get(scenario.id, 0),
             )  # fmt: skip
         )
     return rows

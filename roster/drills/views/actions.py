@@ -15,8 +15,8 @@ from ...i18n import local_today
 from ...models.drills import CorrectiveAction
 from ...versioning import save_versioned
 from ...web import get_or_404
-from ..actions import FIELDS, FILTERS, action_rows, create_action, is_overdue, update_action
 from ..aar_forms import ActionForm
+from ..actions import FIELDS, FILTERS, action_rows, create_action, is_overdue, update_action
 from .blueprint import bp
 from .report import can_read_drills, started_or_404
 
@@ -70,5 +70,6 @@ def action_edit(action_id: int) -> ResponseReturnValue:
         flash(_("Saved.") if saved.value else _("Nothing was changed."), "info")
         return redirect(url_for("drills.actions"))
     overdue = is_overdue(action, local_today())
-    return render_template("drills/action_form.html", form=form, scenario=action.scenario,
-                           action=action, overdue=overdue), (422 if form.errors else 200)  # fmt: skip
+    page = render_template("drills/action_form.html", form=form, scenario=action.scenario,
+                           action=action, overdue=overdue)  # fmt: skip
+    return page, (422 if form.errors else 200)
