@@ -5,6 +5,7 @@ after-action report, corrective actions and the drill-over-drill table."""
 from __future__ import annotations
 
 import csv
+import json
 import io
 import statistics
 from datetime import date, timedelta
@@ -419,3 +420,36 @@ def measure_action(w):
 def measure_drill(w):
     drill_id(w)
     return w["measure_drill"]
+
+
+def test_reports_of_another_operation_do_not_count_in_the_drill(db, world, staff, drill):
+    real = start_operation(db, staff, OperationPlan(name="実災害", disaster="地震",
+                                                    districts=list(world["districts"])))
+    put(db, staff, real, world["consenting"], S.SAFE_HOME, 60)
+    assert times(db, staff, drill.operation)[world["consenting"].id] is None
+
+
+def test_the_staff_report_logs_the_register_numbers_it_shows(client, auth, db, world, finished):
+    from .test_access import sign_in
+
+    sign_in(auth, "staff")
+    assert client.get(f"/drills/{finished.id}/report").status_code == 200
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "drills.report.view")).one()
+    assert json.loads(event.detail)["people"] == 1  # the one never reached
+    auth.logout()
+    sign_in(auth, "planner")
+    client.get(f"/drills/{finished.id}/report")
+    assert db.scalars(select(AuditEvent).where(AuditEvent.action == "drills.report.view")).all() \
+        == [event]
+
+
+def test_a_scenario_not_started_has_no_report(client, auth, db, world):
+    from .test_access import sign_in
+
+    scenario = DrillScenario(name="予定の訓練", planned_start=utcnow(), planned_end=utcnow(),
+                             hazard=DrillHazard.FLOOD, created_by=world["users"]["staff"])
+    db.add(scenario)
+    db.commit()
+    sign_in(auth, "staff")
+    assert client.get(f"/drills/{scenario.id}/report").status_code == 404
+    assert client.get(f"/drills/{scenario.id}/actions/new").status_code == 404

@@ -115,7 +115,7 @@ def _findings(report: AfterAction) -> Rows:
 
 def _actions(report: AfterAction) -> Rows:
     rows: Rows = [[_("Improvement plan")],
-                  [_("Action"), _("Owner"), _("Due date"), _("Status"), _("Done on")]]  # fmt: skip
+                  [_("Corrective action"), _("Owner"), _("Due date"), _("Status"), _("Done on")]]  # fmt: skip
     for a in report.scenario.actions:
         rows.append([a.title, a.owner, a.due_on.isoformat(), label(a.status),
                      a.done_on.isoformat() if a.done_on else ""])  # fmt: skip

@@ -36,7 +36,7 @@ WORDS = ("overview", "strengths", "improvements")
 class ActionForm(FlaskForm):
     """A corrective action of the improvement plan."""
 
-    title = StringField(_l("Action"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Corrective action"), validators=[DataRequired(), Length(max=200)])
     owner = StringField(_l("Owner"), validators=[DataRequired(), Length(max=120)])
     due_on = DateField(_l("Due date"), validators=[DataRequired()])
     status = SelectField(_l("Status"), default=ActionStatus.OPEN)
