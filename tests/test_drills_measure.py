@@ -5,8 +5,8 @@ after-action report, corrective actions and the drill-over-drill table."""
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 import statistics
 from datetime import date, timedelta
 

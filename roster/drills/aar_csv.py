@@ -114,8 +114,8 @@ def _findings(report: AfterAction) -> Rows:
 
 
 def _actions(report: AfterAction) -> Rows:
-    rows: Rows = [[_("Improvement plan")],
-                  [_("Corrective action"), _("Owner"), _("Due date"), _("Status"), _("Done on")]]  # fmt: skip
+    header = [_("Corrective action"), _("Owner"), _("Due date"), _("Status"), _("Done on")]
+    rows: Rows = [[_("Improvement plan")], header]
     for a in report.scenario.actions:
         rows.append([a.title, a.owner, a.due_on.isoformat(), label(a.status),
                      a.done_on.isoformat() if a.done_on else ""])  # fmt: skip
