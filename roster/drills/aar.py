@@ -125,7 +125,7 @@ def timeline_chart(figures: m.DrillMeasure) -> Chart:
     return chart(hours, figures.overall.people)
 
 
-BAR_WIDTH, LABEL_WIDTH, ROW_HEIGHT, BAR_TOP = 680, 150, 24, 8
+BAR_WIDTH, LABEL_WIDTH, ROW_HEIGHT, BAR_TOP = 420, 96, 24, 8
 #: The minutes the district chart's darker bar is for.
 BAR_MINUTES = 60
 
