@@ -453,3 +453,32 @@ def test_a_scenario_not_started_has_no_report(client, auth, db, world):
     sign_in(auth, "staff")
     assert client.get(f"/drills/{scenario.id}/report").status_code == 404
     assert client.get(f"/drills/{scenario.id}/actions/new").status_code == 404
+
+
+def test_every_verdict_agrees_with_a_recount_of_the_times(db, world, factory, staff):
+    """Times around the minute marks, objectives of several targets: each verdict is what the
+    per-person times say, recounted here in Python."""
+    import random
+
+    rng = random.Random(14)  # noqa: S311  (test data, not a secret)
+    objectives = [(ObjectiveKind.SHARE_CONFIRMED, None, p, m)
+                  for p, m in ((50, 30), (80, 60), (60, 60), (100, 120), (90, 45))]
+    scenario = make_drill(db, world, staff, objectives=objectives)
+    op = scenario.operation
+    marks = [1799, 1800, 1801, 2700, 2701, 3599, 3600, 3601, 7199, 7200, 7201, 9000, None]
+    _spread(db, world, factory, staff, op, [rng.choice(marks) for _ in range(17)])
+    every = times(db, staff, op)
+    for result in _verdicts(db, staff, scenario):
+        minutes, target = result.objective.minutes, result.objective.percent
+        total = len(every)
+        hit = sum(1 for s in every.values() if s is not None and s <= minutes * 60)
+        reached = sum(1 for s in every.values() if s is not None)
+        assert (result.total, result.hit, result.reached) == (total, hit, reached)
+        if hit / total >= target / 100:
+            want = Verdict.MET
+        elif hit / total >= target / 200 or reached == total:
+            want = Verdict.PARTLY_MET
+        else:
+            want = Verdict.NOT_MET
+        assert result.verdict is want, (minutes, target, hit, total)
+        assert result.percent == (100 * hit) // total
