@@ -18,7 +18,7 @@ from ..access.fetch import Person, people
 from ..access.rule import Viewer, visible_registrants
 from ..extensions import DbSession
 from ..models import District, Registrant, SafetyOperation, SafetyReport
-from ..models.drills import DrillScenario, Finding, ReviewFlag
+from ..models.drills import DrillScenario, Finding, ReviewFlag, Verdict
 from ..priority.scoring import Bands
 from ..safety.report import HourBucket, population
 from ..safety.report_chart import Chart, chart
@@ -187,7 +187,7 @@ class AfterAction:
 
     @property
     def met(self) -> int:
-        return sum(1 for r in self.results if r.verdict == "met")
+        return sum(1 for r in self.results if r.verdict is Verdict.MET)
 
 
 def after_action(
