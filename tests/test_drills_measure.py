@@ -300,6 +300,9 @@ def test_the_csv_starts_with_the_drill_and_cannot_run_a_formula(client, auth, wo
     text = response.get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["訓練", "'=総合防災訓練"]
+    objectives = rows[rows.index(["訓練目標"]) + 2 : rows.index(["訓練目標"]) + 4]
+    assert [row[1] for row in objectives] == ["達成", "一部達成"]
+    assert objectives[0][2].startswith("50 % (2/4) 30 分以内 / 目標 50 %")
     assert any(row[:1] == [str(world["unasked"].id)] for row in rows)
     assert world["unasked"].name not in text
     assert response.headers["Cache-Control"] == "no-store"
