@@ -20,6 +20,7 @@ from ...decorators import require
 from ...disclosures import record_disclosure
 from ...extensions import db
 from ...formtext import validate_edit
+from ...i18n import local_today
 from ...models import Role
 from ...models.drills import DrillScenario
 from ...safety.report_csv import duration_text
@@ -101,6 +102,7 @@ def report_page(scenario_id: int) -> ResponseReturnValue:
         duration=duration_text,
         objective_text=objective_text,
         result_text=result_text,
+        today=local_today(),
     )
 
 
