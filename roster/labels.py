@@ -28,7 +28,7 @@ from .models import (
     Source,
     SupportReason,
 )
-from .models.drills import Finding
+from .models.drills import ActionStatus, DrillHazard, Finding, Verdict
 from .models.safety import HandoffKind
 
 #: Each enum member and its label; LABELS is the same as a dict, for the members whose
@@ -134,6 +134,11 @@ _LABEL_ITEMS: tuple[tuple[enum.Enum, object], ...] = (
     (DisposalMethod.SHREDDED, _l("Shredded or pulped")),
     (DisposalMethod.DELETED, _l("Electronic copy deleted")),
     (DisposalMethod.OTHER, _l("Other")),
+    (Verdict.MET, _l("Met")),
+    (Verdict.PARTLY_MET, _l("Partly met")),
+    (Verdict.NOT_MET, _l("Not met")),
+    (ActionStatus.OPEN, _l("Open")),
+    (ActionStatus.DONE, _l("Done")),
     (Finding.WRONG_PHONE, _l("Phone number wrong")),
     (Finding.NO_ANSWER, _l("No answer")),
     (Finding.SUPPORTER_UNAVAILABLE, _l("Supporter could not be reached")),
@@ -142,6 +147,12 @@ _LABEL_ITEMS: tuple[tuple[enum.Enum, object], ...] = (
     (Finding.DESTINATION_UNSUITABLE, _l("Destination unsuitable")),
     (Finding.EQUIPMENT_PROBLEM, _l("Equipment (battery etc.) problem")),
     (Finding.OTHER, _l("Other finding")),
+    (DrillHazard.EARTHQUAKE, _l("Earthquake")),
+    (DrillHazard.FLOOD, _l("Flood or inland flooding")),
+    (DrillHazard.LANDSLIDE, _l("Sediment disaster")),
+    (DrillHazard.TSUNAMI, _l("Tsunami")),
+    (DrillHazard.FIRE, _l("Large-scale fire")),
+    (DrillHazard.OTHER, _l("Other")),
 )
 LABELS: dict[enum.Enum, object] = dict(_LABEL_ITEMS)
 

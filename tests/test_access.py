@@ -29,6 +29,7 @@ from roster.models import (
 from roster.models.base import utcnow
 
 from .conftest import AuthActions, IsolatedClient
+from .test_drills_measure import action_id, drill_id
 
 # conftest's client (IsolatedClient) serves each request with a fresh `g`, as production does.
 
@@ -258,6 +259,14 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/safety/<id:operation_id>/export.xlsx": lambda w: f"/safety/{w['operation'].id}/export.xlsx",
     # drills (issue 14): staff clear a drill finding's review flag
     "/drills/flags/<id:flag_id>/clear": lambda w: f"/drills/flags/{review_flag_id(w)}/clear",
+    # drills: measuring, the after-action report and corrective actions (issue 14)
+    "/drills/<id:scenario_id>/report": lambda w: f"/drills/{drill_id(w)}/report",
+    "/drills/<id:scenario_id>/report.csv": lambda w: f"/drills/{drill_id(w)}/report.csv",
+    "/drills/<id:scenario_id>/report/edit": lambda w: f"/drills/{drill_id(w)}/report/edit",
+    "/drills/<id:scenario_id>/actions/new": lambda w: f"/drills/{drill_id(w)}/actions/new",
+    "/drills/actions": lambda w: "/drills/actions",
+    "/drills/actions/<id:action_id>": lambda w: f"/drills/actions/{action_id(w)}",
+    "/drills/history": lambda w: "/drills/history",
 }
 
 Expected = int | tuple[int, str]
@@ -448,6 +457,15 @@ policy(ACCESS, "/safety/<id:operation_id>/export.xlsx",       LOGIN, 403,   200,
 from .test_drills_findings import review_flag_id  # noqa: E402  (a flag for the URL above)
 
 policy(ACCESS, "/drills/flags/<id:flag_id>/clear",            LOGIN, 403,   303,   403,   403)
+# drills (issue 14): planners and staff read the after-action report (staff with register
+# numbers) and keep its improvement plan; partners and admins nothing.
+policy(ACCESS, "/drills/<id:scenario_id>/report",             LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>/report.csv",         LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>/report/edit",        LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>/actions/new",        LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/actions",                             LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/actions/<id:action_id>",              LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/history",                             LOGIN, 403,   200,   403,   200)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
 # may gets the form back with its errors (422), and nothing is saved.
@@ -498,6 +516,10 @@ policy(SUBMIT, "/safety/<id:operation_id>/arrivals",          LOGIN, 403,   422,
 policy(SUBMIT, "/safety/new",                                 LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/safety/<id:operation_id>/export.csv",        LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/safety/<id:operation_id>/export.xlsx",       LOGIN, 403,   422,   403,   403)
+# drills (issue 14): an empty form is refused with what to fix (a missing version is stale).
+policy(SUBMIT, "/drills/<id:scenario_id>/report/edit",        LOGIN, 403,   409,   403,   409)
+policy(SUBMIT, "/drills/<id:scenario_id>/actions/new",        LOGIN, 403,   422,   403,   422)
+policy(SUBMIT, "/drills/actions/<id:action_id>",              LOGIN, 403,   422,   403,   422)
 # fmt: on
 
 

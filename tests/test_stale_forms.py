@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from .conftest import AuthActions, IsolatedClient
 from .formpage import form_fields
+from .test_drills_measure import action_id, drill_id, measure_action, measure_drill
 from .test_plans import plan_person
 from .test_shelters import shelter_id
 
@@ -108,6 +109,18 @@ EDIT_FORMS: dict[str, Case] = {
         second={"sent_on": (DAY - timedelta(days=1)).isoformat()},
         setup=_unsent,
     ),
+    "/drills/<id:scenario_id>/report/edit": Case(
+        page=lambda w: f"/drills/{drill_id(w)}/report/edit",
+        record=measure_drill,
+        first={"overview": "先"},
+        second={"overview": "後"},
+    ),
+    "/drills/actions/<id:action_id>": Case(
+        page=lambda w: f"/drills/actions/{action_id(w)}",
+        record=measure_action,
+        first={"owner": "先"},
+        second={"owner": "後"},
+    ),
     "/safety/<id:operation_id>/end": Case(
         page=lambda w: f"/safety/{w['operation'].id}",
         action=lambda w: f"/safety/{w['operation'].id}/end",
@@ -149,6 +162,7 @@ NO_LOST_UPDATE: dict[str, str] = {
     "/safety/<id:operation_id>/entry": "adds a report; reports never change",
     "/safety/<id:operation_id>/arrivals": "adds a report; reports never change",
     "/drills/flags/<id:flag_id>/clear": "final; a second clearing changes nothing",
+    "/drills/<id:scenario_id>/actions/new": "makes a new corrective action",
 }
 
 

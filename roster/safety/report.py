@@ -236,17 +236,19 @@ def seconds_since(start: datetime, column: Any, dialect: str) -> ColumnElement[f
     return (func.julianday(column) - func.julianday(literal(naive.isoformat(" ")))) * 86400.0
 
 
-def _not_before_start(seconds: ColumnElement[float]) -> ColumnElement[float]:
+def not_before_start(seconds: ColumnElement[float]) -> ColumnElement[float]:
     """A time before the start (a clock set wrong) counts as the start itself."""
     return case((seconds < 0, 0.0), else_=seconds)
 
 
-def _whole_hours(seconds: ColumnElement[float], dialect: str) -> ColumnElement[int]:
-    """Completed hours in `seconds` (never below 0): PostgreSQL's cast rounds, so floor();
-    SQLite's truncates, and it may lack floor()."""
+def whole_units(
+    seconds: ColumnElement[float], dialect: str, unit: float = 3600.0
+) -> ColumnElement[int]:
+    """Completed units (hours unless told) in `seconds` (never below 0): PostgreSQL's cast
+    rounds, so floor(); SQLite's truncates, and it may lack floor()."""
     if dialect == "postgresql":
-        return cast(func.floor(seconds / 3600.0), Integer)
-    return cast(seconds / 3600.0, Integer)
+        return cast(func.floor(seconds / unit), Integer)
+    return cast(seconds / unit, Integer)
 
 
 def per_hour(session: DbSession, viewer: Viewer, operation: SafetyOperation) -> list[HourBucket]:
@@ -254,8 +256,8 @@ def per_hour(session: DbSession, viewer: Viewer, operation: SafetyOperation) -> 
     the start counts in the first hour), up to the last hour anyone was confirmed in."""
     first = _first_confirmed(operation)
     dialect = dialect_of(session)
-    seconds = _not_before_start(seconds_since(operation.started_at, first.c.at, dialect))
-    hour = _whole_hours(seconds, dialect)
+    seconds = not_before_start(seconds_since(operation.started_at, first.c.at, dialect))
+    hour = whole_units(seconds, dialect)
     query = (
         select(hour.label("hour"), func.count())
         .select_from(first)
@@ -293,7 +295,7 @@ def by_band(
     and within how long of the start, and the median time among those confirmed."""
     timed = _timed(session, viewer, operation, weights, bands)
     counted = _band_counts(session, timed)
-    medians = _band_medians(session, timed)
+    medians = group_medians(session, timed, timed.c.band)
     rows = []
     for band in BANDS:
         people, confirmed, within = counted.get(band, (0, 0, dict.fromkeys(WITHIN_HOURS, 0)))
@@ -316,7 +318,7 @@ def _timed(
     return (
         select(
             band_expression(score_expression(weights, dialect), bands).label("band"),
-            _not_before_start(seconds).label("seconds"),
+            not_before_start(seconds).label("seconds"),
         )
         .select_from(Registrant)
         .outerjoin(RegistrantHazard, RegistrantHazard.registrant_id == Registrant.id)
@@ -342,23 +344,23 @@ def _band_counts(session: DbSession, timed: Any) -> dict[str, tuple[int, int, di
     }
 
 
-def _band_medians(session: DbSession, timed: Any) -> dict[str, float]:
-    """Band -> the median seconds to first confirmation of its confirmed people: the middle
-    row, or the mean of the middle two, by window functions (both databases have them).
-    Row n of `of` is a middle one when of <= 2n <= of + 2."""
+def group_medians(session: DbSession, timed: Any, group: Any) -> dict[Any, float]:
+    """Group (a column of `timed`) -> the median of `timed.c.seconds` over its rows that have
+    one: the middle row, or the mean of the middle two, by window functions (both databases
+    have them). Row n of `of` is a middle one when of <= 2n <= of + 2."""
     ranked = (
         select(
-            timed.c.band,
+            group.label("grp"),
             timed.c.seconds,
-            func.row_number().over(partition_by=timed.c.band, order_by=timed.c.seconds).label("n"),
-            func.count().over(partition_by=timed.c.band).label("of"),
+            func.row_number().over(partition_by=group, order_by=timed.c.seconds).label("n"),
+            func.count().over(partition_by=group).label("of"),
         )
         .where(timed.c.seconds.is_not(None))
         .subquery("ranked")
     )
     middle = and_(ranked.c.n * 2 >= ranked.c.of, ranked.c.n * 2 <= ranked.c.of + 2)
-    query = select(ranked.c.band, func.avg(ranked.c.seconds)).where(middle).group_by(ranked.c.band)
-    return {band: float(value) for band, value in session.execute(query)}
+    query = select(ranked.c.grp, func.avg(ranked.c.seconds)).where(middle).group_by(ranked.c.grp)
+    return {key: float(value) for key, value in session.execute(query)}
 
 
 # ---------------------------------------------------------------------------------------------
