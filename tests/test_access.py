@@ -256,6 +256,17 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "/safety/<id:operation_id>/export.csv": lambda w: f"/safety/{w['operation'].id}/export.csv",
     "/safety/<id:operation_id>/export.xlsx": lambda w: f"/safety/{w['operation'].id}/export.xlsx",
+    # drills (issue 14): scenarios, their preview and map, starting and ending a drill
+    "/drills/": lambda w: "/drills/",
+    "/drills/new": lambda w: "/drills/new",
+    "/drills/<id:scenario_id>": lambda w: f"/drills/{matrix_scenario_id(w)}",
+    "/drills/<id:scenario_id>/edit": lambda w: f"/drills/{matrix_scenario_id(w)}/edit",
+    "/drills/<id:scenario_id>/map": lambda w: f"/drills/{matrix_scenario_id(w)}/map",
+    "/drills/<id:scenario_id>/points.json": (
+        lambda w: f"/drills/{matrix_scenario_id(w)}/points.json"
+    ),
+    "/drills/<id:scenario_id>/start": lambda w: f"/drills/{matrix_scenario_id(w)}/start",
+    "/drills/<id:scenario_id>/end": lambda w: f"/drills/{matrix_scenario_id(w)}/end",
 }
 
 Expected = int | tuple[int, str]
@@ -442,6 +453,18 @@ policy(ACCESS, "/safety/<id:operation_id>/end",               LOGIN, 403,   303,
 policy(ACCESS, "/safety/<id:operation_id>/people/<id:registrant_id>/handoff", LOGIN, 403, 422, 403, 403)  # noqa: E501
 policy(ACCESS, "/safety/<id:operation_id>/export.csv",        LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/safety/<id:operation_id>/export.xlsx",       LOGIN, 403,   200,   403,   403)
+# drills (issue 14): planners and staff plan and run drills; partners take part only
+# through the safety pages. Starting or ending without the confirmation changes nothing (303).
+from .test_drills_plan import matrix_scenario_id  # noqa: E402  (a scheduled scenario)
+
+policy(ACCESS, "/drills/",                                    LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/new",                                 LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>",                    LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>/edit",               LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>/map",                LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>/points.json",        LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>/start",              LOGIN, 403,   303,   403,   303)
+policy(ACCESS, "/drills/<id:scenario_id>/end",                LOGIN, 403,   303,   403,   303)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
 # may gets the form back with its errors (422), and nothing is saved.
@@ -492,6 +515,9 @@ policy(SUBMIT, "/safety/<id:operation_id>/arrivals",          LOGIN, 403,   422,
 policy(SUBMIT, "/safety/new",                                 LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/safety/<id:operation_id>/export.csv",        LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/safety/<id:operation_id>/export.xlsx",       LOGIN, 403,   422,   403,   403)
+# drills (issue 14): an empty scenario form is refused with what to fix, nothing saved.
+policy(SUBMIT, "/drills/new",                                 LOGIN, 403,   422,   403,   422)
+policy(SUBMIT, "/drills/<id:scenario_id>/edit",               LOGIN, 403,   422,   403,   422)
 # fmt: on
 
 
