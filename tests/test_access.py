@@ -455,7 +455,7 @@ policy(ACCESS, "/safety/<id:operation_id>/export.csv",        LOGIN, 403,   200,
 policy(ACCESS, "/safety/<id:operation_id>/export.xlsx",       LOGIN, 403,   200,   403,   403)
 # drills (issue 14): planners and staff plan and run drills; partners take part only
 # through the safety pages. Starting or ending without the confirmation changes nothing (303).
-from .test_drills_plan import matrix_scenario_id  # noqa: E402  (a scheduled scenario)
+from .drill_scenarios import matrix_scenario_id  # noqa: E402  (a scheduled scenario)
 
 policy(ACCESS, "/drills/",                                    LOGIN, 403,   200,   403,   200)
 policy(ACCESS, "/drills/new",                                 LOGIN, 403,   200,   403,   200)

@@ -5,7 +5,7 @@ in a drill, and a simulated release only counts."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from roster.drills.rule import simulated_release
 from roster.drills.running import DrillRefused, end_drill, start_drill
-from roster.drills.scenarios import Objective, ScenarioDraft, create_scenario
 from roster.models import (
     AuditEvent,
     DrillHazard,
@@ -36,40 +35,17 @@ from roster.safety.sheets import district_people
 from roster.viewer import viewer_of
 
 from .conftest import AuthActions, IsolatedClient, running_operation
-from .test_access import sign_in
+from .drill_scenarios import START, make_scenario
 from .test_releases import release
 from .test_shelters import make_shelter
 
-START = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)
 
-
-def make_scenario(db: Any, world: dict[str, Any], **changes: Any) -> DrillScenario:
-    """A scheduled drill over district A, with the world's organisation taking part."""
-    values: dict[str, Any] = dict(
-        name="総合防災訓練",
-        planned_start=START,
-        planned_end=START + timedelta(hours=3),
-        hazard=DrillHazard.EARTHQUAKE,
-        districts=[world["districts"][0]],
-        organisations=[world["organisation"]],
-        objectives=[Objective(ObjectiveKind.SHARE_CONFIRMED, 60, "A", 80)],
-    )
-    values.update(changes)
-    staff = viewer_of(world["users"]["staff"], db)
-    return create_scenario(db, staff, ScenarioDraft(**values))
+def sign_in(auth: AuthActions, role: str) -> None:
+    assert auth.login(f"t_{role}").status_code == 302
 
 
 def drill_url(scenario: DrillScenario, tail: str = "") -> str:
     return f"/drills/{scenario.id}{tail}"
-
-
-def matrix_scenario_id(w: dict[str, Any]) -> int:
-    """A scheduled scenario for the access matrix (made once per test, kept in the world)."""
-    from roster.extensions import db as database
-
-    if "drill_scenario" not in w:
-        w["drill_scenario"] = make_scenario(database.session, w)
-    return int(w["drill_scenario"].id)
 
 
 def form_data(world: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -375,3 +351,95 @@ def test_without_emergency_provision_a_simulated_release_adds_no_one(
     scenario = make_scenario(db, world, simulate_release=True)
     rows = simulated_release(db, scenario, "opt_in", date.today())
     assert [(r.shown, r.more) for r in rows] == [(1, 0)]
+
+
+# ---------------------------------------------------------------------------------------------
+# 訓練 on every staff page, print, export and API answer of a drill
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def two_operations(db: Any, world: dict[str, Any]) -> dict[str, Any]:
+    """A real operation and a running drill, and a shelter for the tally page."""
+    real = running_operation(db, world)
+    scenario = make_scenario(db, world)
+    drill = start_drill(db, viewer_of(world["users"]["staff"], db), scenario)
+    shelter = make_shelter(db, name="テスト避難所")
+    db.commit()
+    return {"real": real, "drill": drill, "shelter": shelter}
+
+
+BANNER = "この活動は訓練です"
+
+
+@pytest.mark.parametrize(
+    "tail", ["", "/report", "/arrivals", "/shelters/{shelter}", "/export.csv", "/export.xlsx"]
+)
+def test_every_staff_page_of_a_drill_says_drill_and_a_real_one_does_not(
+    client: IsolatedClient, auth: AuthActions, two_operations: dict[str, Any], tail: str
+) -> None:
+    sign_in(auth, "staff")
+    path = tail.format(shelter=two_operations["shelter"].id)
+    drill = client.get(f"/safety/{two_operations['drill'].id}{path}")
+    real = client.get(f"/safety/{two_operations['real'].id}{path}")
+    assert drill.status_code == 200 and real.status_code == 200
+    assert BANNER in drill.get_data(as_text=True)
+    assert BANNER not in real.get_data(as_text=True) and "drill-badge" not in real.get_data(
+        as_text=True
+    )
+
+
+def test_the_operations_list_marks_the_drill_only(
+    client: IsolatedClient, auth: AuthActions, two_operations: dict[str, Any]
+) -> None:
+    sign_in(auth, "planner")
+    page = client.get("/safety/").get_data(as_text=True)
+    rows = {row for row in page.split("<tr") if "/safety/" in row}
+    drill_row = next(r for r in rows if f'/safety/{two_operations["drill"].id}"' in r)
+    real_row = next(r for r in rows if f'/safety/{two_operations["real"].id}"' in r)
+    assert "drill-badge" in drill_row and "drill-badge" not in real_row
+
+
+def test_the_report_csv_and_the_export_start_with_drill(
+    client: IsolatedClient, auth: AuthActions, two_operations: dict[str, Any]
+) -> None:
+    sign_in(auth, "staff")
+    drill, real = two_operations["drill"].id, two_operations["real"].id
+    first = client.get(f"/safety/{drill}/report.csv").get_data().decode("utf-8-sig")
+    assert first.splitlines()[0].startswith("【訓練】")
+    real_csv = client.get(f"/safety/{real}/report.csv").get_data().decode("utf-8-sig")
+    assert "訓練" not in real_csv.splitlines()[0]
+    exported = client.post(f"/safety/{drill}/export.csv", data={"destination": "internal"})
+    assert exported.status_code == 200
+    assert exported.get_data().decode("utf-8-sig").splitlines()[0].startswith("【訓練】")
+    real_export = client.post(f"/safety/{real}/export.csv", data={"destination": "internal"})
+    assert "訓練" not in real_export.get_data().decode("utf-8-sig").splitlines()[0]
+
+
+def test_the_api_names_the_drill_and_its_scenario(
+    client: IsolatedClient, auth: AuthActions, two_operations: dict[str, Any]
+) -> None:
+    sign_in(auth, "partner")
+    items = {i["id"]: i for i in client.get("/api/v1/safety/operations").get_json()["items"]}
+    drill, real = items[two_operations["drill"].id], items[two_operations["real"].id]
+    assert drill["drill"] is True and drill["scenario"] == "総合防災訓練"
+    assert real["drill"] is False and real["scenario"] is None
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "scenario" in spec["components"]["schemas"]["SafetyOperation"]["properties"]
+
+
+def test_a_drill_report_changes_nothing_in_the_real_operations_counts(
+    db: Any, world: dict[str, Any], two_operations: dict[str, Any]
+) -> None:
+    from roster.safety.progress import counts_by, totals
+
+    staff = viewer_of(world["users"]["staff"], db)
+    real = two_operations["real"]
+    before = totals(counts_by(db, staff, real))
+    entry = ReportEntry(status=SafetyStatus.NEEDS_HELP, method=ReportMethod.VISIT)
+    record_report(db, staff, two_operations["drill"], world["consenting"].id, entry)
+    db.commit()
+    after = totals(counts_by(db, staff, real))
+    assert (after.confirmed, after.needs_help) == (before.confirmed, before.needs_help) == (0, 0)
+    drill = totals(counts_by(db, staff, two_operations["drill"]))
+    assert drill.needs_help == 1

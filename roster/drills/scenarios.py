@@ -172,3 +172,13 @@ def scenarios_by_state(session: DbSession) -> dict[str, list[DrillScenario]]:
         groups[state_of(scenario)].append(scenario)
     groups["scheduled"].reverse()  # the next one first
     return groups
+
+
+def scenario_names(session: DbSession, operation_ids: Sequence[int]) -> dict[int, str]:
+    """Operation ID -> the name of the scenario whose drill it is (drills only)."""
+    if not operation_ids:
+        return {}
+    query = select(DrillScenario.operation_id, DrillScenario.name).where(
+        DrillScenario.operation_id.in_(list(operation_ids))
+    )
+    return {op_id: name for op_id, name in session.execute(query) if op_id is not None}
