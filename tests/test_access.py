@@ -267,6 +267,7 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "/drills/<id:scenario_id>/start": lambda w: f"/drills/{matrix_scenario_id(w)}/start",
     "/drills/<id:scenario_id>/end": lambda w: f"/drills/{matrix_scenario_id(w)}/end",
+    "/drills/<id:scenario_id>/openings": lambda w: f"/drills/{matrix_scenario_id(w)}/openings",
 }
 
 Expected = int | tuple[int, str]
@@ -465,6 +466,8 @@ policy(ACCESS, "/drills/<id:scenario_id>/map",                LOGIN, 403,   200,
 policy(ACCESS, "/drills/<id:scenario_id>/points.json",        LOGIN, 403,   200,   403,   200)
 policy(ACCESS, "/drills/<id:scenario_id>/start",              LOGIN, 403,   303,   403,   303)
 policy(ACCESS, "/drills/<id:scenario_id>/end",                LOGIN, 403,   303,   403,   303)
+# A scheduled drill has no shelter to open yet (404); admins never take part.
+policy(ACCESS, "/drills/<id:scenario_id>/openings",           LOGIN, 403,   404,   404,   404)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
 # may gets the form back with its errors (422), and nothing is saved.

@@ -443,3 +443,64 @@ def test_a_drill_report_changes_nothing_in_the_real_operations_counts(
     assert (after.confirmed, after.needs_help) == (before.confirmed, before.needs_help) == (0, 0)
     drill = totals(counts_by(db, staff, two_operations["drill"]))
     assert drill.needs_help == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Shelters opened in a drill
+# ---------------------------------------------------------------------------------------------
+
+
+def test_staff_record_a_shelter_opening_once_and_the_drill_page_lists_it(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    from roster.models import DrillShelterOpening
+
+    shelter = make_shelter(db, name="テスト福祉館", is_welfare_shelter=True)
+    scenario = make_scenario(db, world)
+    start_drill(db, viewer_of(world["users"]["staff"], db), scenario)
+    db.commit()
+    sign_in(auth, "planner")
+    url = drill_url(scenario, "/openings")
+    assert client.post(url, data={"shelter": str(shelter.id)}).status_code == 303
+    assert client.post(url, data={"shelter": str(shelter.id)}).status_code == 303
+    rows = list(db.scalars(select(DrillShelterOpening)))
+    assert [(r.shelter_id, r.operation_id) for r in rows] == [(shelter.id, scenario.operation_id)]
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "drill.shelter_open"))
+    page = client.get(drill_url(scenario)).get_data(as_text=True)
+    assert "テスト福祉館" in page.split("訓練で開設した避難所")[1]
+
+
+def test_a_partner_opens_only_a_shelter_its_organisation_runs(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    from roster.models import DrillShelterOpening
+
+    runs = world["organisation"].id
+    theirs = make_shelter(db, name="団体の避難所", operator_organisation_id=runs)
+    other = make_shelter(db, name="他の避難所")
+    scenario = make_scenario(db, world)
+    start_drill(db, viewer_of(world["users"]["staff"], db), scenario)
+    db.commit()
+    sign_in(auth, "partner")
+    arrivals = client.get(f"/safety/{scenario.operation_id}/arrivals?shelter={theirs.id}")
+    assert f'/drills/{scenario.id}/openings"' in arrivals.get_data(as_text=True)
+    url = drill_url(scenario, "/openings")
+    assert client.post(url, data={"shelter": str(other.id)}).status_code == 404
+    done = client.post(url, data={"shelter": str(theirs.id)})
+    assert done.status_code == 303 and "/arrivals" in done.headers["Location"]
+    assert [r.shelter_id for r in db.scalars(select(DrillShelterOpening))] == [theirs.id]
+
+
+def test_no_opening_in_a_real_operation_or_an_ended_drill(db: Any, world: dict[str, Any]) -> None:
+    from roster.drills.openings import OpeningRefused, record_opening
+
+    shelter = make_shelter(db)
+    staff = viewer_of(world["users"]["staff"], db)
+    with pytest.raises(OpeningRefused):
+        record_opening(db, staff, running_operation(db, world), shelter.id)
+    scenario = make_scenario(db, world)
+    start_drill(db, staff, scenario)
+    end_drill(db, staff, scenario)
+    assert scenario.operation is not None
+    with pytest.raises(OpeningRefused):
+        record_opening(db, staff, scenario.operation, shelter.id)

@@ -32,6 +32,7 @@ from ...versioning import save_versioned
 from ...viewer import current_viewer
 from ...web import get_or_404
 from ..forms import HAZARD_NAMES, NONE, OBJECTIVE_NAMES, ScenarioForm, when_text
+from ..openings import opened_ids, opening_shelters, openings
 from ..preview import preview
 from ..rule import simulated_release
 from ..running import DrillRefused, end_drill, start_drill
@@ -188,16 +189,25 @@ def detail(scenario_id: int) -> ResponseReturnValue:
         if scenario.simulate_release
         else None
     )
+    operation = scenario.operation
     return render_template(
         "drills/detail.html",
         scenario=scenario,
         state=state,
         preview=shown,
         simulated=simulated,
+        opened=openings(db.session, operation) if operation is not None else [],
+        may_open=_still_closed(operation) if state == "running" else [],
         area=area_words(area_draft(scenario)),
         hazard_names=HAZARD_NAMES,
         objective_names=OBJECTIVE_NAMES,
     )
+
+
+def _still_closed(operation: Any) -> list[Any]:
+    """The shelters the viewer may still record as opened in the running drill."""
+    done = opened_ids(db.session, operation)
+    return [s for s in opening_shelters(db.session, current_viewer()) if s.id not in done]
 
 
 @bp.post("/<id:scenario_id>/start")
