@@ -504,3 +504,44 @@ def test_no_opening_in_a_real_operation_or_an_ended_drill(db: Any, world: dict[s
     assert scenario.operation is not None
     with pytest.raises(OpeningRefused):
         record_opening(db, staff, scenario.operation, shelter.id)
+
+
+# ---------------------------------------------------------------------------------------------
+# roster drill start | end
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_cli_starts_and_ends_a_drill_as_a_planner(
+    db: Any, runner: Any, world: dict[str, Any]
+) -> None:
+    scenario = make_scenario(db, world)
+    db.commit()
+    started = runner.invoke(args=["drill", "start", str(scenario.id), "--as", "t_planner"])
+    assert started.exit_code == 0, started.output
+    db.refresh(scenario)
+    operation = scenario.operation
+    assert operation is not None and operation.kind is OperationKind.DRILL
+    assert f"as safety operation {operation.id}" in started.output
+    assert "(3 people)" in started.output
+    for person in (world["consenting"], world["refusing"], world["unasked"]):
+        assert person.name not in started.output
+    again = runner.invoke(args=["drill", "start", str(scenario.id), "--as", "t_planner"])
+    assert again.exit_code != 0 and "already started" in again.output
+    ended = runner.invoke(args=["drill", "end", str(scenario.id), "--as", "t_staff"])
+    assert ended.exit_code == 0, ended.output
+    db.refresh(operation)
+    assert operation.ended_at is not None and operation.ended_by.username == "t_staff"
+    assert {"drill.start", "drill.end"} <= set(db.scalars(select(AuditEvent.action)))
+
+
+def test_the_cli_refuses_a_partner_and_an_unknown_scenario(
+    db: Any, runner: Any, world: dict[str, Any]
+) -> None:
+    scenario = make_scenario(db, world)
+    db.commit()
+    partner = runner.invoke(args=["drill", "start", str(scenario.id), "--as", "t_partner"])
+    assert partner.exit_code != 0 and "not an active staff or drill planner" in partner.output
+    missing = runner.invoke(args=["drill", "end", "999999", "--as", "t_staff"])
+    assert missing.exit_code != 0 and "no drill scenario 999999" in missing.output
+    db.refresh(scenario)
+    assert scenario.operation is None
