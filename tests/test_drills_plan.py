@@ -545,3 +545,46 @@ def test_the_cli_refuses_a_partner_and_an_unknown_scenario(
     assert missing.exit_code != 0 and "no drill scenario 999999" in missing.output
     db.refresh(scenario)
     assert scenario.operation is None
+
+
+# ---------------------------------------------------------------------------------------------
+# A planner never sees a person on a drill route
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_planner_sees_no_name_address_or_number_on_any_drill_route(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any], factory: Any
+) -> None:
+    placed = factory.registrant(world["districts"][0], latitude=35.72, longitude=139.54)
+    scheduled = make_scenario(db, world, simulate_release=True)
+    running = make_scenario(db, world, name="実施中")
+    start_drill(db, viewer_of(world["users"]["staff"], db), running)
+    db.commit()
+    people = [world[k] for k in ("consenting", "refusing", "unasked", "elsewhere")] + [placed]
+    secrets = [t for p in people for t in (p.name, p.address, p.resident_no, p.phone) if t]
+    sign_in(auth, "planner")
+    urls = ["/drills/", "/drills/new"] + [
+        drill_url(s, tail)
+        for s in (scheduled, running)
+        for tail in ("", "/edit", "/map", "/points.json")
+    ]
+    for url in urls:
+        text = client.get(url, follow_redirects=True).get_data(as_text=True)
+        assert not [s for s in secrets if s in text], url
+    points = client.get(drill_url(scheduled, "/points.json")).get_json()
+    assert points["mode"] == "pseudonymous" and "id" not in points["fields"]
+    assert len(points["points"]) == 4  # district A's people, drawn without who they are
+    assert all(len(row) == 4 for row in points["points"])  # lat, lon, status, approximate
+    assert db.scalar(select(AuditEvent).where(AuditEvent.action == "drill.map")) is not None
+
+
+def test_staff_get_pseudonymous_points_in_the_preview_too(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any], factory: Any
+) -> None:
+    factory.registrant(world["districts"][0], latitude=35.72, longitude=139.54)
+    scenario = make_scenario(db, world)
+    db.commit()
+    sign_in(auth, "staff")
+    points = client.get(drill_url(scenario, "/points.json")).get_json()
+    assert points["mode"] == "pseudonymous" and "id" not in points["fields"]
+    assert len(points["points"]) == 4 and all(len(row) == 4 for row in points["points"])
