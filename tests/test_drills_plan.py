@@ -588,3 +588,17 @@ def test_staff_get_pseudonymous_points_in_the_preview_too(
     points = client.get(drill_url(scenario, "/points.json")).get_json()
     assert points["mode"] == "pseudonymous" and "id" not in points["fields"]
     assert len(points["points"]) == 4 and all(len(row) == 4 for row in points["points"])
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["2026-09-01 09:00", "2026-09-01T09:00", "2026/9/1 9:00", "20260901 09:00",
+     "令和8年9月1日 9:00", "R8.9.1 9:00", "２０２６年９月１日　９：００"],
+)
+def test_the_window_takes_the_dates_the_app_takes_elsewhere(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any], typed: str
+) -> None:
+    sign_in(auth, "staff")
+    response = client.post("/drills/new", data=form_data(world, planned_start=typed))
+    assert response.status_code == 302, typed
+    assert db.scalar(select(DrillScenario)).planned_start == START
