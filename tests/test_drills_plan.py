@@ -602,3 +602,23 @@ def test_the_window_takes_the_dates_the_app_takes_elsewhere(
     response = client.post("/drills/new", data=form_data(world, planned_start=typed))
     assert response.status_code == 302, typed
     assert db.scalar(select(DrillScenario)).planned_start == START
+
+
+def test_a_flood_area_brings_its_people_into_the_preview_and_the_drill(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    from roster.drills.preview import preview
+    from roster.models import HazardKind, HazardLayer, RegistrantHazard
+
+    layer = HazardLayer(kind=HazardKind.FLOOD, name="洪水", crs="EPSG:6677")
+    db.add_all([layer, RegistrantHazard(registrant_id=world["elsewhere"].id, flood_rank=3),
+                RegistrantHazard(registrant_id=world["unasked"].id, flood_rank=1)])
+    db.flush()
+    scenario = make_scenario(db, world, districts=[], hazard=DrillHazard.FLOOD,
+                             hazard_layer=layer, min_flood_rank=2)
+    planner = viewer_of(world["users"]["planner"], db)
+    assert preview(db, planner, scenario).total == 1
+    operation = start_drill(db, planner, scenario)
+    staff = viewer_of(world["users"]["staff"], db)
+    assert operation.hazard_layer_id == layer.id and operation.min_flood_rank == 2
+    assert [p.registrant_id for p in targets(db, staff, operation)] == [world["elsewhere"].id]
