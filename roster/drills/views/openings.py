@@ -54,7 +54,10 @@ def open_shelter(scenario_id: int) -> ResponseReturnValue:
         db.session.rollback()
         if exc.code == "not_yours" and viewer.role is Role.PARTNER:
             abort(404)
-        flash(_("The opening cannot be recorded: the drill is not running."), "error")
+        if exc.code == "not_yours":
+            flash(_("Choose the shelter that opened."), "error")
+        else:
+            flash(_("The opening cannot be recorded: the drill is not running."), "error")
         return redirect(back, 303)
     db.session.commit()
     flash(_("The opening of the shelter was recorded."), "info")
