@@ -315,6 +315,14 @@ def test_every_exit_of_a_drill_hides_whom_only_a_release_shows(
     assert refusing.name in real_page and refusing.name not in drill_page
     assert world["unasked"].name not in drill_page
     assert world["consenting"].name in drill_page
+    organisation = world["organisation"].id
+    sheets = {}
+    for key, op in (("real", real), ("drill", drill)):
+        made = client.post(f"/safety/{op.id}/sheets", data={"target": f"o{organisation}"})
+        assert made.status_code == 303, made.get_data(as_text=True)[:500]
+        sheets[key] = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert refusing.name in sheets["real"] and refusing.name not in sheets["drill"]
+    assert world["consenting"].name in sheets["drill"]
 
 
 def test_a_drill_report_changes_nothing_in_a_real_operation(
