@@ -367,6 +367,7 @@ def print_demo_logins() -> None:
 
 
 def register(app: Flask) -> None:
+    from .drills.cli import drill_group
     from .geocoding.cli import geocode_command, import_address_points_command
     from .hazards.cli import import_hazard
     from .imports.cli import import_registrants, import_undo
@@ -378,6 +379,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_undo)
     app.cli.add_command(import_shelters)
     app.cli.add_command(safety_group)
+    app.cli.add_command(drill_group)
     app.cli.add_command(db_group)
     app.cli.add_command(create_user_command)
     app.cli.add_command(verify_audit_command)

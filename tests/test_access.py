@@ -267,6 +267,18 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/drills/actions": lambda w: "/drills/actions",
     "/drills/actions/<id:action_id>": lambda w: f"/drills/actions/{action_id(w)}",
     "/drills/history": lambda w: "/drills/history",
+    # drills (issue 14): scenarios, their preview and map, starting and ending a drill
+    "/drills/": lambda w: "/drills/",
+    "/drills/new": lambda w: "/drills/new",
+    "/drills/<id:scenario_id>": lambda w: f"/drills/{matrix_scenario_id(w)}",
+    "/drills/<id:scenario_id>/edit": lambda w: f"/drills/{matrix_scenario_id(w)}/edit",
+    "/drills/<id:scenario_id>/map": lambda w: f"/drills/{matrix_scenario_id(w)}/map",
+    "/drills/<id:scenario_id>/points.json": (
+        lambda w: f"/drills/{matrix_scenario_id(w)}/points.json"
+    ),
+    "/drills/<id:scenario_id>/start": lambda w: f"/drills/{matrix_scenario_id(w)}/start",
+    "/drills/<id:scenario_id>/end": lambda w: f"/drills/{matrix_scenario_id(w)}/end",
+    "/drills/<id:scenario_id>/openings": lambda w: f"/drills/{matrix_scenario_id(w)}/openings",
 }
 
 Expected = int | tuple[int, str]
@@ -466,6 +478,20 @@ policy(ACCESS, "/drills/<id:scenario_id>/actions/new",        LOGIN, 403,   200,
 policy(ACCESS, "/drills/actions",                             LOGIN, 403,   200,   403,   200)
 policy(ACCESS, "/drills/actions/<id:action_id>",              LOGIN, 403,   200,   403,   200)
 policy(ACCESS, "/drills/history",                             LOGIN, 403,   200,   403,   200)
+# drills (issue 14): planners and staff plan and run drills; partners take part only
+# through the safety pages. Starting or ending without the confirmation changes nothing (303).
+from .drill_scenarios import matrix_scenario_id  # noqa: E402  (a scheduled scenario)
+
+policy(ACCESS, "/drills/",                                    LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/new",                                 LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>",                    LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>/edit",               LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>/map",                LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>/points.json",        LOGIN, 403,   200,   403,   200)
+policy(ACCESS, "/drills/<id:scenario_id>/start",              LOGIN, 403,   303,   403,   303)
+policy(ACCESS, "/drills/<id:scenario_id>/end",                LOGIN, 403,   303,   403,   303)
+# A scheduled drill has no shelter to open yet (404); admins never take part.
+policy(ACCESS, "/drills/<id:scenario_id>/openings",           LOGIN, 403,   404,   404,   404)
 
 # An empty form: a role that may not open a form may not submit it either (403); one that
 # may gets the form back with its errors (422), and nothing is saved.
@@ -520,6 +546,9 @@ policy(SUBMIT, "/safety/<id:operation_id>/export.xlsx",       LOGIN, 403,   422,
 policy(SUBMIT, "/drills/<id:scenario_id>/report/edit",        LOGIN, 403,   409,   403,   409)
 policy(SUBMIT, "/drills/<id:scenario_id>/actions/new",        LOGIN, 403,   422,   403,   422)
 policy(SUBMIT, "/drills/actions/<id:action_id>",              LOGIN, 403,   422,   403,   422)
+# drills (issue 14): an empty scenario form is refused with what to fix, nothing saved.
+policy(SUBMIT, "/drills/new",                                 LOGIN, 403,   422,   403,   422)
+policy(SUBMIT, "/drills/<id:scenario_id>/edit",               LOGIN, 403,   422,   403,   422)
 # fmt: on
 
 

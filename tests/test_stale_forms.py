@@ -20,6 +20,7 @@ from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from .conftest import AuthActions, IsolatedClient
+from .drill_scenarios import matrix_scenario_id
 from .formpage import form_fields
 from .test_drills_measure import action_id, drill_id, measure_action, measure_drill
 from .test_plans import plan_person
@@ -128,6 +129,12 @@ EDIT_FORMS: dict[str, Case] = {
         first={"confirm": "y"},
         second={"confirm": "y"},
     ),
+    "/drills/<id:scenario_id>/edit": Case(
+        page=lambda w: f"/drills/{matrix_scenario_id(w)}/edit",
+        record=lambda w: [matrix_scenario_id(w), w["drill_scenario"]][1],
+        first={"name": "先に保存した訓練"},
+        second={"name": "後から保存した訓練"},
+    ),
 }
 
 #: rule -> why a save from an outdated page cannot overwrite a newer one.
@@ -163,6 +170,9 @@ NO_LOST_UPDATE: dict[str, str] = {
     "/safety/<id:operation_id>/arrivals": "adds a report; reports never change",
     "/drills/flags/<id:flag_id>/clear": "final; a second clearing changes nothing",
     "/drills/<id:scenario_id>/actions/new": "makes a new corrective action",
+    "/drills/<id:scenario_id>/start": "a scenario starts once; a second start is refused",
+    "/drills/<id:scenario_id>/end": "final; a second end is refused",
+    "/drills/<id:scenario_id>/openings": "adds an opening; the first for a shelter stands",
 }
 
 

@@ -142,6 +142,10 @@ SAFETY_SCHEMAS: dict[str, Any] = {
             "name": {"type": "string"},
             "disaster": {"type": "string"},
             "drill": {"type": "boolean"},
+            "scenario": {
+                "type": ["string", "null"],
+                "description": "A drill's scenario name (訓練); null for a real operation",
+            },
             "started_at": {"type": "string", "format": "date-time"},
             "ended_at": {"type": ["string", "null"], "format": "date-time"},
             "running": {"type": "boolean"},

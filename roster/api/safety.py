@@ -27,6 +27,7 @@ from ..access.rule import Viewer
 from ..audit.operations import record_event
 from ..audit.refusals import mark_csrf_refusal
 from ..disclosures import record_disclosure
+from ..drills.scenarios import scenario_names
 from ..extensions import db
 from ..labels import label
 from ..models import Role, SafetyOperation, SafetyReport, SafetyStatus
@@ -47,13 +48,14 @@ from .report_input import BadReport, ReportRequest, read_report
 NOT_FOUND = "not found"
 
 
-def operation_json(share: Taking) -> dict[str, Any]:
+def operation_json(share: Taking, scenario: str | None = None) -> dict[str, Any]:
     op = share.operation
     return {
         "id": op.id,
         "name": op.name,
         "disaster": op.disaster,
         "drill": share.drill,
+        "scenario": scenario,
         "started_at": to_json(op.started_at),
         "ended_at": to_json(op.ended_at),
         "running": op.running,
@@ -68,7 +70,8 @@ def safety_operations() -> ResponseReturnValue:
     if not can_view_register(current_user):
         return error(403, "forbidden")
     shares = operations_taken_part(db.session, current_viewer())
-    return jsonify(items=[operation_json(share) for share in shares])
+    names = scenario_names(db.session, [share.operation.id for share in shares])
+    return jsonify(items=[operation_json(share, names.get(share.operation.id)) for share in shares])
 
 
 def _may_see_people(viewer: Viewer) -> bool:

@@ -43,6 +43,7 @@ from ..extensions import DbSession
 from ..i18n import local_today, show_datetime
 from ..labels import label
 from ..models import (
+    OperationKind,
     Organisation,
     PartnerCategory,
     Provision,
@@ -86,10 +87,14 @@ class Copy:
     user: str
     made_at: datetime
     provision: Provision | None = None
+    #: A copy of a drill's statuses: its first row says 訓練 before anything else.
+    drill: bool = False
 
     def line(self) -> str:
         """The copy's mark, the first row of the file."""
         parts = [self.recipient, self.user, _("made %(time)s", time=show_datetime(self.made_at))]
+        if self.drill:
+            parts.insert(0, _("[Drill]"))
         if self.provision is not None:
             parts.append(_("Copy no. %(n)d", n=self.provision.copy_no))
         return " · ".join(parts)
@@ -126,7 +131,8 @@ def record_copy(
         detail["destination"] = "internal"
     record_disclosure(session, viewer, "safety.export", people, detail=detail)
     name = recipient[0].name if recipient is not None else str(INTERNAL_NAME)
-    return Copy(name, viewer.user.display_name, utcnow(), provision)
+    drill = operation.kind is OperationKind.DRILL
+    return Copy(name, viewer.user.display_name, utcnow(), provision, drill=drill)
 
 
 def _ledger_row(

@@ -9,7 +9,7 @@ missing ID is (roster.access.fetch.refuse).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +59,8 @@ class SafetyRefused(Exception):
 #: Why an operation or report is refused, by code, in the user's language.
 REFUSALS: dict[str, Any] = {
     "staff_only": _l("Only staff start and end a safety operation."),
+    "drill_staff_or_planner": _l("Only staff and drill planners start and end a drill."),
+    "drill_no_release": _l("A drill never runs under a disaster-time release."),
     "no_area": _l("Choose the districts or the areas of a hazard layer the operation covers."),
     "rank_needs_flood_layer": _l("A flood depth rank goes with a flood layer only."),
     "landslide_needs_landslide_layer": _l(
@@ -96,10 +98,16 @@ class OperationPlan:
     min_flood_rank: int | None = None
     every_landslide_zone: bool = False
     release: DisasterRelease | None = None
+    #: A disaster, or a drill (訓練: started from a drill scenario, never under a release).
+    kind: OperationKind = OperationKind.REAL
 
 
-def _require_staff(viewer: Viewer) -> None:
-    if viewer.role is not Role.STAFF:
+def _require_staff(viewer: Viewer, kind: OperationKind = OperationKind.REAL) -> None:
+    """Staff start and end operations; drill planners too, for a drill."""
+    if kind is OperationKind.DRILL:
+        if viewer.role not in (Role.STAFF, Role.PLANNER):
+            raise SafetyRefused("drill_staff_or_planner")
+    elif viewer.role is not Role.STAFF:
         raise SafetyRefused("staff_only")
 
 
@@ -117,12 +125,16 @@ def _check_area(plan: OperationPlan) -> None:
 def start_operation(
     session: DbSession, viewer: Viewer, plan: OperationPlan, *, now: datetime | None = None
 ) -> SafetyOperation:
-    """Start an operation over the plan's area (staff only), audited."""
-    _require_staff(viewer)
+    """Start an operation over the plan's area (staff only; a drill also by a drill
+    planner), audited."""
+    _require_staff(viewer, plan.kind)
     _check_area(plan)
+    if plan.kind is OperationKind.DRILL and plan.release is not None:
+        raise SafetyRefused("drill_no_release")
     operation = SafetyOperation(
         name=plan.name,
         disaster=plan.disaster,
+        kind=plan.kind,
         districts=list(plan.districts),
         hazard_layer=plan.hazard_layer,
         min_flood_rank=plan.min_flood_rank,
@@ -155,9 +167,10 @@ def end_operation(
     expected_version: int | None = None,
     now: datetime | None = None,
 ) -> None:
-    """End a running operation (staff only), audited; an edit built on another version of it
-    is refused (roster.versioning.StaleEditError) when the caller names the version."""
-    _require_staff(viewer)
+    """End a running operation (staff only; a drill also by a drill planner), audited; an
+    edit built on another version of it is refused (roster.versioning.StaleEditError) when
+    the caller names the version."""
+    _require_staff(viewer, operation.kind)
     if expected_version is not None:
         check_version(operation, expected_version)
     if operation.ended_at is not None:
@@ -204,18 +217,31 @@ def _hazard_condition(operation: SafetyOperation) -> Any:
     return Registrant.id.in_(flags)
 
 
-def _area_condition(operation: SafetyOperation) -> Any:
+def area_condition(operation: SafetyOperation) -> Any:
+    """The people whose home is in the operation's area (its districts or hazard areas); an
+    unsaved SafetyOperation (or a drill scenario, which has the same area fields) will do."""
     district_ids = [d.id for d in operation.districts]
     in_districts = Registrant.district_id.in_(district_ids) if district_ids else false()
     return or_(in_districts, _hazard_condition(operation))
 
 
+def rule_viewer(viewer: Viewer, operation: SafetyOperation) -> Viewer:
+    """The viewer as the access rule applies in this operation. A drill is not a disaster:
+    49-11(3) does not apply in one, so a partner sees in a drill exactly whom the normal rule
+    shows, whatever release runs meanwhile (the release is emptied from the entitlement)."""
+    access = viewer.access
+    if operation.kind is not OperationKind.DRILL or access is None or not access.released:
+        return viewer
+    return replace(viewer, access=replace(access, released={}))
+
+
 def targets_query(viewer: Viewer, operation: SafetyOperation) -> Select[Registrant]:
-    """The operation's people the viewer may see: built on visible_registrants(viewer)."""
+    """The operation's people the viewer may see: built on visible_registrants(viewer), with
+    no release in a drill (rule_viewer)."""
     return (
-        visible_registrants(viewer)
+        visible_registrants(rule_viewer(viewer, operation))
         .where(Registrant.status == RegistrantStatus.ACTIVE)
-        .where(_area_condition(operation))
+        .where(area_condition(operation))
     )
 
 
@@ -226,7 +252,7 @@ def targets(
     district), projected for the viewer, the most at risk first (roster.safety.ranking: the
     plan queue's priority)."""
     query = targets_query(viewer, operation).where(*where)
-    return people(session, viewer, by_priority(session, query))
+    return people(session, rule_viewer(viewer, operation), by_priority(session, query))
 
 
 # ---------------------------------------------------------------------------------------------

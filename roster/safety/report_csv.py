@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from ..exports import spreadsheet_safe
 from ..i18n import show_datetime
 from ..labels import label
+from ..models import OperationKind
 from .report import STATUS_ORDER, WITHIN_HOURS, OperationReport, Unreached
 
 NOTICE = _l(
@@ -66,7 +67,9 @@ def report_csv(figures: OperationReport, unreached: list[Unreached] | None) -> b
 
 def _heading(figures: OperationReport) -> list[Sequence[Any]]:
     operation = figures.operation
+    drill = [[_("[Drill]"), _("This operation is a drill, not a disaster.")]]
     return [
+        *(drill if operation.kind is OperationKind.DRILL else []),
         [operation.name, operation.disaster],
         [_("Started"), show_datetime(operation.started_at),
          _("Figures as of"), show_datetime(figures.as_of)],

@@ -3,7 +3,7 @@ registers `bp` from here, so every page module has attached its routes by then.
 """
 
 # Importing the page modules attaches their routes to bp.
-from . import actions, flags, history, report  # noqa: F401  (their routes are on bp)
+from . import actions, flags, history, openings, plan, preview_map, report  # noqa: F401
 from .blueprint import bp
 
 __all__ = ["bp"]
