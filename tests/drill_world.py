@@ -33,6 +33,7 @@ def drill(db: Session, world: dict[str, Any], name: str = "テスト総合防災
         planned_end=now + timedelta(hours=2),
         hazard=DrillHazard.EARTHQUAKE,
         districts=list(world["districts"]),
+        organisations=[world["organisation"]],
         created_by_id=world["users"]["staff"].id,
     )
     operation = running_operation(db, world)

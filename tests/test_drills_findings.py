@@ -321,3 +321,23 @@ def test_the_check_sheet_of_a_drill_says_so_in_its_header(
     assert '<span class="drill-mark">訓練</span>' in page
     assert "drill-banner" in client.get(f"/safety/{scenario.operation_id}/sheets").get_data(
         as_text=True)
+
+
+def test_only_the_organisations_the_scenario_names_take_part_in_a_drill(
+    db: Session, world: dict[str, Any], client: IsolatedClient, auth: AuthActions
+) -> None:
+    from roster.safety.operations import targets
+
+    scenario = drill(db, world)
+    operation = scenario.operation
+    assert operation is not None
+    partner = viewer_of(world["users"]["partner"], db)
+    assert targets(db, partner, operation)  # named: the partner has people to confirm
+    scenario.organisations = []
+    db.commit()
+    partner = viewer_of(world["users"]["partner"], db)
+    assert targets(db, partner, operation) == []
+    auth.login("t_partner")
+    listed = client.get("/api/v1/safety/operations").get_json()
+    assert operation.id not in [o["id"] for o in listed["items"]]
+    assert client.get(f"/portal/safety/{operation.id}").status_code == 404

@@ -46,7 +46,7 @@ def make_drill(db, world, staff, *, name="総合防災訓練", start=None, objec
     scenario = DrillScenario(
         name=name, planned_start=start, planned_end=start + timedelta(hours=3),
         hazard=DrillHazard.EARTHQUAKE, districts=list(world["districts"]),
-        created_by=world["users"]["staff"],
+        organisations=[world["organisation"]], created_by=world["users"]["staff"],
     )
     for i, (kind, band, percent, minutes) in enumerate(objectives):
         scenario.objectives.append(

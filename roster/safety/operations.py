@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 
 from ..access.fetch import Person, people, refuse
@@ -40,6 +40,7 @@ from ..models import (
     SafetyStatus,
 )
 from ..models.base import utcnow
+from ..models.drills import DrillScenario, drill_scenario_organisations
 from ..versioning import check_version
 from .ranking import by_priority
 
@@ -242,7 +243,25 @@ def targets_query(viewer: Viewer, operation: SafetyOperation) -> Select[Registra
         visible_registrants(rule_viewer(viewer, operation))
         .where(Registrant.status == RegistrantStatus.ACTIVE)
         .where(area_condition(operation))
+        .where(taking_part(viewer, operation))
     )
+
+
+def taking_part(viewer: Viewer, operation: SafetyOperation) -> Any:
+    """Whether the viewer's organisation takes part: every partner in a real operation (the
+    rule alone decides whom they see); in a drill, only the organisations its scenario names."""
+    access = viewer.access
+    if operation.kind is not OperationKind.DRILL or access is None:
+        return true()
+    named = (
+        select(drill_scenario_organisations.c.organisation_id)
+        .join(DrillScenario, DrillScenario.id == drill_scenario_organisations.c.scenario_id)
+        .where(
+            DrillScenario.operation_id == operation.id,
+            drill_scenario_organisations.c.organisation_id == access.agreement.organisation_id,
+        )
+    )
+    return named.exists()
 
 
 def targets(
