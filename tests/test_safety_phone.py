@@ -228,3 +228,28 @@ def test_the_page_carries_its_csrf_token_and_the_api_address(
     assert f'data-api="/api/v1/safety/operations/{operation.id}/reports"' in html
     assert re.search(r'data-csrf="[^"]+"', html)
     assert 'data-text-pending="送信待ち {n} 件"' in html
+
+
+def test_the_phone_page_shows_a_page_of_people_at_a_time_the_unconfirmed_first(
+    db, world, factory, client, auth, operation
+):
+    from roster.models import ConsentState
+    from roster.safety.operations import ReportEntry, record_report
+    from roster.safety.participation import PER_PAGE
+    from roster.viewer import viewer_of
+
+    district = world["districts"][0]
+    for _ in range(PER_PAGE + 5):
+        person = factory.registrant(district)
+        factory.consent(person, ConsentState.CONSENTED, world["users"]["staff"])
+    partner = viewer_of(world["users"]["partner"], db)
+    first = world["consenting"]
+    record_report(db, partner, operation, first.id,
+                  ReportEntry(status=SafetyStatus.SAFE_HOME, method=ReportMethod.VISIT))
+    db.commit()
+    auth.login("t_partner")
+    one = client.get(f"/portal/safety/{operation.id}").get_data(as_text=True)
+    assert len(card_ids(one)) == PER_PAGE and f'data-person="{first.id}"' not in one
+    assert 'rel="next"' in one
+    two = client.get(f"/portal/safety/{operation.id}?page=2").get_data(as_text=True)
+    assert f'data-person="{first.id}"' in two and 'rel="prev"' in two

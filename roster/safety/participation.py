@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, exists, func, select
 
 from ..access.fetch import Person, people
 from ..access.rule import Viewer
@@ -25,6 +25,7 @@ from ..models import (
     SafetyStatus,
 )
 from .operations import targets_query
+from .ranking import by_priority
 
 
 @dataclass(frozen=True)
@@ -134,3 +135,46 @@ def latest_for(
 def status_of(reports: dict[int, SafetyReport], registrant_id: int) -> SafetyStatus:
     report = reports.get(registrant_id)
     return report.status if report is not None else SafetyStatus.UNCONFIRMED
+
+
+#: Cards on one page of the phone: enough for a round of visits, few enough for an old phone.
+PER_PAGE = 30
+
+
+@dataclass
+class Listing:
+    """One page of the partner's people: the still unconfirmed first, then by priority."""
+
+    people: list[Person]
+    total: int
+    confirmed: int
+    page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PER_PAGE))
+
+    @classmethod
+    def of(
+        cls, session: DbSession, viewer: Viewer, operation: SafetyOperation, page: int
+    ) -> Listing:
+        query = targets_query(viewer, operation)
+        reported = confirmed_condition(operation)
+        total = _count(session, query)
+        confirmed = _count(session, query.where(reported))
+        page = min(max(1, page), max(1, -(-total // PER_PAGE)))
+        ordered = by_priority(session, query, None, reported)
+        shown = people(session, viewer, ordered.limit(PER_PAGE).offset((page - 1) * PER_PAGE))
+        return cls(shown, total, confirmed, page)
+
+
+def confirmed_condition(operation: SafetyOperation) -> Any:
+    """The person has a report in the operation that says how they are (any status but
+    未確認): false sorts first, so the people still to confirm come first."""
+    return exists(
+        select(SafetyReport.id).where(
+            SafetyReport.operation_id == operation.id,
+            SafetyReport.registrant_id == Registrant.id,
+            SafetyReport.status != SafetyStatus.UNCONFIRMED,
+        )
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select
 
@@ -44,15 +45,21 @@ def configured() -> Priority:
 
 
 def by_priority(
-    session: DbSession, query: Select[Registrant], priority: Priority | None = None
+    session: DbSession,
+    query: Select[Registrant],
+    priority: Priority | None = None,
+    *first: Any,
 ) -> Select[Registrant]:
-    """`query` (people, built on visible_registrants) highest score first."""
+    """`query` (people, built on visible_registrants) highest score first; the `first`
+    orderings, if any, before the score (e.g. the unconfirmed before the confirmed)."""
     weights = (priority or configured()).weights
     score = score_expression(weights, dialect_of(session))
     return (
         query.outerjoin(RegistrantHazard, RegistrantHazard.registrant_id == Registrant.id)
         .outerjoin(Plan, Plan.registrant_id == Registrant.id)
-        .order_by(score.desc(), Registrant.district_id, Registrant.name_kana, Registrant.id)
+        .order_by(
+            *first, score.desc(), Registrant.district_id, Registrant.name_kana, Registrant.id
+        )
     )
 
 

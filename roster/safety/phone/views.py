@@ -24,8 +24,14 @@ from ...disclosures import record_disclosure
 from ...extensions import db
 from ...models import EvacuationPlace, ReportMethod, SafetyStatus, Shelter
 from ...viewer import current_viewer
-from ..operations import targets
-from ..participation import latest_for, operation_taken_part, operations_taken_part, status_of
+from ...web import arg_int
+from ..participation import (
+    Listing,
+    latest_for,
+    operation_taken_part,
+    operations_taken_part,
+    status_of,
+)
 
 bp = Blueprint("safety_phone", __name__, url_prefix="/portal/safety")
 
@@ -55,43 +61,36 @@ def index() -> ResponseReturnValue:
 @bp.get("/<id:operation_id>")
 @require(can_use_portal)
 def operation(operation_id: int) -> ResponseReturnValue:
-    """The partner's people in the operation as cards: the still-unconfirmed first, each
-    group in the order targets() gives (priority)."""
+    """The partner's people in the operation as cards, a page at a time: the still
+    unconfirmed first, each group in priority order (roster.safety.ranking)."""
     viewer = current_viewer()
     found = operation_taken_part(db.session, viewer, operation_id)
     if found is None:
         abort(404)
-    people = targets(db.session, viewer, found)
-    reports = latest_for(db.session, found, [p.registrant_id for p in people])
-    cards = _unconfirmed_first(people, reports)
+    listed = Listing.of(db.session, viewer, found, arg_int("page") or 1)
+    reports = latest_for(db.session, found, [p.registrant_id for p in listed.people])
+    cards = [(person, status_of(reports, person.registrant_id)) for person in listed.people]
     shelters = _shelters()
     record_disclosure(
         db.session,
         viewer,
         "safety.phone.list",
-        [person for person, _status in cards],
-        detail={"operation": found.id, "total": len(cards)},
+        listed.people,
+        detail={"operation": found.id, "total": listed.total, "page": listed.page},
     )
     db.session.commit()
     return render_template(
         "safety/phone/operation.html",
         operation=found,
         cards=cards,
-        unconfirmed=sum(1 for _person, status in cards if status is SafetyStatus.UNCONFIRMED),
+        listed=listed,
+        unconfirmed=listed.total - listed.confirmed,
         statuses=PARTNER_STATUSES,
         places=list(EvacuationPlace),
         methods=list(ReportMethod),
         shelters=shelters,
         near={person.registrant_id: _near(person, shelters) for person, _status in cards},
     )
-
-
-def _unconfirmed_first(
-    people: list[Person], reports: dict[int, Any]
-) -> list[tuple[Person, SafetyStatus]]:
-    """Each person with their status; the unconfirmed first, each group in the given order."""
-    cards = [(person, status_of(reports, person.registrant_id)) for person in people]
-    return sorted(cards, key=lambda card: card[1] is not SafetyStatus.UNCONFIRMED)
 
 
 def _shelters() -> list[Any]:
