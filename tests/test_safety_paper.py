@@ -463,6 +463,10 @@ def test_an_ended_operation_takes_no_typed_result_no_arrival_and_no_new_sheet(
     assert sheet.status_code == 422
     assert reports(db, operation) == []
     assert db.scalar(select(func.count(SafetySheet.id))) == 0
+    for page in ("entry", "arrivals"):  # the pages say so instead of offering a form
+        text = client.get(f"/safety/{operation.id}/{page}").get_data(as_text=True)
+        assert "結果はこれ以上記録できません" in text and "record entry" not in text
+        assert "<form method=\"post\" novalidate class=\"record" not in text
 
 
 def test_a_district_sheet_of_a_hazard_operation_holds_only_the_districts_people_in_the_area(

@@ -71,7 +71,7 @@ HEADER = (
     _l("Address"),
     _l("District"),
     _l("Status"),
-    _l("Place"),
+    _l("Evacuated to"),
     _l("Method"),
     _l("Reported by"),
     _l("Time"),
