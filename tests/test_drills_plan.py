@@ -630,3 +630,13 @@ def test_a_flood_area_brings_its_people_into_the_preview_and_the_drill(
     staff = viewer_of(world["users"]["staff"], db)
     assert operation.hazard_layer_id == layer.id and operation.min_flood_rank == 2
     assert [p.registrant_id for p in targets(db, staff, operation)] == [world["elsewhere"].id]
+
+
+@pytest.mark.parametrize(("role", "shown"), [("staff", True), ("planner", True),
+                                             ("partner", False), ("admin", False)])
+def test_the_menu_leads_staff_and_planners_to_the_drills(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any], role: str, shown: bool
+) -> None:
+    sign_in(auth, role)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert ('href="/drills/"' in home) is shown
