@@ -9,10 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,28 +53,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A demo database and the app serving it, in a separate process, as `make run` does."""
+    from .live import served_demo
+
     _require_browser()
-    env = dict(os.environ)
-    env.pop("ROSTER_TEST_DATABASE_URL", None)
-    env["ROSTER_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.db'}"
-    env["ROSTER_SECRET_KEY"] = "browser-test"
-    roster = [sys.executable, "-m", "roster.cli"]
-    subprocess.run([*roster, "db", "upgrade"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*roster, "demo", "--registrants", "400", "--seed", "7"], env=env, check=True,
-                   cwd=ROOT, capture_output=True)
-    port = _free_port()
-    proc = subprocess.Popen([*roster, "run", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)  # noqa: S310 - local test server
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    with served_demo(tmp_path_factory.mktemp("live")) as demo:
+        yield demo.url
 
 
 @pytest.fixture()

@@ -8,20 +8,16 @@ them the tests skip, and with ROSTER_REQUIRE_BROWSER=1 they fail instead.
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _require_browser
+from .live import served_demo
+from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _require_browser
 
 pytestmark = pytest.mark.browser
 
@@ -33,28 +29,8 @@ PHONE = {"width": 375, "height": 812}
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """A small demo served on a free port: (its URL, its database file)."""
     _require_browser()
-    database = tmp_path_factory.mktemp("live-drill") / "live.db"
-    env = dict(os.environ)
-    env.pop("ROSTER_TEST_DATABASE_URL", None)
-    env["ROSTER_DATABASE_URL"] = f"sqlite:///{database}"
-    env["ROSTER_SECRET_KEY"] = "browser-test"
-    roster = [sys.executable, "-m", "roster.cli"]
-    subprocess.run([*roster, "db", "upgrade"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*roster, "demo", "--registrants", "400", "--seed", "7"], env=env, check=True,
-                   cwd=ROOT, capture_output=True)
-    port = _free_port()
-    proc = subprocess.Popen([*roster, "run", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)  # noqa: S310 - local test server
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url, database
-    proc.terminate()
-    proc.wait(timeout=10)
+    with served_demo(tmp_path_factory.mktemp("live-drill")) as demo:
+        yield demo.url, demo.database
 
 
 def signed_in(browser: Any, url: str, user: str, viewport: dict[str, int]) -> Any:

@@ -7,18 +7,14 @@ them the tests skip, and with ROSTER_REQUIRE_BROWSER=1 they fail instead.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _require_browser
+from .live import served_demo
+from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _require_browser
 
 pytestmark = pytest.mark.browser
 
@@ -58,31 +54,9 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """The demo with a running operation over every district, served as test_browser does."""
     _require_browser()
-    database = tmp_path_factory.mktemp("live-safety") / "live.db"
-    env = dict(os.environ)
-    env.pop("ROSTER_TEST_DATABASE_URL", None)
-    env["ROSTER_DATABASE_URL"] = f"sqlite:///{database}"
-    env["ROSTER_SECRET_KEY"] = "browser-test"
-    roster = [sys.executable, "-m", "roster.cli"]
-    subprocess.run([*roster, "db", "upgrade"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*roster, "demo", "--registrants", "400", "--seed", "7"], env=env, check=True,
-                   cwd=ROOT, capture_output=True)
-    started = subprocess.run([sys.executable, "-c", START_OPERATION], env=env, check=True,
-                             cwd=ROOT, capture_output=True, text=True)
-    operation_id = int(started.stdout.strip().splitlines()[-1])
-    port = _free_port()
-    proc = subprocess.Popen([*roster, "run", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)  # noqa: S310 - local test server
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield Live(url, database, operation_id)
-    proc.terminate()
-    proc.wait(timeout=10)
+    folder = tmp_path_factory.mktemp("live-safety")
+    with served_demo(folder, prepare=START_OPERATION) as demo:
+        yield Live(demo.url, demo.database, int(demo.prepared.strip().splitlines()[-1]))
 
 
 @pytest.fixture()

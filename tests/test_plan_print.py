@@ -9,20 +9,17 @@ they fail instead.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _require_browser
+from .live import served_demo
+from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _require_browser
 
 pytestmark = pytest.mark.browser
 
@@ -89,31 +86,10 @@ with app.app_context():
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[int]]]:
     """A small demo with two plans, served in a separate process as `make run` does."""
     _require_browser()
-    env = dict(os.environ)
-    env.pop("ROSTER_TEST_DATABASE_URL", None)
-    env["ROSTER_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('plans') / 'live.db'}"
-    env["ROSTER_SECRET_KEY"] = "plan-print-test"
-    roster = [sys.executable, "-m", "roster.cli"]
-    subprocess.run([*roster, "db", "upgrade"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*roster, "demo", "--registrants", "300", "--seed", "7"], env=env,
-                   check=True, cwd=ROOT, capture_output=True)
-    seeded = subprocess.run([sys.executable, "-c", SEED], env=env, check=True, cwd=ROOT,
-                            capture_output=True, text=True)
-    ids = [int(i) for i in seeded.stdout.split()]
-    assert len(ids) == 2, seeded.stdout + seeded.stderr
-    port = _free_port()
-    proc = subprocess.Popen([*roster, "run", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)  # noqa: S310 - local test server
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url, ids
-    proc.terminate()
-    proc.wait(timeout=10)
+    with served_demo(tmp_path_factory.mktemp("plans"), registrants=300, prepare=SEED) as demo:
+        ids = [int(i) for i in demo.prepared.split()]
+        assert len(ids) == 2, demo.prepared
+        yield demo.url, ids
 
 
 @pytest.fixture(scope="module")

@@ -7,21 +7,15 @@ Skips like tests/test_browser.py when chromium or playwright is missing.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
+from .live import served_demo
 from .test_browser import (
     ARTIFACTS,
     CHROMIUM,
     CHROMIUM_ARGS,
-    ROOT,
-    _free_port,
     _require_browser,
     shot,
 )
@@ -52,29 +46,9 @@ with app.app_context():
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
     """The demo with a running operation, served in its own process: (URL, seed output)."""
     _require_browser()
-    env = dict(os.environ)
-    env.pop("ROSTER_TEST_DATABASE_URL", None)
-    env["ROSTER_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('paper') / 'live.db'}"
-    env["ROSTER_SECRET_KEY"] = "browser-test"
-    roster = [sys.executable, "-m", "roster.cli"]
-    subprocess.run([*roster, "db", "upgrade"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*roster, "demo", "--registrants", "300", "--seed", "7"], env=env,
-                   check=True, cwd=ROOT, capture_output=True)
-    seeded = subprocess.run([sys.executable, "-c", SEED], env=env, check=True, cwd=ROOT,
-                            capture_output=True, text=True).stdout.strip().split(maxsplit=2)
-    port = _free_port()
-    proc = subprocess.Popen([*roster, "run", "--port", str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1)  # noqa: S310 - local test server
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield url, seeded
-    proc.terminate()
-    proc.wait(timeout=10)
+    folder = tmp_path_factory.mktemp("paper")
+    with served_demo(folder, registrants=300, prepare=SEED) as demo:
+        yield demo.url, demo.prepared.strip().split(maxsplit=2)
 
 
 @pytest.fixture()
