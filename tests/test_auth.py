@@ -19,6 +19,7 @@ from roster.models import (
     Organisation,
     Registrant,
     Role,
+    SafetyReport,
     User,
 )
 from roster.models.base import utcnow
@@ -493,7 +494,42 @@ def unsent_round(w: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
 #: A one-point file for the address-point upload.
 CSRF_POINTS = "town,koaza,lat,lng\nテスト町A一丁目,,35.72,139.55\n"
 #: rule -> (who posts, the form, whether the change happened). Every POST route is listed.
+def _safety_reports(db: Any, w: dict[str, Any]) -> int:
+    """Reports stored in the world's running operation."""
+    return int(db.scalar(select(func.count(SafetyReport.id)).where(
+        SafetyReport.operation_id == w["operation"].id)) or 0)
+
+
+def _posted_empty(role: str) -> tuple[str, Any, Any]:
+    """A form posted empty: refused for the missing token before it is read."""
+    return (role, lambda w: {}, lambda db, w: _safety_reports(db, w) > 0)
+
+
 CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
+    # safety confirmation and drills (issues 13 and 14). The typed result is a real change; the
+    # other forms are posted empty: the token is refused first, and nothing is written.
+    "/safety/<id:operation_id>/entry": (
+        "staff",
+        lambda w: {"number": str(w["unasked"].id), "status": "safe_home", "method": "visit"},
+        lambda db, w: _safety_reports(db, w) == 1,
+    ),
+    "/api/v1/safety/operations/<id:operation_id>/reports": _posted_empty("partner"),
+    "/drills/<id:scenario_id>/actions/new": _posted_empty("staff"),
+    "/drills/<id:scenario_id>/edit": _posted_empty("staff"),
+    "/drills/<id:scenario_id>/end": _posted_empty("staff"),
+    "/drills/<id:scenario_id>/openings": _posted_empty("staff"),
+    "/drills/<id:scenario_id>/report/edit": _posted_empty("staff"),
+    "/drills/<id:scenario_id>/start": _posted_empty("staff"),
+    "/drills/actions/<id:action_id>": _posted_empty("staff"),
+    "/drills/flags/<id:flag_id>/clear": _posted_empty("staff"),
+    "/drills/new": _posted_empty("staff"),
+    "/safety/<id:operation_id>/arrivals": _posted_empty("staff"),
+    "/safety/<id:operation_id>/end": _posted_empty("staff"),
+    "/safety/<id:operation_id>/export.csv": _posted_empty("staff"),
+    "/safety/<id:operation_id>/export.xlsx": _posted_empty("staff"),
+    "/safety/<id:operation_id>/people/<id:registrant_id>/handoff": _posted_empty("staff"),
+    "/safety/<id:operation_id>/sheets": _posted_empty("staff"),
+    "/safety/new": _posted_empty("staff"),
     "/login": (
         "anon",
         lambda w: {"username": "t_staff", "password": TEST_PASSWORD},
@@ -807,6 +843,27 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
 #: What the control (with a token) answers where it is not a redirect: the upload shows its
 #: dry run, and an unknown upload token is not found.
 CONTROL_STATUS = {
+    # safety confirmation and drills (issues 13 and 14): the empty forms are read once the
+    # token passes. The API reads JSON only, so its control is a 400 for the body; its CSRF
+    # check with the X-CSRFToken header is tested in test_safety_api.
+    "/api/v1/safety/operations/<id:operation_id>/reports": 400,
+    "/drills/<id:scenario_id>/actions/new": 422,
+    "/drills/<id:scenario_id>/edit": 422,
+    "/drills/<id:scenario_id>/end": 303,
+    "/drills/<id:scenario_id>/openings": 404,
+    "/drills/<id:scenario_id>/report/edit": 409,
+    "/drills/<id:scenario_id>/start": 303,
+    "/drills/actions/<id:action_id>": 422,
+    "/drills/flags/<id:flag_id>/clear": 303,
+    "/drills/new": 422,
+    "/safety/<id:operation_id>/arrivals": 422,
+    "/safety/<id:operation_id>/end": 303,
+    "/safety/<id:operation_id>/entry": 303,
+    "/safety/<id:operation_id>/export.csv": 422,
+    "/safety/<id:operation_id>/export.xlsx": 422,
+    "/safety/<id:operation_id>/people/<id:registrant_id>/handoff": 422,
+    "/safety/<id:operation_id>/sheets": 422,
+    "/safety/new": 422,
     "/account/two-factor": 200,  # the recovery codes, shown once
     "/account/two-factor/recovery-codes": 200,
     "/imports/": 200,
@@ -833,6 +890,23 @@ CONTROL_STATUS = {
 #: Posts whose control changes nothing stored (a search; an unknown upload token; a
 #: presumption under the default opt_in rule, which allows none).
 NO_EFFECT = {
+    "/api/v1/safety/operations/<id:operation_id>/reports",
+    "/drills/<id:scenario_id>/actions/new",
+    "/drills/<id:scenario_id>/edit",
+    "/drills/<id:scenario_id>/end",
+    "/drills/<id:scenario_id>/openings",
+    "/drills/<id:scenario_id>/report/edit",
+    "/drills/<id:scenario_id>/start",
+    "/drills/actions/<id:action_id>",
+    "/drills/flags/<id:flag_id>/clear",
+    "/drills/new",
+    "/safety/<id:operation_id>/arrivals",
+    "/safety/<id:operation_id>/end",
+    "/safety/<id:operation_id>/export.csv",
+    "/safety/<id:operation_id>/export.xlsx",
+    "/safety/<id:operation_id>/people/<id:registrant_id>/handoff",
+    "/safety/<id:operation_id>/sheets",
+    "/safety/new",
     "/login/code",
     "/registrants/",
     "/imports/<token>/apply",
@@ -851,6 +925,8 @@ NO_EFFECT = {
     # plans (issue 6)
     # priority queue (issue 6)
 }
+
+
 
 
 def csrf_url(rule: str, place: dict[str, Any]) -> str:
@@ -878,8 +954,9 @@ def test_a_post_without_a_csrf_token_is_refused_with_400_and_changes_nothing(
     app.config["WTF_CSRF_ENABLED"] = False
     sign_in(auth, role)
     app.config["WTF_CSRF_ENABLED"] = True
+    url = csrf_url(rule, place)  # before the mark: a drill's URL makes its scenario
     before = db.scalar(select(func.max(AuditEvent.seq)))
-    response = client.post(csrf_url(rule, place), data=form(place))
+    response = client.post(url, data=form(place))
     assert response.status_code == 400
     db.expire_all()
     assert not changed(db, place)
