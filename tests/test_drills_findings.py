@@ -341,3 +341,19 @@ def test_only_the_organisations_the_scenario_names_take_part_in_a_drill(
     listed = client.get("/api/v1/safety/operations").get_json()
     assert operation.id not in [o["id"] for o in listed["items"]]
     assert client.get(f"/portal/safety/{operation.id}").status_code == 404
+
+
+def test_the_report_counts_each_flagged_plan_once_and_no_person_without_a_plan(
+    db: Session, world: dict[str, Any]
+) -> None:
+    from roster.drills.aar import flagged_plans
+
+    scenario = drill(db, world)
+    with_plan, without = world["consenting"], world["unasked"]
+    agreed_plan(db, with_plan)
+    assert db.scalar(select(Plan.id).where(Plan.registrant_id == without.id)) is None
+    for person, finding in ((with_plan, Finding.NO_ANSWER), (with_plan, Finding.WRONG_PHONE),
+                            (without, Finding.ROUTE_BLOCKED)):
+        raw_flag(db, scenario, person.id, finding)
+    db.flush()
+    assert flagged_plans(db, scenario) == 1

@@ -95,7 +95,7 @@ def add_demo_drills(
     with demo_context():
         finished = _finished(session, districts, users, today, rng)
         reports, flags = _drill_reports(session, finished, users, rng)
-        _scheduled(session, districts, users["planner"], today)
+        _scheduled(session, districts, users, today)
     return {"drills": 2, "drill_reports": reports, "review_flags": flags}
 
 
@@ -111,6 +111,12 @@ def _scenario(
         created_by_id=planner.id,
         **words,
     )
+
+
+def _taking_part(users: dict[str, User]) -> list[Any]:
+    """The demo partner's organisation (民生委員), whose people the drill confirms."""
+    organisation = users["partner"].organisation
+    return [organisation] if organisation is not None else []
 
 
 def _objectives() -> list[DrillObjective]:
@@ -144,6 +150,7 @@ def _finished(
                          strengths=STRENGTHS, improvements=IMPROVEMENTS,
                          description="地震を想定した安否確認と福祉避難所の開設（デモ）")
     scenario.operation = operation
+    scenario.organisations = _taking_part(users)
     scenario.objectives = _objectives()
     session.add(scenario)
     session.flush()
@@ -178,14 +185,15 @@ def _actions(session: DbSession, scenario: DrillScenario, staff: User, day: date
 
 
 def _scheduled(
-    session: DbSession, districts: dict[str, District], planner: User, today: date
+    session: DbSession, districts: dict[str, District], users: dict[str, User], today: date
 ) -> None:
     """Next month's flood drill: planned, not started."""
     day = today + timedelta(days=35)
     start = datetime.combine(day, time(10, 0), tzinfo=JST).astimezone(UTC)
     towns = [districts[t] for t in SCHEDULED_TOWNS]
-    scenario = _scenario(f"水防訓練 {day.month}月（デモ）", towns, start, planner,
+    scenario = _scenario(f"水防訓練 {day.month}月（デモ）", towns, start, users["planner"],
                          description="大雨による内水氾濫を想定した安否確認訓練（デモ）")
+    scenario.organisations = _taking_part(users)
     scenario.hazard = DrillHazard.FLOOD
     scenario.objectives = _objectives()
     session.add(scenario)

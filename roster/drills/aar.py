@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from ..access.fetch import Person, people
 from ..access.rule import Viewer, visible_registrants
 from ..extensions import DbSession
-from ..models import District, Registrant, SafetyOperation, SafetyReport
+from ..models import District, Plan, Registrant, SafetyOperation, SafetyReport
 from ..models.drills import DrillScenario, Finding, ReviewFlag, Verdict
 from ..priority.scoring import Bands
 from ..safety.report import HourBucket, population
@@ -80,9 +80,11 @@ def findings(session: DbSession, viewer: Viewer, operation: SafetyOperation) -> 
 
 
 def flagged_plans(session: DbSession, scenario: DrillScenario) -> int:
-    """The review flags the drill's findings raised (ReviewFlag rows of the scenario)."""
-    query = (
-        select(func.count()).select_from(ReviewFlag).where(ReviewFlag.scenario_id == scenario.id)
+    """The plans the drill's findings flagged for review: people with a plan and at least one
+    review flag of the scenario, each counted once however many findings they had."""
+    query = select(func.count(func.distinct(ReviewFlag.registrant_id))).where(
+        ReviewFlag.scenario_id == scenario.id,
+        ReviewFlag.registrant_id.in_(select(Plan.registrant_id)),
     )
     return int(session.execute(query).scalar_one())
 

@@ -130,11 +130,16 @@
     }
   }
 
+  // The count is of the whole list, not of this page: the server's figures, less the people
+  // of this page confirmed since it loaded.
+  const openAtLoad = document.querySelectorAll(".card:not(.confirmed)").length;
+
   function countOpen() {
     const count = document.querySelector(".count");
     if (count && text.textCount) {
-      const total = document.querySelectorAll(".card").length;
-      const open = document.querySelectorAll(".card:not(.confirmed)").length;
+      const total = Number(count.dataset.total);
+      const nowOpen = document.querySelectorAll(".card:not(.confirmed)").length;
+      const open = Number(count.dataset.open) - (openAtLoad - nowOpen);
       count.textContent = text.textCount.replace("{open}", String(open)).replace("{total}", String(total));
     }
   }
