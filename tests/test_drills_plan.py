@@ -640,3 +640,15 @@ def test_the_menu_leads_staff_and_planners_to_the_drills(
     sign_in(auth, role)
     home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert ('href="/drills/"' in home) is shown
+
+
+def test_the_board_of_a_drill_leads_back_to_the_drill_page(
+    db: Any, client: IsolatedClient, auth: AuthActions, two_operations: dict[str, Any]
+) -> None:
+    from roster.models import DrillScenario
+
+    drill = two_operations["drill"]
+    scenario = db.scalar(select(DrillScenario).where(DrillScenario.operation_id == drill.id))
+    sign_in(auth, "planner")
+    board = client.get(f"/safety/{drill.id}").get_data(as_text=True)
+    assert f'href="/drills/{scenario.id}"' in board

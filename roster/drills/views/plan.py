@@ -52,7 +52,13 @@ from .blueprint import bp
 
 @bp.app_context_processor
 def drill_menu() -> dict[str, Any]:
-    return {"can_plan_drills": can_plan_drills}
+    return {"can_plan_drills": can_plan_drills, "scenario_of": scenario_of}
+
+
+def scenario_of(operation: Any) -> DrillScenario | None:
+    """The drill scenario an operation runs, for a link back to the drill's page."""
+    query = select(DrillScenario).where(DrillScenario.operation_id == operation.id)
+    return db.session.scalar(query)
 
 
 @bp.get("/")
