@@ -8,6 +8,7 @@ them the tests skip, and with ROSTER_REQUIRE_BROWSER=1 they fail instead.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,6 +87,17 @@ def shot(page: object, name: str, card: object = None) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))  # type: ignore[attr-defined]
 
 
+def wait_queued(page: object, n: int, seconds: float = 10) -> int:
+    """The queue's length once it is n, or what it is after `seconds`: the count on the page
+    shows as the report is handed to IndexedDB, whose write ends a moment later."""
+    deadline = time.monotonic() + seconds
+    found = queued(page)
+    while found != n and time.monotonic() < deadline:
+        time.sleep(0.1)
+        found = queued(page)
+    return found
+
+
 def scroll_width(page: object) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth"))  # type: ignore[attr-defined]
 
@@ -132,14 +144,14 @@ def test_a_report_made_offline_is_sent_when_online_and_stored_once(live: Live, p
     pending.wait_for(state="visible")
     assert pending.inner_text() == "送信待ち 1 件"
     assert card.locator(".status-label").inner_text() == "無事（自宅）"
-    assert queued(page) == 1
+    assert wait_queued(page, 1) == 1
     assert live.reports() == before
     shot(page, "safety-03-offline-waiting-375", card)
     assert scroll_width(page) <= 375
 
     page.context.set_offline(False)
     pending.wait_for(state="hidden", timeout=40000)
-    assert queued(page) == 0
+    assert wait_queued(page, 0) == 0
     assert card.locator(".sent-state").inner_text() == "送信済み"
     shot(page, "safety-04-sent-375", card)
     new = [row for row in live.reports() if row not in before]
@@ -167,7 +179,7 @@ def test_sign_out_warns_while_reports_wait_and_clears_them(live: Live, phone) ->
     card.locator("label.choice", has_text="電話").click()
     card.locator("button.send").click()
     page.locator("#pending").wait_for(state="visible")
-    assert queued(page) == 1
+    assert wait_queued(page, 1) == 1
     asked: list[str] = []
 
     def answer(dialog: object) -> None:
@@ -178,7 +190,7 @@ def test_sign_out_warns_while_reports_wait_and_clears_them(live: Live, phone) ->
     page.click("header.site form[action='/logout'] button")
     page.wait_for_url("**/login")
     assert asked and "1 件" in asked[0]
-    assert queued(page) == 0
+    assert wait_queued(page, 0) == 0
     assert scroll_width(page) <= 375
 
 
@@ -214,5 +226,5 @@ def test_a_report_whose_answer_is_lost_is_sent_again_and_stored_once(live: Live,
     page.context.set_offline(True)
     page.context.set_offline(False)  # the connection "returns": the phone sends again
     page.locator("#pending").wait_for(state="hidden", timeout=40000)
-    assert queued(page) == 0
+    assert wait_queued(page, 0) == 0
     assert [row for row in live.reports() if row not in before] == stored
