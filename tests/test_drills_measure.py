@@ -279,7 +279,7 @@ def test_the_report_shows_verdicts_with_their_figures_and_no_names(
     for key in ("consenting", "refusing", "unasked", "elsewhere"):
         assert world[key].name not in page
     assert f"<span>{world['unasked'].id}</span>" in page  # staff see the register number
-    assert "<svg" in page and "訓練" in page
+    assert "<svg" in page and "訓練" in page and 'id="timeline-title"' in page
 
 
 def test_planners_read_the_report_without_register_numbers(client, auth, world, finished):

@@ -29,7 +29,7 @@ from .blueprint import bp
 @bp.get("/<id:operation_id>/map")
 @require(can_view_safety)
 def map_frame(operation_id: int) -> ResponseReturnValue:
-    """The map document: districts, shelters and hazard areas; the people load afterwards."""
+    """The map document: districts and hazard areas; the people load afterwards."""
     operation = get_or_404(SafetyOperation, operation_id)
     points_url = url_for("safety.points_json", operation_id=operation.id)
     return status_map_document(operation.hazard_layer, can_run_safety(current_user), points_url)
