@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from sqlalchemy import func, select
+from sqlalchemy import func
 
 from ..extensions import db
-from ..models import DrillScenario, Role, User
+from ..models import DrillScenario, Role
+from ..safety.cli import acting_as
 from ..safety.operations import SafetyRefused, targets_query
 from ..schema import needs_current_schema
-from ..viewer import viewer_of
 from .running import DrillRefused, end_drill, start_drill
 
 
@@ -24,10 +24,7 @@ def drill_group() -> None:
 
 def acting_planner(username: str) -> Any:
     """The Viewer of the active staff or drill-planner account named by --as."""
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or user.role not in (Role.STAFF, Role.PLANNER) or not user.is_active_account:
-        raise click.ClickException(f"{username!r} is not an active staff or drill planner account.")
-    return viewer_of(user, db.session)
+    return acting_as(username, (Role.STAFF, Role.PLANNER), "staff or drill planner")
 
 
 def scenario_or_fail(scenario_id: int) -> DrillScenario:

@@ -24,12 +24,18 @@ def safety_group() -> None:
     """Safety confirmation operations (安否確認)."""
 
 
+def acting_as(username: str, roles: tuple[Role, ...], what: str) -> Any:
+    """The Viewer of the active account named by --as, if it has one of `roles`; refused
+    otherwise, naming `what` account was wanted."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or user.role not in roles or not user.is_active_account:
+        raise click.ClickException(f"{username!r} is not an active {what} account.")
+    return viewer_of(user, db.session)
+
+
 def acting_staff(username: str) -> Any:
     """The Viewer of the active staff account named by --as; refused otherwise."""
-    user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or user.role is not Role.STAFF or not user.is_active_account:
-        raise click.ClickException(f"{username!r} is not an active staff account.")
-    return viewer_of(user, db.session)
+    return acting_as(username, (Role.STAFF,), "staff")
 
 
 def operation_or_fail(operation_id: int) -> SafetyOperation:
