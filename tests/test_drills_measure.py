@@ -181,7 +181,7 @@ def test_share_verdict_of_one_band_counts_that_band_only(db, world, factory, sta
     put(db, staff, scenario.operation, calm, S.SAFE_HOME, 1800)
     [result] = _verdicts(db, staff, scenario)
     assert result.total >= 1 and result.hit == result.total == 1
-    assert result.verdict is Verdict.MET and result.percent == 100
+    assert result.verdict is Verdict.MET and result.percent == "100"
 
 
 def test_ventilator_verdict(db, world, factory, staff):
@@ -243,6 +243,28 @@ def test_no_one_to_measure_is_not_met(db, world, staff):
     [result] = _verdicts(db, staff, scenario)
     assert (result.total, result.verdict) == (0, Verdict.NOT_MET)
 
+
+
+def test_shelters_the_drill_people_are_assigned_to_count_too(db, world, staff):
+    """Shelters carry no district: a welfare shelter is the drill's when its people are
+    assigned to it as their nearest suitable shelter, even with no plan naming it."""
+    from roster.models import ShelterAssignment
+
+    scenario = make_drill(db, world, staff, objectives=[
+        (ObjectiveKind.SHELTERS_OPENED, None, 100, 90)])
+    nearest, far = _shelter(db, "福祉の家"), _shelter(db, "遠くの福祉施設")
+    db.add(ShelterAssignment(hazard="flood", registrant_id=world["consenting"].id,
+                             shelter_id=nearest.id, distance_m=300.0))
+    db.flush()
+    [result] = _verdicts(db, staff, scenario)
+    assert (result.total, result.hit) == (1, 0)
+    db.add(DrillShelterOpening(operation_id=scenario.operation.id, shelter_id=nearest.id,
+                               opened_at=scenario.operation.started_at + timedelta(minutes=30),
+                               recorded_by_id=world["users"]["staff"].id))
+    db.flush()
+    [result] = _verdicts(db, staff, scenario)
+    assert (result.total, result.hit, result.verdict) == (1, 1, Verdict.MET)
+    assert far.id != nearest.id
 
 # ---------------------------------------------------------------------------------------------
 # The after-action report, corrective actions and drill over drill, as pages.
@@ -484,4 +506,58 @@ def test_every_verdict_agrees_with_a_recount_of_the_times(db, world, factory, st
         else:
             want = Verdict.NOT_MET
         assert result.verdict is want, (minutes, target, hit, total)
-        assert result.percent == (100 * hit) // total
+        assert result.percent == measure.floor_percent(hit, total)
+
+
+def test_a_report_that_found_no_one_never_meets_a_confirmation_objective(db, world, staff):
+    """不在・連絡つかず is a report, timed as reaching the person, but it says nothing of how
+    they are: an objective of people confirmed is not met by such reports alone."""
+    scenario = make_drill(db, world, staff, objectives=[
+        (ObjectiveKind.SHARE_CONFIRMED, None, 50, 60),
+        (ObjectiveKind.VENTILATOR_REACHED, None, 100, 60)])
+    op = scenario.operation
+    for key in ("consenting", "refusing", "unasked", "elsewhere"):
+        put(db, staff, op, world[key], S.UNREACHABLE, 600)
+    share, ventilator = _verdicts(db, staff, scenario)
+    for result in (share, ventilator):
+        assert (result.hit, result.reached) == (0, 0) and result.verdict is Verdict.NOT_MET
+    assert all(s == 600 for s in times(db, staff, op).values())  # reached, all the same
+    put(db, staff, op, world["consenting"], S.SAFE_HOME, 900)
+    put(db, staff, op, world["refusing"], S.EVACUATED, 1200)
+    share, _ventilator = _verdicts(db, staff, scenario)
+    assert (share.total, share.hit) == (4, 2) and share.verdict is Verdict.MET
+
+
+def test_bands_are_those_at_the_drill_start(db, world, factory, staff):
+    """A person of band C at the start stays in band C for the drill's objectives, though the
+    drill's own serious finding raises their score into another band afterwards."""
+    from roster.drills.bands import freeze_bands
+    from roster.models import SERIOUS_FINDINGS, DrillBand
+
+    calm = factory.registrant(world["districts"][0], device_ventilator=False,
+                              mobility=Mobility.INDEPENDENT, household=Household.WITH_OTHERS)
+    scenario = make_drill(db, world, staff, objectives=[
+        (ObjectiveKind.SHARE_CONFIRMED, "C", 100, 60)])
+    op = scenario.operation
+    freeze_bands(db, op)
+    frozen = db.scalar(select(DrillBand.band).where(DrillBand.operation_id == op.id,
+                                                    DrillBand.registrant_id == calm.id))
+    assert frozen == "C"
+    weights, bands = config()
+    heavy = {**weights, "drill_finding": 1000}
+    finding = sorted(SERIOUS_FINDINGS)[0]
+    put(db, staff, op, calm, S.SAFE_HOME, 600, findings=(finding,))
+
+    def band_in(people):
+        return dict(db.execute(select(people.c.registrant_id, people.c.band)).all())
+
+    assert band_in(measure.timed(db, staff, op, heavy, bands))[calm.id] == "C"
+    db.execute(DrillBand.__table__.delete().where(DrillBand.operation_id == op.id))
+    assert band_in(measure.timed(db, staff, op, heavy, bands))[calm.id] == "A"  # unfrozen: moved
+
+
+def test_a_small_share_never_shows_as_nothing():
+    assert measure.floor_percent(2, 221) == "< 1"
+    assert measure.floor_percent(0, 221) == "0"
+    assert measure.floor_percent(79, 100) == "79" and measure.floor_percent(799, 1000) == "79"
+    assert measure.floor_percent(1, 0) == ""

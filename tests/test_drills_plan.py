@@ -652,3 +652,25 @@ def test_the_board_of_a_drill_leads_back_to_the_drill_page(
     sign_in(auth, "planner")
     board = client.get(f"/safety/{drill.id}").get_data(as_text=True)
     assert f'href="/drills/{scenario.id}"' in board
+
+
+def test_a_drill_ended_from_its_board_ends_as_a_drill_and_says_what_it_simulates(
+    db: Any, client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
+) -> None:
+    from roster.models import AuditEvent
+
+    scenario = make_scenario(db, world)
+    operation = start_drill(db, viewer_of(world["users"]["staff"], db), scenario)
+    db.commit()
+    sign_in(auth, "staff")
+    board = client.get(f"/safety/{operation.id}").get_data(as_text=True)
+    assert "訓練（" in board and "を想定）" in board  # the simulated hazard, not a bare 訓練
+    url = f"/safety/{operation.id}/end"
+    response = client.post(url, data={"version": operation.version, "confirm": "y"})
+    assert response.status_code == 302
+    db.refresh(operation)
+    assert not operation.running
+    actions = set(db.scalars(select(AuditEvent.action)))
+    assert {"drill.end", "safety.end"} <= actions
+    again = client.post(url, data={"version": operation.version, "confirm": "y"})
+    assert again.status_code == 409

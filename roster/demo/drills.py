@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from ..drills.bands import freeze_bands
 from ..drills.flags import mark_plan_for_review, reason_text
 from ..extensions import DbSession
 from ..models import (
@@ -154,6 +155,7 @@ def _finished(
     scenario.objectives = _objectives()
     session.add(scenario)
     session.flush()
+    freeze_bands(session, operation)
     _openings(session, operation, users["staff"], start, rng)
     _actions(session, scenario, users["staff"], day)
     return scenario

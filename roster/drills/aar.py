@@ -141,6 +141,8 @@ class DistrictBar:
     reached: float
     within_share: float
     reached_share: float
+    #: The share within BAR_MINUTES as shown beside the bar (measure.floor_percent).
+    percent: str
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,8 @@ def district_chart(rows: list[m.GroupRow]) -> BarChart:
         within = (row.share(BAR_MINUTES) or 0.0) if row.people else 0.0
         reached = row.reached / row.people if row.people else 0.0
         bars.append(DistrictBar(row.label, BAR_TOP + i * ROW_HEIGHT, round(span * within, 1),
-                                round(span * reached, 1), within, reached))  # fmt: skip
+                                round(span * reached, 1), within, reached,
+                                row.percent(BAR_MINUTES) or "0"))  # fmt: skip
     return BarChart(bars)
 
 

@@ -90,8 +90,8 @@ def _groups(title: str, groups: list[GroupRow]) -> Rows:
 
 
 def _share(group: GroupRow, minutes: int) -> str:
-    share = group.share(minutes)
-    return "" if share is None else f"{int(share * 100)}%"
+    percent = group.percent(minutes)
+    return f"{percent}%" if percent else ""
 
 
 def _timeline(report: AfterAction) -> Rows:

@@ -17,9 +17,9 @@ def objective_text(objective: DrillObjective) -> str:
     if objective.kind is ObjectiveKind.SHELTERS_OPENED:
         return _("Every welfare shelter of the area opened within %(m)d minutes", m=minutes)
     if objective.band:
-        return _("%(p)d %% of band %(band)s reached within %(m)d minutes",
+        return _("%(p)d %% of band %(band)s confirmed within %(m)d minutes",
                  p=objective.percent, band=objective.band, m=minutes)  # fmt: skip
-    return _("%(p)d %% of everyone reached within %(m)d minutes", p=objective.percent, m=minutes)
+    return _("%(p)d %% of everyone confirmed within %(m)d minutes", p=objective.percent, m=minutes)
 
 
 def result_text(result: Result) -> str:
@@ -29,8 +29,8 @@ def result_text(result: Result) -> str:
         if result.objective.kind is ObjectiveKind.SHELTERS_OPENED:
             return _("No welfare shelter to measure / target %(t)d %%", t=target)
         return _("No one to measure / target %(t)d %%", t=target)
-    text = _("%(p)d %% (%(hit)d/%(total)d) within %(m)d minutes / target %(t)d %%",
-             p=result.percent or 0, hit=result.hit, total=result.total, m=minutes,
+    text = _("%(p)s %% (%(hit)d/%(total)d) within %(m)d minutes / target %(t)d %%",
+             p=result.percent, hit=result.hit, total=result.total, m=minutes,
              t=target)  # fmt: skip
     late = result.reached - result.hit
     if late > 0:

@@ -1,25 +1,31 @@
 """Measuring a drill: how long each person waited for their first report, and each objective's
 verdict, computed from those times (never typed).
 
-A person counts as reached from the first report on them in the drill that is not 未確認
-(any other status, 不在・連絡つかず included: in a drill, a partner who tried and reported has
-done the work being measured). Their time is the seconds from the drill's start to that
-report, rounded to the whole second (a report dated before the start counts as at the start).
+Two times are kept for each person, both in whole seconds from the drill's start (a report
+dated before the start counts as at the start; NULL: never):
+- *reached*: the first report on them that is not 未確認 (不在・連絡つかず included: a partner
+  who tried and reported has done the work timed here). The figures by district, organisation
+  and band, the timeline and drill over drill use it.
+- *confirmed*: the first report that says how the person is (not 未確認, not 不在・連絡つかず),
+  as the operation's own report counts (roster.safety.report.NOT_CONFIRMING). Every objective
+  is judged on it, so "80 % confirmed" is never met by reports that found no one.
+A person's band is the one frozen when the drill started (roster.drills.bands).
 "Within N minutes" means at most N × 60 seconds: a report at exactly 60:00 is within 60
 minutes, one at 60:01 is not. Everything is grouped and counted in SQL (the operation's report
 helpers in roster.safety.report), so a drill over 50,000 people reads back a few dozen rows.
 
 Verdicts (one rule for every objective kind): of `total` people (or shelters) measured, `hit`
-were reached (opened) within the objective's minutes and `reached` at all during the drill.
+were confirmed (opened) within the objective's minutes and `reached` at all during the drill.
 
 - MET: hit / total ≥ percent (the shares of ventilator users and shelters need 100 %);
-- PARTLY_MET: not met, but hit / total ≥ half the percent, or everyone was reached during the
-  drill, only some too late;
+- PARTLY_MET: not met, but hit / total ≥ half the percent, or everyone was confirmed during
+  the drill, only some too late;
 - NOT_MET: otherwise, and always when there is no one (no shelter) to measure: a drill that
   measured nothing showed nothing.
 
 The shares are compared in whole numbers (hit × 100 ≥ percent × total), and the percentage
-shown beside a verdict is rounded down, so "79 %" never stands beside "met 80 %".
+shown beside a verdict is rounded down, so "79 %" never stands beside "met 80 %" — except that
+a share above nothing never shows as 0 % (2 of 221 is "< 1 %").
 """
 
 from __future__ import annotations
@@ -42,19 +48,23 @@ from ..models import (
     SafetyOperation,
     SafetyReport,
     Shelter,
+    ShelterAssignment,
 )
 from ..models import SafetyStatus as S
 from ..models.base import utcnow
 from ..models.drills import DrillObjective, DrillShelterOpening, ObjectiveKind, Verdict
-from ..priority.queries import band_expression, dialect_of, score_expression
+from ..priority.queries import dialect_of
 from ..priority.scoring import BANDS, Bands
+from ..safety.ranking import Priority
 from ..safety.report import (
+    NOT_CONFIRMING,
     group_medians,
     not_before_start,
     population,
     seconds_since,
     whole_units,
 )
+from .bands import band_now, frozen_table
 
 #: The minutes the shares of people reached are given for.
 WITHIN_MINUTES = (30, 60, 120)
@@ -80,6 +90,19 @@ class GroupRow:
 
     def share(self, minutes: int) -> float | None:
         return self.within.get(minutes, 0) / self.people if self.people else None
+
+    def percent(self, minutes: int) -> str:
+        """The share within the minutes as shown: whole percent rounded down (floor_percent)."""
+        return floor_percent(self.within.get(minutes, 0), self.people)
+
+
+def floor_percent(part: int, whole: int) -> str:
+    """`part` of `whole` in whole percent rounded down, so a share never shows above what it
+    is; a share above nothing that rounds to 0 shows as "< 1"; "" when there is no whole."""
+    if whole <= 0:
+        return ""
+    value = part * 100 // whole
+    return "< 1" if value == 0 and part > 0 else str(value)
 
 
 @dataclass(frozen=True)
@@ -108,9 +131,11 @@ class DrillMeasure:
 # ---------------------------------------------------------------------------------------------
 
 
-def first_reports(operation: SafetyOperation) -> Any:
-    """Each reached person's first report that is not 未確認: when, and by which organisation
-    (the earliest by its time; of two at the same time, the one stored first)."""
+def first_reports(
+    operation: SafetyOperation, skipped: tuple[S, ...] = NOT_REACHING, name: str = "first_report"
+) -> Any:
+    """Each person's first report whose status is not in `skipped`: when, and by which
+    organisation (the earliest by its time; of two at the same time, the one stored first)."""
     order = func.row_number().over(
         partition_by=SafetyReport.registrant_id,
         order_by=(SafetyReport.reported_at, SafetyReport.id),
@@ -124,14 +149,14 @@ def first_reports(operation: SafetyOperation) -> Any:
         )
         .where(
             SafetyReport.operation_id == operation.id,
-            SafetyReport.status.not_in(NOT_REACHING),
+            SafetyReport.status.not_in(skipped),
         )
-        .subquery("ranked_reports")
+        .subquery(f"ranked_{name}")
     )
     return (
         select(ranked.c.registrant_id, ranked.c.at, ranked.c.organisation_id)
         .where(ranked.c.n == 1)
-        .subquery("first_report")
+        .subquery(name)
     )
 
 
@@ -150,21 +175,26 @@ def timed(
 ) -> Any:
     """Each person of the drill (the operation report's population): district, band,
     ventilator, the organisation of the first report and seconds to it (NULL: not reached)."""
-    first = first_reports(operation)
-    score = score_expression(weights, dialect_of(session))
+    first = first_reports(operation, NOT_REACHING, "first_report")
+    confirmed = first_reports(operation, NOT_CONFIRMING, "first_confirmed")
+    frozen = frozen_table(operation)
+    band = func.coalesce(frozen.c.band, band_now(session, Priority(weights, bands)))
     return (
         select(
             Registrant.id.label("registrant_id"),
             Registrant.district_id.label("district_id"),
             Registrant.device_ventilator.label("ventilator"),
-            band_expression(score, bands).label("band"),
+            band.label("band"),
             first.c.organisation_id.label("organisation_id"),
             elapsed(session, operation.started_at, first.c.at).label("seconds"),
+            elapsed(session, operation.started_at, confirmed.c.at).label("confirmed_seconds"),
         )
         .select_from(Registrant)
         .outerjoin(RegistrantHazard, RegistrantHazard.registrant_id == Registrant.id)
         .outerjoin(Plan, Plan.registrant_id == Registrant.id)
         .outerjoin(first, first.c.registrant_id == Registrant.id)
+        .outerjoin(confirmed, confirmed.c.registrant_id == Registrant.id)
+        .outerjoin(frozen, frozen.c.registrant_id == Registrant.id)
         .where(population(viewer, operation))
         .subquery("timed")
     )
@@ -296,9 +326,9 @@ class Result:
         return target_of(self.objective)
 
     @property
-    def percent(self) -> int | None:
-        """The share hit within the minutes, in whole percent rounded down."""
-        return self.hit * 100 // self.total if self.total else None
+    def percent(self) -> str:
+        """The share hit within the minutes, as shown (floor_percent)."""
+        return floor_percent(self.hit, self.total)
 
 
 def target_of(objective: DrillObjective) -> int:
@@ -321,28 +351,34 @@ def judge(total: int, hit: int, reached: int, target: int) -> Verdict:
 def _people_counts(
     session: DbSession, people: Any, minutes: int, where: Any
 ) -> tuple[int, int, int]:
+    seconds = people.c.confirmed_seconds
     query = select(
-        func.count(),
-        func.count().filter(people.c.seconds <= minutes * 60),
-        func.count(people.c.seconds),
+        func.count(), func.count().filter(seconds <= minutes * 60), func.count(seconds)
     ).where(where)
     total, hit, reached = session.execute(query).one()
     return int(total), int(hit), int(reached)
 
 
 def welfare_shelters(viewer: Viewer, operation: SafetyOperation) -> Any:
-    """The welfare shelters of the drill: those the plans of its people name as their
-    destination, and any welfare shelter recorded open in it."""
+    """The welfare shelters of the drill (shelters carry no district): those the plans of its
+    people name as their destination, those its people are assigned to as their nearest
+    suitable shelter (hazard analysis), and any welfare shelter recorded open in it."""
     named = (
         select(Plan.destination_shelter_id)
         .join(Registrant, Registrant.id == Plan.registrant_id)
         .where(population(viewer, operation))
     )
+    nearest = (
+        select(ShelterAssignment.shelter_id)
+        .join(Registrant, Registrant.id == ShelterAssignment.registrant_id)
+        .where(ShelterAssignment.shelter_id.is_not(None), population(viewer, operation))
+    )
     opened = select(DrillShelterOpening.shelter_id).where(
         DrillShelterOpening.operation_id == operation.id
     )
     return select(Shelter.id).where(
-        Shelter.is_welfare_shelter.is_(True), or_(Shelter.id.in_(named), Shelter.id.in_(opened))
+        Shelter.is_welfare_shelter.is_(True),
+        or_(Shelter.id.in_(named), Shelter.id.in_(nearest), Shelter.id.in_(opened)),
     )
 
 

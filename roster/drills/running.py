@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from ..access.rule import Viewer
 from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..models import DrillScenario, OperationKind, SafetyOperation
 from ..safety.operations import OperationPlan, SafetyRefused, end_operation, start_operation
+from .bands import freeze_bands
 
 #: The operation's "disaster" of a drill: it says 訓練 wherever an operation is shown.
 DRILL_DISASTER = "訓練"
@@ -41,20 +44,28 @@ def start_drill(
     operation = start_operation(session, viewer, plan, now=now)
     scenario.operation = operation
     session.flush()
+    freeze_bands(session, operation)
     _audit(session, "drill.start", viewer, scenario, operation)
     return operation
 
 
 def end_drill(
-    session: DbSession, viewer: Viewer, scenario: DrillScenario, *, now: datetime | None = None
+    session: DbSession,
+    viewer: Viewer,
+    scenario: DrillScenario,
+    *,
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> SafetyOperation:
-    """End the scenario's running drill (staff or a drill planner)."""
+    """End the scenario's running drill (staff or a drill planner), from its page or from
+    its operation's board alike; an edit built on another version is refused as in
+    end_operation."""
     operation = scenario.operation
     if operation is None:
         raise DrillRefused("not_started")
     if operation.ended_at is not None:
         raise DrillRefused("already_ended")
-    end_operation(session, viewer, operation, now=now)
+    end_operation(session, viewer, operation, expected_version=expected_version, now=now)
     _audit(session, "drill.end", viewer, scenario, operation)
     return operation
 
@@ -76,4 +87,9 @@ def _audit(
     )
 
 
-__all__ = ["DrillRefused", "SafetyRefused", "end_drill", "start_drill"]
+def scenario_of(session: DbSession, operation: SafetyOperation) -> DrillScenario | None:
+    """The drill scenario an operation runs (None for a real operation)."""
+    return session.scalar(select(DrillScenario).where(DrillScenario.operation_id == operation.id))
+
+
+__all__ = ["DrillRefused", "SafetyRefused", "end_drill", "scenario_of", "start_drill"]

@@ -199,6 +199,22 @@ class DrillShelterOpening(Base):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
+class DrillBand(Base):
+    """A person's priority band as it stood when the drill started. Objectives by band are
+    judged against these, so the drill's own findings (which raise a person's score) or a plan
+    made afterwards never move a person into another band of the drill they were measured in."""
+
+    __tablename__ = "drill_bands"
+
+    operation_id: Mapped[int] = mapped_column(
+        ForeignKey("safety_operations.id", ondelete="RESTRICT"), primary_key=True
+    )
+    registrant_id: Mapped[int] = mapped_column(
+        ForeignKey("registrants.id", ondelete="RESTRICT"), primary_key=True
+    )
+    band: Mapped[str] = mapped_column(String(1))
+
+
 class ReviewFlag(Base):
     """A person's plan marked 要見直し by a drill's finding, until staff clear it.
 

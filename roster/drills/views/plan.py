@@ -23,6 +23,7 @@ from ...models import (
     DrillScenario,
     HazardKind,
     HazardLayer,
+    OperationKind,
     Organisation,
 )
 from ...registrants.queries import districts
@@ -35,7 +36,8 @@ from ..forms import HAZARD_NAMES, NONE, OBJECTIVE_NAMES, ScenarioForm, when_text
 from ..openings import opened_ids, opening_shelters, openings
 from ..preview import preview
 from ..rule import simulated_release
-from ..running import DrillRefused, end_drill, start_drill
+from ..running import DRILL_DISASTER, DrillRefused, end_drill, start_drill
+from ..running import scenario_of as running_scenario
 from ..scenarios import (
     Objective,
     ScenarioDraft,
@@ -52,13 +54,28 @@ from .blueprint import bp
 
 @bp.app_context_processor
 def drill_menu() -> dict[str, Any]:
-    return {"can_plan_drills": can_plan_drills, "scenario_of": scenario_of}
+    return {
+        "can_plan_drills": can_plan_drills,
+        "scenario_of": scenario_of,
+        "operation_disaster": operation_disaster,
+    }
+
+
+def operation_disaster(operation: Any) -> str:
+    """The disaster an operation is for, as shown: a drill started from its scenario says
+    the hazard it simulates (「訓練（地震を想定）」) rather than the bare word it stores."""
+    stored = operation.disaster or ""
+    if operation.kind is not OperationKind.DRILL or stored not in ("", DRILL_DISASTER):
+        return str(stored)
+    scenario = scenario_of(operation)
+    if scenario is None:
+        return _("Drill")
+    return _("Drill (%(hazard)s, simulated)", hazard=HAZARD_NAMES[scenario.hazard])
 
 
 def scenario_of(operation: Any) -> DrillScenario | None:
     """The drill scenario an operation runs, for a link back to the drill's page."""
-    query = select(DrillScenario).where(DrillScenario.operation_id == operation.id)
-    return db.session.scalar(query)
+    return running_scenario(db.session, operation)
 
 
 @bp.get("/")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ...access.rule import running_releases
 from ...decorators import require
+from ...drills.running import DrillRefused, end_drill, scenario_of
 from ...extensions import db
 from ...hazards.names import DEPTH_NAMES
 from ...models import District, HazardKind, HazardLayer, SafetyOperation
@@ -149,10 +150,14 @@ def end(operation_id: int) -> ResponseReturnValue:
 
 def _end(operation: SafetyOperation, version: int | None) -> Any:
     """None when ended; the refusal in words when it cannot be."""
+    viewer, scenario = current_viewer(), scenario_of(db.session, operation)
     try:
-        end_operation(
-            db.session, current_viewer(), operation, expected_version=version, now=utcnow()
-        )
+        if scenario is not None:  # a drill ends as a drill (drill.end), wherever it is ended
+            end_drill(db.session, viewer, scenario, expected_version=version, now=utcnow())
+        else:
+            end_operation(db.session, viewer, operation, expected_version=version, now=utcnow())
     except SafetyRefused as exc:
         return str(exc)
+    except DrillRefused:
+        return str(SafetyRefused("already_ended"))
     return None
