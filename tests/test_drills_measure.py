@@ -247,14 +247,17 @@ def test_no_one_to_measure_is_not_met(db, world, staff):
 
 def test_shelters_the_drill_people_are_assigned_to_count_too(db, world, staff):
     """Shelters carry no district: a welfare shelter is the drill's when its people are
-    assigned to it as their nearest suitable shelter, even with no plan naming it."""
+    assigned to it as their nearest suitable shelter for the simulated hazard (an earthquake
+    here), even with no plan naming it."""
     from roster.models import ShelterAssignment
 
     scenario = make_drill(db, world, staff, objectives=[
         (ObjectiveKind.SHELTERS_OPENED, None, 100, 90)])
     nearest, far = _shelter(db, "福祉の家"), _shelter(db, "遠くの福祉施設")
-    db.add(ShelterAssignment(hazard="flood", registrant_id=world["consenting"].id,
+    db.add(ShelterAssignment(hazard="earthquake", registrant_id=world["consenting"].id,
                              shelter_id=nearest.id, distance_m=300.0))
+    db.add(ShelterAssignment(hazard="flood", registrant_id=world["consenting"].id,
+                             shelter_id=far.id, distance_m=900.0))  # not the drill's hazard
     db.flush()
     [result] = _verdicts(db, staff, scenario)
     assert (result.total, result.hit) == (1, 0)
@@ -264,7 +267,6 @@ def test_shelters_the_drill_people_are_assigned_to_count_too(db, world, staff):
     db.flush()
     [result] = _verdicts(db, staff, scenario)
     assert (result.total, result.hit, result.verdict) == (1, 1, Verdict.MET)
-    assert far.id != nearest.id
 
 # ---------------------------------------------------------------------------------------------
 # The after-action report, corrective actions and drill over drill, as pages.
@@ -561,3 +563,15 @@ def test_a_small_share_never_shows_as_nothing():
     assert measure.floor_percent(0, 221) == "0"
     assert measure.floor_percent(79, 100) == "79" and measure.floor_percent(799, 1000) == "79"
     assert measure.floor_percent(1, 0) == ""
+
+
+def test_the_report_never_shows_a_small_share_as_nothing(client, auth, db, world, factory, staff):
+    from .test_access import sign_in
+
+    scenario = make_drill(db, world, staff)
+    _spread(db, world, factory, staff, scenario.operation, [60] + [None] * 150)
+    scenario.operation.ended_at = scenario.operation.started_at + timedelta(hours=3)
+    db.commit()
+    sign_in(auth, "staff")
+    page = client.get(f"/drills/{scenario.id}/report").get_data(as_text=True)
+    assert "<td class=\"num\">&lt; 1%</td>" in page  # the timeline: 1 of 151 by 10 minutes

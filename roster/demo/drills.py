@@ -16,7 +16,7 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 
 from ..drills.bands import freeze_bands
 from ..drills.flags import mark_plan_for_review, reason_text
@@ -26,6 +26,7 @@ from ..models import (
     ActionStatus,
     CorrectiveAction,
     District,
+    DrillBand,
     DrillHazard,
     DrillObjective,
     DrillScenario,
@@ -43,6 +44,7 @@ from ..models import (
     SafetyReport,
     SafetyStatus,
     Shelter,
+    ShelterAssignment,
     User,
 )
 from .context import demo_context
@@ -66,7 +68,7 @@ OTHER_NOTE = "玄関に段差があり、車椅子で出られない（デモ）
 SUPPORTER_NOTE = "本人は在宅で無事。計画の支援者に電話したがつながらない（デモ）"
 OVERVIEW = (
     "9時に震度6強の地震を想定して開始。田無町・向台町の避難行動要支援者について、民生委員と"
-    "職員が電話・訪問で安否を確認し、福祉避難所3か所の開設手順を確認した（デモ）。"
+    "職員が電話・訪問で安否を確認し、区域の福祉避難所の開設手順を確認した（デモ）。"
 )
 STRENGTHS = (
     "優先度Aの方への連絡は開始から1時間で8割を超えた。\n"
@@ -165,11 +167,26 @@ def _openings(
     session: DbSession, operation: SafetyOperation, staff: User, start: datetime,
     rng: random.Random,
 ) -> None:
-    """Three welfare shelters opened between 25 and 100 minutes in (one too late)."""
+    """The drill's welfare shelters (those its people are assigned to for an earthquake, or
+    their plans name) opened from 25 minutes in, 12 minutes apart; the last one too late."""
+    towns = [d.id for d in operation.districts]
+    assigned = (
+        select(ShelterAssignment.shelter_id)
+        .join(Registrant, Registrant.id == ShelterAssignment.registrant_id)
+        .where(ShelterAssignment.hazard == "earthquake", Registrant.district_id.in_(towns))
+    )
+    named = (
+        select(Plan.destination_shelter_id)
+        .join(Registrant, Registrant.id == Plan.registrant_id)
+        .where(Registrant.district_id.in_(towns))
+    )
     shelters = session.scalars(
-        select(Shelter.id).where(Shelter.is_welfare_shelter).order_by(Shelter.id).limit(3)
+        select(Shelter.id)
+        .where(Shelter.is_welfare_shelter, or_(Shelter.id.in_(assigned), Shelter.id.in_(named)))
+        .order_by(Shelter.id)
     ).all()
-    for shelter_id, minutes in zip(shelters, (25, 48, 100), strict=False):
+    for i, shelter_id in enumerate(shelters):
+        minutes = 25 + 12 * i if i < len(shelters) - 1 else 100
         at = start + timedelta(minutes=minutes + rng.randint(0, 5))
         session.add(DrillShelterOpening(operation_id=operation.id, shelter_id=shelter_id,
                                         opened_at=at, recorded_by_id=staff.id))  # fmt: skip
@@ -218,18 +235,28 @@ def _drill_reports(
                Registrant.district_id.in_([d.id for d in scenario.districts]))
         .order_by(Registrant.id)
     ).all()[:MAX_REPORTS]  # fmt: skip
-    rows = [_row(operation, rid, users, rng) for rid in people if rng.random() < REPORTED]
+    frozen = select(DrillBand.registrant_id, DrillBand.band)
+    bands = dict(session.execute(frozen.where(DrillBand.operation_id == operation.id)).all())
+    rows = [_row(operation, rid, bands.get(rid, "C"), users, rng)
+            for rid in people if rng.random() < REPORTED]  # fmt: skip
     rows.sort(key=lambda r: (r["reported_at"], r["registrant_id"]))
     if rows:
         session.execute(insert(SafetyReport), rows)
     return len(rows), _flags(session, scenario)
 
 
+#: When people of each band are reported, in minutes since the start (low, high, most
+#: often): partners call the most at risk first, as the phone page orders them.
+REPORT_MINUTES = {"A": (2, 70, 15), "B": (2, 110, 35), "C": (5, 125, 45)}
+
+
 def _row(
-    operation: SafetyOperation, registrant_id: int, users: dict[str, User], rng: random.Random
-) -> dict[str, Any]:
-    """One report within about two hours of the start; some carry findings."""
-    minutes = rng.triangular(2, 125, 35)
+    operation: SafetyOperation, registrant_id: int, band: str, users: dict[str, User],
+    rng: random.Random,
+) -> dict[str, Any]:  # fmt: skip
+    """One report within about two hours of the start, the most at risk sooner; some carry
+    findings."""
+    minutes = rng.triangular(*REPORT_MINUTES[band])
     findings: list[str] = []
     if rng.random() < WITH_FINDING:
         findings = [rng.choices(list(FINDING_WEIGHTS), list(FINDING_WEIGHTS.values()))[0].value]

@@ -52,7 +52,14 @@ from ..models import (
 )
 from ..models import SafetyStatus as S
 from ..models.base import utcnow
-from ..models.drills import DrillObjective, DrillShelterOpening, ObjectiveKind, Verdict
+from ..models.drills import (
+    DrillHazard,
+    DrillObjective,
+    DrillScenario,
+    DrillShelterOpening,
+    ObjectiveKind,
+    Verdict,
+)
 from ..priority.queries import dialect_of
 from ..priority.scoring import BANDS, Bands
 from ..safety.ranking import Priority
@@ -359,10 +366,24 @@ def _people_counts(
     return int(total), int(hit), int(reached)
 
 
-def welfare_shelters(viewer: Viewer, operation: SafetyOperation) -> Any:
+#: The hazards of the shelter analysis (ShelterAssignment.hazard) a drill's hazard stands for.
+ASSIGNED_FOR = {
+    DrillHazard.EARTHQUAKE: ("earthquake",),
+    DrillHazard.FLOOD: ("flood", "inland_flood"),
+    DrillHazard.LANDSLIDE: ("landslide",),
+    DrillHazard.TSUNAMI: ("tsunami",),
+    DrillHazard.FIRE: ("large_fire",),
+}
+
+
+def welfare_shelters(session: DbSession, viewer: Viewer, operation: SafetyOperation) -> Any:
     """The welfare shelters of the drill (shelters carry no district): those the plans of its
     people name as their destination, those its people are assigned to as their nearest
-    suitable shelter (hazard analysis), and any welfare shelter recorded open in it."""
+    suitable shelter for the hazard the drill simulates, and any welfare shelter recorded
+    open in it."""
+    hazard = select(DrillScenario.hazard).where(DrillScenario.operation_id == operation.id)
+    simulated = session.scalar(hazard)
+    hazards = ASSIGNED_FOR.get(simulated, ()) if simulated is not None else ()
     named = (
         select(Plan.destination_shelter_id)
         .join(Registrant, Registrant.id == Plan.registrant_id)
@@ -371,7 +392,11 @@ def welfare_shelters(viewer: Viewer, operation: SafetyOperation) -> Any:
     nearest = (
         select(ShelterAssignment.shelter_id)
         .join(Registrant, Registrant.id == ShelterAssignment.registrant_id)
-        .where(ShelterAssignment.shelter_id.is_not(None), population(viewer, operation))
+        .where(
+            ShelterAssignment.hazard.in_(hazards),
+            ShelterAssignment.shelter_id.is_not(None),
+            population(viewer, operation),
+        )
     )
     opened = select(DrillShelterOpening.shelter_id).where(
         DrillShelterOpening.operation_id == operation.id
@@ -385,7 +410,7 @@ def welfare_shelters(viewer: Viewer, operation: SafetyOperation) -> Any:
 def _shelter_counts(
     session: DbSession, viewer: Viewer, operation: SafetyOperation, minutes: int
 ) -> tuple[int, int, int]:
-    shelters = welfare_shelters(viewer, operation).subquery("drill_shelters")
+    shelters = welfare_shelters(session, viewer, operation).subquery("drill_shelters")
     first = (
         select(
             DrillShelterOpening.shelter_id.label("shelter_id"),

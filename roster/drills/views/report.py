@@ -31,7 +31,7 @@ from .. import aar
 from ..aar_csv import report_csv
 from ..aar_forms import WORDS, WordsForm
 from ..aar_text import objective_text, result_text
-from ..measure import WITHIN_MINUTES
+from ..measure import WITHIN_MINUTES, floor_percent
 from .blueprint import bp
 
 
@@ -99,6 +99,7 @@ def report_page(scenario_id: int) -> ResponseReturnValue:
         bars=aar.district_chart(report.figures.districts),
         bar_minutes=aar.BAR_MINUTES,
         within_minutes=WITHIN_MINUTES,
+        floor_percent=floor_percent,
         duration=duration_text,
         objective_text=objective_text,
         result_text=result_text,
