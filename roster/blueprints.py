@@ -22,6 +22,7 @@ from .consent.views import bp as consent_bp
 from .dashboard.views import bp as dashboard_bp
 from .drills.views import bp as drills_bp
 from .geocoding.views import bp as geocoding_bp
+from .guide.views import bp as guide_bp
 from .hazards.views import bp as hazards_bp
 from .health import bp as health_bp
 from .imports.batch_views import bp as imports_bp
@@ -56,6 +57,7 @@ BLUEPRINTS = (
     releases_bp,
     shelters_bp,
     geocoding_bp,
+    guide_bp,
     maps_bp,
     hazards_bp,
     vendor_bp,

@@ -3,9 +3,10 @@ and what every template can see. It imports no view, so every view may import it
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, request
+from flask import Flask, Response, abort, g, request, send_from_directory
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
@@ -73,3 +74,15 @@ def city_prefix() -> str:
 
 def template_globals() -> dict[str, Any]:
     return {"municipality": municipality(), "perm": roles, "access_fields": access_fields}
+
+
+#: Files shipped with the application (roster/data).
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def sample_file(name: str, download_name: str) -> Response:
+    """A sample shipped in roster/data (e.g. a column mapping), as a download."""
+    return send_from_directory(
+        DATA_DIR, name, as_attachment=True, download_name=download_name,
+        mimetype="application/toml", max_age=0,
+    )  # fmt: skip

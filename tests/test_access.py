@@ -135,6 +135,7 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/imports/<token>/report.csv": lambda w: f"/imports/{'A' * 43}/report.csv",
     "/imports/<token>/confirm": lambda w: f"/imports/{'A' * 43}/confirm",
     "/imports/sample.csv": lambda w: "/imports/sample.csv",
+    "/imports/mapping-sample.toml": lambda w: "/imports/mapping-sample.toml",
     "/imports/batches": lambda w: "/imports/batches",
     # No batch in the world: the number is a batch that does not exist.
     "/imports/batches/<id:batch_id>": lambda w: "/imports/batches/999999",
@@ -177,6 +178,7 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "/partners/tokens/<id:token_id>/revoke": lambda w: f"/partners/tokens/{w['token'].id}/revoke",
     # portal (partner)
+    "/guide/partner": lambda w: "/guide/partner",
     "/portal/": lambda w: "/portal/",
     "/portal/print": lambda w: "/portal/print",
     "/portal/prints/<id:provision_id>": lambda w: f"/portal/prints/{w['provision'].id}",
@@ -193,6 +195,7 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/shelters/<id:shelter_id>": lambda w: f"/shelters/{shelter_id(w)}",
     "/shelters/<id:shelter_id>/edit": lambda w: f"/shelters/{shelter_id(w)}/edit",
     "/shelters/import": lambda w: "/shelters/import",
+    "/shelters/import/mapping-sample.toml": lambda w: "/shelters/import/mapping-sample.toml",
     "/shelters/import/<token>/apply": lambda w: f"/shelters/import/{'A' * 43}/apply",
     "/api/v1/shelters": lambda w: "/api/v1/shelters",
     # maps and hazards (issue 5)
@@ -349,6 +352,7 @@ policy(ACCESS, "/imports/<token>/apply",                      LOGIN, 403,   404,
 policy(ACCESS, "/imports/<token>/report.csv",                 LOGIN, 403,   404,   403,   403)
 policy(ACCESS, "/imports/<token>/confirm",                    LOGIN, 403,   404,   403,   403)
 policy(ACCESS, "/imports/sample.csv",                         LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/imports/mapping-sample.toml",                LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/imports/batches",                            LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/imports/batches/<id:batch_id>",              LOGIN, 403,   404,   403,   403)
 policy(ACCESS, "/imports/batches/<id:batch_id>/undo",         LOGIN, 403,   404,   403,   403)
@@ -374,6 +378,8 @@ policy(ACCESS, "/partners/provisions/<id:provision_id>",      LOGIN, 403,   200,
 policy(ACCESS, "/partners/provisions/<id:provision_id>/dispose", LOGIN, 403, 200,  403,   403)
 policy(ACCESS, "/partners/tokens/<id:token_id>/revoke",       LOGIN, 403,   302,   403,   403)
 # portal (partner)
+# the printed guide for partners holds no personal data: every signed-in user may read it.
+policy(ACCESS, "/guide/partner",                              LOGIN, 200,   200,   200,   200)
 policy(ACCESS, "/portal/",                                    LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/print",                               LOGIN, 403,   403,   303,   403)
 policy(ACCESS, "/portal/prints/<id:provision_id>",            LOGIN, 403,   403,   200,   403)
@@ -393,6 +399,7 @@ policy(ACCESS, "/shelters/new",                               LOGIN, 403,   200,
 policy(ACCESS, "/shelters/<id:shelter_id>",                   LOGIN, 403,   200,   403,   200)
 policy(ACCESS, "/shelters/<id:shelter_id>/edit",              LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/shelters/import",                            LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/shelters/import/mapping-sample.toml",        LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/shelters/import/<token>/apply",              LOGIN, 403,   404,   403,   403)
 policy(ACCESS, "/api/v1/shelters",                            401,   200,   200,   200,   200)
 # maps and hazards (issue 5)

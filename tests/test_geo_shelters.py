@@ -182,7 +182,7 @@ def test_a_csv_of_its_own_among_gsi_files_refuses_the_import_in_one_sentence(
     assert read.errors[0].message == (
         "other.csv is not a GSI shelter file: it looks like a CSV with its own columns "
         "(名前, 緯度, 経度); use --format csv with a mapping; "
-        "see docs/shelter-mapping.sample.toml."
+        "see roster/data/shelter-mapping.sample.toml."
     )
     assert read.mismatch is not None and read.mismatch.looks_like == "own-columns"
 

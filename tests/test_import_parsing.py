@@ -22,7 +22,9 @@ from roster.models import CareLevel, Household, Mobility, Sex
 TODAY = date(2026, 4, 1)
 HEADER = "宛名番号,氏名,ふりがな,生年月日,性別,住所"
 GOOD_ROW = "000123,山田 太郎,やまだ たろう,1940-03-02,男,東京都府中市宮西町1-1"
-SAMPLE_MAPPING = Path(__file__).resolve().parents[1] / "docs" / "import-mapping.sample.toml"
+SAMPLE_MAPPING = (
+    Path(__file__).resolve().parents[1] / "roster" / "data" / "import-mapping.sample.toml"
+)
 
 
 def parse_csv(text: str, mapping: Mapping | None = None) -> ParseResult:

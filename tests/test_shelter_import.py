@@ -41,7 +41,7 @@ KOGANEI = [
     DATA_DIR / "koganei_132101_emergency.geojson",
 ]
 QUIRKS = Path(__file__).parent / "data" / "jp_standard_quirks.csv"
-SAMPLE_MAPPING = PROJECT / "docs" / "shelter-mapping.sample.toml"
+SAMPLE_MAPPING = PROJECT / "roster" / "data" / "shelter-mapping.sample.toml"
 
 
 def count(db: Any, *where: Any) -> int:
@@ -689,7 +689,7 @@ LANDSLIDE = DATA_DIR / "synthetic_landslide_nishitokyo.geojson"
             ["--format", "jp-standard"],
             "hinanjo.csv is not a standard 指定緊急避難場所一覧: it looks like a CSV with its "
             "own columns (ID, 名称, 住所, 緯度, 経度, …); use --format csv with a mapping; "
-            "see docs/shelter-mapping.sample.toml.",
+            "see roster/data/shelter-mapping.sample.toml.",
         ),
         (
             _municipal,

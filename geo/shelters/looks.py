@@ -84,7 +84,7 @@ _LOOKS_LIKE = {
     "xlsx": "an Excel workbook",
     "not-text": "neither CSV nor GeoJSON text",
 }
-_MAPPING_HINT = "see docs/shelter-mapping.sample.toml"
+_MAPPING_HINT = "see roster/data/shelter-mapping.sample.toml"
 _HOW = {
     "gsi-evacuation": "use --format gsi",
     "gsi-emergency": "use --format gsi",

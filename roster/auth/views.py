@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 
 from flask import (
@@ -57,7 +58,19 @@ def login() -> ResponseReturnValue:
         if user is not None:
             return _password_accepted(user)
         flash(_("The user name or password is wrong."), "error")
-    return render_template("auth/login.html", form=form)
+    return _login_page(form)
+
+
+def _login_page(form: LoginForm) -> str:
+    return render_template("auth/login.html", form=form, demo_password=_demo_password())
+
+
+def _demo_password() -> str | None:
+    """The demo's password, to name on the sign-in page of a demo database (its people are
+    fictional); None when it was given in the environment, where it is kept as a secret."""
+    if os.environ.get("ROSTER_DEMO_PASSWORD"):
+        return None
+    return str(current_app.config["DEMO_PASSWORD"])
 
 
 def _refused(form: LoginForm, refused: Exception) -> ResponseReturnValue:
@@ -65,9 +78,9 @@ def _refused(form: LoginForm, refused: Exception) -> ResponseReturnValue:
     repeated failures (429)."""
     if isinstance(refused, InactiveAccountError):
         flash(_("This account has been deactivated. Ask an administrator."), "error")
-        return render_template("auth/login.html", form=form), 403
+        return _login_page(form), 403
     flash(_too_many_failures(), "error")
-    return render_template("auth/login.html", form=form), 429
+    return _login_page(form), 429
 
 
 def _too_many_failures() -> str:

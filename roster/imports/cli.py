@@ -37,7 +37,7 @@ MISSING_CHOICES = ["keep", *(s.value for s in RegistrantStatus if s is not Regis
     "--mapping",
     "mapping_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="TOML file naming the columns (docs/import-mapping.sample.toml).",
+    help="TOML file naming the columns (roster/data/import-mapping.sample.toml).",
 )
 @click.option("--encoding", help="CSV encoding (default: detected, UTF-8 or Shift_JIS).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")

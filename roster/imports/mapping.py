@@ -2,7 +2,7 @@
 
 Every municipality's export names its columns differently. DEFAULT_HEADERS knows the usual
 Japanese names, so a typical file imports as it is; a mapping file (TOML, see
-docs/import-mapping.sample.toml) names the others and says what codes such as 性別 "1" mean.
+roster/data/import-mapping.sample.toml) names the others and says what codes such as 性別 "1" mean.
 """
 
 from __future__ import annotations

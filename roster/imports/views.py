@@ -41,7 +41,7 @@ from ..extensions import db, refresh_statistics
 from ..labels import label
 from ..models import District, RegistrantStatus
 from ..uploads import UploadRefused, check_upload
-from ..web import city_prefix
+from ..web import city_prefix, sample_file
 from .batches import SourceFile
 from .mapping import DEFAULT_HEADERS, REQUIRED_FIELDS, TARGET_FIELDS, MappingError
 from .operations import ImportPlan, ImportSummary, apply_import
@@ -106,7 +106,7 @@ class UploadForm(FlaskForm):
     )
     mapping = FileField(
         _l("Column mapping (optional)"),
-        validators=[FileAllowed(["toml"], _l("Give the mapping as a .toml file."))],
+        validators=[FileAllowed(["toml"], _l("Choose a column mapping made from the sample."))],
     )
     encoding = SelectField(
         _l("Text encoding of a CSV file"),
@@ -151,6 +151,14 @@ def recognised_columns() -> list[tuple[str, str, str, bool]]:
         )
         for target in TARGET_FIELDS
     ]
+
+
+@bp.get("/mapping-sample.toml")
+@require(can_import_registrants)
+def mapping_sample() -> ResponseReturnValue:
+    """The sample column mapping, to change to match a file whose columns are named
+    differently."""
+    return sample_file("import-mapping.sample.toml", "import-mapping.toml")
 
 
 @bp.get("/sample.csv")

@@ -40,7 +40,8 @@ from .mapping import MappingError, load_mapping
     "--mapping",
     "mapping_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="TOML naming the CSV's columns (docs/shelter-mapping.sample.toml); implies --format csv.",
+    help="TOML naming the CSV's columns (sample: roster/data/shelter-mapping.sample.toml); "
+    "implies --format csv.",
 )
 @click.option(
     "--city",
@@ -88,7 +89,9 @@ def _chosen_format(file_format: str | None, mapping_file: Path | None) -> str:
     if mapping_file and file_format != "csv":
         raise click.UsageError("--mapping is for --format csv")
     if file_format == "csv" and not mapping_file:
-        raise click.UsageError("--format csv needs --mapping (docs/shelter-mapping.sample.toml)")
+        raise click.UsageError(
+            "--format csv needs --mapping (roster/data/shelter-mapping.sample.toml)"
+        )
     return file_format
 
 

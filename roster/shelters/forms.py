@@ -252,8 +252,8 @@ class ImportForm(FlaskForm):
     city = StringField(_l("City code"), filters=[code], validators=[Optional(), city_code])
     files = MultipleFileField(_l("Files"))
     mapping = FileField(
-        _l("Column mapping (.toml)"),
-        validators=[FileAllowed(["toml"], _l("Give the mapping as a .toml file."))],
+        _l("Column mapping"),
+        validators=[FileAllowed(["toml"], _l("Choose a column mapping made from the sample."))],
     )
     source = StringField(
         _l("Source label"), filters=[trim], validators=[Optional(), Length(max=120)]

@@ -18,6 +18,7 @@ from ..access.roles import can_edit_shelters
 from ..decorators import require
 from ..extensions import db
 from ..uploads import UploadRefused, check_upload
+from ..web import sample_file
 from . import uploads
 from .blueprint import bp, yes_no
 from .forms import ImportForm, ShelterForm
@@ -37,6 +38,13 @@ class ShownError:
     row: int | None
     column: str
     message: str
+
+
+@bp.get("/shelters/import/mapping-sample.toml")
+@require(can_edit_shelters)
+def mapping_sample() -> ResponseReturnValue:
+    """The sample column mapping for a CSV with its own columns."""
+    return sample_file("shelter-mapping.sample.toml", "shelter-mapping.toml")
 
 
 @bp.route("/shelters/import", methods=["GET", "POST"])

@@ -14,7 +14,7 @@ class MappingError(ValueError):
 
 
 def load_mapping(source: str | Path | bytes) -> dict[str, str]:
-    """The {target: source header} of a mapping TOML (docs/shelter-mapping.sample.toml).
+    """The {target: source header} of a mapping TOML (roster/data/shelter-mapping.sample.toml).
 
     The file has one table, [columns], whose keys are geo.shelters.tables.MAPPING_TARGETS and
     whose values are the headers of the CSV. Raises MappingError saying what is wrong.
