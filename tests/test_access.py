@@ -72,6 +72,7 @@ def totp_code(user: User, ahead: int = 0) -> str:
 
 LOGIN = (302, "/login")  #: sent to the sign-in page
 HOME = (302, "/")
+PHONE = (302, "/portal/safety/")  #: a partner sent to their safety phone page
 REGISTER = (302, "/registrants/")
 USERS = (302, "/admin/users")
 PORTAL = (302, "/portal/")
@@ -460,7 +461,8 @@ policy(ACCESS, "/safety/<id:operation_id>/arrivals",          LOGIN, 403,   200,
 policy(ACCESS, "/safety/<id:operation_id>/shelters/<id:shelter_id>", LOGIN, 403, 200, 403, 200)
 # safety confirmation (issue 13): staff run operations; planners see counts and pseudonymous
 # points; partners work from their own pages, not these.
-policy(ACCESS, "/safety/",                                    LOGIN, 403,   200,   403,   200)
+# a partner who comes to the staff list is sent to their phone page.
+policy(ACCESS, "/safety/",                                    LOGIN, 403,   200,   PHONE, 200)
 policy(ACCESS, "/safety/new",                                 LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/safety/<id:operation_id>",                   LOGIN, 403,   200,   403,   200)
 policy(ACCESS, "/safety/<id:operation_id>/board.json",        LOGIN, 403,   200,   403,   200)

@@ -357,3 +357,32 @@ def test_the_report_counts_each_flagged_plan_once_and_no_person_without_a_plan(
         raw_flag(db, scenario, person.id, finding)
     db.flush()
     assert flagged_plans(db, scenario) == 1
+
+
+def test_the_plan_says_which_drill_report_flagged_it_and_staff_read_its_note(
+    db: Session, world: dict[str, Any], scenario: DrillScenario, client: Any, auth: Any
+) -> None:
+    from .test_access import sign_in
+
+    person = world["consenting"]
+    agreed_plan(db, person)
+    report(db, world, scenario.operation, "consenting", Finding.DESTINATION_UNSUITABLE,
+           note="入口に段差があり車椅子で入れない")
+    db.commit()
+    sign_in(auth, "staff")
+    page = client.get(f"/plans/{person.id}").get_data(as_text=True)
+    assert "入口に段差があり車椅子で入れない" in page and "が報告" in page
+    assert "職員が要見直しに設定しました" not in page  # the drill did, and the page says so
+
+
+def test_the_report_counts_people_with_a_serious_finding_and_no_plan(
+    db: Session, world: dict[str, Any], scenario: DrillScenario
+) -> None:
+    from roster.drills.aar import flagged_plans, serious_without_plan
+
+    agreed_plan(db, world["consenting"])
+    report(db, world, scenario.operation, "consenting", Finding.SUPPORTER_UNAVAILABLE)
+    report(db, world, scenario.operation, "refusing", Finding.SUPPORTER_UNAVAILABLE, user="staff")
+    report(db, world, scenario.operation, "unasked", Finding.WRONG_PHONE, user="staff")
+    assert flagged_plans(db, scenario) == 1
+    assert serious_without_plan(db, scenario) == 1

@@ -80,7 +80,7 @@ def times(db, viewer, operation):
     return measure.person_seconds(db, measure.timed(db, viewer, operation, *config()))
 
 
-def test_time_to_first_report_skips_unconfirmed_and_counts_unreachable(db, world, staff, drill):
+def test_time_to_first_report_skips_unconfirmed_and_unreachable(db, world, staff, drill):
     op = drill.operation
     put(db, staff, op, world["consenting"], S.UNCONFIRMED, 60)
     put(db, staff, op, world["consenting"], S.SAFE_HOME, 600)
@@ -89,7 +89,7 @@ def test_time_to_first_report_skips_unconfirmed_and_counts_unreachable(db, world
     put(db, staff, op, world["unasked"], S.UNCONFIRMED, 120)
     got = times(db, staff, op)
     assert got[world["consenting"].id] == 600
-    assert got[world["refusing"].id] == 1800
+    assert got[world["refusing"].id] is None  # 不在・連絡つかず says nothing of how they are
     assert got[world["unasked"].id] is None
     assert got[world["elsewhere"].id] is None
 
@@ -462,7 +462,7 @@ def test_the_staff_report_logs_the_register_numbers_it_shows(client, auth, db, w
     sign_in(auth, "staff")
     assert client.get(f"/drills/{finished.id}/report").status_code == 200
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "drills.report.view")).one()
-    assert json.loads(event.detail)["people"] == 1  # the one never reached
+    assert json.loads(event.detail)["people"] == 2  # never reached: no report, and not at home
     auth.logout()
     sign_in(auth, "planner")
     client.get(f"/drills/{finished.id}/report")
@@ -523,7 +523,7 @@ def test_a_report_that_found_no_one_never_meets_a_confirmation_objective(db, wor
     share, ventilator = _verdicts(db, staff, scenario)
     for result in (share, ventilator):
         assert (result.hit, result.reached) == (0, 0) and result.verdict is Verdict.NOT_MET
-    assert all(s == 600 for s in times(db, staff, op).values())  # reached, all the same
+    assert all(s is None for s in times(db, staff, op).values())  # never reached, either
     put(db, staff, op, world["consenting"], S.SAFE_HOME, 900)
     put(db, staff, op, world["refusing"], S.EVACUATED, 1200)
     share, _ventilator = _verdicts(db, staff, scenario)

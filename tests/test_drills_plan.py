@@ -200,7 +200,7 @@ def test_the_preview_counts_by_band_and_need_and_shelter_demand_without_names(
     # district A: consenting, refusing, unasked and the ventilator user (planners count all).
     assert "この訓練の対象は 4 人です。" in page
     assert "テスト福祉センター" in page and "3 人" in page and "2 人分" in page
-    assert "非常用電源なし" in page
+    assert "<strong>なし</strong>" in page
     for person in (world["consenting"], world["refusing"], ventilated, world["unasked"]):
         assert person.name not in page and person.address not in page
     assert world["elsewhere"].name not in page
@@ -315,6 +315,8 @@ def test_every_exit_of_a_drill_hides_whom_only_a_release_shows(
     assert refusing.name in real_page and refusing.name not in drill_page
     assert world["unasked"].name not in drill_page
     assert world["consenting"].name in drill_page
+    sticky = '<p class="drill-sticky">'  # the drill says so while the list scrolls
+    assert sticky in drill_page and sticky not in real_page
     organisation = world["organisation"].id
     sheets = {}
     for key, op in (("real", real), ("drill", drill)):

@@ -135,8 +135,10 @@ def board_urls(operation):
 
 def test_a_partner_is_refused_every_staff_page_of_an_operation(client, auth, operation):
     sign_in(auth, "partner")
-    for url in ["/safety/", "/safety/new", *board_urls(operation)]:
+    for url in ["/safety/new", *board_urls(operation)]:
         assert client.get(url).status_code == 403, url
+    sent = client.get("/safety/")  # the staff list: sent to the partner's own phone page
+    assert sent.status_code == 302 and sent.headers["Location"] == "/portal/safety/"
     assert client.post(f"/safety/{operation.id}/end").status_code == 403
 
 

@@ -89,6 +89,17 @@ def flagged_plans(session: DbSession, scenario: DrillScenario) -> int:
     return int(session.execute(query).scalar_one())
 
 
+def serious_without_plan(session: DbSession, scenario: DrillScenario) -> int:
+    """People with a serious finding (⚠) of the drill and no plan: they rise in the plan queue
+    for it, and the report counts them beside the plans flagged."""
+    query = select(func.count(func.distinct(ReviewFlag.registrant_id))).where(
+        ReviewFlag.scenario_id == scenario.id,
+        ReviewFlag.serious.is_(True),
+        ReviewFlag.registrant_id.not_in(select(Plan.registrant_id)),
+    )
+    return int(session.execute(query).scalar_one())
+
+
 def never_reached(
     session: DbSession,
     viewer: Viewer,
@@ -97,7 +108,8 @@ def never_reached(
     bands: Bands,
     limit: int | None = None,
 ) -> list[Person]:
-    """The people with no report but 未確認, as the viewer may see them (through
+    """The people never reached (no report that says how they are: only 未確認 or
+    不在・連絡つかず, or none), as the viewer may see them (through
     roster.access.fetch), by register number; the first `limit` of them if given."""
     timed = m.timed(session, viewer, operation, weights, bands)
     ids = select(timed.c.registrant_id).where(timed.c.seconds.is_(None))
@@ -187,6 +199,8 @@ class AfterAction:
     results: list[m.Result]
     found: Findings
     flagged: int
+    #: People with a serious finding and no plan yet.
+    serious_unplanned: int
     #: Staff only: the people never reached (register numbers are shown, never names).
     unreached: list[Person] | None
 
@@ -218,5 +232,5 @@ def after_action(
     )
     return AfterAction(
         scenario, figures, results, findings(session, viewer, operation),
-        flagged_plans(session, scenario), unreached,
+        flagged_plans(session, scenario), serious_without_plan(session, scenario), unreached,
     )  # fmt: skip

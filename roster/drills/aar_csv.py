@@ -67,7 +67,7 @@ def _heading(report: AfterAction) -> Rows:
         [_("Drill"), scenario.name],
         [_("Started"), show_datetime(operation.started_at), _("Ended"), ended],
         [_("People"), report.figures.overall.people, _("Plans flagged for review"),
-         report.flagged],
+         report.flagged, _("Serious findings, no plan yet"), report.serious_unplanned],
         [str(NOTICE)],
     ]  # fmt: skip
 

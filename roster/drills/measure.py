@@ -1,24 +1,22 @@
 """Measuring a drill: how long each person waited for their first report, and each objective's
 verdict, computed from those times (never typed).
 
-Two times are kept for each person, both in whole seconds from the drill's start (a report
-dated before the start counts as at the start; NULL: never):
-- *reached*: the first report on them that is not 未確認 (不在・連絡つかず included: a partner
-  who tried and reported has done the work timed here). The figures by district, organisation
-  and band, the timeline and drill over drill use it.
-- *confirmed*: the first report that says how the person is (not 未確認, not 不在・連絡つかず),
-  as the operation's own report counts (roster.safety.report.NOT_CONFIRMING). Every objective
-  is judged on it, so "80 % confirmed" is never met by reports that found no one.
-A person's band is the one frozen when the drill started (roster.drills.bands).
+A person counts as reached from the first report on them that says how they are (neither
+未確認 nor 不在・連絡つかず), as the operation's own report counts confirmations
+(roster.safety.report.NOT_CONFIRMING): a report that found no one at home leaves the person
+among those never reached, and never meets an objective. Their time is the seconds from the
+drill's start to that report, rounded to the whole second (a report dated before the start
+counts as at the start). A person's band is the one frozen when the drill started
+(roster.drills.bands).
 "Within N minutes" means at most N × 60 seconds: a report at exactly 60:00 is within 60
 minutes, one at 60:01 is not. Everything is grouped and counted in SQL (the operation's report
 helpers in roster.safety.report), so a drill over 50,000 people reads back a few dozen rows.
 
 Verdicts (one rule for every objective kind): of `total` people (or shelters) measured, `hit`
-were confirmed (opened) within the objective's minutes and `reached` at all during the drill.
+were reached (opened) within the objective's minutes and `reached` at all during the drill.
 
 - MET: hit / total ≥ percent (the shares of ventilator users and shelters need 100 %);
-- PARTLY_MET: not met, but hit / total ≥ half the percent, or everyone was confirmed during
+- PARTLY_MET: not met, but hit / total ≥ half the percent, or everyone was reached during
   the drill, only some too late;
 - NOT_MET: otherwise, and always when there is no one (no shelter) to measure: a drill that
   measured nothing showed nothing.
@@ -75,8 +73,8 @@ from .bands import band_now, frozen_table
 
 #: The minutes the shares of people reached are given for.
 WITHIN_MINUTES = (30, 60, 120)
-#: The only status that does not count as reaching a person.
-NOT_REACHING = (S.UNCONFIRMED,)
+#: The statuses that do not count as reaching a person: they say nothing of how they are.
+NOT_REACHING = NOT_CONFIRMING
 #: The timeline's buckets, in minutes, and how many of them (later reports share the last).
 BUCKET_MINUTES = 10
 MAX_BUCKETS = 36
@@ -182,8 +180,7 @@ def timed(
 ) -> Any:
     """Each person of the drill (the operation report's population): district, band,
     ventilator, the organisation of the first report and seconds to it (NULL: not reached)."""
-    first = first_reports(operation, NOT_REACHING, "first_report")
-    confirmed = first_reports(operation, NOT_CONFIRMING, "first_confirmed")
+    first = first_reports(operation)
     frozen = frozen_table(operation)
     band = func.coalesce(frozen.c.band, band_now(session, Priority(weights, bands)))
     return (
@@ -194,13 +191,11 @@ def timed(
             band.label("band"),
             first.c.organisation_id.label("organisation_id"),
             elapsed(session, operation.started_at, first.c.at).label("seconds"),
-            elapsed(session, operation.started_at, confirmed.c.at).label("confirmed_seconds"),
         )
         .select_from(Registrant)
         .outerjoin(RegistrantHazard, RegistrantHazard.registrant_id == Registrant.id)
         .outerjoin(Plan, Plan.registrant_id == Registrant.id)
         .outerjoin(first, first.c.registrant_id == Registrant.id)
-        .outerjoin(confirmed, confirmed.c.registrant_id == Registrant.id)
         .outerjoin(frozen, frozen.c.registrant_id == Registrant.id)
         .where(population(viewer, operation))
         .subquery("timed")
@@ -358,7 +353,7 @@ def judge(total: int, hit: int, reached: int, target: int) -> Verdict:
 def _people_counts(
     session: DbSession, people: Any, minutes: int, where: Any
 ) -> tuple[int, int, int]:
-    seconds = people.c.confirmed_seconds
+    seconds = people.c.seconds
     query = select(
         func.count(), func.count().filter(seconds <= minutes * 60), func.count(seconds)
     ).where(where)

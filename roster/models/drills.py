@@ -33,7 +33,7 @@ from .partners import Organisation
 
 if TYPE_CHECKING:
     from .hazards import HazardLayer
-    from .safety import SafetyOperation
+    from .safety import SafetyOperation, SafetyReport
     from .users import User
 
 
@@ -237,6 +237,8 @@ class ReviewFlag(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cleared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The drill report that carried the finding: who, when, and their note.
+    report: Mapped[SafetyReport] = relationship()
 
 
 class CorrectiveAction(Base):

@@ -32,7 +32,8 @@ from ...safety.words import area_words, layer_name
 from ...versioning import save_versioned
 from ...viewer import current_viewer
 from ...web import get_or_404
-from ..forms import HAZARD_NAMES, NONE, OBJECTIVE_NAMES, ScenarioForm, when_text
+from ..aar_text import objective_text
+from ..forms import HAZARD_NAMES, NONE, ScenarioForm, when_text
 from ..openings import opened_ids, opening_shelters, openings
 from ..preview import preview
 from ..rule import simulated_release
@@ -58,6 +59,7 @@ def drill_menu() -> dict[str, Any]:
         "can_plan_drills": can_plan_drills,
         "scenario_of": scenario_of,
         "operation_disaster": operation_disaster,
+        "objective_text": objective_text,
     }
 
 
@@ -223,7 +225,6 @@ def detail(scenario_id: int) -> ResponseReturnValue:
         may_open=_still_closed(operation) if state == "running" else [],
         area=area_words(area_draft(scenario)),
         hazard_names=HAZARD_NAMES,
-        objective_names=OBJECTIVE_NAMES,
     )
 
 

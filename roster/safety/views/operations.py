@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ...access.roles import can_use_portal
 from ...access.rule import running_releases
 from ...decorators import require
 from ...drills.running import DrillRefused, end_drill, scenario_of
@@ -37,9 +39,13 @@ def safety_menu() -> dict[str, Any]:
 
 
 @bp.get("/")
-@require(can_view_safety)
 def index() -> ResponseReturnValue:
-    """Every operation, the running ones first, with its area in words and its counts."""
+    """Every operation, the running ones first, with its area in words and its counts. A
+    partner who comes here (a link, a bookmark) is sent to their own phone page."""
+    if can_use_portal(current_user):
+        return redirect(url_for("safety_phone.index"))
+    if not can_view_safety(current_user):
+        abort(403)
     operations = db.session.scalars(
         select(SafetyOperation)
         .options(
