@@ -3,6 +3,7 @@ and what every template can see. It imports no view, so every view may import it
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from flask import Flask, abort, g, request
@@ -36,6 +37,16 @@ def arg_int(name: str, default: int | None = None, low: int = 1, high: int = MAX
     or bad, so a mistyped or tampered page number shows the page instead of an error."""
     number = bounded_int(request.args.get(name), low, high)
     return default if number is None else number
+
+
+#: A path on this site: one leading slash (never // or /\\, which a browser reads as another
+#: host), then only letters, digits and - _ . / (no scheme, query, spaces or control characters).
+LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9_\-./]*")
+
+
+def local_path(value: str | None) -> str | None:
+    """A `next` parameter when it is a path on this site; None for anything else."""
+    return value if value and LOCAL_PATH.fullmatch(value) else None
 
 
 def register(app: Flask) -> None:

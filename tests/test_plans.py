@@ -509,8 +509,9 @@ def test_a_shelter_destination_gets_its_straight_line_distance_and_basis(
 ) -> None:
     shelter = make_shelter(db, latitude=person.latitude + 0.009, longitude=person.longitude)
     sign_in(auth, "staff")
+    # The person uses a ventilator and the place's backup power is unknown: confirmed.
     form = plan_form(None, destination_kind="shelter", destination_shelter_id=str(shelter.id),
-                     status="agreed")
+                     status="agreed", power_confirmed=str(shelter.id))
     assert client.post(f"/plans/{person.id}/edit", data=form).status_code == 302
     plan = db.scalar(select(Plan).where(Plan.registrant_id == person.id))
     assert plan is not None and plan.destination_shelter_id == shelter.id
