@@ -220,3 +220,81 @@ def test_someone_without_a_ventilator_is_not_asked(
     sign_in(auth, "staff")
     form = plan_form(None, destination_kind="shelter", destination_shelter_id=str(place.id))
     assert client.post(f"/plans/{other.id}/edit", data=form).status_code == 302
+
+
+# --- in the browser ---------------------------------------------------------------------------
+
+#: A demo ventilator user with plan-making consent and no plan, and a place without backup
+#: power; prints "person-id shelter-id".
+SEED = r"""
+from sqlalchemy import select
+from roster import create_app
+from roster.consent.operations import ConsentAnswer, record_consent
+from roster.extensions import db
+from roster.i18n import local_today
+from roster.models import (ConsentMethod, ConsentPurpose, ConsentState, Plan, Registrant,
+    RegistrantStatus, Role, Shelter, User)
+
+app = create_app()
+with app.app_context():
+    staff = db.session.scalar(select(User).where(User.role == Role.STAFF))
+    person = db.session.scalar(select(Registrant).where(
+        Registrant.status == RegistrantStatus.ACTIVE, Registrant.device_ventilator.is_(True),
+        Registrant.id.not_in(select(Plan.registrant_id))).order_by(Registrant.id))
+    record_consent(db.session, person, ConsentAnswer(
+        purpose=ConsentPurpose.PLAN_MAKING, state=ConsentState.CONSENTED,
+        method=ConsentMethod.VISIT, decided_on=local_today()), staff)
+    place = db.session.scalar(select(Shelter).where(Shelter.backup_power.is_(False),
+                                                    Shelter.is_welfare_shelter.is_(True))
+                              .order_by(Shelter.id))
+    db.session.commit()
+    print(person.id, place.id)
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [375, 1366])
+def test_a_ventilator_users_plan_in_chromium(
+    tmp_path_factory: pytest.TempPathFactory, width: int
+) -> None:
+    """The consent link chooses the purpose and comes back; the destination list starts
+    with backup power; a place without it is saved only after the confirmation."""
+    from playwright.sync_api import sync_playwright
+
+    from .live import served_demo
+    from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _require_browser
+
+    _require_browser()
+    folder = tmp_path_factory.mktemp(f"power{width}")
+    with served_demo(folder, registrants=300, prepare=SEED) as demo, \
+            sync_playwright() as pw:
+        person_id, place_id = demo.prepared.split()
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = chromium.new_context(viewport={"width": width, "height": 900},
+                                    locale="ja-JP").new_page()
+        page.goto(demo.url + "/login")
+        page.fill("#username", "staff")
+        page.fill("#password", "demo")
+        page.click("button.primary")
+        page.goto(f"{demo.url}/plans/{person_id}")
+        page.screenshot(path=str(ARTIFACTS / f"plan-consent-links-{width}.png"), full_page=True)
+        page.locator("a.record-consent").nth(1).click()
+        assert page.locator("select[name=purpose]").input_value() == "plan_sharing"
+        page.screenshot(path=str(ARTIFACTS / f"plan-consent-form-{width}.png"), full_page=True)
+        page.goto(f"{demo.url}/plans/{person_id}/edit")
+        first = page.locator("select[name=destination_shelter_id] optgroup").first
+        assert first.get_attribute("label") == "非常用電源あり（人工呼吸器の方に）"
+        page.select_option("select[name=destination_shelter_id]", place_id)
+        page.locator("form.plan-form .actions button.primary").click()
+        box = page.locator(".power-confirm")
+        box.wait_for()
+        assert page.url.endswith(f"/plans/{person_id}/edit")
+        box.screenshot(path=str(ARTIFACTS / f"plan-power-confirm-{width}.png"))
+        page.screenshot(path=str(ARTIFACTS / f"plan-power-confirm-page-{width}.png"))
+        box.locator("input[type=checkbox]").check()
+        box.locator("button.primary").click()
+        page.wait_for_url(f"{demo.url}/plans/{person_id}")
+        page.goto(f"{demo.url}/plans/{person_id}/print")
+        page.screenshot(path=str(ARTIFACTS / f"plan-print-power-{width}.png"), full_page=True)
+        assert page.locator(".sketch svg .destination").count() == 1
+        chromium.close()
