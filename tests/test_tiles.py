@@ -350,3 +350,33 @@ def test_the_map_with_a_local_base_map_asks_nothing_outside(tiled_server: str, w
     assert "テスト用の背景地図" in attribution
     for bar in (scale, picker_scale):
         assert len(bar) == 1 and re.fullmatch(r"\d+ k?m", bar[0].strip()), bar
+
+
+def _frame_with(tiles: Any) -> str:
+    import numpy as np
+
+    from roster.maps.build import render_map
+    from roster.maps.points import Points
+    from roster.maps.views import frame_texts
+
+    empty = np.zeros(0)
+    points = Points(identified=True, lat=empty, lon=empty, ids=empty.astype(np.int64))
+    square = [[139.53, 35.72], [139.54, 35.72], [139.54, 35.73], [139.53, 35.72]]
+    districts = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Polygon", "coordinates": [square]},
+        "properties": {"title": "テスト町", "lines": [], "style": {"color": "#555"}}}]}
+    return render_map(
+        points=points, shelters={}, shelter_names={}, overlays=[], hazard_kinds=set(),
+        districts=districts, bounds=None, tiles=tiles, texts=frame_texts(points),
+        person_url="/maps/people/",
+    ).html
+
+
+def test_with_no_base_map_the_districts_are_drawn_as_land(app: Flask) -> None:
+    with app.test_request_context():
+        plain = _frame_with(tiles_from_config("none"))
+        tiled = _frame_with(tiles_from_config("gsi_pale"))
+    assert '"fillColor": "#ffffff"' in plain and '"fillOpacity": 0.65' in plain
+    assert '"fillColor": "#ffffff"' not in tiled, "a base map shows through the districts"
+    css = (PROJECT_DIR / "roster" / "maps" / "assets" / "roster-map.css").read_text()
+    assert ".leaflet-container { background: #f4f2ec; }" in css

@@ -231,6 +231,8 @@ def render_map(
     centre = _centre(bounds)
     fmap = _base_map(centre, points, texts, person_url)
     _add_tiles(fmap, tiles, texts)
+    if not tiles.url:
+        _add_land(fmap, districts)
     # Areas first, so that shelters and people are drawn above them.
     _add_overlays(fmap, overlays, hazard_kinds, texts)
     _add_districts(fmap, districts, texts)
@@ -298,6 +300,26 @@ def _add_tiles(fmap: folium.Map, tiles: Tiles, texts: dict[str, str]) -> None:
             control=False,
             **extra,
         ).add_to(fmap)
+
+
+#: With no base map the districts are the land: filled pale on the map's background, under
+#: every other layer, without an edge (the outlines are drawn above, as with a base map).
+LAND_FILL = {"fillColor": "#ffffff", "fillOpacity": 0.65, "fill": True, "stroke": False}
+
+
+def land(districts: dict[str, Any]) -> dict[str, Any]:
+    """The district outlines filled as land, for a map with no base tiles."""
+    features = [
+        {**f, "properties": {**f["properties"], "style": {**f["properties"].get("style", {}),
+                                                           **LAND_FILL}}}
+        for f in districts["features"]
+    ]
+    return {**districts, "features": features}
+
+
+def _add_land(fmap: folium.Map, districts: dict[str, Any]) -> None:
+    if districts["features"]:
+        folium.GeoJson(land(districts), name="land", control=False).add_to(fmap)
 
 
 def _add_districts(fmap: folium.Map, districts: dict[str, Any], texts: dict[str, str]) -> None:
