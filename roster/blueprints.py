@@ -26,6 +26,7 @@ from .guide.views import bp as guide_bp
 from .hazards.views import bp as hazards_bp
 from .health import bp as health_bp
 from .imports.batch_views import bp as imports_bp
+from .maps.tiles import bp as tiles_bp
 from .maps.vendor import bp as vendor_bp
 from .maps.views import bp as maps_bp
 from .partners.views import bp as partners_bp
@@ -61,6 +62,7 @@ BLUEPRINTS = (
     maps_bp,
     hazards_bp,
     vendor_bp,
+    tiles_bp,
     priority_bp,
     plans_bp,
     safety_bp,

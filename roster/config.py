@@ -247,12 +247,40 @@ def register_settings(raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: maps.tiles keywords besides a tile file or a URL template (roster/maps/build.py).
+MAP_TILE_NAMES = ("none", "gsi_pale", "gsi_std", "gsi_blank", "gsi_photo")
+MAP_TILE_FILES = (".mbtiles", ".pmtiles")
+
+
+def map_tiles(setting: Any) -> str:
+    """maps.tiles: a name, a URL template, or a local MBTiles/PMTiles file, which must exist
+    (a relative path is read from the project directory). The default is "none": the maps
+    then need no outside server at all."""
+    value = str(setting if setting is not None else "none").strip() or "none"
+    if value in MAP_TILE_NAMES:
+        return value
+    if value.lower().endswith(MAP_TILE_FILES) and "://" not in value:
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() else PROJECT_DIR / path
+        if not path.is_file():
+            raise ConfigError(f"maps.tiles: the tile file {path} does not exist")
+        return str(path)
+    if value.startswith(("http://", "https://", "/")) and all(
+        part in value for part in ("{z}", "{x}", "{y}")
+    ):
+        return value
+    raise ConfigError(
+        f"maps.tiles must be one of {', '.join(MAP_TILE_NAMES)}, an .mbtiles or .pmtiles "
+        f"file, or a URL with {{z}}, {{x}} and {{y}}, not {value!r}"
+    )
+
+
 def map_settings(raw: dict[str, Any]) -> dict[str, Any]:
     """The metric CRS all geometry is computed in ([geo]) and the maps' base tiles ([maps])."""
     maps = raw.get("maps", {})
     return {
         "GEO_CRS": str(raw.get("geo", {}).get("crs", "EPSG:6677")),
-        "MAP_TILES": str(maps.get("tiles", "gsi_pale")),
+        "MAP_TILES": map_tiles(maps.get("tiles")),
         "MAP_TILES_ATTRIBUTION": str(maps.get("tiles_attribution", "")),
     }
 

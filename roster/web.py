@@ -39,6 +39,17 @@ def arg_int(name: str, default: int | None = None, low: int = 1, high: int = MAX
     return default if number is None else number
 
 
+def local_path(value: str | None) -> str | None:
+    """A `next` parameter when it is a path on this site: one leading slash (never // or /\\,
+    which a browser reads as another host), then only ASCII letters, digits and - _ . /
+    (no scheme, query, spaces or control characters); None for anything else."""
+    if not value or value[0] != "/" or value[1:2] in ("/", "\\"):
+        return None
+    if all(c.isascii() and (c.isalnum() or c in "-_./") for c in value):
+        return value
+    return None
+
+
 def register(app: Flask) -> None:
     """The URL converters and the template globals; the blueprints are registered by
     roster.blueprints, the error pages by roster.errors."""

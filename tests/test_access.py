@@ -219,6 +219,7 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/maps/points.json": lambda w: "/maps/points.json",
     "/maps/people/<id:registrant_id>": lambda w: f"/maps/people/{w['refusing'].id}",
     "/vendor/<pkg>/<path:filename>": lambda w: "/vendor/leaflet/leaflet.js",
+    "/tiles/<int:z>/<int:x>/<int:y>": lambda w: "/tiles/1/0/0",
     "/hazards/": lambda w: "/hazards/",
     "/hazards/<id:layer_id>/delete": lambda w: f"/hazards/{hazard_layer_id(w)}/delete",
     "/hazards/assignment": lambda w: "/hazards/assignment",
@@ -433,6 +434,9 @@ policy(ACCESS, "/maps/points.json",                           LOGIN, 403,   200,
 # a planner's map is pseudonymous and fetches no one (403).
 policy(ACCESS, "/maps/people/<id:registrant_id>",            LOGIN, 403,   200,   404,   403)
 policy(ACCESS, "/vendor/<pkg>/<path:filename>",              LOGIN, 200,   200,   200,   200)
+# The base map's tiles: signed-in users; the test app has no tile file, so none is found
+# (tests/test_tiles.py serves a file).
+policy(ACCESS, "/tiles/<int:z>/<int:x>/<int:y>",             LOGIN, 404,   404,   404,   404)
 policy(ACCESS, "/hazards/",                                   LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/hazards/<id:layer_id>/delete",              LOGIN, 403,   (302, "/hazards/"), 403, 403)  # noqa: E501
 policy(ACCESS, "/hazards/assignment",                         LOGIN, 403,   200,   403,   200)

@@ -509,8 +509,9 @@ def test_a_shelter_destination_gets_its_straight_line_distance_and_basis(
 ) -> None:
     shelter = make_shelter(db, latitude=person.latitude + 0.009, longitude=person.longitude)
     sign_in(auth, "staff")
+    # The person uses a ventilator and the place's backup power is unknown: confirmed.
     form = plan_form(None, destination_kind="shelter", destination_shelter_id=str(shelter.id),
-                     status="agreed")
+                     status="agreed", power_confirmed=str(shelter.id))
     assert client.post(f"/plans/{person.id}/edit", data=form).status_code == 302
     plan = db.scalar(select(Plan).where(Plan.registrant_id == person.id))
     assert plan is not None and plan.destination_shelter_id == shelter.id
@@ -1094,7 +1095,8 @@ def test_a_long_plan_is_set_in_smaller_type_and_shortened_only_when_it_must_be(
     with app.test_request_context():
         short = fit(_print_values("短い"), PERSON_ITEMS, few, FOOTER, False)
         assert short.density == "normal" and not short.shortened
-        longer = fit(_print_values("長い説明の文です。" * 18), PERSON_ITEMS, few, FOOTER, False)
+        # (The map and signature block at the foot takes its share of the page.)
+        longer = fit(_print_values("長い説明の文です。" * 14), PERSON_ITEMS, few, FOOTER, False)
         assert longer.density in ("compact", "tight") and not longer.shortened
         huge = fit(_print_values("とても長い説明文です。" * 80), PERSON_ITEMS, many, FOOTER, True)
     assert huge.density == "tight" and huge.shortened

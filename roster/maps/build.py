@@ -3,8 +3,9 @@
 Every folium default CDN URL is replaced by an app-served file (vendor.py) and jQuery,
 Bootstrap, awesome-markers and Font Awesome are left out: the map uses CircleMarkers and
 builds its popups itself (roster/maps/assets/roster-map.js), from properties set as text. With
-tiles = "none" the document names no outside address at all; otherwise only the tile URL and
-its attribution link.
+tiles = "none" (the default) or a local tile file (tiles.py) the document names no outside
+address at all; with 地理院タイル or another tile server, only the tile URL and its attribution
+link. Every map has a metric scale bar (roster-map.js).
 
 render_map() returns the HTML and the sha256 hashes of its inline <script> and <style>
 elements, which the frame's Content-Security-Policy allows and nothing else inline.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -30,14 +32,23 @@ from folium.utilities import JsCode
 from .areas import HazardOverlay
 from .points import Points
 from .style import CATEGORIES, category_names
+from .tiles import URL as TILE_URL
+from .tiles import TileFileError, file_attribution, is_tile_file, tile_file
 from .vendor import asset_url
 
 SHELTER_ATTRIBUTION = "出典：国土地理院 指定緊急避難場所・指定避難所データ"
-GSI_PALE = "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
 GSI_ATTRIBUTION = (
     '<a href="https://maps.gsi.go.jp/development/ichiran.html" target="_blank" '
     'rel="noopener noreferrer">地理院タイル</a>'
 )
+#: 地理院タイル by their maps.tiles name: (the URL template, the deepest zoom).
+GSI_TILES: dict[str, tuple[str, int]] = {
+    "gsi_pale": ("https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png", 18),
+    "gsi_std": ("https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png", 18),
+    "gsi_blank": ("https://cyberjapandata.gsi.go.jp/xyz/blank/{z}/{x}/{y}.png", 14),
+    "gsi_photo": ("https://cyberjapandata.gsi.go.jp/xyz/seamlessphoto/{z}/{x}/{y}.jpg", 18),
+}
+GSI_PALE = GSI_TILES["gsi_pale"][0]
 #: Units of the people's coordinates in the document: 1e-5 degree (about 1 m) as integers
 #: from the map's origin, which keeps 100,000 points under 2 MB.
 EXACT_SCALE = 100_000
@@ -58,11 +69,16 @@ _INLINE = re.compile(r"<(script|style)(\s[^>]*)?>(.*?)</\1>", re.S | re.I)
 
 @dataclass(frozen=True)
 class Tiles:
-    """Base tiles: none, or a URL template with its attribution (HTML)."""
+    """Base tiles: none, or a URL template with its attribution (HTML). A local tile file's
+    URL is the app's own (/tiles/{z}/{x}/{y}); its deepest zoom and extent come from the
+    file, and Leaflet enlarges its deepest tiles beyond it."""
 
     url: str | None
     attribution: str = ""
     max_zoom: int = 18
+    max_native_zoom: int | None = None
+    #: [[south, west], [north, east]]: no tile is asked for outside it.
+    bounds: list[list[float]] | None = None
 
     @property
     def origin(self) -> str | None:
@@ -72,14 +88,41 @@ class Tiles:
         parts = urlsplit(self.url)
         return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
+    def options(self) -> dict[str, Any]:
+        """Leaflet's tile layer options (also read by the location picker's script)."""
+        options: dict[str, Any] = {
+            "attribution": self.attribution,
+            "maxZoom": max(self.max_zoom, 18),
+            "maxNativeZoom": self.max_native_zoom or self.max_zoom,
+        }
+        if self.bounds:
+            options["bounds"] = self.bounds
+        return options
+
 
 def tiles_from_config(setting: str, attribution: str = "") -> Tiles:
-    """config maps.tiles: "gsi_pale" (default), "none", or a URL template."""
-    setting = (setting or "gsi_pale").strip()
+    """config maps.tiles: "none" (the default), a 地理院タイル name (gsi_pale, gsi_std,
+    gsi_blank, gsi_photo), a local MBTiles or PMTiles file, or a URL template. A tile file
+    that cannot be read leaves the map without a base map (and says so in the log)."""
+    setting = (setting or "none").strip()
     if setting == "none":
         return Tiles(None)
-    if setting == "gsi_pale":
-        return Tiles(GSI_PALE, GSI_ATTRIBUTION, 18)
+    if setting in GSI_TILES:
+        url, deepest = GSI_TILES[setting]
+        return Tiles(url, GSI_ATTRIBUTION, deepest)
+    if is_tile_file(setting):
+        try:
+            found = tile_file(setting)
+        except TileFileError as exc:
+            logging.getLogger(__name__).warning("%s", exc)
+            return Tiles(None)
+        return Tiles(
+            TILE_URL,
+            file_attribution(setting, attribution),
+            max(found.max_zoom, 18),
+            max_native_zoom=found.max_zoom,
+            bounds=found.bounds,
+        )
     return Tiles(setting, attribution or "")
 
 
@@ -188,6 +231,8 @@ def render_map(
     centre = _centre(bounds)
     fmap = _base_map(centre, points, texts, person_url)
     _add_tiles(fmap, tiles, texts)
+    if not tiles.url:
+        _add_land(fmap, districts)
     # Areas first, so that shelters and people are drawn above them.
     _add_overlays(fmap, overlays, hazard_kinds, texts)
     _add_districts(fmap, districts, texts)
@@ -214,7 +259,7 @@ def _base_map(
         location=list(centre),
         zoom_start=13,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # roster-map.js adds a metric one (folium's shows feet too)
         prefer_canvas=False,
         maxZoom=19,
         minZoom=9,
@@ -244,15 +289,37 @@ def _setup_config(points: Points, texts: dict[str, str], person_url: str) -> dic
 
 def _add_tiles(fmap: folium.Map, tiles: Tiles, texts: dict[str, str]) -> None:
     if tiles.url:
+        extra: dict[str, Any] = {"bounds": tiles.bounds} if tiles.bounds else {}
         folium.TileLayer(
             tiles=tiles.url,
             attr=tiles.attribution,
             name=texts["tiles"],
-            max_zoom=tiles.max_zoom,
-            max_native_zoom=tiles.max_zoom,
+            max_zoom=max(tiles.max_zoom, 18),
+            max_native_zoom=tiles.max_native_zoom or tiles.max_zoom,
             overlay=False,
             control=False,
+            **extra,
         ).add_to(fmap)
+
+
+#: With no base map the districts are the land: filled pale on the map's background, under
+#: every other layer, without an edge (the outlines are drawn above, as with a base map).
+LAND_FILL = {"fillColor": "#ffffff", "fillOpacity": 0.65, "fill": True, "stroke": False}
+
+
+def land(districts: dict[str, Any]) -> dict[str, Any]:
+    """The district outlines filled as land, for a map with no base tiles."""
+    features = [
+        {**f, "properties": {**f["properties"], "style": {**f["properties"].get("style", {}),
+                                                           **LAND_FILL}}}
+        for f in districts["features"]
+    ]
+    return {**districts, "features": features}
+
+
+def _add_land(fmap: folium.Map, districts: dict[str, Any]) -> None:
+    if districts["features"]:
+        folium.GeoJson(land(districts), name="land", control=False).add_to(fmap)
 
 
 def _add_districts(fmap: folium.Map, districts: dict[str, Any], texts: dict[str, str]) -> None:

@@ -28,6 +28,9 @@ def picker_context(session: DbSession) -> dict[str, Any]:
     return {
         "tiles": tiles.url or "",
         "attribution": tiles.attribution,
+        "tile_options": json.dumps(
+            {k: v for k, v in tiles.options().items() if k != "attribution"}
+        ),
         "districts": json.dumps([list(p) for p in points], ensure_ascii=False),
         "centre": _centre(points),
         "leaflet_js": asset_url("leaflet", "leaflet.js"),
@@ -54,7 +57,7 @@ def _centre(points: list[tuple[str, float, float]]) -> list[float]:
 
 def _configured_tiles() -> Tiles:
     return tiles_from_config(
-        current_app.config.get("MAP_TILES", "gsi_pale"),
+        current_app.config.get("MAP_TILES", "none"),
         current_app.config.get("MAP_TILES_ATTRIBUTION", ""),
     )
 

@@ -5,9 +5,10 @@ JS and CSS come from the xstatic packages installed with pip (xstatic-leaflet,
 xstatic-leaflet-markercluster) and from roster/maps/assets, under /vendor/<package>/<path>.
 Files are found with safe_join (send_from_directory) and may be cached for a day.
 
-This module also sets the headers of the two responses that need other headers than the
+This module also sets the headers of the responses that need other headers than the
 app's defaults (roster/security.py): the map frame's Content-Security-Policy (its inline
-scripts by hash, framed by our own pages only) and the vendored files' caching. They are set
+scripts by hash, framed by our own pages only) and the caching of the vendored files and
+of anything else a view marks with g.cache_max_age (the base map's tiles, tiles.py). They are set
 when the request has finished, after every after_request function has run.
 """
 
@@ -74,8 +75,9 @@ def _finish(sender: Flask, response: Response, **extra: Any) -> None:
     frame_headers = g.get("map_frame_headers")
     if frame_headers:
         response.headers.update(frame_headers)
-    if g.get("vendor_asset") and request.method == "GET" and response.status_code == 200:
-        response.headers["Cache-Control"] = f"private, max-age={MAX_AGE}"
+    max_age = MAX_AGE if g.get("vendor_asset") else g.get("cache_max_age")
+    if max_age and request.method == "GET" and response.status_code in (200, 304):
+        response.headers["Cache-Control"] = f"private, max-age={max_age}"
 
 
 @bp.record_once

@@ -84,7 +84,7 @@ def _log_points(points: Points, hazard: str, what: str) -> None:
 def index() -> ResponseReturnValue:
     hazard, hazards = _hazard()
     layers = list(db.session.scalars(select(HazardLayer).order_by(HazardLayer.kind)))
-    tiles = tiles_from_config(current_app.config.get("MAP_TILES", "gsi_pale"))
+    tiles = tiles_from_config(current_app.config.get("MAP_TILES", "none"))
     access_fields = current_viewer().fields
     return render_template(
         "maps/index.html",
@@ -120,7 +120,7 @@ def frame() -> ResponseReturnValue:
     hazard, _hazards = _hazard()
     points = map_points(db.session, current_viewer())
     tiles = tiles_from_config(
-        current_app.config.get("MAP_TILES", "gsi_pale"),
+        current_app.config.get("MAP_TILES", "none"),
         current_app.config.get("MAP_TILES_ATTRIBUTION", ""),
     )
     rendered = _render(points, hazard, tiles)

@@ -19,12 +19,14 @@ from ..access.roles import can_edit_plans, can_view_plans
 from ..access.rule import PartnerAccess
 from ..decorators import require
 from ..extensions import db
+from ..maps.districts import district_cells
 from ..models import Plan, Provision, ProvisionFormat, ProvisionItem, Shelter
 from ..partners.ledger import record_provision
 from ..portal.notices import CopyMark
 from ..viewer import current_viewer
 from .printing import DISCLAIMER, PLAN_NOTICE, Layout, content, fit
 from .shown import Shown, disclose, plan_facts, plan_or_404
+from .sketch import Sketch, plan_sketch
 
 
 def _print_lang() -> str:
@@ -128,8 +130,20 @@ def _print_page(shown: Shown, plan: Plan, mark: CopyMark | None, lang: str, staf
             staff=staff,
             disclaimer=disclaimer,
             notice=notice,
+            sketch=_sketch(r, facts["shelter"]),
             **facts,
         )
+
+
+def _sketch(r: Person, shelter: Shelter | None) -> Sketch | None:
+    """The small map of home and destination: the home only when the user's fields show
+    it, the destination when it is a place in the registry."""
+    return plan_sketch(
+        (r.get("latitude"), r.get("longitude")),
+        (shelter.latitude, shelter.longitude) if shelter is not None else (None, None),
+        district_cells(db.session),
+        home_approximate=bool(r.get("location_approximate")),
+    )
 
 
 def _layout(

@@ -101,6 +101,10 @@ ITEM_PAD = 0.9  #: padding and rule of one item
 HEAD_H = 11.0  #: .doc-head (two lines of its facts, in English)
 MARK_H = 5.5  #: .wm-line of a partner's copy
 SECTION_GAP = 1.2  #: .flow section margin-bottom
+#: The block of the small map and the signature lines (.sign-map): the map's height with its
+#: heading and note, and one signature line.
+SKETCH_H = 43.0
+SIGN_LINE_H = 7.5
 #: Supporters table: widths of its fixed columns and the cell padding.
 TABLE_FIXED = 6 + 26 + 18 + 26 + 3 * 13
 CELL_PAD = 2.0
@@ -192,11 +196,12 @@ def _needed(
         *_person_rows(person, d, value_w),
         *_supporter_rows(supporters, d, heading),
         _columns(values, d, value_w, heading),
+        _signatures(supporters, d, heading),
         _footer(footer, d),
         HEAD_H + (MARK_H if mark else 0.0),
     ):
         height += step
-    return (height + 4 * GAP) * SAFETY
+    return (height + 5 * GAP) * SAFETY
 
 
 def _person_rows(
@@ -247,6 +252,15 @@ def _columns(
             tallest = max(tallest, h)
     # Whole items balance to within about half the tallest of them.
     return flow / 2 + tallest / 2
+
+
+def _signatures(supporters: list[dict[str, Any]], d: Density, heading: float) -> float:
+    """The map beside the signature lines: the person's, then one per supporter (at least
+    one; in two columns beyond three supporters), under a heading and the date line."""
+    signers = 1 + max(1, len(supporters))
+    rows = signers if signers <= 4 else math.ceil(signers / 2)
+    signing = heading + SIGN_LINE_H + rows * SIGN_LINE_H
+    return max(SKETCH_H, signing)
 
 
 def _footer(footer: list[str], d: Density) -> float:

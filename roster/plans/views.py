@@ -73,6 +73,14 @@ from .operations import (
     versions_of,
     warnings_by_shelter,
 )
+from .power import (
+    CONFIRM_FIELD,
+    POWER_GROUP,
+    POWER_GROUP_LABEL,
+    needs_power_confirmation,
+    power_first,
+    uses_ventilator,
+)
 from .print_views import print_plan
 from .printing import DISCLAIMER
 from .shown import Shown, disclose, plan_facts, plan_or_404
@@ -229,6 +237,7 @@ def _consents(registrant_id: int, staff: bool) -> dict[str, Any]:
 
 #: The destination select's groups: shelters_by_kind's kinds, labelled as the shelter pages do.
 KIND_GROUPS = {
+    POWER_GROUP: POWER_GROUP_LABEL,
     "welfare": KIND_LABELS["is_welfare_shelter"],
     "evacuation": KIND_LABELS["is_evacuation_shelter"],
     "emergency": KIND_LABELS["is_emergency_site"],
@@ -238,9 +247,11 @@ KIND_GROUPS = {
 def _shelter_choices(
     registrant: Registrant,
 ) -> tuple[dict[Any, list[tuple[str, str]]], set[int], dict[int, list[DestinationWarning]]]:
-    """The destination select, grouped by kind; a place with warnings for this person is
-    marked ⚠ in its option."""
+    """The destination select, grouped by kind (for a ventilator user, the places with
+    backup power first); a place with warnings for this person is marked ⚠ in its option."""
     groups = shelters_by_kind(db.session)
+    if uses_ventilator(registrant):
+        groups = power_first(groups)
     shelters = [s for _kind, rows in groups for s in rows]
     warned = warnings_by_shelter(db.session, registrant, shelters, local_today())
     choices: dict[Any, list[tuple[str, str]]] = {None: [("", "—")]}
@@ -264,6 +275,9 @@ def edit(registrant_id: int) -> ResponseReturnValue:
         return _consent_needed(shown, consents)
     form, warned = _plan_form(shown, consented)
     if validate_edit(form, form_data(plan) if plan is not None else None):
+        if _power_unconfirmed(shown, form):
+            form.ensure_blank_rows()
+            return _form_page(shown, form, warned, confirm_power=True), 422
         answer = _save_and_answer(shown, form, consented, warned)
         if answer is not None:
             return answer
@@ -272,6 +286,18 @@ def edit(registrant_id: int) -> ResponseReturnValue:
         db.session.commit()
     form.ensure_blank_rows()
     return _form_page(shown, form, warned), (422 if form.errors else 200)
+
+
+def _power_unconfirmed(shown: Shown, form: PlanForm) -> bool:
+    """A ventilator user's new destination without recorded backup power, not yet
+    confirmed with the form's box (roster.plans.power)."""
+    chosen = form.shelter_id() if form.destination_kind.data == "shelter" else None
+    return needs_power_confirmation(
+        shown.record,
+        db.session.get(Shelter, chosen) if chosen else None,
+        shown.plan.destination_shelter_id if shown.plan else None,
+        request.form.get(CONFIRM_FIELD),
+    )
 
 
 def _plan_form(
@@ -363,6 +389,7 @@ def _form_page(
     form: PlanForm,
     warned: dict[int, list[DestinationWarning]],
     conflict: bool = False,
+    confirm_power: bool = False,
 ) -> str:
     chosen = form.shelter_id() if form.destination_kind.data == "shelter" else None
     return render_template(
@@ -373,6 +400,9 @@ def _form_page(
         warnings=warned.get(chosen, []) if chosen else [],
         chosen=db.session.get(Shelter, chosen) if chosen else None,
         conflict=conflict,
+        ventilator=uses_ventilator(shown.record),
+        confirm_power=confirm_power,
+        confirm_field=CONFIRM_FIELD,
     )
 
 

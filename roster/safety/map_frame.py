@@ -25,7 +25,7 @@ def status_map_document(layer: HazardLayer | None, identified: bool, points_url:
     empty = np.zeros(0)
     points = Points(identified=identified, lat=empty, lon=empty, ids=empty.astype(np.int64))
     tiles = tiles_from_config(
-        current_app.config.get("MAP_TILES", "gsi_pale"),
+        current_app.config.get("MAP_TILES", "none"),
         current_app.config.get("MAP_TILES_ATTRIBUTION", ""),
     )
     rendered = render_map(

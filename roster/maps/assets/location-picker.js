@@ -19,9 +19,13 @@
   }
   box.hidden = false;
   var map = L.map(box, { scrollWheelZoom: false }).setView(current || centre, current ? 16 : 14);
+  L.control.scale({ metric: true, imperial: false }).addTo(map);
   var tiles = box.getAttribute("data-tiles");
   if (tiles) {
-    L.tileLayer(tiles, { attribution: box.getAttribute("data-attribution"), maxZoom: 18 }).addTo(map);
+    var options = JSON.parse(box.getAttribute("data-tile-options") || "{}");
+    options.attribution = box.getAttribute("data-attribution");
+    options.maxZoom = options.maxZoom || 18;
+    L.tileLayer(tiles, options).addTo(map);
   }
   districts.forEach(function (d) {
     L.circleMarker([d[1], d[2]], { radius: 4, color: "#555", weight: 1, fillOpacity: 0.4 })

@@ -86,6 +86,8 @@
       if (map.attributionControl && config.attribution) {
         map.attributionControl.addAttribution(config.attribution);
       }
+      /* Metres and kilometres only. */
+      L.control.scale({ metric: true, imperial: false }).addTo(map);
     },
 
     /* Shelters and hazard areas: the properties carry the popup's title and lines. */
