@@ -28,7 +28,7 @@ from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..i18n import local_today
-from ..models import MailingRound, PartnerCategory, Registrant, RoundMember
+from ..models import MailingRound, Registrant, RoundMember
 from ..viewer import current_viewer
 from ..web import arg_int, get_or_404, municipality
 from .forms import NewRoundForm, ReplyForm, SentForm
@@ -314,7 +314,7 @@ def _save_reply(member: RoundMember, form: ReplyForm) -> None:
         member,
         Reply(
             agrees=form.answer.data == "agree",
-            scope=frozenset(PartnerCategory(c) for c in form.scope.data or []),
+            scope=form.chosen_scope(),
             plan_making=bool(form.plan_making.data),
             plan_sharing=bool(form.plan_sharing.data),
             decided_on=form.decided_on.data or today,
