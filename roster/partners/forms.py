@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     Field,
     HiddenField,
     SelectField,
@@ -27,7 +26,7 @@ from wtforms.validators import (
 
 from ..access.fields import AGREEMENT_FIELDS
 from ..consent.forms import CheckboxesField
-from ..formtext import address, code, lines, listed, strip
+from ..formtext import DateField, address, code, lines, listed, strip
 from ..labels import FIELD_GROUP_LABELS, choices
 from ..models import DisposalMethod, PartnerCategory
 from ..registrants.forms import REQUIRED, not_in_future, phone_number

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     Field,
     FieldList,
     FloatField,
@@ -29,7 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..formtext import address, code, katakana, lines, strip, untouched
+from ..formtext import DateField, address, code, katakana, lines, strip, untouched
 from ..i18n import local_today
 from ..labels import choices
 from ..models import (
