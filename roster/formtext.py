@@ -21,6 +21,7 @@ from wtforms.form import BaseForm
 from wtforms.widgets import TextInput
 
 from .eras import ERAS, INITIALS, DateTextError, parse_date
+from .phones import format_phone
 from .text import address_text, code_text, line_text, lines_text, reading_text
 
 #: Marks a field whose posted value is what the form showed (see untouched()).
@@ -48,6 +49,12 @@ def listed(value: str | None) -> str | None:
 def code(value: str | None) -> str | None:
     """A number or code (phone, postal code, resident ID, email): half-width throughout."""
     return code_text(value) if isinstance(value, str) else value
+
+
+def grouped_phone(value: str | None) -> str | None:
+    """A phone number: half-width, grouped by its area code when typed as digits alone
+    (roster.phones, which the import uses too)."""
+    return format_phone(value) if isinstance(value, str) else value
 
 
 def address(value: str | None) -> str | None:

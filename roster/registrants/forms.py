@@ -28,7 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..formtext import DateField, address, code, katakana, lines, strip, untouched
+from ..formtext import DateField, address, code, grouped_phone, katakana, lines, strip, untouched
 from ..i18n import local_today
 from ..labels import choices
 from ..models import (
@@ -88,7 +88,9 @@ class ContactForm(Form):
 
     name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=100)])
     relation = StringField(_l("Relation"), filters=[strip], validators=[Optional(), Length(max=40)])
-    phone = StringField(_l("Phone"), filters=[code], validators=[Optional(), phone_number])
+    phone = StringField(
+        _l("Phone"), filters=[grouped_phone], validators=[Optional(), Length(max=20), phone_number]
+    )
 
     def validate(self, extra_validators: object = None) -> bool:
         """A contact needs a name and a phone; a row with neither is simply left out."""
@@ -121,18 +123,26 @@ class RegistrantForm(FlaskForm):
         validators=[InputRequired(REQUIRED), not_in_future, after_1900],
     )
     sex = SelectField(_l("Sex"), choices=[], validators=[DataRequired(REQUIRED)])
-    postal_code = StringField(_l("Postal code"), filters=[code], validators=[Optional(), postal])
+    postal_code = StringField(
+        _l("Postal code"), filters=[code], validators=[Optional(), Length(max=8), postal]
+    )
     address = StringField(
         _l("Address"), filters=[address], validators=[DataRequired(REQUIRED), Length(max=200)]
     )
     district_id = SelectField(
         _l("District"), coerce=int, choices=[], validators=[DataRequired(REQUIRED)]
     )
-    phone = StringField(_l("Phone"), filters=[code], validators=[Optional(), phone_number])
-    mobile_phone = StringField(
-        _l("Mobile phone"), filters=[code], validators=[Optional(), phone_number]
+    phone = StringField(
+        _l("Phone"), filters=[grouped_phone], validators=[Optional(), Length(max=20), phone_number]
     )
-    fax = StringField(_l("Fax"), filters=[code], validators=[Optional(), phone_number])
+    mobile_phone = StringField(
+        _l("Mobile phone"),
+        filters=[grouped_phone],
+        validators=[Optional(), Length(max=20), phone_number],
+    )
+    fax = StringField(
+        _l("Fax"), filters=[grouped_phone], validators=[Optional(), Length(max=20), phone_number]
+    )
     email = StringField(
         _l("Email"),
         filters=[code],

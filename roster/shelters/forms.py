@@ -34,7 +34,7 @@ from geo.shelters.columns import KINDS
 from geo.shelters.reading import FORMATS
 
 from ..consent.forms import CheckboxesField
-from ..formtext import address, code, katakana, untouched
+from ..formtext import address, code, grouped_phone, katakana, untouched
 from ..models.shelters import HAZARDS
 from ..registrants.forms import REQUIRED, kana_only, phone_number
 from ..text import nfkc
@@ -144,7 +144,7 @@ class ShelterForm(FlaskForm):
         ],
     )
     phone = StringField(
-        _l("Phone"), filters=[code], validators=[Optional(), Length(max=40), phone_number]
+        _l("Phone"), filters=[grouped_phone], validators=[Optional(), Length(max=40), phone_number]
     )
     contact = StringField(
         _l("Contact person or office"), filters=[trim], validators=[Optional(), Length(max=200)]
