@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField as _WTFormsDateField
@@ -172,6 +173,11 @@ class DateField(_WTFormsDateField):
             **(kwargs.pop("render_kw", None) or {}),
         }
         super().__init__(*args, render_kw=render_kw, **kwargs)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        # The page that shows a date box loads static/forms.js (templates/base.html).
+        g.forms_script = True
+        return super().__call__(**kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not str(valuelist[0]).strip():

@@ -190,7 +190,7 @@ class AgreementForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    action = StringField(validators=[DataRequired(), AnyOf(list(TRANSITIONS))])
+    action = StringField(validators=[DataRequired(), Length(max=20), AnyOf(list(TRANSITIONS))])
     version = HiddenField()
 
 

@@ -249,7 +249,9 @@ class ImportForm(FlaskForm):
     format = SelectField(
         _l("Format"), choices=[(f, FORMAT_LABELS[f]) for f in FORMATS], default="gsi"
     )
-    city = StringField(_l("City code"), filters=[code], validators=[Optional(), city_code])
+    city = StringField(
+        _l("City code"), filters=[code], validators=[Optional(), Length(max=6), city_code]
+    )
     files = MultipleFileField(_l("Files"))
     mapping = FileField(
         _l("Column mapping (.toml)"),
