@@ -34,6 +34,7 @@ from ..labels import choices
 from ..models import (
     REASON_FIELDS,
     CareLevel,
+    FormLanguage,
     Household,
     Mobility,
     RegistrantStatus,
@@ -185,6 +186,9 @@ class RegistrantForm(FlaskForm):
     language_note = StringField(
         _l("Language spoken"), filters=[strip], validators=[Optional(), Length(max=60)]
     )
+    preferred_language = SelectField(
+        _l("Language of the papers sent"), choices=[], default=FormLanguage.JA.value
+    )
     care_level = SelectField(_l("Care level"), choices=[], validators=[DataRequired(REQUIRED)])
     disability_certificate = StringField(
         _l("Disability certificate"), filters=[strip], validators=[Optional(), Length(max=40)]
@@ -208,6 +212,7 @@ class RegistrantForm(FlaskForm):
         ):
             # An empty first choice, so a required answer is given, never assumed.
             getattr(self, name).choices = [("", _l("Choose…")), *choices(enum_cls)]
+        self.preferred_language.choices = choices(FormLanguage)
 
     def validate(self, extra_validators: object = None) -> bool:
         """Field checks, then the checks across fields that Optional() fields would skip."""
@@ -291,6 +296,7 @@ ENUM_FIELDS = {
     "care_level": CareLevel,
     "status": RegistrantStatus,
     "source": Source,
+    "preferred_language": FormLanguage,
 }
 
 
