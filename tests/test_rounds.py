@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from roster.models import (
@@ -319,3 +320,19 @@ def test_staff_set_a_persons_preferred_language_on_the_person_form(client, auth,
     assert client.post("/registrants/new", data=form).status_code == 302
     person = db.scalars(select(Registrant).where(Registrant.resident_no == "1234567890")).one()
     assert person.preferred_language is FormLanguage.EN
+
+
+def test_a_reply_to_a_round_deleted_meanwhile_records_nothing(client, auth, db, world):
+    from roster.rounds.operations import Reply, RoundGone, delete_round, record_reply
+
+    auth.login("t_staff")
+    mailing = db.get(MailingRound, new_round(client))
+    member = mailing.members[0]
+    staff = world["users"]["staff"]
+    delete_round(db, staff, mailing)
+    reply_ = Reply(agrees=False, scope=frozenset(), plan_making=False, plan_sharing=False,
+                   decided_on=date(2026, 4, 1))
+    with pytest.raises(RoundGone):
+        record_reply(db, staff, member, reply_, date(2026, 4, 1))
+    assert db.scalars(select(ConsentRecord).where(
+        ConsentRecord.registrant_id == world["unasked"].id)).all() == []

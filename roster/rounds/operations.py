@@ -171,13 +171,24 @@ class RoundInUse(Exception):
     """A round whose forms went out, or came back, stays: its codes are on paper."""
 
 
+class RoundGone(Exception):
+    """The round was deleted while the request was on its way."""
+
+
+def _lock_round(session: DbSession, round_id: int) -> int | None:
+    """Lock the round's row (on PostgreSQL; SQLite writes one at a time); None if gone."""
+    return session.scalar(
+        select(MailingRound.id).where(MailingRound.id == round_id).with_for_update()
+    )
+
+
 def delete_round(session: DbSession, actor: User, mailing: MailingRound) -> int:
     """Delete a round made by mistake, before its forms were sent; its codes stop working.
     Returns how many people it held. Raises RoundInUse once sent or answered."""
-    locked = session.scalar(
-        select(MailingRound.sent_on).where(MailingRound.id == mailing.id).with_for_update()
-    )
-    if locked is not None or mailing.sent_on is not None or not deletable(mailing):
+    if _lock_round(session, mailing.id) is None:
+        raise RoundGone(mailing.id)
+    session.refresh(mailing, ["sent_on", "members"])  # as they are now, under the lock
+    if not deletable(mailing):
         raise RoundInUse(mailing.id)
     count = len(mailing.members)
     record_event(
@@ -245,8 +256,12 @@ def record_reply(
 ) -> None:
     """Append the consent records a returned form gives, and mark the form returned.
 
-    Unticked plan boxes record nothing: silence on a form is not a refusal.
+    Unticked plan boxes record nothing: silence on a form is not a refusal. The round's row
+    is locked first, so a deletion and a reply never cross: a reply to a round deleted
+    meanwhile raises RoundGone and records nothing.
     """
+    if _lock_round(session, member.round_id) is None:
+        raise RoundGone(member.round_id)
     for answer in _answers(member, reply):
         record_consent(session, member.registrant, answer, actor)
     member.returned_on = today

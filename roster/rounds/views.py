@@ -36,6 +36,7 @@ from .choosing import PREFERRED, preview_round
 from .forms import DeleteRoundForm, NewRoundForm, ReplyForm, SentForm
 from .operations import (
     Reply,
+    RoundGone,
     RoundInUse,
     VisitPage,
     create_reminder,
@@ -132,7 +133,7 @@ def delete(round_id: int) -> ResponseReturnValue:
     if form.validate_on_submit() and form.count.data == str(len(mailing.members)):
         try:
             count = delete_round(db.session, current_user, mailing)
-        except RoundInUse:
+        except (RoundInUse, RoundGone):
             db.session.rollback()
             abort(409)
         db.session.commit()
@@ -325,11 +326,11 @@ def reply() -> ResponseReturnValue:
             form.reference.errors = [
                 _("This form was already recorded on %(day)s.", day=member.returned_on.isoformat())
             ]
-        else:
-            _save_reply(member, form)
-            db.session.commit()
+        elif _saved(member, form):
             _flash_recorded(member)
             return redirect(url_for("rounds.reply"))
+        else:
+            form.reference.errors = [_("No form has this code. Check it and type it again.")]
     return render_template("rounds/reply.html", form=form), 422 if form.errors else 200
 
 
@@ -343,6 +344,17 @@ def _flash_recorded(member: RoundMember) -> None:
         ),
         "info",
     )
+
+
+def _saved(member: RoundMember, form: ReplyForm) -> bool:
+    """Record the reply; False when its round was deleted meanwhile (nothing recorded)."""
+    try:
+        _save_reply(member, form)
+    except RoundGone:
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return True
 
 
 def _save_reply(member: RoundMember, form: ReplyForm) -> None:
