@@ -13,10 +13,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask import g
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import DateField as _WTFormsDateField
 from wtforms import Field, FieldList, Form, FormField, HiddenField, PasswordField, StringField
 from wtforms.form import BaseForm
+from wtforms.widgets import TextInput
 
+from .eras import ERAS, INITIALS, DateTextError, parse_date
+from .phones import format_phone
 from .text import address_text, code_text, line_text, lines_text, reading_text
 
 #: Marks a field whose posted value is what the form showed (see untouched()).
@@ -44,6 +50,12 @@ def listed(value: str | None) -> str | None:
 def code(value: str | None) -> str | None:
     """A number or code (phone, postal code, resident ID, email): half-width throughout."""
     return code_text(value) if isinstance(value, str) else value
+
+
+def grouped_phone(value: str | None) -> str | None:
+    """A phone number: half-width, grouped by its area code when typed as digits alone
+    (roster.phones, which the import uses too)."""
+    return format_phone(value) if isinstance(value, str) else value
 
 
 def address(value: str | None) -> str | None:
@@ -134,3 +146,52 @@ def _sent_as(field: Field, raw: str, shown: str) -> bool:
     if field.widget.__class__.__name__ == "TextArea":
         return _LINE_BREAKS.sub("\n", raw) == _LINE_BREAKS.sub("\n", shown)
     return raw == shown.replace("\r", "").replace("\n", "")
+
+
+NOT_A_DATE = _l(
+    "Type the date as 2026-04-01, or as on paper: 令和8年4月1日, R8.4.1, 昭和15年3月2日."
+)
+OUTSIDE_ERA = _l("That day is not in the era typed. Check the era and the year.")
+
+
+class DateField(_WTFormsDateField):
+    """A date typed in 西暦 or 和暦 (roster.eras.parse_date), in a text box.
+
+    A text box and not the browser's date picker, because people are written down in 和暦 on
+    paper; static/dates.js shows the 和暦 beside the 西暦 as one types, and without it the
+    server reads the same text."""
+
+    widget = TextInput()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        render_kw = {
+            "inputmode": "text",
+            "autocomplete": "off",
+            "placeholder": "2026-04-01 / R8.4.1",
+            "data-eras": era_table(),
+            "maxlength": 20,
+            **(kwargs.pop("render_kw", None) or {}),
+        }
+        super().__init__(*args, render_kw=render_kw, **kwargs)
+
+    def __call__(self, **kwargs: Any) -> Any:
+        # The page that shows a date box loads static/forms.js (templates/base.html).
+        g.forms_script = True
+        return super().__call__(**kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_date(str(valuelist[0]))
+        except DateTextError as error:
+            self.data = None
+            outside = error.code in ("era_before", "era_after", "era_year_zero")
+            raise ValueError(OUTSIDE_ERA if outside else NOT_A_DATE) from None
+
+
+def era_table() -> str:
+    """The era table for static/dates.js: name, initial, first day, newest first."""
+    initial = {name: letter for letter, name in INITIALS.items()}
+    return ";".join(f"{name},{initial[name]},{start.isoformat()}" for name, _r, start in ERAS)

@@ -130,6 +130,7 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/rounds/<id:round_id>/sent": lambda w: f"/rounds/{w['round'].id}/sent",
     "/rounds/<id:round_id>/reminder": lambda w: f"/rounds/{w['round'].id}/reminder",
     "/rounds/<id:round_id>/presume": lambda w: f"/rounds/{w['round'].id}/presume",
+    "/rounds/<id:round_id>/delete": lambda w: f"/rounds/{w['round'].id}/delete",
     "/rounds/visits": lambda w: f"/rounds/visits?district={w['districts'][0].id}",
     "/imports/": lambda w: "/imports/",
     "/imports/<token>/apply": lambda w: f"/imports/{'A' * 43}/apply",
@@ -348,6 +349,8 @@ policy(ACCESS, "/rounds/<id:round_id>/print",                 LOGIN, 403,   200,
 policy(ACCESS, "/rounds/<id:round_id>/sent",                  LOGIN, 403,   302,   403,   403)
 policy(ACCESS, "/rounds/<id:round_id>/reminder",              LOGIN, 403,   302,   403,   403)
 policy(ACCESS, "/rounds/<id:round_id>/presume",               LOGIN, 403,   302,   403,   403)
+# The place's round was sent: it stays, and staff are sent back to it.
+policy(ACCESS, "/rounds/<id:round_id>/delete",                LOGIN, 403,   302,   403,   403)
 policy(ACCESS, "/rounds/visits",                              LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/imports/",                                   LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/imports/<token>/apply",                      LOGIN, 403,   404,   403,   403)
@@ -521,6 +524,7 @@ policy(SUBMIT, "/admin/users/new",                            LOGIN, 422,   403,
 policy(SUBMIT, "/admin/users/<id:user_id>/password",         LOGIN, 422,   403,   403,   403)
 policy(SUBMIT, "/rounds/new",                                 LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/rounds/reply",                               LOGIN, 403,   422,   403,   403)
+policy(SUBMIT, "/rounds/<id:round_id>/delete",                LOGIN, 403,   302,   403,   403)
 policy(SUBMIT, "/imports/",                                   LOGIN, 403,   422,   403,   403)
 # partners (staff)
 policy(SUBMIT, "/partners/new",                               LOGIN, 403,   422,   403,   403)

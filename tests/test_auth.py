@@ -485,6 +485,19 @@ def _changed_locale(db: Any, w: dict[str, Any]) -> bool:
     return w["users"]["staff"].locale == "en"
 
 
+def confirmed_round(w: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
+    """A new round's form as its preview's create button sends it, with the count."""
+    from roster.extensions import db
+    from roster.i18n import local_today
+    from roster.rounds.choosing import choice_key
+    from roster.rounds.operations import target_query
+
+    query = target_query(w["users"]["staff"], form["target"], None, local_today(), 12)
+    count = len(db.session.scalars(query).all())
+    key = choice_key(form["target"], form["district_id"], form["language"], count)
+    return {**form, "create": "1", "confirm": key}
+
+
 def unsent_round(w: dict[str, Any], form: dict[str, str]) -> dict[str, str]:
     """The place's round is sent already, and a sending date once recorded stays (409)."""
     w["round"].sent_on = None
@@ -647,8 +660,8 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
     ),
     "/rounds/new": (
         "staff",
-        lambda w: {"title": "CSRF回", "target": "all_active", "district_id": "0",
-                   "language": "ja"},
+        lambda w: confirmed_round(w, {"title": "CSRF回", "target": "all_active",
+                                      "district_id": "0", "language": "ja"}),
         lambda db, w: db.scalar(select(MailingRound.id).where(MailingRound.title == "CSRF回"))
         is not None,
     ),
@@ -667,6 +680,11 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
         "staff",
         lambda w: {},
         lambda db, w: db.scalar(select(func.count(MailingRound.id))) == 2,
+    ),
+    "/rounds/<id:round_id>/delete": (
+        "staff",
+        lambda w: unsent_round(w, {"count": str(len(w["round"].members))}),
+        lambda db, w: db.scalar(select(func.count(MailingRound.id))) == 0,
     ),
     "/rounds/<id:round_id>/presume": (
         "staff",

@@ -163,6 +163,8 @@ def test_a_printed_round_has_one_form_per_page(browser, server):
     page.select_option("#district_id", index=5)
     page.select_option("#language", "ja")
     page.click("form button.primary")
+    shot(page, "10-round-preview")
+    page.click("form button[name=create]")
     members = page.locator("table.register tbody tr").count()
     assert members > 0
     shot(page, "10-round-detail")

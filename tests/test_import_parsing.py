@@ -455,7 +455,9 @@ def test_a_value_beyond_the_last_header_is_reported() -> None:
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("0424512345", "0424512345"),  # area code length unknown: digits kept as given
+        ("0424512345", "042-451-2345"),  # grouped by its area code, as on entry
+        ("0422512345", "0422-51-2345"),
+        ("０４２４６１３３３３", "042-461-3333"),
         ("０４２−４５１−２３４５", "042-451-2345"),
         ("０４２－４５１－２３４５", "042-451-2345"),
         ("042(451)2345", "042-451-2345"),

@@ -383,7 +383,7 @@ def test_a_new_agreement_is_saved_as_a_draft_with_its_first_version(
         ({"title": ""}, "This field is required."),
         ({"starts_on": ""}, "This field is required."),
         ({"starts_on": "2027-04-01", "ends_on": "2027-03-31"}, "The end date is before the start"),
-        ({"ends_on": "2027-02-30"}, "Not a valid date value"),
+        ({"ends_on": "2027-02-30"}, "Type the date as 2026-04-01"),
         ({"fields": ["name", "blood_type"]}, "valid choice"),
         ({"districts": ["999999"]}, "valid choice"),
         ({"list_manager": "x" * 101}, "Field cannot be longer than 100 characters."),

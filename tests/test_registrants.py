@@ -215,7 +215,7 @@ def test_the_form_offers_a_map_to_click_the_home_on_with_app_served_leaflet(
     html = client.get(f"/registrants/{world['consenting'].id}/edit").get_data(as_text=True)
     assert 'id="location-picker"' in html and "location-picker.js" in html
     scripts = re.findall(r'<script src="([^"]+)"', html)
-    assert scripts and all(src.startswith("/vendor/") for src in scripts)
+    assert scripts and all(src.startswith(("/vendor/", "/static/")) for src in scripts)
     for src in scripts:
         assert client.get(src).status_code == 200
     assert "<script>" not in html, "no inline script: the page's CSP forbids it"

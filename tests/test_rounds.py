@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from roster.models import (
@@ -17,9 +18,21 @@ from roster.models import (
 )
 
 
+def confirmation(page: str) -> str:
+    """The confirmation the preview's create button carries."""
+    found = re.search(r'name="confirm"[^>]*value="([^"]*)"|value="([^"]*)"[^>]*name="confirm"',
+                      page)
+    assert found, "no preview"
+    return found.group(1) or found.group(2)
+
+
 def new_round(client, **data):
+    """Count the people (the preview), then create the round the preview showed."""
     form = {"title": "2026年度 第1回", "target": "unanswered", "district_id": "0",
             "language": "ja", **data}
+    preview = client.post("/rounds/new", data=form)
+    assert preview.status_code == 200, preview.get_data(as_text=True)[:500]
+    form.update(create="1", confirm=confirmation(preview.get_data(as_text=True)))
     response = client.post("/rounds/new", data=form)
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return int(response.headers["Location"].rstrip("/").split("/")[-1])
@@ -171,3 +184,155 @@ def test_a_visit_list_holds_the_district_people_to_ask_and_is_audited(client, au
     printed = db.scalars(select(AuditEvent).where(AuditEvent.action == "visits.print")).one()
     assert str(world["unasked"].id) in printed.detail
     assert world["unasked"].name not in printed.detail
+
+
+# ---------------------------------------------------------------------------------------------
+# Making a round: a preview with the count first, nothing chosen for the clerk, and deletion
+# of a round not yet sent.
+# ---------------------------------------------------------------------------------------------
+
+ROUND_FORM = {"title": "確認の回", "target": "unanswered", "district_id": "0", "language": "ja"}
+
+
+def rounds_count(db):
+    return len(db.scalars(select(MailingRound)).all())
+
+
+def test_the_first_press_counts_the_people_and_creates_nothing(client, auth, db, world, factory):
+    auth.login("t_staff")
+    factory.registrant(world["districts"][0])
+    page = client.post("/rounds/new", data=ROUND_FORM)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and rounds_count(db) == 0
+    assert "2 通" in text or "2 forms" in text
+    assert "テスト町A" in text  # the count by district
+    assert re.search(r'<button[^>]*name="create"[^>]*>[^<]*2', text)
+
+
+def test_nothing_is_chosen_for_the_clerk(client, auth, db, world):
+    auth.login("t_staff")
+    page = client.get("/rounds/new").get_data(as_text=True)
+    for name in ("target", "district_id"):
+        select_html = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S).group(0)
+        options = re.findall(r"<option[^>]*>", select_html)
+        assert options[0] == '<option value="">' or "selected" in options[0]
+        assert not any("selected" in option for option in options[1:])
+    response = client.post("/rounds/new", data={**ROUND_FORM, "district_id": "", "create": "1"})
+    assert response.status_code == 422 and rounds_count(db) == 0
+
+
+def test_a_choice_changed_after_the_preview_is_previewed_again(client, auth, db, world):
+    auth.login("t_staff")
+    key = confirmation(client.post("/rounds/new", data=ROUND_FORM).get_data(as_text=True))
+    changed = {**ROUND_FORM, "target": "all_active", "create": "1", "confirm": key}
+    response = client.post("/rounds/new", data=changed)
+    assert response.status_code == 200 and rounds_count(db) == 0
+    assert confirmation(response.get_data(as_text=True)) != key
+
+
+def test_a_register_that_changed_since_the_preview_is_previewed_again(
+    client, auth, db, world, factory
+):
+    auth.login("t_staff")
+    key = confirmation(client.post("/rounds/new", data=ROUND_FORM).get_data(as_text=True))
+    factory.registrant(world["districts"][0])  # one more person matches now
+    response = client.post("/rounds/new", data={**ROUND_FORM, "create": "1", "confirm": key})
+    assert response.status_code == 200 and rounds_count(db) == 0
+
+
+def test_a_round_not_sent_is_deleted_after_a_confirmation_naming_the_count(
+    client, auth, db, world
+):
+    auth.login("t_staff")
+    round_id = new_round(client)
+    code = db.get(MailingRound, round_id).members[0].reference
+    assert "/delete" in client.get(f"/rounds/{round_id}").get_data(as_text=True)
+    page = client.get(f"/rounds/{round_id}/delete").get_data(as_text=True)
+    assert "1 人" in page or "1 people" in page
+    assert rounds_count(db) == 1  # looking changes nothing
+    response = client.post(f"/rounds/{round_id}/delete", data={"count": "1"})
+    assert response.status_code == 302 and rounds_count(db) == 0
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "round.delete")).one()
+    assert '"members":1' in event.detail
+    assert reply(client, code).status_code == 422  # its code no longer works
+
+
+def test_a_deletion_confirmed_for_another_count_is_asked_again(client, auth, db, world):
+    auth.login("t_staff")
+    round_id = new_round(client)
+    response = client.post(f"/rounds/{round_id}/delete", data={"count": "5"})
+    assert response.status_code == 200 and rounds_count(db) == 1
+
+
+def test_a_sent_round_cannot_be_deleted(client, auth, db, world):
+    auth.login("t_staff")
+    round_id = new_round(client)
+    db.get(MailingRound, round_id).sent_on = date(2026, 4, 1)
+    db.flush()
+    assert "/delete" not in client.get(f"/rounds/{round_id}").get_data(as_text=True)
+    response = client.post(f"/rounds/{round_id}/delete", data={"count": "1"})
+    assert response.status_code == 302 and rounds_count(db) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Each person's preferred language picks the form they are sent.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_each_person_gets_the_form_in_their_preferred_language(client, auth, db, world, factory):
+    from roster.models import FormLanguage
+
+    auth.login("t_staff")
+    english = factory.registrant(world["districts"][0], preferred_language=FormLanguage.EN)
+    easy = factory.registrant(world["districts"][0], preferred_language=FormLanguage.JA_EASY)
+    preview = client.post("/rounds/new", data={**ROUND_FORM, "language": "preferred"})
+    text = preview.get_data(as_text=True)
+    assert "英語 1" in text and "やさしい日本語 1" in text and "日本語 1" in text
+    mailing = db.get(MailingRound, new_round(client, language="preferred"))
+    versions = {m.registrant_id: m.form_version for m in mailing.members}
+    assert versions == {world["unasked"].id: "ja-2026-04", english.id: "en-2026-04",
+                        easy.id: "ja-easy-2026-04"}
+    printed = client.get(f"/rounds/{mailing.id}/print").get_data(as_text=True)
+    assert "Consent to share" in printed or "I agree" in printed or "Partners" in printed
+    code = next(m.reference for m in mailing.members if m.registrant_id == english.id)
+    assert reply(client, code).status_code == 302
+    record = db.scalars(select(ConsentRecord).where(
+        ConsentRecord.registrant_id == english.id)).one()
+    assert record.form_version == "en-2026-04"
+
+
+def test_a_language_chosen_for_the_round_goes_to_everyone(client, auth, db, world, factory):
+    from roster.models import FormLanguage
+
+    auth.login("t_staff")
+    factory.registrant(world["districts"][0], preferred_language=FormLanguage.EN)
+    mailing = db.get(MailingRound, new_round(client, language="ja-easy"))
+    assert {m.form_version for m in mailing.members} == {"ja-easy-2026-04"}
+
+
+def test_staff_set_a_persons_preferred_language_on_the_person_form(client, auth, db, world):
+    from roster.models import FormLanguage, Registrant
+
+    from .test_registrants import new_person
+
+    auth.login("t_staff")
+    form = new_person(world["districts"][0], preferred_language="en")
+    assert client.post("/registrants/new", data=form).status_code == 302
+    person = db.scalars(select(Registrant).where(Registrant.resident_no == "1234567890")).one()
+    assert person.preferred_language is FormLanguage.EN
+
+
+def test_a_reply_to_a_round_deleted_meanwhile_records_nothing(client, auth, db, world):
+    from roster.rounds.operations import Reply, RoundGone, delete_round, record_reply
+
+    auth.login("t_staff")
+    mailing = db.get(MailingRound, new_round(client))
+    member = mailing.members[0]
+    staff = world["users"]["staff"]
+    delete_round(db, staff, mailing)
+    reply_ = Reply(agrees=False, scope=frozenset(), plan_making=False, plan_sharing=False,
+                   decided_on=date(2026, 4, 1))
+    with pytest.raises(RoundGone):
+        record_reply(db, staff, member, reply_, date(2026, 4, 1))
+    assert db.scalars(select(ConsentRecord).where(
+        ConsentRecord.registrant_id == world["unasked"].id)).all() == []

@@ -150,6 +150,8 @@ NO_LOST_UPDATE: dict[str, str] = {
     "/partners/tokens/<id:token_id>/revoke": "final; a second revocation is refused",
     "/rounds/<id:round_id>/reminder": "makes a new round for those who have not replied",
     "/rounds/<id:round_id>/presume": "adds records for members still silent; then none are",
+    "/rounds/<id:round_id>/delete": "final, and only while nothing was sent or answered: the "
+    "button carries the count it showed, and a round that changed is asked about again",
     "/releases/<id:release_id>/renew": "only ever moves the end later; an earlier end is "
     "refused",
     "/releases/<id:release_id>/end": "final; a second end is refused with 409",

@@ -26,7 +26,11 @@ class NewPasswordMixin:
     )
     confirm = PasswordField(
         _l("New password again"),
-        validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))],
+        validators=[
+            DataRequired(),
+            Length(max=200),
+            EqualTo("new_password", message=_l("The passwords differ.")),
+        ],
     )
     #: The user name the password may not contain.
     owner_name: str = ""
@@ -52,7 +56,9 @@ class NewPasswordMixin:
 
 
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=200)]
+    )
 
 
 WRONG_CODE = _l("The code is wrong or was used already. Enter the code the app shows now.")

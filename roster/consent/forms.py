@@ -8,11 +8,18 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..formtext import strip
+from ..formtext import DateField, strip
 from ..labels import choices, label
 from ..models import (
     CONSENT_SCOPE_CATEGORIES,
@@ -22,7 +29,7 @@ from ..models import (
     PartnerCategory,
 )
 from ..registrants.forms import REQUIRED, add_error, not_in_future
-from .operations import ConsentAnswer
+from .operations import MISSING_SCOPE, ConsentAnswer, lacks_scope
 
 
 class CheckboxesField(SelectMultipleField):
@@ -38,6 +45,7 @@ class ConsentForm(FlaskForm):
         _l("Date of the answer"), validators=[InputRequired(REQUIRED), not_in_future]
     )
     scope = CheckboxesField(_l("Partners it covers"))
+    all_partners = BooleanField(_l("All partners"))
     notice_sent_on = DateField(
         _l("Date the notice was sent"), validators=[Optional(), not_in_future]
     )
@@ -74,12 +82,11 @@ class ConsentForm(FlaskForm):
         return all([check() for check in checks]) and ok
 
     def _check_scope(self) -> bool:
-        if (
-            self.state.data == ConsentState.CONSENTED
-            and self.purpose.data == ConsentPurpose.REGISTER_SHARING
-            and not self.scope.data
-        ):
-            add_error(self.scope, _l("Tick at least one partner the person agreed to."))
+        if self.purpose.data not in set(ConsentPurpose) or self.state.data not in set(ConsentState):
+            return True  # the choice itself is refused above
+        purpose, state = ConsentPurpose(self.purpose.data), ConsentState(self.state.data)
+        if lacks_scope(purpose, state, chosen_scope(self.scope, self.all_partners)):
+            add_error(self.scope, MISSING_SCOPE)
             return False
         return True
 
@@ -135,23 +142,32 @@ class ConsentForm(FlaskForm):
         return True
 
     def answer(self) -> ConsentAnswer:
+        """The validated form as an answer; decided_on is required, so validation set it."""
         state = ConsentState(self.state.data)
+        decided_on = self.decided_on.data
+        if decided_on is None:
+            raise ValueError("answer() needs a validated form")
         # A scope belongs to an explicit 同意; a presumption shares as the ordinance says.
         scoped = state is ConsentState.CONSENTED
         return ConsentAnswer(
             purpose=ConsentPurpose(self.purpose.data),
             state=state,
             method=ConsentMethod(self.method.data),
-            decided_on=self.decided_on.data,
-            scope=frozenset(PartnerCategory(c) for c in self.scope.data or [])
-            if scoped
-            else frozenset(),
+            decided_on=decided_on,
+            scope=chosen_scope(self.scope, self.all_partners) if scoped else frozenset(),
             notice_sent_on=self.notice_sent_on.data if state is ConsentState.PRESUMED else None,
             form_version=self.form_version.data or None,
             proxy_name=self.proxy_name.data or None,
             proxy_relation=self.proxy_relation.data or None,
             note=self.note.data or None,
         )
+
+
+def chosen_scope(scope: Field, all_partners: Field) -> frozenset[PartnerCategory]:
+    """The partners ticked, or every one when the form's 「すべての提供先」 box is ticked."""
+    if all_partners.data:
+        return frozenset(CONSENT_SCOPE_CATEGORIES)
+    return frozenset(PartnerCategory(c) for c in scope.data or [])
 
 
 def presumption_allowed() -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from ..access.consent import latest
@@ -21,6 +22,24 @@ from ..models import (
     User,
 )
 from ..models.partners import scope_mask
+
+#: The purposes whose 同意 names the partners it covers: without one it would share with no one.
+SCOPED_PURPOSES = frozenset({ConsentPurpose.REGISTER_SHARING, ConsentPurpose.PLAN_SHARING})
+
+#: What every screen says when a 同意 to sharing names no partner.
+MISSING_SCOPE = _l("Tick at least one partner the person agreed to.")
+
+
+class ConsentRefused(ValueError):
+    """An answer that contradicts itself; nothing was recorded."""
+
+
+def lacks_scope(
+    purpose: ConsentPurpose, state: ConsentState, scope: frozenset[PartnerCategory]
+) -> bool:
+    """A 同意 to sharing with no partner: the one check every recording path makes, so that
+    no screen, import or call can store a consent that the dashboard counts and no one gets."""
+    return purpose in SCOPED_PURPOSES and state is ConsentState.CONSENTED and not scope
 
 
 @dataclass(frozen=True)
@@ -45,8 +64,11 @@ def record_consent(
     """Append a consent record, refresh the registrant's current state, and audit it.
 
     The registrant's row is locked first, so two answers saved at once are applied in turn
-    and the cached state always follows the full history.
+    and the cached state always follows the full history. A 同意 to sharing without a scope
+    is refused (ConsentRefused) before anything is written.
     """
+    if lacks_scope(answer.purpose, answer.state, answer.scope):
+        raise ConsentRefused(str(MISSING_SCOPE))
     session.execute(select(Registrant.id).where(Registrant.id == registrant.id).with_for_update())
     record = _new_record(registrant, answer, actor)
     session.add(record)

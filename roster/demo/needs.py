@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import CareLevel, Household, Mobility, SupportReason
+from ..models import CareLevel, FormLanguage, Household, Mobility, SupportReason
 from .draw import Weighted, chance, one_of
 from .names import LANGUAGE_WEIGHTS
 
@@ -108,7 +108,18 @@ class Needs:
             "comm_cognitive": self.cognitive,
             "language_note": self.language,
             "disability_certificate": self.certificate,
+            "preferred_language": self.form_language(),
         }
+
+    def form_language(self) -> FormLanguage:
+        """The consent form the person is sent: English for English speakers, やさしい日本語
+        for other languages and for cognitive needs (no random draw, so the demo's other
+        choices stay as they were)."""
+        if self.language == "英語":
+            return FormLanguage.EN
+        if self.language is not None or self.cognitive:
+            return FormLanguage.JA_EASY
+        return FormLanguage.JA
 
 
 def draw_needs(rng: random.Random, age: int) -> Needs:

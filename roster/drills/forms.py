@@ -128,8 +128,12 @@ class ScenarioForm(FlaskForm):
         filters=[strip],
         validators=[DataRequired(REQUIRED), Length(max=120)],
     )
-    planned_start = WhenField(_l("Planned start"), validators=[DataRequired(REQUIRED)])
-    planned_end = WhenField(_l("Planned end"), validators=[DataRequired(REQUIRED)])
+    planned_start = WhenField(
+        _l("Planned start"), validators=[DataRequired(REQUIRED), Length(max=40)]
+    )
+    planned_end = WhenField(
+        _l("Planned end"), validators=[DataRequired(REQUIRED), Length(max=40)]
+    )
     hazard = SelectField(_l("Hazard"), validators=[DataRequired(REQUIRED)])
     districts = CheckboxesField(_l("Districts"), coerce=int)
     hazard_layer = SelectField(_l("Hazard layer"), coerce=int, default=NONE)

@@ -153,6 +153,8 @@ def plan_key(plan: ImportPlan, statuses: dict[int, RegistrantStatus]) -> str:
 def show_value(value: object) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):  # a category ticked or not: never True/False on a page
+        return str(_("Yes") if value else _("No"))
     if isinstance(value, date):
         return show_date(value)
     if isinstance(value, Enum):

@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 
 from ..models.registrants import CareLevel, Household, Mobility, Sex
+from ..phones import group_digits
 from ..text import is_katakana_reading, to_katakana
 from .dates import DateError, to_date
 from .mapping import CODED_FIELDS, Mapping, match_key
@@ -94,15 +95,6 @@ def _postal_code(cell: Cell) -> str:
 _PHONE_SHAPE = re.compile(r"0\d{1,4}-?\d{1,4}-?\d{3,4}")
 _PHONE_SEPARATORS = str.maketrans(dict.fromkeys("‐‑‒–—―−ー() ", "-"))
 _HYPHEN_RUNS = re.compile(r"-{2,}")
-# Number ranges whose grouping does not depend on the area: prefix -> group sizes.
-# Other landline numbers are grouped by their area code (2 to 5 digits), which the digits
-# alone do not tell, so they are kept as digits unless the file hyphenated them.
-_KNOWN_GROUPS = (
-    (("0120", "0570", "0990"), 10, (4, 3, 3)),
-    (("0800",), 11, (4, 3, 4)),
-    (("020", "050", "060", "070", "080", "090"), 11, (3, 4, 4)),
-    (("03", "06"), 10, (2, 4, 4)),
-)
 
 
 def _phone(cell: Cell) -> str:
@@ -116,15 +108,7 @@ def _phone(cell: Cell) -> str:
         if not _PHONE_SHAPE.fullmatch(text):
             raise ValueProblem("phone_hyphens", value=given)
         return text
-    return _group_phone(digits)
-
-
-def _group_phone(digits: str) -> str:
-    for prefixes, length, sizes in _KNOWN_GROUPS:
-        if len(digits) == length and digits.startswith(prefixes):
-            a, b, _ = sizes
-            return f"{digits[:a]}-{digits[a : a + b]}-{digits[a + b :]}"
-    return digits
+    return group_digits(digits)  # grouped as a number typed on a form is (roster.phones)
 
 
 _NO_CERTIFICATE = {"なし", "無し", "無", "-"}

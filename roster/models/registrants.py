@@ -83,6 +83,14 @@ class Source(enum.StrEnum):
     RECOMMENDED = "recommended"  #: 関係者推薦
 
 
+class FormLanguage(enum.StrEnum):
+    """The language of the papers a person is sent (the consent form), as they prefer."""
+
+    JA = "ja"
+    JA_EASY = "ja-easy"
+    EN = "en"
+
+
 class SupportReason(enum.StrEnum):
     """避難支援等を必要とする事由, as categories: the legal item of 49-10 that partners get.
 
@@ -160,6 +168,10 @@ class Registrant(Base):
     mobile_phone: Mapped[str | None] = mapped_column(String(20))
     fax: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(120))
+    #: The language of the consent form the person is sent; a round follows it.
+    preferred_language: Mapped[FormLanguage] = mapped_column(
+        enum_column(FormLanguage), default=FormLanguage.JA
+    )
     #: 避難支援等を必要とする事由, as categories (SupportReason); at least one is set.
     reason_elderly_care: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     reason_physical: Mapped[bool] = mapped_column(Boolean, default=False, index=True)

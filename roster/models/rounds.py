@@ -49,6 +49,9 @@ class RoundMember(Base):
     round: Mapped[MailingRound] = relationship(back_populates="members")
     registrant_id: Mapped[int] = mapped_column(ForeignKey("registrants.id"))
     registrant: Mapped[Registrant] = relationship()
+    #: The version of the form printed for this person, in their preferred language; empty
+    #: for rounds made before each person had one, whose form is the round's.
+    form_version: Mapped[str | None] = mapped_column(String(40))
     #: The code on the form (catalog.reference_code), typed or scanned when it comes back.
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     #: The day the reply was recorded; empty while no reply has come.

@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     Field,
     HiddenField,
     SelectField,
@@ -27,7 +26,7 @@ from wtforms.validators import (
 
 from ..access.fields import AGREEMENT_FIELDS
 from ..consent.forms import CheckboxesField
-from ..formtext import address, code, lines, listed, strip
+from ..formtext import DateField, address, code, grouped_phone, lines, listed, strip
 from ..labels import FIELD_GROUP_LABELS, choices
 from ..models import DisposalMethod, PartnerCategory
 from ..registrants.forms import REQUIRED, not_in_future, phone_number
@@ -89,7 +88,7 @@ class OrganisationForm(FlaskForm):
     )
     contact_phone = StringField(
         _l("Contact phone"),
-        filters=[code],
+        filters=[grouped_phone],
         validators=[Optional(), Length(max=40), phone_number],
     )
     contact_email = StringField(
@@ -191,7 +190,7 @@ class AgreementForm(FlaskForm):
 
 
 class StatusForm(FlaskForm):
-    action = StringField(validators=[DataRequired(), AnyOf(list(TRANSITIONS))])
+    action = StringField(validators=[DataRequired(), Length(max=20), AnyOf(list(TRANSITIONS))])
     version = HiddenField()
 
 

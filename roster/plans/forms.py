@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FloatField,
     Form,
@@ -26,7 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..consent.forms import CheckboxesField
-from ..formtext import address, code, lines, strip
+from ..formtext import DateField, address, grouped_phone, lines, strip
 from ..models import AuthorRole, DestinationKind, PlanStatus
 from ..registrants.forms import REQUIRED, ContactForm, add_error, not_in_future, phone_number
 from .names import (
@@ -53,7 +52,9 @@ class SupporterForm(Form):
     address = StringField(
         _l("Address"), filters=[address], validators=[Optional(), Length(max=200)]
     )
-    phone = StringField(_l("Phone"), filters=[code], validators=[Optional(), phone_number])
+    phone = StringField(
+        _l("Phone"), filters=[grouped_phone], validators=[Optional(), Length(max=20), phone_number]
+    )
     day = BooleanField(_l("Daytime"))
     night = BooleanField(_l("Night"))
     weekdays = BooleanField(_l("Weekdays"))

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     Field,
     FieldList,
     FloatField,
@@ -29,12 +28,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..formtext import address, code, katakana, lines, strip, untouched
+from ..formtext import DateField, address, code, grouped_phone, katakana, lines, strip, untouched
 from ..i18n import local_today
 from ..labels import choices
 from ..models import (
     REASON_FIELDS,
     CareLevel,
+    FormLanguage,
     Household,
     Mobility,
     RegistrantStatus,
@@ -89,7 +89,9 @@ class ContactForm(Form):
 
     name = StringField(_l("Name"), filters=[strip], validators=[Optional(), Length(max=100)])
     relation = StringField(_l("Relation"), filters=[strip], validators=[Optional(), Length(max=40)])
-    phone = StringField(_l("Phone"), filters=[code], validators=[Optional(), phone_number])
+    phone = StringField(
+        _l("Phone"), filters=[grouped_phone], validators=[Optional(), Length(max=20), phone_number]
+    )
 
     def validate(self, extra_validators: object = None) -> bool:
         """A contact needs a name and a phone; a row with neither is simply left out."""
@@ -122,18 +124,26 @@ class RegistrantForm(FlaskForm):
         validators=[InputRequired(REQUIRED), not_in_future, after_1900],
     )
     sex = SelectField(_l("Sex"), choices=[], validators=[DataRequired(REQUIRED)])
-    postal_code = StringField(_l("Postal code"), filters=[code], validators=[Optional(), postal])
+    postal_code = StringField(
+        _l("Postal code"), filters=[code], validators=[Optional(), Length(max=8), postal]
+    )
     address = StringField(
         _l("Address"), filters=[address], validators=[DataRequired(REQUIRED), Length(max=200)]
     )
     district_id = SelectField(
         _l("District"), coerce=int, choices=[], validators=[DataRequired(REQUIRED)]
     )
-    phone = StringField(_l("Phone"), filters=[code], validators=[Optional(), phone_number])
-    mobile_phone = StringField(
-        _l("Mobile phone"), filters=[code], validators=[Optional(), phone_number]
+    phone = StringField(
+        _l("Phone"), filters=[grouped_phone], validators=[Optional(), Length(max=20), phone_number]
     )
-    fax = StringField(_l("Fax"), filters=[code], validators=[Optional(), phone_number])
+    mobile_phone = StringField(
+        _l("Mobile phone"),
+        filters=[grouped_phone],
+        validators=[Optional(), Length(max=20), phone_number],
+    )
+    fax = StringField(
+        _l("Fax"), filters=[grouped_phone], validators=[Optional(), Length(max=20), phone_number]
+    )
     email = StringField(
         _l("Email"),
         filters=[code],
@@ -176,6 +186,9 @@ class RegistrantForm(FlaskForm):
     language_note = StringField(
         _l("Language spoken"), filters=[strip], validators=[Optional(), Length(max=60)]
     )
+    preferred_language = SelectField(
+        _l("Language of the papers sent"), choices=[], default=FormLanguage.JA.value
+    )
     care_level = SelectField(_l("Care level"), choices=[], validators=[DataRequired(REQUIRED)])
     disability_certificate = StringField(
         _l("Disability certificate"), filters=[strip], validators=[Optional(), Length(max=40)]
@@ -199,6 +212,7 @@ class RegistrantForm(FlaskForm):
         ):
             # An empty first choice, so a required answer is given, never assumed.
             getattr(self, name).choices = [("", _l("Choose…")), *choices(enum_cls)]
+        self.preferred_language.choices = choices(FormLanguage)
 
     def validate(self, extra_validators: object = None) -> bool:
         """Field checks, then the checks across fields that Optional() fields would skip."""
@@ -282,6 +296,7 @@ ENUM_FIELDS = {
     "care_level": CareLevel,
     "status": RegistrantStatus,
     "source": Source,
+    "preferred_language": FormLanguage,
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 from ..access.fetch import Person, people
 from ..access.rule import Viewer, registrant_condition, visible_registrants
 from ..audit.operations import record_event
-from ..consent.catalog import current_form, parse_reference_code, reference_code
+from ..consent.catalog import current_form, load_forms, parse_reference_code, reference_code
 from ..consent.operations import ConsentAnswer, record_consent
 from ..dashboard.queries import reverify_due_condition
 from ..extensions import DbSession
@@ -21,6 +21,7 @@ from ..models import (
     ConsentPurpose,
     ConsentState,
     District,
+    FormLanguage,
     MailingRound,
     PartnerCategory,
     Registrant,
@@ -29,6 +30,7 @@ from ..models import (
     User,
 )
 from ..viewer import viewer_of
+from .choosing import PREFERRED, member_languages, round_language
 
 
 def awaiting_reply() -> Select[int]:
@@ -81,12 +83,18 @@ def create_round(
     today: date,
     key: bytes,
     reminder_of: MailingRound | None = None,
+    languages: Mapping[int, FormLanguage] | None = None,
 ) -> MailingRound:
-    """A round of the current form in a language, one reference code per person."""
-    form = current_form(language, today)
-    mailing = _new_round(session, actor, title, form.version, reminder_of)
-    _add_members(session, mailing, registrant_ids, key)
-    _audit_created(session, actor, mailing, len(registrant_ids))
+    """A round of the current form, one reference code per person. Each person gets the form
+    in `language`, or in their own preferred one for PREFERRED, or as `languages` says.
+    The round names the form most of them get."""
+    if languages is None:
+        languages = member_languages(session, registrant_ids, language)
+    main = round_language(languages)
+    versions = {lang: current_form(lang, today).version for lang in {main, *languages.values()}}
+    mailing = _new_round(session, actor, title, versions[main], reminder_of)
+    _add_members(session, mailing, {i: versions[lang] for i, lang in languages.items()}, key)
+    _audit_created(session, actor, mailing, len(languages))
     return mailing
 
 
@@ -122,14 +130,18 @@ def _audit_created(session: DbSession, actor: User, mailing: MailingRound, membe
 
 
 def _add_members(
-    session: DbSession, mailing: MailingRound, registrant_ids: Sequence[int], key: bytes
+    session: DbSession, mailing: MailingRound, versions: Mapping[int, str], key: bytes
 ) -> None:
-    """One member per person, each with the reference code printed on their form."""
+    """One member per person, each with the reference code and the version of the form
+    printed for them."""
     session.add_all(
         RoundMember(
-            round_id=mailing.id, registrant_id=i, reference=reference_code(i, mailing.id, key=key)
+            round_id=mailing.id,
+            registrant_id=i,
+            form_version=version,
+            reference=reference_code(i, mailing.id, key=key),
         )
-        for i in registrant_ids
+        for i, version in versions.items()
     )
     session.flush()
 
@@ -138,21 +150,64 @@ def create_reminder(
     session: DbSession, actor: User, mailing: MailingRound, today: date, key: bytes
 ) -> MailingRound:
     """A follow-up round for everyone in `mailing` who has not replied."""
-    pending = [m.registrant_id for m in mailing.members if m.returned_on is None]
-    language = (
-        "en"
-        if mailing.form_version.startswith("en-")
-        else ("ja-easy" if mailing.form_version.startswith("ja-easy-") else "ja")
-    )
+    forms = load_forms()
+    languages = {
+        m.registrant_id: FormLanguage(forms[member_form(m)].language)
+        for m in mailing.members
+        if m.returned_on is None
+    }
+    title = f"{mailing.title}（再送）"
     return create_round(
+        session, actor, title, PREFERRED, list(languages), today, key, mailing, languages
+    )
+
+
+def member_form(member: RoundMember) -> str:
+    """The version of the form printed for the member (the round's, for older rounds)."""
+    return member.form_version or member.round.form_version
+
+
+class RoundInUse(Exception):
+    """A round whose forms went out, or came back, stays: its codes are on paper."""
+
+
+class RoundGone(Exception):
+    """The round was deleted while the request was on its way."""
+
+
+def _lock_round(session: DbSession, round_id: int) -> int | None:
+    """Lock the round's row (on PostgreSQL; SQLite writes one at a time); None if gone."""
+    return session.scalar(
+        select(MailingRound.id).where(MailingRound.id == round_id).with_for_update()
+    )
+
+
+def delete_round(session: DbSession, actor: User, mailing: MailingRound) -> int:
+    """Delete a round made by mistake, before its forms were sent; its codes stop working.
+    Returns how many people it held. Raises RoundInUse once sent or answered."""
+    if _lock_round(session, mailing.id) is None:
+        raise RoundGone(mailing.id)
+    session.refresh(mailing, ["sent_on", "members"])  # as they are now, under the lock
+    if not deletable(mailing):
+        raise RoundInUse(mailing.id)
+    count = len(mailing.members)
+    record_event(
         session,
-        actor,
-        f"{mailing.title}（再送）",
-        language,
-        pending,
-        today,
-        key,
-        reminder_of=mailing,
+        "round.delete",
+        actor=actor,
+        object_type="round",
+        object_id=mailing.id,
+        detail={"members": count, "form": mailing.form_version},
+    )
+    session.delete(mailing)
+    session.flush()
+    return count
+
+
+def deletable(mailing: MailingRound) -> bool:
+    """Not sent, and no reply or presumption recorded against it."""
+    return mailing.sent_on is None and not any(
+        m.returned_on or m.presumed_on for m in mailing.members
     )
 
 
@@ -201,8 +256,12 @@ def record_reply(
 ) -> None:
     """Append the consent records a returned form gives, and mark the form returned.
 
-    Unticked plan boxes record nothing: silence on a form is not a refusal.
+    Unticked plan boxes record nothing: silence on a form is not a refusal. The round's row
+    is locked first, so a deletion and a reply never cross: a reply to a round deleted
+    meanwhile raises RoundGone and records nothing.
     """
+    if _lock_round(session, member.round_id) is None:
+        raise RoundGone(member.round_id)
     for answer in _answers(member, reply):
         record_consent(session, member.registrant, answer, actor)
     member.returned_on = today
@@ -233,7 +292,7 @@ def _sharing_answer(member: RoundMember, reply: Reply) -> ConsentAnswer:
         method=ConsentMethod.MAIL,
         decided_on=reply.decided_on,
         scope=reply.scope if reply.agrees else frozenset(),
-        form_version=member.round.form_version,
+        form_version=member_form(member),
         proxy_name=reply.proxy_name,
         proxy_relation=reply.proxy_relation,
     )
@@ -274,7 +333,7 @@ def _presumed(member: RoundMember, today: date, basis: str) -> ConsentAnswer:
         method=ConsentMethod.PRESUMPTION,
         decided_on=today,
         notice_sent_on=mailing.sent_on,
-        form_version=mailing.form_version,
+        form_version=member_form(member),
         note=f"{basis}（{mailing.title}、整理番号 {member.reference}）",
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import (
@@ -28,17 +29,23 @@ from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..i18n import local_today
-from ..models import MailingRound, PartnerCategory, Registrant, RoundMember
+from ..models import MailingRound, Registrant, RoundMember
 from ..viewer import current_viewer
 from ..web import arg_int, get_or_404, municipality
-from .forms import NewRoundForm, ReplyForm, SentForm
+from .choosing import PREFERRED, preview_round
+from .forms import DeleteRoundForm, NewRoundForm, ReplyForm, SentForm
 from .operations import (
     Reply,
+    RoundGone,
+    RoundInUse,
     VisitPage,
     create_reminder,
     create_round,
+    deletable,
+    delete_round,
     find_member,
     mark_sent,
+    member_form,
     presume_consent,
     presumption_due,
     record_reply,
@@ -70,44 +77,69 @@ def index() -> ResponseReturnValue:
 @bp.route("/new", methods=["GET", "POST"])
 @require(can_run_rounds)
 def new() -> ResponseReturnValue:
-    """Choose whom to send forms to, then create the round with a code per person."""
+    """Choose whom to send forms to and see how many people that is (the preview); the
+    preview's button creates the round with a code per person. A choice or register that
+    changed since the preview is shown again, never created unseen."""
     districts = visible_districts(db.session, current_viewer())
     form = NewRoundForm(district_choices=[(d.id, d.name) for d in districts])
+    preview = None
     if form.validate_on_submit():
-        ids = _targets(form)
+        ids, matched = _targets(form)
         if not ids:
             flash(_("No one matches: the round was not created."), "error")
-        else:
+        elif request.form.get("create") and form.confirm.data == form.key(len(ids)):
             mailing = _create(form, ids)
             db.session.commit()
             flash(_("The round was created with %(n)d people.", n=len(ids)), "info")
             return redirect(url_for("rounds.detail", round_id=mailing.id))
-    return render_template("rounds/new.html", form=form), 422 if form.errors else 200
+        else:
+            preview = preview_round(db.session, ids, matched, form.language.data or "")
+            form.confirm.data = form.key(len(ids))
+    status = 422 if form.errors else 200
+    return render_template("rounds/new.html", form=form, preview=preview), status
 
 
 def _create(form: NewRoundForm, ids: list[int]) -> MailingRound:
     """The round the form describes, for these people."""
-    return create_round(
-        db.session,
-        current_user,
-        form.title.data or "",
-        form.language.data or "ja",
-        ids,
-        local_today(),
-        _key(),
-    )
+    language, title = form.language.data or PREFERRED, form.title.data or ""
+    return create_round(db.session, current_user, title, language, ids, local_today(), _key())
 
 
-def _targets(form: NewRoundForm) -> list[int]:
-    """The IDs the form's choice names, at most ROUND_MAX_MEMBERS of them."""
+def _targets(form: NewRoundForm) -> tuple[list[int], int]:
+    """The IDs the form's choice names, at most ROUND_MAX_MEMBERS of them, and how many
+    matched in all."""
     query = target_query(
         current_user,
         form.target.data or "",
-        form.district_id.data,
+        form.district(),
         local_today(),
         current_app.config["REVERIFY_MONTHS"],
     )
-    return list(db.session.scalars(query.limit(current_app.config["ROUND_MAX_MEMBERS"])))
+    matched = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    limit = current_app.config["ROUND_MAX_MEMBERS"]
+    return list(db.session.scalars(query.limit(limit))), matched
+
+
+@bp.route("/<id:round_id>/delete", methods=["GET", "POST"])
+@require(can_run_rounds)
+def delete(round_id: int) -> ResponseReturnValue:
+    """Delete a round made by mistake, before its forms were sent: the page names the count,
+    its button deletes. A round sent or answered stays; a count that changed is asked again."""
+    mailing = get_or_404(MailingRound, round_id)
+    if not deletable(mailing):
+        flash(_("A round whose forms were sent or answered cannot be deleted."), "error")
+        return redirect(url_for("rounds.detail", round_id=round_id))
+    form = DeleteRoundForm(data={"count": str(len(mailing.members))})
+    if form.validate_on_submit() and form.count.data == str(len(mailing.members)):
+        try:
+            count = delete_round(db.session, current_user, mailing)
+        except (RoundInUse, RoundGone):
+            db.session.rollback()
+            abort(409)
+        db.session.commit()
+        flash(_("The round was deleted (%(n)d people).", n=count), "info")
+        return redirect(url_for("rounds.index"))
+    return render_template("rounds/delete.html", mailing=mailing, form=form)
 
 
 @bp.get("/<id:round_id>")
@@ -127,7 +159,15 @@ def detail(round_id: int) -> ResponseReturnValue:
         ),
         sent_form=SentForm(data={"sent_on": local_today()}),
         presumable=len(_presumable(mailing)),
+        deletable=deletable(mailing),
+        forms=_form_counts(mailing),
     )
+
+
+def _form_counts(mailing: MailingRound) -> list[str]:
+    """Each form version printed in the round, with how many people get it."""
+    counts = Counter(member_form(m) for m in mailing.members)
+    return [f"{version} × {n}" for version, n in sorted(counts.items())]
 
 
 @bp.get("/<id:round_id>/print")
@@ -136,9 +176,9 @@ def print_round(round_id: int) -> ResponseReturnValue:
     """Every form of the round, one A4 page each, ready for window envelopes. Audited as an
     export: the pages carry the people's details."""
     mailing = get_or_404(MailingRound, round_id)
-    form = load_forms()[mailing.form_version]
+    forms = load_forms()
     items = [
-        {"form": form, "reference": m.reference, "person": person}
+        {"form": forms[member_form(m)], "reference": m.reference, "person": person}
         for m, person in _visible_members(mailing)
     ]
     record_event(
@@ -286,11 +326,11 @@ def reply() -> ResponseReturnValue:
             form.reference.errors = [
                 _("This form was already recorded on %(day)s.", day=member.returned_on.isoformat())
             ]
-        else:
-            _save_reply(member, form)
-            db.session.commit()
+        elif _saved(member, form):
             _flash_recorded(member)
             return redirect(url_for("rounds.reply"))
+        else:
+            form.reference.errors = [_("No form has this code. Check it and type it again.")]
     return render_template("rounds/reply.html", form=form), 422 if form.errors else 200
 
 
@@ -306,6 +346,17 @@ def _flash_recorded(member: RoundMember) -> None:
     )
 
 
+def _saved(member: RoundMember, form: ReplyForm) -> bool:
+    """Record the reply; False when its round was deleted meanwhile (nothing recorded)."""
+    try:
+        _save_reply(member, form)
+    except RoundGone:
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return True
+
+
 def _save_reply(member: RoundMember, form: ReplyForm) -> None:
     today = local_today()
     record_reply(
@@ -314,7 +365,7 @@ def _save_reply(member: RoundMember, form: ReplyForm) -> None:
         member,
         Reply(
             agrees=form.answer.data == "agree",
-            scope=frozenset(PartnerCategory(c) for c in form.scope.data or []),
+            scope=form.chosen_scope(),
             plan_making=bool(form.plan_making.data),
             plan_sharing=bool(form.plan_sharing.data),
             decided_on=form.decided_on.data or today,

@@ -42,7 +42,7 @@ class EntryForm(FlaskForm):
     number = StringField(
         _l("Register number or row number"),
         filters=[code, strip],
-        validators=[DataRequired(_l("Type the number.")), NUMBER],
+        validators=[DataRequired(_l("Type the number.")), Length(max=20), NUMBER],
     )
     status = RadioField(
         _l("Status"),
@@ -90,7 +90,7 @@ class ArrivalForm(FlaskForm):
     number = StringField(
         _l("Register number"),
         filters=[code, strip],
-        validators=[DataRequired(_l("Type the number.")), NUMBER],
+        validators=[DataRequired(_l("Type the number.")), Length(max=20), NUMBER],
     )
     note = StringField(_l("Note"), filters=[strip], validators=[Optional(), Length(max=500)])
 

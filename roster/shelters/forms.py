@@ -34,7 +34,7 @@ from geo.shelters.columns import KINDS
 from geo.shelters.reading import FORMATS
 
 from ..consent.forms import CheckboxesField
-from ..formtext import address, code, katakana, untouched
+from ..formtext import address, code, grouped_phone, katakana, untouched
 from ..models.shelters import HAZARDS
 from ..registrants.forms import REQUIRED, kana_only, phone_number
 from ..text import nfkc
@@ -144,7 +144,7 @@ class ShelterForm(FlaskForm):
         ],
     )
     phone = StringField(
-        _l("Phone"), filters=[code], validators=[Optional(), Length(max=40), phone_number]
+        _l("Phone"), filters=[grouped_phone], validators=[Optional(), Length(max=40), phone_number]
     )
     contact = StringField(
         _l("Contact person or office"), filters=[trim], validators=[Optional(), Length(max=200)]
@@ -249,7 +249,9 @@ class ImportForm(FlaskForm):
     format = SelectField(
         _l("Format"), choices=[(f, FORMAT_LABELS[f]) for f in FORMATS], default="gsi"
     )
-    city = StringField(_l("City code"), filters=[code], validators=[Optional(), city_code])
+    city = StringField(
+        _l("City code"), filters=[code], validators=[Optional(), Length(max=6), city_code]
+    )
     files = MultipleFileField(_l("Files"))
     mapping = FileField(
         _l("Column mapping"),
