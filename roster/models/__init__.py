@@ -2,6 +2,7 @@
 
 from sqlalchemy import DDL, event
 
+from . import registrant_hooks as registrant_hooks  # the version hooks, on every Session
 from .addresses import AddressPoint
 from .agreements import (
     Agreement,
@@ -45,6 +46,7 @@ from .imports import BatchItemKind, ImportBatch, ImportBatchItem
 from .municipality import District, Municipality
 from .partners import CONSENT_SCOPE_CATEGORIES, Organisation, PartnerCategory
 from .plans import AuthorRole, DestinationKind, Plan, PlanStatus, PlanTask, PlanVersion
+from .registrant_versions import ChangePath, RegistrantVersion, changes_by
 from .registrants import (
     COMMUNICATION_FIELDS,
     DEVICE_FIELDS,
@@ -124,6 +126,9 @@ __all__ = [
     "Organisation",
     "PartnerCategory",
     "Registrant",
+    "RegistrantVersion",
+    "ChangePath",
+    "changes_by",
     "SavedSearch",
     "MailingRound",
     "RoundMember",
