@@ -42,6 +42,24 @@ def test_an_edit_on_the_form_is_a_version_with_who_and_old_and_new(client, auth,
     assert "phone_key" not in version.changes and "version" not in version.changes
 
 
+def test_an_edit_is_one_version_of_its_net_change_however_many_flushes_it_took(
+    client, auth, db, world, factory
+):
+    """The form clears a point it did not pin and the address places it again, with a flush
+    between: the version holds only what the edit changed."""
+    from roster.models import LocationPrecision
+
+    district = world["districts"][0]
+    person = factory.registrant(district, latitude=district.latitude,
+                                longitude=district.longitude,
+                                location_precision=LocationPrecision.DISTRICT)
+    auth.login("t_staff")
+    data = edit_data(person, latitude="", longitude="", language_note="ベトナム語")
+    assert client.post(f"/registrants/{person.id}/edit", data=data).status_code == 302
+    [version] = versions(db, person)
+    assert version.changes == {"language_note": [None, "ベトナム語"]}
+
+
 def test_a_form_saved_with_nothing_changed_adds_no_version(client, auth, db, world):
     auth.login("t_staff")
     person = world["consenting"]

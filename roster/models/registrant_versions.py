@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -81,6 +81,22 @@ class ChangeSource:
     user_id: int | None
     actor_name: str
     path: ChangePath
+    #: What the block changed so far, per person: one version each when it ends, however
+    #: many flushes and statements it took (a query may flush a half-made change).
+    pending: dict[int, dict[str, list[Any]]] = field(default_factory=dict)
+
+    def add(self, changes: Mapping[int, dict[str, list[Any]]]) -> None:
+        for registrant_id, fields in changes.items():
+            held = self.pending.setdefault(registrant_id, {})
+            for name, (old, new) in fields.items():
+                held[name] = [held[name][0] if name in held else old, new]
+
+    def settled(self) -> dict[int, dict[str, list[Any]]]:
+        """The net change of each person: fields changed and changed back are left out."""
+        return {
+            registrant_id: {n: pair for n, pair in fields.items() if pair[0] != pair[1]}
+            for registrant_id, fields in self.pending.items()
+        }
 
 
 @contextmanager
@@ -89,14 +105,16 @@ def changes_by(session: Any, actor: Any, path: ChangePath) -> Iterator[None]:
     block's changes are flushed before it ends, so they carry this name."""
     info = session.info
     previous = info.get(_SOURCE)
-    info[_SOURCE] = ChangeSource(
+    source = ChangeSource(
         actor.id if actor is not None else None,
         actor.username if actor is not None else "cli",
         path,
     )
+    info[_SOURCE] = source
     try:
         yield
         session.flush()
+        _insert(session, version_rows(source, source.settled()))
     finally:
         info[_SOURCE] = previous
 
@@ -120,10 +138,9 @@ def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]
 
 
 def version_rows(
-    session: Session, changes: Mapping[int, dict[str, list[Any]]]
+    source: ChangeSource, changes: Mapping[int, dict[str, list[Any]]]
 ) -> list[dict[str, Any]]:
     """Rows for the version table, one per person whose fields changed."""
-    source = session.info.get(_SOURCE) or ChangeSource(None, "-", ChangePath.OTHER)
     now = utcnow()
     return [
         {
@@ -140,7 +157,15 @@ def version_rows(
 
 
 def write_versions(session: Session, changes: Mapping[int, dict[str, list[Any]]]) -> None:
-    rows = version_rows(session, changes)
+    """Keep these changes: with the block that names their source, or now as OTHER."""
+    source = session.info.get(_SOURCE)
+    if source is not None:
+        source.add(changes)
+    else:
+        _insert(session, version_rows(ChangeSource(None, "-", ChangePath.OTHER), changes))
+
+
+def _insert(session: Any, rows: list[dict[str, Any]]) -> None:
     if rows:
         # On the connection: inside a flush, and without passing the hooks again.
         session.connection().execute(insert(RegistrantVersion), rows)
