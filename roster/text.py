@@ -165,6 +165,18 @@ def person_keys(values: Mapping[str, Any], city: str) -> dict[str, str]:
     return keys
 
 
+_NUMBER_RUNS = re.compile(r"[0-9\-]+")
+
+
+def bigrams(*keys: str) -> set[str]:
+    """The two-character pieces of search keys, leaving out runs of digits and hyphens."""
+    pieces: set[str] = set()
+    for key in keys:
+        for run in _NUMBER_RUNS.split(key):
+            pieces.update(run[i : i + 2] for i in range(len(run) - 1))
+    return pieces
+
+
 def next_prefix(prefix: str) -> str:
     """The smallest string greater than every string starting with prefix."""
     return prefix + "\U0010ffff"

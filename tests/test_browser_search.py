@@ -24,6 +24,14 @@ with app.app_context():
 """
 WIDE = str.maketrans("0123456789-", "０１２３４５６７８９－")
 SIZES = {"desktop": (1366, 900), "375": (375, 800)}
+WIDTHS = """() => {
+  const table = document.querySelector('table.changes');
+  const shown = document.documentElement.scrollWidth;
+  table.style.display = 'none';
+  const hidden = document.documentElement.scrollWidth;
+  table.style.display = '';
+  return [shown, hidden];
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +79,6 @@ def test_staff_find_by_a_full_width_phone_number_and_read_the_change_history(dem
         page.click("section.change-history a")
         assert "変更履歴" in page.title()
         page.screenshot(path=str(ARTIFACTS / f"history-page-{size}.png"), full_page=True)
+        # The page's own frame may be wider than a phone; the history adds no width to it.
+        with_table, without = page.evaluate(WIDTHS)
+        assert with_table == without, "the change history makes the page scroll sideways"

@@ -125,3 +125,71 @@ def test_every_way_of_writing_a_number_gives_the_same_key(number):
 @given(st.text(alphabet=st.sampled_from("山田花子やまだハナコ東町")))
 def test_words_are_never_taken_for_a_phone_number(text):
     assert not looks_like_phone(text) or not text
+
+
+def grams_in_step(db) -> bool:
+    """The stored pieces are exactly those of every person's keys as they are now."""
+    from roster.models import Registrant, RegistrantGram
+    from roster.text import bigrams
+
+    db.expire_all()
+    stored = set(db.execute(select(RegistrantGram.gram, RegistrantGram.registrant_id)))
+    keys = db.execute(select(Registrant.id, Registrant.name_key, Registrant.kana_key,
+                             Registrant.address_key))
+    wanted = {(g, i) for i, *k in keys for g in bigrams(*k)}
+    return stored == wanted
+
+
+def test_the_pieces_follow_every_path_that_writes_a_name_or_address(
+    client, auth, runner, db, world, tmp_path
+):
+    from .test_audit import edit_data
+    from .test_import_batches import NEW, changed_row, export, imported, undo
+
+    assert grams_in_step(db)
+    auth.login("t_staff")
+    person = world["consenting"]
+    data = edit_data(person, name="改名 さくら", name_kana="カイメイ サクラ")
+    assert client.post(f"/registrants/{person.id}/edit", data=data).status_code == 302
+    assert grams_in_step(db)
+    batch = imported(runner, db, export(tmp_path, NEW, changed_row(world["refusing"])))
+    assert grams_in_step(db)
+    assert undo(runner, batch.id).exit_code == 0
+    assert grams_in_step(db)
+
+
+def test_the_demo_loads_with_the_pieces_of_everyone(app, db, tmp_path):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy.orm import Session
+
+    from roster.config import PROJECT_DIR
+    from roster.demo import load_demo
+    from roster.extensions import make_engine
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    config = Config()
+    config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "head")
+    engine = make_engine(url)
+    with app.app_context(), Session(engine) as session:
+        load_demo(session, registrants=40, seed=5, password_hash="x")
+        session.commit()
+        assert grams_in_step(session)
+    engine.dispose()
+
+
+def test_a_part_is_found_through_its_pieces(client, auth, factory, world, db):
+    from sqlalchemy import delete
+
+    from roster.models import RegistrantGram
+
+    auth.login("t_staff")
+    person = factory.registrant(world["districts"][0], name="長谷川 美智子",
+                                name_kana="ハセガワ ミチコ")
+    assert count_on(search(client, "谷川")) == 1
+    db.execute(delete(RegistrantGram).where(RegistrantGram.registrant_id == person.id))
+    assert count_on(search(client, "谷川")) == 0
+    # One character has no piece: the keys are read.
+    assert "長谷川 美智子" in search(client, "智")

@@ -1,4 +1,5 @@
-"""search by given name and phone number, and a version of every change to a person
+"""search by given name, phone number and any part of a name, reading or address (keys and
+their two-character pieces), and a version of every change to a person
 
 Revision ID: 0016
 Revises: 0015
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from roster.text import given_part, phone_key, search_key
+from roster.text import bigrams, given_part, phone_key, search_key
 
 revision: str = '0016'
 down_revision: str | None = '0015'
@@ -40,6 +41,18 @@ def upgrade() -> None:
             column = name.removesuffix('_key')
             batch_op.create_index(batch_op.f(f'ix_registrants_{column}_search'),
                                   [name, 'status', 'kana_key'], unique=False)
+    op.create_table('registrant_grams',
+    sa.Column('gram', _key_type(2), nullable=False),
+    sa.Column('registrant_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['registrant_id'], ['registrants.id'],
+                            name=op.f('fk_registrant_grams_registrant_id_registrants'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('gram', 'registrant_id', name=op.f('pk_registrant_grams')),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('registrant_grams', schema=None) as batch_op:
+        batch_op.create_index('ix_registrant_grams_registrant', ['registrant_id'], unique=False)
+    _fill_grams()
     op.create_table('registrant_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('registrant_id', sa.Integer(), nullable=False),
@@ -85,10 +98,28 @@ def _fill_keys() -> None:
         )
 
 
+def _fill_grams() -> None:
+    """The pieces of everyone's name, reading and address keys."""
+    bind = op.get_bind()
+    people = sa.table('registrants', sa.column('id', sa.Integer), sa.column('name_key', sa.String),
+                      sa.column('kana_key', sa.String), sa.column('address_key', sa.String))
+    grams = sa.table('registrant_grams', sa.column('gram', sa.String),
+                     sa.column('registrant_id', sa.Integer))
+    rows = bind.execute(sa.select(people.c.id, people.c.name_key, people.c.kana_key,
+                                  people.c.address_key)).all()
+    values = [{'gram': g, 'registrant_id': r.id} for r in rows
+              for g in bigrams(r.name_key or '', r.kana_key or '', r.address_key or '')]
+    for start in range(0, len(values), 10000):
+        bind.execute(grams.insert(), values[start:start + 10000])
+
+
 def downgrade() -> None:
     with op.batch_alter_table('registrant_versions', schema=None) as batch_op:
         batch_op.drop_index('ix_registrant_versions_person')
     op.drop_table('registrant_versions')
+    with op.batch_alter_table('registrant_grams', schema=None) as batch_op:
+        batch_op.drop_index('ix_registrant_grams_registrant')
+    op.drop_table('registrant_grams')
     with op.batch_alter_table('registrants', schema=None) as batch_op:
         for name in KEYS:
             column = name.removesuffix('_key')

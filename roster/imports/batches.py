@@ -41,6 +41,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from ..models.registrant_grams import RegistrantGram
 from ..models.registrant_versions import ChangePath, RegistrantVersion, changes_by
 from ..text import person_keys
 from .mapping import SOURCE_FIELDS
@@ -382,7 +383,7 @@ def _restore(session: DbSession, item: ImportBatchItem, city: str) -> None:
 def _remove(session: DbSession, ids: Sequence[int]) -> None:
     """Delete people the batch added, with what was only computed for them."""
     for chunk in _chunks(ids):
-        for model in (RegistrantHazard, ShelterAssignment, RegistrantVersion):
+        for model in (RegistrantHazard, ShelterAssignment, RegistrantVersion, RegistrantGram):
             session.execute(delete(model).where(model.registrant_id.in_(chunk)))
         session.execute(delete(REGISTRANTS).where(REGISTRANTS.c.id.in_(chunk)))
 

@@ -46,6 +46,7 @@ from .imports import BatchItemKind, ImportBatch, ImportBatchItem
 from .municipality import District, Municipality
 from .partners import CONSENT_SCOPE_CATEGORIES, Organisation, PartnerCategory
 from .plans import AuthorRole, DestinationKind, Plan, PlanStatus, PlanTask, PlanVersion
+from .registrant_grams import RegistrantGram
 from .registrant_versions import ChangePath, RegistrantVersion, changes_by
 from .registrants import (
     COMMUNICATION_FIELDS,
@@ -127,6 +128,7 @@ __all__ = [
     "PartnerCategory",
     "Registrant",
     "RegistrantVersion",
+    "RegistrantGram",
     "ChangePath",
     "changes_by",
     "SavedSearch",

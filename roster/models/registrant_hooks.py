@@ -13,15 +13,29 @@ through untouched.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BinaryExpression, BindParameter, event, select
+from sqlalchemy import (
+    BinaryExpression,
+    BindParameter,
+    Table,
+    delete,
+    event,
+    insert,
+    select,
+)
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from ..text import bigrams
+from .registrant_grams import RegistrantGram
 from .registrant_versions import TRACKED, diff, flushed_changes, read_fields, write_versions
 from .registrants import Registrant
 
-_TABLE = Registrant.__table__
+_TABLE = cast(Table, Registrant.__table__)
+_GRAMS = cast(Table, RegistrantGram.__table__)
+#: The fields whose search keys are split into grams.
+KEYED = ("name", "name_kana", "address")
+CHUNK = 500
 
 
 @event.listens_for(Session, "after_flush")
@@ -32,13 +46,20 @@ def _versions_of_flushed(session: Session, _context: Any) -> None:
         if isinstance(person, Registrant) and (fields := flushed_changes(person))
     }
     write_versions(session, changes)
+    added = [p.id for p in session.new if isinstance(p, Registrant)]
+    rekeyed = [i for i, fields in changes.items() if set(KEYED) & set(fields)]
+    refresh_grams(session, added + rekeyed)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _versions_of_updates(state: ORMExecuteState) -> Any:
     statement = state.statement
     table = getattr(statement, "table", None)
-    if not state.is_update or getattr(table, "name", "") != Registrant.__tablename__:
+    if getattr(table, "name", "") != Registrant.__tablename__:
+        return None
+    if state.is_insert:
+        return _grams_of_inserted(state)
+    if not state.is_update:
         return None
     params = state.parameters
     names = sorted(_set_columns(statement, params) & set(TRACKED))
@@ -49,8 +70,40 @@ def _versions_of_updates(state: ORMExecuteState) -> Any:
     before = read_fields(session, ids, names)
     result = state.invoke_statement()
     after = read_fields(session, ids, names)
-    write_versions(session, {i: diff(before[i], after[i]) for i in ids if i in after})
+    changes = {i: diff(before[i], after[i]) for i in ids if i in after}
+    write_versions(session, changes)
+    refresh_grams(session, [i for i, fields in changes.items() if set(KEYED) & set(fields)])
     return result
+
+
+def _grams_of_inserted(state: ORMExecuteState) -> Any:
+    """Insert the people, then the grams of their keys (found again by resident ID)."""
+    result = state.invoke_statement()
+    params: Any = state.parameters
+    rows: list[dict[str, Any]] = params if isinstance(params, list) else [params or {}]
+    numbers = [row["resident_no"] for row in rows if "resident_no" in row]
+    session = state.session
+    for start in range(0, len(numbers), CHUNK):
+        query = select(_TABLE.c.id).where(_TABLE.c.resident_no.in_(numbers[start : start + CHUNK]))
+        refresh_grams(session, list(session.connection().execute(query).scalars()))
+    return result
+
+
+def refresh_grams(session: Session, ids: list[int]) -> None:
+    """Write again the grams of these people, from their keys as stored now."""
+    connection = session.connection()
+    keys = (_TABLE.c.id, _TABLE.c.name_key, _TABLE.c.kana_key, _TABLE.c.address_key)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        connection.execute(delete(_GRAMS).where(_GRAMS.c.registrant_id.in_(chunk)))
+        rows = connection.execute(select(*keys).where(_TABLE.c.id.in_(chunk)))
+        values = [
+            {"gram": gram, "registrant_id": row.id}
+            for row in rows
+            for gram in bigrams(row.name_key or "", row.kana_key or "", row.address_key or "")
+        ]
+        if values:
+            connection.execute(insert(_GRAMS), values)
 
 
 def _set_columns(statement: Any, params: Any) -> set[str]:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     case,
     func,
+    intersect,
     literal,
     or_,
     select,
@@ -35,10 +36,18 @@ from ..models import (
     LocationPrecision,
     Mobility,
     Registrant,
+    RegistrantGram,
     RegistrantStatus,
 )
 from ..numbers import bounded_int
-from ..text import address_key, looks_like_phone, next_prefix, phone_key, search_key
+from ..text import (
+    address_key,
+    bigrams,
+    looks_like_phone,
+    next_prefix,
+    phone_key,
+    search_key,
+)
 
 T = TypeVar("T")
 
@@ -108,7 +117,7 @@ SEARCH_KEYS: tuple[tuple[str, Any, bool], ...] = (
     ("phone", Registrant.phone_key, False),
     ("mobile_phone", Registrant.mobile_key, False),
 )
-#: Keys also searched for any part of them: a scan, so only the words people half remember.
+#: Keys also searched for any part of them, through their two-character pieces.
 PART_KEYS: tuple[tuple[str, Any], ...] = (
     ("name", Registrant.name_key),
     ("name_kana", Registrant.kana_key),
@@ -155,10 +164,24 @@ def _whole_keys(terms: SearchTerms, fields: frozenset[str]) -> list[tuple[Any, s
     return pairs
 
 
-def _part_keys(terms: SearchTerms, fields: frozenset[str]) -> list[tuple[Any, str]]:
-    if terms.digits:
+#: A part search looks up at most this many of its pieces; the keys confirm the rest.
+MAX_PIECES = 3
+
+
+def _part_matches(terms: SearchTerms, fields: frozenset[str]) -> list[Select[Any]]:
+    """People a visible name, reading or address holds the search in: found by the
+    two-character pieces of the search (RegistrantGram), then confirmed on the keys."""
+    columns = [column for needed, column in PART_KEYS if needed in fields]
+    if terms.digits or not columns:
         return []
-    return [(column, terms.word) for needed, column in PART_KEYS if needed in fields]
+    holds = [column.contains(terms.word, autoescape=True) for column in columns]
+    pieces = sorted(bigrams(terms.word))[:MAX_PIECES]
+    if not pieces:
+        # One character (or one within numbers) has no piece to look up: read the keys.
+        return [select(Registrant.id).where(condition) for condition in holds]
+    lookups = [select(RegistrantGram.registrant_id).where(RegistrantGram.gram == p) for p in pieces]
+    holders = lookups[0] if len(lookups) == 1 else intersect(*lookups)
+    return [select(Registrant.id).where(Registrant.id.in_(holders), or_(*holds))]
 
 
 def search_condition(q: str, fields: frozenset[str], city: str = "") -> ColumnElement[bool] | None:
@@ -172,10 +195,7 @@ def search_condition(q: str, fields: frozenset[str], city: str = "") -> ColumnEl
     if not terms.word:
         return None
     parts = [select(Registrant.id).where(prefix(c, k)) for c, k in _whole_keys(terms, fields)]
-    parts += [
-        select(Registrant.id).where(c.contains(k, autoescape=True))
-        for c, k in _part_keys(terms, fields)
-    ]
+    parts += _part_matches(terms, fields)
     return Registrant.id.in_(union_all(*parts)) if parts else None
 
 
