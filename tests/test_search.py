@@ -113,7 +113,12 @@ def test_no_one_searches_by_a_field_they_may_not_see(world, db):
     assert register_page(db, no_phones, flt, 1, 20).total == 0
 
 
-@given(st.from_regex(r"0[1-9]{1,4}-[0-9]{1,4}-[0-9]{4}", fullmatch=True))
+PHONES = st.builds(
+    "0{}-{}-{:04d}".format, st.integers(1, 9999), st.integers(0, 9999), st.integers(0, 9999)
+)
+
+
+@given(PHONES)
 def test_every_way_of_writing_a_number_gives_the_same_key(number):
     digits = number.replace("-", "")
     for typed in (number, digits, number.translate(WIDE), number.replace("-", " "),
