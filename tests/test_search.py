@@ -113,6 +113,20 @@ def test_no_one_searches_by_a_field_they_may_not_see(world, db):
     assert register_page(db, no_phones, flt, 1, 20).total == 0
 
 
+def test_a_part_of_a_field_one_may_not_see_finds_no_one(world, db, factory):
+    from dataclasses import replace
+
+    from roster.registrants.queries import RegisterFilter, register_page
+    from roster.viewer import viewer_of
+
+    factory.registrant(world["districts"][0], address="東京都テスト市ひばりが丘北二丁目7-9")
+    staff = viewer_of(world["users"]["staff"])
+    no_address = replace(staff, fields=staff.fields - {"address"})
+    for q in ("丘北", "丘北二丁目"):
+        assert register_page(db, staff, RegisterFilter(q=q), 1, 20).total == 1, q
+        assert register_page(db, no_address, RegisterFilter(q=q), 1, 20).total == 0, q
+
+
 PHONES = st.builds(
     "0{}-{}-{:04d}".format, st.integers(1, 9999), st.integers(0, 9999), st.integers(0, 9999)
 )

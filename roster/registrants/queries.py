@@ -181,6 +181,9 @@ def _part_matches(terms: SearchTerms, fields: frozenset[str]) -> list[Select[Any
         return [select(Registrant.id).where(condition) for condition in holds]
     lookups = [select(RegistrantGram.registrant_id).where(RegistrantGram.gram == p) for p in pieces]
     holders = lookups[0] if len(lookups) == 1 else intersect(*lookups)
+    if pieces == [terms.word] and len(columns) == len(PART_KEYS):
+        # The search is one piece of keys the viewer sees all of: the piece is the match.
+        return [lookups[0]]
     return [select(Registrant.id).where(Registrant.id.in_(holders), or_(*holds))]
 
 
