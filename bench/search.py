@@ -57,6 +57,8 @@ def terms(app: Any) -> dict[str, str]:
         family, given = person.name.split(maxsplit=1)
         town = re.sub(r"[0-9-]+$", "", person.address_key)
         return {
+            "full name": person.name,
+            "common family name (佐藤)": "佐藤",
             "phone, digits only": person.phone_key,
             "phone, full-width with dashes": (person.phone or "").translate(WIDE),
             "given name alone": given,
@@ -100,19 +102,19 @@ NOTES = """How the search is answered (`roster/registrants/queries.py`):
   municipality, the phone and mobile numbers as digits (`phone_key`, `mobile_key`) and the
   resident ID, each indexed with the status and the reading. A typed number (digits with any
   dashes, brackets or spaces, in either width) searches only the phones and the resident ID.
-- A part of a name, reading or address (`LIKE '%…%'`) has no index on SQLite: it reads the
-  narrow search index of the whole register once per key. That is the part that grows with
-  the register, and why the part searches are far over 2× at 200,000 while the phone search
-  stays flat.
-- What would make the part searches flat: on PostgreSQL, `pg_trgm` GIN indexes on `name_key`,
-  `kana_key` and `address_key` answer `LIKE '%…%'` from the index (issue 16 times PostgreSQL);
-  on SQLite, an n-gram table (each person's 2-character pieces of the three keys, indexed,
-  kept by the same write path as the keys) would turn a part search into index lookups, at
-  about 20 rows per person. Neither is built yet.
-- The results are ordered whole matches first, then those that start with the search, then
-  the rest, each in reading order, so the page sorts all matches: a given name shared by
-  many people costs more at 200,000 for that reason too. The count stops at 1,000
-  (`SEARCH_COUNT_CAP`)."""
+- A part of a name, reading or address is found through its two-character pieces: the
+  table `registrant_grams` holds the bigrams of each person's name, reading and address keys
+  (runs of digits left out; about 12 rows per person), kept by the same session hooks that
+  keep the change history. Up to three pieces of the search are looked up and intersected,
+  and the candidates are confirmed on the keys the viewer may see. So no search reads the
+  whole register, except a single character, which has no piece and reads the keys.
+- What still grows with the register is the number of people who match: the demo draws
+  names from fixed lists, so a given name shared by 12 people at 2,000 is shared by about
+  600 at 200,000. Whole matches come first, then those that start with the search, then the
+  rest, each in reading order, so the page sorts every match; the count stops at 1,000
+  (`SEARCH_COUNT_CAP`). A phone number, as a call gives it, matches one person at any size.
+- On PostgreSQL the same table and indexes apply; `pg_trgm` GIN indexes on the three keys
+  could replace the table there (issue 16 times PostgreSQL)."""
 
 
 def report(
