@@ -14,14 +14,16 @@ What each kind of typed text needs, and no more, so that tidying never changes m
 - **Numbers and codes** (phones, postal codes, resident IDs, emails, city codes): NFKC, as
   they are ASCII by definition, and any dash between digits becomes "-".
 - **Readings (フリガナ)**: NFKC (half-width kana to full-width), then hiragana to katakana.
-- **Search keys** (search_key, address_key): NFKC, katakana and no spaces; derived copies for
-  comparison, never shown.
+- **Search keys** (search_key, address_key, person_keys): NFKC, katakana and no spaces;
+  phones as digits only (phone_key); derived copies for comparison, never shown.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 _SPACES = re.compile(r"\s+")
 _HIRAGANA_START, _HIRAGANA_END = ord("ぁ"), ord("ゖ")
@@ -115,6 +117,64 @@ def address_key(address: str, municipality_prefix: str) -> str:
         if prefix and key.startswith(prefix):
             return key[len(prefix) :]
     return key
+
+
+_NOT_DIGIT = re.compile(r"[^0-9]")
+#: What a typed phone number may hold besides digits: spaces, dashes, brackets, a leading +.
+_PHONE_MARKS = re.compile(rf"[()+\s{re.escape(_DASHES)}]")
+
+
+def phone_key(text: str | None) -> str:
+    """A phone number as its digits alone, whatever its form: ０４２（４６１）３３３３,
+    042-461-3333 and 0424613333 are one key. An international +81 becomes the leading 0."""
+    typed = nfkc(text or "").strip()
+    digits = _NOT_DIGIT.sub("", typed)
+    if typed.startswith("+81") and digits.startswith("81"):
+        digits = "0" + digits[2:]
+    return digits
+
+
+def looks_like_phone(text: str) -> bool:
+    """True when the text is a number and nothing else (digits, dashes, brackets, spaces)."""
+    typed = _PHONE_MARKS.sub("", nfkc(text))
+    return typed.isascii() and typed.isdigit()
+
+
+def given_part(text: str | None) -> str:
+    """What follows the first space of a name or reading (the given name), else ""."""
+    parts = _SPACES.split((text or "").strip(), maxsplit=1)
+    return parts[1] if len(parts) == 2 else ""
+
+
+def person_keys(values: Mapping[str, Any], city: str) -> dict[str, str]:
+    """The search keys of whichever of a person's name, reading, address and phones `values`
+    holds, as stored in the registrants' *_key columns."""
+    keys: dict[str, str] = {}
+    if "name" in values:
+        keys["name_key"] = search_key(values["name"])
+        keys["given_key"] = search_key(given_part(values["name"]))
+    if "name_kana" in values:
+        keys["kana_key"] = search_key(values["name_kana"])
+        keys["given_kana_key"] = search_key(given_part(values["name_kana"]))
+    if "address" in values:
+        keys["address_key"] = address_key(values["address"] or "", city)
+    if "phone" in values:
+        keys["phone_key"] = phone_key(values["phone"])
+    if "mobile_phone" in values:
+        keys["mobile_key"] = phone_key(values["mobile_phone"])
+    return keys
+
+
+_NUMBER_RUNS = re.compile(r"[0-9\-]+")
+
+
+def bigrams(*keys: str) -> set[str]:
+    """The two-character pieces of search keys, leaving out runs of digits and hyphens."""
+    pieces: set[str] = set()
+    for key in keys:
+        for run in _NUMBER_RUNS.split(key):
+            pieces.update(run[i : i + 2] for i in range(len(run) - 1))
+    return pieces
 
 
 def next_prefix(prefix: str) -> str:

@@ -32,7 +32,7 @@ from roster.models import (
     User,
 )
 from roster.passwords import hash_password
-from roster.text import address_key, search_key
+from roster.text import person_keys
 
 CITY = "東京都テスト市"  # factory.municipality() is テスト市 of 東京都
 _serial = itertools.count(1)
@@ -105,8 +105,9 @@ class Factory:
         )
         values.update(overrides)
         r = Registrant(**values)
-        r.name_key, r.kana_key = search_key(r.name), search_key(r.name_kana)
-        r.address_key = address_key(r.address, CITY)
+        keyed = ("name", "name_kana", "address", "phone", "mobile_phone")
+        for key, value in person_keys({k: getattr(r, k) for k in keyed}, CITY).items():
+            setattr(r, key, value)
         self.session.add(r)
         self.session.flush()
         return r

@@ -99,6 +99,9 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/registrants/<id:registrant_id>": lambda w: f"/registrants/{w['refusing'].id}",
     "/registrants/new": lambda w: "/registrants/new",
     "/registrants/<id:registrant_id>/edit": lambda w: f"/registrants/{w['refusing'].id}/edit",
+    "/registrants/<id:registrant_id>/history": (
+        lambda w: f"/registrants/{w['consenting'].id}/history"
+    ),
     "/registrants/<id:registrant_id>/consent/new": (
         lambda w: f"/registrants/{w['refusing'].id}/consent/new"
     ),
@@ -327,6 +330,8 @@ policy(ACCESS, "/registrants/",                               LOGIN, 403,   200,
 policy(ACCESS, "/registrants/<id:registrant_id>",            LOGIN, 403,   200,   404,   200)
 policy(ACCESS, "/registrants/new",                            LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/registrants/<id:registrant_id>/edit",       LOGIN, 403,   200,   403,   403)
+# The field history: staff only, even for a person the partner may see.
+policy(ACCESS, "/registrants/<id:registrant_id>/history",    LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/registrants/<id:registrant_id>/consent/new", LOGIN, 403,  200,   403,   403)
 policy(ACCESS, "/admin/users",                                LOGIN, 200,   403,   403,   403)
 policy(ACCESS, "/admin/users/new",                            LOGIN, 200,   403,   403,   403)

@@ -19,7 +19,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from roster.models import AuditEvent, EmergencyContact, Registrant
-from roster.text import address_key, search_key
+from roster.text import person_keys
 
 from .conftest import AuthActions, IsolatedClient
 from .factories import CITY
@@ -97,7 +97,10 @@ def test_an_untouched_registrant_is_saved_byte_for_byte(
     person.name, person.address, person.support_reason_detail = name, address, detail
     person.phone = phone
     person.disability_certificate = name[:40]
-    person.name_key, person.address_key = search_key(name), address_key(address, CITY)
+    keyed = {"name": name, "name_kana": person.name_kana, "address": address, "phone": phone,
+             "mobile_phone": person.mobile_phone}
+    for key, value in person_keys(keyed, CITY).items():
+        setattr(person, key, value)
     person.emergency_contacts[:] = []
     db.flush()
     person.emergency_contacts.append(

@@ -32,6 +32,11 @@ def can_view_consent_history(user: Any) -> bool:
     return has_role(user, Role.STAFF)
 
 
+def can_view_change_history(user: Any) -> bool:
+    """A person's field history (変更履歴) is the welfare office's own record: staff only."""
+    return has_role(user, Role.STAFF)
+
+
 def can_view_dashboard(user: Any) -> bool:
     return has_role(user, Role.STAFF)
 

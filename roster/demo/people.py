@@ -13,7 +13,7 @@ from typing import Any
 
 from ..models import Household, LocationPrecision, RegistrantStatus, Sex, Source
 from ..reasons import reason_columns
-from ..text import address_key, search_key
+from ..text import person_keys
 from .draw import Weighted, chance, day_between, digits, office_hours, one_of, years_before, zipf
 from .names import CARE_OFFICES, FAMILY_NAMES, FOREIGN_NAMES, GIVEN_NAMES, SUPPORT_OFFICES, Name
 from .needs import Needs, draw_household, draw_needs, support_categories, support_reason
@@ -124,10 +124,8 @@ def generation(year: int) -> str:
 
 
 def _with_search_keys(row: dict[str, Any]) -> dict[str, Any]:
-    """The row with the keys the register is searched by: name, reading and address."""
-    row["name_key"] = search_key(row["name"])
-    row["kana_key"] = search_key(row["name_kana"])
-    row["address_key"] = address_key(row["address"], CITY)
+    """The row with the keys the register is searched by: name, reading, address, phones."""
+    row.update(person_keys(row, CITY))
     return row
 
 

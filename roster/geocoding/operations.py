@@ -30,6 +30,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from ..models.registrant_versions import ChangePath, changes_by
 
 #: The credit the 町丁目 points (Geolonia 住所データ, from 国土交通省 位置参照情報) ask for,
 #: shown wherever people placed on them are displayed.
@@ -214,10 +215,11 @@ def geocode_people(
     address; manual pins stay. People who moved get new hazard flags and assignments."""
     places = _Places.read(session)
     summary = Geocoded(manual_kept=_count_manual(session, ids))
-    for chunk in _people(session, ids, only_approximate):
-        _write(session, _place_chunk(chunk, places, summary))
-        if progress is not None:
-            progress.update(len(chunk))
+    with changes_by(session, actor, ChangePath.GEOCODING):
+        for chunk in _people(session, ids, only_approximate):
+            _write(session, _place_chunk(chunk, places, summary))
+            if progress is not None:
+                progress.update(len(chunk))
     refresh_people(session, summary.moved)
     record_event(session, "registrant.geocode", actor=actor, actor_name=None if actor else "cli",
                  detail=summary.as_detail())

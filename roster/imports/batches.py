@@ -41,7 +41,9 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
-from ..text import address_key, search_key
+from ..models.registrant_grams import RegistrantGram
+from ..models.registrant_versions import ChangePath, RegistrantVersion, changes_by
+from ..text import person_keys
 from .mapping import SOURCE_FIELDS
 
 #: Every column an import may write on a person already on the register, and so restores.
@@ -338,8 +340,9 @@ def undo_batch(
     items = _items(session, batch.id)
     restored = [i for i in items if i.kind is not BatchItemKind.ADDED]
     removed = [i.registrant_id for i in items if i.kind is BatchItemKind.ADDED]
-    for item in restored:
-        _restore(session, item, city)
+    with changes_by(session, actor, ChangePath.IMPORT_UNDO):
+        for item in restored:
+            _restore(session, item, city)
     _remove(session, removed)
     _refresh_hazards(session, [i.registrant_id for i in restored if _moved(i.changes)])
     record_events(session, _undo_events(batch, actor, restored, removed))
@@ -368,19 +371,8 @@ def _claim(session: DbSession, batch: ImportBatch, actor: User | None, check: Un
 
 def _restore(session: DbSession, item: ImportBatchItem, city: str) -> None:
     values = {name: _decode(name, old) for name, (old, _new) in item.changes.items()}
-    keys = {}
-    if {"name", "name_kana", "address"} & set(values):
-        row = session.execute(
-            select(REGISTRANTS.c.name, REGISTRANTS.c.name_kana, REGISTRANTS.c.address).where(
-                REGISTRANTS.c.id == item.registrant_id
-            )
-        ).one()
-        now = {**row._asdict(), **values}
-        keys = {
-            "name_key": search_key(now["name"]),
-            "kana_key": search_key(now["name_kana"]),
-            "address_key": address_key(now["address"], city),
-        }
+    # The keys of the restored fields only: the others keep theirs.
+    keys = person_keys(values, city)
     session.execute(
         update(REGISTRANTS)
         .where(REGISTRANTS.c.id == item.registrant_id)
@@ -391,7 +383,7 @@ def _restore(session: DbSession, item: ImportBatchItem, city: str) -> None:
 def _remove(session: DbSession, ids: Sequence[int]) -> None:
     """Delete people the batch added, with what was only computed for them."""
     for chunk in _chunks(ids):
-        for model in (RegistrantHazard, ShelterAssignment):
+        for model in (RegistrantHazard, ShelterAssignment, RegistrantVersion, RegistrantGram):
             session.execute(delete(model).where(model.registrant_id.in_(chunk)))
         session.execute(delete(REGISTRANTS).where(REGISTRANTS.c.id.in_(chunk)))
 

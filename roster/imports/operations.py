@@ -33,8 +33,9 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
+from ..models.registrant_versions import ChangePath, changes_by
 from ..reasons import categorise, reason_columns
-from ..text import address_key, search_key
+from ..text import address_key, person_keys, search_key
 from .batches import SourceFile, registrant_event, seal_batch, snapshot, start_batch
 from .mapping import SOURCE_FIELDS, header_name
 from .messages import Message
@@ -285,9 +286,11 @@ def _new_row(person: NewPerson, city: str, district: District) -> dict[str, Any]
         "mobility": r.mobility or Mobility.UNKNOWN,
         "care_level": r.care_level or CareLevel.NONE,
         "disability_certificate": r.disability_certificate,
-        "name_key": search_key(r.name),
-        "kana_key": search_key(r.name_kana),
-        "address_key": address_key(r.address, city),
+        **person_keys(
+            {"name": r.name, "name_kana": r.name_kana, "address": r.address,
+             "phone": r.phone, "mobile_phone": r.mobile_phone},
+            city,
+        ),
         "created_at": utcnow(),
         "updated_at": utcnow(),
     }
@@ -322,7 +325,8 @@ def apply_import(
     confirmed = _confirmed(plan, missing_statuses or {})
     record = start_batch(session, actor, source)
     before = snapshot(session, [c.registrant_id for c in plan.changed] + list(confirmed))
-    created = _write_people(session, plan, city, confirmed, batch, progress)
+    with changes_by(session, actor, ChangePath.IMPORT):
+        created = _write_people(session, plan, city, confirmed, batch, progress)
     _audit_people(session, actor, created, plan.changed, confirmed)
     _geocode_imported(session, created, plan.changed, actor)
     # Whatever else writes these people in this transaction goes above this line: the seal
@@ -440,9 +444,7 @@ def _update_changed(session: DbSession, people: Iterable[ChangedPerson], city: s
             .values(
                 **values,
                 district_id=person.district_id,
-                name_key=search_key(values["name"]),
-                kana_key=search_key(values["name_kana"]),
-                address_key=address_key(values["address"], city),
+                **person_keys(values, city),
                 version=table.c.version + 1,
                 updated_at=utcnow(),
             )

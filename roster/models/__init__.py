@@ -2,6 +2,7 @@
 
 from sqlalchemy import DDL, event
 
+from . import registrant_hooks as registrant_hooks  # the version hooks, on every Session
 from .addresses import AddressPoint
 from .agreements import (
     Agreement,
@@ -46,6 +47,8 @@ from .imports import BatchItemKind, ImportBatch, ImportBatchItem
 from .municipality import District, Municipality
 from .partners import CONSENT_SCOPE_CATEGORIES, Organisation, PartnerCategory
 from .plans import AuthorRole, DestinationKind, Plan, PlanStatus, PlanTask, PlanVersion
+from .registrant_grams import RegistrantGram
+from .registrant_versions import ChangePath, RegistrantVersion, changes_by
 from .registrants import (
     COMMUNICATION_FIELDS,
     DEVICE_FIELDS,
@@ -128,6 +131,10 @@ __all__ = [
     "Organisation",
     "PartnerCategory",
     "Registrant",
+    "RegistrantVersion",
+    "RegistrantGram",
+    "ChangePath",
+    "changes_by",
     "SavedSearch",
     "MailingRound",
     "RoundMember",

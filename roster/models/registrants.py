@@ -130,6 +130,10 @@ class Registrant(Base):
         Index("ix_registrants_name_search", "name_key", "status", "kana_key"),
         Index("ix_registrants_address_search", "address_key", "status", "kana_key"),
         Index("ix_registrants_resident_no_search", "resident_no", "status", "kana_key"),
+        Index("ix_registrants_given_search", "given_key", "status", "kana_key"),
+        Index("ix_registrants_given_kana_search", "given_kana_key", "status", "kana_key"),
+        Index("ix_registrants_phone_search", "phone_key", "status", "kana_key"),
+        Index("ix_registrants_mobile_search", "mobile_key", "status", "kana_key"),
         # Filters: the filtered column, consent and status, then what sorting and the partner
         # rule read, so neither needs the table row.
         Index("ix_registrants_status", "status"),
@@ -237,10 +241,18 @@ class Registrant(Base):
         foreign_keys=[current_consent_id], post_update=True
     )
 
-    # Search keys: normalised copies of name, kana and address, compared by prefix.
+    # Search keys: normalised copies of name, kana, address and phones (text.person_keys),
+    # compared whole or by prefix.
     name_key: Mapped[str] = mapped_column(search_key_type(100))
     kana_key: Mapped[str] = mapped_column(search_key_type(100))
     address_key: Mapped[str] = mapped_column(search_key_type(200))
+    #: The given name and its reading alone (after the first space), so a caller who knows
+    #: only 花子 finds her; empty when the name has no space.
+    given_key: Mapped[str] = mapped_column(search_key_type(100), default="")
+    given_kana_key: Mapped[str] = mapped_column(search_key_type(100), default="")
+    #: The phone and mobile numbers as digits only (042-461-3333 -> 0424613333).
+    phone_key: Mapped[str] = mapped_column(search_key_type(20), default="")
+    mobile_key: Mapped[str] = mapped_column(search_key_type(20), default="")
 
     #: Optimistic lock: a save built on an older version is refused.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

@@ -12,9 +12,19 @@ from ..geocoding.operations import locate_registrant, set_location
 from ..hazards.assignment import refresh_person as refresh_hazards
 from ..models import ConsentState, EmergencyContact, LocationPrecision, Registrant, User
 from ..models.base import utcnow
-from ..text import address_key, search_key
+from ..models.registrant_versions import ChangePath, changes_by
+from ..text import person_keys
 from ..versioning import StaleEditError as StaleEditError
 from ..versioning import check_version
+
+#: The search keys, derived from other fields: never a change of their own.
+KEY_COLUMNS = tuple(c.key for c in Registrant.__table__.columns if c.key.endswith("_key"))
+#: The fields the keys are made from.
+KEYED_FIELDS = ("name", "name_kana", "address", "phone", "mobile_phone")
+
+
+def _keyed_values(registrant: Registrant) -> dict[str, Any]:
+    return {name: getattr(registrant, name) for name in KEYED_FIELDS}
 
 
 class DuplicateResidentNoError(Exception):
@@ -25,9 +35,8 @@ def _apply(session: DbSession, registrant: Registrant, data: dict[str, Any], cit
     contacts = data.pop("emergency_contacts", [])
     for name, value in data.items():
         setattr(registrant, name, value)
-    registrant.name_key = search_key(registrant.name)
-    registrant.kana_key = search_key(registrant.name_kana)
-    registrant.address_key = address_key(registrant.address, city)
+    for key, value in person_keys(_keyed_values(registrant), city).items():
+        setattr(registrant, key, value)
     _place(session, registrant)
     _replace_contacts(registrant, contacts)
 
@@ -92,10 +101,11 @@ def update_registrant(
     check_version(registrant, expected_version)
     _check_unique(session, data["resident_no"], exclude_id=registrant.id)
     before = snapshot(registrant)
-    _apply(session, registrant, dict(data), city)
-    changed = sorted(k for k, v in snapshot(registrant).items() if before.get(k) != v)
-    if changed:
-        _after_change(session, registrant, changed, actor)
+    with changes_by(session, actor, ChangePath.FORM):
+        _apply(session, registrant, dict(data), city)
+        changed = sorted(k for k, v in snapshot(registrant).items() if before.get(k) != v)
+        if changed:
+            _after_change(session, registrant, changed, actor)
     return changed
 
 
@@ -122,7 +132,7 @@ def _after_change(
 def snapshot(registrant: Registrant) -> dict[str, Any]:
     """Column values and contacts, to tell which fields an edit changed (names only are logged)."""
     values = {c.key: getattr(registrant, c.key) for c in Registrant.__table__.columns}
-    for derived in ("version", "updated_at", "name_key", "kana_key", "address_key"):
+    for derived in ("version", "updated_at", *KEY_COLUMNS):
         values.pop(derived, None)
     values["emergency_contacts"] = [
         (c.name, c.relation, c.phone) for c in registrant.emergency_contacts

@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, func, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    func,
+    intersect,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 
 from ..access.fetch import Person, people
 from ..access.roles import can_see_all_statuses
@@ -25,10 +36,18 @@ from ..models import (
     LocationPrecision,
     Mobility,
     Registrant,
+    RegistrantGram,
     RegistrantStatus,
 )
 from ..numbers import bounded_int
-from ..text import address_key, next_prefix, search_key
+from ..text import (
+    address_key,
+    bigrams,
+    looks_like_phone,
+    next_prefix,
+    phone_key,
+    search_key,
+)
 
 T = TypeVar("T")
 
@@ -86,32 +105,120 @@ def prefix(column: Any, text: str) -> ColumnElement[bool]:
     return and_(column >= text, column < next_prefix(text))
 
 
-#: Search keys, each with the field a user must be allowed to see to search by it.
-SEARCH_KEYS = (
-    ("resident_no", Registrant.resident_no),
+#: Search keys compared whole and by prefix, each with the field a user must be allowed to
+#: see to search by it, and whether it holds a name or reading (else a number).
+SEARCH_KEYS: tuple[tuple[str, Any, bool], ...] = (
+    ("resident_no", Registrant.resident_no, False),
+    ("name", Registrant.name_key, True),
+    ("name", Registrant.given_key, True),
+    ("name_kana", Registrant.kana_key, True),
+    ("name_kana", Registrant.given_kana_key, True),
+    ("address", Registrant.address_key, True),
+    ("phone", Registrant.phone_key, False),
+    ("mobile_phone", Registrant.mobile_key, False),
+)
+#: Keys also searched for any part of them, through their two-character pieces.
+PART_KEYS: tuple[tuple[str, Any], ...] = (
     ("name", Registrant.name_key),
     ("name_kana", Registrant.kana_key),
     ("address", Registrant.address_key),
 )
 
 
-def search_condition(q: str, fields: frozenset[str], city: str = "") -> ColumnElement[bool] | None:
-    """Match the start of the ID, name, reading or address (after the municipality).
+@dataclass(frozen=True)
+class SearchTerms:
+    """What a typed search compares, per kind of key."""
 
-    Each key is searched on its own index and the matching IDs are united: a plain OR with
-    bound parameters lets SQLite walk the whole sort index instead.
+    #: A name, reading or resident ID (NFKC, katakana, no spaces).
+    word: str
+    #: The same as an address after the municipality.
+    address: str
+    #: The digits of a phone number, when the search is a number and nothing else.
+    digits: str
+
+    @classmethod
+    def of(cls, q: str, city: str) -> SearchTerms:
+        digits = phone_key(q) if looks_like_phone(q) else ""
+        return cls(search_key(q), address_key(q, city), digits)
+
+    def key_for(self, column: Any) -> str:
+        if column is Registrant.address_key:
+            return self.address
+        if column is Registrant.phone_key or column is Registrant.mobile_key:
+            return self.digits
+        return self.word
+
+
+def _whole_keys(terms: SearchTerms, fields: frozenset[str]) -> list[tuple[Any, str]]:
+    """The (column, key) pairs a search compares whole and by prefix."""
+    pairs = []
+    for needed, column, wordy in SEARCH_KEYS:
+        key = terms.key_for(column)
+        if needed not in fields or not key:
+            continue
+        if wordy and terms.digits:
+            continue  # a phone number is in no name, reading or address
+        if column is Registrant.resident_no and not key.isdigit():
+            continue
+        pairs.append((column, key))
+    return pairs
+
+
+#: A part search looks up at most this many of its pieces; the keys confirm the rest.
+MAX_PIECES = 3
+
+
+def _part_matches(terms: SearchTerms, fields: frozenset[str]) -> list[Select[Any]]:
+    """People a visible name, reading or address holds the search in: found by the
+    two-character pieces of the search (RegistrantGram), then confirmed on the keys."""
+    columns = [column for needed, column in PART_KEYS if needed in fields]
+    if terms.digits or not columns:
+        return []
+    holds = [column.contains(terms.word, autoescape=True) for column in columns]
+    pieces = sorted(bigrams(terms.word))[:MAX_PIECES]
+    if not pieces:
+        # One character (or one within numbers) has no piece to look up: read the keys.
+        return [select(Registrant.id).where(condition) for condition in holds]
+    lookups = [select(RegistrantGram.registrant_id).where(RegistrantGram.gram == p) for p in pieces]
+    holders = lookups[0] if len(lookups) == 1 else intersect(*lookups)
+    if pieces == [terms.word] and len(columns) == len(PART_KEYS):
+        # The search is one piece of keys the viewer sees all of: the piece is the match.
+        return [lookups[0]]
+    return [select(Registrant.id).where(Registrant.id.in_(holders), or_(*holds))]
+
+
+def search_condition(q: str, fields: frozenset[str], city: str = "") -> ColumnElement[bool] | None:
+    """Match the ID, a phone number, the name, the given name, the reading or the address:
+    whole, by its start, or (names, readings, addresses) any part of it.
+
+    Each key is searched on its own (an index for whole and prefix matches) and the matching
+    IDs are united: a plain OR with bound parameters lets SQLite walk the whole sort index.
     """
-    key = search_key(q)
-    if not key:
+    terms = SearchTerms.of(q, city)
+    if not terms.word:
         return None
-    keys = {column: key for _needed, column in SEARCH_KEYS}
-    keys[Registrant.address_key] = address_key(q, city)
-    parts = [
-        select(Registrant.id).where(prefix(column, keys[column]))
-        for needed, column in SEARCH_KEYS
-        if needed in fields and (column is not Registrant.resident_no or key.isdigit())
-    ]
+    parts = [select(Registrant.id).where(prefix(c, k)) for c, k in _whole_keys(terms, fields)]
+    parts += _part_matches(terms, fields)
     return Registrant.id.in_(union_all(*parts)) if parts else None
+
+
+def search_rank(q: str, fields: frozenset[str], city: str = "") -> ColumnElement[int] | None:
+    """0 for a person a key matches whole (the name, the family or given name alone, the
+    phone...), 1 for one a key starts with the search, 2 for a match of a part."""
+    terms = SearchTerms.of(q, city)
+    pairs = _whole_keys(terms, fields)
+    if not pairs:
+        return None
+    whole = [column == key for column, key in pairs]
+    # The family name alone: the full name is the search followed by the given name.
+    for needed, full, given in (
+        ("name", Registrant.name_key, Registrant.given_key),
+        ("name_kana", Registrant.kana_key, Registrant.given_kana_key),
+    ):
+        if needed in fields and not terms.digits:
+            whole.append(and_(given != "", full == literal(terms.word).concat(given)))
+    started = [prefix(column, key) for column, key in pairs]
+    return case((or_(*whole), 0), (or_(*started), 1), else_=2)
 
 
 def conditions(viewer: Viewer, flt: RegisterFilter) -> list[ColumnElement[bool]]:
@@ -208,13 +315,16 @@ def register_page(
     per_page: int,
 ) -> Page[Person]:
     """One page of the visible, filtered register, projected for the viewer, and the total
-    count; a search's count stops at SEARCH_COUNT_CAP."""
+    count; a search's count stops at SEARCH_COUNT_CAP, and its whole matches come first,
+    then those that start with the search, then the rest, each in the chosen order."""
     where = conditions(viewer, flt)
     total, capped = count_matches(session, where, SEARCH_COUNT_CAP if flt.q else None)
     page = max(1, min(page, max(1, -(-total // per_page))))
     # Find the page's IDs from the indexes first, then load just those rows: sorting narrow
     # rows is far cheaper than sorting whole records when thousands match.
-    ids = _page_ids(session, where, order_by(viewer, flt), page, per_page)
+    order = order_by(viewer, flt)
+    rank = search_rank(flt.q, viewer.fields, flt.city) if flt.q else None
+    ids = _page_ids(session, where, order if rank is None else (rank, *order), page, per_page)
     found = people(session, viewer, visible_registrants(viewer).where(Registrant.id.in_(ids)))
     rows = {p.registrant_id: p for p in found}
     return Page([rows[i] for i in ids], total, page, per_page, capped)

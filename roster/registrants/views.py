@@ -23,6 +23,7 @@ from ..access.fetch import Person, person_or_404
 from ..access.roles import (
     can_edit_registrants,
     can_use_portal,
+    can_view_change_history,
     can_view_consent_history,
     can_view_register,
 )
@@ -47,6 +48,7 @@ from ..versioning import save_versioned
 from ..viewer import current_viewer, editable_or_404
 from ..web import arg_int, city_prefix
 from .forms import RegistrantForm, registrant_data
+from .history import count_versions, person_versions
 from .operations import DuplicateResidentNoError, create_registrant, update_registrant
 from .queries import NEEDS, Page, RegisterFilter, register_page, sort_options
 from .searches import recall_search, remember_search
@@ -148,16 +150,39 @@ def detail(registrant_id: int) -> ResponseReturnValue:
         history(db.session, registrant_id) if can_view_consent_history(current_user) else []
     )
     safety = person_history(db.session, registrant_id, with_notes=viewer.role is Role.STAFF)
+    with_changes = can_view_change_history(current_user)
     return render_template(
         "registrants/detail.html",
         r=person,
         safety=safety,
+        changes=person_versions(db.session, registrant_id, RECENT) if with_changes else [],
+        change_count=count_versions(db.session, registrant_id) if with_changes else 0,
         fields=viewer.fields,
         records=records,
         current=current_by_purpose(records),
         current_purposes=list(ConsentPurpose),
         unconfirmed=ConsentState.UNCONFIRMED,
         chome_attribution=CHOME_ATTRIBUTION,
+    )
+
+
+#: How many of the latest changes the person's page shows; the history page shows all.
+RECENT = 3
+
+
+@bp.get("/registrants/<id:registrant_id>/history")
+@require(can_view_change_history)
+def changes(registrant_id: int) -> ResponseReturnValue:
+    """A person's field history (変更履歴): every change, who made it, when and how."""
+    viewer = current_viewer()
+    person = person_or_404(db.session, viewer, registrant_id)
+    record_view(db.session, viewer, person, "history")
+    db.session.commit()
+    return render_template(
+        "registrants/history.html",
+        r=person,
+        fields=viewer.fields,
+        changes=person_versions(db.session, registrant_id),
     )
 
 
