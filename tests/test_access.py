@@ -97,6 +97,7 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/registrants/": lambda w: "/registrants/",
     "/registrants/<id:registrant_id>": lambda w: f"/registrants/{w['refusing'].id}",
     "/registrants/new": lambda w: "/registrants/new",
+    "/registrants/export": lambda w: "/registrants/export",
     "/registrants/<id:registrant_id>/edit": lambda w: f"/registrants/{w['refusing'].id}/edit",
     "/registrants/<id:registrant_id>/consent/new": (
         lambda w: f"/registrants/{w['refusing'].id}/consent/new"
@@ -320,6 +321,7 @@ policy(ACCESS, "/",                                           LOGIN, USERS, REGI
 policy(ACCESS, "/registrants/",                               LOGIN, 403,   200,   200,   200)
 policy(ACCESS, "/registrants/<id:registrant_id>",            LOGIN, 403,   200,   404,   200)
 policy(ACCESS, "/registrants/new",                            LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/registrants/export",                         LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/registrants/<id:registrant_id>/edit",       LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/registrants/<id:registrant_id>/consent/new", LOGIN, 403,  200,   403,   403)
 policy(ACCESS, "/admin/users",                                LOGIN, 200,   403,   403,   403)
@@ -502,6 +504,8 @@ policy(SUBMIT, "/account/two-factor",                         LOGIN, 422,   422,
 policy(SUBMIT, "/account/two-factor/recovery-codes",          LOGIN, FACTOR, FACTOR, FACTOR, FACTOR)
 policy(SUBMIT, "/registrants/",                               LOGIN, 403,   REGISTER, REGISTER, REGISTER)  # noqa: E501
 policy(SUBMIT, "/registrants/new",                            LOGIN, 403,   422,   403,   403)
+# An export without a purpose is refused with what to fix; nothing is exported.
+policy(SUBMIT, "/registrants/export",                         LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/registrants/<id:registrant_id>/edit",       LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/registrants/<id:registrant_id>/consent/new", LOGIN, 403,  422,   403,   403)
 policy(SUBMIT, "/admin/users/new",                            LOGIN, 422,   403,   403,   403)

@@ -555,6 +555,11 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
         lambda w: {"q": w["refusing"].name},
         lambda db, w: False,  # a search changes nothing stored; only the 400 is checked
     ),
+    "/registrants/export": (
+        "staff",
+        lambda w: {"purpose": "plans", "format": "csv"},
+        lambda db, w: bool(events(db, "registrant.export")),
+    ),
     "/registrants/new": (
         "staff",
         lambda w: person_form(None, w["districts"][0].id),
@@ -867,6 +872,7 @@ CONTROL_STATUS = {
     "/account/two-factor": 200,  # the recovery codes, shown once
     "/account/two-factor/recovery-codes": 200,
     "/imports/": 200,
+    "/registrants/export": 200,  # the file
     "/imports/<token>/apply": 404,
     "/imports/<token>/report.csv": 404,
     "/imports/<token>/confirm": 404,
