@@ -150,6 +150,8 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
         lambda w: f"/partners/{w['organisation'].id}/agreements/new"
     ),
     "/partners/<id:organisation_id>/ledger": lambda w: f"/partners/{w['organisation'].id}/ledger",
+    "/partners/ledger": lambda w: "/partners/ledger",
+    "/partners/ledger.csv": lambda w: "/partners/ledger.csv",
     "/partners/<id:organisation_id>/tokens/new": (
         lambda w: f"/partners/{w['organisation'].id}/tokens/new"
     ),
@@ -362,6 +364,8 @@ policy(ACCESS, "/partners/<id:organisation_id>",              LOGIN, 403,   200,
 policy(ACCESS, "/partners/<id:organisation_id>/edit",         LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/partners/<id:organisation_id>/agreements/new", LOGIN, 403, 200,   403,   403)
 policy(ACCESS, "/partners/<id:organisation_id>/ledger",       LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/partners/ledger",                            LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/partners/ledger.csv",                        LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/partners/<id:organisation_id>/tokens/new",   LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/partners/agreements/<id:agreement_id>",      LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/partners/agreements/<id:agreement_id>/edit", LOGIN, 403,   200,   403,   403)
