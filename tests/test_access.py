@@ -98,6 +98,9 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/registrants/<id:registrant_id>": lambda w: f"/registrants/{w['refusing'].id}",
     "/registrants/new": lambda w: "/registrants/new",
     "/registrants/export": lambda w: "/registrants/export",
+    "/registrants/bulk": lambda w: "/registrants/bulk",
+    "/registrants/bulk/status": lambda w: "/registrants/bulk/status",
+    "/registrants/bulk/round": lambda w: "/registrants/bulk/round",
     "/registrants/<id:registrant_id>/edit": lambda w: f"/registrants/{w['refusing'].id}/edit",
     "/registrants/<id:registrant_id>/consent/new": (
         lambda w: f"/registrants/{w['refusing'].id}/consent/new"
@@ -324,6 +327,10 @@ policy(ACCESS, "/registrants/",                               LOGIN, 403,   200,
 policy(ACCESS, "/registrants/<id:registrant_id>",            LOGIN, 403,   200,   404,   200)
 policy(ACCESS, "/registrants/new",                            LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/registrants/export",                         LOGIN, 403,   200,   403,   403)
+# Bulk actions posted with no one ticked are refused with what to fix; nothing happens.
+policy(ACCESS, "/registrants/bulk",                           LOGIN, 403,   422,   403,   403)
+policy(ACCESS, "/registrants/bulk/status",                    LOGIN, 403,   422,   403,   403)
+policy(ACCESS, "/registrants/bulk/round",                     LOGIN, 403,   422,   403,   403)
 policy(ACCESS, "/registrants/<id:registrant_id>/edit",       LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/registrants/<id:registrant_id>/consent/new", LOGIN, 403,  200,   403,   403)
 policy(ACCESS, "/admin/users",                                LOGIN, 200,   403,   403,   403)
