@@ -56,12 +56,14 @@ def test_staff_print_a_sheet_for_each_person_ticked(browser, server):  # noqa: F
     sheets.emulate_media(media="print")
     pdf = sheets.pdf(format="A4", prefer_css_page_size=True)
     (ARTIFACTS / "tools-sheets.pdf").write_bytes(pdf)
-    heights = sheets.evaluate("[...document.querySelectorAll('section.sheet')].map(s => s.scrollHeight)")
+    heights = sheets.evaluate(
+        "[...document.querySelectorAll('section.sheet')].map(s => s.scrollHeight)"
+    )
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 3, heights
 
 
-def test_all_on_this_page_ticks_every_row_and_a_status_change_is_confirmed(  # noqa: F811
-    browser, server
+def test_all_on_this_page_ticks_every_row_and_a_status_change_is_confirmed(
+    browser, server  # noqa: F811
 ):
     page = sign_in(browser, server, "staff")
     page.goto(server + "/registrants/")
