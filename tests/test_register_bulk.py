@@ -215,4 +215,5 @@ def test_a_sent_round_cannot_be_chosen(
     response = client.post("/registrants/bulk/round", data={
         "ids": _hidden(first, "ids"), "round": str(rounds["sent"].id), "confirm": "1"})
     assert response.status_code == 422
+    assert "この回は、その間に発送または削除されました" in response.get_data(as_text=True)
     assert _events(db, "round.add_members") == []

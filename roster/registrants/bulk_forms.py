@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, ValidationError
 
 from ..labels import choices
 from ..models import RegistrantStatus
@@ -31,10 +31,20 @@ class StatusForm(SelectionForm):
     )
 
 
+class OpenRoundField(RadioField):
+    """A round among those not yet sent; one sent or deleted meanwhile says so."""
+
+    def pre_validate(self, form: object) -> None:
+        if self.data not in {value for value, *_rest in self.choices or ()}:
+            raise ValidationError(
+                _l("This round has been sent or deleted in the meantime. Choose another.")
+            )
+
+
 class RoundForm(SelectionForm):
     """A mailing round not yet sent, to add everyone ticked to."""
 
-    round = RadioField(
+    round = OpenRoundField(
         _l("Mailing round"),
         coerce=int,
         validators=[InputRequired(_l("Choose a round that has not been sent yet."))],
