@@ -107,6 +107,20 @@ def test_a_status_change_names_the_count_and_the_status_before_anything_changes(
     assert summary == [{"count": 2, "ids": sorted(p.id for p in people), "status": "moved_out"}]
 
 
+def test_the_confirmation_counts_only_the_people_whose_status_would_change(
+    client: IsolatedClient, staff: dict[str, Any], db: Any
+) -> None:
+    staff["refusing"].status = RegistrantStatus.MOVED_OUT
+    db.flush()
+    people = _people(staff, "consenting", "refusing")
+    first = _start(client, "status", people).get_data(as_text=True)
+    html = client.post("/registrants/bulk/status", data={
+        "ids": _hidden(first, "ids"), "versions": _hidden(first, "versions"),
+        "status": "moved_out"}).get_data(as_text=True)
+    assert "1人の状態を「転出」に変更しますか" in html
+    assert "1人はすでにこの状態のため、変更しません" in html
+
+
 def test_a_status_change_without_a_status_is_refused_with_one_message(
     client: IsolatedClient, staff: dict[str, Any], db: Any
 ) -> None:

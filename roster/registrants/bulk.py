@@ -68,6 +68,16 @@ def parse_versions(text: str) -> dict[int, int]:
 # ---------------------------------------------------------------------------------------------
 
 
+def already_with(
+    session: DbSession, viewer: Viewer, ids: Sequence[int], status: RegistrantStatus
+) -> int:
+    """How many of the people already have the status (they stay as they are)."""
+    query = visible_registrants(viewer).where(
+        Registrant.id.in_(list(ids)), Registrant.status == status
+    )
+    return len(list(session.scalars(query.with_only_columns(Registrant.id))))
+
+
 def change_statuses(
     session: DbSession,
     viewer: Viewer,

@@ -111,8 +111,13 @@ def bulk_status() -> ResponseReturnValue:
         return render_template("registrants/bulk_status.html", form=form, count=len(seen)), 422
     status = RegistrantStatus(form.status.data)
     if form.confirm.data != "1":
+        same = bulk.already_with(db.session, current_viewer(), list(seen), status)
         return render_template(
-            "registrants/bulk_status.html", form=form, count=len(seen), status=status
+            "registrants/bulk_status.html",
+            form=form,
+            count=len(seen) - same,
+            same=same,
+            status=status,
         )
     return _change_statuses(form, seen, status)
 
