@@ -11,10 +11,14 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from roster.consent.catalog import reference_key
 from roster.models import AuditEvent, RegistrantStatus, RoundMember
+from roster.numbers import MAX_INT
+from roster.registrants.bulk import parse_versions, selected_ids
 from roster.rounds.operations import create_round
 
 from .conftest import AuthActions, IsolatedClient
@@ -231,3 +235,36 @@ def test_a_sent_round_cannot_be_chosen(
     assert response.status_code == 422
     assert "この回は、その間に発送または削除されました" in response.get_data(as_text=True)
     assert _events(db, "round.add_members") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The posted selection is parsed, never trusted.
+# ---------------------------------------------------------------------------------------------
+
+
+IDS = st.integers(min_value=1, max_value=MAX_INT)
+
+
+@given(st.lists(st.text(max_size=20), max_size=30))
+def test_the_selection_parser_keeps_only_register_ids_once_each(values: list[str]) -> None:
+    ids = selected_ids(values)
+    assert len(ids) == len(set(ids))
+    assert all(1 <= i <= MAX_INT for i in ids)
+    assert all(str(i) in values for i in ids)
+
+
+@given(st.lists(IDS, max_size=30))
+def test_the_selection_parser_keeps_the_order_ticked(numbers: list[int]) -> None:
+    assert selected_ids([str(n) for n in numbers]) == list(dict.fromkeys(numbers))
+
+
+@given(st.text(max_size=200))
+def test_garbled_versions_never_raise_and_give_only_numbers(text: str) -> None:
+    for rid, version in parse_versions(text).items():
+        assert rid >= 1 and version >= 1
+
+
+@given(st.dictionaries(IDS, IDS, max_size=30))
+def test_the_versions_the_confirmation_carries_read_back_exactly(seen: dict[int, int]) -> None:
+    text = " ".join(f"{rid}:{version}" for rid, version in seen.items())
+    assert parse_versions(text) == seen
