@@ -110,3 +110,26 @@ def test_the_city_ledger_lists_every_organisations_copies(browser, server):  # n
     assert "outstanding=1" in page.url
     _shots(page, "ledger-outstanding")
     assert _overflow(page, 768) <= 0
+
+
+def test_staff_add_people_ticked_to_a_round_not_yet_sent(browser, server):  # noqa: F811
+    page = sign_in(browser, server, "staff")
+    page.goto(server + "/rounds/new")
+    page.fill("#title", "一括追加の試験の回")
+    page.select_option("#target", "unanswered")
+    page.select_option("#district_id", index=3)
+    page.select_option("#language", "ja")
+    page.click("form button.primary")
+    page.goto(server + "/registrants/?consent=refused")
+    for i in range(2):
+        page.locator("input[name='ids']").nth(i).check()
+    page.click("button[value='round']")
+    assert page.locator("input[name='round']:checked").count() == 0, "nothing chosen for you"
+    _shots(page, "round-choose")
+    page.get_by_label("一括追加の試験の回").check()
+    page.click("form button.primary")
+    assert "2人を「一括追加の試験の回」に追加しますか" in page.locator(".confirm-count").inner_text()
+    _shots(page, "round-confirm")
+    assert _overflow(page, 375) <= 0
+    page.click("form button.primary")
+    assert "2人を「一括追加の試験の回」に追加しました" in page.content()
