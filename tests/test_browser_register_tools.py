@@ -128,7 +128,8 @@ def test_staff_add_people_ticked_to_a_round_not_yet_sent(browser, server):  # no
     _shots(page, "round-choose")
     page.get_by_label("一括追加の試験の回").check()
     page.click("form button.primary")
-    assert "2人を「一括追加の試験の回」に追加しますか" in page.locator(".confirm-count").inner_text()
+    confirm = page.locator(".confirm-count").inner_text()
+    assert "2人を「一括追加の試験の回」に追加しますか" in confirm
     _shots(page, "round-confirm")
     assert _overflow(page, 375) <= 0
     page.click("form button.primary")
