@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -104,7 +105,11 @@ def change_statuses(
 
 
 def _audit(
-    session: DbSession, actor: User, action: str, changed: Sequence[Registrant], extra: dict
+    session: DbSession,
+    actor: User,
+    action: str,
+    changed: Sequence[Registrant],
+    extra: dict[str, Any],
 ) -> None:
     """One event for the whole action: how many, and their IDs (never their data)."""
     record_event(
