@@ -33,7 +33,7 @@ from .partners.views import bp as partners_bp
 from .plans.views import bp as plans_bp
 from .portal.views import bp as portal_bp
 from .priority.views import bp as priority_bp
-from .registrants.views import bp as registrants_bp
+from .registrants.bulk_views import bp as registrants_bp
 from .releases.views import bp as releases_bp
 from .rounds.views import bp as rounds_bp
 from .safety.phone.views import bp as safety_phone_bp

@@ -98,6 +98,10 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/registrants/": lambda w: "/registrants/",
     "/registrants/<id:registrant_id>": lambda w: f"/registrants/{w['refusing'].id}",
     "/registrants/new": lambda w: "/registrants/new",
+    "/registrants/export": lambda w: "/registrants/export",
+    "/registrants/bulk": lambda w: "/registrants/bulk",
+    "/registrants/bulk/status": lambda w: "/registrants/bulk/status",
+    "/registrants/bulk/round": lambda w: "/registrants/bulk/round",
     "/registrants/<id:registrant_id>/edit": lambda w: f"/registrants/{w['refusing'].id}/edit",
     "/registrants/<id:registrant_id>/history": (
         lambda w: f"/registrants/{w['consenting'].id}/history"
@@ -155,6 +159,8 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
         lambda w: f"/partners/{w['organisation'].id}/agreements/new"
     ),
     "/partners/<id:organisation_id>/ledger": lambda w: f"/partners/{w['organisation'].id}/ledger",
+    "/partners/ledger": lambda w: "/partners/ledger",
+    "/partners/ledger.csv": lambda w: "/partners/ledger.csv",
     "/partners/<id:organisation_id>/tokens/new": (
         lambda w: f"/partners/{w['organisation'].id}/tokens/new"
     ),
@@ -329,6 +335,11 @@ policy(ACCESS, "/",                                           LOGIN, USERS, REGI
 policy(ACCESS, "/registrants/",                               LOGIN, 403,   200,   200,   200)
 policy(ACCESS, "/registrants/<id:registrant_id>",            LOGIN, 403,   200,   404,   200)
 policy(ACCESS, "/registrants/new",                            LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/registrants/export",                         LOGIN, 403,   200,   403,   403)
+# Bulk actions posted with no one ticked are refused with what to fix; nothing happens.
+policy(ACCESS, "/registrants/bulk",                           LOGIN, 403,   422,   403,   403)
+policy(ACCESS, "/registrants/bulk/status",                    LOGIN, 403,   422,   403,   403)
+policy(ACCESS, "/registrants/bulk/round",                     LOGIN, 403,   422,   403,   403)
 policy(ACCESS, "/registrants/<id:registrant_id>/edit",       LOGIN, 403,   200,   403,   403)
 # The field history: staff only, even for a person the partner may see.
 policy(ACCESS, "/registrants/<id:registrant_id>/history",    LOGIN, 403,   200,   403,   403)
@@ -374,6 +385,8 @@ policy(ACCESS, "/partners/<id:organisation_id>",              LOGIN, 403,   200,
 policy(ACCESS, "/partners/<id:organisation_id>/edit",         LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/partners/<id:organisation_id>/agreements/new", LOGIN, 403, 200,   403,   403)
 policy(ACCESS, "/partners/<id:organisation_id>/ledger",       LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/partners/ledger",                            LOGIN, 403,   200,   403,   403)
+policy(ACCESS, "/partners/ledger.csv",                        LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/partners/<id:organisation_id>/tokens/new",   LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/partners/agreements/<id:agreement_id>",      LOGIN, 403,   200,   403,   403)
 policy(ACCESS, "/partners/agreements/<id:agreement_id>/edit", LOGIN, 403,   200,   403,   403)
@@ -523,6 +536,8 @@ policy(SUBMIT, "/account/two-factor",                         LOGIN, 422,   422,
 policy(SUBMIT, "/account/two-factor/recovery-codes",          LOGIN, FACTOR, FACTOR, FACTOR, FACTOR)
 policy(SUBMIT, "/registrants/",                               LOGIN, 403,   REGISTER, REGISTER, REGISTER)  # noqa: E501
 policy(SUBMIT, "/registrants/new",                            LOGIN, 403,   422,   403,   403)
+# An export without a purpose is refused with what to fix; nothing is exported.
+policy(SUBMIT, "/registrants/export",                         LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/registrants/<id:registrant_id>/edit",       LOGIN, 403,   422,   403,   403)
 policy(SUBMIT, "/registrants/<id:registrant_id>/consent/new", LOGIN, 403,  422,   403,   403)
 policy(SUBMIT, "/admin/users/new",                            LOGIN, 422,   403,   403,   403)

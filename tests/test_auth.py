@@ -18,6 +18,7 @@ from roster.models import (
     MailingRound,
     Organisation,
     Registrant,
+    RegistrantStatus,
     Role,
     SafetyReport,
     User,
@@ -568,6 +569,33 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
         lambda w: {"q": w["refusing"].name},
         lambda db, w: False,  # a search changes nothing stored; only the 400 is checked
     ),
+    "/registrants/bulk": (
+        "staff",
+        lambda w: {"action": "print", "ids": str(w["consenting"].id)},
+        lambda db, w: any('"sheet"' in e.detail for e in events(db, "registrant.view")),
+    ),
+    "/registrants/bulk/status": (
+        "staff",
+        lambda w: {
+            "ids": str(w["consenting"].id),
+            "versions": f"{w['consenting'].id}:{w['consenting'].version}",
+            "status": "moved_out",
+            "confirm": "1",
+        },
+        lambda db, w: w["consenting"].status is RegistrantStatus.MOVED_OUT,
+    ),
+    "/registrants/bulk/round": (
+        "staff",
+        lambda w: unsent_round(
+            w, {"ids": str(w["consenting"].id), "round": str(w["round"].id), "confirm": "1"}
+        ),
+        lambda db, w: bool(events(db, "round.add_members")),
+    ),
+    "/registrants/export": (
+        "staff",
+        lambda w: {"purpose": "plans", "format": "csv"},
+        lambda db, w: bool(events(db, "registrant.export")),
+    ),
     "/registrants/new": (
         "staff",
         lambda w: person_form(None, w["districts"][0].id),
@@ -885,6 +913,10 @@ CONTROL_STATUS = {
     "/account/two-factor": 200,  # the recovery codes, shown once
     "/account/two-factor/recovery-codes": 200,
     "/imports/": 200,
+    "/registrants/export": 200,  # the file
+    "/registrants/bulk": 200,  # the person sheets
+    "/registrants/bulk/status": 303,
+    "/registrants/bulk/round": 303,
     "/imports/<token>/apply": 404,
     "/imports/<token>/report.csv": 404,
     "/imports/<token>/confirm": 404,

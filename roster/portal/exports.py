@@ -29,13 +29,16 @@ PREAMBLE_ROWS = 2
 HEADER_MAX = 250
 
 
-def csv_copy(mark: CopyMark, columns: list[Column], lines: Lines) -> bytes:
-    """UTF-8 with a BOM, so Excel in Japan opens it without garbling; CRLF line ends."""
+def csv_copy(
+    mark: CopyMark, columns: list[Column], lines: Lines, notice: Any = CONFIDENTIALITY_NOTICE
+) -> bytes:
+    """UTF-8 with a BOM, so Excel in Japan opens it without garbling; CRLF line ends. The
+    notice is the partner's 49-13 duty unless the caller (staff's own copy) gives another."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([spreadsheet_safe(mark.line())])
-    writer.writerow([spreadsheet_safe(CONFIDENTIALITY_NOTICE)])
+    writer.writerow([spreadsheet_safe(notice)])
     writer.writerow([spreadsheet_safe(h) for h in header(columns)])
     for line, view in lines:
         writer.writerow([spreadsheet_safe(v) for v in row(line, view, columns)])
@@ -74,7 +77,13 @@ def _header_text(text: str) -> str:
     return text.replace("&", "&&")[:HEADER_MAX]
 
 
-def xlsx_copy(mark: CopyMark, columns: list[Column], lines: Lines) -> bytes:
+def xlsx_copy(
+    mark: CopyMark,
+    columns: list[Column],
+    lines: Lines,
+    notice: Any = CONFIDENTIALITY_NOTICE,
+    short_notice: Any = SHORT_NOTICE,
+) -> bytes:
     """One sheet, A4 landscape, the header row frozen and repeated on every printed page, the
     watermark in the page header and the notice in the page footer."""
     wb = Workbook()
@@ -82,7 +91,7 @@ def xlsx_copy(mark: CopyMark, columns: list[Column], lines: Lines) -> bytes:
     assert ws is not None
     ws.title = _("List")[:31]
     wb.properties.creator = "Roster"
-    _put_preamble(ws, mark)
+    _put_preamble(ws, mark, str(notice))
     titles = header(columns)
     head_row = PREAMBLE_ROWS + 1
     _put_header(ws, head_row, titles)
@@ -90,16 +99,16 @@ def xlsx_copy(mark: CopyMark, columns: list[Column], lines: Lines) -> bytes:
     for offset, values in enumerate(body, start=head_row + 1):
         _put_row(ws, offset, values)
     _set_widths(ws, [titles, *([_cell_value(v) for v in r] for r in body)])
-    _set_page(ws, mark, head_row)
+    _set_page(ws, mark, head_row, str(short_notice))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def _put_preamble(ws: Worksheet, mark: CopyMark) -> None:
+def _put_preamble(ws: Worksheet, mark: CopyMark, notice: str) -> None:
     """The watermark (bold) and the notice, above the header."""
     _put_row(ws, 1, [mark.line()])
-    _put_row(ws, 2, [str(CONFIDENTIALITY_NOTICE)])
+    _put_row(ws, 2, [notice])
     ws.cell(row=1, column=1).font = Font(bold=True)
 
 
@@ -111,7 +120,7 @@ def _put_header(ws: Worksheet, head_row: int, titles: Sequence[Any]) -> None:
         cell.alignment = Alignment(vertical="top", wrap_text=True)
 
 
-def _set_page(ws: Worksheet, mark: CopyMark, head_row: int) -> None:
+def _set_page(ws: Worksheet, mark: CopyMark, head_row: int, short_notice: str) -> None:
     """Printing: the header row frozen and repeated, A4 landscape one page wide, the
     watermark in the page header and the notice and page numbers in the footer."""
     ws.freeze_panes = ws.cell(row=head_row + 1, column=1)
@@ -122,6 +131,6 @@ def _set_page(ws: Worksheet, mark: CopyMark, head_row: int) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.oddHeader.center.text = _header_text(mark.line())
-    ws.oddFooter.left.text = _header_text(str(SHORT_NOTICE))
+    ws.oddFooter.left.text = _header_text(short_notice)
     # &P and &N are Excel's page number and page count.
     ws.oddFooter.right.text = _("Page %(page)s of %(pages)s", page="&P", pages="&N")

@@ -7,7 +7,7 @@ their return), tokens (API tokens), and filters (what templates print). The app 
 """
 
 # Importing the page modules attaches their routes and filters to bp.
-from . import agreements, filters, ledger, organisations, tokens  # noqa: F401
+from . import agreements, city_ledger, filters, ledger, organisations, tokens  # noqa: F401
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -1,0 +1,153 @@
+"""Staff's own copy of the register list (49-11(1): internal use), as CSV or XLSX.
+
+The copy is the list as staff filtered it, loaded through roster.access.fetch and written
+by the partner export pipeline (roster.portal.exports: the same formula-safe cells), with a
+取扱注意 notice and a mark naming who made it, when, why, and its number. Each copy is one
+audit event; its number is the count of such events, taken under the audit chain's lock so
+two copies made at once never share a number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..access.fetch import Person, people
+from ..access.rule import Viewer, visible_registrants
+from ..audit.operations import _locked_head
+from ..disclosures import record_disclosure
+from ..extensions import DbSession
+from ..labels import label
+from ..models import AuditEvent, ProvisionFormat, Registrant
+from ..models.base import utcnow
+from ..portal.columns import Column, columns_for
+from ..portal.exports import csv_copy, xlsx_copy
+from ..portal.notices import CopyMark
+from .queries import RegisterFilter, conditions, order_by
+
+#: The audit action of a staff copy; its events number the copies.
+EXPORT_ACTION = "registrant.export"
+
+#: Why staff take a copy, as the form offers it; the code is what the audit trail keeps.
+PURPOSES: dict[str, Any] = {
+    "evacuation_support": _l("Preparing evacuation support"),
+    "plans": _l("Making individual evacuation plans"),
+    "consent": _l("Asking for or confirming consent"),
+    "drill": _l("A disaster drill"),
+    "safety": _l("Safety confirmation in a disaster"),
+    "report": _l("Counts and reports"),
+}
+
+#: A copy holds at most this many people; past it, staff narrow the list (by district).
+EXPORT_LIMIT = 30_000
+
+SHORT_HANDLE_WITH_CARE = _l(
+    "Handle with care (取扱注意): internal use only; do not pass on or copy; delete when done."
+)
+
+
+def _value(key: str) -> Any:
+    return lambda view: label(view.get(key))
+
+
+#: What staff see beyond the partner columns: the resident ID first, the register's own
+#: state last.
+LEADING = (Column("resident_no", _l("Resident ID"), _value("resident_no")),)
+TRAILING = (
+    Column("postal_code", _l("Postal code"), _value("postal_code")),
+    Column("consent_state", _l("Consent"), _value("consent_state")),
+    Column("status", _l("Status"), _value("status")),
+    Column("source", _l("Source"), _value("source")),
+    Column(
+        "last_verified_on",
+        _l("Last checked"),
+        lambda v: v["last_verified_on"].isoformat() if v.get("last_verified_on") else "",
+    ),
+)
+
+
+def staff_columns(fields: frozenset[str]) -> list[Column]:
+    """Every column the viewer's fields allow, as labels: never a code."""
+    return [
+        *(c for c in LEADING if c.key in fields),
+        *columns_for(fields),
+        *(c for c in TRAILING if c.key in fields),
+    ]
+
+
+def count_list(session: DbSession, viewer: Viewer, flt: RegisterFilter) -> int:
+    """How many people the filtered list holds."""
+    where = conditions(viewer, flt)
+    return session.scalar(select(func.count(Registrant.id)).where(*where)) or 0
+
+
+def list_people(session: DbSession, viewer: Viewer, flt: RegisterFilter) -> list[Person]:
+    """Everyone on the filtered list, in the list's order, projected for the viewer."""
+    query = visible_registrants(viewer).where(*conditions(viewer, flt))
+    return people(session, viewer, query.order_by(*order_by(viewer, flt)))
+
+
+@dataclass(frozen=True)
+class StaffCopy:
+    mark: CopyMark
+    purpose: str
+
+    @property
+    def notice(self) -> str:
+        """The 取扱注意 line under the mark, naming the purpose."""
+        return _(
+            "Handle with care (取扱注意): personal data from the register of people who need "
+            "help to evacuate, for use inside the municipality only. Purpose: %(purpose)s. "
+            "Do not pass it on or copy it; delete it when the purpose is done.",
+            purpose=PURPOSES[self.purpose],
+        )
+
+
+def next_export_no(session: DbSession) -> int:
+    """The number of the next staff copy. The audit chain's head is locked first (it stays
+    locked until the commit), so no other copy can be numbered in between."""
+    _locked_head(session)
+    done = session.scalar(
+        select(func.count(AuditEvent.seq)).where(AuditEvent.action == EXPORT_ACTION)
+    )
+    return (done or 0) + 1
+
+
+def record_export(
+    session: DbSession,
+    viewer: Viewer,
+    fmt: ProvisionFormat,
+    purpose: str,
+    found: Sequence[Person],
+    city: str,
+) -> StaffCopy:
+    """Number the copy and audit it: who, why, which format, and the people in it."""
+    number = next_export_no(session)
+    record_disclosure(
+        session,
+        viewer,
+        EXPORT_ACTION,
+        found,
+        detail={"export_no": number, "format": fmt.value, "purpose": purpose, "count": len(found)},
+    )
+    organisation = _("%(city)s, internal use", city=city)
+    mark = CopyMark(organisation, viewer.user.display_name, utcnow(), number)
+    return StaffCopy(mark, purpose)
+
+
+def export_file(
+    copy: StaffCopy, fmt: ProvisionFormat, fields: frozenset[str], found: Sequence[Person]
+) -> bytes:
+    """The copy as bytes: the mark, the 取扱注意 notice, the labels, one row per person."""
+    columns = staff_columns(fields)
+    lines = list(enumerate(found, start=1))
+    if fmt is ProvisionFormat.CSV:
+        return csv_copy(copy.mark, columns, lines, notice=copy.notice)
+    return xlsx_copy(
+        copy.mark, columns, lines, notice=copy.notice, short_notice=str(SHORT_HANDLE_WITH_CARE)
+    )
