@@ -547,6 +547,7 @@ def test_a_partners_person_page_links_to_a_map_instead_of_coordinates(
     frame = client.get(f"/portal/people/{person.id}/map/frame")
     assert frame.status_code == 200 and "Content-Security-Policy" in frame.headers
     text = frame.get_data(as_text=True)
+    assert "portal-map.js" in text and "[35.72, 139.55]" in text
     assert person.name not in text and person.address not in text
     for action in ("portal.map", "portal.map.frame"):
         [event] = events(db, action)

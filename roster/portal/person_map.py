@@ -1,18 +1,19 @@
 """One person of a partner's list on a map: the map document (the frame the page embeds).
 
 The person comes through roster.access.fetch, as on the person's page; the document holds
-their register number at their point and nothing else about them (a click fetches the
-details from /maps/people/<id>, which applies the rule again and logs the view), with the
-shelters, the hazard areas and the districts around them.
+their point and nothing else about them (no name, no register number), drawn as a labelled
+home by static/portal-map.js, with the shelters, the hazard areas and the districts around.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 from flask import current_app, g, url_for
 from flask_babel import gettext as _
+from markupsafe import escape
 
 from ..access.fetch import Person
 from ..extensions import db
@@ -35,18 +36,6 @@ def has_location(person: Person) -> bool:
     return person.get("latitude") is not None and person.get("longitude") is not None
 
 
-def person_points(person: Person) -> Points:
-    """The one person as an identified point (register number at their place)."""
-    return Points(
-        identified=True,
-        lat=np.array([float(person["latitude"])]),
-        lon=np.array([float(person["longitude"])]),
-        ids=np.array([person.id], dtype=np.int64),
-        approximate=np.array([1 if person.get("location_approximate") else 0], dtype=np.int64),
-        people=[person],
-    )
-
-
 def frame_texts() -> dict[str, str]:
     """The words the map's script shows (the map page's own, in the same words)."""
     return {
@@ -67,14 +56,14 @@ def frame_texts() -> dict[str, str]:
 def person_map_document(person: Person) -> str:
     """The frame's HTML around the person; its security headers are set for the response
     (g.map_frame_headers), allowing exactly its own inline scripts."""
-    points = person_points(person)
-    lat, lon = float(points.lat[0]), float(points.lon[0])
+    lat, lon = float(person["latitude"]), float(person["longitude"])
+    empty = np.zeros(0)
     tiles = tiles_from_config(
         current_app.config.get("MAP_TILES", "gsi_pale"),
         current_app.config.get("MAP_TILES_ATTRIBUTION", ""),
     )
     rendered = render_map(
-        points=points,
+        points=Points(identified=True, lat=empty, lon=empty, ids=empty.astype(np.int64)),
         shelters=shelter_collections(db.session, HAZARD, with_load=False),
         shelter_names=SHELTER_KIND_NAMES,
         overlays=hazard_overlays(db.session),
@@ -89,7 +78,15 @@ def person_map_document(person: Person) -> str:
         "Content-Security-Policy": frame_csp(rendered, tiles),
         "X-Frame-Options": "SAMEORIGIN",
     }
-    return rendered.html
+    approximate = bool(person.get("location_approximate"))
+    config = {
+        "home": [lat, lon],
+        "approximate": approximate,
+        "label": _("Home (approximate)") if approximate else _("Home"),
+    }
+    src = url_for("static", filename="portal-map.js")
+    script = f'<script src="{src}" data-config="{escape(json.dumps(config))}"></script>'
+    return rendered.html.replace("</head>", script + "</head>", 1)
 
 
 def map_context(person: Person) -> dict[str, Any]:
