@@ -24,14 +24,17 @@ TABLET = {"width": 768, "height": 1024}
 TARGET = 44
 
 #: A disaster-time release running now over one of the demo partner's districts, so that
-#: people shown only because of it appear (and are marked) on the partner's pages.
+#: people shown only because of it appear (and are marked) on the partner's pages; prints
+#: the register number of someone on the partner's list who has a plan.
 START_RELEASE = """
 from datetime import timedelta
 from sqlalchemy import select
 from roster import create_app
 from roster.extensions import db
-from roster.models import DisasterRelease, District, User
+from roster.access.rule import visible_registrants
+from roster.models import DisasterRelease, District, Plan, Registrant, User
 from roster.models.base import utcnow
+from roster.viewer import viewer_of
 
 app = create_app()
 with app.app_context():
@@ -44,6 +47,9 @@ with app.app_context():
         declared_by=staff, declared_at=now, districts=[district],
     ))
     db.session.commit()
+    partner = db.session.scalar(select(User).where(User.username == "partner"))
+    shared = visible_registrants(viewer_of(partner)).join(Plan, Plan.registrant_id == Registrant.id)
+    print(db.session.scalars(shared.with_only_columns(Registrant.id).limit(1)).first() or "")
 """
 
 #: What overflows the page sideways, and which tap targets are too small. A link inside a
@@ -184,6 +190,15 @@ def test_a_print_and_the_changes_since_it_fit_a_phone(chromium: Any, demo: LiveD
     page.goto(demo.url + "/portal/changes")
     assert page.locator("select[name=copy] option").count() >= 1
     check(page, "p07-changes", partner=True)
+
+
+def test_a_plan_shared_with_the_partner_fits_a_phone(chromium: Any, demo: LiveDemo) -> None:
+    registrant = demo.prepared.strip()
+    assert registrant, "the demo shares a plan with the partner"
+    page = signed_in(chromium, demo, "partner", PHONE, is_mobile=True, has_touch=True)
+    page.goto(f"{demo.url}/registrants/{registrant}")
+    page.click("main .actions a[href^='/plans/']")
+    check(page, "p13-plan", partner=True)
 
 
 @pytest.mark.parametrize(
