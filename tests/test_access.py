@@ -183,6 +183,7 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/portal/export.csv": lambda w: "/portal/export.csv",
     "/portal/export.xlsx": lambda w: "/portal/export.xlsx",
     "/portal/changes": lambda w: "/portal/changes",
+    "/portal/search": lambda w: "/portal/search",
     "/portal/people/<id:registrant_id>/map": (
         lambda w: f"/portal/people/{w['consenting'].id}/map"
     ),
@@ -386,6 +387,7 @@ policy(ACCESS, "/portal/prints/<id:provision_id>",            LOGIN, 403,   403,
 policy(ACCESS, "/portal/export.csv",                          LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/export.xlsx",                         LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/changes",                             LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/search",                              LOGIN, 403,   403,   PORTAL, 403)
 # One person of the partner's list on a map (the page and its frame).
 policy(ACCESS, "/portal/people/<id:registrant_id>/map",       LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/people/<id:registrant_id>/map/frame", LOGIN, 403,   403,   200,   403)

@@ -132,6 +132,13 @@ def check(page: Any, name: str, *, partner: bool) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
+def test_the_sign_in_page_fits_a_phone(chromium: Any, demo: LiveDemo) -> None:
+    context = chromium.new_context(viewport=PHONE, locale="ja-JP", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(demo.url + "/login")
+    check(page, "p00-sign-in", partner=True)
+
+
 def test_the_partners_list_is_cards_with_a_folded_menu(chromium: Any, demo: LiveDemo) -> None:
     page = signed_in(chromium, demo, "partner", PHONE, is_mobile=True, has_touch=True)
     assert page.url.endswith("/portal/")

@@ -121,6 +121,26 @@ def test_the_home_filters_by_district_and_need_within_the_rule(
     assert world["consenting"].name not in html
 
 
+def test_the_home_searches_by_name_with_the_term_kept_out_of_the_url(
+    client: IsolatedClient, auth: AuthActions, db: Any, factory: Any, world: dict[str, Any]
+) -> None:
+    other = factory.registrant(world["districts"][0], name="別人 花子", name_kana="ベツジン ハナコ")
+    factory.consent(other, ConsentState.CONSENTED, world["users"]["staff"])
+    auth.login("t_partner")
+    assert other.name in client.get("/portal/").get_data(as_text=True)
+    term = world["consenting"].name.split()[0]
+    response = client.post("/portal/search", data={"q": term})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/portal/?f=") and term not in location
+    html = client.get(location).get_data(as_text=True)
+    assert world["consenting"].name in html and other.name not in html
+    assert f'value="{term}"' in html
+    assert json.loads(events(db, "portal.list")[-1].detail)["searched"] is True
+    html = client.get("/portal/?f=unknown-key").get_data(as_text=True)
+    assert "That search has expired" in html and other.name in html
+
+
 def test_the_home_summarises_the_agreement(
     client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
 ) -> None:

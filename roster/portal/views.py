@@ -33,8 +33,9 @@ from ..extensions import db
 from ..models import Provision, ProvisionFormat
 from ..partners.ledger import record_provision
 from ..registrants.queries import NEEDS, Page, RegisterFilter, register_page
+from ..registrants.searches import recall_search, remember_search
 from ..viewer import current_viewer
-from ..web import arg_int, municipality
+from ..web import arg_int, city_prefix, municipality
 from .changes import Changes, changes_since
 from .columns import columns_for, field_group_labels
 from .exports import csv_copy, xlsx_copy
@@ -83,8 +84,14 @@ def home() -> ResponseReturnValue:
 
 
 def _shown_list(viewer: Viewer) -> tuple[RegisterFilter, Page[Person]]:
-    """The page of the list the query string asks for (sorted by district), logged as shown."""
+    """The page of the list the query string asks for (sorted by district), logged as shown.
+    A search travels as the key of a term kept on the server, never as the term itself."""
+    key = request.args.get("f", "")
+    q = recall_search(db.session, current_user, key) if key else None
     flt = RegisterFilter(
+        q=q or "",
+        search_expired=bool(key) and q is None,
+        city=city_prefix(),
         district_id=arg_int("district"),
         need=request.args.get("need", ""),
         sort="district",
@@ -94,6 +101,22 @@ def _shown_list(viewer: Viewer) -> tuple[RegisterFilter, Page[Person]]:
     )
     _log_list(viewer, page, flt)
     return flt, page
+
+
+@bp.post("/search")
+@require(can_use_portal)
+def search() -> ResponseReturnValue:
+    """The list's filters as posted: a search term is kept on the server under a key, so it
+    never enters a URL; nothing else is stored. Back to the list with the key and filters."""
+    form = request.form
+    q = form.get("q", "").strip()
+    args: dict[str, Any] = {
+        "district": form.get("district", ""),
+        "need": form.get("need", ""),
+        "f": remember_search(db.session, current_user, q) if q else "",
+    }
+    db.session.commit()
+    return redirect(url_for("portal.home", **{k: v for k, v in args.items() if v}))
 
 
 def _filter_choices(viewer: Viewer) -> dict[str, Any]:
@@ -117,6 +140,7 @@ def _log_list(viewer: Viewer, page: Page[Person], flt: RegisterFilter) -> None:
             "page": page.page,
             "district": flt.district_id,
             "need": flt.need or None,
+            "searched": bool(flt.q),
         },
     )
     db.session.commit()
