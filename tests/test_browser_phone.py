@@ -20,6 +20,7 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 375, "height": 812}
 TABLET = {"width": 768, "height": 1024}
+LANDSCAPE = {"width": 1024, "height": 768}
 #: The smallest tap target a partner's page may have, in CSS pixels.
 TARGET = 44
 
@@ -258,3 +259,12 @@ def test_the_main_staff_pages_fit_a_tablet(chromium: Any, demo: LiveDemo) -> Non
     page.click("details.site-menu > summary")
     assert page.locator("header.site nav a[href='/registrants/']").is_visible()
     check(page, "t21-menu-open", partner=False)
+
+
+def test_the_widest_staff_tables_scroll_in_their_box_on_a_landscape_tablet(
+    chromium: Any, demo: LiveDemo
+) -> None:
+    page = signed_in(chromium, demo, "staff", LANDSCAPE)
+    for path in ("/shelters/", "/hazards/assignment"):
+        page.goto(demo.url + path)
+        check(page, f"l-{path.strip('/').replace('/', '-')}", partner=False)
