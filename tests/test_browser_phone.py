@@ -53,8 +53,9 @@ with app.app_context():
     print(db.session.scalars(shared.with_only_columns(Registrant.id).limit(1)).first() or "")
 """
 
-#: What overflows the page sideways, and which tap targets are too small. A link inside a
-#: sentence is exempt from the size (WCAG 2.5.8's inline exception); nothing else is.
+#: What overflows the page sideways, which tap targets are too small, and which table cells
+#: are squeezed to a character a line. A link inside a sentence is exempt from the size
+#: (WCAG 2.5.8's inline exception); nothing else is.
 MEASURE = """(target) => {
   const root = document.documentElement;
   const wide = [];
@@ -78,8 +79,17 @@ MEASURE = """(target) => {
                  + `${Math.round(r.width)}x${Math.round(r.height)}`);
     }
   }
+  const squeezed = [];
+  for (const cell of document.querySelectorAll('main td, main th')) {
+    const text = cell.textContent.trim();
+    const width = cell.getBoundingClientRect().width;
+    if (getComputedStyle(cell).display.startsWith('table') && text.length >= 4
+        && width > 0 && width < 48) {
+      squeezed.push(text.slice(0, 20));
+    }
+  }
   return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth,
-          wide: wide.slice(0, 5), small: small,
+          wide: wide.slice(0, 5), small: small, squeezed: squeezed.slice(0, 5),
           fontSize: parseFloat(getComputedStyle(document.body).fontSize)};
 }"""
 
@@ -115,13 +125,14 @@ def signed_in(chromium: Any, demo: LiveDemo, username: str, viewport: dict[str, 
 
 
 def check(page: Any, name: str, *, partner: bool) -> dict[str, Any]:
-    """Photograph the page and fail on sideways overflow and, for a partner, small targets
-    or small type."""
+    """Photograph the page and fail on sideways overflow, on a table column squeezed to a
+    character a line and, for a partner, on small targets or small type."""
     page.wait_for_load_state()
     assert page.title(), name
     page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
     found: dict[str, Any] = page.evaluate(MEASURE, TARGET)
     assert found["scrollWidth"] <= found["clientWidth"], (name, found["wide"])
+    assert not found["squeezed"], (name, "a column a character wide", found["squeezed"])
     if partner:
         assert not found["small"], (name, found["small"])
         assert found["fontSize"] >= 16, (name, found["fontSize"])
