@@ -196,6 +196,13 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/portal/export.csv": lambda w: "/portal/export.csv",
     "/portal/export.xlsx": lambda w: "/portal/export.xlsx",
     "/portal/changes": lambda w: "/portal/changes",
+    "/portal/search": lambda w: "/portal/search",
+    "/portal/people/<id:registrant_id>/map": (
+        lambda w: f"/portal/people/{w['consenting'].id}/map"
+    ),
+    "/portal/people/<id:registrant_id>/map/frame": (
+        lambda w: f"/portal/people/{w['consenting'].id}/map/frame"
+    ),
     "/portal/safety/": lambda w: "/portal/safety/",
     "/portal/safety/<id:operation_id>": lambda w: f"/portal/safety/{w['operation'].id}",
     "/portal/safety/sw.js": lambda w: "/portal/safety/sw.js",
@@ -409,6 +416,10 @@ policy(ACCESS, "/portal/prints/<id:provision_id>",            LOGIN, 403,   403,
 policy(ACCESS, "/portal/export.csv",                          LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/export.xlsx",                         LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/changes",                             LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/search",                              LOGIN, 403,   403,   PORTAL, 403)
+# One person of the partner's list on a map (the page and its frame).
+policy(ACCESS, "/portal/people/<id:registrant_id>/map",       LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/people/<id:registrant_id>/map/frame", LOGIN, 403,   403,   200,   403)
 # The partner's phone page of safety confirmation, and its service worker.
 policy(ACCESS, "/portal/safety/",                             LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/safety/<id:operation_id>",            LOGIN, 403,   403,   200,   403)

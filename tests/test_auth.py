@@ -792,6 +792,11 @@ CSRF_CASES: dict[str, tuple[str, Any, Any]] = {
     "/portal/export.xlsx": (
         "partner", lambda w: {}, lambda db, w: bool(events(db, "provision.xlsx"))
     ),
+    "/portal/search": (
+        "partner",
+        lambda w: {"q": w["consenting"].name},
+        lambda db, w: False,  # only a search key is kept; only the 400 is checked
+    ),
     # releases (staff)
     # shelters (issue 5)
     "/shelters/new": (
@@ -967,6 +972,7 @@ NO_EFFECT = {
     # partners (staff)
     "/partners/agreements/<id:agreement_id>/document",
     # portal (partner)
+    "/portal/search",
     # releases (staff)
     # shelters (issue 5)
     "/shelters/import",

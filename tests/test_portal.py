@@ -121,6 +121,26 @@ def test_the_home_filters_by_district_and_need_within_the_rule(
     assert world["consenting"].name not in html
 
 
+def test_the_home_searches_by_name_with_the_term_kept_out_of_the_url(
+    client: IsolatedClient, auth: AuthActions, db: Any, factory: Any, world: dict[str, Any]
+) -> None:
+    other = factory.registrant(world["districts"][0], name="別人 花子", name_kana="ベツジン ハナコ")
+    factory.consent(other, ConsentState.CONSENTED, world["users"]["staff"])
+    auth.login("t_partner")
+    assert other.name in client.get("/portal/").get_data(as_text=True)
+    term = world["consenting"].name.split()[0]
+    response = client.post("/portal/search", data={"q": term})
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/portal/?f=") and term not in location
+    html = client.get(location).get_data(as_text=True)
+    assert world["consenting"].name in html and other.name not in html
+    assert f'value="{term}"' in html
+    assert json.loads(events(db, "portal.list")[-1].detail)["searched"] is True
+    html = client.get("/portal/?f=unknown-key").get_data(as_text=True)
+    assert "That search has expired" in html and other.name in html
+
+
 def test_the_home_summarises_the_agreement(
     client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
 ) -> None:
@@ -158,9 +178,8 @@ def test_without_an_agreement_in_force_the_home_says_so_and_shows_no_one(
     assert provisions(db) == []
 
 
-def test_a_release_notice_shows_while_a_release_runs_in_the_agreements_districts(
-    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
-) -> None:
+def start_release(world: dict[str, Any], db: Any) -> None:
+    """A disaster-time release running now over the agreement's first district."""
     from datetime import timedelta
 
     from roster.models import DisasterRelease
@@ -179,10 +198,40 @@ def test_a_release_notice_shows_while_a_release_runs_in_the_agreements_districts
         )
     )
     db.flush()
+
+
+def test_a_release_notice_shows_while_a_release_runs_in_the_agreements_districts(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    start_release(world, db)
     auth.login("t_partner")
     html = client.get("/portal/").get_data(as_text=True)
     assert "disaster-time release" in html
     assert world["refusing"].name in html  # shown without consent, under the release
+
+
+def row_of(html: str, person: Any) -> str:
+    """The list's row (card) of one person."""
+    start = html.index(f'<a href="/registrants/{person.id}">')
+    return html[html.rindex("<tr", 0, start) : html.index("</tr>", start)]
+
+
+def test_people_shown_only_under_a_release_are_marked_on_the_list_and_their_page(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    mark = 'class="tag release-mark"'
+    auth.login("t_partner")
+    assert mark not in client.get("/portal/").get_data(as_text=True)
+    start_release(world, db)
+    html = client.get("/portal/").get_data(as_text=True)
+    assert mark in row_of(html, world["refusing"]) and "Disaster-time release" in html
+    assert mark not in row_of(html, world["consenting"])  # consent admits them anyway
+    page = client.get(f"/registrants/{world['refusing'].id}").get_data(as_text=True)
+    assert mark in page and "only under the disaster-time release" in page
+    page = client.get(f"/registrants/{world['consenting'].id}").get_data(as_text=True)
+    assert mark not in page and "only under the disaster-time release" not in page
+    html = client.get(f"/portal/prints/{print_copy(client)}").get_data(as_text=True)
+    assert html.count("release-mark") == 2  # the style and the refusing person's line
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,6 +478,129 @@ def test_a_district_dropped_from_the_agreement_is_the_reason_given(
         (world["consenting"].id, RemovalReason.DISTRICT)
     ]
     assert [r.id for r in result.added] == [world["elsewhere"].id]
+
+
+def test_changes_compare_with_the_copy_the_partner_chooses(
+    client: IsolatedClient, auth: AuthActions, db: Any, factory: Any, world: dict[str, Any]
+) -> None:
+    staff = world["users"]["staff"]
+    auth.login("t_partner")
+    print_copy(client)  # copy 1: the paper list in hand
+    newcomer = factory.registrant(world["districts"][0], name="新規 花子")
+    factory.consent(newcomer, ConsentState.CONSENTED, staff)
+    db.flush()
+    client.post("/portal/export.csv")  # copy 2, newer, holds the newcomer
+    html = client.get("/portal/changes").get_data(as_text=True)
+    assert "Compared with your Copy no. 2" in html and "新規 花子" not in html
+    assert '<option value="1">' in html and '<option value="2" selected>' in html
+    html = client.get("/portal/changes?copy=1").get_data(as_text=True)
+    assert "Compared with your Copy no. 1" in html and "新規 花子" in html
+    assert '<option value="1" selected>' in html
+    [_first, event] = events(db, "portal.changes")
+    assert json.loads(event.detail)["copy_no"] == 1
+    assert client.get("/portal/changes?copy=3").status_code == 404
+    assert "Copy no. 2" in client.get("/portal/changes?copy=x").get_data(as_text=True)
+
+
+def test_changes_start_from_the_newest_copy_still_held(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    auth.login("t_partner")
+    print_copy(client)
+    print_copy(client)
+    newest = provisions(db)[-1]
+    newest.disposed_on = date(2026, 1, 5)
+    db.flush()
+    html = client.get("/portal/changes").get_data(as_text=True)
+    assert "Compared with your Copy no. 1" in html
+    assert "recorded as returned or destroyed" in html
+
+
+def test_another_users_copy_cannot_be_chosen(
+    client: IsolatedClient, auth: AuthActions, db: Any, factory: Any, world: dict[str, Any]
+) -> None:
+    colleague = factory.user(Role.PARTNER, "t_colleague", organisation=world["organisation"])
+    colleague.locale = "en"
+    db.flush()
+    auth.login("t_colleague")
+    print_copy(client)  # copy 1 of the agreement, the colleague's
+    auth.logout()
+    auth.login("t_partner")
+    assert client.get("/portal/changes?copy=1").status_code == 404
+    assert "nothing to compare" in client.get("/portal/changes").get_data(as_text=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The menu, and a person on a map.
+# ---------------------------------------------------------------------------------------------
+
+
+def nav_of(html: str) -> str:
+    return html[html.index('<nav aria-label="Main">') : html.index("</nav>")]
+
+
+def test_the_partners_menu_has_one_list_and_folds_into_a_details(
+    client: IsolatedClient, auth: AuthActions
+) -> None:
+    auth.login("t_partner")
+    html = client.get("/portal/").get_data(as_text=True)
+    nav = nav_of(html)
+    assert 'href="/portal/"' in nav and 'href="/registrants/"' not in nav
+    assert '<details class="site-menu">' in html and "<summary>Menu</summary>" in html
+    assert 'action="/logout"' in html and "portal.css" in html
+    auth.logout()
+    auth.login("t_staff")
+    html = client.get("/registrants/").get_data(as_text=True)
+    assert 'href="/registrants/"' in nav_of(html) and "portal.css" not in html
+
+
+def test_a_partners_person_page_links_to_a_map_instead_of_coordinates(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    person = world["consenting"]
+    auth.login("t_partner")
+    html = client.get(f"/registrants/{person.id}").get_data(as_text=True)
+    assert f'href="/portal/people/{person.id}/map"' in html
+    assert "35.72000" not in html and "139.55000" not in html
+    page = client.get(f"/portal/people/{person.id}/map").get_data(as_text=True)
+    assert f'src="/portal/people/{person.id}/map/frame"' in page and person.name in page
+    frame = client.get(f"/portal/people/{person.id}/map/frame")
+    assert frame.status_code == 200 and "Content-Security-Policy" in frame.headers
+    text = frame.get_data(as_text=True)
+    assert "portal-map.js" in text and "[35.72, 139.55]" in text
+    assert person.name not in text and person.address not in text
+    for action in ("portal.map", "portal.map.frame"):
+        [event] = events(db, action)
+        assert json.loads(event.detail)["ids"] == [person.id], action
+    auth.logout()
+    auth.login("t_staff")
+    html = client.get(f"/registrants/{person.id}").get_data(as_text=True)
+    assert "35.72000" in html and "/portal/people/" not in html
+
+
+def test_the_map_shows_no_one_the_partner_may_not_see(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    auth.login("t_partner")
+    for hidden in ("refusing", "elsewhere"):
+        rid = world[hidden].id
+        assert client.get(f"/portal/people/{rid}/map").status_code == 404, hidden
+        assert client.get(f"/portal/people/{rid}/map/frame").status_code == 404, hidden
+    assert events(db, "portal.map") == [] and events(db, "portal.map.frame") == []
+
+
+def test_a_person_without_a_location_has_no_map(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    person = world["consenting"]
+    person.latitude = person.longitude = None
+    db.flush()
+    auth.login("t_partner")
+    html = client.get(f"/registrants/{person.id}").get_data(as_text=True)
+    assert "/map" not in html.split("<main>")[1]
+    page = client.get(f"/portal/people/{person.id}/map").get_data(as_text=True)
+    assert "has no location for this person" in page and "<iframe" not in page
+    assert client.get(f"/portal/people/{person.id}/map/frame").status_code == 404
 
 
 def test_no_portal_page_is_open_to_other_roles(

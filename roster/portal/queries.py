@@ -56,8 +56,9 @@ def own_print(session: DbSession, user: Any, provision_id: int) -> Provision | N
 LIST_FORMATS = (ProvisionFormat.PRINT, ProvisionFormat.CSV, ProvisionFormat.XLSX)
 
 
-def latest_copy(session: DbSession, user: Any, agreement_id: int) -> Provision | None:
-    """The user's most recent copy of the list (print or export) under this agreement."""
+def list_copies(session: DbSession, user: Any, agreement_id: int) -> list[Provision]:
+    """The user's copies of the list (prints and exports) under this agreement, newest
+    first: the ones they may hold, to compare with the list as it is now."""
     query = (
         select(Provision)
         .where(
@@ -66,7 +67,14 @@ def latest_copy(session: DbSession, user: Any, agreement_id: int) -> Provision |
             Provision.format.in_(LIST_FORMATS),
         )
         .order_by(Provision.created_at.desc(), Provision.id.desc())
-        .options(selectinload(Provision.items))
-        .limit(1)
     )
-    return session.scalar(query)
+    return list(session.scalars(query))
+
+
+def default_copy(copies: list[Provision]) -> Provision | None:
+    """The copy to compare with unless the user chooses: the newest still held (not yet
+    recorded as returned or destroyed), else the newest."""
+    held = [c for c in copies if c.outstanding]
+    chosen = held or copies
+    return chosen[0] if chosen else None
+

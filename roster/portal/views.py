@@ -24,7 +24,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..access.fetch import Person
+from ..access.fetch import Person, person_or_404
 from ..access.roles import can_use_portal
 from ..access.rule import Viewer, visible_districts
 from ..decorators import require
@@ -33,13 +33,15 @@ from ..extensions import db
 from ..models import Provision, ProvisionFormat
 from ..partners.ledger import record_provision
 from ..registrants.queries import NEEDS, Page, RegisterFilter, register_page
+from ..registrants.searches import recall_search, remember_search
 from ..viewer import current_viewer
-from ..web import arg_int, municipality
+from ..web import arg_int, city_prefix, municipality
 from .changes import Changes, changes_since
 from .columns import columns_for, field_group_labels
 from .exports import csv_copy, xlsx_copy
 from .notices import CONFIDENTIALITY_NOTICE, CopyMark
-from .queries import latest_copy, own_print, portal_people, visible_among
+from .person_map import has_location, map_context, person_map_document
+from .queries import default_copy, list_copies, own_print, portal_people, visible_among
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -82,8 +84,14 @@ def home() -> ResponseReturnValue:
 
 
 def _shown_list(viewer: Viewer) -> tuple[RegisterFilter, Page[Person]]:
-    """The page of the list the query string asks for (sorted by district), logged as shown."""
+    """The page of the list the query string asks for (sorted by district), logged as shown.
+    A search travels as the key of a term kept on the server, never as the term itself."""
+    key = request.args.get("f", "")
+    q = recall_search(db.session, current_user, key) if key else None
     flt = RegisterFilter(
+        q=q or "",
+        search_expired=bool(key) and q is None,
+        city=city_prefix(),
         district_id=arg_int("district"),
         need=request.args.get("need", ""),
         sort="district",
@@ -93,6 +101,22 @@ def _shown_list(viewer: Viewer) -> tuple[RegisterFilter, Page[Person]]:
     )
     _log_list(viewer, page, flt)
     return flt, page
+
+
+@bp.post("/search")
+@require(can_use_portal)
+def search() -> ResponseReturnValue:
+    """The list's filters as posted: a search term is kept on the server under a key, so it
+    never enters a URL; nothing else is stored. Back to the list with the key and filters."""
+    form = request.form
+    q = form.get("q", "").strip()
+    args: dict[str, Any] = {
+        "district": form.get("district", ""),
+        "need": form.get("need", ""),
+        "f": remember_search(db.session, current_user, q) if q else "",
+    }
+    db.session.commit()
+    return redirect(url_for("portal.home", **{k: v for k, v in args.items() if v}))
 
 
 def _filter_choices(viewer: Viewer) -> dict[str, Any]:
@@ -116,6 +140,7 @@ def _log_list(viewer: Viewer, page: Page[Person], flt: RegisterFilter) -> None:
             "page": page.page,
             "district": flt.district_id,
             "need": flt.need or None,
+            "searched": bool(flt.q),
         },
     )
     db.session.commit()
@@ -227,12 +252,15 @@ def export_xlsx() -> ResponseReturnValue:
 @bp.get("/changes")
 @require(can_use_portal)
 def changes() -> ResponseReturnValue:
-    """Who to add to the user's last copy, and which of its lines to strike out, and why."""
+    """Who to add to one of the user's copies, and which of its lines to strike out, and
+    why. The copy is the one the user chooses (?copy=<copy number>), by default the newest
+    they still hold."""
     viewer = current_viewer()
     access = viewer.access
     if access is None:
         return _no_agreement()
-    copy = latest_copy(db.session, current_user, access.agreement.id)
+    copies = list_copies(db.session, current_user, access.agreement.id)
+    copy = _chosen_copy(copies)
     if copy is None:
         return render_template("portal/changes.html", result=None, added=[], fields=frozenset())
     result = changes_since(db.session, current_user, access, copy)
@@ -243,7 +271,20 @@ def changes() -> ResponseReturnValue:
         added=result.added,
         fields=viewer.fields,
         mark=CopyMark.of(copy),
+        copies=[(c, CopyMark.of(c)) for c in copies],
     )
+
+
+def _chosen_copy(copies: list[Provision]) -> Provision | None:
+    """The copy the query string names by its number, if it is one of the user's; a number
+    that is not is the same 404 as a missing page."""
+    wanted = arg_int("copy")
+    if wanted is None:
+        return default_copy(copies)
+    for copy in copies:
+        if copy.copy_no == wanted:
+            return copy
+    abort(404)
 
 
 def _log_changes(viewer: Viewer, result: Changes) -> None:
@@ -257,3 +298,27 @@ def _log_changes(viewer: Viewer, result: Changes) -> None:
         detail={"provision": copy.id, "copy_no": copy.copy_no, "removed": len(result.removed)},
     )
     db.session.commit()
+
+
+@bp.get("/people/<id:registrant_id>/map")
+@require(can_use_portal)
+def person_map(registrant_id: int) -> ResponseReturnValue:
+    """One person of the partner's list on a map (the page; the map is its frame)."""
+    viewer = current_viewer()
+    person = person_or_404(db.session, viewer, registrant_id)
+    record_disclosure(db.session, viewer, "portal.map", [person])
+    db.session.commit()
+    return render_template("portal/person_map.html", r=person, **map_context(person))
+
+
+@bp.get("/people/<id:registrant_id>/map/frame")
+@require(can_use_portal)
+def person_map_frame(registrant_id: int) -> ResponseReturnValue:
+    """The map document: the person's point among the shelters and hazard areas."""
+    viewer = current_viewer()
+    person = person_or_404(db.session, viewer, registrant_id)
+    if not has_location(person):
+        abort(404)
+    record_disclosure(db.session, viewer, "portal.map.frame", [person])
+    db.session.commit()
+    return Response(person_map_document(person), mimetype="text/html")
