@@ -191,7 +191,7 @@ def test_a_person_their_map_and_a_release_mark_fit_a_phone(
     page.locator("iframe.person-map").wait_for()
     frame = page.frame_locator("iframe.person-map")
     frame.locator(".home-label").wait_for()
-    assert "住まい" in frame.locator(".home-label").inner_text()
+    assert "自宅" in frame.locator(".home-label").inner_text()
     page.wait_for_timeout(1000)  # the opening zoom's animation
     check(page, "p04-person-map", partner=True)
     page.goto(demo.url + "/portal/")

@@ -119,7 +119,8 @@ def test_staff_add_people_ticked_to_a_round_not_yet_sent(browser, server):  # no
     page.select_option("#target", "unanswered")
     page.select_option("#district_id", index=3)
     page.select_option("#language", "ja")
-    page.click("form button.primary")
+    page.click("form button.primary")  # count first
+    page.click("form button[name=create]")  # then create the counted round
     page.goto(server + "/registrants/?consent=refused")
     for i in range(2):
         page.locator("input[name='ids']").nth(i).check()

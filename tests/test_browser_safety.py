@@ -120,7 +120,7 @@ def queued(page: object) -> int:
 def test_a_report_made_offline_is_sent_when_online_and_stored_once(live: Live, phone) -> None:
     page = phone
     page.goto(live.url + "/portal/")
-    page.click("a[href='/portal/safety/']")
+    page.click("main a[href='/portal/safety/']")
     shot(page, "safety-01-operations-375")
     assert scroll_width(page) <= 375
     page.click(f"a[href='/portal/safety/{live.operation_id}']")
