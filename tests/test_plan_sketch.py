@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from roster.models import ConsentPurpose, DestinationKind, Registrant
+from roster.models import ConsentPurpose, DestinationKind, Plan, Registrant
 from roster.plans.printing import DENSITIES, SIGN_LINE_H, SKETCH_H, _signatures
 from roster.plans.sketch import (
     HEIGHT,
@@ -153,3 +154,26 @@ def test_a_relatives_home_shows_the_home_alone(
     assert 'class="home"' in svg and 'class="destination"' not in svg
     html = client.get(f"/plans/{person.id}/print").get_data(as_text=True)
     assert html.count('class="sign-line"') == 2, "the person and the one supporter"
+
+
+def test_a_partner_whose_agreement_leaves_out_the_location_gets_no_home_on_the_map(
+    client: IsolatedClient, auth: AuthActions, db: Session, world: dict[str, Any], factory: Any
+) -> None:
+    from .test_plans import _sharing_case
+
+    person = _sharing_case(db, world, factory, "consented", True, True, False)
+    shelter = make_shelter(db, name="地図小学校", latitude=35.73, longitude=139.54)
+    plan = db.scalar(select(Plan).where(Plan.registrant_id == person.id))
+    assert plan is not None
+    plan.destination_kind = DestinationKind.SHELTER
+    plan.destination_shelter_id = shelter.id
+    agreement = world["agreement"]
+    for groups, home in ((["name", "address", "location"], True), (["name", "address"], False)):
+        agreement.fields = groups
+        db.flush()
+        sign_in(auth, "partner")
+        assert client.post(f"/plans/{person.id}/print", data={}).status_code == 303
+        svg = svg_of(client.get(f"/plans/{person.id}/print").get_data(as_text=True))
+        assert ('class="home"' in svg) is home, groups
+        assert 'class="destination"' in svg
+        auth.logout()
