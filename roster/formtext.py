@@ -158,7 +158,7 @@ class DateField(_WTFormsDateField):
     """A date typed in 西暦 or 和暦 (roster.eras.parse_date), in a text box.
 
     A text box and not the browser's date picker, because people are written down in 和暦 on
-    paper; static/dates.js shows the 和暦 beside the 西暦 as one types, and without it the
+    paper; static/forms.js shows the 和暦 beside the 西暦 as one types, and without it the
     server reads the same text."""
 
     widget = TextInput()
@@ -192,6 +192,6 @@ class DateField(_WTFormsDateField):
 
 
 def era_table() -> str:
-    """The era table for static/dates.js: name, initial, first day, newest first."""
+    """The era table for static/forms.js: name, initial, first day, newest first."""
     initial = {name: letter for letter, name in INITIALS.items()}
     return ";".join(f"{name},{initial[name]},{start.isoformat()}" for name, _r, start in ERAS)
