@@ -49,6 +49,7 @@ from .districts import bounds, district_cells
 from .points import Points, map_points
 from .shelters import shelter_collections
 from .style import legend
+from .texts import frame_texts as map_frame_texts
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
@@ -152,21 +153,9 @@ def _render(points: Points, hazard: str, tiles: Tiles) -> Rendered:
 
 
 def frame_texts(points: Points) -> dict[str, str]:
-    return {
-        "people": _("People on the register")
-        if points.identified
-        else _("People on the register (pseudonymised)"),
-        "districts": _("Districts (approximate outlines)"),
-        "tiles": _("Base map"),
-        "synthetic": _("synthetic, not real hazard data"),
-        "kind_flood": str(LAYER_KIND_NAMES["flood"]),
-        "kind_landslide": str(LAYER_KIND_NAMES["landslide"]),
-        "kind_other": str(LAYER_KIND_NAMES["other"]),
-        "loading": _("Loading…"),
-        "failed": _("The details could not be loaded, or you may not see this person."),
-        "pseudonym": _("ID on this map"),
-        "open": _("Open the record"),
-    }
+    if points.identified:
+        return map_frame_texts(_("People on the register"))
+    return map_frame_texts(_("People on the register (pseudonymised)"))
 
 
 @bp.get("/points.json")

@@ -17,13 +17,14 @@ from markupsafe import escape
 
 from ..access.fetch import Person
 from ..extensions import db
-from ..hazards.names import LAYER_KIND_NAMES, SHELTER_KIND_NAMES
+from ..hazards.names import SHELTER_KIND_NAMES
 from ..maps.areas import hazard_overlays
 from ..maps.build import frame_csp, render_map, tiles_from_config
 from ..maps.districts import district_cells
 from ..maps.points import Points
 from ..maps.shelters import shelter_collections
 from ..maps.style import legend
+from ..maps.texts import frame_texts as map_frame_texts
 
 #: The hazard whose unsuitable shelters are greyed, as on the map page.
 HAZARD = "flood"
@@ -38,19 +39,7 @@ def has_location(person: Person) -> bool:
 
 def frame_texts() -> dict[str, str]:
     """The words the map's script shows (the map page's own, in the same words)."""
-    return {
-        "people": _("People on the register"),
-        "districts": _("Districts (approximate outlines)"),
-        "tiles": _("Base map"),
-        "synthetic": _("synthetic, not real hazard data"),
-        "kind_flood": str(LAYER_KIND_NAMES["flood"]),
-        "kind_landslide": str(LAYER_KIND_NAMES["landslide"]),
-        "kind_other": str(LAYER_KIND_NAMES["other"]),
-        "loading": _("Loading…"),
-        "failed": _("The details could not be loaded, or you may not see this person."),
-        "pseudonym": _("ID on this map"),
-        "open": _("Open the record"),
-    }
+    return map_frame_texts(_("People on the register"))
 
 
 def person_map_document(person: Person) -> str:

@@ -19,8 +19,8 @@ from ..access.fetch import columns
 from ..access.projection import COARSE_DECIMALS, coarse
 from ..access.rule import Viewer
 from ..extensions import DbSession
-from ..hazards.names import LAYER_KIND_NAMES
 from ..labels import label
+from ..maps.texts import frame_texts as map_frame_texts
 from ..models import Registrant, SafetyOperation, SafetyStatus
 from .operations import targets_query
 from .progress import status_column, with_latest
@@ -72,19 +72,7 @@ def status_points(
 
 def frame_texts() -> dict[str, str]:
     """What the shared map document names: its layers and the hazard kinds."""
-    return {
-        "people": _("People of the operation"),
-        "districts": _("Districts (approximate outlines)"),
-        "tiles": _("Base map"),
-        "synthetic": _("synthetic, not real hazard data"),
-        "kind_flood": str(LAYER_KIND_NAMES["flood"]),
-        "kind_landslide": str(LAYER_KIND_NAMES["landslide"]),
-        "kind_other": str(LAYER_KIND_NAMES["other"]),
-        "loading": _("Loading…"),
-        "failed": _("The details could not be loaded, or you may not see this person."),
-        "pseudonym": _("ID on this map"),
-        "open": _("Open the record"),
-    }
+    return map_frame_texts(_("People of the operation"))
 
 
 def map_texts() -> dict[str, str]:
