@@ -113,6 +113,13 @@ NOTES = """How the search is answered (`roster/registrants/queries.py`):
   600 at 200,000. Whole matches come first, then those that start with the search, then the
   rest, each in reading order, so the page sorts every match; the count stops at 1,000
   (`SEARCH_COUNT_CAP`). A phone number, as a call gives it, matches one person at any size.
+  The two rows over 2× are searches of this kind: 佐藤 matches 68 people at 2,000 and about
+  7,000 at 200,000, and a piece of a town's name (the address part) everyone in that town,
+  about 10,000; both stop counting and ask staff to narrow the search. Their time is the
+  sort of every match into rank and reading order. Sorting only the first 1,000 matches
+  found would make them flat, at the price of an order that is no longer exact past them.
+- The register-list table at the top of this file was measured before searches found parts
+  of names; its search rows are timed again here (full name, common family name).
 - On PostgreSQL the same table and indexes apply; `pg_trgm` GIN indexes on the three keys
   could replace the table there (issue 16 times PostgreSQL)."""
 
