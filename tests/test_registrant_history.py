@@ -167,3 +167,14 @@ def test_partners_and_planners_never_see_the_history(client, auth, world):
         assert client.get(f"/registrants/{person.id}/history").status_code == 403, user
         assert "変更履歴" not in client.get(f"/registrants/{person.id}").get_data(as_text=True)
         auth.logout()
+
+
+def test_every_path_has_a_label_in_both_languages(app):
+    from flask_babel import force_locale
+
+    from roster.registrants.history import PATH_LABELS
+
+    assert set(PATH_LABELS) == set(ChangePath)
+    with app.test_request_context(), force_locale("ja"):
+        shown = {str(label) for label in PATH_LABELS.values()}
+        assert all(not text.isascii() for text in shown), shown
