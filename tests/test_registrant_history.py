@@ -178,3 +178,17 @@ def test_every_path_has_a_label_in_both_languages(app):
     with app.test_request_context(), force_locale("ja"):
         shown = {str(label) for label in PATH_LABELS.values()}
         assert all(not text.isascii() for text in shown), shown
+
+
+def test_hand_written_sql_that_writes_people_is_refused(db, world):
+    """The hooks see statements, not SQL text: a write in text would change a person with no
+    version, so it is refused."""
+    import pytest
+    from sqlalchemy import text
+
+    from roster.models.registrant_hooks import UnversionedWriteError
+
+    with pytest.raises(UnversionedWriteError):
+        db.execute(text("UPDATE registrants SET fax = '1' WHERE id = :i"),
+                   {"i": world["consenting"].id})
+    assert db.execute(text("SELECT count(*) FROM registrants")).scalar() >= 1
