@@ -102,6 +102,9 @@ NOTES = """How the search is answered (`roster/registrants/queries.py`):
   municipality, the phone and mobile numbers as digits (`phone_key`, `mobile_key`) and the
   resident ID, each indexed with the status and the reading. A typed number (digits with any
   dashes, brackets or spaces, in either width) searches only the phones and the resident ID.
+  A number without its area code (six digits or more, not starting with 0: 461-3333, as
+  callers often give it) is matched at the end of the stored numbers, which reads the phone
+  indexes whole: the one number search that grows with the register (not timed here).
 - A part of a name, reading or address is found through its two-character pieces: the
   table `registrant_grams` holds the bigrams of each person's name, reading and address keys
   (runs of digits left out; about 12 rows per person), kept by the same session hooks that
