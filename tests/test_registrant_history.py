@@ -192,3 +192,18 @@ def test_hand_written_sql_that_writes_people_is_refused(db, world):
         db.execute(text("UPDATE registrants SET fax = '1' WHERE id = :i"),
                    {"i": world["consenting"].id})
     assert db.execute(text("SELECT count(*) FROM registrants")).scalar() >= 1
+
+
+def test_a_bulk_status_change_is_a_version_of_each_person(db, world):
+    from roster.models import RegistrantStatus
+    from roster.registrants.bulk import change_statuses
+    from roster.viewer import viewer_of
+
+    people = [world["consenting"], world["refusing"]]
+    staff = world["users"]["staff"]
+    seen = {p.id: p.version for p in people}
+    assert change_statuses(db, viewer_of(staff), seen, RegistrantStatus.MOVED_OUT) == 2
+    for person in people:
+        [version] = versions(db, person)
+        assert (version.path, version.changed_by_id) == (ChangePath.BULK, staff.id)
+        assert version.changes == {"status": ["active", "moved_out"]}
