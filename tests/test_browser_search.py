@@ -25,7 +25,7 @@ with app.app_context():
 WIDE = str.maketrans("0123456789-", "０１２３４５６７８９－")
 SIZES = {"desktop": (1366, 900), "375": (375, 800)}
 WIDTHS = """() => {
-  const table = document.querySelector('table.changes');
+  const table = document.querySelector('table.person-changes');
   const shown = document.documentElement.scrollWidth;
   table.style.display = 'none';
   const hidden = document.documentElement.scrollWidth;
@@ -77,6 +77,7 @@ def test_staff_find_by_a_full_width_phone_number_and_read_the_change_history(dem
         assert "ベトナム語" in section.inner_text() and "編集画面" in section.inner_text()
         section.screenshot(path=str(ARTIFACTS / f"history-section-{size}.png"))
         page.click("section.change-history a")
+        page.wait_for_url(f"**/registrants/{person_id}/history")
         assert "変更履歴" in page.title()
         page.screenshot(path=str(ARTIFACTS / f"history-page-{size}.png"), full_page=True)
         # The page's own frame may be wider than a phone; the history adds no width to it.

@@ -167,3 +167,43 @@ def test_partners_and_planners_never_see_the_history(client, auth, world):
         assert client.get(f"/registrants/{person.id}/history").status_code == 403, user
         assert "変更履歴" not in client.get(f"/registrants/{person.id}").get_data(as_text=True)
         auth.logout()
+
+
+def test_every_path_has_a_label_in_both_languages(app):
+    from flask_babel import force_locale
+
+    from roster.registrants.history import PATH_LABELS
+
+    assert set(PATH_LABELS) == set(ChangePath)
+    with app.test_request_context(), force_locale("ja"):
+        shown = {str(label) for label in PATH_LABELS.values()}
+        assert all(not text.isascii() for text in shown), shown
+
+
+def test_hand_written_sql_that_writes_people_is_refused(db, world):
+    """The hooks see statements, not SQL text: a write in text would change a person with no
+    version, so it is refused."""
+    import pytest
+    from sqlalchemy import text
+
+    from roster.models.registrant_hooks import UnversionedWriteError
+
+    with pytest.raises(UnversionedWriteError):
+        db.execute(text("UPDATE registrants SET fax = '1' WHERE id = :i"),
+                   {"i": world["consenting"].id})
+    assert db.execute(text("SELECT count(*) FROM registrants")).scalar() >= 1
+
+
+def test_a_bulk_status_change_is_a_version_of_each_person(db, world):
+    from roster.models import RegistrantStatus
+    from roster.registrants.bulk import change_statuses
+    from roster.viewer import viewer_of
+
+    people = [world["consenting"], world["refusing"]]
+    staff = world["users"]["staff"]
+    seen = {p.id: p.version for p in people}
+    assert change_statuses(db, viewer_of(staff), seen, RegistrantStatus.MOVED_OUT) == 2
+    for person in people:
+        [version] = versions(db, person)
+        assert (version.path, version.changed_by_id) == (ChangePath.BULK, staff.id)
+        assert version.changes == {"status": ["active", "moved_out"]}

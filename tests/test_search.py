@@ -33,6 +33,21 @@ def test_staff_find_a_person_by_phone_number_in_any_form(client, auth, factory, 
         assert "電話 花子" in page, q
 
 
+def test_a_number_without_its_area_code_finds_the_person_after_the_whole_matches(
+    client, auth, factory, world
+):
+    auth.login("t_staff")
+    district = world["districts"][0]
+    factory.registrant(district, name="市外 一", name_kana="アア イチ", phone="042-461-3333")
+    factory.registrant(district, name="局番 二", name_kana="イイ ニ", phone="046-133-3300",
+                       resident_no="4613333")
+    page = search(client, "461-3333")
+    assert count_on(page) == 2
+    # The resident ID matches whole; the phone only at its end.
+    assert names_in(page, "市外 一", "局番 二") == ["局番 二", "市外 一"]
+    assert count_on(search(client, "3333")) == 0  # too short to mean the end of a number
+
+
 def test_a_phone_number_finds_no_one_by_digits_in_an_address(client, auth, factory, world):
     auth.login("t_staff")
     factory.registrant(world["districts"][0], name="番地 一", phone="042-999-0000",

@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 
 KEYS = ('given_key', 'given_kana_key', 'phone_key', 'mobile_key')
 LENGTHS = {'given_key': 100, 'given_kana_key': 100, 'phone_key': 20, 'mobile_key': 20}
-PATHS = ('form', 'import', 'import_undo', 'geocoding', 'other')
+PATHS = ('form', 'import', 'import_undo', 'geocoding', 'bulk', 'other')
 
 
 def _key_type(length: int) -> sa.types.TypeEngine[str]:

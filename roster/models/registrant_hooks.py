@@ -13,12 +13,14 @@ through untouched.
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from sqlalchemy import (
     BinaryExpression,
     BindParameter,
     Table,
+    TextClause,
     delete,
     event,
     insert,
@@ -51,9 +53,18 @@ def _versions_of_flushed(session: Session, _context: Any) -> None:
     refresh_grams(session, added + rekeyed)
 
 
+class UnversionedWriteError(RuntimeError):
+    """Hand-written SQL that writes people: the hooks cannot see what it changed."""
+
+
+_RAW_WRITE = re.compile(r"\b(update|insert\s+into|delete\s+from)\s+registrants\b", re.I)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _versions_of_updates(state: ORMExecuteState) -> Any:
     statement = state.statement
+    if isinstance(statement, TextClause) and _RAW_WRITE.search(statement.text):
+        raise UnversionedWriteError("write people with update(Registrant), not SQL text")
     table = getattr(statement, "table", None)
     if getattr(table, "name", "") != Registrant.__tablename__:
         return None

@@ -32,6 +32,7 @@ class ChangePath(enum.StrEnum):
     IMPORT = "import"  #: 取込: an import of the source systems' export
     IMPORT_UNDO = "import_undo"  #: 取込の取消
     GEOCODING = "geocoding"  #: 住所からの位置判定
+    BULK = "bulk"  #: 一括変更: an action on people ticked in the register
     OTHER = "other"  #: any path that did not name itself
 
 

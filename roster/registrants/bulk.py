@@ -20,6 +20,7 @@ from ..audit.operations import record_event
 from ..consent.catalog import reference_code
 from ..extensions import DbSession
 from ..models import MailingRound, Registrant, RegistrantStatus, RoundMember, User
+from ..models.registrant_versions import ChangePath, changes_by
 from ..numbers import bounded_int
 from ..rounds.operations import awaiting_reply
 from ..versioning import StaleEditError, check_version
@@ -97,9 +98,10 @@ def change_statuses(
     for rid, registrant in found.items():
         check_version(registrant, seen[rid])
     changed = [r for r in found.values() if r.status is not status]
-    for registrant in changed:
-        registrant.status = status
-        _after_change(session, registrant, ["status"], viewer.user)
+    with changes_by(session, viewer.user, ChangePath.BULK):
+        for registrant in changed:
+            registrant.status = status
+            _after_change(session, registrant, ["status"], viewer.user)
     _audit(session, viewer.user, "registrant.bulk_status", changed, {"status": status.value})
     return len(changed)
 

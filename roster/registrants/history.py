@@ -36,6 +36,7 @@ PATH_LABELS: dict[ChangePath, Any] = {
     ChangePath.IMPORT: _l("Import"),
     ChangePath.IMPORT_UNDO: _l("Import undone"),
     ChangePath.GEOCODING: _l("Location from the address"),
+    ChangePath.BULK: _l("Bulk change in the register"),
     ChangePath.OTHER: _l("Other"),
 }
 #: Fields stored as codes, and the enum whose label shows them.

@@ -146,6 +146,8 @@ class SearchTerms:
             return self.address
         if column is Registrant.phone_key or column is Registrant.mobile_key:
             return self.digits
+        if column is Registrant.resident_no:
+            return self.digits or self.word
         return self.word
 
 
@@ -171,8 +173,10 @@ MAX_PIECES = 3
 def _part_matches(terms: SearchTerms, fields: frozenset[str]) -> list[Select[Any]]:
     """People a visible name, reading or address holds the search in: found by the
     two-character pieces of the search (RegistrantGram), then confirmed on the keys."""
+    if terms.digits:
+        return _local_numbers(terms.digits, fields)
     columns = [column for needed, column in PART_KEYS if needed in fields]
-    if terms.digits or not columns:
+    if not columns:
         return []
     holds = [column.contains(terms.word, autoescape=True) for column in columns]
     pieces = sorted(bigrams(terms.word))[:MAX_PIECES]
@@ -185,6 +189,23 @@ def _part_matches(terms: SearchTerms, fields: frozenset[str]) -> list[Select[Any
         # The search is one piece of keys the viewer sees all of: the piece is the match.
         return [lookups[0]]
     return [select(Registrant.id).where(Registrant.id.in_(holders), or_(*holds))]
+
+
+#: Phone keys, each with the field a user must be allowed to see to search by it.
+PHONE_KEYS = (("phone", Registrant.phone_key), ("mobile_phone", Registrant.mobile_key))
+
+
+def _local_numbers(digits: str, fields: frozenset[str]) -> list[Select[Any]]:
+    """A number typed without its area code (461-3333, as callers often give it) matches the
+    end of a stored number. The phone indexes are read whole for it: it is the one number
+    search that grows with the register."""
+    if digits.startswith("0") or len(digits) < 6:
+        return []
+    return [
+        select(Registrant.id).where(column.endswith(digits, autoescape=True))
+        for needed, column in PHONE_KEYS
+        if needed in fields
+    ]
 
 
 def search_condition(q: str, fields: frozenset[str], city: str = "") -> ColumnElement[bool] | None:
