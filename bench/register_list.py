@@ -11,7 +11,6 @@ the median per scenario and the ratio large / small. --write replaces docs/perfo
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import statistics
@@ -27,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sections import DOC  # noqa: E402 - bench/sections.py, beside this script
+from sections import DOC, sizes_parser  # noqa: E402 - bench/sections.py, beside this script
 
 from roster import create_app  # noqa: E402
 from roster.extensions import db  # noqa: E402
@@ -184,11 +183,7 @@ def report(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=2000)
-    parser.add_argument("--large", type=int, default=200_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--write", action="store_true", help="write docs/performance.md")
+    parser = sizes_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
     sizes = (args.small, args.large)
     with tempfile.TemporaryDirectory(prefix="roster-bench-") as tmp:

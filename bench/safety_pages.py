@@ -14,7 +14,6 @@ alternate round by round; the figure is the median, the ratio large / small.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import random
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from register_list import build, signed_in  # noqa: E402 - beside this script
-from sections import write_section  # noqa: E402
+from sections import sizes_parser, write_section  # noqa: E402
 
 from roster import create_app  # noqa: E402
 from roster.extensions import db  # noqa: E402
@@ -194,11 +193,7 @@ def report(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=2000)
-    parser.add_argument("--large", type=int, default=200_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--write", action="store_true", help="write docs/performance.md")
+    parser = sizes_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
     sizes = (args.small, args.large)
     with tempfile.TemporaryDirectory(prefix="roster-bench-") as tmp:

@@ -13,7 +13,6 @@ docs/performance.md.
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import re
@@ -30,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from register_list import build, signed_in  # noqa: E402 - bench/register_list.py, beside this
-from sections import write_section  # noqa: E402
+from sections import sizes_parser, write_section  # noqa: E402
 
 from roster import create_app  # noqa: E402
 from roster.extensions import db  # noqa: E402
@@ -160,12 +159,8 @@ def report(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small", type=int, default=2000)
-    parser.add_argument("--large", type=int, default=200_000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser = sizes_parser(__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, help="keep (and reuse) the databases here")
-    parser.add_argument("--write", action="store_true", help="write docs/performance.md")
     args = parser.parse_args()
     sizes = (args.small, args.large)
     with tempfile.TemporaryDirectory(prefix="roster-bench-") as tmp:

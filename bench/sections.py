@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
@@ -23,3 +24,14 @@ def write_section(heading: str, section: str) -> None:
     """Replace (or add) one section of docs/performance.md, keeping every other."""
     current = DOC.read_text() if DOC.exists() else ""
     DOC.write_text(replace_section(current, heading, section))
+
+
+def sizes_parser(description: str) -> argparse.ArgumentParser:
+    """The arguments of a benchmark that times a small register against a large one in the
+    same run (a ratio, never an absolute number): --small, --large, --rounds, --write."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--small", type=int, default=2000)
+    parser.add_argument("--large", type=int, default=200_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--write", action="store_true", help="write docs/performance.md")
+    return parser
