@@ -130,7 +130,7 @@ def run(template: Path, target: Path, csv_path: Path, bare: bool) -> float:
         assert plan.ok, plan.errors[:3]
         if bare:
             districts = {d.id: d for d in db.session.query(District).all()}
-            rows = [_new_row(p, city, districts[p.district_id], date.today()) for p in plan.new]
+            rows = [_new_row(p, city, districts[p.district_id]) for p in plan.new]
             started = time.perf_counter()
             db.session.execute(insert(Registrant), rows)
             db.session.commit()
