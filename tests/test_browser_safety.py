@@ -172,7 +172,8 @@ def test_sign_out_warns_while_reports_wait_and_clears_them(live: Live, phone) ->
     page = phone
     page.goto(f"{live.url}/portal/safety/{live.operation_id}")
     # The API is unreachable: the report waits.
-    page.route("**/api/v1/safety/**", lambda route: route.abort())
+    # Routed for the whole context, so a request the page's service worker makes is caught too.
+    page.context.route("**/api/v1/safety/**", lambda route: route.abort())
     card = page.locator(".card").nth(1)
     card.locator("label.choice", has_text="避難済み").click()
     card.locator("label.choice", has_text="親族・知人宅").click()
