@@ -222,6 +222,12 @@ def choices(enum_cls: type[enum.Enum]) -> list[tuple[str, str]]:
     return [(m.value, label(m)) for m in enum_cls]
 
 
+def lazy_choices(enum_cls: type[enum.Enum]) -> list[tuple[str, object]]:
+    """choices() for a form's class body: the labels stay lazy, so a form built once at import
+    speaks the language of each request that shows it."""
+    return [(m.value, _by_class().get((enum_cls, m.value), m.value)) for m in enum_cls]
+
+
 def reason_labels(categories: object) -> str:
     """A person's support-reason categories as one line, in the categories' order."""
     chosen = {SupportReason(c) for c in categories or []}  # type: ignore[attr-defined]

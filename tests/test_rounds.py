@@ -336,3 +336,19 @@ def test_a_reply_to_a_round_deleted_meanwhile_records_nothing(client, auth, db, 
         record_reply(db, staff, member, reply_, date(2026, 4, 1))
     assert db.scalars(select(ConsentRecord).where(
         ConsentRecord.registrant_id == world["unasked"].id)).all() == []
+
+
+def test_the_choices_of_forms_built_at_import_speak_the_request_language(client, auth, world):
+    """Select options made once when the module loads stay lazy: a Japanese page shows
+    Japanese options (the form language of a round, the new status of a bulk change)."""
+    from flask import Flask
+
+    from roster.registrants.bulk_forms import StatusForm
+
+    auth.login("t_staff")
+    page = client.get("/rounds/new").get_data(as_text=True)
+    assert "やさしい日本語" in page and "Easy Japanese" not in page
+    app: Flask = client.application
+    with app.test_request_context("/"):
+        shown = [str(text) for _value, text in StatusForm().status.choices]
+    assert "転出" in shown and "Moved out" not in shown

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField
 from wtforms.validators import InputRequired, ValidationError
 
-from ..labels import choices
+from ..labels import lazy_choices
 from ..models import RegistrantStatus
 
 
@@ -26,7 +26,7 @@ class StatusForm(SelectionForm):
     versions = HiddenField()
     status = SelectField(
         _l("New status"),
-        choices=[("", _l("Choose the new status")), *choices(RegistrantStatus)],
+        choices=[("", _l("Choose the new status")), *lazy_choices(RegistrantStatus)],
         validators=[InputRequired(_l("Choose the new status."))],
     )
 

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from ..consent.forms import CheckboxesField, chosen_scope
 from ..consent.operations import MISSING_SCOPE, lacks_scope
 from ..formtext import DateField, strip
-from ..labels import label
+from ..labels import label, lazy_choices
 from ..models import (
     CONSENT_SCOPE_CATEGORIES,
     ConsentPurpose,
@@ -44,7 +44,7 @@ class NewRoundForm(FlaskForm):
         _l("Form language"),
         choices=[
             (PREFERRED, _l("Each person's preferred language")),
-            *((lang.value, label(lang)) for lang in FormLanguage),
+            *lazy_choices(FormLanguage),
         ],
     )
     #: The preview's choice and count (choosing.choice_key), carried by its create button.
