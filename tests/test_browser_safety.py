@@ -210,7 +210,8 @@ def test_a_report_whose_answer_is_lost_is_sent_again_and_stored_once(live: Live,
         lost.append(route.request.post_data)  # type: ignore[attr-defined]
         route.abort()  # type: ignore[attr-defined]  # ...and the phone hears nothing
 
-    page.route("**/api/v1/safety/**", lose_the_first_answer)
+    # Routed for the whole context, so a request the page's service worker makes is caught too.
+    page.context.route("**/api/v1/safety/**", lose_the_first_answer)
     card = page.locator(".card").nth(2)
     person = int(card.get_attribute("data-person"))
     before = live.reports()
