@@ -33,6 +33,7 @@ def register_parts(app: Flask) -> None:
     globals; the blueprints; the error pages; the schema check; the commands."""
     from . import blueprints, commands, errors, i18n, schema, security, web
     from .audit import checkpoints, refusals
+    from .priority import stored  # noqa: F401 - the hooks that keep stored scores current
 
     for part in (security, refusals, checkpoints, i18n, web, blueprints, errors, schema, commands):
         part.register(app)

@@ -34,11 +34,11 @@ from roster.priority.demo import DEMO_CARE_MANAGERS, add_demo_tasks
 from roster.priority.queries import (
     QueueFilter,
     person_of,
-    queue_page,
     seriously_flagged,
     sql_scores,
     supporters_named,
 )
+from roster.priority.queue import queue_page
 from roster.priority.scoring import DEFAULT_WEIGHTS, Bands, Person, score
 
 from .conftest import AuthActions, IsolatedClient

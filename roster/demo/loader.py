@@ -39,6 +39,7 @@ from ..models import (
     Shelter,
     User,
 )
+from ..priority.stored import touch_everyone
 from ..shelters.demo import enrich_demo_shelters
 from .context import demo_context
 from .drills import add_demo_drills
@@ -98,6 +99,9 @@ def load_demo(
     if today is None:
         today = local_today() if has_app_context() else date.today()
     _refuse_unless_empty(session)
+    # Stored priority scores: everyone is scored once, at the first read or at commit,
+    # instead of person by person as the bulk inserts below note them.
+    touch_everyone(session)
     city = _add_city(session, read_gsi_shelters(EVACUATION_FILE, EMERGENCY_FILE), password_hash)
     states, counts = add_registrants(
         session, city.districts, city_area(city.shelters), city.users["staff"].id,
@@ -111,6 +115,7 @@ def load_demo(
     )
     add_demo_safety(session, city.districts, city.users, today, seed)
     add_demo_drills(session, city.districts, city.users, today, seed)
+    touch_everyone(session)
     return _summary(city, registrants, states, counts, history)
 
 

@@ -47,6 +47,7 @@ from .imports import BatchItemKind, ImportBatch, ImportBatchItem
 from .municipality import District, Municipality
 from .partners import CONSENT_SCOPE_CATEGORIES, Organisation, PartnerCategory
 from .plans import AuthorRole, DestinationKind, Plan, PlanStatus, PlanTask, PlanVersion
+from .priority import PriorityCount, PrioritySettings
 from .registrant_grams import RegistrantGram
 from .registrant_versions import ChangePath, RegistrantVersion, changes_by
 from .registrants import (
@@ -166,6 +167,8 @@ __all__ = [
     "SafetyOperation",
     "SafetyReport",
     "SafetyStatus",
+    "PriorityCount",
+    "PrioritySettings",
 ]
 
 

@@ -94,18 +94,14 @@ class ActionStatus(enum.StrEnum):
 drill_scenario_districts = Table(
     "drill_scenario_districts",
     Base.metadata,
-    Column(
-        "scenario_id", ForeignKey("drill_scenarios.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("scenario_id", ForeignKey("drill_scenarios.id", ondelete="CASCADE"), primary_key=True),
     Column("district_id", ForeignKey("districts.id", ondelete="RESTRICT"), primary_key=True),
 )
 
 drill_scenario_organisations = Table(
     "drill_scenario_organisations",
     Base.metadata,
-    Column(
-        "scenario_id", ForeignKey("drill_scenarios.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("scenario_id", ForeignKey("drill_scenarios.id", ondelete="CASCADE"), primary_key=True),
     Column(
         "organisation_id", ForeignKey("organisations.id", ondelete="RESTRICT"), primary_key=True
     ),

@@ -15,6 +15,9 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UnaryExpression,
+    false,
+    literal_column,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -117,6 +120,10 @@ DEVICE_FIELDS = ("device_ventilator", "device_oxygen", "device_suction", "device
 COMMUNICATION_FIELDS = ("comm_hearing", "comm_visual", "comm_language", "comm_cognitive")
 
 
+#: The queue's order, highest score first, as an index column.
+_SCORE_DESC: UnaryExpression[int] = literal_column("priority_score").desc()
+
+
 class Registrant(Base):
     """One person on the register. The first block is the legal items of 49-10."""
 
@@ -149,6 +156,9 @@ class Registrant(Base):
         Index(
             "ix_registrants_household_consent", "household", "consent_state", "status", "kana_key"
         ),
+        # The plan queue walks the people in it by stored score (roster.priority.stored).
+        Index("ix_registrants_queue", "in_queue", _SCORE_DESC, "id"),
+        Index("ix_registrants_queue_district", "in_queue", "district_id", _SCORE_DESC, "id"),
         # 49-10 requires the reason: every person has at least one category.
         CheckConstraint(" OR ".join(REASON_FIELDS), name="support_reason"),
     )
@@ -253,6 +263,15 @@ class Registrant(Base):
     #: The phone and mobile numbers as digits only (042-461-3333 -> 0424613333).
     phone_key: Mapped[str] = mapped_column(search_key_type(20), default="")
     mobile_key: Mapped[str] = mapped_column(search_key_type(20), default="")
+
+    # The priority score for making a plan and what the coverage counters count this person
+    # under, kept by roster.priority.stored (never edited, never versioned): the score by the
+    # weights in config, the plan's state (none, draft, current), whether the person is in
+    # the plan queue (active, no current plan), and the district counted (None: not active).
+    priority_score: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    plan_state: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
+    in_queue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    counted_district_id: Mapped[int | None] = mapped_column(Integer)
 
     #: Optimistic lock: a save built on an older version is refused.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

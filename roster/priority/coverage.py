@@ -1,15 +1,17 @@
-"""Coverage: how many people have a plan, per district and per priority band."""
+"""Coverage: how many people have a plan, per district and per priority band, added up from
+the counters stored.py keeps (a few hundred rows, whatever the size of the register)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import case, func, select
 
 from ..extensions import DbSession
-from ..models import District, Plan, PlanStatus, Registrant, RegistrantStatus
-from .queries import CURRENT_PLAN, band_expression, scored
+from ..models import District, PriorityCount
+from . import stored
 from .scoring import BANDS, Bands
 
 
@@ -38,33 +40,35 @@ class Coverage:
         self.draft += other.draft
 
 
-def _plan_counts() -> tuple[ColumnElement[int], ColumnElement[int], ColumnElement[int]]:
-    total = func.count(Registrant.id)
-    current = func.coalesce(func.sum(case((Plan.status.in_(CURRENT_PLAN), 1), else_=0)), 0)
-    draft = func.coalesce(func.sum(case((Plan.status == PlanStatus.DRAFT, 1), else_=0)), 0)
-    return total, current, draft
+def _counted(session: DbSession, weights: Mapping[str, int] | None, *by: Any) -> list[Any]:
+    """The counters (stored.py) added up by `by`: each group with its people, those with a
+    current plan and those with a draft."""
+    stored.ready(session, weights or stored.weights_now())
+    people = func.sum(PriorityCount.people)
+
+    def of(state: str) -> Any:
+        return func.sum(case((PriorityCount.plan_state == state, PriorityCount.people), else_=0))
+
+    query = select(*by, people, of(stored.CURRENT), of(stored.DRAFT)).group_by(*by)
+    return list(session.execute(query))
 
 
-def coverage_by_district(session: DbSession) -> list[Coverage]:
+def coverage_by_district(
+    session: DbSession, weights: Mapping[str, int] | None = None
+) -> list[Coverage]:
     """Every district (with no one active too), by reading."""
-    total, current, draft = _plan_counts()
-    rows = session.execute(
-        select(District.id, District.name, total, current, draft)
-        .select_from(District)
-        .outerjoin(
-            Registrant,
-            and_(
-                Registrant.district_id == District.id,
-                Registrant.status == RegistrantStatus.ACTIVE,
-            ),
-        )
-        .outerjoin(Plan, Plan.registrant_id == Registrant.id)
-        .group_by(District.id, District.name, District.name_kana, District.code)
-        .order_by(District.name_kana, District.code)
-    ).all()
-    return [
-        Coverage(str(r[0]), r[1], int(r[2]), int(r[3]), int(r[4]), district_id=r[0]) for r in rows
-    ]
+    found = {row[0]: row for row in _counted(session, weights, PriorityCount.district_id)}
+    districts = session.execute(
+        select(District.id, District.name).order_by(District.name_kana, District.code)
+    )
+    rows = []
+    for district_id, name in districts:
+        counts = found.get(district_id)
+        row = Coverage(str(district_id), name, district_id=district_id)
+        if counts is not None:
+            row.total, row.current, row.draft = (int(n) for n in counts[1:])
+        rows.append(row)
+    return rows
 
 
 def coverage_by_band(
@@ -72,15 +76,7 @@ def coverage_by_band(
 ) -> list[Coverage]:
     """Bands A, B, C (each present, maybe empty). Everyone active is scored, with or without
     a plan; the support component reads the plan's supporters, whatever its status."""
-    sub = scored(session, weights).subquery("scored")
-    band = band_expression(sub.c.score, bands).label("band")
-    rows = session.execute(
-        select(
-            band,
-            func.count(),
-            func.coalesce(func.sum(case((sub.c.plan_status.in_(CURRENT_PLAN), 1), else_=0)), 0),
-            func.coalesce(func.sum(case((sub.c.plan_status == PlanStatus.DRAFT, 1), else_=0)), 0),
-        ).group_by(band)
-    ).all()
-    found = {r[0]: Coverage(r[0], r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows}
-    return [found.get(b, Coverage(b, b)) for b in BANDS]
+    found = {band: Coverage(band, band) for band in BANDS}
+    for score, total, current, draft in _counted(session, weights, PriorityCount.score):
+        found[bands.of(int(score))].add(Coverage("", "", int(total), int(current), int(draft)))
+    return list(found.values())

@@ -12,7 +12,7 @@ from flask import current_app, has_app_context
 from ..extensions import DbSession
 from ..models import PlanTask, User
 from ..models.base import utcnow
-from .queries import top_of_queue
+from .queue import top_of_queue
 from .scoring import DEFAULT_WEIGHTS
 
 #: Fictional care managers and 相談支援専門員, by name and office.

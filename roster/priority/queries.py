@@ -29,13 +29,12 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import QueryableAttribute, selectinload
 
 from ..access import fetch
-from ..access.rule import Viewer, registrant_condition, visible_registrants
+from ..access.rule import Viewer, visible_registrants
 from ..extensions import DbSession
 from ..models import (
-    District,
     EmergencyContact,
     Household,
     Mobility,
@@ -162,7 +161,9 @@ def score_expression(weights: Mapping[str, int], dialect: str) -> ColumnElement[
     return total
 
 
-def band_condition(column: ColumnElement[int], band: str, bands: Bands) -> ColumnElement[bool]:
+def band_condition(
+    column: ColumnElement[int] | QueryableAttribute[int], band: str, bands: Bands
+) -> ColumnElement[bool]:
     if band == "A":
         return column >= bands.a
     if band == "B":
@@ -253,96 +254,6 @@ class QueuePage:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
-
-
-def queue_query(
-    session: DbSession,
-    weights: Mapping[str, int],
-    bands: Bands,
-    flt: QueueFilter,
-    visible: ColumnElement[bool] | None = None,
-) -> Select[int, int, int, PlanStatus, int]:
-    """The queue's people and their scores, filtered, as a subquery-ready select; `visible`
-    is the viewer's access rule (roster.access.rule.registrant_condition)."""
-    query = scored(session, weights).where(in_queue())
-    if visible is not None:
-        query = query.where(visible)
-    if flt.district_id:
-        query = query.where(Registrant.district_id == flt.district_id)
-    if flt.unassigned:
-        query = query.where(PlanTask.registrant_id.is_(None))
-    return query
-
-
-def queue_page(
-    session: DbSession,
-    weights: Mapping[str, int],
-    bands: Bands,
-    flt: QueueFilter,
-    page: int,
-    per_page: int,
-    viewer: Viewer | None = None,
-) -> QueuePage:
-    """One page of the queue, highest score first (ties by register number), and the count;
-    with a viewer, only the people the viewer may see, each row with its Person.
-
-    The page and the count come from one pass (COUNT(*) OVER ()), as the score has to be
-    computed for everyone to sort anyway; only a page past the end costs a second query."""
-    visible = registrant_condition(viewer) if viewer is not None else None
-    sub = queue_query(session, weights, bands, flt, visible).subquery("queue")
-    query, count = _paged(sub, flt, bands)
-    rows, total, page = _read_page(session, query, count, page, per_page)
-    ids = [row.id for row in rows]
-    return QueuePage(people(session, ids, weights, bands, viewer), total, page, per_page)
-
-
-def _paged(sub: Any, flt: QueueFilter, bands: Bands) -> tuple[Select[Any], Select[Any]]:
-    """The queue's IDs in the asked order, each row with the total, and apart their count;
-    both in the asked band."""
-    where = [band_condition(sub.c.score, flt.band, bands)] if flt.band else []
-    query = select(sub.c.id, func.count().over().label("total")).where(*where)
-    query = query.order_by(*_queue_order(sub, flt.sort))
-    return query, select(func.count()).select_from(sub).where(*where)
-
-
-def _read_page(
-    session: DbSession, query: Select[Any], count: Select[Any], page: int, per_page: int
-) -> tuple[list[Any], int, int]:
-    """The rows of the page, the total, and the page number read; a page past the end is
-    counted apart (`count`) and read again as the last page."""
-
-    def fetch(number: int) -> list[Any]:
-        return list(session.execute(query.limit(per_page).offset((number - 1) * per_page)))
-
-    page = max(1, page)
-    rows = fetch(page)
-    if rows:
-        return rows, int(rows[0].total), page
-    total = session.scalar(count) or 0
-    last = max(1, -(-total // per_page))
-    if page > last:
-        page = last
-        rows = fetch(page) if total else []
-    return rows, total, page
-
-
-def _queue_order(sub: Any, sort: str) -> tuple[Any, ...]:
-    """The queue's order: by score, by register number, or by district then score."""
-    if sort == "id":
-        return (sub.c.id,)
-    if sort == "district":
-        # The district's reading per row, not a join: joined, SQLite would walk the people
-        # district by district through an index, fetching rows one by one.
-        def of_district(column: Any) -> Any:
-            return select(column).where(District.id == sub.c.district_id).scalar_subquery()
-
-        return (
-            of_district(District.name_kana),
-            of_district(District.code),
-            sub.c.score.desc(),
-            sub.c.id,
-        )
-    return (sub.c.score.desc(), sub.c.id)
 
 
 def people(
@@ -457,16 +368,6 @@ def sql_scores(
     if ids is not None:
         query = query.where(Registrant.id.in_(list(ids)))
     return {row.id: row.score for row in session.execute(query)}
-
-
-def top_of_queue(
-    session: DbSession, weights: Mapping[str, int], limit: int, *, unassigned: bool = True
-) -> list[int]:
-    """The IDs at the head of the queue."""
-    sub = queue_query(session, weights, Bands(), QueueFilter(unassigned=unassigned)).subquery()
-    return list(
-        session.scalars(select(sub.c.id).order_by(sub.c.score.desc(), sub.c.id).limit(limit))
-    )
 
 
 def queue_ids(session: DbSession, ids: Iterable[int]) -> set[int]:

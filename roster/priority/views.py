@@ -28,7 +28,8 @@ from ..web import arg_int
 from .coverage import Coverage, coverage_by_band, coverage_by_district
 from .forms import AssignForm
 from .operations import PriorityError, active_staff, assign, unassign
-from .queries import SORTS, QueueFilter, QueuePage, queue_page
+from .queries import SORTS, QueueFilter, QueuePage
+from .queue import queue_page
 from .scoring import BANDS, Bands
 
 bp = Blueprint("priority", __name__, url_prefix="/priority")
@@ -284,7 +285,7 @@ def _total(rows: list[Coverage]) -> Coverage:
 @require(can_edit_plans)
 def coverage() -> ResponseReturnValue:
     """Plans per district and per priority band: everyone active, and how far their plans are."""
-    by_district = coverage_by_district(db.session)
+    by_district = coverage_by_district(db.session, _weights())
     by_band = coverage_by_band(db.session, _weights(), _bands())
     return render_template(
         "priority/coverage.html",

@@ -1,0 +1,31 @@
+"""What the plan queue's coverage counts, kept by roster.priority.stored."""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base
+
+
+class PriorityCount(Base):
+    """How many active people of a district have a score and a plan state: the coverage
+    tables and the queue's counts add these up instead of scoring everyone."""
+
+    __tablename__ = "priority_counts"
+
+    district_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    score: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: none, draft or current (Registrant.plan_state).
+    plan_state: Mapped[str] = mapped_column(String(8), primary_key=True)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PrioritySettings(Base):
+    """The weights the stored scores were computed with (one row): when config's weights
+    differ, every score is computed again."""
+
+    __tablename__ = "priority_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    weights: Mapped[str] = mapped_column(Text)

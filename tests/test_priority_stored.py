@@ -1,0 +1,197 @@
+"""The stored priority scores and coverage counters (roster.priority.stored) stay equal to the
+reference computation after every kind of change, in the transaction of the change."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from roster.models import (
+    EmergencyContact,
+    Mobility,
+    Plan,
+    PlanStatus,
+    PlanTask,
+    PriorityCount,
+    Registrant,
+    RegistrantHazard,
+    RegistrantStatus,
+    ReviewFlag,
+)
+from roster.priority import stored
+from roster.priority.coverage import coverage_by_band, coverage_by_district
+from roster.priority.queries import QueueFilter
+from roster.priority.queue import queue_page, top_of_queue
+from roster.priority.scoring import DEFAULT_WEIGHTS, Bands
+
+from .factories import Factory
+from .test_priority import make_person, population, reference_scores  # noqa: F401 - fixture
+
+W = DEFAULT_WEIGHTS
+PEOPLE = Registrant.__table__
+
+
+def assert_stored_is_the_reference(db: Session, weights: dict[str, int] = W) -> None:
+    """Every person's stored score, plan state and place in the queue are the reference's,
+    and the counters count exactly what the people say."""
+    stored.settle(db, weights)
+    people = list(db.scalars(select(Registrant).execution_options(populate_existing=True)))
+    expected = reference_scores(db, people, weights)
+    plans = {p.registrant_id: p.status for p in db.scalars(select(Plan))}
+    counted: Counter[tuple[int, int, str]] = Counter()
+    for person in people:
+        state = {None: "none", PlanStatus.DRAFT: "draft"}.get(plans.get(person.id), "current")
+        active = person.status is RegistrantStatus.ACTIVE
+        assert (person.priority_score, person.plan_state) == (expected[person.id], state), person
+        assert person.in_queue == (active and state != "current"), person
+        assert person.counted_district_id == (person.district_id if active else None), person
+        if active:
+            counted[(person.district_id, expected[person.id], state)] += 1
+    counters = {
+        (c.district_id, c.score, c.plan_state): c.people
+        for c in db.scalars(select(PriorityCount))
+        if c.people
+    }
+    assert counters == dict(counted)
+    assert not db.scalar(select(func.count()).where(PriorityCount.people < 0))
+
+
+@pytest.fixture()
+def settled(db: Session, population: list[Registrant]) -> list[Registrant]:  # noqa: F811
+    stored.rebuild(db, W)
+    assert_stored_is_the_reference(db)
+    return population
+
+
+def test_a_rebuild_stores_the_reference_for_everyone(settled: list[Registrant]) -> None:
+    assert len({p.priority_score for p in settled}) > 10
+
+
+def test_edits_to_people_by_the_form_path_are_scored_again(
+    db: Session, settled: list[Registrant]
+) -> None:
+    rng = random.Random(16)  # noqa: S311 - reproducible test data
+    for person in rng.sample(settled, 30):
+        person.device_ventilator = not person.device_ventilator
+        person.mobility = rng.choice(list(Mobility))
+        if rng.random() < 0.3:
+            person.status = RegistrantStatus.MOVED_OUT
+    db.flush()
+    assert_stored_is_the_reference(db)
+
+
+def test_statements_on_people_contacts_and_hazards_are_scored_again(
+    db: Session, settled: list[Registrant], factory: Factory
+) -> None:
+    ids = [p.id for p in settled[:40]]
+    db.execute(update(Registrant).where(Registrant.id.in_(ids[:10])).values(mobility="bedridden"))
+    db.execute(
+        update(PEOPLE).where(PEOPLE.c.id == bindparam("pid")).values(household="alone"),
+        [{"pid": i} for i in ids[10:20]],
+    )
+    db.execute(delete(EmergencyContact).where(EmergencyContact.registrant_id.in_(ids[20:30])))
+    db.execute(
+        insert(EmergencyContact),
+        [{"registrant_id": i, "position": 9, "name": "隣 人", "relation": "隣人", "phone": "03-1"}
+         for i in ids[30:]],
+    )
+    db.execute(delete(RegistrantHazard).where(RegistrantHazard.registrant_id.in_(ids[:20])))
+    db.execute(
+        insert(RegistrantHazard),
+        [{"registrant_id": i, "flood_rank": 4, "landslide_zone": None} for i in ids[:5]],
+    )
+    assert_stored_is_the_reference(db)
+    # A district moved in one statement: the counters follow.
+    other = factory.district("テスト町Q")
+    db.execute(update(Registrant).where(Registrant.id.in_(ids[5:15])).values(district_id=other.id))
+    assert_stored_is_the_reference(db)
+
+
+def test_plans_and_drill_findings_are_scored_again(
+    db: Session, settled: list[Registrant]
+) -> None:
+    without = [p for p in settled if db.scalar(select(Plan).where(Plan.registrant_id == p.id)) is None]
+    for person in without[:5]:
+        db.add(Plan(registrant_id=person.id, status=PlanStatus.AGREED, made_on=date(2026, 4, 1),
+                    review_on=date(2027, 4, 1), supporters=[{"name": "支援 者"}]))  # fmt: skip
+    for plan in db.scalars(select(Plan).limit(8)):
+        plan.status = PlanStatus.DRAFT if plan.status is not PlanStatus.DRAFT else PlanStatus.AGREED
+        plan.supporters = []
+    db.flush()
+    assert_stored_is_the_reference(db)
+    for flag in db.scalars(select(ReviewFlag).where(ReviewFlag.serious.is_(True))).all()[:5]:
+        flag.cleared_at = flag.created_at
+    db.execute(delete(Plan).where(Plan.registrant_id == without[0].id))
+    assert_stored_is_the_reference(db)
+
+
+def test_new_people_by_the_form_and_by_a_bulk_insert_are_counted(
+    db: Session, settled: list[Registrant], factory: Factory
+) -> None:
+    district = settled[0].district
+    make_person(factory, district, flood_rank=3, device_ventilator=True)
+    template = {c: getattr(settled[0], c) for c in (
+        "name", "name_kana", "birth_date", "sex", "address", "household", "mobility",
+        "care_level", "status", "source", "consent_state", "name_key", "kana_key",
+        "address_key", "reason_elderly_care", "district_id",
+    )}  # fmt: skip
+    db.execute(
+        insert(Registrant),
+        [{**template, "resident_no": f"88000000{i:02d}", "device_oxygen": True,
+          "reason_elderly_care": True} for i in range(3)],
+    )
+    assert_stored_is_the_reference(db)
+
+
+def test_a_weights_change_scores_everyone_again(db: Session, settled: list[Registrant]) -> None:
+    heavier = {**W, "living_alone": 70, "flood_rank_2": 1}
+    queue_page(db, heavier, Bands(), QueueFilter(), 1, 10)  # a read with other weights
+    assert_stored_is_the_reference(db, heavier)
+
+
+def test_a_commit_settles_what_a_change_left_pending(app: Flask, db: Session, settled: Any) -> None:
+    person = next(p for p in settled if p.status is RegistrantStatus.ACTIVE)
+    person.device_ventilator = not person.device_ventilator
+    db.flush()
+    db.commit()
+    db.expire_all()
+    score = db.scalar(select(Registrant.priority_score).where(Registrant.id == person.id))
+    assert score == reference_scores(db, [person], W)[person.id]
+
+
+def test_the_queue_and_coverage_read_the_counters_as_a_scan_would(
+    db: Session, settled: list[Registrant], world: dict[str, Any]
+) -> None:
+    district = settled[0].district_id
+    active = [p for p in settled if p.status is RegistrantStatus.ACTIVE]
+    db.add(PlanTask(registrant_id=active[0].id, assignee_name="ケアマネ",
+                    assigned_by_id=world["users"]["staff"].id))  # fmt: skip
+    db.flush()
+    for flt in (QueueFilter(), QueueFilter(band="A"), QueueFilter(unassigned=True),
+                QueueFilter(district_id=district, band="C", unassigned=True)):  # fmt: skip
+        page = queue_page(db, W, Bands(), flt, 1, 1000)
+        assert page.total == len(page.rows), flt
+    by_district = queue_page(db, W, Bands(), QueueFilter(sort="district"), 1, 1000).rows
+    walked = []
+    pages = queue_page(db, W, Bands(), QueueFilter(sort="district"), 1, 9).pages
+    for n in range(1, pages + 1):
+        walked += queue_page(db, W, Bands(), QueueFilter(sort="district"), n, 9).rows
+    assert [r.registrant.id for r in walked] == [r.registrant.id for r in by_district]
+    assert top_of_queue(db, W, 3, unassigned=False) == [r.registrant.id for r in queue_page(
+        db, W, Bands(), QueueFilter(), 1, 3).rows]  # fmt: skip
+    plans = {p.registrant_id: p.status for p in db.scalars(select(Plan))}
+    mine = next(r for r in coverage_by_district(db, W) if r.district_id == district)
+    here = [p for p in active if p.district_id == district]
+    assert mine.total == len(here)
+    assert mine.draft == sum(plans.get(p.id) is PlanStatus.DRAFT for p in here)
+    bands = coverage_by_band(db, W, Bands())
+    assert sum(b.total for b in bands) == db.scalar(
+        select(func.count()).where(Registrant.status == RegistrantStatus.ACTIVE)
+    )
