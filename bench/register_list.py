@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sections import DOC, sizes_parser  # noqa: E402 - bench/sections.py, beside this script
+from sections import DOC, build_demo, database_name, sizes_parser, write_section  # noqa: E402
 
 from roster import create_app  # noqa: E402
 from roster.extensions import db  # noqa: E402
@@ -58,28 +57,11 @@ NOTES = """## Reading the figures
   index walk like the register list; it is not built yet.
 - PostgreSQL is not timed here: the suite runs on it in CI, and the same indexes apply."""
 
+PG_NOTES = """Each size is its own PostgreSQL database on the same server, loaded by `roster demo`
+and analysed; requests go through the whole app in-process as above."""
+
 REQUESTS_PER_ROUND = 6
 TARGET_RATIO = 2.0
-
-
-def build(size: int, workdir: Path) -> tuple[str, float, int]:
-    """A migrated demo database of `size` people: its URL, load seconds and peak RSS (kB)."""
-    url = f"sqlite:///{workdir / f'bench-{size}.db'}"
-    env = {**os.environ, "ROSTER_DATABASE_URL": url}
-    cli = [sys.executable, "-m", "roster.cli"]
-    subprocess.run([*cli, "db", "upgrade"], env=env, check=True, cwd=ROOT)
-    started = time.perf_counter()
-    child = subprocess.Popen(
-        [*cli, "demo", "--registrants", str(size), "--seed", "1"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _pid, status, usage = os.wait4(child.pid, 0)
-    if status != 0:
-        raise SystemExit(f"roster demo failed for {size}")
-    return url, time.perf_counter() - started, usage.ru_maxrss
 
 
 def scenarios(app: Any) -> dict[str, tuple[str, str]]:
@@ -150,13 +132,14 @@ def report(
     loads: dict[int, tuple[float, int]],
     results: dict[int, dict[str, list[float]]],
     rounds: int,
+    database: str = "SQLite",
 ) -> str:
     small, large = sizes
     lines = [
-        "# Performance",
+        "# Performance" if database == "SQLite" else f"## {database}: register and plan pages",
         "",
         f"Measured {date.today().isoformat()} by `bench/register_list.py` on {platform.machine()}"
-        f", {os.cpu_count()} cores, Python {platform.python_version()}, SQLite.",
+        f", {os.cpu_count()} cores, Python {platform.python_version()}, {database}.",
         f"Server time per request through the whole app (access rule, query, template, audit "
         f"write), median of {rounds} alternating rounds × {REQUESTS_PER_ROUND} requests.",
         f"Target: the {large:,}-registrant case within {TARGET_RATIO:g}× the {small:,} case.",
@@ -176,7 +159,7 @@ def report(
         "| registrants | load time (s) | peak RSS (MB) | target |",
         "|---:|---:|---:|---|",
     ]
-    for size, (seconds, rss_kb) in loads.items():
+    for size, (seconds, rss_kb) in loads.items():  # reused databases were not loaded
         lines.append(f"| {size:,} | {seconds:.1f} | {rss_kb / 1024:.0f} | under 1,024 MB |")
     lines += ["", NOTES, "", "Re-run: `make bench` (or the command above with `--write`).", ""]
     return "\n".join(lines)
@@ -187,14 +170,19 @@ def main() -> None:
     args = parser.parse_args()
     sizes = (args.small, args.large)
     with tempfile.TemporaryDirectory(prefix="roster-bench-") as tmp:
-        built = {size: build(size, Path(tmp)) for size in sizes}
+        workdir = args.workdir or Path(tmp)
+        built = {s: build_demo(s, workdir, args.database_url, args.reuse) for s in sizes}
         results: dict[int, dict[str, list[float]]] = {s: defaultdict(list) for s in sizes}
         for _ in range(args.rounds):
             for size in sizes:
                 measure_round(built[size][0], results[size])
-        text = report(sizes, {s: built[s][1:] for s in sizes}, results, args.rounds)
+        database = database_name(built[sizes[0]][0])
+        loads = {s: built[s][1:] for s in sizes if built[s][1]}
+        text = report(sizes, loads, results, args.rounds, database)
     print(text)
-    if args.write:
+    if args.write and database != "SQLite":
+        write_section(text.splitlines()[0], text.replace(NOTES, PG_NOTES))
+    elif args.write:
         # The register-list part is the head of the file, up to the first section another
         # benchmark writes; those sections are kept.
         current = DOC.read_text() if DOC.exists() else ""

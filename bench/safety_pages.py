@@ -2,7 +2,7 @@
 
     python bench/safety_pages.py [--small 2000] [--large 200000] [--rounds 5] [--write]
 
-For each size a demo database is built (bench/register_list.py's build: migrations and
+For each size a demo database is built (bench/sections.py's build_demo: migrations and
 `roster demo` in a child process). Then an operation is started over whole districts, the
 partner's first, until it holds a quarter of the register (50,000 people at 200,000), and two
 reports per person of it are written in bulk (100,000 at 200,000), a third of them still
@@ -29,8 +29,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from register_list import build, signed_in  # noqa: E402 - beside this script
-from sections import sizes_parser, write_section  # noqa: E402
+from register_list import signed_in  # noqa: E402 - beside this script
+from sections import build_demo, database_name, sizes_parser, write_section  # noqa: E402
 
 from roster import create_app  # noqa: E402
 from roster.extensions import db  # noqa: E402
@@ -197,7 +197,8 @@ def main() -> None:
     args = parser.parse_args()
     sizes = (args.small, args.large)
     with tempfile.TemporaryDirectory(prefix="roster-bench-") as tmp:
-        urls = {size: build(size, Path(tmp))[0] for size in sizes}
+        workdir = args.workdir or Path(tmp)
+        urls = {s: build_demo(s, workdir, args.database_url, args.reuse)[0] for s in sizes}
         made = {size: set_up(urls[size]) for size in sizes}
         results: dict[int, dict[str, list[float]]] = {s: defaultdict(list) for s in sizes}
         for _ in range(args.rounds):
@@ -206,7 +207,9 @@ def main() -> None:
         text = report(sizes, made, results, args.rounds)
     print(text)
     if args.write:
-        write_section(HEADING, text)
+        database = database_name(urls[sizes[0]])
+        heading = HEADING if database == "SQLite" else f"{HEADING} ({database.split()[0]})"
+        write_section(heading, text.replace(HEADING, heading, 1))
 
 
 if __name__ == "__main__":

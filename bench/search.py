@@ -28,8 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from register_list import build, signed_in  # noqa: E402 - bench/register_list.py, beside this
-from sections import sizes_parser, write_section  # noqa: E402
+from register_list import signed_in  # noqa: E402 - bench/register_list.py, beside this
+from sections import build_demo, database_name, sizes_parser, write_section  # noqa: E402
 
 from roster import create_app  # noqa: E402
 from roster.extensions import db  # noqa: E402
@@ -49,7 +49,9 @@ def terms(app: Any) -> dict[str, str]:
     with app.app_context():
         middle = (db.session.scalar(select(func.count(Registrant.id))) or 1) // 2
         person = db.session.scalars(
-            select(Registrant).where(Registrant.phone.is_not(None)).order_by(Registrant.id)
+            select(Registrant)
+            .where(Registrant.phone.is_not(None))
+            .order_by(Registrant.id)
             .offset(middle // 2)
         ).first()
         assert person is not None
@@ -160,12 +162,11 @@ def report(
 
 def main() -> None:
     parser = sizes_parser(__doc__.splitlines()[0])
-    parser.add_argument("--workdir", type=Path, help="keep (and reuse) the databases here")
     args = parser.parse_args()
     sizes = (args.small, args.large)
     with tempfile.TemporaryDirectory(prefix="roster-bench-") as tmp:
         workdir = args.workdir or Path(tmp)
-        urls = {size: _database(size, workdir) for size in sizes}
+        urls = {s: build_demo(s, workdir, args.database_url, args.reuse)[0] for s in sizes}
         results: dict[int, dict[str, list[float]]] = {s: defaultdict(list) for s in sizes}
         counts: dict[int, dict[str, str]] = {s: {} for s in sizes}
         for _ in range(args.rounds):
@@ -174,14 +175,9 @@ def main() -> None:
         text = report(sizes, results, counts, args.rounds)
     print(text)
     if args.write:
-        write_section(HEADING, text)
-
-
-def _database(size: int, workdir: Path) -> str:
-    path = workdir / f"bench-{size}.db"
-    if path.exists():
-        return f"sqlite:///{path}"
-    return build(size, workdir)[0]
+        database = database_name(urls[sizes[0]])
+        heading = HEADING if database == "SQLite" else f"{HEADING} ({database.split()[0]})"
+        write_section(heading, text.replace(HEADING, heading, 1))
 
 
 if __name__ == "__main__":
