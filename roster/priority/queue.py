@@ -44,9 +44,14 @@ def queue_page(
     if flt.sort == "district":
         ids = _by_district(session, bands, flt, viewer, per_district, offset, per_page)
     else:
-        query = _queued(bands, flt, viewer).order_by(*_order(flt.sort))
-        ids = list(session.scalars(query.limit(per_page).offset(offset)))
+        ids = list(session.scalars(page_query(bands, flt, viewer, per_page).offset(offset)))
     return QueuePage(people(session, ids, weights, bands, viewer), total, page, per_page)
+
+
+def page_query(bands: Bands, flt: QueueFilter, viewer: Viewer | None, per_page: int) -> Select[Any]:
+    """The first page's IDs (by score or by register number): an index walk that stops after
+    per_page people (tests/test_query_plans.py holds PostgreSQL to it)."""
+    return _queued(bands, flt, viewer).order_by(*_order(flt.sort)).limit(per_page)
 
 
 def _queued(
