@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import enum
+import re
+from datetime import date
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from .models import (
@@ -378,3 +382,26 @@ ACTION_LABELS: dict[str, object] = {
 
 def action_label(code: str) -> str:
     return str(ACTION_LABELS.get(code, code))
+
+
+#: A consent form version as the catalogue names them (roster.consent.catalog): the form's
+#: language, then the year and month it took effect, e.g. ja-2026-04 or ja-easy-2026-04.
+_FORM_VERSION = re.compile(
+    r"^(?P<language>"
+    + "|".join(re.escape(lang.value) for lang in sorted(FormLanguage, key=len, reverse=True))
+    + r")-(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$"
+)
+
+
+def form_version_label(code: object) -> str:
+    """A consent form version in words: 日本語版（2026年4月） / Japanese form (April 2026).
+    Anything not shaped like a catalogue version (a version staff typed) shows as typed."""
+    text = "" if code is None else str(code)
+    match = _FORM_VERSION.match(text)
+    if match is None:
+        return text
+    month = format_skeleton(
+        "yMMMM", date(int(match["year"]), int(match["month"]), 1), locale=get_locale() or "ja"
+    )
+    language = label(FormLanguage(match["language"]))
+    return str(_l("%(language)s form (%(month)s)", language=language, month=month))

@@ -29,6 +29,7 @@ from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..i18n import local_today
+from ..labels import form_version_label
 from ..models import MailingRound, Registrant, RoundMember
 from ..viewer import current_viewer
 from ..web import arg_int, get_or_404, municipality
@@ -55,6 +56,9 @@ from .operations import (
 )
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+
+#: `{{ code|form_version }}`: a consent form version in words, on every page that names one.
+bp.add_app_template_filter(form_version_label, "form_version")
 
 
 def _key() -> bytes:
@@ -167,7 +171,7 @@ def detail(round_id: int) -> ResponseReturnValue:
 def _form_counts(mailing: MailingRound) -> list[str]:
     """Each form version printed in the round, with how many people get it."""
     counts = Counter(member_form(m) for m in mailing.members)
-    return [f"{version} × {n}" for version, n in sorted(counts.items())]
+    return [f"{form_version_label(version)} × {n}" for version, n in sorted(counts.items())]
 
 
 @bp.get("/<id:round_id>/print")
