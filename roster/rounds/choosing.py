@@ -19,12 +19,19 @@ PREFERRED = "preferred"
 @dataclass(frozen=True)
 class RoundPreview:
     """What creating the round would do, without names: how many people, where, in which
-    language, and how many more matched than one round may hold."""
+    language, how many more matched than one round may hold, and how many fit the choice but
+    were left out because a form sent to them earlier has no reply yet."""
 
     count: int
     left_out: int
     by_district: list[tuple[str, int]]
     by_language: list[tuple[FormLanguage, int]]
+    awaiting: int = 0
+
+    @property
+    def fitting(self) -> int:
+        """Everyone who fits the choice, before anyone is left out."""
+        return self.count + self.left_out + self.awaiting
 
 
 def member_languages(
@@ -43,9 +50,14 @@ def member_languages(
 
 
 def preview_round(
-    session: DbSession, registrant_ids: Sequence[int], matched: int, choice: str
+    session: DbSession,
+    registrant_ids: Sequence[int],
+    matched: int,
+    choice: str,
+    awaiting: int = 0,
 ) -> RoundPreview:
-    """The preview of a round for these people, of `matched` who fit the choice."""
+    """The preview of a round for these people, of `matched` who fit the choice and have no
+    form out; `awaiting` more fit it but wait for a reply to an earlier form."""
     districts: Counter[str] = Counter()
     for chunk in _chunks(registrant_ids):
         rows = session.execute(
@@ -60,6 +72,7 @@ def preview_round(
         left_out=max(0, matched - len(registrant_ids)),
         by_district=sorted(districts.items()),
         by_language=[(lang, languages[lang]) for lang in FormLanguage if languages[lang]],
+        awaiting=awaiting,
     )
 
 

@@ -39,10 +39,16 @@ def awaiting_reply() -> Select[int]:
 
 
 def target_query(
-    user: Any, target: str, district_id: int | None, today: date, reverify_months: int
+    user: Any,
+    target: str,
+    district_id: int | None,
+    today: date,
+    reverify_months: int,
+    *,
+    with_awaiting: bool = False,
 ) -> Select[int]:
     """IDs of the people a new round would go to, in register order; never anyone who has a
-    form out already.
+    form out already (unless `with_awaiting`: to count those left out for it).
 
     "unanswered": active people never asked (未確認); "due": people due for review (要確認);
     "all_active": everyone active.
@@ -50,9 +56,10 @@ def target_query(
     conditions = [
         registrant_condition(viewer_of(user)),
         Registrant.status == RegistrantStatus.ACTIVE,
-        Registrant.id.not_in(awaiting_reply()),
         *_chosen(target, district_id, today, reverify_months),
     ]
+    if not with_awaiting:
+        conditions.append(Registrant.id.not_in(awaiting_reply()))
     return (
         select(Registrant.id)
         .where(and_(*conditions))
