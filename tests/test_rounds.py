@@ -375,3 +375,25 @@ def test_a_choice_no_one_fits_says_so(client, auth, db, world):
     text = response.get_data(as_text=True)
     assert "該当者がいない" in text and "選んだ対象と地区に該当する人はいません" in text
     assert "全員が" not in text and rounds_count(db) == 0
+
+
+def test_round_pages_take_districts_in_the_registers_order(client, auth, db, world, factory):
+    from roster.models import District
+
+    auth.login("t_staff")
+    # Made in neither the order of their names' characters nor of their readings.
+    for name, kana in (("緑町", "ミドリチョウ"), ("柳沢", "ヤギサワ"), ("青葉町", "アオバチョウ")):
+        district = District(code=f"Z-{kana}", name=name, name_kana=kana)
+        db.add(district)
+        db.flush()
+        factory.registrant(district)
+    text = client.post("/rounds/new", data=ROUND_FORM).get_data(as_text=True)
+    preview = text[text.index('class="preview"'):]
+    counted = re.findall(r"<tr><td>([^<]+)</td><td>\d+</td></tr>", preview)
+    menu = re.search(r'<select[^>]*name="district_id".*?</select>', text, re.S).group(0)
+    listed = [n for n in re.findall(r"<option[^>]*>([^<]+)</option>", menu) if n in counted]
+    assert counted == listed == ["青葉町", "テスト町A", "緑町", "柳沢"]
+    mailing = db.get(MailingRound, new_round(client))
+    page = client.get(f"/rounds/{mailing.id}").get_data(as_text=True)
+    shown = [n for n in re.findall(r"<td>([^<]+)</td>", page) if n in counted]
+    assert shown == counted

@@ -15,6 +15,10 @@ from ..models import District, FormLanguage, Registrant
 #: The language choice that sends each person the form in their own preferred language.
 PREFERRED = "preferred"
 
+#: Districts in the register's order (its district menus: roster.access.rule.visible_districts):
+#: by reading, then code. Round pages count and list people in this order.
+DISTRICT_ORDER = (District.name_kana, District.code)
+
 
 @dataclass(frozen=True)
 class RoundPreview:
@@ -58,19 +62,20 @@ def preview_round(
 ) -> RoundPreview:
     """The preview of a round for these people, of `matched` who fit the choice and have no
     form out; `awaiting` more fit it but wait for a reply to an earlier form."""
-    districts: Counter[str] = Counter()
+    districts: Counter[int] = Counter()
     for chunk in _chunks(registrant_ids):
-        rows = session.execute(
-            select(District.name)
-            .join(Registrant, Registrant.district_id == District.id)
-            .where(Registrant.id.in_(chunk))
-        )
+        rows = session.execute(select(Registrant.district_id).where(Registrant.id.in_(chunk)))
         districts.update(row[0] for row in rows)
+    names = session.execute(
+        select(District.id, District.name)
+        .where(District.id.in_(list(districts)))
+        .order_by(*DISTRICT_ORDER)
+    )
     languages = Counter(member_languages(session, registrant_ids, choice).values())
     return RoundPreview(
         count=len(registrant_ids),
         left_out=max(0, matched - len(registrant_ids)),
-        by_district=sorted(districts.items()),
+        by_district=[(name, districts[i]) for i, name in names],
         by_language=[(lang, languages[lang]) for lang in FormLanguage if languages[lang]],
         awaiting=awaiting,
     )
