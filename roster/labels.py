@@ -405,3 +405,45 @@ def form_version_label(code: object) -> str:
     )
     language = label(FormLanguage(match["language"]))
     return str(_l("%(language)s form (%(month)s)", language=language, month=month))
+
+
+#: The register's fields as its pages name them (the person page, the list): exports and
+#: pages take their headings from here, so a column and a row never say different things.
+FIELD_LABELS: dict[str, object] = {
+    "id": _l("Register number"),
+    "resident_no": _l("Resident ID"),
+    "name": _l("Name"),
+    "name_kana": _l("Reading (kana)"),
+    "birth_date": _l("Date of birth"),
+    "sex": _l("Sex"),
+    "address": _l("Address"),
+    "postal_code": _l("Postal code"),
+    "district": _l("District"),
+    "phone": _l("Phone"),
+    "mobile_phone": _l("Mobile phone"),
+    "fax": _l("Fax"),
+    "email": _l("Email"),
+    "support_categories": _l("Why support is needed"),
+    "support_reason_detail": _l("Why support is needed, in detail"),
+    "household": _l("Household"),
+    "mobility": _l("Mobility"),
+    "devices": _l("Medical devices"),
+    "communication": _l("Communication"),
+    "care_level": _l("Care level"),
+    "disability_certificate": _l("Disability certificate"),
+    "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"),
+    "location": _l("Location"),
+    "location_precision": _l("Location precision"),
+    "emergency_contacts": _l("Emergency contacts"),
+    "status": _l("Status"),
+    "source": _l("Source"),
+    "last_verified_on": _l("Last verified"),
+    "consent_state": _l("Consent"),
+    "preferred_language": _l("Language of the papers sent"),
+}
+
+
+def field_label(key: str) -> str:
+    """A register field's heading, as the person page shows it."""
+    return str(FIELD_LABELS.get(key, key))

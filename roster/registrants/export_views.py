@@ -12,6 +12,7 @@ from ..decorators import require
 from ..exports import CSV_TYPE, XLSX_TYPE, download
 from ..extensions import db
 from ..i18n import local_today
+from ..labels import field_label
 from ..models import ProvisionFormat
 from ..viewer import current_viewer
 from ..web import city_prefix
@@ -19,6 +20,10 @@ from .export_forms import ExportForm
 from .exports import EXPORT_LIMIT, count_list, export_file, list_people, record_export
 from .queries import RegisterFilter
 from .views import _filter_from_request, bp
+
+#: `{{ field_label("resident_no") }}`: a register field's heading, the same on the person page,
+#: the list and the export's columns.
+bp.add_app_template_global(field_label, "field_label")
 
 
 @bp.route("/registrants/export", methods=["GET", "POST"])
