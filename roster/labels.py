@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import enum
+import re
+from datetime import date
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from .models import (
@@ -378,3 +382,68 @@ ACTION_LABELS: dict[str, object] = {
 
 def action_label(code: str) -> str:
     return str(ACTION_LABELS.get(code, code))
+
+
+#: A consent form version as the catalogue names them (roster.consent.catalog): the form's
+#: language, then the year and month it took effect, e.g. ja-2026-04 or ja-easy-2026-04.
+_FORM_VERSION = re.compile(
+    r"^(?P<language>"
+    + "|".join(re.escape(lang.value) for lang in sorted(FormLanguage, key=len, reverse=True))
+    + r")-(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])$"
+)
+
+
+def form_version_label(code: object) -> str:
+    """A consent form version in words: 日本語版（2026年4月） / Japanese form (April 2026).
+    Anything not shaped like a catalogue version (a version staff typed) shows as typed."""
+    text = "" if code is None else str(code)
+    match = _FORM_VERSION.match(text)
+    if match is None:
+        return text
+    month = format_skeleton(
+        "yMMMM", date(int(match["year"]), int(match["month"]), 1), locale=get_locale() or "ja"
+    )
+    language = label(FormLanguage(match["language"]))
+    return str(_l("%(language)s form (%(month)s)", language=language, month=month))
+
+
+#: The register's fields as its pages name them (the person page, the list): exports and
+#: pages take their headings from here, so a column and a row never say different things.
+FIELD_LABELS: dict[str, object] = {
+    "id": _l("Register number"),
+    "resident_no": _l("Resident ID"),
+    "name": _l("Name"),
+    "name_kana": _l("Reading (kana)"),
+    "birth_date": _l("Date of birth"),
+    "sex": _l("Sex"),
+    "address": _l("Address"),
+    "postal_code": _l("Postal code"),
+    "district": _l("District"),
+    "phone": _l("Phone"),
+    "mobile_phone": _l("Mobile phone"),
+    "fax": _l("Fax"),
+    "email": _l("Email"),
+    "support_categories": _l("Why support is needed"),
+    "support_reason_detail": _l("Why support is needed, in detail"),
+    "household": _l("Household"),
+    "mobility": _l("Mobility"),
+    "devices": _l("Medical devices"),
+    "communication": _l("Communication"),
+    "care_level": _l("Care level"),
+    "disability_certificate": _l("Disability certificate"),
+    "latitude": _l("Latitude"),
+    "longitude": _l("Longitude"),
+    "location": _l("Location"),
+    "location_precision": _l("Location precision"),
+    "emergency_contacts": _l("Emergency contacts"),
+    "status": _l("Status"),
+    "source": _l("Source"),
+    "last_verified_on": _l("Last verified"),
+    "consent_state": _l("Consent"),
+    "preferred_language": _l("Language of the papers sent"),
+}
+
+
+def field_label(key: str) -> str:
+    """A register field's heading, as the person page shows it."""
+    return str(FIELD_LABELS.get(key, key))

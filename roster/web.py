@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, g, request, send_from_directory
+from flask import Flask, Response, abort, g, request
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
+from werkzeug.security import safe_join
 
 from .access import fields as access_fields
 from .access import roles
+from .exports import TOML_TYPE, download
 from .extensions import db
 from .models import Municipality
 from .numbers import MAX_INT, bounded_int
@@ -93,7 +95,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 def sample_file(name: str, download_name: str) -> Response:
     """A sample shipped in roster/data (e.g. a column mapping), as a download."""
-    return send_from_directory(
-        DATA_DIR, name, as_attachment=True, download_name=download_name,
-        mimetype="application/toml", max_age=0,
-    )  # fmt: skip
+    path = safe_join(str(DATA_DIR), name)
+    if path is None:
+        abort(404)
+    return download(Path(path), download_name, TOML_TYPE)

@@ -29,6 +29,9 @@ MAX_PAGES = 400
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 LITERALS = re.compile(r"\b(None|True|False)\b")
 ASCII_WORD = re.compile(r"\b[a-z][a-z0-9-]*\b")
+#: A consent form version as the catalogue names it (ja-2026-04, ja-easy-2026-04): pages say
+#: 日本語版（2026年4月）. Only the printed form carries the code, inside <code>, for matching.
+FORM_VERSION = re.compile(r"\b(?:ja|ja-easy|en)-\d{4}-\d{2}\b")
 #: Visible attributes: what a screen reader or a tooltip says.
 SPOKEN = ("title", "alt", "aria-label", "placeholder")
 #: Lowercase words a Japanese page may show as they are: file formats and product names.
@@ -50,17 +53,22 @@ class VisibleText(HTMLParser):
     """The text a person sees or hears, and the links to follow."""
 
     HIDDEN = {"script", "style", "template", "noscript"}
+    #: An identifier shown on purpose (a reference code, the version printed on a form).
+    IDENTIFIER = "code"
 
     def __init__(self) -> None:
         super().__init__()
         self.text: list[str] = []
         self.links: list[str] = []
         self._hidden = 0
+        self._identifier = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         if tag in self.HIDDEN:
             self._hidden += 1
+        if tag == self.IDENTIFIER:
+            self._identifier += 1
         if tag == "a" and values.get("href"):
             self.links.append(values["href"] or "")
         self.text += [values[name] or "" for name in SPOKEN if values.get(name)]
@@ -70,10 +78,12 @@ class VisibleText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self.HIDDEN and self._hidden:
             self._hidden -= 1
+        if tag == self.IDENTIFIER and self._identifier:
+            self._identifier -= 1
 
     def handle_data(self, data: str) -> None:
         if not self._hidden:
-            self.text.append(data)
+            self.text.append(FORM_VERSION.sub(" ", data) if self._identifier else data)
 
 
 #: A file name staff uploaded (a layer's source file) is what they named it, not a code.
@@ -85,6 +95,7 @@ def codes_in(text: str, values: set[str], names: frozenset[str] = frozenset()) -
     `names` are user names: people's own words, shown as typed."""
     text = FILE_NAME.sub(" ", text)
     found = set(SNAKE.findall(text)) | set(LITERALS.findall(text))
+    found |= set(FORM_VERSION.findall(text))
     found |= {w for w in ASCII_WORD.findall(text) if w in values and w not in ALLOWED_WORDS}
     return found - names
 
@@ -151,6 +162,12 @@ def test_the_scan_catches_a_raw_code():
     assert codes_in("要介護3 ・ CSV で出力", values) == set()
     assert codes_in("民生委員（デモ） (partner)", values, frozenset({"partner"})) == set()
     assert codes_in("取込元 synthetic_flood.geojson", values) == set()
+    both = {"ja-2026-04", "ja-easy-2026-04"}
+    assert codes_in("様式 ja-2026-04 ・ ja-easy-2026-04", values) == both
+    assert codes_in("様式 日本語版（2026年4月）", values) == set()
+    printed = VisibleText()
+    printed.feed("<p>様式 <code>ja-2026-04</code></p>")
+    assert codes_in(" ".join(printed.text), values) == set()
 
 
 def test_an_import_dry_run_shows_labels_not_codes(app, client, auth, world, tmp_path, monkeypatch):
@@ -186,3 +203,35 @@ def test_an_imported_person_not_yet_asked_shows_one_tag_that_says_so(client, aut
     row = next(r for r in page.split("<tr") if "取込 未聴取" in r)
     tags = re.findall(r'<span class="tag">([^<]*)</span>', row)
     assert tags == ["生活状況は未確認"]
+
+
+def test_consent_form_versions_read_as_words_on_round_and_person_pages(client, auth, db, world):
+    from roster.models import MailingRound
+
+    from .test_rounds import new_round, reply
+
+    auth.login("t_staff")
+    mailing = db.get(MailingRound, new_round(client))
+    member = mailing.members[0]
+    assert reply(client, member.reference).status_code == 302
+    pages = ["/rounds/", f"/rounds/{mailing.id}", f"/registrants/{member.registrant_id}"]
+    for url in pages:
+        text = VisibleText()
+        text.feed(client.get(url).get_data(as_text=True))
+        visible = " ".join(text.text)
+        assert not codes_in(visible, enum_values()), url
+        assert "日本語版（2026年4月）" in visible, url
+    client.post("/locale", data={"locale": "en"})
+    english = client.get(f"/rounds/{mailing.id}").get_data(as_text=True)
+    assert "Japanese form (April 2026)" in english
+
+
+def test_a_form_version_label_reads_each_language_and_leaves_typed_text(app):
+    from roster.labels import form_version_label
+
+    with app.test_request_context():
+        assert form_version_label("ja-easy-2026-04") == "やさしい日本語版（2026年4月）"
+        assert form_version_label("en-2027-10") == "英語版（2027年10月）"
+        assert form_version_label("2026年版 手書き") == "2026年版 手書き"
+        assert form_version_label("ja-2026-13") == "ja-2026-13"
+        assert form_version_label(None) == ""

@@ -129,7 +129,7 @@ def test_staff_record_a_proxy_consent_and_see_the_whole_history(client, auth, db
     assert record.scope == {PartnerCategory.MINSEI_IIN, PartnerCategory.FIRE}
     assert record.recorded_by.username == "t_staff"
     page = client.get(f"/registrants/{person.id}").get_data(as_text=True)
-    assert "試験 一郎" in page and "ja-2026-04" in page
+    assert "試験 一郎" in page and "日本語版（2026年4月）" in page and "ja-2026-04" not in page
 
 
 def test_a_consent_without_scope_is_refused_with_a_message(client, auth, db, world):

@@ -125,3 +125,31 @@ def test_partners_and_planners_cannot_export_the_register(
         assert _export(client).status_code == 403
         auth.logout()
     assert _exports(db) == []
+
+
+def test_the_export_heads_its_columns_as_the_person_page_and_places_people_in_its_words(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    import re
+
+    from roster.models import LocationPrecision
+
+    person = world["elsewhere"]
+    person.location_precision = LocationPrecision.CHOME
+    person.location_approximate = True
+    db.flush()
+    auth.login("t_staff")
+    rows = _csv(_export(client, f"?district={person.district_id}"))
+    header, body = rows[2], rows[3]
+    page = client.get(f"/registrants/{person.id}").get_data(as_text=True)
+    shown = dict(re.findall(r'<th scope="row">([^<]*)</th><td>([^<]*)', page))
+    # Every column but the copy's own (line, reference) and the raw coordinates is named on
+    # the person page (or the list) with the same words; the postal code is in its address.
+    own = {"行番号", "整理番号", "緯度", "経度", "郵便番号"}
+    listed = client.get("/registrants/").get_data(as_text=True)
+    headings = set(re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>|<h2>([^<]*)</h2>", page + listed))
+    words = {w for pair in headings for w in pair} | {k.split(" · ")[0] for k in shown}
+    assert [h for h in header if h not in own and h not in words] == []
+    assert body[header.index("位置の精度")] == shown["位置の精度"].split("　")[0]
+    assert body[header.index("位置の精度")] == "町丁目（町丁目の代表点）"
+    assert "概略" not in body and "最終確認日" in header

@@ -47,7 +47,10 @@ def test_a_round_goes_to_people_not_asked_yet(client, auth, db, world):
     # A second round does not send a second form to someone who has one out.
     response = client.post("/rounds/new", data={"title": "again", "target": "unanswered",
                                                 "district_id": "0", "language": "ja"})
-    assert response.status_code == 200 and "該当者がいない" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "郵送調査は作成されませんでした" in text
+    # ... and says why: the one person who fits already has a form out with no reply.
+    assert "該当する人は 1 人いますが、全員が、まだ終わっていない郵送調査" in text
 
 
 def test_printing_a_round_gives_one_form_per_person_and_is_audited(client, auth, db, world,
@@ -352,3 +355,45 @@ def test_the_choices_of_forms_built_at_import_speak_the_request_language(client,
     with app.test_request_context("/"):
         shown = [str(text) for _value, text in StatusForm().status.choices]
     assert "転出" in shown and "Moved out" not in shown
+
+
+def test_the_preview_says_how_many_fit_and_how_many_are_left_out_for_a_form_out(
+    client, auth, db, world, factory
+):
+    auth.login("t_staff")
+    new_round(client)  # world["unasked"] now has a form out
+    factory.registrant(world["districts"][0])
+    text = client.post("/rounds/new", data=ROUND_FORM).get_data(as_text=True)
+    assert "1 通の同意書を送ります" in text
+    assert "この条件に該当する人は 2 人です。そのうち 1 人は" in text
+
+
+def test_a_choice_no_one_fits_says_so(client, auth, db, world):
+    auth.login("t_staff")
+    district = str(world["districts"][1].id)  # everyone there has answered
+    response = client.post("/rounds/new", data={**ROUND_FORM, "district_id": district})
+    text = response.get_data(as_text=True)
+    assert "該当者がいない" in text and "選んだ対象と地区に該当する人はいません" in text
+    assert "全員が" not in text and rounds_count(db) == 0
+
+
+def test_round_pages_take_districts_in_the_registers_order(client, auth, db, world, factory):
+    from roster.models import District
+
+    auth.login("t_staff")
+    # Made in neither the order of their names' characters nor of their readings.
+    for name, kana in (("緑町", "ミドリチョウ"), ("柳沢", "ヤギサワ"), ("青葉町", "アオバチョウ")):
+        district = District(code=f"Z-{kana}", name=name, name_kana=kana)
+        db.add(district)
+        db.flush()
+        factory.registrant(district)
+    text = client.post("/rounds/new", data=ROUND_FORM).get_data(as_text=True)
+    preview = text[text.index('class="preview"'):]
+    counted = re.findall(r"<tr><td>([^<]+)</td><td>\d+</td></tr>", preview)
+    menu = re.search(r'<select[^>]*name="district_id".*?</select>', text, re.S).group(0)
+    listed = [n for n in re.findall(r"<option[^>]*>([^<]+)</option>", menu) if n in counted]
+    assert counted == listed == ["青葉町", "テスト町A", "緑町", "柳沢"]
+    mailing = db.get(MailingRound, new_round(client))
+    page = client.get(f"/rounds/{mailing.id}").get_data(as_text=True)
+    shown = [n for n in re.findall(r"<td>([^<]+)</td>", page) if n in counted]
+    assert shown == counted

@@ -54,6 +54,7 @@ STAFF_FIELDS = (
         "source",
         "last_verified_on",
         "consent_state",
+        "preferred_language",
         "version",
     }
 )

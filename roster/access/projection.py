@@ -61,6 +61,7 @@ READERS: dict[str, Any] = {
     "source": lambda r: r.source,
     "last_verified_on": lambda r: r.last_verified_on,
     "consent_state": lambda r: r.consent_state,
+    "preferred_language": lambda r: r.preferred_language,
     "version": lambda r: r.version,
 }
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -37,6 +36,7 @@ from wtforms import BooleanField, SelectField
 from ..access.roles import can_import_registrants
 from ..audit.operations import record_event
 from ..decorators import require
+from ..exports import CSV_TYPE, download
 from ..extensions import db, refresh_statistics
 from ..labels import label
 from ..models import District, RegistrantStatus
@@ -177,11 +177,7 @@ def sample() -> ResponseReturnValue:
     ):
         address = f"{city_prefix()}{town}{block}"
         writer.writerow((no, name, kana, born, sex, address, care, cert, reason))
-    return Response(
-        out.getvalue().encode("utf-8"),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="import-sample.csv"'},
-    )
+    return download(out.getvalue().encode("utf-8"), "import-sample.csv", CSV_TYPE)
 
 
 def _accept(form: UploadForm) -> tuple[str, ImportPlan] | None:
@@ -394,8 +390,4 @@ def report(token: str) -> ResponseReturnValue:
         db.session, "import.report", actor=current_user, detail={"errors": len(plan.errors)}
     )
     db.session.commit()
-    return Response(
-        report_csv(plan.errors),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="import-errors.csv"'},
-    )
+    return download(report_csv(plan.errors), "import-errors.csv", CSV_TYPE)

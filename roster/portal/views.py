@@ -29,6 +29,7 @@ from ..access.roles import can_use_portal
 from ..access.rule import Viewer, visible_districts
 from ..decorators import require
 from ..disclosures import record_disclosure
+from ..exports import CSV_TYPE, XLSX_TYPE, download
 from ..extensions import db
 from ..models import Provision, ProvisionFormat
 from ..partners.ledger import record_provision
@@ -45,7 +46,6 @@ from .queries import default_copy, list_copies, own_print, portal_people, visibl
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _office() -> dict[str, Any]:
@@ -224,15 +224,11 @@ def _export(fmt: ProvisionFormat) -> ResponseReturnValue:
     lines = list(enumerate(people, start=1))
     mark = CopyMark.of(provision)
     if fmt is ProvisionFormat.CSV:
-        data, mimetype = csv_copy(mark, columns, lines), "text/csv; charset=utf-8"
+        data, content_type = csv_copy(mark, columns, lines), CSV_TYPE
     else:
-        data, mimetype = xlsx_copy(mark, columns, lines), XLSX_TYPE
+        data, content_type = xlsx_copy(mark, columns, lines), XLSX_TYPE
     name = f"roster-{provision.organisation_id}-copy{provision.copy_no}.{fmt.value}"
-    return Response(
-        data,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return download(data, name, content_type)
 
 
 @bp.post("/export.csv")

@@ -3,13 +3,16 @@ audited (roster.registrants.exports)."""
 
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ..access.roles import can_export_register
 from ..decorators import require
+from ..exports import CSV_TYPE, XLSX_TYPE, download
 from ..extensions import db
+from ..i18n import local_today
+from ..labels import field_label
 from ..models import ProvisionFormat
 from ..viewer import current_viewer
 from ..web import city_prefix
@@ -18,7 +21,9 @@ from .exports import EXPORT_LIMIT, count_list, export_file, list_people, record_
 from .queries import RegisterFilter
 from .views import _filter_from_request, bp
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: `{{ field_label("resident_no") }}`: a register field's heading, the same on the person page,
+#: the list and the export's columns.
+bp.add_app_template_global(field_label, "field_label")
 
 
 @bp.route("/registrants/export", methods=["GET", "POST"])
@@ -62,13 +67,11 @@ def _file(form: ExportForm, flt: RegisterFilter) -> ResponseReturnValue:
     copy = record_export(db.session, viewer, fmt, str(form.purpose.data), found, city_prefix())
     db.session.commit()
     data = export_file(copy, fmt, viewer.fields, found)
-    mimetype = "text/csv; charset=utf-8" if fmt is ProvisionFormat.CSV else XLSX_TYPE
-    name = f"register-export-{copy.mark.copy_no}.{fmt.value}"
-    return Response(
+    day, number = local_today().isoformat(), copy.mark.copy_no
+    name = _("Evacuation support register %(day)s copy %(no)d", day=day, no=number)
+    return download(
         data,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
+        f"{name}.{fmt.value}",
+        CSV_TYPE if fmt is ProvisionFormat.CSV else XLSX_TYPE,
+        ascii_name=f"register-{day}-copy{number}.{fmt.value}",
     )

@@ -22,7 +22,7 @@ from ..access.rule import Viewer, visible_registrants
 from ..audit.operations import _locked_head
 from ..disclosures import record_disclosure
 from ..extensions import DbSession
-from ..labels import label
+from ..labels import FIELD_LABELS, label
 from ..models import AuditEvent, ProvisionFormat, Registrant
 from ..models.base import utcnow
 from ..portal.columns import Column, columns_for
@@ -55,27 +55,44 @@ def _value(key: str) -> Any:
     return lambda view: label(view.get(key))
 
 
+def _precision(view: dict[str, Any]) -> str:
+    """How the person was placed, as the person page says it (町丁目の代表点 …)."""
+    return "" if view.get("latitude") is None else label(view.get("location_precision"))
+
+
 #: What staff see beyond the partner columns: the resident ID first, the register's own
-#: state last.
-LEADING = (Column("resident_no", _l("Resident ID"), _value("resident_no")),)
+#: state last. Headings are the person page's (FIELD_LABELS).
+LEADING = (Column("resident_no", FIELD_LABELS["resident_no"], _value("resident_no")),)
 TRAILING = (
-    Column("postal_code", _l("Postal code"), _value("postal_code")),
-    Column("consent_state", _l("Consent"), _value("consent_state")),
-    Column("status", _l("Status"), _value("status")),
-    Column("source", _l("Source"), _value("source")),
+    Column("postal_code", FIELD_LABELS["postal_code"], _value("postal_code")),
+    Column("preferred_language", FIELD_LABELS["preferred_language"], _value("preferred_language")),
+    Column("consent_state", FIELD_LABELS["consent_state"], _value("consent_state")),
+    Column("status", FIELD_LABELS["status"], _value("status")),
+    Column("source", FIELD_LABELS["source"], _value("source")),
     Column(
         "last_verified_on",
-        _l("Last checked"),
+        FIELD_LABELS["last_verified_on"],
         lambda v: v["last_verified_on"].isoformat() if v.get("last_verified_on") else "",
     ),
 )
+#: The partner column that says only 概略/正確: staff get the precision the page shows.
+PRECISION = Column("location_approximate", FIELD_LABELS["location_precision"], _precision)
+
+
+def _as_on_the_page(column: Column) -> Column:
+    """A partner column with the person page's heading (and, for the place, its wording)."""
+    if column.key == PRECISION.key:
+        return PRECISION
+    heading = FIELD_LABELS.get(column.key)
+    return column if heading is None else Column(column.key, heading, column.value)
 
 
 def staff_columns(fields: frozenset[str]) -> list[Column]:
-    """Every column the viewer's fields allow, as labels: never a code."""
+    """Every column the viewer's fields allow, headed as the person page heads its rows,
+    with labels: never a code."""
     return [
         *(c for c in LEADING if c.key in fields),
-        *columns_for(fields),
+        *(_as_on_the_page(c) for c in columns_for(fields)),
         *(c for c in TRAILING if c.key in fields),
     ]
 

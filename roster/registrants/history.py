@@ -19,6 +19,7 @@ from ..models import (
     CareLevel,
     ChangePath,
     District,
+    FormLanguage,
     Household,
     LocationPrecision,
     Mobility,
@@ -48,6 +49,7 @@ CODED: dict[str, type[enum.Enum]] = {
     "status": RegistrantStatus,
     "source": Source,
     "location_precision": LocationPrecision,
+    "preferred_language": FormLanguage,
 }
 DATES = frozenset({"birth_date", "last_verified_on"})
 #: Fields with no field of their own on the form.

@@ -28,6 +28,7 @@ from ..access.roles import can_declare_release, can_view_releases, has_role
 from ..access.rule import running_releases
 from ..decorators import require
 from ..disclosures import record_disclosure
+from ..exports import CSV_TYPE, download
 from ..extensions import db
 from ..models import DisasterRelease, Role
 from ..models.base import utcnow
@@ -262,14 +263,7 @@ def report_csv(release_id: int) -> ResponseReturnValue:
 
 def _csv_response(body: str, filename: str) -> Response:
     """A CSV download that no cache keeps."""
-    return Response(
-        body,
-        content_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(body, filename, CSV_TYPE)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,16 +15,27 @@ from ..models import District, FormLanguage, Registrant
 #: The language choice that sends each person the form in their own preferred language.
 PREFERRED = "preferred"
 
+#: Districts in the register's order (its district menus: roster.access.rule.visible_districts):
+#: by reading, then code. Round pages count and list people in this order.
+DISTRICT_ORDER = (District.name_kana, District.code)
+
 
 @dataclass(frozen=True)
 class RoundPreview:
     """What creating the round would do, without names: how many people, where, in which
-    language, and how many more matched than one round may hold."""
+    language, how many more matched than one round may hold, and how many fit the choice but
+    were left out because a form sent to them earlier has no reply yet."""
 
     count: int
     left_out: int
     by_district: list[tuple[str, int]]
     by_language: list[tuple[FormLanguage, int]]
+    awaiting: int = 0
+
+    @property
+    def fitting(self) -> int:
+        """Everyone who fits the choice, before anyone is left out."""
+        return self.count + self.left_out + self.awaiting
 
 
 def member_languages(
@@ -43,23 +54,30 @@ def member_languages(
 
 
 def preview_round(
-    session: DbSession, registrant_ids: Sequence[int], matched: int, choice: str
+    session: DbSession,
+    registrant_ids: Sequence[int],
+    matched: int,
+    choice: str,
+    awaiting: int = 0,
 ) -> RoundPreview:
-    """The preview of a round for these people, of `matched` who fit the choice."""
-    districts: Counter[str] = Counter()
+    """The preview of a round for these people, of `matched` who fit the choice and have no
+    form out; `awaiting` more fit it but wait for a reply to an earlier form."""
+    districts: Counter[int] = Counter()
     for chunk in _chunks(registrant_ids):
-        rows = session.execute(
-            select(District.name)
-            .join(Registrant, Registrant.district_id == District.id)
-            .where(Registrant.id.in_(chunk))
-        )
+        rows = session.execute(select(Registrant.district_id).where(Registrant.id.in_(chunk)))
         districts.update(row[0] for row in rows)
+    names = session.execute(
+        select(District.id, District.name)
+        .where(District.id.in_(list(districts)))
+        .order_by(*DISTRICT_ORDER)
+    )
     languages = Counter(member_languages(session, registrant_ids, choice).values())
     return RoundPreview(
         count=len(registrant_ids),
         left_out=max(0, matched - len(registrant_ids)),
-        by_district=sorted(districts.items()),
+        by_district=[(name, districts[i]) for i, name in names],
         by_language=[(lang, languages[lang]) for lang in FormLanguage if languages[lang]],
+        awaiting=awaiting,
     )
 
 

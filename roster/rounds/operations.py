@@ -30,7 +30,7 @@ from ..models import (
     User,
 )
 from ..viewer import viewer_of
-from .choosing import PREFERRED, member_languages, round_language
+from .choosing import DISTRICT_ORDER, PREFERRED, member_languages, round_language
 
 
 def awaiting_reply() -> Select[int]:
@@ -39,10 +39,17 @@ def awaiting_reply() -> Select[int]:
 
 
 def target_query(
-    user: Any, target: str, district_id: int | None, today: date, reverify_months: int
+    user: Any,
+    target: str,
+    district_id: int | None,
+    today: date,
+    reverify_months: int,
+    *,
+    with_awaiting: bool = False,
 ) -> Select[int]:
-    """IDs of the people a new round would go to, in register order; never anyone who has a
-    form out already.
+    """IDs of the people a new round would go to, by district in the register's order, then
+    by reading; never anyone who has a form out already (unless `with_awaiting`: to count
+    those left out for it).
 
     "unanswered": active people never asked (未確認); "due": people due for review (要確認);
     "all_active": everyone active.
@@ -50,13 +57,15 @@ def target_query(
     conditions = [
         registrant_condition(viewer_of(user)),
         Registrant.status == RegistrantStatus.ACTIVE,
-        Registrant.id.not_in(awaiting_reply()),
         *_chosen(target, district_id, today, reverify_months),
     ]
+    if not with_awaiting:
+        conditions.append(Registrant.id.not_in(awaiting_reply()))
     return (
         select(Registrant.id)
+        .join(District, District.id == Registrant.district_id)
         .where(and_(*conditions))
-        .order_by(Registrant.district_id, Registrant.kana_key)
+        .order_by(*DISTRICT_ORDER, Registrant.kana_key, Registrant.id)
     )
 
 

@@ -29,6 +29,7 @@ from ..decorators import require
 from ..disclosures import record_disclosure
 from ..extensions import db
 from ..i18n import local_today
+from ..labels import form_version_label
 from ..models import MailingRound, Registrant, RoundMember
 from ..viewer import current_viewer
 from ..web import arg_int, get_or_404, municipality
@@ -55,6 +56,9 @@ from .operations import (
 )
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+
+#: `{{ code|form_version }}`: a consent form version in words, on every page that names one.
+bp.add_app_template_filter(form_version_label, "form_version")
 
 
 def _key() -> bytes:
@@ -84,16 +88,17 @@ def new() -> ResponseReturnValue:
     form = NewRoundForm(district_choices=[(d.id, d.name) for d in districts])
     preview = None
     if form.validate_on_submit():
-        ids, matched = _targets(form)
+        ids, matched, awaiting = _targets(form)
         if not ids:
-            flash(_("No one matches: the round was not created."), "error")
+            flash(_nobody(awaiting), "error")
         elif request.form.get("create") and form.confirm.data == form.key(len(ids)):
             mailing = _create(form, ids)
             db.session.commit()
             flash(_("The round was created with %(n)d people.", n=len(ids)), "info")
             return redirect(url_for("rounds.detail", round_id=mailing.id))
         else:
-            preview = preview_round(db.session, ids, matched, form.language.data or "")
+            language = form.language.data or ""
+            preview = preview_round(db.session, ids, matched, language, awaiting)
             form.confirm.data = form.key(len(ids))
     status = 422 if form.errors else 200
     return render_template("rounds/new.html", form=form, preview=preview), status
@@ -105,19 +110,42 @@ def _create(form: NewRoundForm, ids: list[int]) -> MailingRound:
     return create_round(db.session, current_user, title, language, ids, local_today(), _key())
 
 
-def _targets(form: NewRoundForm) -> tuple[list[int], int]:
-    """The IDs the form's choice names, at most ROUND_MAX_MEMBERS of them, and how many
-    matched in all."""
-    query = target_query(
+def _nobody(awaiting: int) -> str:
+    """Why a round finds no one: no one fits the choice, or everyone who does still has a
+    form out with no reply."""
+    if awaiting:
+        return _(
+            "No round was created: %(n)d people fit this choice, but every one of them already "
+            "has a form out in a round not yet closed (no reply yet). Record their replies, or "
+            "send a reminder from that round.",
+            n=awaiting,
+        )
+    return (
+        _("No one matches: the round was not created.")
+        + " "
+        + _("No active person on the register fits this choice of people and district.")
+    )
+
+
+def _targets(form: NewRoundForm) -> tuple[list[int], int, int]:
+    """The IDs the form's choice names, at most ROUND_MAX_MEMBERS of them; how many matched
+    in all; and how many more fit the choice but have a form out with no reply yet."""
+    choice = (
         current_user,
         form.target.data or "",
         form.district(),
         local_today(),
         current_app.config["REVERIFY_MONTHS"],
     )
-    matched = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    query = target_query(*choice)
+    matched = _count(query)
+    awaiting = _count(target_query(*choice, with_awaiting=True)) - matched
     limit = current_app.config["ROUND_MAX_MEMBERS"]
-    return list(db.session.scalars(query.limit(limit))), matched
+    return list(db.session.scalars(query.limit(limit))), matched, max(0, awaiting)
+
+
+def _count(query: Any) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 @bp.route("/<id:round_id>/delete", methods=["GET", "POST"])
@@ -167,7 +195,7 @@ def detail(round_id: int) -> ResponseReturnValue:
 def _form_counts(mailing: MailingRound) -> list[str]:
     """Each form version printed in the round, with how many people get it."""
     counts = Counter(member_form(m) for m in mailing.members)
-    return [f"{version} × {n}" for version, n in sorted(counts.items())]
+    return [f"{form_version_label(version)} × {n}" for version, n in sorted(counts.items())]
 
 
 @bp.get("/<id:round_id>/print")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,6 +18,7 @@ from ...access.roles import has_role
 from ...audit.operations import record_event
 from ...decorators import require
 from ...disclosures import record_disclosure
+from ...exports import CSV_TYPE, download
 from ...extensions import db
 from ...formtext import validate_edit
 from ...i18n import local_today
@@ -115,14 +116,7 @@ def report_csv_download(scenario_id: int) -> ResponseReturnValue:
     report = _report(scenario, None)
     body = report_csv(report)
     _log("drills.report.csv", report)
-    return Response(
-        body,
-        content_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="drill-{scenario.id}-report.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(body, f"drill-{scenario.id}-report.csv", CSV_TYPE)
 
 
 @bp.route("/<id:scenario_id>/report/edit", methods=["GET", "POST"])

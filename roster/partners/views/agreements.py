@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,6 +19,7 @@ from ...access.fields import DEFAULT_AGREEMENT_FIELDS
 from ...access.roles import can_manage_partners
 from ...audit.operations import record_event
 from ...decorators import require
+from ...exports import PDF_TYPE, download
 from ...extensions import db
 from ...formtext import validate_edit
 from ...i18n import local_today
@@ -378,13 +379,7 @@ def download_document(agreement_id: int) -> ResponseReturnValue:
         detail={"sha256": agreement.document_sha256},
     )
     db.session.commit()
-    return send_file(
-        path,
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=f"agreement-{agreement.id}.pdf",
-        max_age=0,
-    )
+    return download(path, f"agreement-{agreement.id}.pdf", PDF_TYPE)
 
 
 def _document_file(agreement: Agreement) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ...access.roles import can_manage_partners
 from ...audit.operations import record_event
 from ...decorators import require
+from ...exports import CSV_TYPE, download
 from ...extensions import db
 from ...i18n import local_today
 from ...models import Organisation, ProvisionFormat
@@ -57,11 +58,4 @@ def city_ledger_csv() -> ResponseReturnValue:
         detail={"count": len(copies), "filter": flt.args()},
     )
     db.session.commit()
-    return Response(
-        ops.csv_ledger(copies, today),
-        mimetype="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": 'attachment; filename="provision-ledger.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(ops.csv_ledger(copies, today), "provision-ledger.csv", CSV_TYPE)

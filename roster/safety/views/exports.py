@@ -3,10 +3,11 @@ and its POST answers with the file. roster.safety.exports says how each copy is 
 
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import render_template
 from flask.typing import ResponseReturnValue
 
 from ...decorators import require
+from ...exports import CSV_TYPE, XLSX_TYPE, download
 from ...extensions import db
 from ...models import ProvisionFormat, SafetyOperation
 from ...viewer import current_viewer
@@ -24,8 +25,6 @@ from ..exports import (
 from ..permissions import can_run_safety
 from ..staff_forms import INTERNAL, ExportForm
 from .blueprint import bp
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _form(choices: list[tuple[str, str]]) -> ExportForm:
@@ -55,16 +54,9 @@ def _export(operation_id: int, fmt: ProvisionFormat) -> ResponseReturnValue:
     # The copy is in the trail (and the ledger): commit before the file is built.
     db.session.commit()
     data = csv_file(copy, body) if fmt is ProvisionFormat.CSV else xlsx_file(copy, body)
-    mimetype = "text/csv; charset=utf-8" if fmt is ProvisionFormat.CSV else XLSX_TYPE
+    content_type = CSV_TYPE if fmt is ProvisionFormat.CSV else XLSX_TYPE
     name = f"safety-{operation.id}-{copy.made_at:%Y%m%d%H%M}.{fmt.value}"
-    return Response(
-        data,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(data, name, content_type)
 
 
 @bp.route("/<id:operation_id>/export.csv", methods=["GET", "POST"])

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, render_template
+from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from ...access.roles import has_role
 from ...decorators import require
 from ...disclosures import record_disclosure
+from ...exports import CSV_TYPE, download
 from ...extensions import db
 from ...models import Role, SafetyOperation
 from ...viewer import current_viewer
@@ -96,11 +97,4 @@ def report_csv_download(operation_id: int) -> ResponseReturnValue:
     figures, unreached = _figures(operation)
     body = report_csv(figures, unreached)
     _log("safety.report.csv", operation, unreached)
-    return Response(
-        body,
-        content_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="safety-{operation.id}-report.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return download(body, f"safety-{operation.id}-report.csv", CSV_TYPE)
