@@ -206,6 +206,7 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/portal/safety/": lambda w: "/portal/safety/",
     "/portal/safety/<id:operation_id>": lambda w: f"/portal/safety/{w['operation'].id}",
     "/portal/safety/sw.js": lambda w: "/portal/safety/sw.js",
+    "/portal/copy": lambda w: "/portal/copy?format=print",
     # releases (staff)
     # shelters (issue 5)
     "/shelters/": lambda w: "/shelters/",
@@ -427,6 +428,8 @@ policy(ACCESS, "/portal/safety/sw.js",                        LOGIN, 403,   403,
 # A partner who types the staff register list's address is sent to their own list (this
 # overrides the partner column of the register section above).
 policy(ACCESS, "/registrants/",                               LOGIN, 403,   200,   PORTAL, 200)
+# Before a numbered copy is made, the page that says how many people it holds (records nothing).
+policy(ACCESS, "/portal/copy",                                LOGIN, 403,   403,   200,   403)
 # releases (staff)
 # shelters (issue 5)
 from .test_shelters import shelter_id  # noqa: E402  (a place for the shelter URLs above)

@@ -7,6 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+
+from roster.models import Provision, RegistrantStatus
 
 from .conftest import AuthActions, IsolatedClient
 
@@ -55,3 +58,77 @@ def test_staff_still_get_the_register_list(client: IsolatedClient, auth: AuthAct
     auth.login("t_staff")
     assert client.get("/registrants/").status_code == 200
 
+
+# ---------------------------------------------------------------------------------------------
+# A numbered copy is made only after a page that says how many people it holds.
+# ---------------------------------------------------------------------------------------------
+
+
+def provisions(db: Any) -> list[Provision]:
+    return list(db.scalars(select(Provision).order_by(Provision.id)))
+
+
+def test_the_home_offers_no_button_that_makes_a_copy_at_once(
+    client: IsolatedClient, auth: AuthActions
+) -> None:
+    auth.login("t_partner")
+    html = client.get("/portal/").get_data(as_text=True)
+    for action in ("/portal/print", "/portal/export.csv", "/portal/export.xlsx"):
+        assert f'action="{action}"' not in html
+    for fmt in ("print", "csv", "xlsx"):
+        assert f'href="/portal/copy?format={fmt}"' in html
+
+
+@pytest.mark.parametrize(
+    ("fmt", "words", "action"),
+    [
+        ("print", "You are about to print the list of 1 people.", "/portal/print"),
+        ("csv", "the list of 1 people as a CSV file.", "/portal/export.csv"),
+        ("xlsx", "the list of 1 people as an Excel file.", "/portal/export.xlsx"),
+    ],
+)
+def test_the_confirmation_names_the_count_and_records_nothing_until_confirmed(
+    client: IsolatedClient, auth: AuthActions, db: Any, fmt: str, words: str, action: str
+) -> None:
+    auth.login("t_partner")
+    response = client.get(f"/portal/copy?format={fmt}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert words in html and "A numbered copy will be recorded." in html
+    assert f'<form method="post" action="{action}"' in html
+    assert "checked" not in html
+    assert provisions(db) == [], "the confirmation page records no copy"
+    assert client.post(action).status_code in (200, 303)
+    assert len(provisions(db)) == 1
+
+
+def test_the_confirmation_says_when_older_copies_are_still_held(
+    client: IsolatedClient, auth: AuthActions, db: Any
+) -> None:
+    auth.login("t_partner")
+    assert "You already hold" not in client.get("/portal/copy?format=print").get_data(as_text=True)
+    client.post("/portal/print")
+    html = client.get("/portal/copy?format=csv").get_data(as_text=True)
+    assert "You already hold 1 copies not yet recorded as returned or destroyed." in html
+
+
+def test_the_confirmation_in_japanese_reads_as_the_partner_expects(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    world["users"]["partner"].locale = "ja"
+    db.flush()
+    auth.login("t_partner")
+    html = client.get("/portal/copy?format=print").get_data(as_text=True)
+    assert "1 人の名簿を印刷します。控え番号が記録されます。" in html
+
+
+def test_an_unknown_format_or_no_one_to_copy(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    auth.login("t_partner")
+    assert client.get("/portal/copy?format=plan_print").status_code == 404
+    assert client.get("/portal/copy").status_code == 404
+    world["consenting"].status = RegistrantStatus.DECEASED
+    db.flush()
+    html = client.get("/portal/copy?format=print").get_data(as_text=True)
+    assert "There is no one on your list" in html and "<form" not in html.split("<main")[1]
