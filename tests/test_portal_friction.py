@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from roster.models import Provision, RegistrantStatus
+from roster.access.fields import DEFAULT_AGREEMENT_FIELDS
+from roster.models import EmergencyContact, Provision, RegistrantStatus
 
 from .conftest import AuthActions, IsolatedClient
 
@@ -132,3 +133,28 @@ def test_an_unknown_format_or_no_one_to_copy(
     db.flush()
     html = client.get("/portal/copy?format=print").get_data(as_text=True)
     assert "There is no one on your list" in html and "<form" not in html.split("<main")[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# A partner's person page: phone numbers to tap.
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_partners_person_page_makes_every_phone_number_a_link_to_call(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    person = world["consenting"]
+    person.mobile_phone = "090-1234-5678"
+    person.emergency_contacts.append(
+        EmergencyContact(position=1, name="試験 花子", relation="長女", phone="03-1234-5678")
+    )
+    db.flush()
+    auth.login("t_partner")
+    html = client.get(f"/registrants/{person.id}").get_data(as_text=True)
+    assert '<a class="tel-link" href="tel:042-000-0000">042-000-0000</a>' in html
+    assert '<a class="tel-link" href="tel:090-1234-5678">090-1234-5678</a>' in html
+    assert "03-1234-5678" not in html, "the default agreement names no emergency contacts"
+    world["agreement"].fields = [*DEFAULT_AGREEMENT_FIELDS, "emergency_contacts"]
+    db.flush()
+    html = client.get(f"/registrants/{person.id}").get_data(as_text=True)
+    assert '<a class="tel-link" href="tel:03-1234-5678">03-1234-5678</a>' in html
