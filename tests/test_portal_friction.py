@@ -4,6 +4,7 @@ phone numbers to tap, and a guide that promises no field the agreement leaves ou
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -158,3 +159,38 @@ def test_a_partners_person_page_makes_every_phone_number_a_link_to_call(
     db.flush()
     html = client.get(f"/registrants/{person.id}").get_data(as_text=True)
     assert '<a class="tel-link" href="tel:03-1234-5678">03-1234-5678</a>' in html
+
+
+# ---------------------------------------------------------------------------------------------
+# The printable guide promises no field the agreement may leave out.
+# ---------------------------------------------------------------------------------------------
+
+
+def guide_text(client: IsolatedClient) -> str:
+    page = client.get("/guide/partner").get_data(as_text=True)
+    body = page.split("<body", 1)[1]
+    return re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", body, flags=re.S))
+
+
+@pytest.mark.parametrize("role", ["t_partner", "t_staff"])
+def test_the_guide_promises_family_contacts_only_under_an_agreement_that_names_them(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any], role: str
+) -> None:
+    for user in world["users"].values():
+        user.locale = "ja"
+    db.flush()
+    auth.login(role)
+    text = guide_text(client)
+    assert "家族の連絡先、" not in text and "how to reach them and their family" not in text
+    assert "協定で提供されるもの" in text
+    assert "緊急連絡先（ご家族など）や心身の状況の詳細は、協定に含まれている場合にだけ" in text
+    if role == "t_staff":
+        assert "協定で提供される項目：" not in text
+        return
+    provided = text.split("協定で提供される項目：", 1)[1].split("。", 1)[0]
+    assert "氏名" in provided and "住所" in provided
+    assert "緊急連絡先" not in provided and "障害者手帳" not in provided
+    world["agreement"].fields = [*DEFAULT_AGREEMENT_FIELDS, "emergency_contacts"]
+    db.flush()
+    provided = guide_text(client).split("協定で提供される項目：", 1)[1].split("。", 1)[0]
+    assert "緊急連絡先" in provided
