@@ -116,7 +116,7 @@ PORTAL_ARGS = ("f", "district", "need", "page")
 
 def _to_portal() -> ResponseReturnValue:
     """A partner's list is their portal: the staff list is not theirs, whatever they type."""
-    args = {k: v for k in PORTAL_ARGS if (v := request.args.get(k))}
+    args: dict[str, Any] = {k: v for k in PORTAL_ARGS if (v := request.args.get(k))}
     return redirect(url_for("portal.home", **args))
 
 
