@@ -4,6 +4,7 @@ phone numbers to tap, and a guide that promises no field the agreement leaves ou
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from roster.access.fields import DEFAULT_AGREEMENT_FIELDS
-from roster.models import EmergencyContact, Provision, RegistrantStatus
+from roster.models import AuditEvent, EmergencyContact, Household, Provision, RegistrantStatus
 
 from .conftest import AuthActions, IsolatedClient
 
@@ -68,6 +69,11 @@ def test_staff_still_get_the_register_list(client: IsolatedClient, auth: AuthAct
 
 def provisions(db: Any) -> list[Provision]:
     return list(db.scalars(select(Provision).order_by(Provision.id)))
+
+
+def events(db: Any, action: str) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+    return list(db.scalars(query))
 
 
 def test_the_home_offers_no_button_that_makes_a_copy_at_once(
@@ -194,3 +200,78 @@ def test_the_guide_promises_family_contacts_only_under_an_agreement_that_names_t
     db.flush()
     provided = guide_text(client).split("協定で提供される項目：", 1)[1].split("。", 1)[0]
     assert "緊急連絡先" in provided
+
+
+# ---------------------------------------------------------------------------------------------
+# Changes since a copy: what changed in the details of people still on it.
+# ---------------------------------------------------------------------------------------------
+
+
+def changed_section(client: IsolatedClient, query: str = "") -> str:
+    html = client.get(f"/portal/changes{query}").get_data(as_text=True)
+    section = html.split('<section class="changes-changed">', 1)[1].split("</section>", 1)[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", section).split())
+
+
+def test_changes_show_the_visible_fields_that_changed_since_the_copy(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    person = world["consenting"]
+    person.mobile_phone = "090-0000-0001"  # before the copy: not a change since it
+    db.flush()
+    auth.login("t_partner")
+    client.post("/portal/print")
+    [copy] = provisions(db)
+    line = copy.items[0].line
+    person.phone = "042-999-9999"
+    person.address = person.address + "-203"
+    person.reason_elderly_care = True
+    person.latitude = 35.73
+    person.disability_certificate = "身体2級"  # a field the default agreement leaves out
+    person.emergency_contacts.append(
+        EmergencyContact(position=1, name="試験 花子", relation="長女", phone="03-1234-5678")
+    )
+    person.household = Household.WITH_OTHERS
+    db.flush()
+    person.household = Household.ALONE  # changed and changed back: no change
+    db.flush()
+
+    text = changed_section(client)
+    assert f"Line {line} {person.name} Reference no. {person.id}" in text
+    assert "Phone : 042-000-0000 → 042-999-9999" in text
+    assert f"Address : {person.address.removesuffix('-203')} → {person.address}" in text
+    assert (
+        "Why support is needed : Physical disability → Elderly or needing care、Physical disability"
+        in text
+    )
+    assert "Location : Moved on the map" in text
+    assert "Mobile phone" not in text and "Household" not in text
+    for hidden in ("身体", "Disability", "試験 花子", "03-1234-5678", "Emergency"):
+        assert hidden not in text, hidden
+    event = events(db, "portal.changes")[-1]
+    detail = json.loads(event.detail)
+    assert detail["changed"] == 1 and person.id in detail["ids"]
+
+
+def test_changes_say_plainly_when_no_visible_detail_changed(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    auth.login("t_partner")
+    client.post("/portal/print")
+    world["consenting"].disability_certificate = "身体2級"  # not a field the partner sees
+    db.flush()
+    text = changed_section(client)
+    assert "No details of the people still on that copy have changed" in text
+    assert "身体" not in text
+
+
+def test_changes_in_details_count_from_the_copy_chosen(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    auth.login("t_partner")
+    client.post("/portal/print")  # copy 1
+    world["consenting"].phone = "042-999-9999"
+    db.flush()
+    client.post("/portal/print")  # copy 2, made after the change
+    assert "No details" in changed_section(client, "?copy=2")
+    assert "Phone : 042-000-0000 → 042-999-9999" in changed_section(client, "?copy=1")

@@ -188,13 +188,13 @@ def confirm_copy() -> ResponseReturnValue:
     viewer = current_viewer()
     if viewer.access is None:
         return _no_agreement()
+    agreement_id = viewer.access.agreement.id
     return render_template(
         "portal/confirm_copy.html",
         fmt=fmt,
         action=url_for(COPY_ROUTES[fmt]),
         count=portal_count(db.session, viewer),
-        held=len([c for c in list_copies(db.session, current_user, viewer.access.agreement.id)
-                  if c.outstanding]),
+        held=sum(c.outstanding for c in list_copies(db.session, current_user, agreement_id)),
     )
 
 
@@ -327,14 +327,20 @@ def _chosen_copy(copies: list[Provision]) -> Provision | None:
 
 
 def _log_changes(viewer: Viewer, result: Changes) -> None:
-    """The people to add in the disclosure log; those to strike out as a count."""
+    """The people to add and those whose changed details are shown, in the disclosure log;
+    those to strike out as a count."""
     copy = result.copy
     record_disclosure(
         db.session,
         viewer,
         "portal.changes",
-        result.added,
-        detail={"provision": copy.id, "copy_no": copy.copy_no, "removed": len(result.removed)},
+        [*result.added, *(c.person for c in result.changed)],
+        detail={
+            "provision": copy.id,
+            "copy_no": copy.copy_no,
+            "removed": len(result.removed),
+            "changed": len(result.changed),
+        },
     )
     db.session.commit()
 
