@@ -146,7 +146,12 @@ def test_a_report_made_offline_is_sent_when_online_and_stored_once(live: Live, p
     assert card.locator(".status-label").inner_text() == "無事（自宅）"
     said = card.locator(".sent-report")
     assert said.is_visible()
-    for words in ("の報告 — 送信待ち", "状態: 無事（自宅）", "確認方法: 訪問", "備考: 玄関で本人と会話"):
+    for words in (
+        "の報告 — 送信待ち",
+        "状態: 無事（自宅）",
+        "確認方法: 訪問",
+        "備考: 玄関で本人と会話",
+    ):
         assert words in said.inner_text(), words
     assert "避難先" not in said.inner_text()
     assert wait_queued(page, 1) == 1
