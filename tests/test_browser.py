@@ -208,6 +208,7 @@ def test_a_partner_prints_the_list_with_a_watermark_on_every_page(browser, serve
     shot(page, "30-partner-portal")
     people = int(re.search(r"(\d+)人", page.locator("main").inner_text()).group(1))
     assert people > 0
+    page.click("main a[href='/portal/copy?format=print']")
     page.click("form[action$='/portal/print'] button")
     page.wait_for_url(re.compile(r"/portal/prints/\d+$"))
     copy = re.search(r"第(\d+)部", page.content())

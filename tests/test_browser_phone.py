@@ -203,6 +203,9 @@ def test_a_person_their_map_and_a_release_mark_fit_a_phone(
 
 def test_a_print_and_the_changes_since_it_fit_a_phone(chromium: Any, demo: LiveDemo) -> None:
     page = signed_in(chromium, demo, "partner", PHONE, is_mobile=True, has_touch=True)
+    page.click("main a[href='/portal/copy?format=print']")
+    assert "控え番号が記録されます" in page.locator("main").inner_text()
+    check(page, "p06-confirm-print", partner=True)
     page.click("form[action$='/portal/print'] button")
     assert "/portal/prints/" in page.url
     check(page, "p06-print-screen", partner=True)

@@ -144,6 +144,16 @@ def test_a_report_made_offline_is_sent_when_online_and_stored_once(live: Live, p
     pending.wait_for(state="visible")
     assert pending.inner_text() == "送信待ち 1 件"
     assert card.locator(".status-label").inner_text() == "無事（自宅）"
+    said = card.locator(".sent-report")
+    assert said.is_visible()
+    for words in (
+        "の報告 — 送信待ち",
+        "状態: 無事（自宅）",
+        "確認方法: 訪問",
+        "備考: 玄関で本人と会話",
+    ):
+        assert words in said.inner_text(), words
+    assert "避難先" not in said.inner_text()
     assert wait_queued(page, 1) == 1
     assert live.reports() == before
     shot(page, "safety-03-offline-waiting-375", card)
@@ -153,6 +163,7 @@ def test_a_report_made_offline_is_sent_when_online_and_stored_once(live: Live, p
     pending.wait_for(state="hidden", timeout=40000)
     assert wait_queued(page, 0) == 0
     assert card.locator(".sent-state").inner_text() == "送信済み"
+    assert "の報告 — 送信済み" in said.inner_text() and "確認方法: 訪問" in said.inner_text()
     shot(page, "safety-04-sent-375", card)
     new = [row for row in live.reports() if row not in before]
     assert len(new) == 1

@@ -9,6 +9,8 @@ from flask.typing import ResponseReturnValue
 
 from ..labels import label
 from ..models import SafetyStatus
+from ..portal.columns import field_group_labels
+from ..viewer import current_viewer
 
 #: The statuses a partner reports on the phone page, named as the page names them.
 REPORTED = (
@@ -25,4 +27,13 @@ bp = Blueprint("guide", __name__, url_prefix="/guide")
 @bp.get("/partner")
 def partner() -> ResponseReturnValue:
     statuses = " / ".join(label(status) for status in REPORTED)
-    return render_template("guide/partner.html", statuses=statuses)
+    return render_template(
+        "guide/partner.html", statuses=statuses, agreement_fields=_agreement_fields()
+    )
+
+
+def _agreement_fields() -> list[str]:
+    """For a partner reading it, the field groups their agreement in force provides, so the
+    guide names what they will see and no more; nothing for anyone else."""
+    access = current_viewer().access
+    return field_group_labels(access.agreement.fields) if access is not None else []

@@ -1,4 +1,5 @@
-""" "Changes since my last list": who to add to the paper list and which lines to strike out.
+""" "Changes since my last list": who to add to the paper list, which lines to strike out, and
+what changed in the details of those still on it (field_changes).
 
 The comparison is between the user's latest copy in the ledger (its IDs and line numbers) and
 the people the access rule admits now. People who left are named only by copy, line and
@@ -21,6 +22,7 @@ from ..access.rule import PartnerAccess, visible_registrants
 from ..extensions import DbSession
 from ..models import ConsentState, Provision, Registrant, RegistrantStatus
 from ..viewer import viewer_of
+from .field_changes import ChangedPerson, changed_people
 from .queries import list_order, visible_among
 
 
@@ -71,6 +73,8 @@ class Changes:
     removed: list[Removal]
     #: How many people of the copy are still on the list.
     kept: int
+    #: People still on the list whose visible details changed since the copy, by line.
+    changed: list[ChangedPerson]
 
 
 def removal_reasons(
@@ -141,4 +145,11 @@ def changes_since(session: DbSession, user: Any, access: PartnerAccess, copy: Pr
     gone = sorted((line, rid) for rid, line in on_copy.items() if rid not in still)
     reasons = removal_reasons(session, access, [rid for _line, rid in gone])
     removed = [Removal(line, rid, reasons.get(rid, RemovalReason.OTHER)) for line, rid in gone]
-    return Changes(copy=copy, added=added, removed=removed, kept=len(on_copy) - len(removed))
+    kept = sorted((line, rid) for rid, line in on_copy.items() if rid in still)
+    return Changes(
+        copy=copy,
+        added=added,
+        removed=removed,
+        kept=len(kept),
+        changed=changed_people(session, viewer, kept, copy.created_at),
+    )

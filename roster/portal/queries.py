@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..access.fetch import Person, people
@@ -27,6 +27,12 @@ def list_order(viewer: Viewer) -> tuple[Any, ...]:
 def portal_people(session: DbSession, viewer: Viewer) -> list[Person]:
     """Everyone the partner viewer may see now, in the order of the paper list."""
     return people(session, viewer, visible_registrants(viewer).order_by(*list_order(viewer)))
+
+
+def portal_count(session: DbSession, viewer: Viewer) -> int:
+    """How many people a copy of the whole list would hold now; no one's details are read."""
+    ids = visible_registrants(viewer).with_only_columns(Registrant.id).subquery()
+    return session.scalar(select(func.count()).select_from(ids)) or 0
 
 
 def visible_among(session: DbSession, viewer: Viewer, ids: Iterable[int]) -> dict[int, Person]:

@@ -42,7 +42,14 @@ from .columns import columns_for, field_group_labels
 from .exports import csv_copy, xlsx_copy
 from .notices import CONFIDENTIALITY_NOTICE, CopyMark
 from .person_map import has_location, map_context, person_map_document
-from .queries import default_copy, list_copies, own_print, portal_people, visible_among
+from .queries import (
+    default_copy,
+    list_copies,
+    own_print,
+    portal_count,
+    portal_people,
+    visible_among,
+)
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -157,6 +164,38 @@ def _copy_of_everyone(fmt: ProvisionFormat) -> tuple[Provision, list[Person]]:
         flash(_("There is no one on your list, so no copy was made."), "info")
         abort(redirect(url_for("portal.home"), code=303))
     return record_provision(db.session, viewer, fmt, people), people
+
+
+#: What a copy of each format is, on the page that asks before one is made.
+COPY_ROUTES = {
+    ProvisionFormat.PRINT: "portal.print_list",
+    ProvisionFormat.CSV: "portal.export_csv",
+    ProvisionFormat.XLSX: "portal.export_xlsx",
+}
+
+
+@bp.get("/copy")
+@require(can_use_portal)
+def confirm_copy() -> ResponseReturnValue:
+    """Before a numbered copy is made: how many people it will hold, and that it is recorded.
+    Only the button on this page makes the copy (a POST); this page records nothing."""
+    try:
+        fmt = ProvisionFormat(request.args.get("format", ""))
+    except ValueError:
+        abort(404)
+    if fmt not in COPY_ROUTES:
+        abort(404)
+    viewer = current_viewer()
+    if viewer.access is None:
+        return _no_agreement()
+    agreement_id = viewer.access.agreement.id
+    return render_template(
+        "portal/confirm_copy.html",
+        fmt=fmt,
+        action=url_for(COPY_ROUTES[fmt]),
+        count=portal_count(db.session, viewer),
+        held=sum(c.outstanding for c in list_copies(db.session, current_user, agreement_id)),
+    )
 
 
 @bp.post("/print")
@@ -284,14 +323,20 @@ def _chosen_copy(copies: list[Provision]) -> Provision | None:
 
 
 def _log_changes(viewer: Viewer, result: Changes) -> None:
-    """The people to add in the disclosure log; those to strike out as a count."""
+    """The people to add and those whose changed details are shown, in the disclosure log;
+    those to strike out as a count."""
     copy = result.copy
     record_disclosure(
         db.session,
         viewer,
         "portal.changes",
-        result.added,
-        detail={"provision": copy.id, "copy_no": copy.copy_no, "removed": len(result.removed)},
+        [*result.added, *(c.person for c in result.changed)],
+        detail={
+            "provision": copy.id,
+            "copy_no": copy.copy_no,
+            "removed": len(result.removed),
+            "changed": len(result.changed),
+        },
     )
     db.session.commit()
 

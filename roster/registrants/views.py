@@ -91,6 +91,8 @@ def index() -> ResponseReturnValue:
     """The register list: filter, search, sort and page through the people one may see."""
     if request.method == "POST":
         return _search_key_redirect()
+    if can_use_portal(current_user):
+        return _to_portal()
     flt = _filter_from_request()
     viewer = current_viewer()
     page = register_page(
@@ -105,6 +107,17 @@ def index() -> ResponseReturnValue:
     )
     db.session.commit()
     return _list_page(page, flt, viewer)
+
+
+#: The list filters the partner's own list understands, carried over when a partner comes
+#: to the staff register list.
+PORTAL_ARGS = ("f", "district", "need", "page")
+
+
+def _to_portal() -> ResponseReturnValue:
+    """A partner's list is their portal: the staff list is not theirs, whatever they type."""
+    args: dict[str, Any] = {k: v for k in PORTAL_ARGS if (v := request.args.get(k))}
+    return redirect(url_for("portal.home", **args))
 
 
 def _search_key_redirect() -> ResponseReturnValue:

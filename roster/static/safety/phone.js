@@ -115,10 +115,40 @@
     countOpen();
   }
 
+  /* What the report said, as the form's own words, and when it was made: repeated on the
+     card while it waits and once it is sent, so the sender sees it took. */
+  function showReport(card, item, state) {
+    const box = card.querySelector(".sent-report");
+    const said = item.said;
+    if (!box || !said) {
+      return;
+    }
+    const head = document.createElement("p");
+    head.className = "sent-head";
+    head.textContent = `${text.textReport.replace("{time}", said.time)} — ${state}`;
+    const list = document.createElement("ul");
+    const lines = [
+      [text.textReportStatus, item.label],
+      [text.textReportPlace, said.place],
+      [text.textReportMethod, said.method],
+      [text.textReportNote, said.note],
+    ];
+    for (const [name, value] of lines) {
+      if (value) {
+        const li = document.createElement("li");
+        li.textContent = `${name}: ${value}`;
+        list.appendChild(li);
+      }
+    }
+    box.replaceChildren(head, list);
+    box.hidden = false;
+  }
+
   function markCard(item, state) {
     const card = cardOf(item);
     if (card) {
       showStatus(card, item.body.status, item.label, state);
+      showReport(card, item, state);
     }
   }
 
@@ -127,6 +157,11 @@
     const card = cardOf(item);
     if (card) {
       showStatus(card, item.before.status, item.before.label, "");
+      const box = card.querySelector(".sent-report");
+      if (box) {
+        box.replaceChildren();
+        box.hidden = true;
+      }
     }
   }
 
@@ -242,6 +277,22 @@
     return input ? input.closest("label").textContent.trim() : "";
   }
 
+  /* The report in the form's words: where to (and which shelter), how confirmed, the note,
+     and the time it was made on this phone. */
+  function saidIn(form, body) {
+    const shelter = form.querySelector('select[name="place_id"]');
+    const place = [checkedLabel(form, "evacuated_to"),
+      shelter && shelter.value ? shelter.selectedOptions[0].textContent.trim() : ""];
+    const time = new Date().toLocaleTimeString(document.documentElement.lang || undefined,
+      { hour: "2-digit", minute: "2-digit" });
+    return {
+      time,
+      place: body.evacuated_to ? place.filter(Boolean).join(" ") : "",
+      method: checkedLabel(form, "method"),
+      note: body.note || "",
+    };
+  }
+
   function readForm(form) {
     const data = new FormData(form);
     const status = data.get("status");
@@ -308,6 +359,7 @@
       operation_id: Number(root.dataset.operation),
       registrant_id: Number(card.dataset.person),
       label: checkedLabel(form, "status"),
+      said: saidIn(form, body),
       before: {
         status: card.dataset.status,
         label: card.querySelector(".status-label").textContent,
