@@ -76,7 +76,6 @@ def scenarios(app: Any) -> dict[str, tuple[str, str]]:
         "search: kana": ("staff", "search:さとう"),
         "search: address": ("staff", "search:田無町2"),
         "sort: date of birth, desc": ("staff", "/registrants/?sort=birth_date&dir=desc"),
-        "partner list": ("partner", "/registrants/"),
         "partner portal": ("partner", "/portal/"),
         "plan queue, first page": ("staff", "/priority/"),
         "plan coverage": ("staff", "/priority/coverage"),

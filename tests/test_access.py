@@ -753,6 +753,7 @@ STAFF_KEYS = PARTNER_KEYS | {
     "last_verified_on",
     "consent_state",
     "version",
+    "preferred_language",
 }
 IDENTIFYING = {
     "name",

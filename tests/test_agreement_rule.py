@@ -468,7 +468,7 @@ FIELD_LISTS: dict[str, tuple[list[str], set[str]]] = {
 #: Never for a partner, whatever the agreement says.
 STAFF_ONLY_KEYS = {
     "resident_no", "postal_code", "status", "source", "last_verified_on", "consent_state",
-    "version",
+    "version", "preferred_language",
 }  # fmt: skip
 
 

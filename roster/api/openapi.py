@@ -10,6 +10,7 @@ from ..models import (
     ConsentState,
     EvacuationPlace,
     Finding,
+    FormLanguage,
     Household,
     Mobility,
     RegistrantStatus,
@@ -97,6 +98,7 @@ REGISTRANT = {
         "last_verified_on": {"type": ["string", "null"], "format": "date"},
         "consent_state": _enum(ConsentState),
         "version": {"type": "integer"},
+        "preferred_language": _enum(FormLanguage),
     },
 }
 

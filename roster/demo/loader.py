@@ -43,6 +43,7 @@ from ..priority.stored import touch_everyone
 from ..shelters.demo import enrich_demo_shelters
 from .context import demo_context
 from .drills import add_demo_drills
+from .indexes import built_afterwards
 from .organisations import add_organisations
 from .partners import add_partner_history
 from .people import CITY
@@ -103,10 +104,11 @@ def load_demo(
     # instead of person by person as the bulk inserts below note them.
     touch_everyone(session)
     city = _add_city(session, read_gsi_shelters(EVACUATION_FILE, EMERGENCY_FILE), password_hash)
-    states, counts = add_registrants(
-        session, city.districts, city_area(city.shelters), city.users["staff"].id,
-        total=registrants, seed=seed, today=today, progress=progress,
-    )  # fmt: skip
+    with built_afterwards(session):
+        states, counts = add_registrants(
+            session, city.districts, city_area(city.shelters), city.users["staff"].id,
+            total=registrants, seed=seed, today=today, progress=progress,
+        )  # fmt: skip
     # Synthetic flood and landslide areas, everyone's hazard flags and shelter assignments.
     with demo_context():
         load_demo_hazards(session)
@@ -259,5 +261,3 @@ def _add_users(
     }
     session.add_all(users.values())
     return users
-
-

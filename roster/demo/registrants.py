@@ -192,8 +192,16 @@ def _add_address_points(session: DbSession) -> AddressIndex:
     points = list(reader.points())
     session.execute(
         insert(AddressPoint),
-        [{"key": p.key, "level": p.level, "latitude": p.latitude, "longitude": p.longitude,
-          "source": reader.read.format} for p in points],
+        [
+            {
+                "key": p.key,
+                "level": p.level,
+                "latitude": p.latitude,
+                "longitude": p.longitude,
+                "source": reader.read.format,
+            }
+            for p in points
+        ],
     )
     return AddressIndex((p.key, p.latitude, p.longitude, p.level) for p in points)
 
@@ -284,15 +292,37 @@ def _write_chunk(
 ) -> None:
     """Insert one chunk. Registrants go first without current_consent_id (the records do not
     exist yet), then contacts and the append-only consent rows, then the current ids."""
-    session.execute(insert(Registrant), [person.row for person in chunk])
+    session.execute(_batched(Registrant), uniform(Registrant, [person.row for person in chunk]))
     if contacts:
-        session.execute(insert(EmergencyContact), contacts)
+        session.execute(_batched(EmergencyContact), uniform(EmergencyContact, contacts))
     if records:
-        session.execute(insert(ConsentRecord), records)
+        session.execute(_batched(ConsentRecord), uniform(ConsentRecord, records))
     if scopes:
         session.execute(insert(consent_record_scopes), scopes)
     if current:
         _link_current_consents(session, current)
+
+
+def _batched(model: Any) -> Any:
+    """A bulk insert that sends a NULL as NULL rather than leaving the column out, so rows of
+    the same keys go as one batch."""
+    return insert(model).execution_options(render_nulls=True)
+
+
+def uniform(model: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with the same keys each, a missing one given its column's default (None when
+    it has none): a bulk insert then sends the chunk as one statement with many rows, not a
+    statement per set of keys."""
+    table = cast(Table, model.__table__)
+    fill: dict[str, Any] = {}
+    for key in set().union(*rows):
+        default = table.c[key].default
+        if default is None:
+            fill[key] = None
+        elif default.is_scalar:
+            fill[key] = cast(Any, default).arg
+        # A default computed per row (a time, say) is left to the insert.
+    return [{**fill, **row} for row in rows]
 
 
 def _link_current_consents(session: DbSession, current: list[dict[str, Any]]) -> None:

@@ -25,6 +25,8 @@ from typing import Any, cast
 
 from flask import current_app, has_app_context
 from sqlalchemy import (
+    BinaryExpression,
+    BindParameter,
     Table,
     TextClause,
     bindparam,
@@ -130,6 +132,8 @@ def _touched_by_statement(state: ORMExecuteState) -> None:
     """Note the people a Core statement will write (never runs the statement itself)."""
     statement = state.statement
     session = state.session
+    if session.info.get(_EVERYONE):
+        return  # everyone is scored again anyway
     if isinstance(statement, TextClause):
         if _RAW_WRITE.search(statement.text):
             touch_everyone(session)
@@ -159,6 +163,8 @@ def _people_statement(state: ORMExecuteState, rows: list[dict[str, Any]]) -> Non
         else:
             session.info.setdefault(_NEW, set()).update(numbers)
         return
+    if state.is_update and not _sets_scored_columns(state.statement, rows):
+        return
     if state.is_delete:
         where = cast(Any, state.statement).whereclause
         keys = (_PEOPLE.c.counted_district_id, _PEOPLE.c.priority_score, _PEOPLE.c.plan_state)
@@ -170,9 +176,30 @@ def _people_statement(state: ORMExecuteState, rows: list[dict[str, Any]]) -> Non
     _matching(session, state.statement, rows, _PEOPLE.c.id)
 
 
+#: The people's columns the score or the counters read.
+SCORED_COLUMNS = frozenset({
+    "device_ventilator", "device_oxygen", "device_suction", "device_dialysis", "mobility",
+    "household", "status", "district_id",
+})  # fmt: skip
+
+
+def _sets_scored_columns(statement: Any, rows: list[dict[str, Any]]) -> bool:
+    """Whether an UPDATE of people sets a column the score or the counters read."""
+    values = getattr(statement, "_values", None) or {}
+    names = {getattr(key, "key", key) for key in values}
+    if rows and rows[0] and not values:
+        names |= set(rows[0])  # an ORM bulk update by primary key
+    return bool(names & SCORED_COLUMNS)
+
+
 def _matching(session: Session, statement: Any, rows: list[dict[str, Any]], column: Any) -> None:
-    """Note the people an UPDATE or DELETE will touch, read before it runs."""
+    """Note the people an UPDATE or DELETE will touch, read before it runs: from the
+    parameters when it writes `id = :name` (or `registrant_id = :name`) row by row."""
     where = statement.whereclause
+    bind = _bound_key(where, column.key)
+    if bind is not None and all(bind in row for row in rows):
+        touch(session, [row[bind] for row in rows])
+        return
     if where is None and not rows[0]:
         touch_everyone(session)
         return
@@ -182,6 +209,17 @@ def _matching(session: Session, statement: Any, rows: list[dict[str, Any]], colu
         return
     for row in rows:
         touch(session, session.connection().execute(select(column).where(where), row).scalars())
+
+
+def _bound_key(where: Any, column: str) -> str | None:
+    """The parameter name of `column = :name`, the shape of a per-person bulk statement."""
+    if (
+        isinstance(where, BinaryExpression)
+        and getattr(where.left, "key", None) == column
+        and isinstance(where.right, BindParameter)
+    ):
+        return str(where.right.key)
+    return None
 
 
 def _ids_or_everyone(session: Session, ids: list[int | None]) -> None:
