@@ -1,4 +1,5 @@
-"""stored priority: each person's score and plan state in columns, coverage counters
+"""stored priority: each person's score and plan state in columns, coverage counters; an
+index for searches by reading
 
 Revision ID: 0019
 Revises: 0018
@@ -31,6 +32,9 @@ def upgrade() -> None:
                     ['in_queue', sa.literal_column('priority_score DESC'), 'id'])
     op.create_index('ix_registrants_queue_district', 'registrants',
                     ['in_queue', 'district_id', sa.literal_column('priority_score DESC'), 'id'])
+    # A search by reading starts at the reading (the status and reading index starts at the
+    # status, which a staff search does not filter by).
+    op.create_index('ix_registrants_kana_search', 'registrants', ['kana_key', 'status'])
     op.create_table('priority_counts',
     sa.Column('district_id', sa.Integer(), nullable=False),
     sa.Column('score', sa.Integer(), nullable=False),
@@ -48,6 +52,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('priority_settings')
     op.drop_table('priority_counts')
+    op.drop_index('ix_registrants_kana_search', table_name='registrants')
     op.drop_index('ix_registrants_queue_district', table_name='registrants')
     op.drop_index('ix_registrants_queue', table_name='registrants')
     with op.batch_alter_table('registrants') as batch:

@@ -138,6 +138,7 @@ class Registrant(Base):
         Index("ix_registrants_address_search", "address_key", "status", "kana_key"),
         Index("ix_registrants_resident_no_search", "resident_no", "status", "kana_key"),
         Index("ix_registrants_given_search", "given_key", "status", "kana_key"),
+        Index("ix_registrants_kana_search", "kana_key", "status"),
         Index("ix_registrants_given_kana_search", "given_kana_key", "status", "kana_key"),
         Index("ix_registrants_phone_search", "phone_key", "status", "kana_key"),
         Index("ix_registrants_mobile_search", "mobile_key", "status", "kana_key"),

@@ -208,7 +208,9 @@ def _local_numbers(digits: str, fields: frozenset[str]) -> list[Select[Any]]:
     ]
 
 
-def search_condition(q: str, fields: frozenset[str], city: str = "") -> ColumnElement[bool] | None:
+def search_condition(
+    q: str, fields: frozenset[str], city: str = "", parts: bool = True
+) -> ColumnElement[bool] | None:
     """Match the ID, a phone number, the name, the given name, the reading or the address:
     whole, by its start, or (names, readings, addresses) any part of it.
 
@@ -218,9 +220,10 @@ def search_condition(q: str, fields: frozenset[str], city: str = "") -> ColumnEl
     terms = SearchTerms.of(q, city)
     if not terms.word:
         return None
-    parts = [select(Registrant.id).where(prefix(c, k)) for c, k in _whole_keys(terms, fields)]
-    parts += _part_matches(terms, fields)
-    return Registrant.id.in_(union_all(*parts)) if parts else None
+    found = [select(Registrant.id).where(prefix(c, k)) for c, k in _whole_keys(terms, fields)]
+    if parts:
+        found += _part_matches(terms, fields)
+    return Registrant.id.in_(union_all(*found)) if found else None
 
 
 def search_rank(q: str, fields: frozenset[str], city: str = "") -> ColumnElement[int] | None:
@@ -242,11 +245,14 @@ def search_rank(q: str, fields: frozenset[str], city: str = "") -> ColumnElement
     return case((or_(*whole), 0), (or_(*started), 1), else_=2)
 
 
-def conditions(viewer: Viewer, flt: RegisterFilter) -> list[ColumnElement[bool]]:
-    """The access rule first, then every filter the viewer may use."""
+def conditions(
+    viewer: Viewer, flt: RegisterFilter, parts: bool = True
+) -> list[ColumnElement[bool]]:
+    """The access rule first, then every filter the viewer may use (without `parts`, a
+    search matches whole keys and their starts only)."""
     fields = viewer.fields
     where = [registrant_condition(viewer)]
-    if flt.q and (term := search_condition(flt.q, fields, flt.city)) is not None:
+    if flt.q and (term := search_condition(flt.q, fields, flt.city, parts)) is not None:
         where.append(term)
     if flt.district_id:
         where.append(Registrant.district_id == flt.district_id)
@@ -338,8 +344,7 @@ def register_page(
     """One page of the visible, filtered register, projected for the viewer, and the total
     count; a search's count stops at SEARCH_COUNT_CAP, and its whole matches come first,
     then those that start with the search, then the rest, each in the chosen order."""
-    where = conditions(viewer, flt)
-    total, capped = count_matches(session, where, SEARCH_COUNT_CAP if flt.q else None)
+    where, total, capped = _matching(session, viewer, flt)
     page = max(1, min(page, max(1, -(-total // per_page))))
     # Find the page's IDs from the indexes first, then load just those rows: sorting narrow
     # rows is far cheaper than sorting whole records when thousands match.
@@ -349,6 +354,26 @@ def register_page(
     found = people(session, viewer, visible_registrants(viewer).where(Registrant.id.in_(ids)))
     rows = {p.registrant_id: p for p in found}
     return Page([rows[i] for i in ids], total, page, per_page, capped)
+
+
+def _matching(
+    session: DbSession, viewer: Viewer, flt: RegisterFilter
+) -> tuple[list[Any], int, bool]:
+    """The conditions of the list, its count, and whether the count stopped at the cap.
+
+    A search looks for whole keys and their starts first: when those alone pass the cap,
+    every page there is to show is theirs (they rank before any match of a part), so the
+    parts of the keys are not searched — on a large register, a common name's parts are
+    in tens of thousands of people."""
+    if not flt.q:
+        where = conditions(viewer, flt)
+        return where, *count_matches(session, where, None)
+    starts = conditions(viewer, flt, parts=False)
+    total, capped = count_matches(session, starts, SEARCH_COUNT_CAP)
+    if capped:
+        return starts, total, capped
+    where = conditions(viewer, flt)
+    return where, *count_matches(session, where, SEARCH_COUNT_CAP)
 
 
 def _page_ids(
