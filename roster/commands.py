@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from .config import PROJECT_DIR
-from .extensions import db, refresh_statistics
+from .extensions import db, refresh_statistics, vacuum_after_load
 from .i18n import local_today
 from .models import Organisation, Registrant, Role, User
 from .passwords import password_problem
@@ -71,6 +71,7 @@ def db_analyze() -> None:
     """Refresh the query planner's statistics (after large imports)."""
     refresh_statistics(db.session)
     db.session.commit()
+    vacuum_after_load(db.session)
     click.echo("statistics refreshed")
 
 
@@ -293,6 +294,7 @@ def demo_command(count: int | None, seed: int | None, if_empty: bool) -> None:
         summary.update(add_demo_work(seed))
         refresh_statistics(db.session)
         db.session.commit()
+        vacuum_after_load(db.session)
         click.echo(", ".join(f"{k}: {v}" for k, v in summary.items()))
     print_demo_logins()
 

@@ -162,6 +162,18 @@ def refresh_statistics(session: DbSession) -> None:
     session.execute(text("ANALYZE"))
 
 
+def vacuum_after_load(session: DbSession) -> None:
+    """After a bulk load is committed, on PostgreSQL: VACUUM ANALYZE, outside any transaction.
+    Freshly written pages are not yet marked all-visible, so until a vacuum every count and
+    every index-only scan also reads the table; autovacuum gets there in its own time. SQLite
+    needs nothing more than refresh_statistics()."""
+    engine = session.get_bind().engine
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+
+
 def advance_sequences(session: DbSession, *tables: type[Any]) -> None:
     """After rows were inserted with explicit IDs, move each table's ID sequence past them.
 

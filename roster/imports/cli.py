@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import force_locale
 from tqdm import tqdm
 
-from ..extensions import db, refresh_statistics
+from ..extensions import db, refresh_statistics, vacuum_after_load
 from ..i18n import cli_locale, local_today
 from ..models import ImportBatch, RegistrantStatus
 from ..schema import needs_current_schema
@@ -134,6 +134,7 @@ def _apply(file: Path, plan: ImportPlan, statuses: dict[int, RegistrantStatus]) 
     if summary.created > 1000:
         refresh_statistics(db.session)
         db.session.commit()
+        vacuum_after_load(db.session)
     return summary
 
 
