@@ -588,8 +588,8 @@ def test_list_and_detail_views_record_only_people_shown_because_of_the_release(
     assert {r.release_id for r in rows} == {running.id}
     assert {r.user_id for r in rows} == {w["users"]["partner"].id}
 
-    assert client.get("/registrants/").status_code == 200
-    assert {r.registrant_id for r in accesses(db) if r.action == "registrant.list"} == (
+    assert client.get("/portal/").status_code == 200  # the partner's list
+    assert {r.registrant_id for r in accesses(db) if r.action == "portal.list"} == (
         without_consent
     )
 
