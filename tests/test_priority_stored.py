@@ -30,6 +30,14 @@ from roster.priority.coverage import coverage_by_band, coverage_by_district
 from roster.priority.queries import QueueFilter
 from roster.priority.queue import queue_page, top_of_queue
 from roster.priority.scoring import DEFAULT_WEIGHTS, Bands
+from roster.registrants.queries import (
+    RegisterFilter,
+    conditions,
+    count_matches,
+    counted_total,
+    register_page,
+)
+from roster.viewer import viewer_of
 
 from .factories import Factory
 from .test_priority import make_person, population, reference_scores  # noqa: F401 - fixture
@@ -45,17 +53,18 @@ def assert_stored_is_the_reference(db: Session, weights: dict[str, int] = W) -> 
     people = list(db.scalars(select(Registrant).execution_options(populate_existing=True)))
     expected = reference_scores(db, people, weights)
     plans = {p.registrant_id: p.status for p in db.scalars(select(Plan))}
-    counted: Counter[tuple[int, int, str]] = Counter()
+    counted: Counter[tuple[int, str, int, str]] = Counter()
     for person in people:
         state = {None: "none", PlanStatus.DRAFT: "draft"}.get(plans.get(person.id), "current")
         active = person.status is RegistrantStatus.ACTIVE
         assert (person.priority_score, person.plan_state) == (expected[person.id], state), person
         assert person.in_queue == (active and state != "current"), person
-        assert person.counted_district_id == (person.district_id if active else None), person
-        if active:
-            counted[(person.district_id, expected[person.id], state)] += 1
+        assert (person.counted_district_id, person.counted_status) == (
+            person.district_id, person.status.value
+        ), person  # fmt: skip
+        counted[(person.district_id, person.status.value, expected[person.id], state)] += 1
     counters = {
-        (c.district_id, c.score, c.plan_state): c.people
+        (c.district_id, c.status, c.score, c.plan_state): c.people
         for c in db.scalars(select(PriorityCount))
         if c.people
     }
@@ -196,3 +205,22 @@ def test_the_queue_and_coverage_read_the_counters_as_a_scan_would(
     assert sum(b.total for b in bands) == db.scalar(
         select(func.count()).where(Registrant.status == RegistrantStatus.ACTIVE)
     )
+
+
+def test_the_register_counts_from_the_counters_as_a_count_would(
+    db: Session, settled: list[Registrant], world: dict[str, Any]
+) -> None:
+    district = settled[0].district_id
+    settled[3].status = RegistrantStatus.MOVED_OUT
+    db.flush()
+    for role in ("staff", "planner"):
+        viewer = viewer_of(world["users"][role], db)
+        for flt in (RegisterFilter(), RegisterFilter(status="moved_out"), RegisterFilter(status=""),
+                    RegisterFilter(district_id=district), RegisterFilter(need="wheelchair"),
+                    RegisterFilter(district_id=district, status="bogus")):  # fmt: skip
+            where = conditions(viewer, flt)
+            exact, _capped = count_matches(db, where, None)
+            assert register_page(db, viewer, flt, 1, 10).total == exact, (role, flt)
+        assert counted_total(db, viewer, RegisterFilter(), conditions(viewer, RegisterFilter()))
+        need = RegisterFilter(need="wheelchair")
+        assert counted_total(db, viewer, need, conditions(viewer, need)) is None

@@ -28,6 +28,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column('plan_state', sa.String(length=8), server_default='none', nullable=False))
         batch.add_column(sa.Column('in_queue', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch.add_column(sa.Column('counted_district_id', sa.Integer(), nullable=True))
+        batch.add_column(sa.Column('counted_status', sa.String(length=20), nullable=True))
     op.create_index('ix_registrants_queue', 'registrants',
                     ['in_queue', sa.literal_column('priority_score DESC'), 'id'])
     op.create_index('ix_registrants_queue_district', 'registrants',
@@ -37,10 +38,11 @@ def upgrade() -> None:
     op.create_index('ix_registrants_kana_search', 'registrants', ['kana_key', 'status'])
     op.create_table('priority_counts',
     sa.Column('district_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('score', sa.Integer(), nullable=False),
     sa.Column('plan_state', sa.String(length=8), nullable=False),
     sa.Column('people', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('district_id', 'score', 'plan_state', name=op.f('pk_priority_counts'))
+    sa.PrimaryKeyConstraint('district_id', 'status', 'score', 'plan_state', name=op.f('pk_priority_counts'))
     )
     op.create_table('priority_settings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -56,6 +58,7 @@ def downgrade() -> None:
     op.drop_index('ix_registrants_queue_district', table_name='registrants')
     op.drop_index('ix_registrants_queue', table_name='registrants')
     with op.batch_alter_table('registrants') as batch:
+        batch.drop_column('counted_status')
         batch.drop_column('counted_district_id')
         batch.drop_column('in_queue')
         batch.drop_column('plan_state')

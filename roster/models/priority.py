@@ -9,12 +9,15 @@ from .base import Base
 
 
 class PriorityCount(Base):
-    """How many active people of a district have a score and a plan state: the coverage
-    tables and the queue's counts add these up instead of scoring everyone."""
+    """How many people of a district have a status, a score and a plan state: the coverage
+    tables, the queue's counts and the register's totals add these up instead of counting
+    or scoring everyone."""
 
     __tablename__ = "priority_counts"
 
     district_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: A RegistrantStatus code.
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
     score: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: none, draft or current (Registrant.plan_state).
     plan_state: Mapped[str] = mapped_column(String(8), primary_key=True)

@@ -49,7 +49,11 @@ def _counted(session: DbSession, weights: Mapping[str, int] | None, *by: Any) ->
     def of(state: str) -> Any:
         return func.sum(case((PriorityCount.plan_state == state, PriorityCount.people), else_=0))
 
-    query = select(*by, people, of(stored.CURRENT), of(stored.DRAFT)).group_by(*by)
+    query = (
+        select(*by, people, of(stored.CURRENT), of(stored.DRAFT))
+        .where(PriorityCount.status == stored.ACTIVE)
+        .group_by(*by)
+    )
     return list(session.execute(query))
 
 

@@ -95,7 +95,7 @@ def _per_district(
         )
         return {d: n for d, n in session.execute(groups).tuples()}
     counted = select(PriorityCount.district_id, func.sum(PriorityCount.people)).where(
-        PriorityCount.plan_state.in_(stored.QUEUED_STATES)
+        PriorityCount.status == stored.ACTIVE, PriorityCount.plan_state.in_(stored.QUEUED_STATES)
     )
     if flt.district_id:
         counted = counted.where(PriorityCount.district_id == flt.district_id)

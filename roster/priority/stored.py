@@ -2,7 +2,8 @@
 
 The plan queue and the coverage tables read what is stored here instead of scoring every
 active person per request: the queue walks an index on (in_queue, priority_score DESC, id),
-coverage adds up priority_counts (people per district, score and plan state).
+coverage adds up priority_counts (people per district, status, score and plan state), and
+so does the register list's count when it is filtered by nothing but status and district.
 
 What changes a score or a count: the person's row (devices, mobility, household, status,
 district), their emergency contacts, their hazard flags, their plan, a drill's serious
@@ -78,6 +79,7 @@ _PENDING, _EVERYONE, _NEW, _GONE = (
 #: Registrant.plan_state values.
 NO_PLAN, DRAFT, CURRENT = "none", "draft", "current"
 QUEUED_STATES = (NO_PLAN, DRAFT)
+ACTIVE = RegistrantStatus.ACTIVE.value
 
 
 def weights_now() -> Mapping[str, int]:
@@ -120,7 +122,8 @@ def _touched_by_flush(session: Session, _context: Any) -> None:
 def _deleted_people(session: Session, _context: Any, _instances: Any) -> None:
     """People about to be deleted: what they are counted under, read while they are there."""
     gone = [obj for obj in session.deleted if isinstance(obj, Registrant)]
-    _forget(session, [(p.counted_district_id, p.priority_score, p.plan_state) for p in gone])
+    _forget(session, [(p.counted_district_id, p.counted_status, p.priority_score, p.plan_state)
+                      for p in gone])  # fmt: skip
 
 
 def _beside(obj: object) -> bool:
@@ -167,7 +170,10 @@ def _people_statement(state: ORMExecuteState, rows: list[dict[str, Any]]) -> Non
         return
     if state.is_delete:
         where = cast(Any, state.statement).whereclause
-        keys = (_PEOPLE.c.counted_district_id, _PEOPLE.c.priority_score, _PEOPLE.c.plan_state)
+        keys = (
+            _PEOPLE.c.counted_district_id, _PEOPLE.c.counted_status, _PEOPLE.c.priority_score,
+            _PEOPLE.c.plan_state,
+        )  # fmt: skip
         for row in rows:
             query = select(*keys)
             query = query.where(where) if where is not None else query
@@ -233,7 +239,7 @@ def _forget(session: Session, keys: list[tuple[Any, ...]]) -> None:
     """People deleted: what they were counted under is taken off at settle()."""
     gone = cast(Counter[tuple[Any, ...]], session.info.setdefault(_GONE, Counter()))
     for key in keys:
-        if key[0] is not None:
+        if key[1] is not None:
             gone[key] -= 1
 
 
@@ -284,7 +290,6 @@ def _computed(session: DbSession, weights: Mapping[str, int], ids: Any) -> list[
     """Each person's score, plan state, place in the queue and counted district, as the
     reference SQL computes them now, beside what is stored."""
     dialect = session.get_bind().dialect.name
-    active = Registrant.status == RegistrantStatus.ACTIVE
     state = case(
         (Plan.status.in_(CURRENT_PLAN), CURRENT),
         (Plan.status == PlanStatus.DRAFT, DRAFT),
@@ -295,10 +300,12 @@ def _computed(session: DbSession, weights: Mapping[str, int], ids: Any) -> list[
             Registrant.id,
             score_expression(weights, dialect).label("score"),
             state.label("state"),
-            case((active, Registrant.district_id), else_=None).label("district"),
+            Registrant.district_id,
+            Registrant.status,
             Registrant.priority_score,
             Registrant.plan_state,
             Registrant.counted_district_id,
+            Registrant.counted_status,
         )
         .select_from(Registrant)
         .outerjoin(RegistrantHazard, RegistrantHazard.registrant_id == Registrant.id)
@@ -318,18 +325,18 @@ def _rescore(
     deltas: Counter[tuple[Any, ...]] = Counter()
     changed = []
     for row in _computed(session, weights, ids):
-        new = (row.district, int(row.score), row.state)
-        old = (row.counted_district_id, row.priority_score, row.plan_state)
+        status = str(row.status)  # the stored code (a StrEnum reads as its code)
+        new = (row.district_id, status, int(row.score), row.state)
+        old = (row.counted_district_id, row.counted_status, row.priority_score, row.plan_state)
         if new == old:
             continue
         changed.append({
-            "pid": row.id, "score": new[1], "state": new[2], "district": new[0],
-            "queued": new[0] is not None and new[2] in QUEUED_STATES,
+            "pid": row.id, "district": new[0], "counted": status, "score": new[2],
+            "state": new[3], "queued": status == ACTIVE and new[3] in QUEUED_STATES,
         })  # fmt: skip
-        if old[0] is not None:
+        if old[1] is not None:
             deltas[old] -= 1
-        if new[0] is not None:
-            deltas[new] += 1
+        deltas[new] += 1
         if len(changed) >= CHUNK:
             _store(session, changed)
             changed = []
@@ -347,6 +354,7 @@ def _store(session: DbSession, rows: list[dict[str, Any]]) -> None:
             priority_score=bindparam("score"),
             plan_state=bindparam("state"),
             counted_district_id=bindparam("district"),
+            counted_status=bindparam("counted"),
             in_queue=bindparam("queued"),
             updated_at=_PEOPLE.c.updated_at,  # derived values: the person was not edited
         )
@@ -358,7 +366,7 @@ def _move_counters(session: DbSession, deltas: Counter[tuple[Any, ...]]) -> None
     """Add each move to its counter, in key order (two transactions never wait on each
     other in opposite orders)."""
     moves = [
-        {"district_id": k[0], "score": k[1], "plan_state": k[2], "people": n}
+        {"district_id": k[0], "status": k[1], "score": k[2], "plan_state": k[3], "people": n}
         for k, n in sorted(deltas.items())
         if n
     ]
@@ -367,7 +375,7 @@ def _move_counters(session: DbSession, deltas: Counter[tuple[Any, ...]]) -> None
     dialect = session.get_bind().dialect.name
     upsert: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(_COUNTS)
     upsert = upsert.on_conflict_do_update(
-        index_elements=["district_id", "score", "plan_state"],
+        index_elements=["district_id", "status", "score", "plan_state"],
         set_={"people": _COUNTS.c.people + upsert.excluded.people},
     )
     session.connection().execute(upsert, moves)
@@ -382,11 +390,13 @@ def rebuild(session: DbSession, weights: Mapping[str, int] | None = None) -> Non
     for start in range(low or 0, (high or 0) + 1, SPAN):
         _rescore(session, weights, range(start, start + SPAN))
     connection.execute(delete(_COUNTS))
-    counted = _PEOPLE.c.counted_district_id
-    groups = (counted, _PEOPLE.c.priority_score, _PEOPLE.c.plan_state)
+    counted = _PEOPLE.c.counted_status
+    groups = (
+        _PEOPLE.c.counted_district_id, counted, _PEOPLE.c.priority_score, _PEOPLE.c.plan_state
+    )  # fmt: skip
     connection.execute(
         insert(_COUNTS).from_select(
-            ["district_id", "score", "plan_state", "people"],
+            ["district_id", "status", "score", "plan_state", "people"],
             select(*groups, func.count()).where(counted.is_not(None)).group_by(*groups),
         )
     )
