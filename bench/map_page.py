@@ -204,7 +204,10 @@ def report(results: list[Result], rounds: int, database: str) -> str:
         f"{small:,} to {large:,} people).",
         "",
         "The frame holds no one: shelters, hazard outlines (simplified by 5 m), the approximate "
-        "district outlines and folium are all it carries, so it is the same at any size. Its "
+        "district outlines and folium are all it carries, so it is the same at any size (a "
+        "few bytes more for the shelters' larger counts of people assigned). Its time still "
+        "grows a little: those counts are one GROUP BY over the hazard's assignments (about "
+        "50 ms at 200,000). Its "
         "script (`roster-map.js`) asks `/maps/points.json` for the view each time the map stops "
         "moving (numbers only in the URL). Below zoom 15, or when the view holds more than "
         "5,000 people, the answer is a count per grid cell (a quarter of a tile, at least "
