@@ -1,28 +1,27 @@
-"""The staff map frame for a large register: document size and server time, against the same
-map with no people in the same run.
+"""The staff map at a small and a large register: the frame's size and server time, and the
+points endpoint's answers for the views the frame asks for.
 
-    python bench/map_page.py [--registrants 100000] [--rounds 5] [--db PATH] [--write]
+    python bench/map_page.py [--small 2000] [--large 200000] [--rounds 5] [--write]
+                             [--database-url URL] [--reuse] [--workdir DIR]
 
-A temporary SQLite database is built by the migrations and `roster demo` (西東京市, its real
-shelters, fictional people), then the synthetic flood and landslide layers are imported with
-`roster import-hazard` (flags and assignments computed). --db reuses such a database.
-
-Each round requests, in alternating order so machine noise falls on both alike:
-- the staff map frame (/maps/frame) through the whole app: login check, the access rule's
-  query of every active person's point, the compact point payload, folium's rendering of
-  shelters, hazard layers and district outlines, the inline-script hashes for the CSP, and
-  the audit write and commit;
-- the planner's frame (pseudonymous points, coarse, shuffled, made-up IDs);
-- the baseline: the same folium map with no people (shelters, hazard layers, districts),
-  rendered in-process.
-The result is the median per step, the ratio frame / baseline, and the document sizes
-(targets: at most 3 MB and 1 s for the staff frame). --write replaces the "## Map page"
-section of docs/performance.md and keeps every other section.
+Each size is a demo register (`roster demo`, 西東京市, its real shelters, fictional people) with
+the synthetic flood and landslide layers (`roster import-hazard`), built by bench/sections.py
+(SQLite in --workdir, or one PostgreSQL database per size with --database-url). Each round
+requests, through the whole app and in alternating order so machine noise falls on all alike:
+- the staff and the planner's map frame (/maps/frame): shelters, hazard layers, districts,
+  the inline-script hashes for the CSP; no people;
+- the points endpoint for the whole city at zoom 13 (counts per cell; one GROUP BY), as staff
+  and as a planner (coarse cells);
+- the points endpoint for a few streets at zoom 17 in the middle of the city, as staff (the
+  points, or counts when there are more than the cap) and as a partner (the people the
+  agreement gives, read as Persons, the disclosure logged).
+The result is the median per step at each size and the ratio large / small. Targets: the
+staff frame within 3 MB and 1 s at the large size and the same size at both; one answer
+well under a second. --write replaces the "## Map page" section of docs/performance.md.
 """
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import platform
@@ -36,12 +35,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sections import write_section  # noqa: E402 - bench/sections.py, beside this script
+from sections import build_demo, database_name, sizes_parser, write_section  # noqa: E402
 
 from roster import create_app  # noqa: E402
 from roster.extensions import db  # noqa: E402
@@ -49,26 +46,32 @@ from roster.extensions import db  # noqa: E402
 HEADING = "## Map page"
 TARGET_BYTES = 3 * 2**20
 TARGET_SECONDS = 1.0
+#: A few streets: about 600 m by 450 m, what a 1,280-pixel frame shows at zoom 17.
+STREETS = (0.0040, 0.0055)
 
 
-def build(registrants: int, workdir: Path) -> str:
-    """A migrated demo database with the synthetic hazard layers; its URL."""
-    url = f"sqlite:///{workdir / f'map-{registrants}.db'}"
+def with_hazards(url: str) -> None:
+    """The synthetic flood and landslide layers, imported unless the database has them."""
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from roster.models import HazardLayer
+
+        layers = db.session.scalar(select(func.count(HazardLayer.id))) or 0
+        db.session.remove()
+    if db.engine is not None:
+        db.engine.dispose()
+    if layers:
+        return
     env = {**os.environ, "ROSTER_DATABASE_URL": url}
-    cli = [sys.executable, "-m", "roster.cli"]
-    quiet = {
-        "env": env,
-        "check": True,
-        "cwd": ROOT,
-        "stdout": subprocess.DEVNULL,
-        "stderr": subprocess.DEVNULL,
-    }
-    subprocess.run([*cli, "db", "upgrade"], **quiet)  # type: ignore[call-overload]
-    subprocess.run([*cli, "demo", "--registrants", str(registrants), "--seed", "1"], **quiet)  # type: ignore[call-overload]
     for name in ("flood", "landslide"):
         data = ROOT / "geo" / "data" / f"synthetic_{name}_nishitokyo.geojson"
-        subprocess.run([*cli, "import-hazard", str(data), "--kind", name, "--synthetic"], **quiet)  # type: ignore[call-overload]
-    return url
+        subprocess.run(
+            [sys.executable, "-m", "roster.cli", "import-hazard", str(data), "--kind", name,
+             "--synthetic"],
+            env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
 
 
 def signed_in(app: Any, username: str) -> Any:
@@ -78,72 +81,69 @@ def signed_in(app: Any, username: str) -> Any:
     return client
 
 
-def baseline(app: Any) -> Callable[[], str]:
-    """The frame's map with no people: everything else the view draws, rendered alike."""
-    from roster.hazards.names import SHELTER_KIND_NAMES
-    from roster.maps.areas import hazard_overlays
-    from roster.maps.build import render_map, tiles_from_config
-    from roster.maps.districts import bounds, district_cells
+def views(app: Any) -> tuple[str, str]:
+    """The query strings of the whole city at zoom 13 and of a few streets at its middle."""
+    from roster.maps.districts import bounds
     from roster.maps.points import Points
-    from roster.maps.shelters import shelter_collections
-    from roster.maps.views import frame_texts
 
-    nobody = Points(
-        identified=True, lat=np.zeros(0), lon=np.zeros(0), ids=np.zeros(0, dtype=np.int64)
+    with app.app_context():
+        import numpy as np
+
+        nobody = Points(identified=True, lat=np.zeros(0), lon=np.zeros(0), ids=np.zeros(0))
+        found = bounds(db.session, nobody)
+        db.session.remove()
+    assert found, "the demo has shelters and districts"
+    (south, west), (north, east) = found
+    city = f"south={south:.6f}&west={west:.6f}&north={north:.6f}&east={east:.6f}&zoom=13"
+    lat, lon = (south + north) / 2, (west + east) / 2
+    half_lat, half_lon = STREETS[0] / 2, STREETS[1] / 2
+    streets = (
+        f"south={lat - half_lat:.6f}&west={lon - half_lon:.6f}"
+        f"&north={lat + half_lat:.6f}&east={lon + half_lon:.6f}&zoom=17"
     )
-
-    def render() -> str:
-        with app.test_request_context("/maps/frame"):
-            rendered = render_map(
-                points=nobody,
-                shelters=shelter_collections(db.session, "flood", with_load=True),
-                shelter_names=SHELTER_KIND_NAMES,
-                overlays=hazard_overlays(db.session),
-                hazard_kinds={"flood"},
-                districts=district_cells(db.session),
-                bounds=bounds(db.session, nobody),
-                tiles=tiles_from_config(app.config["MAP_TILES"]),
-                texts=frame_texts(nobody),
-                person_url="/maps/people/",
-            )
-            db.session.remove()
-            return rendered.html
-
-    return render
+    return city, streets
 
 
 def timed(step: Callable[[], Any]) -> tuple[float, Any]:
-    """The step's time, after a full garbage collection: otherwise a collection that earlier
-    steps made due falls on whichever step happens to allocate next (with 100,000 points in
-    memory, about 100 ms), and the figures move by a quarter between two runs of the same
-    code."""
+    """The step's time, after a full garbage collection (one due from an earlier step would
+    otherwise fall on whichever step allocates next)."""
     gc.collect()
     started = time.perf_counter()
     result = step()
     return time.perf_counter() - started, result
 
 
-def measure(url: str, rounds: int) -> tuple[dict[str, list[float]], dict[str, int], int]:
+def getter(client: Any, url: str) -> Callable[[], tuple[int, str]]:
+    def get() -> tuple[int, str]:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        kind = ""
+        if response.is_json:
+            data = response.get_json()
+            shown = len(data["clusters"]) if data["kind"] == "clusters" else len(data["points"])
+            kind = f"{shown:,} {'cells' if data['kind'] == 'clusters' else 'points'}"
+        return len(response.data), kind
+
+    return get
+
+
+Sizes = dict[str, tuple[int, str]]
+
+
+def measure(url: str, rounds: int) -> tuple[dict[str, list[float]], Sizes, int]:
+    """Median-ready timings per step, each step's (bytes, what it held), and the active people."""
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False})
-    staff, planner = signed_in(app, "staff"), signed_in(app, "planner")
-
-    def frame(client: Any) -> Callable[[], bytes]:
-        def get() -> bytes:
-            response = client.get("/maps/frame")
-            assert response.status_code == 200, response.status_code
-            return bytes(response.data)
-
-        return get
-
-    steps: dict[str, Callable[[], Any]] = {
-        "staff frame": frame(staff),
-        "planner frame": frame(planner),
-        "baseline (no people)": baseline(app),
+    staff, planner, partner = (signed_in(app, u) for u in ("staff", "planner", "partner"))
+    city, streets = views(app)
+    steps: dict[str, Callable[[], tuple[int, str]]] = {
+        "staff frame": getter(staff, "/maps/frame"),
+        "planner frame": getter(planner, "/maps/frame"),
+        "city, zoom 13: staff": getter(staff, f"/maps/points.json?{city}"),
+        "city, zoom 13: planner": getter(planner, f"/maps/points.json?{city}"),
+        "streets, zoom 17: staff": getter(staff, f"/maps/points.json?{streets}"),
+        "streets, zoom 17: partner": getter(partner, f"/maps/points.json?{streets}"),
     }
-    sizes: dict[str, int] = {}
-    for name, step in steps.items():  # warm up, and the sizes
-        body = step()
-        sizes[name] = len(body if isinstance(body, bytes) else body.encode())
+    sizes = {name: step() for name, step in steps.items()}  # warm up, and the sizes
     timings: dict[str, list[float]] = {name: [] for name in steps}
     names = list(steps)
     for number in range(rounds):
@@ -155,90 +155,90 @@ def measure(url: str, rounds: int) -> tuple[dict[str, list[float]], dict[str, in
 
         from roster.models import Registrant, RegistrantStatus
 
-        active = (
-            db.session.scalar(
-                select(func.count(Registrant.id)).where(
-                    Registrant.status == RegistrantStatus.ACTIVE
-                )
-            )
-            or 0
+        active = db.session.scalar(
+            select(func.count(Registrant.id)).where(Registrant.status == RegistrantStatus.ACTIVE)
         )
         db.session.remove()
     if db.engine is not None:
         db.engine.dispose()
-    return timings, sizes, int(active)
+    return timings, sizes, int(active or 0)
 
 
-def report(
-    registrants: int,
-    active: int,
-    timings: dict[str, list[float]],
-    sizes: dict[str, int],
-    rounds: int,
-) -> str:
-    median = {name: statistics.median(values) for name, values in timings.items()}
-    base = median["baseline (no people)"]
-    staff_ok = sizes["staff frame"] <= TARGET_BYTES and median["staff frame"] <= TARGET_SECONDS
-    per_person = (sizes["staff frame"] - sizes["baseline (no people)"]) / max(active, 1)
+Result = tuple[int, dict[str, list[float]], Sizes, int]
+
+
+def report(results: list[Result], rounds: int, database: str) -> str:
+    (small, t_small, s_small, a_small), (large, t_large, s_large, a_large) = results
+    m_small = {k: statistics.median(v) for k, v in t_small.items()}
+    m_large = {k: statistics.median(v) for k, v in t_large.items()}
+    frame, frame_ms = s_large["staff frame"][0], m_large["staff frame"]
+    growth = frame - s_small["staff frame"][0]
+    staff_ok = frame <= TARGET_BYTES and frame_ms <= TARGET_SECONDS
     lines = [
         HEADING,
         "",
         f"Measured {date.today().isoformat()} by `bench/map_page.py` on {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite: the demo with "
-        f"{registrants:,} registrants ({active:,} active, all drawn), its 78 real places and "
-        "the synthetic flood and landslide layers, tiles as configured. Server time per "
-        f"request through the whole app, median of {rounds} alternating rounds, each step "
-        "timed after a full garbage collection.",
-        f"Target: the staff frame at most {TARGET_BYTES // 2**20} MB and {TARGET_SECONDS:g} s.",
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {database}: the demo with "
+        f"{small:,} and with {large:,} registrants ({a_small:,} and {a_large:,} active), its "
+        "78 real places and the synthetic flood and landslide layers, no base tiles. Server "
+        f"time per request through the whole app, median of {rounds} alternating rounds, each "
+        "request timed after a full garbage collection.",
+        f"Target: the staff frame at most {TARGET_BYTES // 2**20} MB and {TARGET_SECONDS:g} s "
+        "and the same size whatever the register holds; one answer of the points endpoint well "
+        "under a second.",
         "",
-        "| document | size (MB) | server time (ms) | ratio to the baseline |",
-        "|---|---:|---:|---:|",
+        f"| request | {small:,}: size (kB) | {small:,}: ms | {large:,}: size (kB) | "
+        f"{large:,}: ms | {large:,}: answer | ratio |",
+        "|---|---:|---:|---:|---:|---|---:|",
     ]
-    for name in timings:
+    for name in t_small:
         lines.append(
-            f"| {name} | {sizes[name] / 2**20:.2f} | {median[name] * 1000:.0f} | "
-            f"{median[name] / base:.1f}× |"
+            f"| {name} | {s_small[name][0] / 1024:.1f} | {m_small[name] * 1000:.0f} | "
+            f"{s_large[name][0] / 1024:.1f} | {m_large[name] * 1000:.0f} | "
+            f"{s_large[name][1] or 'document'} | {m_large[name] / m_small[name]:.2f}× |"
         )
     lines += [
         "",
-        f"Staff frame within target: **{'yes' if staff_ok else 'no'}**.",
+        f"Staff frame within target: **{'yes' if staff_ok else 'no'}** "
+        f"({frame / 2**20:.2f} MB, {frame_ms * 1000:.0f} ms; {growth:+,} bytes from "
+        f"{small:,} to {large:,} people).",
         "",
-        "The people's points are the only part that grows with the register. They go into the "
-        "document as integer rows `[dy, dx, register number]`: offsets from the map's origin "
-        "in 1e-5 degree (about 1 m; coordinates rounded to 5 decimals), so a person takes "
-        f"{per_person:.1f} bytes instead of about 30 as `[lat, lon, id]`, and the cluster "
-        "adds them in one `addLayers` call. The rest of the request is one column query "
-        "through the access rule (no ORM objects), `json.dumps` of an integer array, folium's "
-        "template, and a SHA-256 of each inline script for the frame's Content-Security-"
-        "Policy. Planners' points are coarse (1e-3 degree) and shuffled, with made-up IDs. "
-        "The baseline is what every map pays whatever the register's size: shelters, hazard "
-        "outlines (simplified by 5 m), the approximate district outlines (Voronoi cells, "
-        "computed once per set of district points) and folium itself.",
+        "The frame holds no one: shelters, hazard outlines (simplified by 5 m), the approximate "
+        "district outlines and folium are all it carries, so it is the same at any size (a "
+        "few bytes more for the shelters' larger counts of people assigned). Its time still "
+        "grows a little: those counts are one GROUP BY over the hazard's assignments (about "
+        "50 ms at 200,000). Its "
+        "script (`roster-map.js`) asks `/maps/points.json` for the view each time the map stops "
+        "moving (numbers only in the URL). Below zoom 15, or when the view holds more than "
+        "5,000 people, the answer is a count per grid cell (a quarter of a tile, at least "
+        "about 150 m; a planner's cells are whole coarse cells), computed by one GROUP BY on "
+        "rounded coordinates over the people the access rule admits, read from the index "
+        "`ix_registrants_map` (status, latitude, longitude). The city answer reads every "
+        "active person's place from that index, so it is the one request that grows with the "
+        "register; its answer does not (one row per cell). Close in, the answer is the view's "
+        "points as before; a partner's are read as Persons and the disclosure names exactly "
+        "those returned. Every answer is logged (a count, or the partner's people).",
         "",
-        "Re-run: `.venv/bin/python bench/map_page.py --write` (add `--db PATH` to reuse a "
-        "database built before).",
+        "Re-run: `.venv/bin/python bench/map_page.py --write` (`--workdir DIR --reuse` keeps "
+        "the databases; `--database-url` times PostgreSQL).",
     ]
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--registrants", type=int, default=100_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--db", type=Path, help="reuse this demo database (SQLite file)")
-    parser.add_argument("--write", action="store_true", help="update docs/performance.md")
+    parser = sizes_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
+    results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="roster-map-bench-") as folder:
-        if args.db is not None:
-            if not args.db.exists():
-                args.db.parent.mkdir(parents=True, exist_ok=True)
-                built = build(args.registrants, args.db.parent)
-                Path(built.removeprefix("sqlite:///")).rename(args.db)
-            url = f"sqlite:///{args.db.resolve()}"
-        else:
-            url = build(args.registrants, Path(folder))
-        timings, sizes, active = measure(url, args.rounds)
-    text = report(args.registrants, active, timings, sizes, args.rounds)
+        workdir = args.workdir or Path(folder)
+        workdir.mkdir(parents=True, exist_ok=True)
+        for size in (args.small, args.large):
+            url, _seconds, _rss = build_demo(size, workdir, args.database_url, args.reuse)
+            with_hazards(url)
+            timings, sizes, active = measure(url, args.rounds)
+            results.append((size, timings, sizes, active))
+        database = database_name(url)
+    text = report(results, args.rounds, database)
     print(text)
     if args.write:
         write_section(HEADING, text)

@@ -234,7 +234,9 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/priority/unassign": lambda w: "/priority/unassign",
     "/maps/": lambda w: "/maps/",
     "/maps/frame": lambda w: "/maps/frame",
-    "/maps/points.json": lambda w: "/maps/points.json",
+    "/maps/points.json": lambda w: (
+        "/maps/points.json?south=35.70&west=139.53&north=35.74&east=139.57&zoom=16"
+    ),
     "/maps/people/<id:registrant_id>": lambda w: f"/maps/people/{w['refusing'].id}",
     "/vendor/<pkg>/<path:filename>": lambda w: "/vendor/leaflet/leaflet.js",
     "/tiles/<int:z>/<int:x>/<int:y>": lambda w: "/tiles/1/0/0",

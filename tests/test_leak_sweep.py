@@ -193,7 +193,8 @@ def test_a_planner_gets_the_reason_categories_never_the_detail(
     client: IsolatedClient, auth: AuthActions, marked: dict[str, Any]
 ) -> None:
     sign_in(auth, "planner")
-    for url in ("/registrants/", "/api/v1/registrants", "/maps/points.json"):
+    view = "south=35.70&west=139.53&north=35.74&east=139.57&zoom=16"
+    for url in ("/registrants/", "/api/v1/registrants", f"/maps/points.json?{view}"):
         text = body_text(client.get(url))
         assert REASON_DETAIL not in text, url
     items = client.get("/api/v1/registrants").get_json()["items"]

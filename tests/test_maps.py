@@ -67,10 +67,16 @@ def mapped(world: dict[str, Any], factory: Factory, db: Any, tmp_path: Path) -> 
     return {**world, "moved": moved}
 
 
-def points(client: IsolatedClient) -> dict[str, Any]:
-    response = client.get("/maps/points.json")
+#: A view around the test world's people, close enough in for their points.
+VIEW = "south=35.70&west=139.53&north=35.74&east=139.57&zoom=16"
+
+
+def points(client: IsolatedClient, view: str = VIEW) -> dict[str, Any]:
+    response = client.get(f"/maps/points.json?{view}")
     assert response.status_code == 200
-    return dict(response.get_json())
+    data = dict(response.get_json())
+    assert data["kind"] == "points"
+    return data
 
 
 # --- role-specific data -----------------------------------------------------------------------
@@ -97,9 +103,9 @@ def test_a_partner_sees_only_the_people_the_rule_gives(
     assert data["mode"] == "identified"
     assert [row[2] for row in data["points"]] == [mapped["consenting"].id]
     frame = client.get("/maps/frame").get_data(as_text=True)
-    assert f",{mapped['consenting'].id},0]" in frame
-    for other in ("refusing", "unasked", "elsewhere", "moved"):
-        assert f",{mapped[other].id},0]" not in frame
+    assert "RosterMap.live(" in frame and "/maps/points.json?hazard=flood" in frame
+    for person in ("consenting", "refusing", "unasked", "elsewhere", "moved"):
+        assert f",{mapped[person].id},0]" not in frame, "the frame holds no one"
 
 
 def test_a_partner_whose_agreement_gives_no_location_sees_no_one(
@@ -133,7 +139,7 @@ def test_a_planner_gets_pseudonymous_coarse_points_with_new_ids_each_time(
     assert sorted(r[:3] for r in rows) == sorted(r[:3] for r in second["points"])
     assert {r[3] for r in rows} != {r[3] for r in second["points"]}
     frame = client.get("/maps/frame").get_data(as_text=True)
-    assert '"identified": false' in frame and "RosterMap.planning" in frame
+    assert '"identified": false' in frame and "RosterMap.live(" in frame
     assert not any(m in unescape_json(frame) for m in MARKERS)
 
 
@@ -357,14 +363,14 @@ def test_a_map_view_is_audited_by_count_or_by_person(
     client: IsolatedClient, auth: AuthActions, mapped: dict[str, Any], db: Any
 ) -> None:
     auth.login("t_staff")
-    client.get("/maps/frame?hazard=earthquake")
-    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "map.view")).one()
+    client.get(f"/maps/points.json?hazard=earthquake&{VIEW}")
+    event = db.scalars(select(AuditEvent).where(AuditEvent.action == "map.points")).one()
     detail = json.loads(event.detail)
     assert detail == {"hazard": "earthquake", "points": 4, "pseudonymous": False}
     auth.logout()
     auth.login("t_partner")
-    client.get("/maps/frame")
-    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "map.view")).all()
+    client.get(f"/maps/points.json?{VIEW}")
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "map.points")).all()
     assert json.loads(events[-1].detail)["ids"] == [mapped["consenting"].id]
 
 
@@ -500,7 +506,9 @@ def test_each_map_draws_offline_in_chromium(map_server: str, username: str) -> N
             for _ in range(6):
                 frame.locator(".leaflet-control-zoom-in").click()
                 page.wait_for_timeout(250)
-            person = frame.locator("path.leaflet-interactive[fill='#1e88e5']").first
+            # A person's point, at home or approximate (a town block's point).
+            person = frame.locator("path.leaflet-interactive[fill='#1e88e5'], "
+                                   "path.leaflet-interactive[fill='#bbdefb']").first
             person.dispatch_event("click")
             frame.locator(".roster-popup a").wait_for()
             assert frame.locator(".roster-popup dl dt").count() >= 3
@@ -510,3 +518,48 @@ def test_each_map_draws_offline_in_chromium(map_server: str, username: str) -> N
     assert not outside, outside
     assert not failed, failed
     assert not errors, errors
+
+
+@pytest.mark.browser
+def test_the_staff_map_loads_counts_far_out_and_people_close_in(map_server: str) -> None:
+    """At 1280 px: the city as counts per cell; a click on one zooms in and its people's
+    points are loaded from the points endpoint for that view."""
+    from playwright.sync_api import sync_playwright
+
+    from .test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    asked: list[str] = []
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = chromium.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.on("request", lambda r: asked.append(r.url) if "points.json" in r.url else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(map_server + "/login")
+        page.fill("#username", "staff")
+        page.fill("#password", "demo")
+        page.click("button.primary")
+        page.goto(map_server + "/maps/")
+        frame = page.frame_locator("iframe.map-frame")
+        container = frame.locator(".leaflet-container")
+        frame.locator(".roster-cell").first.wait_for()
+        assert container.get_attribute("data-people") == "clusters"
+        counts = [int(t) for t in frame.locator(".roster-cell span").all_inner_texts()]
+        assert sum(counts) > 200, "the demo's active people, counted per cell"
+        assert frame.locator("path.leaflet-interactive[fill='#1e88e5']").count() == 0
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(ARTIFACTS / "22-map-staff-cells.png"))
+        biggest = max(range(len(counts)), key=counts.__getitem__)
+        # (A click's mousedown focuses the map, which scrolls the page before the mouseup.)
+        frame.locator(".roster-cell").nth(biggest).dispatch_event("click")
+        frame.locator(".leaflet-container[data-people='points']").wait_for()
+        frame.locator("path.leaflet-interactive[fill='#1e88e5']").first.wait_for()
+        page.wait_for_timeout(600)
+        page.screenshot(path=str(ARTIFACTS / "23-map-staff-points.png"))
+        chromium.close()
+    assert not errors, errors
+    assert len(asked) >= 2
+    for url in asked:
+        query = url.split("?", 1)[1]
+        assert re.fullmatch(r"hazard=flood(&(south|west|north|east|zoom)=-?[0-9.]+){5}", query)

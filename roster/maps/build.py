@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 import folium
 import numpy as np
 from branca.element import CssLink, Element, Figure, JavascriptLink
+from folium.elements import JSCSSMixin
+from folium.map import Layer
 from folium.plugins import FastMarkerCluster
 from folium.template import Template
 from folium.utilities import JsCode
@@ -63,6 +65,23 @@ CLUSTER_CSS = [
 ]
 ROSTER_JS = [("roster_map", asset_url("roster", "roster-map.js"))]
 ROSTER_CSS = [("roster_map_css", asset_url("roster", "roster-map.css"))]
+
+#: Leaflet.markercluster's options for the people's points.
+PEOPLE_CLUSTER: dict[str, Any] = {
+    "chunkedLoading": True,
+    "disableClusteringAtZoom": 18,
+    "maxClusterRadius": 60,
+    "spiderfyOnMaxZoom": False,
+    "showCoverageOnHover": False,
+}
+
+#: The same for the points of a view (never more than the points endpoint's cap): close in,
+#: where they are loaded, people a few metres apart are drawn apart sooner.
+LIVE_CLUSTER: dict[str, Any] = {
+    **PEOPLE_CLUSTER,
+    "disableClusteringAtZoom": 17,
+    "maxClusterRadius": 40,
+}
 
 _INLINE = re.compile(r"<(script|style)(\s[^>]*)?>(.*?)</\1>", re.S | re.I)
 
@@ -201,6 +220,28 @@ class PeopleCluster(FastMarkerCluster):
         return ""
 
 
+class LivePeople(JSCSSMixin, Layer):
+    """The people's layer of a map that holds no one: roster-map.js (RosterMap.live) asks
+    `url` for the people in the view (counts per cell, or points) whenever the map stops
+    moving, and draws them; the points are clustered as they were when embedded. The
+    document's script is the same whatever the register holds."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = RosterMap.live({{ this._parent.get_name() }},
+                {{ this.config|tojson }});
+        {% endmacro %}"""
+    )
+    default_js = list(CLUSTER_JS)
+    default_css = list(CLUSTER_CSS)
+
+    def __init__(self, url: str, name: str) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "LivePeople"
+        self.config = {"url": url, "cluster": LIVE_CLUSTER}
+
+
 def encode_points(points: Points, origin: tuple[float, float], scale: int) -> str:
     """The points as a compact JSON array of integer rows (numbers only, safe in a script)."""
     if not len(points):
@@ -225,9 +266,12 @@ def render_map(
     tiles: Tiles,
     texts: dict[str, str],
     person_url: str,
+    people_url: str | None = None,
 ) -> Rendered:
     """The map document for one request. hazard_kinds: the layer kinds shown at first
-    (the chosen hazard's); the others are in the layer control, switched off."""
+    (the chosen hazard's); the others are in the layer control, switched off. With a
+    people_url the people are not in the document: its script asks that URL for the view's
+    people as the map moves (LivePeople); otherwise `points` are written into it."""
     centre = _centre(bounds)
     fmap = _base_map(centre, points, texts, person_url)
     _add_tiles(fmap, tiles, texts)
@@ -237,7 +281,10 @@ def render_map(
     _add_overlays(fmap, overlays, hazard_kinds, texts)
     _add_districts(fmap, districts, texts)
     _add_shelters(fmap, shelters, shelter_names)
-    _add_people(fmap, points, centre, texts)
+    if people_url:
+        LivePeople(people_url, texts["people"]).add_to(fmap)
+    else:
+        _add_people(fmap, points, centre, texts)
     return _finish(fmap, bounds)
 
 
@@ -282,7 +329,8 @@ def _setup_config(points: Points, texts: dict[str, str], person_url: str) -> dic
         "personUrl": person_url,
         "texts": texts,
         "categories": [
-            {"label": categories[code], "colour": colour} for code, colour in CATEGORIES
+            {"code": code, "label": categories[code], "colour": colour}
+            for code, colour in CATEGORIES
         ],
     }
 
@@ -310,8 +358,13 @@ LAND_FILL = {"fillColor": "#ffffff", "fillOpacity": 0.65, "fill": True, "stroke"
 def land(districts: dict[str, Any]) -> dict[str, Any]:
     """The district outlines filled as land, for a map with no base tiles."""
     features = [
-        {**f, "properties": {**f["properties"], "style": {**f["properties"].get("style", {}),
-                                                           **LAND_FILL}}}
+        {
+            **f,
+            "properties": {
+                **f["properties"],
+                "style": {**f["properties"].get("style", {}), **LAND_FILL},
+            },
+        }
         for f in districts["features"]
     ]
     return {**districts, "features": features}
@@ -372,14 +425,7 @@ def _add_people(
     factory = "RosterMap.people" if points.identified else "RosterMap.planning"
     callback = f"{factory}({json.dumps({'origin': origin, 'scale': scale})})"
     PeopleCluster(
-        encode_points(points, origin, scale),
-        callback,
-        name=texts["people"],
-        chunkedLoading=True,
-        disableClusteringAtZoom=18,
-        maxClusterRadius=60,
-        spiderfyOnMaxZoom=False,
-        showCoverageOnHover=False,
+        encode_points(points, origin, scale), callback, name=texts["people"], **PEOPLE_CLUSTER
     ).add_to(fmap)
 
 

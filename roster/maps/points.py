@@ -9,6 +9,7 @@ where someone lives:
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Select, func
 
 from ..access.fetch import Person, columns, people
 from ..access.projection import COARSE_DECIMALS, SOURCES, coarse
@@ -24,6 +26,7 @@ from ..access.rule import Viewer, map_registrants
 from ..extensions import DbSession
 from ..models import DEVICE_FIELDS, CareLevel, Mobility, Registrant, Role
 from .style import CATEGORIES, EXACT_DECIMALS
+from .viewport import Viewport
 
 
 @dataclass(frozen=True)
@@ -74,23 +77,67 @@ PSEUDONYMOUS_KEYS = (
 )
 
 
-def map_points(session: DbSession, viewer: Viewer) -> Points:
-    """The points of the people this viewer's map may show, as the module docstring says.
+def map_points(
+    session: DbSession, viewer: Viewer, view: Viewport | None = None, limit: int | None = None
+) -> Points:
+    """The points of the people this viewer's map may show (in `view`, when given; at most
+    `limit`), as the module docstring says.
 
     Their columns are the projection's keys (access.fetch.columns), read as plain rows for
     staff and planners; a partner's people are read as Persons (access.fetch.people), once,
     and kept on the points for the disclosure log."""
-    query = (
-        map_registrants(viewer)
-        .where(Registrant.latitude.is_not(None), Registrant.longitude.is_not(None))
-        .order_by(Registrant.id)
-    )
+    query = located(viewer, view).order_by(Registrant.id).limit(limit)
     decimals = COARSE_DECIMALS if coarse(viewer.fields) else EXACT_DECIMALS
     if viewer.is_(Role.PARTNER):
         return _of_people(people(session, viewer, query), decimals)
     if map_identifies(viewer.user):
         return _identified(columns(session, viewer, query, IDENTIFIED_KEYS), decimals)
     return _pseudonymous(columns(session, viewer, query, PSEUDONYMOUS_KEYS), decimals)
+
+
+def located(viewer: Viewer, view: Viewport | None = None) -> Select[Registrant]:
+    """The people map_registrants() admits who have a point, in `view` when given.
+
+    A viewer who sees places only coarsely gets the view grown to whole coarse cells, so
+    whether someone is in it never depends on more than their coarse place (moving the
+    view's edge a metre at a time must not find anyone's home)."""
+    query = map_registrants(viewer).where(
+        Registrant.latitude.is_not(None), Registrant.longitude.is_not(None)
+    )
+    if view is None:
+        return query
+    if coarse(viewer.fields):
+        view = view.snapped(10.0**-COARSE_DECIMALS)
+    return query.where(
+        Registrant.latitude >= view.south,
+        Registrant.latitude < view.north,
+        Registrant.longitude >= view.west,
+        Registrant.longitude < view.east,
+    )
+
+
+def count_located(session: DbSession, viewer: Viewer, view: Viewport) -> int:
+    """How many people located() finds in the view (a number, read from the map index)."""
+    query = located(viewer, view).with_only_columns(func.count(), maintain_column_froms=True)
+    return int(session.scalar(query) or 0)
+
+
+def people_extent(session: DbSession, viewer: Viewer) -> list[list[float]] | None:
+    """Where the viewer's people are, for a map with no city to open on: [[south, west],
+    [north, east]] grown outward to whole hundredths of a degree (about 1 km), or None."""
+    query = located(viewer).with_only_columns(
+        func.min(Registrant.latitude),
+        func.min(Registrant.longitude),
+        func.max(Registrant.latitude),
+        func.max(Registrant.longitude),
+        maintain_column_froms=True,
+    )
+    row: tuple[Any, ...] = tuple(session.execute(query).one())
+    if row[0] is None:
+        return None
+    south, west = (math.floor(float(v) * 100) / 100 for v in row[:2])
+    north, east = (math.ceil(float(v) * 100) / 100 for v in row[2:])
+    return [[south, west], [north, east]]
 
 
 def _identified(rows: Sequence[Sequence[Any]], decimals: int) -> Points:

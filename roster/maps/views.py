@@ -1,10 +1,13 @@
 """The map page, its folium document (the frame), its points as JSON, and one person's
 details on a click.
 
-The page is ours (base.html) and embeds the frame; the frame holds no names, addresses or
-needs: staff and partners get [lat, lon, register number] of the people the access rule
-admits and fetch a person's details from /maps/people/<id>, which applies the rule again and
-logs the view; planners get pseudonymous points (see data.py).
+The page is ours (base.html) and embeds the frame; the frame holds no people at all, so it
+does not grow with the register: its script (assets/roster-map.js) asks /maps/points.json for
+the view it shows as the map moves. Far out, or when the view holds more than POINT_CAP
+people, the answer is counts per cell (clusters.py); close in, the points: staff and partners
+get [lat, lon, register number] of the people the access rule admits and fetch a person's
+details from /maps/people/<id>, which applies the rule again and logs the view; planners get
+pseudonymous points (points.py). Every answer is logged.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -39,21 +43,25 @@ from ..viewer import current_viewer
 from .areas import hazard_overlays
 from .build import (
     SHELTER_ATTRIBUTION,
-    Rendered,
-    Tiles,
     frame_csp,
     render_map,
     tiles_from_config,
 )
+from .clusters import Clusters, map_clusters
 from .districts import bounds, district_cells
-from .points import Points, map_points
+from .points import Points, count_located, map_points, people_extent
 from .shelters import shelter_collections
 from .style import legend
 from .texts import frame_texts as map_frame_texts
+from .viewport import Viewport, ViewportError, parse_viewport
 
 bp = Blueprint("maps", __name__, url_prefix="/maps")
 
 DEFAULT_HAZARD = "flood"
+#: From this zoom on (a few streets across) a view's people are drawn one by one...
+POINT_ZOOM = 15
+#: ...when there are at most this many; otherwise they are counted per cell.
+POINT_CAP = 5000
 
 
 def _hazard() -> tuple[str, list[str]]:
@@ -117,27 +125,18 @@ def _legend_context() -> dict[str, Any]:
 @bp.get("/frame")
 @require(can_view_map)
 def frame() -> ResponseReturnValue:
-    """The folium document, with a policy that allows exactly its own inline scripts."""
+    """The folium document, with a policy that allows exactly its own inline scripts. It
+    holds no one: its script loads the view's people from points_json."""
     hazard, _hazards = _hazard()
-    points = map_points(db.session, current_viewer())
+    viewer = current_viewer()
+    nobody = Points(identified=map_identifies(current_user), lat=_NONE, lon=_NONE, ids=_NO_IDS)
     tiles = tiles_from_config(
         current_app.config.get("MAP_TILES", "none"),
         current_app.config.get("MAP_TILES_ATTRIBUTION", ""),
     )
-    rendered = _render(points, hazard, tiles)
-    _log_points(points, hazard, "map.view")
-    g.map_frame_headers = {
-        "Content-Security-Policy": frame_csp(rendered, tiles),
-        "X-Frame-Options": "SAMEORIGIN",
-    }
-    return Response(rendered.html, mimetype="text/html")
-
-
-def _render(points: Points, hazard: str, tiles: Tiles) -> Rendered:
-    """The map document with the people's points and every layer, the hazard's shown."""
     kind = AREA_KIND.get(hazard)
-    return render_map(
-        points=points,
+    rendered = render_map(
+        points=nobody,
         shelters=shelter_collections(
             db.session, hazard, with_load=can_view_assignment(current_user)
         ),
@@ -145,11 +144,21 @@ def _render(points: Points, hazard: str, tiles: Tiles) -> Rendered:
         overlays=hazard_overlays(db.session),
         hazard_kinds={kind} if kind else set(),
         districts=district_cells(db.session),
-        bounds=bounds(db.session, points),
+        bounds=bounds(db.session, nobody) or people_extent(db.session, viewer),
         tiles=tiles,
-        texts=frame_texts(points),
+        texts=frame_texts(nobody),
         person_url=url_for("maps.index") + "people/",
+        people_url=url_for("maps.points_json", hazard=hazard),
     )
+    g.map_frame_headers = {
+        "Content-Security-Policy": frame_csp(rendered, tiles),
+        "X-Frame-Options": "SAMEORIGIN",
+    }
+    return Response(rendered.html, mimetype="text/html")
+
+
+_NONE = np.zeros(0)
+_NO_IDS = np.zeros(0, dtype=np.int64)
 
 
 def frame_texts(points: Points) -> dict[str, str]:
@@ -161,12 +170,34 @@ def frame_texts(points: Points) -> dict[str, str]:
 @bp.get("/points.json")
 @require(can_view_map)
 def points_json() -> ResponseReturnValue:
-    """The people's points the frame draws for this user, as JSON."""
+    """The people in a view of the map (south, west, north, east, zoom in the query string),
+    as the frame draws them: counts per cell far out or when there are more than POINT_CAP,
+    otherwise the points for this user. A view that cannot be read is refused (400) and
+    nothing is logged."""
     hazard, _hazards = _hazard()
-    points = map_points(db.session, current_viewer())
+    try:
+        view = parse_viewport(request.args)
+    except ViewportError as error:
+        return jsonify(error=str(error)), 400
+    viewer = current_viewer()
+    identified = map_identifies(current_user)
+    mode = "identified" if identified else "pseudonymous"
+    if view.zoom < POINT_ZOOM or count_located(db.session, viewer, view) > POINT_CAP:
+        clusters = map_clusters(db.session, viewer, view)
+        _log_clusters(clusters, view, hazard, identified)
+        return jsonify(
+            mode=mode,
+            kind="clusters",
+            fields=["lat", "lon", "count"],
+            cell=clusters.cell,
+            clusters=clusters.rows,
+            points=[],
+        )
+    points = map_points(db.session, viewer, view, limit=POINT_CAP)
     _log_points(points, hazard, "map.points")
     return jsonify(
-        mode="identified" if points.identified else "pseudonymous",
+        mode=mode,
+        kind="points",
         fields=(
             ["lat", "lon", "id", "approximate"]
             if points.identified
@@ -174,6 +205,24 @@ def points_json() -> ResponseReturnValue:
         ),
         points=points.rows(),
     )
+
+
+def _log_clusters(clusters: Clusters, view: Viewport, hazard: str, identified: bool) -> None:
+    """Counts per cell name no one: logged as a count, for partners too."""
+    record_event(
+        db.session,
+        "map.clusters",
+        actor=current_user,
+        object_type="registrant",
+        detail={
+            "hazard": hazard,
+            "zoom": view.zoom,
+            "cells": len(clusters.rows),
+            "points": clusters.people,
+            "pseudonymous": not identified,
+        },
+    )
+    db.session.commit()
 
 
 @bp.get("/people/<id:registrant_id>")

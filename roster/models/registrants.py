@@ -160,6 +160,8 @@ class Registrant(Base):
         # The plan queue walks the people in it by stored score (roster.priority.stored).
         Index("ix_registrants_queue", "in_queue", _SCORE_DESC, "id"),
         Index("ix_registrants_queue_district", "in_queue", "district_id", _SCORE_DESC, "id"),
+        # The map reads the active people in a view: a range on latitude, then longitude.
+        Index("ix_registrants_map", "status", "latitude", "longitude"),
         # 49-10 requires the reason: every person has at least one category.
         CheckConstraint(" OR ".join(REASON_FIELDS), name="support_reason"),
     )

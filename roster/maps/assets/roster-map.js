@@ -1,6 +1,8 @@
 /* Roster's maps: popups built as text from the data, people's points, and a person's details
    fetched on a click (staff and partners) from an endpoint that applies the access rule and
-   logs the view. Loaded from the app (no CDN); the map document only calls RosterMap.*. */
+   logs the view. Loaded from the app (no CDN); the map document only calls RosterMap.*.
+   The staff map's document holds no people: RosterMap.live asks the points endpoint for the
+   view each time the map stops moving and draws counts per cell or the points. */
 (function () {
   "use strict";
 
@@ -80,7 +82,106 @@
     });
   }
 
+
+  /* The view as numbers for the points endpoint (never anything else in the URL). */
+  function viewQuery(map) {
+    var b = map.getBounds();
+    function clamp(value, low, high) {
+      return Math.round(Math.max(low, Math.min(high, value)) * 1e6) / 1e6;
+    }
+    return "south=" + clamp(b.getSouth(), -90, 90) + "&west=" + clamp(b.getWest(), -180, 180) +
+      "&north=" + clamp(b.getNorth(), -90, 90) + "&east=" + clamp(b.getEast(), -180, 180) +
+      "&zoom=" + Math.floor(map.getZoom());
+  }
+
+  /* A count per cell: Leaflet.markercluster's look; a click zooms in on the cell. */
+  function cellMarker(map, row, cell) {
+    var count = Number(row[2]) || 0;
+    var size = count < 10 ? "small" : (count < 100 ? "medium" : "large");
+    var box = document.createElement("div");
+    var number = document.createElement("span");
+    number.textContent = String(count);
+    box.appendChild(number);
+    var marker = L.marker([row[0], row[1]], {
+      icon: L.divIcon({
+        html: box, className: "marker-cluster marker-cluster-" + size + " roster-cell",
+        iconSize: L.point(40, 40)
+      }),
+      title: String(count), keyboard: true
+    });
+    marker.on("click", function () {
+      var half = cell / 2;
+      map.fitBounds([[row[0] - half, row[1] - half], [row[0] + half, row[1] + half]],
+                    { maxZoom: map.getZoom() + 3 });
+    });
+    return marker;
+  }
+
+  /* A point of the answer ([lat, lon, id, approximate] or, for planners, [lat, lon,
+     category code, made-up id, approximate]) as the embedded maps draw it. */
+  function pointMarker(identified, row) {
+    if (identified) {
+      return window.RosterMap.people({ origin: [0, 0], scale: 1 })(row);
+    }
+    var index = 4;
+    config.categories.forEach(function (category, position) {
+      if (category.code === row[2]) { index = position; }
+    });
+    return window.RosterMap.planning({ origin: [0, 0], scale: 1 })(
+      [row[0], row[1], index, row[3], row[4]]);
+  }
+
+  function live(map, options) {
+    var points = L.markerClusterGroup(options.cluster || {});
+    var cells = L.layerGroup();
+    var group = L.layerGroup([cells, points]);
+    var timer = null;
+    var asked = 0;
+
+    function draw(data) {
+      cells.clearLayers();
+      points.clearLayers();
+      if (data.kind === "clusters") {
+        (data.clusters || []).forEach(function (row) {
+          cells.addLayer(cellMarker(map, row, data.cell));
+        });
+      } else {
+        var identified = data.mode === "identified";
+        points.addLayers((data.points || []).map(function (row) {
+          return pointMarker(identified, row);
+        }));
+      }
+      map.getContainer().setAttribute("data-people", data.kind || "");
+    }
+
+    function load() {
+      if (!map.hasLayer(group)) { return; }
+      var number = ++asked;  /* an older answer arriving later is dropped */
+      var url = options.url + (options.url.indexOf("?") < 0 ? "?" : "&") + viewQuery(map);
+      fetch(url, {
+        credentials: "same-origin",
+        headers: { "Accept": "application/json" }
+      }).then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      }).then(function (data) {
+        if (number === asked) { draw(data); }
+      }).catch(function () { /* the next move asks again */ });
+    }
+
+    function later() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(load, 250);
+    }
+
+    map.on("moveend", later);  /* also after each zoom */
+    group.on("add", later);
+    return group;
+  }
+
   window.RosterMap = {
+    live: live,
+
     setup: function (map, options) {
       config = options || config;
       if (map.attributionControl && config.attribution) {
