@@ -135,7 +135,9 @@ def report(
 ) -> str:
     small, large = sizes
     lines = [
-        "# Performance" if database == "SQLite" else f"## {database}: register and plan pages",
+        "# Performance"
+        if database == "SQLite"
+        else f"## {database}: register and plan pages, {small:,} against {large:,}",
         "",
         f"Measured {date.today().isoformat()} by `bench/register_list.py` on {platform.machine()}"
         f", {os.cpu_count()} cores, Python {platform.python_version()}, {database}.",

@@ -278,7 +278,7 @@ def print_row_counts(report: RestoreReport) -> None:
 @click.option(
     "--registrants",
     "count",
-    type=click.IntRange(1, 500_000),
+    type=click.IntRange(1, 2_000_000),
     default=None,
     help="Fictional registrants to create (config demo.registrants, 3000).",
 )
