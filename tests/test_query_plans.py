@@ -59,3 +59,4 @@ def test_the_registers_first_page_walks_its_index(postgres: Session, world: dict
     plan = plan_of(postgres, query)
     assert not full_sorts(plan), plan
     assert any("Index" in line and "ix_registrants_" in line for line in plan), plan
+
