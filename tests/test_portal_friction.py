@@ -15,6 +15,7 @@ from roster.access.fields import DEFAULT_AGREEMENT_FIELDS
 from roster.models import AuditEvent, EmergencyContact, Household, Provision, RegistrantStatus
 
 from .conftest import AuthActions, IsolatedClient
+from .portal_copies import made_earlier
 
 
 @pytest.fixture(autouse=True)
@@ -270,6 +271,7 @@ def test_changes_in_details_count_from_the_copy_chosen(
 ) -> None:
     auth.login("t_partner")
     client.post("/portal/print")  # copy 1
+    made_earlier(db)
     world["consenting"].phone = "042-999-9999"
     db.flush()
     client.post("/portal/print")  # copy 2, made after the change

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from ..access.fetch import Person, people
 from ..access.rule import Viewer, visible_registrants
@@ -42,20 +41,6 @@ def visible_among(session: DbSession, viewer: Viewer, ids: Iterable[int]) -> dic
         return {}
     query = visible_registrants(viewer).where(Registrant.id.in_(wanted))
     return {p.registrant_id: p for p in people(session, viewer, query)}
-
-
-def own_print(session: DbSession, user: Any, provision_id: int) -> Provision | None:
-    """A printed copy made by this user; another user's copy, or an export, is not found."""
-    query = (
-        select(Provision)
-        .where(
-            Provision.id == provision_id,
-            Provision.user_id == user.id,
-            Provision.format == ProvisionFormat.PRINT,
-        )
-        .options(selectinload(Provision.items))
-    )
-    return session.scalar(query)
 
 
 #: Copies of the list itself (not of individual plans).
