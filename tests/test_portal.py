@@ -495,10 +495,10 @@ def test_changes_compare_with_the_copy_the_partner_chooses(
     client.post("/portal/export.csv")  # copy 2, newer, holds the newcomer
     html = client.get("/portal/changes").get_data(as_text=True)
     assert "Compared with your Copy no. 2" in html and "新規 花子" not in html
-    assert '<option value="1">' in html and '<option value="2" selected>' in html
+    assert 'value="1">' in html and 'value="2" checked>' in html
     html = client.get("/portal/changes?copy=1").get_data(as_text=True)
     assert "Compared with your Copy no. 1" in html and "新規 花子" in html
-    assert '<option value="1" selected>' in html
+    assert 'value="1" checked>' in html
     [_first, event] = events(db, "portal.changes")
     assert json.loads(event.detail)["copy_no"] == 1
     assert client.get("/portal/changes?copy=3").status_code == 404
@@ -510,6 +510,7 @@ def test_changes_start_from_the_newest_copy_still_held(
 ) -> None:
     auth.login("t_partner")
     print_copy(client)
+    made_earlier(db)
     print_copy(client)
     newest = provisions(db)[-1]
     newest.disposed_on = date(2026, 1, 5)
@@ -613,3 +614,21 @@ def test_no_portal_page_is_open_to_other_roles(
     assert client.get("/portal/").status_code == 403
     assert client.post("/portal/export.csv").status_code == 403
     assert db.scalar(select(func.count(Provision.id))) == 0
+
+
+def test_right_after_a_new_copy_changes_compare_with_the_copy_before_it(
+    client: IsolatedClient, auth: AuthActions, db: Any, factory: Any, world: dict[str, Any]
+) -> None:
+    staff = world["users"]["staff"]
+    auth.login("t_partner")
+    print_copy(client)  # copy 1: the paper list in hand, made days ago
+    made_earlier(db, minutes=3 * 24 * 60)
+    newcomer = factory.registrant(world["districts"][0], name="新規 花子")
+    factory.consent(newcomer, ConsentState.CONSENTED, staff)
+    db.flush()
+    download_copy(client, "csv")  # copy 2, made today, holds the newcomer
+    html = client.get("/portal/changes").get_data(as_text=True)
+    assert "Compared with your Copy no. 1" in html and "新規 花子" in html
+    assert "You made Copy no. 2 today" in html and 'value="1" checked>' in html
+    html = client.get("/portal/changes?copy=2").get_data(as_text=True)
+    assert "Compared with your Copy no. 2" in html and "You made" not in html

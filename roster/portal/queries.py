@@ -5,7 +5,9 @@ list, a copy or a change report; copies in the ledger are read only as the user'
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -62,10 +64,14 @@ def list_copies(session: DbSession, user: Any, agreement_id: int) -> list[Provis
     return list(session.scalars(query))
 
 
-def default_copy(copies: list[Provision]) -> Provision | None:
+def default_copy(copies: list[Provision], today: date, zone: ZoneInfo) -> Provision | None:
     """The copy to compare with unless the user chooses: the newest still held (not yet
-    recorded as returned or destroyed), else the newest."""
+    recorded as returned or destroyed), else the newest. When the newest was made today, the
+    paper in hand is more likely an older one: then the newest held copy made before today,
+    if there is one."""
     held = [c for c in copies if c.outstanding]
     chosen = held or copies
-    return chosen[0] if chosen else None
-
+    if not chosen:
+        return None
+    older = [c for c in chosen if c.created_at.astimezone(zone).date() < today]
+    return older[0] if older and older[0] is not chosen[0] else chosen[0]

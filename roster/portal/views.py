@@ -7,6 +7,7 @@ every print and export is made by the ledger's record_provision.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -31,6 +32,7 @@ from ..decorators import require
 from ..disclosures import record_disclosure
 from ..exports import download
 from ..extensions import db
+from ..i18n import local_today
 from ..models import Provision, ProvisionFormat
 from ..partners.ledger import record_provision
 from ..registrants.queries import NEEDS, Page, RegisterFilter, register_page
@@ -340,7 +342,13 @@ def changes() -> ResponseReturnValue:
         fields=viewer.fields,
         mark=CopyMark.of(copy),
         copies=[(c, CopyMark.of(c)) for c in copies],
+        newest=CopyMark.of(copies[0]) if _defaulted_past(copies, copy) else None,
     )
+
+
+def _defaulted_past(copies: list[Provision], copy: Provision) -> bool:
+    """The user chose no copy and the page compares with one older than the newest."""
+    return arg_int("copy") is None and copy is not copies[0]
 
 
 def _chosen_copy(copies: list[Provision]) -> Provision | None:
@@ -348,7 +356,8 @@ def _chosen_copy(copies: list[Provision]) -> Provision | None:
     that is not is the same 404 as a missing page."""
     wanted = arg_int("copy")
     if wanted is None:
-        return default_copy(copies)
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        return default_copy(copies, local_today(), zone)
     for copy in copies:
         if copy.copy_no == wanted:
             return copy
