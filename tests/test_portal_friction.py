@@ -118,7 +118,9 @@ def test_the_confirmation_says_when_older_copies_are_still_held(
     assert "You already hold" not in client.get("/portal/copy?format=print").get_data(as_text=True)
     client.post("/portal/print")
     html = client.get("/portal/copy?format=csv").get_data(as_text=True)
-    assert "You already hold 1 lists (Copy no. N) not yet recorded as returned or destroyed." in html
+    assert "You already hold 1 lists (Copy no. N) not yet recorded as returned or destroyed." in (
+        html
+    )
 
 
 def test_the_confirmation_in_japanese_reads_as_the_partner_expects(

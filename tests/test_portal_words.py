@@ -4,6 +4,7 @@ the header on a wide screen."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from .conftest import AuthActions, IsolatedClient
@@ -32,3 +33,16 @@ def test_a_partners_person_page_leads_back_to_the_list_at_the_top(
     auth.login("t_staff")
     html = client.get(f"/registrants/{world['consenting'].id}").get_data(as_text=True)
     assert 'href="/portal/"' not in html.split("<main>", 1)[1]
+
+
+def test_the_list_shows_the_birth_date_with_the_era_and_the_age(
+    client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
+) -> None:
+    world["consenting"].birth_date = date(1959, 8, 1)
+    db.flush()
+    auth.login("t_partner")
+    html = client.get("/portal/").get_data(as_text=True)
+    assert "昭和34年8月1日" in html
+    today = date.today()  # the test clock and the municipality agree on the day
+    years = today.year - 1959 - ((today.month, today.day) < (8, 1))
+    assert f"（{years}歳）" in html

@@ -6,6 +6,7 @@ every print and export is made by the ledger's record_provision.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,6 +55,15 @@ from .queries import (
 )
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+
+@bp.app_template_filter("age")
+def age(born: date | None) -> int | None:
+    """Full years of age today (in the municipality's time zone)."""
+    if born is None:
+        return None
+    today = local_today()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 
