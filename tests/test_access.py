@@ -195,6 +195,8 @@ URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "/portal/prints/<id:provision_id>": lambda w: f"/portal/prints/{w['provision'].id}",
     "/portal/export.csv": lambda w: "/portal/export.csv",
     "/portal/export.xlsx": lambda w: "/portal/export.xlsx",
+    "/portal/copies/<id:provision_id>": lambda w: f"/portal/copies/{w['provision'].id}",
+    "/portal/copies/<id:provision_id>/file": lambda w: f"/portal/copies/{w['provision'].id}/file",
     "/portal/changes": lambda w: "/portal/changes",
     "/portal/search": lambda w: "/portal/search",
     "/portal/people/<id:registrant_id>/map": (
@@ -416,8 +418,11 @@ policy(ACCESS, "/guide/partner",                              LOGIN, 200,   200,
 policy(ACCESS, "/portal/",                                    LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/print",                               LOGIN, 403,   403,   303,   403)
 policy(ACCESS, "/portal/prints/<id:provision_id>",            LOGIN, 403,   403,   200,   403)
-policy(ACCESS, "/portal/export.csv",                          LOGIN, 403,   403,   200,   403)
-policy(ACCESS, "/portal/export.xlsx",                         LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/export.csv",                          LOGIN, 403,   403,   303,   403)
+policy(ACCESS, "/portal/export.xlsx",                         LOGIN, 403,   403,   303,   403)
+# A copy's page, and its file (the place's copy is a print: its file is the print page).
+policy(ACCESS, "/portal/copies/<id:provision_id>",            LOGIN, 403,   403,   200,   403)
+policy(ACCESS, "/portal/copies/<id:provision_id>/file",       LOGIN, 403,   403,   302,   403)
 policy(ACCESS, "/portal/changes",                             LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/search",                              LOGIN, 403,   403,   PORTAL, 403)
 # One person of the partner's list on a map (the page and its frame).

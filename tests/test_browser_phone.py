@@ -204,14 +204,19 @@ def test_a_person_their_map_and_a_release_mark_fit_a_phone(
 def test_a_print_and_the_changes_since_it_fit_a_phone(chromium: Any, demo: LiveDemo) -> None:
     page = signed_in(chromium, demo, "partner", PHONE, is_mobile=True, has_touch=True)
     page.click("main a[href='/portal/copy?format=print']")
-    assert "控え番号が記録されます" in page.locator("main").inner_text()
+    assert "「第○部」と番号が付き" in page.locator("main").inner_text()
     check(page, "p06-confirm-print", partner=True)
     page.click("form[action$='/portal/print'] button")
     assert "/portal/prints/" in page.url
+    assert page.locator(".screen-bar button[data-print]").is_visible()
     check(page, "p06-print-screen", partner=True)
     page.goto(demo.url + "/portal/changes")
-    assert page.locator("select[name=copy] option").count() >= 1
+    assert page.locator("input[name=copy]").count() >= 1
     check(page, "p07-changes", partner=True)
+    page.goto(demo.url + "/portal/copy?format=csv")
+    page.click("form[action$='/portal/export.csv'] button")
+    assert "/portal/copies/" in page.url and "を作成しました" in page.locator("h1").inner_text()
+    check(page, "p07b-copy-made", partner=True)
 
 
 def test_a_plan_shared_with_the_partner_fits_a_phone(chromium: Any, demo: LiveDemo) -> None:

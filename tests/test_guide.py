@@ -87,3 +87,15 @@ def test_import_pages_offer_the_sample_mapping_and_name_no_file(
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     shipped = Path(__file__).resolve().parents[1] / "roster" / "data" / starts
     assert response.get_data() == shipped.read_bytes()
+
+
+def test_the_guide_names_the_welfare_office_and_its_phone_from_the_config(
+    client: IsolatedClient, auth: AuthActions, world: dict[str, Any], app: Flask,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    office = {"department": "福祉部 地域福祉課", "phone": "042-000-1234"}
+    monkeypatch.setitem(app.config, "OFFICE", office)
+    sign_in(auth, "partner")
+    text = visible_text(client.get("/guide/partner").get_data(as_text=True))
+    assert "問い合わせ先：" in text and "福祉部 地域福祉課" in text and "042-000-1234" in text
+    assert "市区町村の福祉担当課" not in text

@@ -21,6 +21,7 @@ from flask import Flask
 from roster.models import EmergencyContact
 
 from .conftest import AuthActions, IsolatedClient
+from .portal_copies import download_copy
 from .test_access import URLS, app_rules, sign_in
 
 #: Text planted in each person and field; none of it occurs anywhere else in the app.
@@ -155,8 +156,8 @@ def every_exit(client: IsolatedClient, person_id: int) -> dict[str, str]:
         "page": client.get(f"/registrants/{person_id}"),
         "portal": client.get("/portal/"),
         "print": client.post("/portal/print", data={}, follow_redirects=True),
-        "csv": client.post("/portal/export.csv", data={}),
-        "xlsx": client.post("/portal/export.xlsx", data={}),
+        "csv": download_copy(client, "csv"),
+        "xlsx": download_copy(client, "xlsx"),
         "api list": client.get("/api/v1/registrants"),
         "api person": client.get(f"/api/v1/registrants/{person_id}"),
         "map popup": client.get(f"/maps/people/{person_id}"),

@@ -28,6 +28,7 @@ from roster.models import (
 )
 
 from .conftest import AuthActions, IsolatedClient
+from .portal_copies import download_copy, made_earlier
 
 CERTIFICATE = "身体1級"  # every factory person's disability certificate
 
@@ -98,12 +99,12 @@ def test_a_field_the_agreement_names_appears_and_one_it_leaves_out_does_not(
 ) -> None:
     auth.login("t_partner")
     assert CERTIFICATE not in client.get("/portal/").get_data(as_text=True)
-    assert CERTIFICATE not in client.post("/portal/export.csv").get_data().decode("utf-8")
-    assert CERTIFICATE not in str(xlsx_values(client.post("/portal/export.xlsx")))
+    assert CERTIFICATE not in download_copy(client, "csv").get_data().decode("utf-8")
+    assert CERTIFICATE not in str(xlsx_values(download_copy(client, "xlsx")))
     with_medical_fields(world, db)
     assert CERTIFICATE in client.get("/portal/").get_data(as_text=True)
-    assert CERTIFICATE in client.post("/portal/export.csv").get_data().decode("utf-8")
-    assert CERTIFICATE in str(xlsx_values(client.post("/portal/export.xlsx")))
+    assert CERTIFICATE in download_copy(client, "csv").get_data().decode("utf-8")
+    assert CERTIFICATE in str(xlsx_values(download_copy(client, "xlsx")))
     html = client.get(f"/portal/prints/{print_copy(client)}").get_data(as_text=True)
     assert CERTIFICATE in html
 
@@ -243,7 +244,10 @@ def test_each_print_writes_one_ledger_row_with_the_next_copy_number_and_the_ids(
     client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
 ) -> None:
     auth.login("t_partner")
-    ids = [print_copy(client) for _ in range(3)]
+    ids = []
+    for _ in range(3):
+        ids.append(print_copy(client))
+        made_earlier(db)
     rows = provisions(db)
     assert [p.id for p in rows] == ids
     assert [p.copy_no for p in rows] == [1, 2, 3]
@@ -273,6 +277,7 @@ def test_the_print_view_carries_the_watermark_and_the_49_13_notice(
 ) -> None:
     auth.login("t_partner")
     print_copy(client)
+    made_earlier(db)
     copy_id = print_copy(client)
     response = client.get(f"/portal/prints/{copy_id}")
     html = response.get_data(as_text=True)
@@ -361,13 +366,11 @@ def test_each_export_writes_exactly_one_provision_with_its_format_and_people(
     client: IsolatedClient, auth: AuthActions, db: Any, world: dict[str, Any]
 ) -> None:
     auth.login("t_partner")
-    org = world["organisation"].id
     for n, fmt in enumerate((ProvisionFormat.CSV, ProvisionFormat.XLSX), start=1):
         response = client.post(f"/portal/export.{fmt.value}")
-        assert response.status_code == 200
-        disposition = response.headers["Content-Disposition"]
-        assert disposition == f'attachment; filename="roster-{org}-copy{n}.{fmt.value}"'
+        assert response.status_code == 303
         rows = provisions(db)
+        assert response.headers["Location"] == f"/portal/copies/{rows[-1].id}"
         assert len(rows) == n
         assert rows[-1].format is fmt and rows[-1].copy_no == n and rows[-1].count == 1
         assert [i.registrant_id for i in rows[-1].items] == [world["consenting"].id]
@@ -378,7 +381,7 @@ def test_the_csv_has_a_bom_the_watermark_the_notice_and_a_header_of_labels(
     client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
 ) -> None:
     auth.login("t_partner")
-    response = client.post("/portal/export.csv")
+    response = download_copy(client, "csv")
     assert response.mimetype == "text/csv"
     mark, notice, header, *people = csv_rows(response)
     assert world["organisation"].name in mark[0] and "Copy no. 1" in mark[0]
@@ -394,7 +397,7 @@ def test_the_xlsx_carries_the_watermark_in_the_page_header_and_freezes_its_heade
     client: IsolatedClient, auth: AuthActions, world: dict[str, Any]
 ) -> None:
     auth.login("t_partner")
-    response = client.post("/portal/export.xlsx")
+    response = download_copy(client, "xlsx")
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     assert world["organisation"].name in sheet.oddHeader.center.text
     assert "Copy no. 1" in sheet.oddHeader.center.text
@@ -492,10 +495,10 @@ def test_changes_compare_with_the_copy_the_partner_chooses(
     client.post("/portal/export.csv")  # copy 2, newer, holds the newcomer
     html = client.get("/portal/changes").get_data(as_text=True)
     assert "Compared with your Copy no. 2" in html and "新規 花子" not in html
-    assert '<option value="1">' in html and '<option value="2" selected>' in html
+    assert 'value="1">' in html and 'value="2" checked>' in html
     html = client.get("/portal/changes?copy=1").get_data(as_text=True)
     assert "Compared with your Copy no. 1" in html and "新規 花子" in html
-    assert '<option value="1" selected>' in html
+    assert 'value="1" checked>' in html
     [_first, event] = events(db, "portal.changes")
     assert json.loads(event.detail)["copy_no"] == 1
     assert client.get("/portal/changes?copy=3").status_code == 404
@@ -507,6 +510,7 @@ def test_changes_start_from_the_newest_copy_still_held(
 ) -> None:
     auth.login("t_partner")
     print_copy(client)
+    made_earlier(db)
     print_copy(client)
     newest = provisions(db)[-1]
     newest.disposed_on = date(2026, 1, 5)
@@ -610,3 +614,21 @@ def test_no_portal_page_is_open_to_other_roles(
     assert client.get("/portal/").status_code == 403
     assert client.post("/portal/export.csv").status_code == 403
     assert db.scalar(select(func.count(Provision.id))) == 0
+
+
+def test_right_after_a_new_copy_changes_compare_with_the_copy_before_it(
+    client: IsolatedClient, auth: AuthActions, db: Any, factory: Any, world: dict[str, Any]
+) -> None:
+    staff = world["users"]["staff"]
+    auth.login("t_partner")
+    print_copy(client)  # copy 1: the paper list in hand, made days ago
+    made_earlier(db, minutes=3 * 24 * 60)
+    newcomer = factory.registrant(world["districts"][0], name="新規 花子")
+    factory.consent(newcomer, ConsentState.CONSENTED, staff)
+    db.flush()
+    download_copy(client, "csv")  # copy 2, made today, holds the newcomer
+    html = client.get("/portal/changes").get_data(as_text=True)
+    assert "Compared with your Copy no. 1" in html and "新規 花子" in html
+    assert "You made Copy no. 2 today" in html and 'value="1" checked>' in html
+    html = client.get("/portal/changes?copy=2").get_data(as_text=True)
+    assert "Compared with your Copy no. 2" in html and "You made" not in html

@@ -15,6 +15,7 @@ from roster.access.fields import DEFAULT_AGREEMENT_FIELDS
 from roster.models import AuditEvent, EmergencyContact, Household, Provision, RegistrantStatus
 
 from .conftest import AuthActions, IsolatedClient
+from .portal_copies import made_earlier
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +103,7 @@ def test_the_confirmation_names_the_count_and_records_nothing_until_confirmed(
     response = client.get(f"/portal/copy?format={fmt}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert words in html and "A numbered copy will be recorded." in html
+    assert words in html and "It gets a number (Copy no. N) and is recorded." in html
     assert f'<form method="post" action="{action}"' in html
     assert "checked" not in html
     assert provisions(db) == [], "the confirmation page records no copy"
@@ -117,7 +118,9 @@ def test_the_confirmation_says_when_older_copies_are_still_held(
     assert "You already hold" not in client.get("/portal/copy?format=print").get_data(as_text=True)
     client.post("/portal/print")
     html = client.get("/portal/copy?format=csv").get_data(as_text=True)
-    assert "You already hold 1 copies not yet recorded as returned or destroyed." in html
+    assert "You already hold 1 lists (Copy no. N) not yet recorded as returned or destroyed." in (
+        html
+    )
 
 
 def test_the_confirmation_in_japanese_reads_as_the_partner_expects(
@@ -127,7 +130,8 @@ def test_the_confirmation_in_japanese_reads_as_the_partner_expects(
     db.flush()
     auth.login("t_partner")
     html = client.get("/portal/copy?format=print").get_data(as_text=True)
-    assert "1 人の名簿を印刷します。控え番号が記録されます。" in html
+    assert "1 人の名簿を印刷します。「第○部」と番号が付き、記録されます。" in html
+    assert "控え番号" not in html
 
 
 def test_an_unknown_format_or_no_one_to_copy(
@@ -270,6 +274,7 @@ def test_changes_in_details_count_from_the_copy_chosen(
 ) -> None:
     auth.login("t_partner")
     client.post("/portal/print")  # copy 1
+    made_earlier(db)
     world["consenting"].phone = "042-999-9999"
     db.flush()
     client.post("/portal/print")  # copy 2, made after the change

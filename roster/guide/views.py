@@ -4,13 +4,16 @@ personal data; every signed-in user may read and print it (staff hand it out).""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
 
 from ..labels import label
 from ..models import SafetyStatus
 from ..portal.columns import field_group_labels
 from ..viewer import current_viewer
+from ..web import municipality
 
 #: The statuses a partner reports on the phone page, named as the page names them.
 REPORTED = (
@@ -28,8 +31,23 @@ bp = Blueprint("guide", __name__, url_prefix="/guide")
 def partner() -> ResponseReturnValue:
     statuses = " / ".join(label(status) for status in REPORTED)
     return render_template(
-        "guide/partner.html", statuses=statuses, agreement_fields=_agreement_fields()
+        "guide/partner.html",
+        statuses=statuses,
+        agreement_fields=_agreement_fields(),
+        contact=_contact(),
     )
+
+
+def _contact() -> dict[str, Any]:
+    """Who to ask: the municipality and its welfare office from the config ([office]), as far
+    as they are known."""
+    city = municipality()
+    office = current_app.config.get("OFFICE", {})
+    return {
+        "city": city.name if city else "",
+        "department": office.get("department", ""),
+        "phone": office.get("phone", ""),
+    }
 
 
 def _agreement_fields() -> list[str]:

@@ -5,10 +5,11 @@ list, a copy or a change report; copies in the ledger are read only as the user'
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from ..access.fetch import Person, people
 from ..access.rule import Viewer, visible_registrants
@@ -44,20 +45,6 @@ def visible_among(session: DbSession, viewer: Viewer, ids: Iterable[int]) -> dic
     return {p.registrant_id: p for p in people(session, viewer, query)}
 
 
-def own_print(session: DbSession, user: Any, provision_id: int) -> Provision | None:
-    """A printed copy made by this user; another user's copy, or an export, is not found."""
-    query = (
-        select(Provision)
-        .where(
-            Provision.id == provision_id,
-            Provision.user_id == user.id,
-            Provision.format == ProvisionFormat.PRINT,
-        )
-        .options(selectinload(Provision.items))
-    )
-    return session.scalar(query)
-
-
 #: Copies of the list itself (not of individual plans).
 LIST_FORMATS = (ProvisionFormat.PRINT, ProvisionFormat.CSV, ProvisionFormat.XLSX)
 
@@ -77,10 +64,14 @@ def list_copies(session: DbSession, user: Any, agreement_id: int) -> list[Provis
     return list(session.scalars(query))
 
 
-def default_copy(copies: list[Provision]) -> Provision | None:
+def default_copy(copies: list[Provision], today: date, zone: ZoneInfo) -> Provision | None:
     """The copy to compare with unless the user chooses: the newest still held (not yet
-    recorded as returned or destroyed), else the newest."""
+    recorded as returned or destroyed), else the newest. When the newest was made today, the
+    paper in hand is more likely an older one: then the newest held copy made before today,
+    if there is one."""
     held = [c for c in copies if c.outstanding]
     chosen = held or copies
-    return chosen[0] if chosen else None
-
+    if not chosen:
+        return None
+    older = [c for c in chosen if c.created_at.astimezone(zone).date() < today]
+    return older[0] if older and older[0] is not chosen[0] else chosen[0]

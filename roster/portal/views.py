@@ -6,7 +6,9 @@ every print and export is made by the ledger's record_provision.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -29,8 +31,9 @@ from ..access.roles import can_use_portal
 from ..access.rule import Viewer, visible_districts
 from ..decorators import require
 from ..disclosures import record_disclosure
-from ..exports import CSV_TYPE, XLSX_TYPE, download
+from ..exports import download
 from ..extensions import db
+from ..i18n import local_today
 from ..models import Provision, ProvisionFormat
 from ..partners.ledger import record_provision
 from ..registrants.queries import NEEDS, Page, RegisterFilter, register_page
@@ -38,20 +41,29 @@ from ..registrants.searches import recall_search, remember_search
 from ..viewer import current_viewer
 from ..web import arg_int, city_prefix, municipality
 from .changes import Changes, changes_since
-from .columns import columns_for, field_group_labels
-from .exports import csv_copy, xlsx_copy
+from .columns import field_group_labels
+from .copies import FILE_FORMATS, copy_file, file_names, own_copy, recent_same_copy
 from .notices import CONFIDENTIALITY_NOTICE, CopyMark
 from .person_map import has_location, map_context, person_map_document
 from .queries import (
+    LIST_FORMATS,
     default_copy,
     list_copies,
-    own_print,
     portal_count,
     portal_people,
     visible_among,
 )
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+
+@bp.app_template_filter("age")
+def age(born: date | None) -> int | None:
+    """Full years of age today (in the municipality's time zone)."""
+    if born is None:
+        return None
+    today = local_today()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 
@@ -153,9 +165,10 @@ def _log_list(viewer: Viewer, page: Page[Person], flt: RegisterFilter) -> None:
     db.session.commit()
 
 
-def _copy_of_everyone(fmt: ProvisionFormat) -> tuple[Provision, list[Person]]:
-    """Record a copy of the whole list in the ledger. Without an agreement, or with no one
-    to copy, the request ends here and nothing is recorded."""
+def _copy_of_everyone(fmt: ProvisionFormat) -> Provision:
+    """Record a copy of the whole list in the ledger, or find the same copy made by this user
+    in the last two minutes (a second tap of the button makes no second copy). Without an
+    agreement, or with no one to copy, the request ends here and nothing is recorded."""
     viewer = current_viewer()
     if viewer.access is None:
         abort(make_response(_no_agreement(403)))
@@ -163,7 +176,15 @@ def _copy_of_everyone(fmt: ProvisionFormat) -> tuple[Provision, list[Person]]:
     if not people:
         flash(_("There is no one on your list, so no copy was made."), "info")
         abort(redirect(url_for("portal.home"), code=303))
-    return record_provision(db.session, viewer, fmt, people), people
+    agreement_id = viewer.access.agreement.id
+    same = recent_same_copy(db.session, current_user, agreement_id, fmt, people)
+    if same is not None:
+        flash(
+            _("This list was already made less than 2 minutes ago: no new copy was made."),
+            "info",
+        )
+        return same
+    return record_provision(db.session, viewer, fmt, people)
 
 
 #: What a copy of each format is, on the page that asks before one is made.
@@ -198,13 +219,77 @@ def confirm_copy() -> ResponseReturnValue:
     )
 
 
+def _made(fmt: ProvisionFormat) -> ResponseReturnValue:
+    """Make the copy (or find the same one just made), then go to its page."""
+    provision = _copy_of_everyone(fmt)
+    db.session.commit()
+    if fmt is ProvisionFormat.PRINT:
+        return redirect(url_for("portal.printed", provision_id=provision.id), code=303)
+    return redirect(url_for("portal.copy_page", provision_id=provision.id), code=303)
+
+
 @bp.post("/print")
 @require(can_use_portal)
 def print_list() -> ResponseReturnValue:
     """Make a numbered printed copy of the whole list, then show it for printing."""
-    provision, _people = _copy_of_everyone(ProvisionFormat.PRINT)
-    db.session.commit()
-    return redirect(url_for("portal.printed", provision_id=provision.id), code=303)
+    return _made(ProvisionFormat.PRINT)
+
+
+@bp.post("/export.csv")
+@require(can_use_portal)
+def export_csv() -> ResponseReturnValue:
+    """Make a numbered CSV copy of the whole list, then show the page to download it."""
+    return _made(ProvisionFormat.CSV)
+
+
+@bp.post("/export.xlsx")
+@require(can_use_portal)
+def export_xlsx() -> ResponseReturnValue:
+    """Make a numbered Excel copy of the whole list, then show the page to download it."""
+    return _made(ProvisionFormat.XLSX)
+
+
+def _usable_copy(provision_id: int, formats: tuple[ProvisionFormat, ...]) -> Provision:
+    """The user's own copy of one of `formats`, still held, under the agreement in force; a
+    copy that may no longer be shown ends the request with the page that says why."""
+    copy = own_copy(db.session, current_user, provision_id)
+    if copy is None or copy.format not in formats:
+        abort(404)
+    access = current_viewer().access
+    if access is None or access.agreement.id != copy.agreement_id or not copy.outstanding:
+        gone = "disposed" if access is not None and not copy.outstanding else "agreement"
+        page = render_template("portal/gone.html", copy=copy, gone=gone, office=_office())
+        abort(make_response(page, 410))
+    return copy
+
+
+@bp.get("/copies/<id:provision_id>")
+@require(can_use_portal)
+def copy_page(provision_id: int) -> ResponseReturnValue:
+    """A copy just made: its number and size, the button that downloads (or prints) it, and
+    what to do with older copies. No one's details are on this page."""
+    copy = _usable_copy(provision_id, LIST_FORMATS)
+    older = [
+        CopyMark.of(c).copy_label
+        for c in list_copies(db.session, current_user, copy.agreement_id)
+        if c.outstanding and c.id != copy.id
+    ]
+    return render_template("portal/copy.html", copy=copy, mark=CopyMark.of(copy), older=older)
+
+
+@bp.get("/copies/<id:provision_id>/file")
+@require(can_use_portal)
+def copy_file_download(provision_id: int) -> ResponseReturnValue:
+    """The copy's file: the people recorded on it that the rule still admits, with the line
+    numbers of the copy, logged as shown each time it is downloaded."""
+    copy = _usable_copy(provision_id, LIST_FORMATS)
+    if copy.format not in FILE_FORMATS:  # a printed copy is its page, printed
+        return redirect(url_for("portal.printed", provision_id=copy.id))
+    viewer = current_viewer()
+    lines = _lines_still_shown(viewer, copy, "portal.copy.file")
+    data, content_type = copy_file(copy, viewer.fields, lines)
+    name, ascii_name = file_names(copy)
+    return download(data, name, content_type, ascii_name=ascii_name)
 
 
 @bp.get("/prints/<id:provision_id>")
@@ -212,13 +297,11 @@ def print_list() -> ResponseReturnValue:
 def printed(provision_id: int) -> ResponseReturnValue:
     """A printed copy, watermarked on every page: its people still admitted by the rule, with
     the agreement's fields, while the agreement it was made under is in force."""
-    copy = _own_print_or_404(provision_id)
+    copy = _usable_copy(provision_id, (ProvisionFormat.PRINT,))
     viewer = current_viewer()
     access = viewer.access
-    if access is None or access.agreement.id != copy.agreement_id or not copy.outstanding:
-        gone = "disposed" if access is not None and not copy.outstanding else "agreement"
-        return render_template("portal/gone.html", copy=copy, gone=gone, office=_office()), 410
-    lines = _lines_still_shown(viewer, copy)
+    assert access is not None
+    lines = _lines_still_shown(viewer, copy, "portal.print.view")
     return render_template(
         "portal/print.html",
         copy=copy,
@@ -231,57 +314,19 @@ def printed(provision_id: int) -> ResponseReturnValue:
     )
 
 
-def _own_print_or_404(provision_id: int) -> Provision:
-    """The user's own printed copy; the same 404 for anyone else's as for a missing one."""
-    copy = own_print(db.session, current_user, provision_id)
-    if copy is None:
-        abort(404)
-    return copy
-
-
-def _lines_still_shown(viewer: Viewer, copy: Provision) -> list[tuple[int, Person]]:
+def _lines_still_shown(viewer: Viewer, copy: Provision, action: str) -> list[tuple[int, Person]]:
     """The copy's (line, person) pairs the rule still admits, logged as shown."""
     found = visible_among(db.session, viewer, [i.registrant_id for i in copy.items])
     lines = [(i.line, found[i.registrant_id]) for i in copy.items if i.registrant_id in found]
     record_disclosure(
         db.session,
         viewer,
-        "portal.print.view",
+        action,
         [person for _line, person in lines],
         detail={"provision": copy.id, "copy_no": copy.copy_no},
     )
     db.session.commit()
     return lines
-
-
-def _export(fmt: ProvisionFormat) -> ResponseReturnValue:
-    provision, people = _copy_of_everyone(fmt)
-    # The copy is in the ledger and the trail: commit before building the file, so the
-    # audit head is not held while a large spreadsheet is written.
-    db.session.commit()
-    columns = columns_for(current_viewer().fields)
-    lines = list(enumerate(people, start=1))
-    mark = CopyMark.of(provision)
-    if fmt is ProvisionFormat.CSV:
-        data, content_type = csv_copy(mark, columns, lines), CSV_TYPE
-    else:
-        data, content_type = xlsx_copy(mark, columns, lines), XLSX_TYPE
-    name = f"roster-{provision.organisation_id}-copy{provision.copy_no}.{fmt.value}"
-    return download(data, name, content_type)
-
-
-@bp.post("/export.csv")
-@require(can_use_portal)
-def export_csv() -> ResponseReturnValue:
-    """The whole list as CSV (UTF-8 with BOM), a numbered copy in the ledger."""
-    return _export(ProvisionFormat.CSV)
-
-
-@bp.post("/export.xlsx")
-@require(can_use_portal)
-def export_xlsx() -> ResponseReturnValue:
-    """The whole list as an Excel workbook, a numbered copy in the ledger."""
-    return _export(ProvisionFormat.XLSX)
 
 
 @bp.get("/changes")
@@ -307,7 +352,13 @@ def changes() -> ResponseReturnValue:
         fields=viewer.fields,
         mark=CopyMark.of(copy),
         copies=[(c, CopyMark.of(c)) for c in copies],
+        newest=CopyMark.of(copies[0]) if _defaulted_past(copies, copy) else None,
     )
+
+
+def _defaulted_past(copies: list[Provision], copy: Provision) -> bool:
+    """The user chose no copy and the page compares with one older than the newest."""
+    return arg_int("copy") is None and copy is not copies[0]
 
 
 def _chosen_copy(copies: list[Provision]) -> Provision | None:
@@ -315,7 +366,8 @@ def _chosen_copy(copies: list[Provision]) -> Provision | None:
     that is not is the same 404 as a missing page."""
     wanted = arg_int("copy")
     if wanted is None:
-        return default_copy(copies)
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        return default_copy(copies, local_today(), zone)
     for copy in copies:
         if copy.copy_no == wanted:
             return copy
