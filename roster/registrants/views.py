@@ -50,6 +50,7 @@ from ..web import arg_int, city_prefix
 from .forms import RegistrantForm, registrant_data
 from .history import count_versions, person_versions
 from .operations import DuplicateResidentNoError, create_registrant, update_registrant
+from .other_statuses import other_statuses
 from .queries import NEEDS, Page, RegisterFilter, register_page, sort_options
 from .searches import recall_search, remember_search
 
@@ -135,6 +136,7 @@ def _search_key_redirect() -> ResponseReturnValue:
 
 
 def _list_page(page: Page[Person], flt: RegisterFilter, viewer: Viewer) -> str:
+    elsewhere, elsewhere_capped = other_statuses(db.session, viewer, flt)
     return render_template(
         "registrants/list.html",
         rows=page.rows,
@@ -148,6 +150,8 @@ def _list_page(page: Page[Person], flt: RegisterFilter, viewer: Viewer) -> str:
         precisions=list(LocationPrecision),
         statuses=list(RegistrantStatus),
         args=request.args,
+        elsewhere=elsewhere,
+        elsewhere_capped=elsewhere_capped,
     )
 
 
