@@ -75,7 +75,26 @@ def index() -> ResponseReturnValue:
         .group_by(MailingRound.id)
         .order_by(MailingRound.id.desc())
     ).all()
-    return render_template("rounds/index.html", rows=rows)
+    return render_template("rounds/index.html", rows=rows, forms=_forms_by_round())
+
+
+def _forms_by_round() -> dict[int, list[str]]:
+    """Each round's form versions with how many people got each, counted in the database."""
+    version = func.coalesce(RoundMember.form_version, MailingRound.form_version)
+    counted = db.session.execute(
+        select(RoundMember.round_id, version, func.count())
+        .join(MailingRound, MailingRound.id == RoundMember.round_id)
+        .group_by(RoundMember.round_id, version)
+        .order_by(RoundMember.round_id, version)
+    ).all()
+    forms: dict[int, list[str]] = {}
+    for round_id, form, n in counted:
+        forms.setdefault(round_id, []).append(_form_count(form, n))
+    return forms
+
+
+def _form_count(version: str, n: int) -> str:
+    return _("%(form)s: %(n)s people", form=form_version_label(version), n=f"{n:,}")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -194,8 +213,8 @@ def detail(round_id: int) -> ResponseReturnValue:
 
 def _form_counts(mailing: MailingRound) -> list[str]:
     """Each form version printed in the round, with how many people get it."""
-    counts = Counter(member_form(m) for m in mailing.members)
-    return [f"{form_version_label(version)} × {n}" for version, n in sorted(counts.items())]
+    counts = Counter(member_form(m) for m in mailing.members) or Counter({mailing.form_version: 0})
+    return [_form_count(version, n) for version, n in sorted(counts.items())]
 
 
 @bp.get("/<id:round_id>/print")
