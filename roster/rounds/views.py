@@ -113,7 +113,7 @@ def new() -> ResponseReturnValue:
         elif request.form.get("create") and form.confirm.data == form.key(len(ids)):
             mailing = _create(form, ids)
             db.session.commit()
-            flash(_("The round was created with %(n)d people.", n=len(ids)), "info")
+            flash(_("The round was created with %(n)s people.", n=f"{len(ids):,}"), "info")
             return redirect(url_for("rounds.detail", round_id=mailing.id))
         else:
             language = form.language.data or ""
@@ -184,7 +184,7 @@ def delete(round_id: int) -> ResponseReturnValue:
             db.session.rollback()
             abort(409)
         db.session.commit()
-        flash(_("The round was deleted (%(n)d people).", n=count), "info")
+        flash(_("The round was deleted (%(n)s people).", n=f"{count:,}"), "info")
         return redirect(url_for("rounds.index"))
     return render_template("rounds/delete.html", mailing=mailing, form=form)
 
@@ -316,7 +316,7 @@ def presume(round_id: int) -> ResponseReturnValue:
         return redirect(url_for("rounds.detail", round_id=round_id))
     count = presume_consent(db.session, current_user, members, local_today(), basis)
     db.session.commit()
-    flash(_("Presumed consent was recorded for %(n)d people.", n=count), "info")
+    flash(_("Presumed consent was recorded for %(n)s people.", n=f"{count:,}"), "info")
     return redirect(url_for("rounds.detail", round_id=round_id))
 
 
