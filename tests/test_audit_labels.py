@@ -116,7 +116,7 @@ def test_the_audit_page_shows_words_not_codes_settings_or_commands(client, auth,
     record_event(db, "registrant.bulk_status", actor=world["users"]["staff"],
                  object_type="registrant", object_id=person.id,
                  detail={"ids": list(range(1, 14)), "count": 1611, "status": "institutionalised",
-                         "pseudonymous": True})
+                         "pseudonymous": True, "fields": ["status"], "page": "detail"})
     db.commit()
     auth.login("t_admin")
     html = client.get("/admin/audit/").get_data(as_text=True)
@@ -126,4 +126,5 @@ def test_the_audit_page_shows_words_not_codes_settings_or_commands(client, auth,
     assert f"対象者 {person.id}" in table
     assert "整理番号: 1、2、3、4、5、6、7、8、9、10 ほか 3 件" in table
     assert "件数: 1,611" in table and "状態: 施設入所" in table and "氏名なし: はい" in table
+    assert "項目: 状態" in table and "ページ: 個人の詳細画面" in table
     assert "Asia/Tokyo" not in html and "verify-audit" not in html

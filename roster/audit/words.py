@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..labels import label
+from ..labels import field_label, label
 from ..models import ConsentPurpose, ConsentState, ProvisionFormat, RegistrantStatus, Role
 
 #: The kinds of thing an event is about (AuditEvent.object_type).
@@ -97,6 +97,15 @@ COUNTS = frozenset(
     {"total", "count", "points", "rows", "people", "members", "pages", "under_release"}
 )
 
+#: The pages a view of one person is recorded on (disclosures.record_view).
+PAGE_LABELS: dict[str, object] = {
+    "detail": _l("The person's page"),
+    "edit": _l("The edit form"),
+    "consent": _l("The consent form"),
+    "history": _l("The change history"),
+    "sheet": _l("A printed sheet"),
+}
+
 #: A list of register numbers shows at most this many; then how many more.
 SHOWN_IDS = 10
 
@@ -136,6 +145,10 @@ def _value(key: str, value: Any) -> str:
         return "、".join(f"{DETAIL_LABELS.get(k, k)}: {_value(k, v)}" for k, v in value.items())
     if isinstance(value, int):
         return f"{value:,}" if key in COUNTS else str(value)
+    if key in ("fields", "changed") and isinstance(value, str):
+        return field_label(value)
+    if key == "page" and isinstance(value, str):
+        return str(PAGE_LABELS.get(value, value))
     enum_cls = _CODED.get(key)
     if enum_cls is not None and value in set(enum_cls):
         return label(enum_cls(value))
