@@ -24,6 +24,12 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile -f -d roster/translations
 
 run: install
+	@$(BIN)/python -c "import socket, sys; s = socket.socket(); \
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $(PORT)))" \
+		2>/dev/null || { \
+		echo "ポート $(PORT) は使用中です。ROSTER_PORT=5001 make run のように別のポートを指定してください。"; \
+		echo "Port $(PORT) is in use. Give another port, e.g. ROSTER_PORT=5001 make run."; \
+		exit 1; }
 	$(BIN)/roster db upgrade
 	$(BIN)/roster demo --if-empty
 	@echo ""

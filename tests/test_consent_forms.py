@@ -355,7 +355,8 @@ def test_two_people_print_as_two_forms(app: Flask, db: Session) -> None:
         assert street in window and building in window
         assert f'<span class="name">{person["name"]}</span>&nbsp;様' in window
         assert person["name_kana"] in sheet
-        assert "様式 ja-2026-04（2026年4月1日施行）" in _text(sheet)
+        assert "様式：日本語版 2026年4月（様式番号 ja-2026-04）" in _text(sheet)
+        assert '<small class="version-code">（様式番号 ja-2026-04）</small>' in sheet
         assert OFFICE["phone"] in sheet
     assert "〒188-0011" in windows[0] and "〒202-0013" in windows[1]
     assert ICHIRO["address"] not in windows[0] and HANAKO["name"] not in windows[1]
@@ -374,9 +375,9 @@ def test_each_version_renders_in_its_language(app: Flask, db: Session) -> None:
     assert 'lang="ja"' in ja and "同意する" in ja and "第49条の11第3項" in ja
     assert 'lang="en"' in en and "I do not agree" in en and "To the Mayor of Nishitokyo City" in en
     assert "2 March 1940" not in en and "20 November 1936" in en and "by 29 May 2026" in en
-    assert "Form en-2026-04, effective 1 April 2026" in _text(en)
+    assert "Form: English, April 2026 (form no. en-2026-04)" in _text(en)
     assert "<ruby>避難<rt>ひなん</rt></ruby>" in easy
-    assert "様式 ja-easy-2026-04（2026年4月1日施行）" in _text(easy)
+    assert "様式：やさしい日本語版 2026年4月（様式番号 ja-easy-2026-04）" in _text(easy)
     for sheet in (ja, en, easy):
         for needed in ("民生", "自治会", "自主", "社会", "消防", "警察"):
             assert needed in sheet

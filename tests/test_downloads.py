@@ -76,7 +76,7 @@ def test_the_staff_export_has_a_japanese_name(
         assert response.status_code == 200
         header = response.headers["Content-Disposition"]
         name = filename_star(header)
-        assert re.fullmatch(rf"避難行動要支援者名簿_\d{{4}}-\d\d-\d\d_控え{n}\.{fmt}", name), name
+        assert re.fullmatch(rf"避難行動要支援者名簿_\d{{4}}-\d\d-\d\d_第{n}部\.{fmt}", name), name
         day = name.split("_")[1]
         assert f'filename="register-{day}-copy{n}.{fmt}"' in header
         assert response.headers["Cache-Control"] == "no-store"

@@ -69,3 +69,40 @@ def test_phones_stay_on_one_line_and_the_bulk_bar_follows_the_ticked_list(
         assert 0 <= top <= 2, (where, top)
     assert page.locator(".bulk-bar button[value=status]").is_visible()
     page.screenshot(path=str(ARTIFACTS / f"register-list-{size}-ticked.png"))
+
+
+#: How many lines the tallest address cell takes.
+ADDRESS_LINES = """() => Math.max(
+  ...[...document.querySelectorAll('table.register td.address')].map(td => {
+  const range = document.createRange();
+  range.selectNodeContents(td);
+  return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+}))"""
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_addresses_keep_a_readable_width_the_scroll_is_shown_and_ticks_are_counted(
+    chromium: Any, demo: LiveDemo, size: str
+) -> None:
+    page = chromium.new_context(viewport=SIZES[size], locale="ja-JP").new_page()
+    page.goto(demo.url + "/login")
+    page.fill("#username", "staff")
+    page.fill("#password", "demo")
+    page.click("button.primary")
+    page.goto(demo.url + "/registrants/")
+    assert page.evaluate(ADDRESS_LINES) <= 3
+    table = page.locator("table.register")
+    wider = page.evaluate("t => t.scrollWidth > t.clientWidth", table.element_handle())
+    assert page.locator("p.scroll-hint").is_visible() == (size == "tablet")
+    if size == "tablet":
+        assert wider  # the table scrolls in its box, and the hint says so
+    count = page.locator(".bulk-bar .ticked-count")
+    assert not count.is_visible()
+    ticks = page.locator("table.register input.tick")
+    ticks.nth(0).check()
+    ticks.nth(1).check()
+    assert count.inner_text() == "2人選択中"
+    page.screenshot(path=str(ARTIFACTS / f"register-list-{size}-counted.png"))
+    ticks.nth(0).uncheck()
+    ticks.nth(1).uncheck()
+    assert not count.is_visible()

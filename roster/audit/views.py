@@ -10,6 +10,7 @@ from ..extensions import db
 from ..models import AuditEvent
 from ..registrants.queries import Page
 from ..web import arg_int
+from .words import detail_lines, object_label
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -37,6 +38,8 @@ def index() -> ResponseReturnValue:
         action=action,
         actor=actor,
         registrant=registrant,
+        object_label=object_label,
+        detail_lines=detail_lines,
     )
 
 

@@ -68,6 +68,12 @@ class ConsentFormVersion:
     body_template: Path
 
     @property
+    def edition_text(self) -> str:
+        """The version in words, as the form's language writes it, for its footer:
+        日本語版 2026年4月 / English, April 2026."""
+        return format_edition(self.language, self.effective_from)
+
+    @property
     def effective_text(self) -> str:
         """The day it took effect as the form's language writes it: 2026年4月1日 / 1 April 2026."""
         return format_effective_date(self.effective_from, self.language)
@@ -130,6 +136,18 @@ def format_birth_date(value: object, language: str) -> str:
     era = wareki(value)
     western = f"{value.year}年{value.month}月{value.day}日"
     return f"{era}（{value.year}年）" if era else western
+
+
+#: Each form language named in itself, for the footer a resident reads.
+EDITION_NAMES = {"ja": "日本語版", "ja-easy": "やさしい日本語版", "en": "English"}
+
+
+def format_edition(language: str, effective_from: date) -> str:
+    """A form version in words: 日本語版 2026年4月 / English, April 2026."""
+    name = EDITION_NAMES.get(language, language)
+    if language == "en":
+        return f"{name}, {_MONTHS[effective_from.month - 1]} {effective_from.year}"
+    return f"{name} {effective_from.year}年{effective_from.month}月"
 
 
 def format_effective_date(value: date, language: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +32,7 @@ from ..viewer import current_viewer
 from . import bulk
 from . import export_views as export_views
 from .bulk_forms import RoundForm, StatusForm
+from .views import CHANGED_KEY, CHANGED_MORE_KEY, NAMED
 from .views import bp as bp
 
 #: The list's query arguments a bulk action may return to.
@@ -72,7 +73,13 @@ def bulk_start() -> ResponseReturnValue:
     ids = " ".join(str(p.registrant_id) for p in found)
     if action == "status":
         form = StatusForm(formdata=None, ids=ids, back=back, versions=bulk.versions_of(found))
-        return render_template("registrants/bulk_status.html", form=form, count=len(found))
+        return render_template(
+            "registrants/bulk_status.html",
+            form=form,
+            count=len(found),
+            named=found[:NAMED],
+            unnamed=len(found) - len(found[:NAMED]),
+        )
     if action == "round" and can_run_rounds(viewer.user):
         form = RoundForm(formdata=None, ids=ids, back=back)
         return _round_page(form, len(found))
@@ -107,8 +114,16 @@ def bulk_status() -> ResponseReturnValue:
     seen = bulk.parse_versions(form.versions.data or "")
     if not seen:
         return _none_ticked(form.back.data or "")
+    named = bulk.selected_people(db.session, current_viewer(), list(seen)[:NAMED])
+    unnamed = len(seen) - len(named)
     if not form.validate_on_submit():
-        return render_template("registrants/bulk_status.html", form=form, count=len(seen)), 422
+        return render_template(
+            "registrants/bulk_status.html",
+            form=form,
+            count=len(seen),
+            named=named,
+            unnamed=unnamed,
+        ), 422
     status = RegistrantStatus(form.status.data)
     if form.confirm.data != "1":
         same = bulk.already_with(db.session, current_viewer(), list(seen), status)
@@ -118,6 +133,8 @@ def bulk_status() -> ResponseReturnValue:
             count=len(seen) - same,
             same=same,
             status=status,
+            named=named,
+            unnamed=unnamed,
         )
     return _change_statuses(form, seen, status)
 
@@ -139,6 +156,9 @@ def _change_statuses(
         _("The status of %(n)d people is now %(status)s.", n=changed, status=label(status)),
         "info",
     )
+    # The list names them (through the access rule); the session keeps their numbers only.
+    session[CHANGED_KEY] = list(seen)[:NAMED]
+    session[CHANGED_MORE_KEY] = max(0, len(seen) - NAMED)
     return redirect(_back_url(form.back.data), code=303)
 
 

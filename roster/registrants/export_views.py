@@ -17,7 +17,14 @@ from ..models import ProvisionFormat
 from ..viewer import current_viewer
 from ..web import city_prefix
 from .export_forms import ExportForm
-from .exports import EXPORT_LIMIT, count_list, export_file, list_people, record_export
+from .exports import (
+    EXPORT_LIMIT,
+    count_list,
+    export_file,
+    filter_words,
+    list_people,
+    record_export,
+)
 from .queries import RegisterFilter
 from .views import _filter_from_request, bp
 
@@ -64,7 +71,15 @@ def _file(form: ExportForm, flt: RegisterFilter) -> ResponseReturnValue:
     viewer = current_viewer()
     fmt = ProvisionFormat(form.format.data)
     found = list_people(db.session, viewer, flt)
-    copy = record_export(db.session, viewer, fmt, str(form.purpose.data), found, city_prefix())
+    copy = record_export(
+        db.session,
+        viewer,
+        fmt,
+        str(form.purpose.data),
+        found,
+        city_prefix(),
+        filter_words(db.session, flt),
+    )
     db.session.commit()
     data = export_file(copy, fmt, viewer.fields, found)
     day, number = local_today().isoformat(), copy.mark.copy_no

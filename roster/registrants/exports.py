@@ -22,8 +22,16 @@ from ..access.rule import Viewer, visible_registrants
 from ..audit.operations import _locked_head
 from ..disclosures import record_disclosure
 from ..extensions import DbSession
-from ..labels import FIELD_LABELS, label
-from ..models import AuditEvent, ProvisionFormat, Registrant
+from ..labels import FIELD_LABELS, NEED_LABELS, label, need_label
+from ..models import (
+    AuditEvent,
+    ConsentState,
+    District,
+    LocationPrecision,
+    ProvisionFormat,
+    Registrant,
+    RegistrantStatus,
+)
 from ..models.base import utcnow
 from ..portal.columns import Column, columns_for
 from ..portal.exports import csv_copy, xlsx_copy
@@ -113,16 +121,45 @@ def list_people(session: DbSession, viewer: Viewer, flt: RegisterFilter) -> list
 class StaffCopy:
     mark: CopyMark
     purpose: str
+    #: The list's filters in words (filter_words), so the copy says which list it is.
+    filters: str = ""
 
     @property
     def notice(self) -> str:
-        """The 取扱注意 line under the mark, naming the purpose."""
-        return _(
+        """The 取扱注意 line under the mark, naming the purpose and the list's filters."""
+        text = _(
             "Handle with care (取扱注意): personal data from the register of people who need "
             "help to evacuate, for use inside the municipality only. Purpose: %(purpose)s. "
             "Do not pass it on or copy it; delete it when the purpose is done.",
             purpose=PURPOSES[self.purpose],
         )
+        if self.filters:
+            text += " " + _("The list: %(filters)s.", filters=self.filters)
+        return text
+
+
+def filter_words(session: DbSession, flt: RegisterFilter) -> str:
+    """The list's filters as the list's form names them: 地区：緑町、同意：同意 …"""
+    parts = []
+    if flt.q:
+        parts.append(_("Search: %(q)s", q=flt.q))
+    if flt.district_id and (district := session.get(District, flt.district_id)) is not None:
+        parts.append(f"{FIELD_LABELS['district']}：{district.name}")
+    if flt.consent in set(ConsentState):
+        parts.append(f"{FIELD_LABELS['consent_state']}：{label(ConsentState(flt.consent))}")
+    if flt.need in NEED_LABELS:
+        parts.append(_("Need: %(need)s", need=need_label(flt.need)))
+    if flt.precision in set(LocationPrecision):
+        precision = label(LocationPrecision(flt.precision))
+        parts.append(f"{FIELD_LABELS['location_precision']}：{precision}")
+    if flt.due:
+        parts.append(_("Due for review only"))
+    status = _("All") if flt.status == "all" else None
+    if flt.status in set(RegistrantStatus):
+        status = label(RegistrantStatus(flt.status))
+    if status:
+        parts.append(f"{FIELD_LABELS['status']}：{status}")
+    return "、".join(parts)
 
 
 def next_export_no(session: DbSession) -> int:
@@ -142,6 +179,7 @@ def record_export(
     purpose: str,
     found: Sequence[Person],
     city: str,
+    filters: str = "",
 ) -> StaffCopy:
     """Number the copy and audit it: who, why, which format, and the people in it."""
     number = next_export_no(session)
@@ -154,7 +192,7 @@ def record_export(
     )
     organisation = _("%(city)s, internal use", city=city)
     mark = CopyMark(organisation, viewer.user.display_name, utcnow(), number)
-    return StaffCopy(mark, purpose)
+    return StaffCopy(mark, purpose, filters)
 
 
 def export_file(

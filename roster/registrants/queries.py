@@ -211,11 +211,29 @@ def _local_numbers(digits: str, fields: frozenset[str]) -> list[Select[Any]]:
     ]
 
 
+#: The largest register number a search looks up (a longer number is a phone or an ID).
+MAX_REGISTER_NUMBER = 2**31 - 1
+
+
+def register_number(q: str, fields: frozenset[str]) -> int | None:
+    """The register number (整理番号, Registrant.id) a search names, when it is a number alone
+    (a leading # or No. allowed) and the user sees register numbers: matched whole only, by
+    the primary key."""
+    if "id" not in fields:
+        return None
+    typed = search_key(q).lstrip("#").removeprefix("no.")
+    if not (typed.isascii() and typed.isdigit()) or len(typed) > 10:
+        return None
+    number = int(typed)
+    return number if 0 < number <= MAX_REGISTER_NUMBER else None
+
+
 def search_condition(
     q: str, fields: frozenset[str], city: str = "", parts: bool = True
 ) -> ColumnElement[bool] | None:
-    """Match the ID, a phone number, the name, the given name, the reading or the address:
-    whole, by its start, or (names, readings, addresses) any part of it.
+    """Match the register number (whole), the resident ID, a phone number, the name, the given
+    name, the reading or the address: whole, by its start, or (names, readings, addresses)
+    any part of it.
 
     Each key is searched on its own (an index for whole and prefix matches) and the matching
     IDs are united: a plain OR with bound parameters lets SQLite walk the whole sort index.
@@ -224,18 +242,22 @@ def search_condition(
     if not terms.word:
         return None
     found = [select(Registrant.id).where(prefix(c, k)) for c, k in _whole_keys(terms, fields)]
+    if (number := register_number(q, fields)) is not None:
+        found.append(select(Registrant.id).where(Registrant.id == number))
     if parts:
         found += _part_matches(terms, fields)
     return Registrant.id.in_(union_all(*found)) if found else None
 
 
 def search_rank(q: str, fields: frozenset[str], city: str = "") -> ColumnElement[int] | None:
-    """0 for a person a key matches whole (the name, the family or given name alone, the
-    phone...), 1 for one a key starts with the search, 2 for a match of a part."""
+    """0 for the person whose register number the search is, 1 for a person a key matches
+    whole (the name, the family or given name alone, the phone...), 2 for one a key starts
+    with the search, 3 for a match of a part."""
     terms = SearchTerms.of(q, city)
     pairs = _whole_keys(terms, fields)
+    number = register_number(q, fields)
     if not pairs:
-        return None
+        return None if number is None else case((Registrant.id == number, 0), else_=3)
     whole = [column == key for column, key in pairs]
     # The family name alone: the full name is the search followed by the given name.
     for needed, full, given in (
@@ -245,7 +267,10 @@ def search_rank(q: str, fields: frozenset[str], city: str = "") -> ColumnElement
         if needed in fields and not terms.digits:
             whole.append(and_(given != "", full == literal(terms.word).concat(given)))
     started = [prefix(column, key) for column, key in pairs]
-    return case((or_(*whole), 0), (or_(*started), 1), else_=2)
+    ranks = [(or_(*whole), 1), (or_(*started), 2)]
+    if number is not None:
+        ranks.insert(0, (Registrant.id == number, 0))
+    return case(*ranks, else_=3)
 
 
 def conditions(

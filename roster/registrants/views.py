@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -47,13 +48,23 @@ from ..safety.history import person_history
 from ..versioning import save_versioned
 from ..viewer import current_viewer, editable_or_404
 from ..web import arg_int, city_prefix
+from .bulk import selected_people
 from .forms import RegistrantForm, registrant_data
 from .history import count_versions, person_versions
 from .operations import DuplicateResidentNoError, create_registrant, update_registrant
+from .other_statuses import other_statuses
 from .queries import NEEDS, Page, RegisterFilter, register_page, sort_options
 from .searches import recall_search, remember_search
 
 bp = Blueprint("registrants", __name__)
+
+#: A bulk change's confirmation and result name at most this many people, then say how many
+#: more.
+NAMED = 20
+#: Where the register numbers of the people a bulk change just changed wait for the list to
+#: name them (numbers only: the names are read through the access rule when shown).
+CHANGED_KEY = "bulk_changed"
+CHANGED_MORE_KEY = "bulk_changed_more"
 
 
 @bp.get("/")
@@ -134,7 +145,16 @@ def _search_key_redirect() -> ResponseReturnValue:
     return redirect(url_for("registrants.index", **{k: v for k, v in args.items() if v}))
 
 
+def _just_changed(viewer: Viewer) -> tuple[list[Person], int]:
+    """The people a bulk change just changed (once, after its redirect), and how many more."""
+    ids = [i for i in session.pop(CHANGED_KEY, []) if isinstance(i, int)][:NAMED]
+    more = session.pop(CHANGED_MORE_KEY, 0)
+    return selected_people(db.session, viewer, ids), more if isinstance(more, int) else 0
+
+
 def _list_page(page: Page[Person], flt: RegisterFilter, viewer: Viewer) -> str:
+    elsewhere, elsewhere_capped = other_statuses(db.session, viewer, flt)
+    changed, changed_more = _just_changed(viewer)
     return render_template(
         "registrants/list.html",
         rows=page.rows,
@@ -148,6 +168,10 @@ def _list_page(page: Page[Person], flt: RegisterFilter, viewer: Viewer) -> str:
         precisions=list(LocationPrecision),
         statuses=list(RegistrantStatus),
         args=request.args,
+        elsewhere=elsewhere,
+        elsewhere_capped=elsewhere_capped,
+        changed=changed,
+        changed_more=changed_more,
     )
 
 

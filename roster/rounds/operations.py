@@ -343,7 +343,7 @@ def _presumed(member: RoundMember, today: date, basis: str) -> ConsentAnswer:
         decided_on=today,
         notice_sent_on=mailing.sent_on,
         form_version=member_form(member),
-        note=f"{basis}（{mailing.title}、整理番号 {member.reference}）",
+        note=f"{basis}（{mailing.title}、照合番号 {member.reference}）",
     )
 
 

@@ -75,7 +75,26 @@ def index() -> ResponseReturnValue:
         .group_by(MailingRound.id)
         .order_by(MailingRound.id.desc())
     ).all()
-    return render_template("rounds/index.html", rows=rows)
+    return render_template("rounds/index.html", rows=rows, forms=_forms_by_round())
+
+
+def _forms_by_round() -> dict[int, list[str]]:
+    """Each round's form versions with how many people got each, counted in the database."""
+    version = func.coalesce(RoundMember.form_version, MailingRound.form_version)
+    counted = db.session.execute(
+        select(RoundMember.round_id, version, func.count())
+        .join(MailingRound, MailingRound.id == RoundMember.round_id)
+        .group_by(RoundMember.round_id, version)
+        .order_by(RoundMember.round_id, version)
+    ).all()
+    forms: dict[int, list[str]] = {}
+    for round_id, form, n in counted:
+        forms.setdefault(round_id, []).append(_form_count(form, n))
+    return forms
+
+
+def _form_count(version: str, n: int) -> str:
+    return _("%(form)s: %(n)s people", form=form_version_label(version), n=f"{n:,}")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -94,7 +113,7 @@ def new() -> ResponseReturnValue:
         elif request.form.get("create") and form.confirm.data == form.key(len(ids)):
             mailing = _create(form, ids)
             db.session.commit()
-            flash(_("The round was created with %(n)d people.", n=len(ids)), "info")
+            flash(_("The round was created with %(n)s people.", n=f"{len(ids):,}"), "info")
             return redirect(url_for("rounds.detail", round_id=mailing.id))
         else:
             language = form.language.data or ""
@@ -165,7 +184,7 @@ def delete(round_id: int) -> ResponseReturnValue:
             db.session.rollback()
             abort(409)
         db.session.commit()
-        flash(_("The round was deleted (%(n)d people).", n=count), "info")
+        flash(_("The round was deleted (%(n)s people).", n=f"{count:,}"), "info")
         return redirect(url_for("rounds.index"))
     return render_template("rounds/delete.html", mailing=mailing, form=form)
 
@@ -194,8 +213,8 @@ def detail(round_id: int) -> ResponseReturnValue:
 
 def _form_counts(mailing: MailingRound) -> list[str]:
     """Each form version printed in the round, with how many people get it."""
-    counts = Counter(member_form(m) for m in mailing.members)
-    return [f"{form_version_label(version)} × {n}" for version, n in sorted(counts.items())]
+    counts = Counter(member_form(m) for m in mailing.members) or Counter({mailing.form_version: 0})
+    return [_form_count(version, n) for version, n in sorted(counts.items())]
 
 
 @bp.get("/<id:round_id>/print")
@@ -297,7 +316,7 @@ def presume(round_id: int) -> ResponseReturnValue:
         return redirect(url_for("rounds.detail", round_id=round_id))
     count = presume_consent(db.session, current_user, members, local_today(), basis)
     db.session.commit()
-    flash(_("Presumed consent was recorded for %(n)d people.", n=count), "info")
+    flash(_("Presumed consent was recorded for %(n)s people.", n=f"{count:,}"), "info")
     return redirect(url_for("rounds.detail", round_id=round_id))
 
 
