@@ -15,9 +15,9 @@ from sqlalchemy import bindparam, text
 
 from ..extensions import DbSession
 
-#: The tables the demo fills with a row (or many) per person.
-BULK_TABLES = ("registrants", "registrant_grams", "emergency_contacts", "consent_records",
-               "consent_record_scopes")  # fmt: skip
+#: The tables the demo fills with a row (or many) per person (the emergency contacts keep
+#: theirs: scoring reads them person by person).
+BULK_TABLES = ("registrants", "registrant_grams", "consent_records", "consent_record_scopes")
 
 _SQLITE = text(
     "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"

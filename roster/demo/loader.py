@@ -39,7 +39,7 @@ from ..models import (
     Shelter,
     User,
 )
-from ..priority.stored import touch_everyone
+from ..priority.stored import settle, touch_everyone
 from ..shelters.demo import enrich_demo_shelters
 from .context import demo_context
 from .drills import add_demo_drills
@@ -109,15 +109,17 @@ def load_demo(
             session, city.districts, city_area(city.shelters), city.users["staff"].id,
             total=registrants, seed=seed, today=today, progress=progress,
         )  # fmt: skip
-    # Synthetic flood and landslide areas, everyone's hazard flags and shelter assignments.
-    with demo_context():
-        load_demo_hazards(session)
+        # Synthetic flood and landslide areas, everyone's hazard flags and shelter assignments.
+        with demo_context():
+            load_demo_hazards(session)
+        # Everyone's priority score while the indexes are away: on PostgreSQL each score
+        # written would otherwise add an entry to every index of the person's row.
+        settle(session)
     history = add_partner_history(
         session, city.districts, city.organisations, city.users, today, seed, password_hash
     )
     add_demo_safety(session, city.districts, city.users, today, seed)
     add_demo_drills(session, city.districts, city.users, today, seed)
-    touch_everyone(session)
     return _summary(city, registrants, states, counts, history)
 
 
