@@ -371,6 +371,7 @@ ACTION_LABELS: dict[str, object] = {
     "user.release_authority": _l("Changed who may declare a release"),
     "portal.list": _l("Partner portal: viewed the list"),
     "portal.print.view": _l("Partner portal: opened a printed copy"),
+    "portal.copy.file": _l("Partner portal: downloaded the file of a copy"),
     "portal.changes": _l("Partner portal: viewed changes since the last copy"),
     "api.safety.list": _l("API: listed people of a safety operation"),
     "api.safety.report": _l("Recorded a safety report"),
