@@ -14,14 +14,10 @@ from sqlalchemy import ColumnElement, Select, exists, func, select, true
 
 from ..access.rule import Viewer, registrant_condition
 from ..extensions import DbSession
-from ..models import District, PlanTask, PriorityCount, Registrant, Role
+from ..models import District, PlanTask, PriorityCount, Registrant
 from . import stored
 from .queries import QueueFilter, QueuePage, band_condition, people
 from .scoring import Bands
-
-#: Roles whose access rule lets them see everyone in the queue (active people): the
-#: counters count for them. Anyone else is counted person by person.
-COUNTED_ROLES = (Role.STAFF, Role.PLANNER)
 
 
 def queue_page(
@@ -87,7 +83,7 @@ def _per_district(
     """How many people of the filtered queue each district has (districts with none left
     out): from the counters, less the people already assigned when only the unassigned are
     asked for; counted person by person for a viewer the counters do not count for."""
-    if viewer is not None and viewer.role not in COUNTED_ROLES:
+    if viewer is not None and viewer.role not in stored.COUNTED_ROLES:
         groups = (
             _queued(bands, flt, viewer)
             .with_only_columns(Registrant.district_id, func.count())

@@ -54,6 +54,7 @@ from ..models import (
     RegistrantHazard,
     RegistrantStatus,
     ReviewFlag,
+    Role,
 )
 from .queries import CURRENT_PLAN, score_expression
 from .scoring import DEFAULT_WEIGHTS
@@ -80,6 +81,9 @@ _PENDING, _EVERYONE, _NEW, _GONE = (
 NO_PLAN, DRAFT, CURRENT = "none", "draft", "current"
 QUEUED_STATES = (NO_PLAN, DRAFT)
 ACTIVE = RegistrantStatus.ACTIVE.value
+#: Roles whose access rule is no more than a status (staff: none; planners: active people):
+#: the counters count what they see. Anyone else is counted person by person.
+COUNTED_ROLES = (Role.STAFF, Role.PLANNER)
 
 
 def weights_now() -> Mapping[str, int]:

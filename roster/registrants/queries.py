@@ -407,11 +407,6 @@ def _matching(
     return where, *count_matches(session, where, SEARCH_COUNT_CAP)
 
 
-#: Roles whose access rule is no more than a status (staff: none; planners: active): the
-#: counters kept with the priority scores count their lists.
-COUNTED_ROLES = (Role.STAFF, Role.PLANNER)
-
-
 def counted_total(
     session: DbSession, viewer: Viewer, flt: RegisterFilter, where: list[Any]
 ) -> int | None:
@@ -420,7 +415,7 @@ def counted_total(
 
     The counters answer in a read of a few hundred rows however large the register is; a
     count of the people themselves reads an index entry each."""
-    if viewer.role not in COUNTED_ROLES:
+    if viewer.role not in stored.COUNTED_ROLES:
         return None
     bare = RegisterFilter(district_id=flt.district_id, status=flt.status)
     if len(where) != len(conditions(viewer, bare)):
