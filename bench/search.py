@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from register_list import signed_in  # noqa: E402 - bench/register_list.py, beside this
-from sections import build_demo, database_name, sizes_parser, write_section  # noqa: E402
+from sections import build_demo, sizes_parser, write_for_database  # noqa: E402
 
 from roster import create_app  # noqa: E402
 from roster.extensions import db  # noqa: E402
@@ -175,9 +175,7 @@ def main() -> None:
         text = report(sizes, results, counts, args.rounds)
     print(text)
     if args.write:
-        database = database_name(urls[sizes[0]])
-        heading = HEADING if database == "SQLite" else f"{HEADING} ({database.split()[0]})"
-        write_section(heading, text.replace(HEADING, heading, 1))
+        write_for_database(urls[sizes[0]], HEADING, text)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,14 @@ def build_demo(
     return url, time.perf_counter() - started, usage.ru_maxrss
 
 
+def write_for_database(url: str, heading: str, text: str) -> None:
+    """Write a benchmark's section, headed as it is for SQLite and with the database's name
+    beside the heading for another (so each database keeps its own section)."""
+    database = database_name(url)
+    named = heading if database == "SQLite" else f"{heading} ({database.split()[0]})"
+    write_section(named, text.replace(heading, named, 1))
+
+
 def database_name(url: str) -> str:
     """SQLite or PostgreSQL with its version, for a report's heading."""
     if url.startswith("sqlite"):
