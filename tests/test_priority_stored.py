@@ -24,6 +24,7 @@ from roster.models import (
     RegistrantHazard,
     RegistrantStatus,
     ReviewFlag,
+    SharingCount,
 )
 from roster.priority import stored
 from roster.priority.coverage import coverage_by_band, coverage_by_district
@@ -54,6 +55,7 @@ def assert_stored_is_the_reference(db: Session, weights: dict[str, int] = W) -> 
     expected = reference_scores(db, people, weights)
     plans = {p.registrant_id: p.status for p in db.scalars(select(Plan))}
     counted: Counter[tuple[int, str, int, str]] = Counter()
+    shared: Counter[tuple[int, str, str, int]] = Counter()
     for person in people:
         state = {None: "none", PlanStatus.DRAFT: "draft"}.get(plans.get(person.id), "current")
         active = person.status is RegistrantStatus.ACTIVE
@@ -63,6 +65,8 @@ def assert_stored_is_the_reference(db: Session, weights: dict[str, int] = W) -> 
             person.district_id, person.status.value
         ), person  # fmt: skip
         counted[(person.district_id, person.status.value, expected[person.id], state)] += 1
+        shared[(person.district_id, person.status.value, person.consent_state.value,
+                person.consent_scope)] += 1  # fmt: skip
     counters = {
         (c.district_id, c.status, c.score, c.plan_state): c.people
         for c in db.scalars(select(PriorityCount))
@@ -70,6 +74,13 @@ def assert_stored_is_the_reference(db: Session, weights: dict[str, int] = W) -> 
     }
     assert counters == dict(counted)
     assert not db.scalar(select(func.count()).where(PriorityCount.people < 0))
+    sharing = {
+        (c.district_id, c.status, c.consent_state, c.consent_scope): c.people
+        for c in db.scalars(select(SharingCount))
+        if c.people
+    }
+    assert sharing == dict(shared)
+    assert not db.scalar(select(func.count()).where(SharingCount.people < 0))
 
 
 @pytest.fixture()
@@ -108,8 +119,16 @@ def test_statements_on_people_contacts_and_hazards_are_scored_again(
     db.execute(delete(EmergencyContact).where(EmergencyContact.registrant_id.in_(ids[20:30])))
     db.execute(
         insert(EmergencyContact),
-        [{"registrant_id": i, "position": 9, "name": "隣 人", "relation": "隣人", "phone": "03-1"}
-         for i in ids[30:]],
+        [
+            {
+                "registrant_id": i,
+                "position": 9,
+                "name": "隣 人",
+                "relation": "隣人",
+                "phone": "03-1",
+            }
+            for i in ids[30:]
+        ],
     )
     db.execute(delete(RegistrantHazard).where(RegistrantHazard.registrant_id.in_(ids[:20])))
     db.execute(
@@ -123,9 +142,7 @@ def test_statements_on_people_contacts_and_hazards_are_scored_again(
     assert_stored_is_the_reference(db)
 
 
-def test_plans_and_drill_findings_are_scored_again(
-    db: Session, settled: list[Registrant]
-) -> None:
+def test_plans_and_drill_findings_are_scored_again(db: Session, settled: list[Registrant]) -> None:
     planned = set(db.scalars(select(Plan.registrant_id)))
     without = [p for p in settled if p.id not in planned]
     for person in without[:5]:
@@ -154,8 +171,15 @@ def test_new_people_by_the_form_and_by_a_bulk_insert_are_counted(
     )}  # fmt: skip
     db.execute(
         insert(Registrant),
-        [{**template, "resident_no": f"88000000{i:02d}", "device_oxygen": True,
-          "reason_elderly_care": True} for i in range(3)],
+        [
+            {
+                **template,
+                "resident_no": f"88000000{i:02d}",
+                "device_oxygen": True,
+                "reason_elderly_care": True,
+            }
+            for i in range(3)
+        ],
     )
     assert_stored_is_the_reference(db)
 

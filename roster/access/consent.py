@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
@@ -51,16 +52,20 @@ def sharing_states(rule: str) -> tuple[ConsentState, ...]:
     return ()
 
 
-def register_sharing_allows(category: PartnerCategory | None, rule: str) -> ColumnElement[bool]:
-    """SQL condition on Registrant: its consent lets a partner of this category see it."""
+def register_sharing_allows(
+    category: PartnerCategory | None, rule: str, on: Any = Registrant
+) -> ColumnElement[bool]:
+    """SQL condition on Registrant (or on anything with its consent_state and consent_scope
+    columns, as the sharing counters have): its consent lets a partner of this category see
+    it."""
     if category not in SCOPE_BITS:
         # A kind of partner no consent form names (福祉事業所, その他) is never shared with on
         # the strength of consent or silence; agreements decide for them.
         return false()
-    in_scope = Registrant.consent_scope.op("&")(SCOPE_BITS.get(category, 0)) != 0
-    consented = and_(Registrant.consent_state == ConsentState.CONSENTED, in_scope)
+    in_scope = on.consent_scope.op("&")(SCOPE_BITS.get(category, 0)) != 0
+    consented = and_(on.consent_state == ConsentState.CONSENTED, in_scope)
     unscoped = sharing_states(rule)
-    return or_(consented, Registrant.consent_state.in_(unscoped)) if unscoped else consented
+    return or_(consented, on.consent_state.in_(unscoped)) if unscoped else consented
 
 
 def sharing_allows(
@@ -73,6 +78,7 @@ def sharing_allows(
     if state is ConsentState.CONSENTED and scope & bit:
         return True
     return state in sharing_states(rule)
+
 
 def current_by_purpose(records: Iterable[ConsentRecord]) -> dict[ConsentPurpose, ConsentRecord]:
     """The record in force for each purpose that has any."""

@@ -257,17 +257,18 @@ def _fields(role: Role | None, access: PartnerAccess | None) -> frozenset[str]:
 # ---------------------------------------------------------------------------------------------
 
 
-def partner_condition(access: PartnerAccess | None, consent_rule: str) -> Any:
+def partner_condition(access: PartnerAccess | None, consent_rule: str, on: Any = Registrant) -> Any:
     """Active people in the agreement's districts whose consent covers the partner's category,
-    or, inside a released area, every active person there."""
+    or, inside a released area, every active person there. On Registrant, or on the sharing
+    counters (SharingCount), which have the same columns, to count without reading people."""
     if access is None or not access.districts:
         return false()
-    consent = register_sharing_allows(access.category, consent_rule)
+    consent = register_sharing_allows(access.category, consent_rule, on)
     if access.released:
-        consent = or_(consent, Registrant.district_id.in_(sorted(access.released)))
+        consent = or_(consent, on.district_id.in_(sorted(access.released)))
     return and_(
-        Registrant.status == RegistrantStatus.ACTIVE,
-        Registrant.district_id.in_(sorted(access.districts)),
+        on.status == RegistrantStatus.ACTIVE,
+        on.district_id.in_(sorted(access.districts)),
         consent,
     )
 

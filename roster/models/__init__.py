@@ -47,7 +47,7 @@ from .imports import BatchItemKind, ImportBatch, ImportBatchItem
 from .municipality import District, Municipality
 from .partners import CONSENT_SCOPE_CATEGORIES, Organisation, PartnerCategory
 from .plans import AuthorRole, DestinationKind, Plan, PlanStatus, PlanTask, PlanVersion
-from .priority import PriorityCount, PrioritySettings
+from .priority import PriorityCount, PrioritySettings, SharingCount
 from .registrant_grams import RegistrantGram
 from .registrant_versions import ChangePath, RegistrantVersion, changes_by
 from .registrants import (
@@ -158,6 +158,7 @@ __all__ = [
     "RegistrantHazard",
     "ShelterAssignment",
     "Shelter",
+    "SharingCount",
     "BatchItemKind",
     "ImportBatch",
     "ImportBatchItem",

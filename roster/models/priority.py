@@ -24,6 +24,23 @@ class PriorityCount(Base):
     people: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SharingCount(Base):
+    """How many people of a district have a status, a consent state and a consent scope: a
+    partner's list counts its people by adding these up under the access rule's own condition
+    (roster.access.rule.partner_condition), instead of reading every person it admits."""
+
+    __tablename__ = "sharing_counts"
+
+    district_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: A RegistrantStatus code.
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    #: A ConsentState code.
+    consent_state: Mapped[str] = mapped_column(String(24), primary_key=True)
+    #: The partner categories consented to (Registrant.consent_scope's bits).
+    consent_scope: Mapped[int] = mapped_column(Integer, primary_key=True)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class PrioritySettings(Base):
     """The weights the stored scores were computed with (one row): when config's weights
     differ, every score is computed again."""

@@ -271,12 +271,15 @@ class Registrant(Base):
     # under, kept by roster.priority.stored (never edited, never versioned): the score by the
     # weights in config, the plan's state (none, draft, current), whether the person is in
     # the plan queue (active, no current plan), and the district and status it is counted
-    # under (None: not counted yet).
+    # under (None: not counted yet), and the consent state and scope (partners' counts).
     priority_score: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     plan_state: Mapped[str] = mapped_column(String(8), default="none", server_default="none")
     in_queue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     counted_district_id: Mapped[int | None] = mapped_column(Integer)
     counted_status: Mapped[str | None] = mapped_column(String(20))
+    #: The consent state and scope the person is counted under for partners' counts.
+    counted_consent_state: Mapped[str | None] = mapped_column(String(24))
+    counted_consent_scope: Mapped[int | None] = mapped_column(Integer)
 
     #: Optimistic lock: a save built on an older version is refused.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

@@ -9,12 +9,14 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..access.fetch import Person, people
 from ..access.rule import Viewer, visible_registrants
 from ..extensions import DbSession
 from ..models import Provision, ProvisionFormat, Registrant
+from ..priority import stored
+from ..registrants.queries import shared_total
 
 
 def list_order(viewer: Viewer) -> tuple[Any, ...]:
@@ -31,9 +33,10 @@ def portal_people(session: DbSession, viewer: Viewer) -> list[Person]:
 
 
 def portal_count(session: DbSession, viewer: Viewer) -> int:
-    """How many people a copy of the whole list would hold now; no one's details are read."""
-    ids = visible_registrants(viewer).with_only_columns(Registrant.id).subquery()
-    return session.scalar(select(func.count()).select_from(ids)) or 0
+    """How many people a copy of the whole list would hold now, from the sharing counters;
+    no one's details are read."""
+    stored.ready(session, stored.weights_now())
+    return shared_total(session, viewer)
 
 
 def visible_among(session: DbSession, viewer: Viewer, ids: Iterable[int]) -> dict[int, Person]:

@@ -1,19 +1,21 @@
-"""Each person's priority score kept in columns, and coverage kept in counters.
+"""Each person's priority score kept in columns, and coverage and sharing kept in counters.
 
 The plan queue and the coverage tables read what is stored here instead of scoring every
 active person per request: the queue walks an index on (in_queue, priority_score DESC, id),
 coverage adds up priority_counts (people per district, status, score and plan state), and
 so does the register list's count when it is filtered by nothing but status and district.
+A partner's list is counted from sharing_counts (people per district, status, consent state
+and consent scope) under the access rule's own condition.
 
 What changes a score or a count: the person's row (devices, mobility, household, status,
-district), their emergency contacts, their hazard flags, their plan, a drill's serious
-finding, and the weights in config. The hooks below note the people touched, by flush (ORM
-objects) or by statement (Core INSERT, UPDATE, DELETE on those tables), in the session;
-settle() scores them again from the reference SQL (queries.score_expression) and moves the
-counters by the difference — before commit and before anything reads what is stored, so it
-is always in the same transaction as the change. A write whose people cannot be told marks
-everyone; rebuild() then scores everyone again. When config's weights differ from those the
-scores were stored with, the next read rebuilds.
+district, consent state and scope), their emergency contacts, their hazard flags, their
+plan, a drill's serious finding, and the weights in config. The hooks below note the people
+touched, by flush (ORM objects) or by statement (Core INSERT, UPDATE, DELETE on those
+tables), in the session; settle() scores them again from the reference SQL
+(queries.score_expression) and moves the counters by the difference — before commit and
+before anything reads what is stored, so it is always in the same transaction as the change.
+A write whose people cannot be told marks everyone; rebuild() then scores everyone again.
+When config's weights differ from those the scores were stored with, the next read rebuilds.
 """
 
 from __future__ import annotations
@@ -55,12 +57,24 @@ from ..models import (
     RegistrantStatus,
     ReviewFlag,
     Role,
+    SharingCount,
 )
 from .queries import CURRENT_PLAN, score_expression
 from .scoring import DEFAULT_WEIGHTS
 
 _PEOPLE = cast(Table, Registrant.__table__)
 _COUNTS = cast(Table, PriorityCount.__table__)
+_SHARING = cast(Table, SharingCount.__table__)
+#: What a person is counted under, as stored on their row (None: not counted yet).
+_COUNTED = (
+    _PEOPLE.c.counted_district_id, _PEOPLE.c.counted_status, _PEOPLE.c.priority_score,
+    _PEOPLE.c.plan_state, _PEOPLE.c.counted_consent_state, _PEOPLE.c.counted_consent_scope,
+)  # fmt: skip
+#: Each counter table: its key columns, by their place in a person's counted key.
+_TABLES = (
+    (_COUNTS, {"district_id": 0, "status": 1, "score": 2, "plan_state": 3}),
+    (_SHARING, {"district_id": 0, "status": 1, "consent_state": 4, "consent_scope": 5}),
+)
 #: The tables whose rows name a person (registrant_id) and feed the score.
 _BESIDE = {
     model.__tablename__: cast(Table, model.__table__)
@@ -126,8 +140,7 @@ def _touched_by_flush(session: Session, _context: Any) -> None:
 def _deleted_people(session: Session, _context: Any, _instances: Any) -> None:
     """People about to be deleted: what they are counted under, read while they are there."""
     gone = [obj for obj in session.deleted if isinstance(obj, Registrant)]
-    _forget(session, [(p.counted_district_id, p.counted_status, p.priority_score, p.plan_state)
-                      for p in gone])  # fmt: skip
+    _forget(session, [tuple(getattr(p, c.key) for c in _COUNTED) for p in gone])
 
 
 def _beside(obj: object) -> bool:
@@ -174,12 +187,8 @@ def _people_statement(state: ORMExecuteState, rows: list[dict[str, Any]]) -> Non
         return
     if state.is_delete:
         where = cast(Any, state.statement).whereclause
-        keys = (
-            _PEOPLE.c.counted_district_id, _PEOPLE.c.counted_status, _PEOPLE.c.priority_score,
-            _PEOPLE.c.plan_state,
-        )  # fmt: skip
         for row in rows:
-            query = select(*keys)
+            query = select(*_COUNTED)
             query = query.where(where) if where is not None else query
             _forget(session, [tuple(r) for r in session.connection().execute(query, row)])
         return
@@ -189,7 +198,7 @@ def _people_statement(state: ORMExecuteState, rows: list[dict[str, Any]]) -> Non
 #: The people's columns the score or the counters read.
 SCORED_COLUMNS = frozenset({
     "device_ventilator", "device_oxygen", "device_suction", "device_dialysis", "mobility",
-    "household", "status", "district_id",
+    "household", "status", "district_id", "consent_state", "consent_scope",
 })  # fmt: skip
 
 
@@ -306,10 +315,9 @@ def _computed(session: DbSession, weights: Mapping[str, int], ids: Any) -> list[
             state.label("state"),
             Registrant.district_id,
             Registrant.status,
-            Registrant.priority_score,
-            Registrant.plan_state,
-            Registrant.counted_district_id,
-            Registrant.counted_status,
+            Registrant.consent_state,
+            Registrant.consent_scope,
+            *_COUNTED,
         )
         .select_from(Registrant)
         .outerjoin(RegistrantHazard, RegistrantHazard.registrant_id == Registrant.id)
@@ -330,13 +338,17 @@ def _rescore(
     changed = []
     for row in _computed(session, weights, ids):
         status = str(row.status)  # the stored code (a StrEnum reads as its code)
-        new = (row.district_id, status, int(row.score), row.state)
-        old = (row.counted_district_id, row.counted_status, row.priority_score, row.plan_state)
+        new = (
+            row.district_id, status, int(row.score), row.state, str(row.consent_state),
+            int(row.consent_scope or 0),
+        )  # fmt: skip
+        old = tuple(row[-len(_COUNTED) :])
         if new == old:
             continue
         changed.append({
             "pid": row.id, "district": new[0], "counted": status, "score": new[2],
             "state": new[3], "queued": status == ACTIVE and new[3] in QUEUED_STATES,
+            "consent": new[4], "scope": new[5],
         })  # fmt: skip
         if old[1] is not None:
             deltas[old] -= 1
@@ -359,6 +371,8 @@ def _store(session: DbSession, rows: list[dict[str, Any]]) -> None:
             plan_state=bindparam("state"),
             counted_district_id=bindparam("district"),
             counted_status=bindparam("counted"),
+            counted_consent_state=bindparam("consent"),
+            counted_consent_scope=bindparam("scope"),
             in_queue=bindparam("queued"),
             updated_at=_PEOPLE.c.updated_at,  # derived values: the person was not edited
         )
@@ -367,22 +381,25 @@ def _store(session: DbSession, rows: list[dict[str, Any]]) -> None:
 
 
 def _move_counters(session: DbSession, deltas: Counter[tuple[Any, ...]]) -> None:
-    """Add each move to its counter, in key order (two transactions never wait on each
+    """Add each move to its counters, in key order (two transactions never wait on each
     other in opposite orders)."""
-    moves = [
-        {"district_id": k[0], "status": k[1], "score": k[2], "plan_state": k[3], "people": n}
-        for k, n in sorted(deltas.items())
-        if n
-    ]
-    if not moves:
-        return
     dialect = session.get_bind().dialect.name
-    upsert: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(_COUNTS)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=["district_id", "status", "score", "plan_state"],
-        set_={"people": _COUNTS.c.people + upsert.excluded.people},
-    )
-    session.connection().execute(upsert, moves)
+    for table, places in _TABLES:
+        projected: Counter[tuple[Any, ...]] = Counter()
+        for key, n in deltas.items():
+            projected[tuple(key[i] for i in places.values())] += n
+        # A key with a None was never counted in this table (counted before it existed):
+        # the next read counts everyone again.
+        kept = sorted((k, n) for k, n in projected.items() if n and None not in k)
+        moves = [{**dict(zip(places, key, strict=True)), "people": n} for key, n in kept]
+        if not moves:
+            continue
+        upsert: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=list(places),
+            set_={"people": table.c.people + upsert.excluded.people},
+        )
+        session.connection().execute(upsert, moves)
 
 
 def rebuild(session: DbSession, weights: Mapping[str, int] | None = None) -> None:
@@ -393,17 +410,17 @@ def rebuild(session: DbSession, weights: Mapping[str, int] | None = None) -> Non
     low, high = connection.execute(select(func.min(_PEOPLE.c.id), func.max(_PEOPLE.c.id))).one()
     for start in range(low or 0, (high or 0) + 1, SPAN):
         _rescore(session, weights, range(start, start + SPAN))
-    connection.execute(delete(_COUNTS))
-    counted = _PEOPLE.c.counted_status
-    groups = (
-        _PEOPLE.c.counted_district_id, counted, _PEOPLE.c.priority_score, _PEOPLE.c.plan_state
-    )  # fmt: skip
-    connection.execute(
-        insert(_COUNTS).from_select(
-            ["district_id", "status", "score", "plan_state", "people"],
-            select(*groups, func.count()).where(counted.is_not(None)).group_by(*groups),
+    for table, places in _TABLES:
+        connection.execute(delete(table))
+        groups = [_COUNTED[i] for i in places.values()]
+        connection.execute(
+            insert(table).from_select(
+                [*places, "people"],
+                select(*groups, func.count())
+                .where(_PEOPLE.c.counted_status.is_not(None))
+                .group_by(*groups),
+            )
         )
-    )
     stored = session.get(PrioritySettings, 1)
     if stored is None:
         session.add(PrioritySettings(id=1, weights=fingerprint(weights)))

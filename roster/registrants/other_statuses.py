@@ -7,6 +7,7 @@ without a word; the list says how many match under the other statuses, and which
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -30,8 +31,20 @@ def other_statuses(
         return {}, False
     if flt.status not in RegistrantStatus.__members__.values():
         return {}, False
-    where = conditions(viewer, replace(flt, status="all"))
-    where.append(Registrant.status != RegistrantStatus(flt.status))
+    # Whole keys and their starts first: when they pass the cap, the parts of the keys (a
+    # common name's parts are in tens of thousands of people) need not be looked at.
+    for parts in (False, True):
+        where = conditions(viewer, replace(flt, status="all"), parts=parts)
+        where.append(Registrant.status != RegistrantStatus(flt.status))
+        counts = _counted(session, where)
+        capped = sum(counts.values()) > OTHER_STATUS_CAP
+        if capped:
+            break
+    return {s: counts[s] for s in RegistrantStatus if s in counts}, capped
+
+
+def _counted(session: DbSession, where: list[Any]) -> dict[RegistrantStatus, int]:
+    """People matching by status, at most OTHER_STATUS_CAP + 1 in all."""
     found = (
         select(Registrant.status.label("status"))
         .where(*where)
@@ -39,6 +52,4 @@ def other_statuses(
         .subquery()
     )
     rows = session.execute(select(found.c.status, func.count()).group_by(found.c.status))
-    counts = {RegistrantStatus(status): int(n) for status, n in rows}
-    capped = sum(counts.values()) > OTHER_STATUS_CAP
-    return {s: counts[s] for s in RegistrantStatus if s in counts}, capped
+    return {RegistrantStatus(status): int(n) for status, n in rows}

@@ -26,7 +26,12 @@ from sqlalchemy import (
 
 from ..access.fetch import Person, people
 from ..access.roles import can_see_all_statuses
-from ..access.rule import Viewer, registrant_condition, visible_registrants
+from ..access.rule import (
+    Viewer,
+    partner_condition,
+    registrant_condition,
+    visible_registrants,
+)
 from ..dashboard.queries import reverify_due_condition
 from ..extensions import DbSession
 from ..models import (
@@ -40,6 +45,7 @@ from ..models import (
     RegistrantGram,
     RegistrantStatus,
     Role,
+    SharingCount,
 )
 from ..numbers import bounded_int
 from ..priority import stored
@@ -411,16 +417,19 @@ def counted_total(
     session: DbSession, viewer: Viewer, flt: RegisterFilter, where: list[Any]
 ) -> int | None:
     """The list's count from the counters roster.priority.stored keeps (people by district
-    and status), when it is filtered by nothing else; None when it must be counted.
+    and status; for partners, by district, status, consent state and scope under the access
+    rule's own condition), when it is filtered by nothing else; None when it must be counted.
 
     The counters answer in a read of a few hundred rows however large the register is; a
     count of the people themselves reads an index entry each."""
-    if viewer.role not in stored.COUNTED_ROLES:
+    if viewer.role not in (*stored.COUNTED_ROLES, Role.PARTNER):
         return None
     bare = RegisterFilter(district_id=flt.district_id, status=flt.status)
     if len(where) != len(conditions(viewer, bare)):
         return None  # another filter applies
     stored.ready(session, stored.weights_now())
+    if viewer.role is Role.PARTNER:
+        return shared_total(session, viewer, flt.district_id)
     query = select(func.coalesce(func.sum(PriorityCount.people), 0))
     if flt.district_id:
         query = query.where(PriorityCount.district_id == flt.district_id)
@@ -428,6 +437,16 @@ def counted_total(
         query = query.where(PriorityCount.status == RegistrantStatus.ACTIVE.value)
     elif can_see_all_statuses(viewer.user) and flt.status in RegistrantStatus.__members__.values():
         query = query.where(PriorityCount.status == flt.status)
+    return int(session.scalar(query) or 0)
+
+
+def shared_total(session: DbSession, viewer: Viewer, district_id: int | None = None) -> int:
+    """How many people a partner viewer's list holds (in one district), from the sharing
+    counters under the access rule's own condition; settle() must have run."""
+    counted = partner_condition(viewer.access, viewer.consent_rule, on=SharingCount)
+    query = select(func.coalesce(func.sum(SharingCount.people), 0)).where(counted)
+    if district_id:
+        query = query.where(SharingCount.district_id == district_id)
     return int(session.scalar(query) or 0)
 
 

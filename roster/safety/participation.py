@@ -69,20 +69,34 @@ def taking_part(session: DbSession, viewer: Viewer, operation: SafetyOperation) 
     return Taking(operation, total, open_)
 
 
-def operations_taken_part(
-    session: DbSession, viewer: Viewer, *, running_only: bool = False
-) -> list[Taking]:
+def operations_taken_part(session: DbSession, viewer: Viewer) -> list[Taking]:
     """The operations the viewer takes part in, newest first: staff and planners every
     operation; a partner those in which the rule gives them at least one person."""
     if not viewer.is_(Role.STAFF, Role.PARTNER, Role.PLANNER):
         return []
     query = select(SafetyOperation).order_by(SafetyOperation.started_at.desc())
-    if running_only:
-        query = query.where(SafetyOperation.ended_at.is_(None))
     shares = [taking_part(session, viewer, op) for op in session.scalars(query)]
     if viewer.is_(Role.PARTNER):
         return [share for share in shares if share.people]
     return shares
+
+
+def any_running_taken_part(session: DbSession, viewer: Viewer) -> bool:
+    """Whether a running operation gives the viewer anyone now: the first person found
+    answers, however many there are (the portal's link to safety confirmation)."""
+    if not viewer.is_(Role.STAFF, Role.PARTNER, Role.PLANNER):
+        return False
+    running = session.scalars(
+        select(SafetyOperation)
+        .where(SafetyOperation.ended_at.is_(None))
+        .order_by(SafetyOperation.started_at.desc())
+    )
+    for operation in running:
+        if not viewer.is_(Role.PARTNER):
+            return True
+        if session.scalar(select(targets_query(viewer, operation).exists())):
+            return True
+    return False
 
 
 def operation_taken_part(

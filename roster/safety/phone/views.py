@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, url_for
+from flask import Blueprint, Response, abort, g, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import or_, select
@@ -27,6 +27,7 @@ from ...viewer import current_viewer
 from ...web import arg_int
 from ..participation import (
     Listing,
+    any_running_taken_part,
     latest_for,
     operation_taken_part,
     operations_taken_part,
@@ -134,7 +135,8 @@ def phone_link() -> dict[str, Any]:
     def safety_running() -> bool:
         if not can_use_portal(current_user):
             return False
-        viewer = current_viewer()
-        return bool(operations_taken_part(db.session, viewer, running_only=True))
+        if "safety_running" not in g:  # asked by the menu and by the page: read once
+            g.safety_running = any_running_taken_part(db.session, current_viewer())
+        return bool(g.safety_running)
 
     return {"safety_running": safety_running}
