@@ -11,11 +11,12 @@ from sqlalchemy import Select, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from roster.models import Registrant
+from roster.models import Registrant, RegistrantStatus
 from roster.priority.queries import QueueFilter
 from roster.priority.queue import page_query
 from roster.priority.scoring import Bands
 from roster.registrants.queries import RegisterFilter, conditions, order_by
+from roster.registrants.ranked import family, family_kana
 from roster.viewer import viewer_of
 
 
@@ -60,3 +61,19 @@ def test_the_registers_first_page_walks_its_index(postgres: Session, world: dict
     assert not full_sorts(plan), plan
     assert any("Index" in line and "ix_registrants_" in line for line in plan), plan
 
+
+
+def test_a_family_names_first_page_walks_its_index(postgres: Session) -> None:
+    """A common family name (rank 1 of a search, thousands of people in a large register)
+    hands over its first page in reading order from the family-name index."""
+    for expression, index in ((family, "ix_registrants_family_search "),
+                              (family_kana, "ix_registrants_family_kana_search ")):  # fmt: skip
+        query = (
+            select(Registrant.id)
+            .where(expression == "サトウ", Registrant.status == RegistrantStatus.ACTIVE)
+            .order_by(Registrant.kana_key, Registrant.id)
+            .limit(50)
+        )
+        plan = plan_of(postgres, query)
+        assert not full_sorts(plan), plan
+        assert any(index in line for line in plan), plan

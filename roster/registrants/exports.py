@@ -108,7 +108,7 @@ def staff_columns(fields: frozenset[str]) -> list[Column]:
 def count_list(session: DbSession, viewer: Viewer, flt: RegisterFilter) -> int:
     """How many people the filtered list holds."""
     where = conditions(viewer, flt)
-    return session.scalar(select(func.count(Registrant.id)).where(*where)) or 0
+    return session.scalar(select(func.count()).select_from(Registrant).where(*where)) or 0
 
 
 def list_people(session: DbSession, viewer: Viewer, flt: RegisterFilter) -> list[Person]:

@@ -7,7 +7,6 @@ without a word; the list says how many match under the other statuses, and which
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -16,6 +15,7 @@ from ..access.rule import Viewer
 from ..extensions import DbSession
 from ..models import Registrant, RegistrantStatus
 from .queries import RegisterFilter, conditions
+from .ranked import Ranked
 
 #: Counting stops here: the list says "at least" past it, and a common name costs no more.
 OTHER_STATUS_CAP = 100
@@ -31,25 +31,13 @@ def other_statuses(
         return {}, False
     if flt.status not in RegistrantStatus.__members__.values():
         return {}, False
-    # Whole keys and their starts first: when they pass the cap, the parts of the keys (a
-    # common name's parts are in tens of thousands of people) need not be looked at.
-    for parts in (False, True):
-        where = conditions(viewer, replace(flt, status="all"), parts=parts)
-        where.append(Registrant.status != RegistrantStatus(flt.status))
-        counts = _counted(session, where)
-        capped = sum(counts.values()) > OTHER_STATUS_CAP
-        if capped:
-            break
-    return {s: counts[s] for s in RegistrantStatus if s in counts}, capped
-
-
-def _counted(session: DbSession, where: list[Any]) -> dict[RegistrantStatus, int]:
-    """People matching by status, at most OTHER_STATUS_CAP + 1 in all."""
-    found = (
-        select(Registrant.status.label("status"))
-        .where(*where)
-        .limit(OTHER_STATUS_CAP + 1)
-        .subquery()
-    )
+    filters = conditions(viewer, replace(flt, q="", status="all"))
+    filters.append(Registrant.status != RegistrantStatus(flt.status))
+    ids = Ranked(flt.q, viewer.fields, flt.city, filters).matching(session, OTHER_STATUS_CAP)
+    if ids is None:
+        return {}, False
+    found = select(Registrant.status).where(Registrant.id.in_(ids)).subquery()
     rows = session.execute(select(found.c.status, func.count()).group_by(found.c.status))
-    return {RegistrantStatus(status): int(n) for status, n in rows}
+    counts = {RegistrantStatus(status): int(n) for status, n in rows}
+    capped = sum(counts.values()) > OTHER_STATUS_CAP
+    return {s: counts[s] for s in RegistrantStatus if s in counts}, capped

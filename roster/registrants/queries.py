@@ -7,21 +7,15 @@ cannot reveal whether someone is on the register to a user who may not see names
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from flask import current_app
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
-    case,
     func,
-    intersect,
-    literal,
-    or_,
     select,
-    union_all,
 )
 
 from ..access.fetch import Person, people
@@ -42,21 +36,14 @@ from ..models import (
     Mobility,
     PriorityCount,
     Registrant,
-    RegistrantGram,
     RegistrantStatus,
     Role,
     SharingCount,
 )
 from ..numbers import bounded_int
 from ..priority import stored
-from ..text import (
-    address_key,
-    bigrams,
-    looks_like_phone,
-    next_prefix,
-    phone_key,
-    search_key,
-)
+from .ranked import Ranked
+from .search_keys import search_condition
 
 T = TypeVar("T")
 
@@ -107,176 +94,6 @@ class RegisterFilter:
     sort: str = ""
     descending: bool = False
     errors: list[str] = field(default_factory=list)
-
-
-def prefix(column: Any, text: str) -> ColumnElement[bool]:
-    """column starts with text, as a range both databases answer from an index."""
-    return and_(column >= text, column < next_prefix(text))
-
-
-#: Search keys compared whole and by prefix, each with the field a user must be allowed to
-#: see to search by it, and whether it holds a name or reading (else a number).
-SEARCH_KEYS: tuple[tuple[str, Any, bool], ...] = (
-    ("resident_no", Registrant.resident_no, False),
-    ("name", Registrant.name_key, True),
-    ("name", Registrant.given_key, True),
-    ("name_kana", Registrant.kana_key, True),
-    ("name_kana", Registrant.given_kana_key, True),
-    ("address", Registrant.address_key, True),
-    ("phone", Registrant.phone_key, False),
-    ("mobile_phone", Registrant.mobile_key, False),
-)
-#: Keys also searched for any part of them, through their two-character pieces.
-PART_KEYS: tuple[tuple[str, Any], ...] = (
-    ("name", Registrant.name_key),
-    ("name_kana", Registrant.kana_key),
-    ("address", Registrant.address_key),
-)
-
-
-@dataclass(frozen=True)
-class SearchTerms:
-    """What a typed search compares, per kind of key."""
-
-    #: A name, reading or resident ID (NFKC, katakana, no spaces).
-    word: str
-    #: The same as an address after the municipality.
-    address: str
-    #: The digits of a phone number, when the search is a number and nothing else.
-    digits: str
-
-    @classmethod
-    def of(cls, q: str, city: str) -> SearchTerms:
-        digits = phone_key(q) if looks_like_phone(q) else ""
-        return cls(search_key(q), address_key(q, city), digits)
-
-    def key_for(self, column: Any) -> str:
-        if column is Registrant.address_key:
-            return self.address
-        if column is Registrant.phone_key or column is Registrant.mobile_key:
-            return self.digits
-        if column is Registrant.resident_no:
-            return self.digits or self.word
-        return self.word
-
-
-def _whole_keys(terms: SearchTerms, fields: frozenset[str]) -> list[tuple[Any, str]]:
-    """The (column, key) pairs a search compares whole and by prefix."""
-    pairs = []
-    for needed, column, wordy in SEARCH_KEYS:
-        key = terms.key_for(column)
-        if needed not in fields or not key:
-            continue
-        if wordy and terms.digits:
-            continue  # a phone number is in no name, reading or address
-        if column is Registrant.resident_no and not key.isdigit():
-            continue
-        pairs.append((column, key))
-    return pairs
-
-
-#: A part search looks up at most this many of its pieces; the keys confirm the rest.
-MAX_PIECES = 3
-
-
-def _part_matches(terms: SearchTerms, fields: frozenset[str]) -> list[Select[Any]]:
-    """People a visible name, reading or address holds the search in: found by the
-    two-character pieces of the search (RegistrantGram), then confirmed on the keys."""
-    if terms.digits:
-        return _local_numbers(terms.digits, fields)
-    columns = [column for needed, column in PART_KEYS if needed in fields]
-    if not columns:
-        return []
-    holds = [column.contains(terms.word, autoescape=True) for column in columns]
-    pieces = sorted(bigrams(terms.word))[:MAX_PIECES]
-    if not pieces:
-        # One character (or one within numbers) has no piece to look up: read the keys.
-        return [select(Registrant.id).where(condition) for condition in holds]
-    lookups = [select(RegistrantGram.registrant_id).where(RegistrantGram.gram == p) for p in pieces]
-    holders = lookups[0] if len(lookups) == 1 else intersect(*lookups)
-    if pieces == [terms.word] and len(columns) == len(PART_KEYS):
-        # The search is one piece of keys the viewer sees all of: the piece is the match.
-        return [lookups[0]]
-    return [select(Registrant.id).where(Registrant.id.in_(holders), or_(*holds))]
-
-
-#: Phone keys, each with the field a user must be allowed to see to search by it.
-PHONE_KEYS = (("phone", Registrant.phone_key), ("mobile_phone", Registrant.mobile_key))
-
-
-def _local_numbers(digits: str, fields: frozenset[str]) -> list[Select[Any]]:
-    """A number typed without its area code (461-3333, as callers often give it) matches the
-    end of a stored number. The phone indexes are read whole for it: it is the one number
-    search that grows with the register."""
-    if digits.startswith("0") or len(digits) < 6:
-        return []
-    return [
-        select(Registrant.id).where(column.endswith(digits, autoescape=True))
-        for needed, column in PHONE_KEYS
-        if needed in fields
-    ]
-
-
-#: The largest register number a search looks up (a longer number is a phone or an ID).
-MAX_REGISTER_NUMBER = 2**31 - 1
-
-
-def register_number(q: str, fields: frozenset[str]) -> int | None:
-    """The register number (整理番号, Registrant.id) a search names, when it is a number alone
-    (a leading # or No. allowed) and the user sees register numbers: matched whole only, by
-    the primary key."""
-    if "id" not in fields:
-        return None
-    typed = search_key(q).lstrip("#").removeprefix("no.")
-    if not (typed.isascii() and typed.isdigit()) or len(typed) > 10:
-        return None
-    number = int(typed)
-    return number if 0 < number <= MAX_REGISTER_NUMBER else None
-
-
-def search_condition(
-    q: str, fields: frozenset[str], city: str = "", parts: bool = True
-) -> ColumnElement[bool] | None:
-    """Match the register number (whole), the resident ID, a phone number, the name, the given
-    name, the reading or the address: whole, by its start, or (names, readings, addresses)
-    any part of it.
-
-    Each key is searched on its own (an index for whole and prefix matches) and the matching
-    IDs are united: a plain OR with bound parameters lets SQLite walk the whole sort index.
-    """
-    terms = SearchTerms.of(q, city)
-    if not terms.word:
-        return None
-    found = [select(Registrant.id).where(prefix(c, k)) for c, k in _whole_keys(terms, fields)]
-    if (number := register_number(q, fields)) is not None:
-        found.append(select(Registrant.id).where(Registrant.id == number))
-    if parts:
-        found += _part_matches(terms, fields)
-    return Registrant.id.in_(union_all(*found)) if found else None
-
-
-def search_rank(q: str, fields: frozenset[str], city: str = "") -> ColumnElement[int] | None:
-    """0 for the person whose register number the search is, 1 for a person a key matches
-    whole (the name, the family or given name alone, the phone...), 2 for one a key starts
-    with the search, 3 for a match of a part."""
-    terms = SearchTerms.of(q, city)
-    pairs = _whole_keys(terms, fields)
-    number = register_number(q, fields)
-    if not pairs:
-        return None if number is None else case((Registrant.id == number, 0), else_=3)
-    whole = [column == key for column, key in pairs]
-    # The family name alone: the full name is the search followed by the given name.
-    for needed, full, given in (
-        ("name", Registrant.name_key, Registrant.given_key),
-        ("name_kana", Registrant.kana_key, Registrant.given_kana_key),
-    ):
-        if needed in fields and not terms.digits:
-            whole.append(and_(given != "", full == literal(terms.word).concat(given)))
-    started = [prefix(column, key) for column, key in pairs]
-    ranks = [(or_(*whole), 1), (or_(*started), 2)]
-    if number is not None:
-        ranks.insert(0, (Registrant.id == number, 0))
-    return case(*ranks, else_=3)
 
 
 def conditions(
@@ -362,7 +179,9 @@ SEARCH_COUNT_CAP = 1000
 def count_matches(session: DbSession, where: list[Any], cap: int | None) -> tuple[int, bool]:
     """How many rows match, or (cap, True) when there are more than cap."""
     if cap is None:
-        return session.scalar(select(func.count(Registrant.id)).where(*where)) or 0, False
+        # count(*), not count(id): PostgreSQL then counts from an index alone.
+        counted = select(func.count()).select_from(Registrant).where(*where)
+        return session.scalar(counted) or 0, False
     limited = select(Registrant.id).where(*where).limit(cap + 1).subquery()
     found = session.scalar(select(func.count()).select_from(limited)) or 0
     return (cap, True) if found > cap else (found, False)
@@ -377,40 +196,30 @@ def register_page(
 ) -> Page[Person]:
     """One page of the visible, filtered register, projected for the viewer, and the total
     count; a search's count stops at SEARCH_COUNT_CAP, and its whole matches come first,
-    then those that start with the search, then the rest, each in the chosen order."""
-    where, total, capped = _matching(session, viewer, flt)
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    # Find the page's IDs from the indexes first, then load just those rows: sorting narrow
-    # rows is far cheaper than sorting whole records when thousands match.
+    then those that start with the search, then the rest, each in the chosen order
+    (roster.registrants.ranked reads them rank by rank)."""
     order = order_by(viewer, flt)
-    rank = search_rank(flt.q, viewer.fields, flt.city) if flt.q else None
-    ids = _page_ids(session, where, order if rank is None else (rank, *order), page, per_page)
+    if flt.q:
+        ranked = Ranked(flt.q, viewer.fields, flt.city, conditions(viewer, replace(flt, q="")))
+        total, capped = ranked.count(session, SEARCH_COUNT_CAP)
+        page = _within(page, total, per_page)
+        ids = ranked.page(session, order, page, per_page)
+    else:
+        where = conditions(viewer, flt)
+        counted = counted_total(session, viewer, flt, where)
+        total, capped = (counted, False) if counted is not None else count_matches(
+            session, where, None
+        )
+        page = _within(page, total, per_page)
+        ids = _page_ids(session, where, order, page, per_page)
+    # The page's IDs come from the indexes first, then just those rows are loaded.
     found = people(session, viewer, visible_registrants(viewer).where(Registrant.id.in_(ids)))
     rows = {p.registrant_id: p for p in found}
     return Page([rows[i] for i in ids], total, page, per_page, capped)
 
 
-def _matching(
-    session: DbSession, viewer: Viewer, flt: RegisterFilter
-) -> tuple[list[Any], int, bool]:
-    """The conditions of the list, its count, and whether the count stopped at the cap.
-
-    A search looks for whole keys and their starts first: when those alone pass the cap,
-    every page there is to show is theirs (they rank before any match of a part), so the
-    parts of the keys are not searched — on a large register, a common name's parts are
-    in tens of thousands of people."""
-    if not flt.q:
-        where = conditions(viewer, flt)
-        counted = counted_total(session, viewer, flt, where)
-        if counted is not None:
-            return where, counted, False
-        return where, *count_matches(session, where, None)
-    starts = conditions(viewer, flt, parts=False)
-    total, capped = count_matches(session, starts, SEARCH_COUNT_CAP)
-    if capped:
-        return starts, total, capped
-    where = conditions(viewer, flt)
-    return where, *count_matches(session, where, SEARCH_COUNT_CAP)
+def _within(page: int, total: int, per_page: int) -> int:
+    return max(1, min(page, max(1, -(-total // per_page))))
 
 
 def counted_total(

@@ -55,7 +55,7 @@ def _confirmed_ids(operation: SafetyOperation) -> Select[Any]:
 
 
 def _count(session: DbSession, query: Select[Registrant]) -> int:
-    counted = query.with_only_columns(func.count(Registrant.id)).order_by(None)
+    counted = query.with_only_columns(func.count()).select_from(Registrant).order_by(None)
     return int(session.scalar(counted) or 0)
 
 
