@@ -278,7 +278,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--users", type=int, nargs="+", default=[20, 50])
-    parser.add_argument("--pg", default=PG_URL, help="PostgreSQL URL (its schema is reset)")
+    parser.add_argument(
+        "--database-url", "--pg", dest="pg", default=PG_URL,
+        help="PostgreSQL URL (its schema is reset)",
+    )
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="roster-load-") as tmp:

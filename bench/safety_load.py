@@ -200,7 +200,9 @@ def section(args: argparse.Namespace, tally: Tally, people: int, problems: list[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg", default=os.environ.get("ROSTER_LOAD_DATABASE_URL", ""))
+    parser.add_argument(
+        "--database-url", "--pg", dest="pg", default=os.environ.get("ROSTER_LOAD_DATABASE_URL", "")
+    )
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4)

@@ -72,7 +72,8 @@ def database_for(size: int, workdir: Path, server: str | None) -> tuple[str, boo
     return url.set(database=name).render_as_string(hide_password=False), bool(there)
 
 
-def _fresh_postgresql(url: str) -> None:
+def fresh_postgresql(url: str) -> None:
+    """An empty database at url (dropped first if it is there)."""
     target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -92,7 +93,7 @@ def build_demo(
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     else:
-        _fresh_postgresql(url)
+        fresh_postgresql(url)
     env = {**os.environ, "ROSTER_DATABASE_URL": url}
     cli = [sys.executable, "-m", "roster.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, cwd=ROOT)
