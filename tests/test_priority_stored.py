@@ -248,3 +248,53 @@ def test_the_register_counts_from_the_counters_as_a_count_would(
         assert counted_total(db, viewer, RegisterFilter(), conditions(viewer, RegisterFilter()))
         need = RegisterFilter(need="wheelchair")
         assert counted_total(db, viewer, need, conditions(viewer, need)) is None
+
+
+def test_two_requests_finding_new_weights_score_everyone_once(
+    app: Flask, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two transactions that both find the weights changed: one scores everyone, the other
+    waits for it and finds the weights stored; neither fails (no duplicate settings row)."""
+    import threading
+    import time
+
+    from roster.extensions import make_engine
+    from roster.models import PrioritySettings
+
+    engine = make_engine(database_url)
+    weights = {**W, "ventilator": W["ventilator"] + 7}
+    rebuilt: list[int] = []
+    errors: list[BaseException] = []
+    real = stored.rebuild
+
+    def slow_rebuild(session: Any, w: Any = None) -> None:
+        rebuilt.append(1)
+        time.sleep(0.5)  # long enough for the other to arrive while this one holds the row
+        real(session, w)
+
+    monkeypatch.setattr(stored, "rebuild", slow_rebuild)
+
+    def request() -> None:
+        try:
+            with app.app_context(), Session(engine) as session:
+                stored.ready(session, weights)
+                session.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    try:
+        with Session(engine) as session:  # the weights row as a fresh installation has it
+            session.execute(delete(PrioritySettings))
+            session.commit()
+        threads = [threading.Thread(target=request) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert not errors, errors
+        assert rebuilt == [1]
+    finally:
+        with Session(engine) as session:
+            session.execute(delete(PrioritySettings))
+            session.commit()
+        engine.dispose()

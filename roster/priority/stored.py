@@ -437,6 +437,17 @@ def ready(session: DbSession, weights: Mapping[str, int]) -> None:
     """Before reading stored scores: settle what is pending, and score everyone again when
     they were stored with other weights (or never)."""
     stored = session.scalar(select(PrioritySettings.weights).where(PrioritySettings.id == 1))
-    if stored != fingerprint(weights):
+    if stored != fingerprint(weights) and _claimed(session) != fingerprint(weights):
         touch_everyone(session)
     settle(session, weights)
+
+
+def _claimed(session: DbSession) -> str:
+    """The stored weights, read again holding the settings row: when two requests find the
+    weights changed at once, one scores everyone and the other waits for it and finds them
+    stored (never a duplicate settings row, never two rebuilds in a race)."""
+    dialect = session.get_bind().dialect.name
+    add: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(PrioritySettings)
+    session.execute(add.values(id=1, weights="").on_conflict_do_nothing(index_elements=["id"]))
+    held = select(PrioritySettings.weights).where(PrioritySettings.id == 1).with_for_update()
+    return str(session.scalar(held.execution_options(populate_existing=True)) or "")
