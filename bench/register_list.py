@@ -38,12 +38,17 @@ NOTES = """## Reading the figures
   - The list's total, when it is filtered by nothing but status and district (the first page,
     a district, page 20, a sort), is added up from counters kept per district, status, score
     and plan state (`priority_counts`, `roster/priority/stored.py`), refreshed in the
-    transaction of every change; other filters count the matching index entries.
-  - A search counts to 1,000 (`SEARCH_COUNT_CAP`) and then asks to narrow the search. It
-    looks for whole keys and their starts first; only when those are fewer than 1,000 does it
-    also look for the search inside the keys (through their two-character pieces), so a common
-    name (佐藤: 70 people at 2,000, about 7,000 at 200,000) does not read the pieces of tens of
-    thousands of names. Its matches are sorted by reading: up to 1,000 at 200,000.
+    transaction of every change; a partner's from counters per district, status, consent
+    state and scope (`sharing_counts`) under the access rule's own condition. Other filters
+    count the matching index entries (`count(*)`, which PostgreSQL answers from the index).
+  - A search is read rank by rank (`roster/registrants/ranked.py`): the register number, then
+    keys matched whole and the family name alone, then the starts, then the parts, each key
+    asked on its own for the first rows of the page in the list's order (an index on the key,
+    the status and the reading hands over a whole match in reading order, so 佐藤 at a million
+    reads a page, not 35,000 people); a rank is read only when the ranks before it leave room.
+    A search counts to 1,000 (`SEARCH_COUNT_CAP`), each key read to that at most, and then asks
+    to narrow the search; the parts of the keys (two-character pieces) are looked at only when
+    the whole keys and their starts are fewer than 1,000.
 - The plan queue walks an index on each person's stored score (`in_queue`, score, ID) and its
   coverage table adds up the same counters: neither scores anyone per request. A test holds the
   stored score to the reference computation after every kind of change.

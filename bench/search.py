@@ -29,7 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from register_list import signed_in  # noqa: E402 - bench/register_list.py, beside this
-from sections import build_demo, sizes_parser, write_for_database  # noqa: E402
+from sections import (  # noqa: E402 - bench/sections.py, beside this script
+    build_demo,
+    database_name,
+    sizes_parser,
+    write_for_database,
+)
 
 from roster import create_app  # noqa: E402
 from roster.extensions import db  # noqa: E402
@@ -96,36 +101,37 @@ def count_shown(html: str) -> str:
     return (number.group(0) if number else "?") + ("+" if capped else "")
 
 
-NOTES = """How the search is answered (`roster/registrants/queries.py`):
+NOTES = """How the search is answered (`roster/registrants/search_keys.py` and `ranked.py`):
 
 - Whole and prefix matches read an index each: the name, the given name alone
-  (`given_key`), the reading and the given name's reading, the address after the
-  municipality, the phone and mobile numbers as digits (`phone_key`, `mobile_key`) and the
-  resident ID, each indexed with the status and the reading. A typed number (digits with any
-  dashes, brackets or spaces, in either width) searches only the phones and the resident ID.
-  A number without its area code (six digits or more, not starting with 0: 461-3333, as
-  callers often give it) is matched at the end of the stored numbers, which reads the phone
-  indexes whole: the one number search that grows with the register (not timed here).
+  (`given_key`), the family name alone and its reading (indexes on the expression), the
+  reading and the given name's reading, the address after the municipality, the phone and
+  mobile numbers as digits (`phone_key`, `mobile_key`) and the resident ID, each indexed with
+  the status and the reading (on PostgreSQL with the ID as well, so no table row is read
+  before the page). A typed number (digits with any dashes, brackets or spaces, in either
+  width) searches only the phones and the resident ID. A number without its area code (six
+  digits or more, not starting with 0: 461-3333, as callers often give it) is matched at the
+  end of the stored numbers, which reads the phone indexes whole: the one number search that
+  grows with the register (not timed here).
 - A part of a name, reading or address is found through its two-character pieces: the
   table `registrant_grams` holds the bigrams of each person's name, reading and address keys
   (runs of digits left out; about 12 rows per person), kept by the same session hooks that
   keep the change history. Up to three pieces of the search are looked up and intersected,
   and the candidates are confirmed on the keys the viewer may see. So no search reads the
-  whole register, except a single character, which has no piece and reads the keys.
-- What still grows with the register is the number of people who match: the demo draws
-  names from fixed lists, so a given name shared by 12 people at 2,000 is shared by about
-  600 at 200,000. Whole matches come first, then those that start with the search, then the
-  rest, each in reading order, so the page sorts every match; the count stops at 1,000
-  (`SEARCH_COUNT_CAP`). A phone number, as a call gives it, matches one person at any size.
-  The two rows over 2× are searches of this kind: 佐藤 matches 68 people at 2,000 and about
-  7,000 at 200,000, and a piece of a town's name (the address part) everyone in that town,
-  about 10,000; both stop counting and ask staff to narrow the search. Their time is the
-  sort of every match into rank and reading order. Sorting only the first 1,000 matches
-  found would make them flat, at the price of an order that is no longer exact past them.
-- The register-list table at the top of this file was measured before searches found parts
-  of names; its search rows are timed again here (full name, common family name).
-- On PostgreSQL the same table and indexes apply; `pg_trgm` GIN indexes on the three keys
-  could replace the table there (issue 16 times PostgreSQL)."""
+  whole register, except a single character, which has no piece and reads the keys. The
+  same table serves PostgreSQL: it answers from a b-tree index on both databases, within 2×
+  here, and needs no extension (`pg_trgm` must be created by a superuser, which a managed
+  database does not always allow).
+- The demo draws names from fixed lists, so a given name shared by 12 people at 2,000 is
+  shared by about 600 at 200,000, and 佐藤 by 68 and about 7,000. The page is read rank by rank
+  (whole matches, the family name alone included, then starts, then parts), each key asked
+  for the first rows of the page in reading order, so a common name reads a page of its
+  index, not every match; the count reads each key to 1,000 (`SEARCH_COUNT_CAP`) at most and
+  then asks staff to narrow the search. A phone number, as a call gives it, matches one
+  person at any size. What still grows is a search found only through its parts (a piece of
+  a town's name: everyone in that town), whose candidates are counted to the cap and sorted.
+- The register-list table at the top of this file times the same searches among its other
+  pages."""
 
 
 def report(
@@ -133,14 +139,15 @@ def report(
     results: dict[int, dict[str, list[float]]],
     counts: dict[int, dict[str, str]],
     rounds: int,
+    database: str = "SQLite",
 ) -> str:
     small, large = sizes
     lines = [
         HEADING,
         "",
         f"Measured {date.today().isoformat()} by `bench/search.py` on {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, SQLite. Server time of the "
-        f"list page behind a search, median of {rounds} alternating rounds × "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, {database}. Server time "
+        f"of the list page behind a search, median of {rounds} alternating rounds × "
         f"{REQUESTS_PER_ROUND} requests; the terms come from a person in the middle of each "
         f"demo register. Target: {large:,} within {TARGET_RATIO:g}× of {small:,}.",
         "",
@@ -172,7 +179,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for size in sizes:
                 measure_round(urls[size], results[size], counts[size])
-        text = report(sizes, results, counts, args.rounds)
+        text = report(sizes, results, counts, args.rounds, database_name(urls[sizes[0]]))
     print(text)
     if args.write:
         write_for_database(urls[sizes[0]], HEADING, text)
