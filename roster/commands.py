@@ -374,6 +374,7 @@ def register(app: Flask) -> None:
     from .hazards.cli import import_hazard
     from .imports.cli import import_registrants, import_undo
     from .plans.cli import plans_group
+    from .priority.cli import priority_group
     from .safety.cli import safety_group
     from .shelters.cli import import_shelters
 
@@ -390,6 +391,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(import_hazard)
     app.cli.add_command(plans_group)
+    app.cli.add_command(priority_group)
     app.cli.add_command(import_address_points_command)
     app.cli.add_command(geocode_command)
 

@@ -298,3 +298,15 @@ def test_two_requests_finding_new_weights_score_everyone_once(
             session.execute(delete(PrioritySettings))
             session.commit()
         engine.dispose()
+
+
+def test_the_rescore_command_stores_the_reference_for_everyone(
+    db: Session, settled: list[Registrant], runner: Any
+) -> None:
+    """`roster priority rescore` after a change of weights: everyone scored with the new ones."""
+    db.execute(update(Registrant).values(priority_score=0, counted_status=None))
+    db.execute(delete(PriorityCount))
+    result = runner.invoke(args=["priority", "rescore"])
+    assert result.exit_code == 0, result.output
+    assert "scored" in result.output
+    assert_stored_is_the_reference(db)

@@ -402,14 +402,21 @@ def _move_counters(session: DbSession, deltas: Counter[tuple[Any, ...]]) -> None
         session.connection().execute(upsert, moves)
 
 
-def rebuild(session: DbSession, weights: Mapping[str, int] | None = None) -> None:
-    """Score everyone again and count the counters afresh; remember the weights."""
+def rebuild(
+    session: DbSession, weights: Mapping[str, int] | None = None, progress: Any = None
+) -> None:
+    """Score everyone again and count the counters afresh; remember the weights. `progress`
+    (a tqdm bar, say) is told each range of register numbers done."""
     session.flush()
     weights = weights or weights_now()
     connection = session.connection()
     low, high = connection.execute(select(func.min(_PEOPLE.c.id), func.max(_PEOPLE.c.id))).one()
+    if progress is not None:
+        progress.reset(total=max(0, (high or 0) - (low or 0) + 1))
     for start in range(low or 0, (high or 0) + 1, SPAN):
         _rescore(session, weights, range(start, start + SPAN))
+        if progress is not None:
+            progress.update(min(SPAN, (high or 0) + 1 - start))
     for table, places in _TABLES:
         connection.execute(delete(table))
         groups = [_COUNTED[i] for i in places.values()]
