@@ -424,7 +424,7 @@ policy(ACCESS, "/portal/export.xlsx",                         LOGIN, 403,   403,
 policy(ACCESS, "/portal/copies/<id:provision_id>",            LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/copies/<id:provision_id>/file",       LOGIN, 403,   403,   302,   403)
 policy(ACCESS, "/portal/changes",                             LOGIN, 403,   403,   200,   403)
-policy(ACCESS, "/portal/search",                              LOGIN, 403,   403,   PORTAL, 403)
+policy(ACCESS, "/portal/search",                              LOGIN, 403,   403,   (302, "/portal/#results"), 403)
 # One person of the partner's list on a map (the page and its frame).
 policy(ACCESS, "/portal/people/<id:registrant_id>/map",       LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/people/<id:registrant_id>/map/frame", LOGIN, 403,   403,   200,   403)

@@ -134,6 +134,7 @@ def test_the_home_searches_by_name_with_the_term_kept_out_of_the_url(
     assert response.status_code == 302
     location = response.headers["Location"]
     assert location.startswith("/portal/?f=") and term not in location
+    assert location.endswith("#results")  # a phone lands on the results, not the page's top
     html = client.get(location).get_data(as_text=True)
     assert world["consenting"].name in html and other.name not in html
     assert f'value="{term}"' in html

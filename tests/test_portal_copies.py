@@ -66,7 +66,8 @@ def test_a_second_confirm_within_two_minutes_lands_on_the_same_copy(
     first = copy_page_url(client, "csv")
     again = copy_page_url(client, "csv")
     assert again == first and len(provisions(db)) == 1
-    assert "already made less than 2 minutes ago" in client.get(again).get_data(as_text=True)
+    html = client.get(again).get_data(as_text=True)
+    assert "made this list less than 2 minutes ago: this is that copy" in html
     # Another format is another copy; so is the same one after two minutes.
     assert copy_page_url(client, "xlsx") != first
     made_earlier(db)
@@ -97,7 +98,7 @@ def test_a_second_print_within_two_minutes_lands_on_the_same_printed_copy(
     second = client.post("/portal/print")
     assert second.headers["Location"] == first and len(provisions(db)) == 1
     html = client.get(first).get_data(as_text=True)
-    assert "already made less than 2 minutes ago" in html
+    assert "made this list less than 2 minutes ago: this is that copy" in html
     assert "Copy no. 1 has been made (1 people)" in html
 
 

@@ -79,3 +79,36 @@ def test_the_search_boxes_name_the_register_number_and_partners_not_the_resident
     html = client.get("/portal/").get_data(as_text=True)
     assert 'placeholder="氏名・ふりがな・住所（一部でも可）・整理番号"' in html
     assert "宛名番号" not in html
+
+
+def test_other_statuses_are_counted_each_on_its_own(client, auth, factory, world, monkeypatch):
+    """Viewing 転出, the count under 在籍 and the rest is each status's own, and only a status
+    past the cap says "more than"; an empty list under the status shown says where they are."""
+    from roster.registrants import other_statuses
+
+    monkeypatch.setattr(other_statuses, "OTHER_STATUS_CAP", 3)
+    district = world["districts"][0]
+    for status, n in ((RegistrantStatus.ACTIVE, 5), (RegistrantStatus.DECEASED, 2)):
+        for i in range(n):
+            factory.registrant(
+                district, name=f"石井 正{i}", name_kana="イシイ ショウ", status=status
+            )
+    auth.login("t_staff")
+    page = search(client, "石井", status="moved_out")
+    assert count_on(page) == 0
+    assert "在籍：3人以上" in page and "死亡：2人" in page
+    assert "ほかの状態（在籍：3人以上、死亡：2人）に 5 人以上います。" in page
+    assert "表示中の状態で該当する方はいません" in page
+
+
+def test_the_list_marks_people_not_active_and_ignores_an_unknown_status(
+    client, auth, factory, world
+):
+    district = world["districts"][0]
+    factory.registrant(district, name="石井 転出", name_kana="イシイ テンシュツ",
+                       status=RegistrantStatus.MOVED_OUT)  # fmt: skip
+    auth.login("t_staff")
+    page = search(client, "石井 転出", status="all")
+    assert '<span class="tag status">転出</span>' in page
+    unknown = search(client, "石井 転出", status="nonsense")
+    assert count_on(unknown) == 0  # shown as 在籍, the status the menu then shows

@@ -135,7 +135,9 @@ def search() -> ResponseReturnValue:
         "f": remember_search(db.session, current_user, q) if q else "",
     }
     db.session.commit()
-    return redirect(url_for("portal.home", **{k: v for k, v in args.items() if v}))
+    # To the results, not the top of the page: on a phone they are two screens down.
+    shown = {k: v for k, v in args.items() if v}
+    return redirect(url_for("portal.home", **shown, _anchor="results"))
 
 
 def _filter_choices(viewer: Viewer) -> dict[str, Any]:
@@ -180,7 +182,7 @@ def _copy_of_everyone(fmt: ProvisionFormat) -> Provision:
     same = recent_same_copy(db.session, current_user, agreement_id, fmt, people)
     if same is not None:
         flash(
-            _("This list was already made less than 2 minutes ago: no new copy was made."),
+            _("You made this list less than 2 minutes ago: this is that copy, not a second one."),
             "info",
         )
         return same

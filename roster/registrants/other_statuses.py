@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import func, select
-
 from ..access.roles import can_see_all_statuses
 from ..access.rule import Viewer
 from ..extensions import DbSession
-from ..models import Registrant, RegistrantStatus
+from ..models import RegistrantStatus
 from .queries import RegisterFilter, conditions
 from .ranked import Ranked
 
@@ -23,21 +21,26 @@ OTHER_STATUS_CAP = 100
 
 def other_statuses(
     session: DbSession, viewer: Viewer, flt: RegisterFilter
-) -> tuple[dict[RegistrantStatus, int], bool]:
-    """How many people the search matches under each status the list does not show (at most
-    OTHER_STATUS_CAP in all), and whether counting stopped at the cap. Empty when the list is
-    not a search, shows every status, or the user may not choose the status."""
+) -> tuple[dict[RegistrantStatus, int], set[RegistrantStatus]]:
+    """How many people the search matches under each status the list does not show, each
+    counted to OTHER_STATUS_CAP + 1 at most, and the statuses whose count stopped there (the
+    list says "more than" for those). Empty when the list is not a search, shows every
+    status, or the user may not choose the status."""
     if not flt.q or not can_see_all_statuses(viewer.user):
-        return {}, False
+        return {}, set()
     if flt.status not in RegistrantStatus.__members__.values():
-        return {}, False
-    filters = conditions(viewer, replace(flt, q="", status="all"))
-    filters.append(Registrant.status != RegistrantStatus(flt.status))
-    ids = Ranked(flt.q, viewer.fields, flt.city, filters).matching(session, OTHER_STATUS_CAP)
-    if ids is None:
-        return {}, False
-    found = select(Registrant.status).where(Registrant.id.in_(ids)).subquery()
-    rows = session.execute(select(found.c.status, func.count()).group_by(found.c.status))
-    counts = {RegistrantStatus(status): int(n) for status, n in rows}
-    capped = sum(counts.values()) > OTHER_STATUS_CAP
-    return {s: counts[s] for s in RegistrantStatus if s in counts}, capped
+        return {}, set()
+    counts: dict[RegistrantStatus, int] = {}
+    capped: set[RegistrantStatus] = set()
+    for status in RegistrantStatus:
+        if status is RegistrantStatus(flt.status):
+            continue
+        filters = conditions(viewer, replace(flt, q="", status=status.value))
+        found, more = Ranked(flt.q, viewer.fields, flt.city, filters).count(
+            session, OTHER_STATUS_CAP
+        )
+        if found:
+            counts[status] = found
+        if more:
+            capped.add(status)
+    return counts, capped

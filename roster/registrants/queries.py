@@ -199,7 +199,8 @@ def register_page(
     then those that start with the search, then the rest, each in the chosen order
     (roster.registrants.ranked reads them rank by rank)."""
     order = order_by(viewer, flt)
-    if flt.q:
+    # A search by nothing the viewer may see (a planner's name search) is no search at all.
+    if flt.q and search_condition(flt.q, viewer.fields, flt.city) is not None:
         ranked = Ranked(flt.q, viewer.fields, flt.city, conditions(viewer, replace(flt, q="")))
         total, capped = ranked.count(session, SEARCH_COUNT_CAP)
         page = _within(page, total, per_page)

@@ -90,10 +90,17 @@ def _filter_from_request() -> RegisterFilter:
         need=args.get("need", ""),
         precision=args.get("precision", ""),
         due=args.get("due") == "1",
-        status=args.get("status", RegistrantStatus.ACTIVE.value),
+        status=_status_asked(args.get("status", "")),
         sort=args.get("sort", ""),
         descending=args.get("dir") == "desc",
     )
+
+
+def _status_asked(status: str) -> str:
+    """The status the list shows: a known one or "all"; anything else is the default (在籍),
+    as the status menu then shows it."""
+    known = status in set(RegistrantStatus) or status == "all"
+    return status if known else RegistrantStatus.ACTIVE.value
 
 
 @bp.route("/registrants/", methods=["GET", "POST"])
