@@ -76,6 +76,7 @@ PHONE = (302, "/portal/safety/")  #: a partner sent to their safety phone page
 REGISTER = (302, "/registrants/")
 USERS = (302, "/admin/users")
 PORTAL = (302, "/portal/")
+RESULTS = (302, "/portal/#results")  # a search lands on its results
 FACTOR = (302, "/account/two-factor")
 
 #: rule -> the URL requested for it. Registrant routes use the *refusing* person (in the
@@ -424,7 +425,7 @@ policy(ACCESS, "/portal/export.xlsx",                         LOGIN, 403,   403,
 policy(ACCESS, "/portal/copies/<id:provision_id>",            LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/copies/<id:provision_id>/file",       LOGIN, 403,   403,   302,   403)
 policy(ACCESS, "/portal/changes",                             LOGIN, 403,   403,   200,   403)
-policy(ACCESS, "/portal/search",                              LOGIN, 403,   403,   (302, "/portal/#results"), 403)
+policy(ACCESS, "/portal/search",                              LOGIN, 403,   403,   RESULTS, 403)
 # One person of the partner's list on a map (the page and its frame).
 policy(ACCESS, "/portal/people/<id:registrant_id>/map",       LOGIN, 403,   403,   200,   403)
 policy(ACCESS, "/portal/people/<id:registrant_id>/map/frame", LOGIN, 403,   403,   200,   403)
