@@ -88,6 +88,12 @@ def test_whole_matches_come_first_then_starts_then_parts(client, auth, factory, 
     assert names_in(page, "小山田 一", "山田川 二", "山田 三") == [
         "山田 三", "山田川 二", "小山田 一"
     ]
+    # Each group is headed, so a chosen sort that restarts in each group is explained.
+    headings = ["入力した言葉と一致", "入力した言葉で始まる", "入力した言葉を含む"]
+    assert [page.index(h) for h in headings] == sorted(page.index(h) for h in headings)
+    whole, start = page.index(headings[0]), page.index(headings[1])
+    assert whole < page.index("山田 三") < start
+    assert "入力した言葉と一致" not in search(client, "山田 三")  # one group: no heading
 
 
 def test_a_given_name_typed_whole_ranks_before_one_it_only_starts(client, auth, factory, world):

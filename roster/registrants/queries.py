@@ -165,6 +165,13 @@ class Page(Generic[T]):
     per_page: int
     #: The total stopped counting at this many: there are at least `total`.
     capped: bool = False
+    #: A search's rank of each row (0 register number, 1 whole, 2 start, 3 part).
+    ranks: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def ranked(self) -> bool:
+        """Whether the page holds more than one rank (the list then heads each)."""
+        return len(set(self.ranks.values())) > 1
 
     @property
     def pages(self) -> int:
@@ -205,7 +212,9 @@ def register_page(
         total, capped = ranked.count(session, SEARCH_COUNT_CAP)
         page = _within(page, total, per_page)
         ids = ranked.page(session, order, page, per_page)
+        ranks = ranked.ranks
     else:
+        ranks = {}
         where = conditions(viewer, flt)
         counted = counted_total(session, viewer, flt, where)
         total, capped = (counted, False) if counted is not None else count_matches(
@@ -216,7 +225,7 @@ def register_page(
     # The page's IDs come from the indexes first, then just those rows are loaded.
     found = people(session, viewer, visible_registrants(viewer).where(Registrant.id.in_(ids)))
     rows = {p.registrant_id: p for p in found}
-    return Page([rows[i] for i in ids], total, page, per_page, capped)
+    return Page([rows[i] for i in ids], total, page, per_page, capped, ranks)
 
 
 def _within(page: int, total: int, per_page: int) -> int:

@@ -43,6 +43,8 @@ class Ranked:
         self.pairs = whole_keys(self.terms, fields)
         self.number = register_number(q, fields)
         self.starts_only = False
+        #: Each ID of the last page read, with its rank (0 register number ... 3 a part).
+        self.ranks: dict[int, int] = {}
 
     # -- what matches, rank by rank -------------------------------------------------------
 
@@ -138,16 +140,22 @@ class Ranked:
         leave room on the page."""
         wanted = page * per_page
         found = self.first(session, self.numbered(), 1, order)
-        numbered = set(found)
+        ranks = dict.fromkeys(found, 0)
         whole = [i for i in self.first(session, self.whole(), wanted + 1, order)
-                 if i not in numbered]  # fmt: skip
+                 if i not in ranks]  # fmt: skip
         found += whole
+        ranks.update(dict.fromkeys(whole, 1))
         if len(found) < wanted:
             # Every whole match is in `found` now: the starts are the rest of those that start.
-            known = set(found)
             room = wanted - len(found)
-            starts = self.first(session, self.started(), room + len(known), order)
-            found += [i for i in starts if i not in known][:room]
+            starts = self.first(session, self.started(), room + len(ranks), order)
+            started = [i for i in starts if i not in ranks][:room]
+            found += started
+            ranks.update(dict.fromkeys(started, 2))
         if len(found) < wanted and not self.starts_only:
-            found += self.first_of_parts(session, wanted - len(found), order, set(found))
-        return found[(page - 1) * per_page : wanted]
+            parts = self.first_of_parts(session, wanted - len(found), order, set(found))
+            found += parts
+            ranks.update(dict.fromkeys(parts, 3))
+        shown = found[(page - 1) * per_page : wanted]
+        self.ranks = {i: ranks[i] for i in shown}
+        return shown
