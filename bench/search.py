@@ -182,7 +182,7 @@ def main() -> None:
         text = report(sizes, results, counts, args.rounds, database_name(urls[sizes[0]]))
     print(text)
     if args.write:
-        write_for_database(urls[sizes[0]], HEADING, text)
+        write_for_database(urls[sizes[0]], HEADING, text, size=sizes[1])
 
 
 if __name__ == "__main__":

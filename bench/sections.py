@@ -111,11 +111,13 @@ def build_demo(
     return url, time.perf_counter() - started, usage.ru_maxrss
 
 
-def write_for_database(url: str, heading: str, text: str) -> None:
+def write_for_database(url: str, heading: str, text: str, size: int | None = None) -> None:
     """Write a benchmark's section, headed as it is for SQLite and with the database's name
-    beside the heading for another (so each database keeps its own section)."""
+    (and the large size, when given) beside the heading for another, so each database and
+    size keeps its own section."""
     database = database_name(url)
-    named = heading if database == "SQLite" else f"{heading} ({database.split()[0]})"
+    beside = database.split()[0] + (f", {size:,}" if size else "")
+    named = heading if database == "SQLite" else f"{heading} ({beside})"
     write_section(named, text.replace(heading, named, 1))
 
 
