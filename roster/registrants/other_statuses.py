@@ -20,11 +20,13 @@ OTHER_STATUS_CAP = 100
 
 
 def other_statuses(
-    session: DbSession, viewer: Viewer, flt: RegisterFilter
+    session: DbSession, viewer: Viewer, flt: RegisterFilter, with_parts: bool = True
 ) -> tuple[dict[RegistrantStatus, int], set[RegistrantStatus]]:
     """How many people the search matches under each status the list does not show, each
     counted to OTHER_STATUS_CAP + 1 at most, and the statuses whose count stopped there (the
-    list says "more than" for those). Empty when the list is not a search, shows every
+    list says "more than" for those). Matches of a part count only `with_parts`: not when
+    the list itself leaves them out (Page.starts_only), as a common name's or a town's
+    parts are in thousands of people. Empty when the list is not a search, shows every
     status, or the user may not choose the status."""
     if not flt.q or not can_see_all_statuses(viewer.user):
         return {}, set()
@@ -37,7 +39,7 @@ def other_statuses(
             continue
         filters = conditions(viewer, replace(flt, q="", status=status.value))
         found, more = Ranked(flt.q, viewer.fields, flt.city, filters).count(
-            session, OTHER_STATUS_CAP
+            session, OTHER_STATUS_CAP, with_parts
         )
         if found:
             counts[status] = found

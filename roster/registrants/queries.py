@@ -167,6 +167,8 @@ class Page(Generic[T]):
     capped: bool = False
     #: A search's rank of each row (0 register number, 1 whole, 2 start, 3 part).
     ranks: dict[int, int] = field(default_factory=dict)
+    #: A search's list leaves out matches of a part (its whole keys and starts pass the cap).
+    starts_only: bool = False
 
     @property
     def ranked(self) -> bool:
@@ -212,9 +214,9 @@ def register_page(
         total, capped = ranked.count(session, SEARCH_COUNT_CAP)
         page = _within(page, total, per_page)
         ids = ranked.page(session, order, page, per_page)
-        ranks = ranked.ranks
+        ranks, starts_only = ranked.ranks, ranked.starts_only
     else:
-        ranks = {}
+        ranks, starts_only = {}, False
         where = conditions(viewer, flt)
         counted = counted_total(session, viewer, flt, where)
         total, capped = (counted, False) if counted is not None else count_matches(
@@ -225,7 +227,7 @@ def register_page(
     # The page's IDs come from the indexes first, then just those rows are loaded.
     found = people(session, viewer, visible_registrants(viewer).where(Registrant.id.in_(ids)))
     rows = {p.registrant_id: p for p in found}
-    return Page([rows[i] for i in ids], total, page, per_page, capped, ranks)
+    return Page([rows[i] for i in ids], total, page, per_page, capped, ranks, starts_only)
 
 
 def _within(page: int, total: int, per_page: int) -> int:

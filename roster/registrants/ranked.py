@@ -103,25 +103,31 @@ class Ranked:
             query = query.where(Registrant.id.not_in(sorted(known)))
         return list(session.scalars(query.order_by(*order).limit(limit)))
 
-    def count(self, session: DbSession, cap: int) -> tuple[int, bool]:
+    def count(self, session: DbSession, cap: int, with_parts: bool = True) -> tuple[int, bool]:
         """How many people match (cap, True when more): whole keys and their starts first,
-        each read to cap + 1 at most; the parts only when those do not reach the cap."""
-        ids = self.matching(session, cap)
+        each read to cap + 1 at most; the parts only when those do not reach the cap (and
+        never without `with_parts`)."""
+        ids = self.matching(session, cap, with_parts)
         found = cap + 1 if self.starts_only else self._count(session, ids)
         return (cap, True) if found > cap else (found, False)
 
-    def matching(self, session: DbSession, cap: int) -> Select[Any] | None:
+    def matching(
+        self, session: DbSession, cap: int, with_parts: bool = True
+    ) -> Select[Any] | None:
         """The IDs of up to cap + 1 people who match: the starts alone when they pass the
-        cap (`starts_only`), else the starts and the parts."""
+        cap (`starts_only`) or when asked `with_parts=False`, else the starts and the parts."""
         starts = self.numbered() + self.started()
+        ids: Select[Any] | None = None
         if starts:
             firsts = self._sources(starts, cap + 1, ())
-            ids: Select[Any] | None = select(firsts.subquery().c.id).limit(cap + 1)
+            ids = select(firsts.subquery().c.id).limit(cap + 1)
             #: Whether the list leaves out the parts: the starts alone pass the cap, and
             #: every page there is to show is theirs.
             self.starts_only = self._count(session, ids) > cap
             if self.starts_only:
                 return ids
+        if not with_parts:
+            return ids
         parts = self.parts()
         if not parts:
             return ids if starts else None
