@@ -16,7 +16,7 @@ bulk.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -57,6 +57,8 @@ AREA_KIND = {"flood": "flood", "inland_flood": "flood", "landslide": "landslide"
 REASONS = ("no_welfare_shelter", "no_shelter", "no_location")
 #: Rows per bulk insert.
 CHUNK = 20_000
+#: People recompute_all() reads and assigns at a time.
+PEOPLE_CHUNK = 50_000
 
 
 class Progress(Protocol):
@@ -106,6 +108,11 @@ def recompute_flags(
     people = people_frame(session, crs, ids=ids) if people is None else people
     areas = areas_frame(session, crs) if areas is None else areas
     _wipe(session, delete(RegistrantHazard), RegistrantHazard.registrant_id, ids)
+    return _store_flags(session, people, areas)
+
+
+def _store_flags(session: DbSession, people: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> int:
+    """Insert the flags of these people (theirs wiped before); how many are in some area."""
     located = people[~(people.geometry.is_empty | people.geometry.isna())]
     if not len(areas) or not len(located):
         return 0
@@ -172,11 +179,24 @@ def recompute_assignments(
     areas = _hazard_areas(session, hazard, crs, areas)
     wipe = delete(ShelterAssignment).where(ShelterAssignment.hazard == hazard)
     _wipe(session, wipe, ShelterAssignment.registrant_id, ids)
+    return dict(_store_assignments(session, hazard, people, shelters, areas, progress))
+
+
+def _store_assignments(
+    session: DbSession,
+    hazard: str,
+    people: gpd.GeoDataFrame,
+    shelters: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame | None,
+    progress: Progress | None = None,
+) -> Counter[str]:
+    """Insert these people's assignments for `hazard` (theirs wiped before), given the
+    hazard's own areas; their counts by outcome."""
     if not len(people):
-        return {}
+        return Counter()
     rows, counts = _assignment_rows(hazard, _assign(people, shelters, hazard, areas))
     _insert(session, ShelterAssignment, rows, progress)
-    return dict(counts)
+    return counts
 
 
 def _assign(
@@ -251,38 +271,45 @@ def recompute_all(
     crs: str | None = None,
     actor: User | None = None,
     progress: Progress | None = None,
+    chunk: int | None = None,
 ) -> Recomputed:
     """Flags and assignments of every active person for every assigned hazard, after a
-    change of layers or shelters. Audited (counts only) when an actor asked for it."""
+    change of layers or shelters. Audited (counts only) when an actor asked for it.
+
+    People are read and assigned `chunk` ids at a time (PEOPLE_CHUNK by default), so that
+    memory stays the same whatever the size of the register; each person's answer depends
+    only on their own point and needs, so the results are those of one pass."""
     crs = metric_crs(crs)
-    people = people_frame(session, crs)
     shelters = shelters_frame(session, crs)
     areas = areas_frame(session, crs)
-    summary = Recomputed(people=len(people))
-    summary.flagged = recompute_flags(session, crs, people=people, areas=areas)
-    summary.hazards = _assign_every_hazard(session, crs, people, shelters, areas, progress)
+    hazards = {hazard: _hazard_areas(session, hazard, crs, areas) for hazard in
+               assignment_hazards(session)}  # fmt: skip
+    # Flags and assignments of people no longer active, and of hazards no longer kept, go too.
+    session.execute(delete(RegistrantHazard))
+    session.execute(delete(ShelterAssignment))
+    summary = Recomputed()
+    counts: dict[str, Counter[str]] = {hazard: Counter() for hazard in hazards}
+    for id_range in _id_ranges(session, chunk or PEOPLE_CHUNK):
+        people = people_frame(session, crs, id_range=id_range)
+        summary.people += len(people)
+        summary.flagged += _store_flags(session, people, areas)
+        for hazard, hazard_areas in hazards.items():
+            counts[hazard].update(
+                _store_assignments(session, hazard, people, shelters, hazard_areas, progress)
+            )
+    summary.hazards = {hazard: dict(outcomes) for hazard, outcomes in counts.items()}
     if actor is not None:
         _audit_recompute(session, actor, summary)
     return summary
 
 
-def _assign_every_hazard(
-    session: DbSession,
-    crs: str,
-    people: gpd.GeoDataFrame,
-    shelters: gpd.GeoDataFrame,
-    areas: gpd.GeoDataFrame,
-    progress: Progress | None,
-) -> dict[str, dict[str, int]]:
-    """Every assignment afresh: counts by outcome per assigned hazard."""
-    # Assignments of people no longer active, and of hazards no longer kept, go too.
-    session.execute(delete(ShelterAssignment))
-    return {
-        hazard: recompute_assignments(
-            session, hazard, crs, people=people, shelters=shelters, areas=areas, progress=progress
-        )
-        for hazard in assignment_hazards(session)
-    }
+def _id_ranges(session: DbSession, size: int) -> Iterator[tuple[int, int]]:
+    """Ranges of registrant ids, `size` ids each, that together hold every person."""
+    low, high = session.execute(select(func.min(Registrant.id), func.max(Registrant.id))).one()
+    if low is None:
+        return
+    for start in range(low, high + 1, size):
+        yield start, start + size
 
 
 def _audit_recompute(session: DbSession, actor: User, summary: Recomputed) -> None:
