@@ -9,7 +9,8 @@ row leaves out get their column's default, as an ordinary insert gives them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table
@@ -18,6 +19,26 @@ from ..extensions import DbSession
 
 #: Rows per executemany().
 BATCH = 20_000
+#: SQLite's page cache while the demo loads (KiB): the search grams go into their table in
+#: the order of the people, not of the grams (about a third faster than with SQLite's default
+#: of 2 MB, where most of those writes read a page back first), and the indexes built
+#: afterwards sort in memory.
+LOAD_CACHE_KIB = 131_072
+
+
+@contextmanager
+def sqlite_cache_for_load(session: DbSession) -> Iterator[None]:
+    """On SQLite, a larger page cache for the block (the connection's own is set back after)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(before or -2000)}")
 
 
 def table_of(model: Any) -> Table:

@@ -131,11 +131,18 @@ def _wipe(session: DbSession, wipe: Delete, column: Any, ids: Sequence[int] | No
 def _insert(
     session: DbSession, model: Any, rows: list[dict[str, Any]], progress: Progress | None = None
 ) -> None:
-    """Insert the rows in bulk, CHUNK at a time, counting each chunk on `progress`."""
+    """Insert the rows in bulk, CHUNK at a time, counting each chunk on `progress`.
+
+    Flags go through the session, whose hooks note the people whose priority score they
+    change; assignments, which no hook watches, straight to the connection (a plain
+    executemany, without the ORM's bulk-insert bookkeeping per row)."""
     progress = progress or _Null()
+    watched = model is RegistrantHazard
+    execute = session.execute if watched else session.connection().execute
+    statement = insert(model) if watched else insert(model.__table__)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        session.execute(insert(model), chunk)
+        execute(statement, chunk)
         progress.update(len(chunk))
 
 
