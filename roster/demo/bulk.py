@@ -1,10 +1,10 @@
 """Bulk inserts for the tables the demo fills with a row (or many) per person.
 
-The rows go to the database driver's executemany as tuples, each value converted as
-SQLAlchemy would convert it (the column type's bind processor: enums, dates, times, JSON),
-so a row is stored exactly as an ordinary insert stores it, without a statement compiled,
-a parameter dictionary copied and a session event fired for every chunk of it. Columns a
-row leaves out get their column's default, as an ordinary insert gives them.
+The rows go to the database driver as tuples (executemany; on PostgreSQL, COPY), each value
+converted as SQLAlchemy would convert it (the column type's bind processor: enums, dates,
+times, JSON), so a row is stored exactly as an ordinary insert stores it, without a
+statement compiled, a parameter dictionary copied and a session event fired for every chunk
+of it. Columns a row leaves out get their column's default, as an ordinary insert gives them.
 """
 
 from __future__ import annotations
@@ -74,13 +74,27 @@ def insert_columns(
     rows = list(zip(*converted, strict=True))
     if not rows:
         return
-    sql = _statement(connection, table, names)
-    cursor = connection.connection.cursor()
+    cursor: Any = connection.connection.cursor()
     try:
+        if dialect.name == "postgresql":
+            _copy(cursor, connection, table, names, rows)
+            return
+        sql = _statement(connection, table, names)
         for start in range(0, len(rows), BATCH):
             cursor.executemany(sql, rows[start : start + BATCH])
     finally:
         cursor.close()
+
+
+def _copy(
+    cursor: Any, connection: Connection, table: Table, names: Sequence[str], rows: list[Any]
+) -> None:
+    """The rows by PostgreSQL's COPY (psycopg), several times faster than INSERTs."""
+    quote = connection.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(name) for name in names)
+    with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _processor(table: Table, name: str, dialect: Any) -> Callable[[Any], Any] | None:
