@@ -41,6 +41,7 @@ from ..models import (
 )
 from ..priority.stored import settle, touch_everyone
 from ..shelters.demo import enrich_demo_shelters
+from .bulk import sqlite_cache_for_load
 from .context import demo_context
 from .drills import add_demo_drills
 from .indexes import built_afterwards
@@ -104,7 +105,7 @@ def load_demo(
     # instead of person by person as the bulk inserts below note them.
     touch_everyone(session)
     city = _add_city(session, read_gsi_shelters(EVACUATION_FILE, EMERGENCY_FILE), password_hash)
-    with built_afterwards(session):
+    with sqlite_cache_for_load(session), built_afterwards(session):
         states, counts = add_registrants(
             session, city.districts, city_area(city.shelters), city.users["staff"].id,
             total=registrants, seed=seed, today=today, progress=progress,

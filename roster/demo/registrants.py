@@ -37,6 +37,9 @@ from ..models import (
 )
 from ..models.consent import consent_record_scopes
 from ..models.partners import scope_mask
+from ..models.registrant_grams import RegistrantGram
+from ..text import bigrams
+from .bulk import insert_columns, insert_rows, table_of
 from .consents import ConsentDraft, ConsentMaker
 from .draw import office_hours
 from .people import Person, PersonMaker, TownPlace
@@ -291,38 +294,32 @@ def _write_chunk(
     current: list[dict[str, Any]],
 ) -> None:
     """Insert one chunk. Registrants go first without current_consent_id (the records do not
-    exist yet), then contacts and the append-only consent rows, then the current ids."""
-    session.execute(_batched(Registrant), uniform(Registrant, [person.row for person in chunk]))
-    if contacts:
-        session.execute(_batched(EmergencyContact), uniform(EmergencyContact, contacts))
-    if records:
-        session.execute(_batched(ConsentRecord), uniform(ConsentRecord, records))
-    if scopes:
-        session.execute(insert(consent_record_scopes), scopes)
+    exist yet), then their search grams, contacts and the append-only consent rows, then the
+    current ids.
+
+    The rows go straight to the driver (bulk.py), past the session's hooks: the grams the
+    hooks would write for new people are written here from the keys in hand, and the
+    priority scores are computed for everyone after the load (touch_everyone)."""
+    people = [person.row for person in chunk]
+    insert_rows(session, Registrant, people)
+    _insert_grams(session, people)
+    insert_rows(session, EmergencyContact, contacts)
+    insert_rows(session, ConsentRecord, records)
+    insert_rows(session, consent_record_scopes, scopes)
     if current:
         _link_current_consents(session, current)
 
 
-def _batched(model: Any) -> Any:
-    """A bulk insert that sends a NULL as NULL rather than leaving the column out, so rows of
-    the same keys go as one batch."""
-    return insert(model).execution_options(render_nulls=True)
-
-
-def uniform(model: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows with the same keys each, a missing one given its column's default (None when
-    it has none): a bulk insert then sends the chunk as one statement with many rows, not a
-    statement per set of keys."""
-    table = cast(Table, model.__table__)
-    fill: dict[str, Any] = {}
-    for key in set().union(*rows):
-        default = table.c[key].default
-        if default is None:
-            fill[key] = None
-        elif default.is_scalar:
-            fill[key] = cast(Any, default).arg
-        # A default computed per row (a time, say) is left to the insert.
-    return [{**fill, **row} for row in rows]
+def _insert_grams(session: DbSession, people: list[dict[str, Any]]) -> None:
+    """The search grams of new people (what registrant_hooks.refresh_grams() writes)."""
+    grams: list[str] = []
+    owners: list[int] = []
+    for row in people:
+        pieces = bigrams(row["name_key"] or "", row["kana_key"] or "", row["address_key"] or "")
+        grams += pieces
+        owners += [row["id"]] * len(pieces)
+    insert_columns(session.connection(), table_of(RegistrantGram), ("gram", "registrant_id"),
+                   (grams, owners))  # fmt: skip
 
 
 def _link_current_consents(session: DbSession, current: list[dict[str, Any]]) -> None:

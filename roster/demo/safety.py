@@ -100,10 +100,12 @@ def add_demo_safety(
 def _story(session: DbSession, users: dict[str, User], today: date, seed: int) -> Story:
     partner = users["partner"]
     view = viewer_for(session, partner, current_app.config["CONSENT_RULE"], today, utcnow())
+    # Read in batches (on PostgreSQL from a server-side cursor): one row per person and
+    # hazard, several million at a million people, never all held at once.
     assigned = session.execute(
-        select(ShelterAssignment.registrant_id, ShelterAssignment.shelter_id).where(
-            ShelterAssignment.shelter_id.is_not(None)
-        )
+        select(ShelterAssignment.registrant_id, ShelterAssignment.shelter_id)
+        .where(ShelterAssignment.shelter_id.is_not(None))
+        .execution_options(yield_per=50_000)
     )
     fallback = session.scalars(select(Shelter.id).where(Shelter.is_evacuation_shelter)).all()
     return Story(

@@ -7,7 +7,8 @@ per shelter that the assignment page shows.
   shelter (ShelterAssignment), or why there is none;
 - recompute_all() does both for every hazard after any change of layers or shelters, and
   refresh_person() for one person after their record changed, refresh_people() for many;
-- assignment_table() counts, per shelter, the people assigned for a hazard and their needs.
+- assignment_table() (load.py, named here too) counts, per shelter, the people assigned for
+  a hazard and their needs.
 
 The frames come from frames.py, the geometry from geo.analysis; the answers are stored in
 bulk.
@@ -16,7 +17,7 @@ bulk.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -24,28 +25,33 @@ from typing import Any, Protocol
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from sqlalchemy import Delete, Select, case, delete, func, insert, select
+from sqlalchemy import Delete, delete, func, insert, select
 
 from geo.analysis import assign_shelters, hazard_flags
-from geo.shelters.columns import KINDS
 
-from ..access.rule import registrant_condition
 from ..audit.operations import record_event
 from ..extensions import DbSession
 from ..models import (
     HAZARDS,
     HazardLayer,
-    Mobility,
     Registrant,
     RegistrantHazard,
-    RegistrantStatus,
     Shelter,
     ShelterAssignment,
     User,
 )
 from ..models.base import utcnow
-from ..viewer import viewer_of
 from .frames import areas_frame, metric_crs, people_frame, shelters_frame
+from .load import (  # noqa: F401 - the page's table, long read from here
+    REASONS,
+    SHELTER_KINDS,
+    SORT_KEYS,
+    AssignmentTable,
+    ShelterRow,
+    assignment_table,
+    shelter_kinds,
+    sort_rows,
+)
 
 #: Hazards every recomputation assigns shelters for, whatever the data holds; any other
 #: hazard is assigned as soon as a shelter is designated for it.
@@ -53,10 +59,10 @@ ALWAYS_ASSIGNED = ("flood", "landslide", "earthquake")
 #: The hazard-area kind whose polygons apply to each hazard: a shelter inside one is not
 #: suitable for that hazard. Hazards not listed have no areas here.
 AREA_KIND = {"flood": "flood", "inland_flood": "flood", "landslide": "landslide"}
-#: Reasons a person has no shelter (geo.analysis), in the order pages list them.
-REASONS = ("no_welfare_shelter", "no_shelter", "no_location")
 #: Rows per bulk insert.
 CHUNK = 20_000
+#: People recompute_all() reads and assigns at a time.
+PEOPLE_CHUNK = 50_000
 
 
 class Progress(Protocol):
@@ -106,6 +112,11 @@ def recompute_flags(
     people = people_frame(session, crs, ids=ids) if people is None else people
     areas = areas_frame(session, crs) if areas is None else areas
     _wipe(session, delete(RegistrantHazard), RegistrantHazard.registrant_id, ids)
+    return _store_flags(session, people, areas)
+
+
+def _store_flags(session: DbSession, people: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> int:
+    """Insert the flags of these people (theirs wiped before); how many are in some area."""
     located = people[~(people.geometry.is_empty | people.geometry.isna())]
     if not len(areas) or not len(located):
         return 0
@@ -124,11 +135,18 @@ def _wipe(session: DbSession, wipe: Delete, column: Any, ids: Sequence[int] | No
 def _insert(
     session: DbSession, model: Any, rows: list[dict[str, Any]], progress: Progress | None = None
 ) -> None:
-    """Insert the rows in bulk, CHUNK at a time, counting each chunk on `progress`."""
+    """Insert the rows in bulk, CHUNK at a time, counting each chunk on `progress`.
+
+    Flags go through the session, whose hooks note the people whose priority score they
+    change; assignments, which no hook watches, straight to the connection (a plain
+    executemany, without the ORM's bulk-insert bookkeeping per row)."""
     progress = progress or _Null()
+    watched = model is RegistrantHazard
+    execute = session.execute if watched else session.connection().execute
+    statement = insert(model) if watched else insert(model.__table__)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        session.execute(insert(model), chunk)
+        execute(statement, chunk)
         progress.update(len(chunk))
 
 
@@ -172,11 +190,24 @@ def recompute_assignments(
     areas = _hazard_areas(session, hazard, crs, areas)
     wipe = delete(ShelterAssignment).where(ShelterAssignment.hazard == hazard)
     _wipe(session, wipe, ShelterAssignment.registrant_id, ids)
+    return dict(_store_assignments(session, hazard, people, shelters, areas, progress))
+
+
+def _store_assignments(
+    session: DbSession,
+    hazard: str,
+    people: gpd.GeoDataFrame,
+    shelters: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame | None,
+    progress: Progress | None = None,
+) -> Counter[str]:
+    """Insert these people's assignments for `hazard` (theirs wiped before), given the
+    hazard's own areas; their counts by outcome."""
     if not len(people):
-        return {}
+        return Counter()
     rows, counts = _assignment_rows(hazard, _assign(people, shelters, hazard, areas))
     _insert(session, ShelterAssignment, rows, progress)
-    return dict(counts)
+    return counts
 
 
 def _assign(
@@ -251,38 +282,45 @@ def recompute_all(
     crs: str | None = None,
     actor: User | None = None,
     progress: Progress | None = None,
+    chunk: int | None = None,
 ) -> Recomputed:
     """Flags and assignments of every active person for every assigned hazard, after a
-    change of layers or shelters. Audited (counts only) when an actor asked for it."""
+    change of layers or shelters. Audited (counts only) when an actor asked for it.
+
+    People are read and assigned `chunk` ids at a time (PEOPLE_CHUNK by default), so that
+    memory stays the same whatever the size of the register; each person's answer depends
+    only on their own point and needs, so the results are those of one pass."""
     crs = metric_crs(crs)
-    people = people_frame(session, crs)
     shelters = shelters_frame(session, crs)
     areas = areas_frame(session, crs)
-    summary = Recomputed(people=len(people))
-    summary.flagged = recompute_flags(session, crs, people=people, areas=areas)
-    summary.hazards = _assign_every_hazard(session, crs, people, shelters, areas, progress)
+    hazards = {hazard: _hazard_areas(session, hazard, crs, areas) for hazard in
+               assignment_hazards(session)}  # fmt: skip
+    # Flags and assignments of people no longer active, and of hazards no longer kept, go too.
+    session.execute(delete(RegistrantHazard))
+    session.execute(delete(ShelterAssignment))
+    summary = Recomputed()
+    counts: dict[str, Counter[str]] = {hazard: Counter() for hazard in hazards}
+    for id_range in _id_ranges(session, chunk or PEOPLE_CHUNK):
+        people = people_frame(session, crs, id_range=id_range)
+        summary.people += len(people)
+        summary.flagged += _store_flags(session, people, areas)
+        for hazard, hazard_areas in hazards.items():
+            counts[hazard].update(
+                _store_assignments(session, hazard, people, shelters, hazard_areas, progress)
+            )
+    summary.hazards = {hazard: dict(outcomes) for hazard, outcomes in counts.items()}
     if actor is not None:
         _audit_recompute(session, actor, summary)
     return summary
 
 
-def _assign_every_hazard(
-    session: DbSession,
-    crs: str,
-    people: gpd.GeoDataFrame,
-    shelters: gpd.GeoDataFrame,
-    areas: gpd.GeoDataFrame,
-    progress: Progress | None,
-) -> dict[str, dict[str, int]]:
-    """Every assignment afresh: counts by outcome per assigned hazard."""
-    # Assignments of people no longer active, and of hazards no longer kept, go too.
-    session.execute(delete(ShelterAssignment))
-    return {
-        hazard: recompute_assignments(
-            session, hazard, crs, people=people, shelters=shelters, areas=areas, progress=progress
-        )
-        for hazard in assignment_hazards(session)
-    }
+def _id_ranges(session: DbSession, size: int) -> Iterator[tuple[int, int]]:
+    """Ranges of registrant ids, `size` ids each, that together hold every person."""
+    low, high = session.execute(select(func.min(Registrant.id), func.max(Registrant.id))).one()
+    if low is None:
+        return
+    for start in range(low, high + 1, size):
+        yield start, start + size
 
 
 def _audit_recompute(session: DbSession, actor: User, summary: Recomputed) -> None:
@@ -328,169 +366,3 @@ def refresh_people(session: DbSession, ids: Sequence[int], crs: str | None = Non
         recompute_assignments(
             session, hazard, crs, people=people, shelters=shelters, areas=areas, ids=ids
         )
-
-
-# --- the load per shelter ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ShelterRow:
-    """One shelter's load for a hazard: counts only, never who."""
-
-    id: int
-    name: str
-    kinds: tuple[str, ...]
-    groups: tuple[str, ...]
-    assigned: int
-    wheelchair: int
-    bedridden: int
-    ventilator: int
-    backup_power: bool | None
-    ventilator_without_power: int
-    capacity: int | None
-    shortfall: int | None
-
-
-@dataclass(frozen=True)
-class AssignmentTable:
-    hazard: str
-    rows: list[ShelterRow]
-    unassigned: dict[str, int]
-    assigned: int
-    computed_at: datetime | None
-
-    @property
-    def total(self) -> int:
-        return self.assigned + sum(self.unassigned.values())
-
-    @property
-    def shortfall(self) -> int:
-        return sum(row.shortfall or 0 for row in self.rows)
-
-
-SHELTER_KINDS = ("emergency_site", "evacuation_shelter", "welfare_shelter")
-
-
-def shelter_kinds(shelter: Shelter) -> tuple[str, ...]:
-    flags = [getattr(shelter, column) for column in KINDS]
-    return tuple(kind for kind, on in zip(SHELTER_KINDS, flags, strict=True) if on)
-
-
-def assignment_table(session: DbSession, user: Any, hazard: str) -> AssignmentTable:
-    """Per shelter, the people assigned for `hazard` and what they need, counted over the
-    active people the user's access rule admits (staff and planners: everyone active).
-
-    Counted by the database, one row per shelter and reason; the columns mean what
-    geo.analysis.shelter_load() computes: ventilator users at a place without confirmed
-    backup power (unknown counts as without), and people beyond the known capacity."""
-    counts, reasons = _sum_by_shelter(session.execute(_load_query(user, hazard)))
-    computed_at = session.scalar(
-        select(func.max(ShelterAssignment.computed_at)).where(ShelterAssignment.hazard == hazard)
-    )
-    rows = _shelter_rows(session, counts)
-    return AssignmentTable(
-        hazard=hazard,
-        rows=rows,
-        unassigned={reason: reasons[reason] for reason in sorted(reasons, key=_reason_order)},
-        assigned=sum(row.assigned for row in rows),
-        computed_at=computed_at,
-    )
-
-
-def _load_query(user: Any, hazard: str) -> Select[int | None, str, int, Any, Any, Any]:
-    """Rows of (shelter, reason, people, wheelchair, bedridden, ventilator) for `hazard`,
-    over the active people the user's access rule admits."""
-    # Grouped by an expression, so that SQLite reads the hazard's rows by the primary key.
-    shelter_key = (ShelterAssignment.shelter_id + 0).label("shelter")
-    return (
-        select(shelter_key, ShelterAssignment.reason, *_NEED_COUNTS)
-        .join(Registrant, Registrant.id == ShelterAssignment.registrant_id)
-        .where(
-            ShelterAssignment.hazard == hazard,
-            Registrant.status == RegistrantStatus.ACTIVE,
-            registrant_condition(viewer_of(user)),
-        )
-        .group_by(shelter_key, ShelterAssignment.reason)
-    )
-
-
-#: The people, wheelchair users, bedridden people and ventilator users of a group.
-_NEED_COUNTS = (
-    func.count(),
-    func.sum(case((Registrant.mobility == Mobility.WHEELCHAIR, 1), else_=0)),
-    func.sum(case((Registrant.mobility == Mobility.BEDRIDDEN, 1), else_=0)),
-    func.sum(case((Registrant.device_ventilator.is_(True), 1), else_=0)),
-)
-#: Per shelter id: people assigned, wheelchair users, bedridden people, ventilator users.
-_Counts = dict[int, tuple[int, int, int, int]]
-
-
-def _sum_by_shelter(result: Iterable[Any]) -> tuple[_Counts, Counter[str]]:
-    """The counts per shelter, and per reason of the people without one, from rows of
-    (shelter, reason, people, wheelchair, bedridden, ventilator)."""
-    counts: _Counts = {}
-    reasons: Counter[str] = Counter()
-    for shelter_id, reason, people, wheelchair, bedridden, ventilator in result:
-        if shelter_id is None:
-            reasons[reason or "no_shelter"] += int(people)
-            continue
-        before = counts.get(int(shelter_id), (0, 0, 0, 0))
-        counts[int(shelter_id)] = (
-            before[0] + int(people),
-            before[1] + int(wheelchair or 0),
-            before[2] + int(bedridden or 0),
-            before[3] + int(ventilator or 0),
-        )
-    return counts, reasons
-
-
-def _shelter_rows(session: DbSession, counts: _Counts) -> list[ShelterRow]:
-    """A row for every shelter of the registry, with its counts (none assigned: zeros)."""
-    return [
-        _shelter_row(shelter, *counts.get(shelter.id, (0, 0, 0, 0)))
-        for shelter in session.scalars(select(Shelter).order_by(Shelter.id))
-    ]
-
-
-def _shelter_row(
-    shelter: Shelter, assigned: int, wheelchair: int, bedridden: int, ventilator: int
-) -> ShelterRow:
-    return ShelterRow(
-        id=shelter.id,
-        name=shelter.name,
-        kinds=shelter_kinds(shelter),
-        groups=tuple(shelter.group_list),
-        assigned=assigned,
-        wheelchair=wheelchair,
-        bedridden=bedridden,
-        ventilator=ventilator,
-        backup_power=shelter.backup_power,
-        ventilator_without_power=0 if shelter.backup_power else ventilator,
-        capacity=shelter.capacity,
-        shortfall=None if shelter.capacity is None else max(assigned - shelter.capacity, 0),
-    )
-
-
-def _reason_order(reason: str) -> tuple[int, str]:
-    return (REASONS.index(reason) if reason in REASONS else len(REASONS), reason)
-
-
-SORT_KEYS = (
-    "name",
-    "assigned",
-    "wheelchair",
-    "bedridden",
-    "ventilator",
-    "capacity",
-    "shortfall",
-)
-
-
-def sort_rows(rows: list[ShelterRow], key: str, descending: bool) -> list[ShelterRow]:
-    """Rows sorted by a SORT_KEYS column; unknown values (no capacity) always last."""
-    if key not in SORT_KEYS:
-        key = "name"
-    known = [row for row in rows if getattr(row, key) is not None]
-    unknown = [row for row in rows if getattr(row, key) is None]
-    known.sort(key=lambda row: (getattr(row, key), row.id), reverse=descending)
-    return known + unknown

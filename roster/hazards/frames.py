@@ -128,12 +128,14 @@ def people_frame(
     crs: str | None = None,
     ids: Sequence[int] | None = None,
     today: date | None = None,
+    id_range: tuple[int, int] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Active people as points in `crs`, indexed by registrant id, with needs_care, groups,
-    mobility and ventilator. A person without coordinates of their own stands at their
-    district's point (the register marks such a location approximate)."""
+    """Active people (of `ids`, or with an id from id_range's first up to but not including
+    its second, when given) as points in `crs`, indexed by registrant id, with needs_care,
+    groups, mobility and ventilator. A person without coordinates of their own stands at
+    their district's point (the register marks such a location approximate)."""
     crs = metric_crs(crs)
-    result = session.execute(_people_query(ids))
+    result = session.execute(_people_query(ids, id_range))
     frame = pd.DataFrame(result.all(), columns=list(result.keys()))
     _add_needs(frame, today or local_today())
     people = gpd.GeoDataFrame(
@@ -170,8 +172,11 @@ _PEOPLE_COLUMNS = (
 )
 
 
-def _people_query(ids: Sequence[int] | None) -> Select[Any]:
-    """The register columns people_frame() reads, of active people (or of `ids` among them)."""
+def _people_query(
+    ids: Sequence[int] | None, id_range: tuple[int, int] | None = None
+) -> Select[Any]:
+    """The register columns people_frame() reads, of active people (or of `ids` among them,
+    or of those in id_range)."""
     query = (
         select(*_PEOPLE_COLUMNS)
         .join(District, District.id == Registrant.district_id)
@@ -180,6 +185,8 @@ def _people_query(ids: Sequence[int] | None) -> Select[Any]:
     )
     if ids is not None:
         query = query.where(Registrant.id.in_(list(ids)))
+    if id_range is not None:
+        query = query.where(Registrant.id >= id_range[0], Registrant.id < id_range[1])
     return query
 
 
