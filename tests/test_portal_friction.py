@@ -55,7 +55,7 @@ def test_a_partners_search_on_the_register_list_lands_on_their_list_searched(
     location = response.headers["Location"]
     assert location.startswith("/portal/?f=") and person.name not in location
     html = client.get(location).get_data(as_text=True)
-    assert person.name in html and 'class="count">1 people' in html
+    assert person.name in html and 'id="results" tabindex="-1">1 people' in html
 
 
 def test_staff_still_get_the_register_list(client: IsolatedClient, auth: AuthActions) -> None:

@@ -25,8 +25,8 @@ def other_statuses(
     """How many people the search matches under each status the list does not show, each
     counted to OTHER_STATUS_CAP + 1 at most, and the statuses whose count stopped there (the
     list says "more than" for those). Matches of a part count only `with_parts`: not when
-    the list itself leaves them out (Page.starts_only), as a common name's or a town's
-    parts are in thousands of people. Empty when the list is not a search, shows every
+    the list itself passes the cap (Page.capped), as a common name's or a town's parts are
+    in thousands of people and would be read again for each status. Empty when the list is not a search, shows every
     status, or the user may not choose the status."""
     if not flt.q or not can_see_all_statuses(viewer.user):
         return {}, set()

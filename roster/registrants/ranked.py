@@ -33,6 +33,12 @@ family_kana: ColumnElement[str] = func.substr(
 )
 
 
+#: Matches of a part read before they are put in order: more than a search counts
+#: (SEARCH_COUNT_CAP), so a list that is not capped is in exact order; a list whose parts
+#: pass the cap orders the first this many the pieces' index gives.
+PARTS_READ = 1_001
+
+
 class Ranked:
     """One search by one viewer, with the list's other conditions (`filters`)."""
 
@@ -94,14 +100,22 @@ class Ranked:
     def first_of_parts(
         self, session: DbSession, limit: int, order: Any, known: set[int]
     ) -> list[int]:
-        """The first `limit` people in `order` a part of a key matches, not yet `known`."""
+        """The first `limit` people in `order` a part of a key matches, not yet `known`.
+
+        The candidates are read from the pieces' index first (PARTS_READ at most), then put
+        in order: asked for the order at once, PostgreSQL walks the whole reading index
+        looking for a few hundred scattered people (2.4 s at a million)."""
         found = self.parts()
         if not found or limit <= 0:
             return []
-        query = select(Registrant.id).where(Registrant.id.in_(union(*found)), *self.filters)
+        candidates = select(Registrant.id).where(Registrant.id.in_(union(*found)), *self.filters)
         if known:
-            query = query.where(Registrant.id.not_in(sorted(known)))
-        return list(session.scalars(query.order_by(*order).limit(limit)))
+            candidates = candidates.where(Registrant.id.not_in(sorted(known)))
+        ids = list(session.scalars(candidates.limit(PARTS_READ)))
+        if not ids:
+            return []
+        query = select(Registrant.id).where(Registrant.id.in_(ids)).order_by(*order).limit(limit)
+        return list(session.scalars(query))
 
     def count(self, session: DbSession, cap: int, with_parts: bool = True) -> tuple[int, bool]:
         """How many people match (cap, True when more): whole keys and their starts first,

@@ -161,7 +161,7 @@ def _just_changed(viewer: Viewer) -> tuple[list[Person], int]:
 
 def _list_page(page: Page[Person], flt: RegisterFilter, viewer: Viewer) -> str:
     elsewhere, elsewhere_capped = other_statuses(
-        db.session, viewer, flt, with_parts=not page.starts_only
+        db.session, viewer, flt, with_parts=not page.capped
     )
     changed, changed_more = _just_changed(viewer)
     return render_template(
