@@ -26,8 +26,8 @@ def other_statuses(
     counted to OTHER_STATUS_CAP + 1 at most, and the statuses whose count stopped there (the
     list says "more than" for those). Matches of a part count only `with_parts`: not when
     the list itself passes the cap (Page.capped), as a common name's or a town's parts are
-    in thousands of people and would be read again for each status. Empty when the list is not a search, shows every
-    status, or the user may not choose the status."""
+    in thousands of people and would be read again for each status. Empty when the list is
+    not a search, shows every status, or the user may not choose the status."""
     if not flt.q or not can_see_all_statuses(viewer.user):
         return {}, set()
     if flt.status not in RegistrantStatus.__members__.values():
