@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -246,6 +246,7 @@ IDS = st.integers(min_value=1, max_value=MAX_INT)
 
 
 @given(st.lists(st.text(max_size=20), max_size=30))
+@example(values=["01", "1", "１"])
 def test_the_selection_parser_keeps_only_register_ids_once_each(values: list[str]) -> None:
     ids = selected_ids(values)
     assert len(ids) == len(set(ids))

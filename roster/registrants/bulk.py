@@ -31,11 +31,12 @@ MAX_SELECTION = 500
 
 
 def selected_ids(values: Iterable[str]) -> list[int]:
-    """The register IDs posted, in order, once each; anything else is dropped."""
+    """The register IDs posted, in order, once each, as the list writes them (no leading
+    zeros); anything else is dropped."""
     ids: dict[int, None] = {}
     for value in values:
         number = bounded_int(value)
-        if number is not None:
+        if number is not None and str(number) == value:
             ids.setdefault(number, None)
     return list(ids)
 
