@@ -18,8 +18,8 @@ down_revision: str | None = '0021'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-FAMILY_SQL = "substr(name_key, 1, length(name_key) - length(given_key))"
-FAMILY_KANA_SQL = "substr(kana_key, 1, length(kana_key) - length(given_kana_key))"
+FAMILY_SQL = "substr(name_key, 1, abs(length(name_key) - length(given_key)))"
+FAMILY_KANA_SQL = "substr(kana_key, 1, abs(length(kana_key) - length(given_kana_key)))"
 #: The search indexes as migration 0016 and 0019 made them.
 SEARCH_INDEXES = (
     ("ix_registrants_name_search", ["name_key", "status", "kana_key"]),

@@ -128,8 +128,8 @@ _SCORE_DESC: UnaryExpression[int] = literal_column("priority_score").desc()
 
 #: The family name alone (the name without its given name) and its reading, as SQL: a search
 #: compares them whole (roster.registrants.ranked), from an index on the same expression.
-FAMILY_SQL = "substr(name_key, 1, length(name_key) - length(given_key))"
-FAMILY_KANA_SQL = "substr(kana_key, 1, length(kana_key) - length(given_kana_key))"
+FAMILY_SQL = "substr(name_key, 1, abs(length(name_key) - length(given_key)))"
+FAMILY_KANA_SQL = "substr(kana_key, 1, abs(length(kana_key) - length(given_kana_key)))"
 
 #: The search indexes: name -> the key, the status and the reading (Registrant.__table_args__).
 SEARCH_INDEXES: tuple[tuple[str, tuple[Any, ...]], ...] = (

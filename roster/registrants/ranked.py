@@ -24,12 +24,14 @@ from .search_keys import SearchTerms, part_matches, prefix, register_number, who
 family: ColumnElement[str] = func.substr(
     Registrant.name_key,
     literal_column("1"),
-    func.length(Registrant.name_key) - func.length(Registrant.given_key),
+    # abs: never a negative length, which PostgreSQL refuses (a name key shorter than its
+    # given name's, as no form writes, must not fail a write through the index).
+    func.abs(func.length(Registrant.name_key) - func.length(Registrant.given_key)),
 )
 family_kana: ColumnElement[str] = func.substr(
     Registrant.kana_key,
     literal_column("1"),
-    func.length(Registrant.kana_key) - func.length(Registrant.given_kana_key),
+    func.abs(func.length(Registrant.kana_key) - func.length(Registrant.given_kana_key)),
 )
 
 
