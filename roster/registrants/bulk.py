@@ -120,7 +120,7 @@ def _audit(
         action,
         actor=actor,
         object_type="registrant",
-        detail={"count": len(changed), "ids": [r.id for r in changed], **extra},
+        detail={"count": len(changed), "ids": sorted(r.id for r in changed), **extra},
     )
 
 
