@@ -315,19 +315,11 @@ def test_the_rescore_command_stores_the_reference_for_everyone(
 def test_the_demo_loads_with_every_counter_as_its_people_say(app: Flask, tmp_path: Any) -> None:
     """However the demo writes its people (in bulk, past the session hooks), the stored scores
     and both kinds of counters are the reference once it is loaded."""
-    from alembic import command
-    from alembic.config import Config
-
-    from roster.config import PROJECT_DIR
     from roster.demo import load_demo
-    from roster.extensions import make_engine
 
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    config = Config()
-    config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
-    config.set_main_option("sqlalchemy.url", url)
-    command.upgrade(config, "head")
-    engine = make_engine(url)
+    from .test_search import migrated_sqlite
+
+    engine = migrated_sqlite(tmp_path / "demo.db")
     with app.app_context(), Session(engine) as session:
         load_demo(session, registrants=60, seed=5, password_hash="x")
         session.commit()

@@ -198,21 +198,28 @@ def test_the_pieces_follow_every_path_that_writes_a_name_or_address(
     assert grams_in_step(db)
 
 
-def test_the_demo_loads_with_the_pieces_of_everyone(app, db, tmp_path):
+def migrated_sqlite(path):
+    """An engine on a new SQLite file brought up to date by the migrations."""
     from alembic import command
     from alembic.config import Config
-    from sqlalchemy.orm import Session
 
     from roster.config import PROJECT_DIR
-    from roster.demo import load_demo
     from roster.extensions import make_engine
 
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    url = f"sqlite:///{path}"
     config = Config()
     config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
     config.set_main_option("sqlalchemy.url", url)
     command.upgrade(config, "head")
-    engine = make_engine(url)
+    return make_engine(url)
+
+
+def test_the_demo_loads_with_the_pieces_of_everyone(app, db, tmp_path):
+    from sqlalchemy.orm import Session
+
+    from roster.demo import load_demo
+
+    engine = migrated_sqlite(tmp_path / "demo.db")
     with app.app_context(), Session(engine) as session:
         load_demo(session, registrants=40, seed=5, password_hash="x")
         session.commit()
